@@ -1,0 +1,53 @@
+"""What the commands share: JSON output, Rich tables and option parsing into library types."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from .._table import rich_table
+
+__all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help"]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of a table.")]
+
+law_option_help = "A published law (see `scalinglab laws list`) or a saved fit (.json)."
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: numpy scalars to floats, NaN/inf to null."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
+        value = value.item()
+    if hasattr(value, "tolist"):
+        return _clean(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(_clean(data), indent=2) + "\n")
+
+
+def emit(result, as_json: bool) -> None:
+    """Print a result object: its ``to_dict()`` as JSON, or its ``report()`` for people."""
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        report = result.report()
+        console.print(report) if not isinstance(report, str) else console.print(report, markup=False)
+
+
+table = rich_table

@@ -1,0 +1,60 @@
+"""The ``scalinglab`` command: a thin Typer app that assembles one module per command group."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+import typer
+
+from ..errors import ScalingLabError
+
+__all__ = ["app", "main"]
+
+#: Command modules under ``scalinglab.cli``; each defines ``register(app)``.
+COMMAND_MODULES = (
+    "laws",
+    "demo",
+)
+
+app = typer.Typer(
+    name="scalinglab",
+    help="Scaling laws with provenance: fit, plan, cost and forecast AI training runs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"{__package__}.{_name}").register(app)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """One line on stderr and exit ``code`` (2 for user errors)."""
+    sys.stderr.write(f"error: {message}\n")
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="scalinglab", standalone_mode=False)
+    except ScalingLabError as error:
+        fail(str(error))
+    except click.exceptions.NoArgsIsHelpError as error:
+        sys.stdout.write(error.ctx.get_help() + "\n")
+    except click.UsageError as error:
+        fail(error.format_message().replace("\n", " "))
+    except click.exceptions.Exit as error:
+        raise SystemExit(error.exit_code) from None
+    except click.Abort:
+        fail("aborted", 130)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,66 @@
+"""``scalinglab laws list|show``: the registry of published laws."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..laws import get_law, list_laws
+from ..units import format_quantity
+from ._common import JsonOption, console, print_json, table
+
+
+def _format_params(params: dict) -> str:
+    items = []
+    for key, value in params.items():
+        if isinstance(value, dict):
+            items.append(f"{key}: ({_format_params(value)})")
+        else:
+            items.append(f"{key}={value:.5g}" if isinstance(value, float) else f"{key}={value}")
+    return ", ".join(items)
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Published scaling laws with their sources.", no_args_is_help=True)
+    app.add_typer(group, name="laws")
+
+    @group.command("list")
+    def list_command(as_json: JsonOption = False) -> None:
+        """List every published law with its family, N convention and source."""
+        laws = list_laws()
+        if as_json:
+            print_json([entry.to_dict() for entry in laws])
+            return
+        rows = [[e.name, e.family, e.n_convention, _format_params(e.law.params()), e.source.citation.split(",")[0]]
+                for e in laws]
+        console.print(table("Published laws (details: scalinglab laws show NAME)",
+                            ["name", "family", "N", "parameters", "source"], rows))
+
+    @group.command("show")
+    def show_command(
+        name: Annotated[str, typer.Argument(help="Law name, e.g. hoffmann2022.")],
+        as_json: JsonOption = False,
+    ) -> None:
+        """Show one law: formula, parameters (with published standard errors), data and source."""
+        entry = get_law(name)
+        if as_json:
+            print_json(entry.to_dict())
+            return
+        params = entry.law.params()
+        rows = []
+        for key, value in params.items():
+            if isinstance(value, dict):
+                rows += [[f"{key}.{k}", f"{v:.6g}", ""] for k, v in value.items()]
+            else:
+                shown = f"{value:.6g}" if isinstance(value, float) else str(value)
+                stderr = entry.stderr.get(key)
+                rows.append([key, shown, "" if stderr is None else f"± {format_quantity(stderr)}"])
+        console.print(f"[bold]{entry.name}[/bold]  ({entry.family})")
+        console.print(entry.law.formula(), markup=False)
+        console.print(table(None, ["parameter", "value", "stderr"], rows))
+        console.print(f"N convention: {entry.n_convention}")
+        console.print(f"Data: {entry.data}", markup=False)
+        console.print(f"Source: {entry.source}", markup=False)
+        if entry.notes:
+            console.print(f"Notes: {entry.notes}", markup=False)

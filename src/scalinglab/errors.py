@@ -1,0 +1,58 @@
+"""One exception family for everything a user can fix.
+
+The CLI prints ``str(error)`` on one line and exits with code 2; library callers catch
+``ScalingLabError``. Messages name the thing at fault (file, column, row, field, value).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "ScalingLabError",
+    "UnitError",
+    "InputError",
+    "UnknownNameError",
+    "LawError",
+    "did_you_mean",
+]
+
+
+class ScalingLabError(Exception):
+    """Base class of every error caused by user input."""
+
+
+class UnitError(ScalingLabError, ValueError):
+    """A quantity, money amount, duration or growth rate could not be parsed."""
+
+
+class InputError(ScalingLabError, ValueError):
+    """An argument, file, column or field holds a value that cannot be used."""
+
+
+class LawError(ScalingLabError, ValueError):
+    """A law cannot answer the question asked (e.g. a target loss at or below E)."""
+
+
+class UnknownNameError(ScalingLabError, KeyError):
+    """A name (law, dataset, accelerator, scenario) is not in its registry."""
+
+    def __init__(self, kind: str, name: str, choices: Iterable[str]):
+        self.kind, self.name, self.choices = kind, name, sorted(choices)
+        super().__init__(f"unknown {kind} {name!r}{did_you_mean(name, self.choices)}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:
+    """'; did you mean 'a', 'b'?' for the closest choices, else the list of all choices."""
+    choices = list(choices)
+    close = difflib.get_close_matches(name.lower(), [c.lower() for c in choices], n=n, cutoff=0.5)
+    if close:
+        lookup = {c.lower(): c for c in choices}
+        return "; did you mean " + ", ".join(repr(lookup[c]) for c in close) + "?"
+    if len(choices) <= 20:
+        return "; choose from " + ", ".join(choices)
+    return ""

@@ -1,0 +1,154 @@
+"""Registry of published laws (``published.yaml``), each with its source and conventions.
+
+    >>> get_law("hoffmann2022").law.loss(70e9, 1.4e12)  # doctest: +ELLIPSIS
+    array(1.93...)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from ..errors import UnknownNameError
+from ..provenance import Source
+from .allocation import AllocationRule
+from .base import Law
+from .chinchilla import ChinchillaLaw
+from .data_constrained import DataConstrainedLaw
+from .kaplan import KaplanComputeLaw, KaplanLaw
+from .power import BrokenPowerLaw, PowerLaw, SaturatingPowerLaw
+from .sigmoid import SigmoidAccuracy
+
+__all__ = ["PublishedLaw", "FAMILIES", "get_law", "list_laws", "law_from_dict", "resolve_law"]
+
+FAMILIES: dict[str, type[Law]] = {
+    cls.family: cls
+    for cls in (
+        ChinchillaLaw, KaplanLaw, KaplanComputeLaw, DataConstrainedLaw, AllocationRule,
+        PowerLaw, SaturatingPowerLaw, BrokenPowerLaw, SigmoidAccuracy,
+    )
+}
+
+
+@dataclass(frozen=True)
+class PublishedLaw:
+    """A law as published: the law object plus where it comes from and what its N means."""
+
+    name: str
+    law: Law
+    source: Source
+    n_convention: str
+    data: str
+    notes: str = ""
+    stderr: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def family(self) -> str:
+        return self.law.family
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "family": self.family,
+            "params": self.law.to_dict()["params"],
+            "stderr": dict(self.stderr),
+            "n_convention": self.n_convention,
+            "data": self.data,
+            "source": self.source.to_dict(),
+            "notes": self.notes,
+            "formula": self.law.formula(),
+        }
+
+
+def _exp_log_keys(params: dict) -> dict:
+    """{'log_E': e, ...} -> {'E': exp(e), ...}, recursively: some papers publish log parameters."""
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            out[key] = _exp_log_keys(value)
+        elif key.startswith("log_"):
+            out[key[4:]] = math.exp(float(value))
+        else:
+            out[key] = _number(value)
+    return out
+
+
+def _number(value):
+    """YAML 1.1 reads '8.8e13' (no sign in the exponent) as a string: take it as the float it is."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def law_from_dict(data: dict) -> Law:
+    """Build a law from ``{"family": ..., "params": {...}}`` (the form ``Law.to_dict`` writes)."""
+    family = data.get("family")
+    if family not in FAMILIES:
+        raise UnknownNameError("law family", str(family), FAMILIES)
+    return FAMILIES[family].from_params(_exp_log_keys(dict(data["params"])))
+
+
+@cache
+def _registry() -> dict[str, PublishedLaw]:
+    text = resources.files(__package__).joinpath("published.yaml").read_text()
+    entries = {}
+    for name, entry in yaml.safe_load(text).items():
+        entries[name] = PublishedLaw(
+            name=name,
+            law=law_from_dict(entry),
+            source=Source.from_dict(entry["source"]),
+            n_convention=entry["n_convention"],
+            data=entry.get("data", ""),
+            notes=entry.get("notes", ""),
+            stderr=entry.get("stderr", {}),
+        )
+    return entries
+
+
+def list_laws() -> list[PublishedLaw]:
+    return list(_registry().values())
+
+
+def get_law(name: str) -> PublishedLaw:
+    """The published law called ``name`` (case-insensitive); an error suggests close names."""
+    registry = _registry()
+    key = name.strip().lower()
+    if key not in registry:
+        raise UnknownNameError("law", name, registry)
+    return registry[key]
+
+
+def resolve_law(spec: str) -> tuple[str, Law]:
+    """A law from a registry name or from a JSON file holding ``{"law": {"family", "params"}}``.
+
+    Saved fits (``scalinglab fit ... --save fit.json``) carry that ``law`` key, so a fit can be used
+    wherever a published law can. Returns ``(display name, law)``.
+    """
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    path = Path(spec)
+    if spec.lower().endswith(".json") or path.is_file():
+        if not path.is_file():
+            raise InputError(f"law file {spec!r} does not exist")
+        import json
+
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise InputError(f"cannot read law file {spec!r}: {error}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("law"), dict):
+            raise InputError(f"law file {spec!r} has no 'law' object with 'family' and 'params'")
+        try:
+            return path.name, law_from_dict(data["law"])
+        except (KeyError, TypeError) as error:
+            raise InputError(f"law file {spec!r}: bad 'law' object ({error})") from None
+    return spec.lower(), get_law(spec).law

@@ -1,0 +1,80 @@
+"""Result objects of the planners: small frozen records with ``report()`` and ``to_dict()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._table import rich_table
+from ..units import format_quantity
+
+__all__ = ["Plan"]
+
+
+def _scalar(value):
+    array = np.asarray(value)
+    return array.item() if array.ndim == 0 else array.tolist()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A training allocation: N parameters on D tokens for C FLOP, and the loss a law predicts.
+
+    ``loss`` is None for allocation rules, which give N and D without a loss law. ``extra`` holds
+    planner-specific numbers (epochs, unique tokens, penalty against the optimum, ...).
+    """
+
+    law: str
+    compute_flops: float
+    n_params: float
+    n_tokens: float
+    loss: float | None
+    flops_per_param_token: float = 6.0
+    method: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def tokens_per_param(self):
+        return np.asarray(self.n_tokens) / np.asarray(self.n_params)
+
+    def to_dict(self) -> dict:
+        out = {
+            "law": self.law,
+            "compute": _scalar(self.compute_flops),
+            "n_opt": _scalar(self.n_params),
+            "d_opt": _scalar(self.n_tokens),
+            "loss": None if self.loss is None else _scalar(self.loss),
+            "tokens_per_param": _scalar(self.tokens_per_param),
+            "flops_per_param_token": self.flops_per_param_token,
+            "method": self.method,
+        }
+        out.update({k: _scalar(v) if isinstance(v, (float, np.ndarray, np.generic)) else v for k, v in self.extra.items()})
+        return out
+
+    def rows(self) -> list[list[str]]:
+        """One table row per budget: compute, N, D, D/N, loss and the extra numbers."""
+        data = {k: np.atleast_1d(v) for k, v in self.to_dict().items() if isinstance(v, (int, float, list))}
+        count = len(data["compute"])
+        rows = []
+        for i in range(count):
+            row = [f"{data['compute'][i]:.3g}", format_quantity(data["n_opt"][i]), format_quantity(data["d_opt"][i]),
+                   f"{data['tokens_per_param'][i]:.1f}", "-" if self.loss is None else f"{np.atleast_1d(self.loss)[i]:.4f}"]
+            row += [_format_extra(np.atleast_1d(self.extra[k])[i]) for k in self.extra_columns()]
+            rows.append(row)
+        return rows
+
+    def columns(self) -> list[str]:
+        return ["compute (FLOP)", "N", "D (tokens)", "D/N", "loss"] + self.extra_columns()
+
+    def extra_columns(self) -> list[str]:
+        return [k for k, v in self.extra.items() if isinstance(v, (int, float, np.ndarray, np.generic))]
+
+    def report(self):
+        title = f"Compute-optimal plan under {self.law} ({self.method}, C = {self.flops_per_param_token:g} N D)"
+        return rich_table(title, self.columns(), self.rows())
+
+
+def _format_extra(value) -> str:
+    value = float(value)
+    return format_quantity(value) if abs(value) >= 1e4 else f"{value:.4g}"
