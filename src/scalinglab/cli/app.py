@@ -15,6 +15,7 @@ __all__ = ["app", "main"]
 #: Command modules under ``scalinglab.cli``; each defines ``register(app)``.
 COMMAND_MODULES = (
     "laws",
+    "datasets",
     "demo",
 )
 

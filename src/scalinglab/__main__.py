@@ -1,0 +1,3 @@
+from scalinglab.cli.app import main
+
+main()

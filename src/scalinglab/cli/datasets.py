@@ -1,0 +1,44 @@
+"""``scalinglab datasets list|show``: bundled public data with provenance."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..datasets import get_dataset, list_datasets, load_dataset
+from ._common import JsonOption, console, print_json, table
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Bundled public datasets with provenance.", no_args_is_help=True)
+    app.add_typer(group, name="datasets")
+
+    @group.command("list")
+    def list_command(as_json: JsonOption = False) -> None:
+        """List bundled datasets (usable by name wherever a file is accepted)."""
+        infos = list_datasets()
+        if as_json:
+            print_json([info.to_dict() for info in infos])
+            return
+        rows = [[i.name, i.rows, i.file, i.source.citation] for i in infos]
+        console.print(table("Bundled datasets", ["name", "rows", "file", "source"], rows))
+
+    @group.command("show")
+    def show_command(
+        name: Annotated[str, typer.Argument(help="Dataset name, e.g. chinchilla.")],
+        head: Annotated[int, typer.Option("--head", help="Rows to preview.")] = 5,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Show a dataset's provenance, checksum, columns and first rows."""
+        info = get_dataset(name)
+        frame = load_dataset(info.name)
+        if as_json:
+            print_json({**info.to_dict(), "column_names": list(frame.columns)})
+            return
+        console.print(f"[bold]{info.name}[/bold]: {info.description}")
+        console.print(f"Source: {info.source}", markup=False)
+        console.print(f"Licence: {info.licence}   SHA-256: {info.sha256}", markup=False)
+        console.print(f"{len(frame)} rows; columns: {', '.join(map(str, frame.columns))}", markup=False)
+        preview = frame.head(head)
+        console.print(table(None, [str(c) for c in preview.columns][:8], preview.iloc[:, :8].astype(str).values.tolist()))

@@ -1,0 +1,88 @@
+"""Bundled public datasets with provenance and checksums, looked up by name.
+
+    >>> load_dataset("chinchilla").shape[0]
+    245
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ..errors import InputError, UnknownNameError
+from ..provenance import Source
+
+__all__ = ["DatasetInfo", "list_datasets", "get_dataset", "load_dataset", "dataset_path", "is_dataset_name"]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    file: str
+    sha256: str
+    rows: int
+    description: str
+    source: Source
+    licence: str
+    columns: dict[str, str] = field(default_factory=dict)
+    date_column: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "file": self.file, "sha256": self.sha256, "rows": self.rows,
+            "description": self.description, "source": self.source.to_dict(), "licence": self.licence,
+            "columns": dict(self.columns), "date_column": self.date_column,
+        }
+
+
+@cache
+def _registry() -> dict[str, DatasetInfo]:
+    text = resources.files(__package__).joinpath("registry.yaml").read_text()
+    return {
+        name: DatasetInfo(name=name, source=Source.from_dict(entry.pop("source")), **entry)
+        for name, entry in yaml.safe_load(text).items()
+    }
+
+
+def list_datasets() -> list[DatasetInfo]:
+    return list(_registry().values())
+
+
+def is_dataset_name(name: str) -> bool:
+    return str(name).lower() in _registry()
+
+
+def get_dataset(name: str) -> DatasetInfo:
+    registry = _registry()
+    key = str(name).lower()
+    if key not in registry:
+        raise UnknownNameError("dataset", name, registry)
+    return registry[key]
+
+
+def dataset_path(name: str) -> Path:
+    """Path of the bundled file (inside the installed package)."""
+    info = get_dataset(name)
+    return Path(str(resources.files(__package__).joinpath("data", info.file)))
+
+
+@cache
+def _verified(name: str) -> Path:
+    info = get_dataset(name)
+    path = dataset_path(name)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != info.sha256:
+        raise InputError(f"bundled dataset {name!r} ({path}) fails its checksum: got {digest[:12]}..., "
+                         f"expected {info.sha256[:12]}...; reinstall scalinglab")
+    return path
+
+
+def load_dataset(name: str) -> pd.DataFrame:
+    """The bundled table ``name`` as a DataFrame, after verifying its SHA-256 checksum."""
+    return pd.read_csv(_verified(name.lower()))
