@@ -5,8 +5,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
 import typer
+
+try:  # typer >= 0.20 vendors click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from ..errors import ScalingLabError
 
@@ -45,13 +49,15 @@ def main(argv: list[str] | None = None) -> None:
         command.main(args=argv, prog_name="scalinglab", standalone_mode=False)
     except ScalingLabError as error:
         fail(str(error))
-    except click.exceptions.NoArgsIsHelpError as error:
+    except NoArgsIsHelpError as error:
         sys.stdout.write(error.ctx.get_help() + "\n")
-    except click.UsageError as error:
+    except UsageError as error:
         fail(error.format_message().replace("\n", " "))
-    except click.exceptions.Exit as error:
+    except ClickException as error:
+        fail(error.format_message().replace("\n", " "), error.exit_code or 2)
+    except typer.Exit as error:
         raise SystemExit(error.exit_code) from None
-    except click.Abort:
+    except typer.Abort:
         fail("aborted", 130)
     except KeyboardInterrupt:
         fail("interrupted", 130)
