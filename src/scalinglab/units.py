@@ -237,13 +237,15 @@ def parse_growth(value: str | float | GrowthRate, *, what: str = "growth rate") 
         ) from None
 
 
-def format_growth(rate: GrowthRate, form: str = "factor") -> str:
+def format_growth(rate: GrowthRate, form: str = "factor", digits: int = 3) -> str:
     """Format as 'factor' ('4.1x/yr'), 'doubling' ('doubling 5.9 months') or 'oom' ('0.61 OOM/yr')."""
     if form == "factor":
-        return f"{rate.factor_per_year:.3g}x/yr"
+        return f"{rate.factor_per_year:.{digits}g}x/yr"
     if form == "doubling":
         months = rate.doubling_months
-        return f"doubling {months:.3g} months" if abs(months) < 36 else f"doubling {rate.doubling_years:.3g} years"
+        if abs(months) < 36:
+            return f"doubling {months:.{digits}g} months"
+        return f"doubling {rate.doubling_years:.{digits}g} years"
     if form == "oom":
-        return f"{rate.oom_per_year:.3g} OOM/yr"
+        return f"{rate.oom_per_year:.{digits}g} OOM/yr"
     raise UnitError(f"unknown growth format {form!r}; choose factor, doubling or oom")

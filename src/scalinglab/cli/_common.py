@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 from typing import Annotated, Any
 
@@ -14,8 +15,7 @@ from .._table import rich_table
 
 __all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, width=shutil.get_terminal_size((150, 40)).columns)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of a table.")]
 

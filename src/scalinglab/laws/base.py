@@ -34,8 +34,8 @@ def as_positive_array(value, name: str) -> np.ndarray:
     array = np.asarray(value, dtype=float)
     bad = ~np.isfinite(array) | (array <= 0)
     if np.any(bad):
-        example = array[bad].flat[0] if array.ndim else array
-        raise InputError(f"{name} must be positive and finite, got {example!r}")
+        example = float(array[bad].flat[0] if array.ndim else array)
+        raise InputError(f"{name} must be positive and finite, got {example:g}")
     return array
 
 

@@ -112,6 +112,18 @@ def _registry() -> dict[str, PublishedLaw]:
     return entries
 
 
+#: Short names people use for the laws they mean.
+ALIASES = {
+    "chinchilla": "hoffmann2022",
+    "hoffmann": "hoffmann2022",
+    "epoch": "besiroglu2024",
+    "besiroglu": "besiroglu2024",
+    "kaplan": "kaplan2020",
+    "muennighoff": "muennighoff2023",
+    "datablations": "muennighoff2023",
+}
+
+
 def list_laws() -> list[PublishedLaw]:
     return list(_registry().values())
 
@@ -120,8 +132,9 @@ def get_law(name: str) -> PublishedLaw:
     """The published law called ``name`` (case-insensitive); an error suggests close names."""
     registry = _registry()
     key = name.strip().lower()
+    key = ALIASES.get(key, key)
     if key not in registry:
-        raise UnknownNameError("law", name, registry)
+        raise UnknownNameError("law", name, [*registry, *ALIASES])
     return registry[key]
 
 
@@ -151,4 +164,5 @@ def resolve_law(spec: str) -> tuple[str, Law]:
             return path.name, law_from_dict(data["law"])
         except (KeyError, TypeError) as error:
             raise InputError(f"law file {spec!r}: bad 'law' object ({error})") from None
-    return spec.lower(), get_law(spec).law
+    entry = get_law(spec)
+    return entry.name, entry.law

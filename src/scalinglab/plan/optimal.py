@@ -13,7 +13,6 @@ Other laws are minimised numerically over log N (a dense grid, then bounded Bren
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
 
 from ..errors import InputError, LawError
 from ..laws import AllocationRule, ChinchillaLaw, Law, NDLaw
@@ -33,6 +32,8 @@ def _check_k(flops_per_param_token: float) -> float:
 
 def minimise_over_log_n(loss_of_n, compute_flops: float, k: float, n_min: float = 1.0) -> float:
     """argmin over N in [n_min, C/k] of ``loss_of_n(N)`` (D = C/(kN) implied by the caller)."""
+    from scipy import optimize
+
     n_max = compute_flops / k / 1.0
     if n_max <= n_min:
         raise InputError(f"compute {compute_flops:.3g} FLOP is too small to train even a 1-parameter model")
@@ -79,6 +80,8 @@ def compute_for_loss(law: Law, target_loss: float, *, flops_per_param_token: flo
 
     L*(C) falls monotonically towards the law's floor E, so targets at or below E are unreachable.
     """
+    from scipy import optimize
+
     if not isinstance(law, NDLaw):
         raise LawError(f"law family {law.family!r} predicts no loss from N and D")
     target = float(target_loss)
@@ -99,3 +102,27 @@ def compute_for_loss(law: Law, target_loss: float, *, flops_per_param_token: flo
         hi += 20.0
     log10_c = optimize.brentq(gap, lo, hi, xtol=1e-12)
     return compute_optimal(law, 10.0**log10_c, flops_per_param_token=k, name=name)
+
+
+def fixed_ratio(tokens_per_param: float, *, compute_flops=None, n_tokens=None, n_params=None,
+                flops_per_param_token: float = 6.0, law: Law | None = None, name: str = "") -> Plan:
+    """Allocation at a fixed D/N = r (e.g. r = 20, the Chinchilla rule of thumb), from C, D or N.
+
+    C = k N D with D = r N gives N = sqrt(C / (k r)); from D: N = D / r; from N: D = r N.
+    """
+    r = float(as_positive_array(tokens_per_param, "tokens_per_param"))
+    k = _check_k(flops_per_param_token)
+    given = [x is not None for x in (compute_flops, n_tokens, n_params)]
+    if sum(given) != 1:
+        raise InputError("give exactly one of compute, tokens or params with a fixed tokens-per-parameter ratio")
+    if compute_flops is not None:
+        c = as_positive_array(compute_flops, "compute_flops")
+        n = np.sqrt(c / (k * r))
+    elif n_tokens is not None:
+        n = as_positive_array(n_tokens, "n_tokens") / r
+    else:
+        n = as_positive_array(n_params, "n_params")
+    d = r * n
+    loss = law.loss(n, d) if isinstance(law, NDLaw) else None
+    return Plan(name or (law.family if law is not None else f"{r:g} tokens/param"), k * n * d, n, d, loss, k,
+                f"fixed ratio D/N = {r:g}")
