@@ -19,6 +19,8 @@ __all__ = ["app", "main"]
 #: Command modules under ``scalinglab.cli``; each defines ``register(app)``.
 COMMAND_MODULES = (
     "laws",
+    "plan",
+    "flops",
     "datasets",
     "demo",
 )
