@@ -1,0 +1,377 @@
+"""Training cost: FLOPs -> wall-clock days, GPU-hours, cloud and owned dollars, energy and CO2.
+
+For C training FLOP on G accelerators that each deliver F FLOP/s while running (see ``cluster``),
+with goodput g (share of wall-clock time doing useful steps):
+
+    wall-clock seconds t = C / (G F g)                GPU-hours H = G t / 3600
+    cloud cost          = H x price per GPU-hour
+    capital cost        = G x hardware price x (1 + overhead)
+    depreciation        = capital x rate per year x t / (365.25 days)
+    energy (kWh)        = H x watts x PUE / 1000      electricity = energy x $/kWh
+    owned cost          = depreciation + electricity  CO2 (t) = energy x kg/kWh / 1000
+
+(owned cost after essay 004_9bff9f06216194e1.txt; energy and CO2 after Touvron et al. 2023, section
+6.4 and Table 15.) With measured GPU-hours instead, t = H / G and the whole-run average utilisation
+C / (H x 3600 x peak) follows; dividing it by the goodput gives the MFU while running.
+
+Any numeric input may be a range (``"0.3 to 0.5"``, see ``uncertain``): the estimate is then a seeded
+Monte Carlo and every output gets a percentile table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._table import rich_table
+from ..errors import InputError
+from ..provenance import Source
+from ..units import SECONDS_PER, format_money, format_quantity
+from .cluster import ClusterSizeModel, achieved_flops_per_gpu, default_cluster_model
+from .hardware import Accelerator, catalogue_data, custom_accelerator, get_accelerator, normalise_precision, \
+    resolve_source
+from .uncertain import InputRange, parse_value
+
+__all__ = ["CostEstimate", "estimate_cost", "cost_defaults", "PERCENTILES", "report_rows"]
+
+PERCENTILES = (5, 50, 95)
+
+# name -> (lower bound, lower bound allowed, upper bound or None, what it is)
+_LIMITS = {
+    "gpus": (1.0, True, None, "number of GPUs"),
+    "mfu": (0.0, False, 1.0, "MFU"),
+    "goodput": (0.0, False, 1.0, "goodput"),
+    "flops": (0.0, False, None, "training FLOP"),
+    "n_params": (0.0, False, None, "parameter count"),
+    "n_tokens": (0.0, False, None, "token count"),
+    "gpu_hours": (0.0, False, None, "GPU-hours"),
+    "tokens_per_second_per_gpu": (0.0, False, None, "tokens per second per GPU"),
+    "flops_per_second_per_gpu": (0.0, False, None, "FLOP/s per GPU"),
+    "peak_flops": (0.0, False, None, "peak FLOP/s"),
+    "cluster_b": (0.0, True, 0.999999, "cluster exponent b"),
+    "gpu_price": (0.0, True, None, "GPU price"),
+    "overhead": (0.0, True, None, "overhead"),
+    "depreciation": (0.0, True, None, "depreciation rate"),
+    "electricity": (0.0, True, None, "electricity price"),
+    "pue": (1.0, True, None, "PUE"),
+    "watts": (0.0, False, None, "power"),
+    "carbon": (0.0, True, None, "grid carbon intensity"),
+    "price_per_gpu_hour": (0.0, True, None, "price per GPU-hour"),
+    "dollars": (0.0, False, None, "budget in dollars"),
+    "days": (0.0, False, None, "number of days"),
+}
+
+
+def _check(name: str, value) -> None:
+    lo, inclusive, hi, what = _LIMITS[name]
+    values = (value.lo, value.hi) if isinstance(value, InputRange) else (value,)
+    for v in values:
+        below = v < lo if inclusive else v <= lo
+        if below or (hi is not None and v > hi):
+            if name == "gpus":
+                raise InputError(f"{what} must be at least 1, got {v:g}")
+            span = f"{'[' if inclusive else '('}{lo:g}, {hi:g}]" if hi is not None else \
+                (f">= {lo:g}" if inclusive else f"> {lo:g}")
+            raise InputError(f"{what} ({name}) must be {'in ' if hi is not None else ''}{span}, got {v:g}")
+
+
+def parse_inputs(raw: dict) -> dict:
+    """Parse and range-check every given numeric input (numbers, text or ``InputRange``)."""
+    out = {}
+    for name, value in raw.items():
+        if value is None:
+            continue
+        parsed = parse_value(value, what=name.replace("_", " "))
+        _check(name, parsed)
+        out[name] = parsed
+    return out
+
+
+def draw(inputs: dict, samples: int, seed: int) -> tuple[dict, bool, list[str]]:
+    """Replace ranges by ``samples`` seeded draws (in sorted-name order); cap MFU and goodput at 1."""
+    ranged = sorted(k for k, v in inputs.items() if isinstance(v, InputRange))
+    if not ranged:
+        return dict(inputs), False, []
+    if samples < 100:
+        raise InputError(f"samples must be at least 100 for a percentile table, got {samples}")
+    rng = np.random.default_rng(seed)
+    out, notes = dict(inputs), []
+    for name in ranged:
+        values = inputs[name].sample(samples, rng)
+        lo, _, hi, _ = _LIMITS.get(name, (None, None, None, None))
+        if hi is not None and np.any(values > hi):
+            notes.append(f"{int(np.sum(values > hi))} of {samples} draws of {name} above {hi:g} were capped at {hi:g}")
+            values = np.minimum(values, hi)
+        if lo is not None and np.any(values < lo):
+            notes.append(f"{int(np.sum(values < lo))} of {samples} draws of {name} below {lo:g} were raised to {lo:g}")
+            values = np.maximum(values, lo if lo > 0 else np.nextafter(0, 1))
+        out[name] = values
+    return out, True, notes
+
+
+def summarise(outputs: dict) -> tuple[dict, dict]:
+    """Medians as the headline values, and p5/p50/p95/mean for every sampled output."""
+    values, table = {}, {}
+    for key, value in outputs.items():
+        array = np.asarray(value, dtype=float) if value is not None else None
+        if array is None or array.ndim == 0:
+            values[key] = None if array is None else float(array)
+            continue
+        pct = np.percentile(array, PERCENTILES)
+        values[key] = float(pct[1])
+        table[key] = {f"p{p}": float(v) for p, v in zip(PERCENTILES, pct)} | {"mean": float(array.mean())}
+    return values, table
+
+
+@dataclass(frozen=True)
+class Default:
+    value: float
+    source: Source
+    note: str = ""
+
+
+def cost_defaults() -> dict[str, Default]:
+    """The cost model's defaults (overhead, depreciation, electricity, PUE, carbon, goodput) with sources."""
+    data = catalogue_data()
+    return {name: Default(float(spec["value"]), resolve_source(spec["source"], data["sources"], f"default {name}"),
+                          spec.get("note", ""))
+            for name, spec in data["cost_defaults"].items()}
+
+
+_DEFAULT_KEYS = {"overhead": "overhead", "depreciation": "depreciation_per_year",
+                 "electricity": "electricity_usd_per_kwh", "pue": "pue", "carbon": "carbon_kg_per_kwh",
+                 "goodput": "goodput"}
+
+_FORMATS = {
+    "flops": lambda v: f"{v:.3g}", "n_params": format_quantity, "n_tokens": format_quantity,
+    "flops_per_token": lambda v: f"{v:.3g}",
+    "peak_flops_per_gpu": lambda v: f"{v / 1e12:,.1f} TFLOP/s", "achieved_flops_per_gpu": lambda v: f"{v / 1e12:,.1f} TFLOP/s",
+    "mfu": lambda v: f"{100 * v:.1f}%", "goodput": lambda v: f"{100 * v:.1f}%",
+    "average_utilisation": lambda v: f"{100 * v:.1f}%", "gpus": lambda v: f"{v:,.0f}",
+    "days": lambda v: f"{v:,.1f}", "years": lambda v: f"{v:,.2f}", "gpu_hours": format_quantity,
+    "energy_mwh": lambda v: f"{v:,.1f} MWh", "co2_t": lambda v: f"{v:,.1f} t",
+    "n_opt": format_quantity, "d_opt": format_quantity, "tokens_per_param": lambda v: f"{v:,.1f}",
+    "loss": lambda v: f"{v:.4f}",
+}
+
+
+def _format(key: str, value) -> str:
+    if value is None:
+        return "-"
+    if key in _FORMATS:
+        return _FORMATS[key](value)
+    if key.endswith("_usd") or key == "price_per_gpu_hour" or key == "gpu_price":
+        return format_money(value, 4)
+    return f"{value:.4g}"
+
+
+def report_rows(values: dict, percentiles: dict) -> list[list[str]]:
+    """One row per known output: its value, or its p5/p50/p95 where it was sampled."""
+    rows = []
+    for key, value in values.items():
+        if value is None or key == "seconds":
+            continue
+        pct = percentiles.get(key)
+        if percentiles:
+            rows.append([key] + ([_format(key, pct[f"p{p}"]) for p in PERCENTILES] if pct else
+                                 ["", _format(key, value), ""]))
+        else:
+            rows.append([key, _format(key, value)])
+    return rows
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """Time, money, energy and CO2 of one training run; medians and percentiles when inputs are ranges."""
+
+    accelerator: str
+    precision: str
+    values: dict[str, float | None]
+    inputs: dict[str, str]
+    assumptions: dict[str, dict]
+    percentiles: dict[str, dict[str, float]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    samples: int = 0
+    seed: int = 0
+
+    def __getattr__(self, name: str):
+        values = object.__getattribute__(self, "values")
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    def to_dict(self) -> dict:
+        return {"accelerator": self.accelerator, "precision": self.precision, **self.values,
+                "inputs": dict(self.inputs), "assumptions": dict(self.assumptions),
+                "percentiles": dict(self.percentiles), "samples": self.samples if self.percentiles else 0,
+                "seed": self.seed, "notes": list(self.notes)}
+
+    def report(self):
+        rows = report_rows(self.values, self.percentiles)
+        columns = ["quantity"] + ([f"p{p}" for p in PERCENTILES] if self.percentiles else ["value"])
+        mc = f"; Monte Carlo, {self.samples:,} draws, seed {self.seed}" if self.percentiles else ""
+        table = rich_table(f"Training cost on {self.accelerator} ({self.precision}){mc}", columns, rows)
+        table.caption = "\n".join(self.notes) or None
+        table.caption_justify = "left"
+        return table
+
+
+def _workload(p: dict, config, flops_method: str) -> dict:
+    """FLOP, parameters, tokens and FLOP per token from whichever of them were given."""
+    from .flops import KNOWN_CONFIGS, TransformerConfig, flops_per_token, param_counts
+
+    flops, n, d = p.get("flops"), p.get("n_params"), p.get("n_tokens")
+    if config is not None:
+        if isinstance(config, str):
+            if config not in KNOWN_CONFIGS:
+                from ..errors import UnknownNameError
+                raise UnknownNameError("model configuration", config, list(KNOWN_CONFIGS))
+            config = KNOWN_CONFIGS[config]
+        if not isinstance(config, TransformerConfig):
+            raise InputError("config must be a TransformerConfig or a known configuration name")
+        if d is None:
+            raise InputError("a model configuration needs the number of training tokens")
+        fpt = flops_per_token(config, method=flops_method)
+        return {"flops": fpt * d, "n_params": float(param_counts(config)["total"]), "n_tokens": d, "flops_per_token": fpt}
+    if flops is not None:
+        fpt = 6.0 * n if n is not None else (flops / d if d is not None else None)
+        if n is not None and d is None:
+            d = flops / (6.0 * n)
+        return {"flops": flops, "n_params": n, "n_tokens": d, "flops_per_token": fpt}
+    if n is not None and d is not None:
+        return {"flops": 6.0 * n * d, "n_params": n, "n_tokens": d, "flops_per_token": 6.0 * n}
+    if p.get("gpu_hours") is not None:
+        return {"flops": None, "n_params": n, "n_tokens": d, "flops_per_token": None}
+    raise InputError("give the training FLOP, or the parameters and tokens (C = 6ND), or a model configuration "
+                     "and tokens, or measured GPU-hours")
+
+
+def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, flops=None, n_params=None,
+                  n_tokens=None, config=None, flops_method: str = "6nd", gpu_hours=None, precision: str | None = None,
+                  peak_flops=None, mfu=None, tokens_per_second_per_gpu=None, flops_per_second_per_gpu=None,
+                  cluster_model: bool | ClusterSizeModel = False, cluster_b=None, goodput=None, gpu_price=None,
+                  overhead=None, depreciation=None, electricity=None, pue=None, watts=None, carbon=None,
+                  price_per_gpu_hour=None, samples: int = 10_000, seed: int = 0) -> CostEstimate:
+    """Estimate one training run. Numeric arguments take numbers, text (``"40%"``, ``"$2M"``) or ranges."""
+    if gpus is None:
+        raise InputError("give the number of GPUs")
+    raw = dict(gpus=gpus, flops=flops, n_params=n_params, n_tokens=n_tokens, gpu_hours=gpu_hours,
+               peak_flops=peak_flops, mfu=mfu, tokens_per_second_per_gpu=tokens_per_second_per_gpu,
+               flops_per_second_per_gpu=flops_per_second_per_gpu, cluster_b=cluster_b, goodput=goodput,
+               gpu_price=gpu_price, overhead=overhead, depreciation=depreciation, electricity=electricity, pue=pue,
+               watts=watts, carbon=carbon, price_per_gpu_hour=price_per_gpu_hour)
+    given = parse_inputs(raw)
+    acc = _accelerator(accelerator, given.get("peak_flops"), precision)
+    precision = normalise_precision(precision) if precision else acc.default_precision
+    defaults = cost_defaults()
+    assumptions = _assumptions(given, acc, defaults)
+    p, sampled, notes = draw(given, samples, seed)
+    for key, default in _DEFAULT_KEYS.items():
+        p.setdefault(key, defaults[default].value)
+
+    model = None
+    if cluster_model is not False and cluster_model is not None:
+        model = cluster_model if isinstance(cluster_model, ClusterSizeModel) else default_cluster_model()
+        assumptions["cluster_model"] = model.to_dict() | ({"b": str(given["cluster_b"]), "b_source": "given"}
+                                                          if "cluster_b" in given else {})
+    elif "cluster_b" in given:
+        raise InputError("cluster_b only applies with the cluster-size model (cluster_model=True)")
+
+    work = _workload(p, config, flops_method)
+    peak = p["peak_flops"] if "peak_flops" in p else acc.peak(precision)
+    g = p["gpus"]
+    timing = _timing(p, work, peak, g, model, given, notes)
+    out = {"gpus": g, "flops": work["flops"], "n_params": work["n_params"], "n_tokens": work["n_tokens"],
+           "flops_per_token": work["flops_per_token"], "peak_flops_per_gpu": peak, **timing}
+    out.update(_money(p, acc, g, timing["seconds"], timing["gpu_hours"], notes))
+    values, table = summarise(out)
+    return CostEstimate(acc.name, precision, values, {k: str(v) for k, v in given.items()}, assumptions,
+                        table if sampled else {}, tuple(dict.fromkeys(notes)), samples, seed)
+
+
+def _accelerator(accelerator, peak, precision) -> Accelerator:
+    if accelerator is None:
+        if peak is None:
+            raise InputError("give an accelerator from the catalogue, or its peak FLOP/s")
+        median = peak.median if isinstance(peak, InputRange) else peak
+        return custom_accelerator(median, precision=precision or "bf16")
+    return get_accelerator(accelerator)
+
+
+def _assumptions(given: dict, acc: Accelerator, defaults: dict[str, Default]) -> dict:
+    out = {}
+    for key, default in _DEFAULT_KEYS.items():
+        if key in given:
+            out[default] = {"value": str(given[key]), "source": "given"}
+        else:
+            d = defaults[default]
+            out[default] = {"value": d.value, "source": str(d.source), "note": d.note}
+    for key, field_name in (("gpu_price", "release_price_usd"), ("watts", "tdp_watts"),
+                            ("price_per_gpu_hour", "cloud_usd_per_hour")):
+        if key in given:
+            out[key] = {"value": str(given[key]), "source": "given"}
+        else:
+            source = acc.sources.get(field_name)
+            out[key] = {"value": getattr(acc, field_name), "source": str(source) if source else "not in the catalogue"}
+    return out
+
+
+def _timing(p: dict, work: dict, peak, g, model, given: dict, notes: list) -> dict:
+    flops, goodput = work["flops"], p["goodput"]
+    utilisation_keys = [k for k in ("mfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu") if k in given]
+    if "gpu_hours" in p:
+        if utilisation_keys or model is not None:
+            raise InputError("measured GPU-hours already fix the time; drop the utilisation "
+                             f"({', '.join(utilisation_keys) or 'cluster model'})")
+        gpu_hours = p["gpu_hours"]
+        seconds = gpu_hours * 3600.0 / g
+        achieved = None if flops is None else flops / (gpu_hours * 3600.0 * goodput)
+    else:
+        achieved = achieved_flops_per_gpu(
+            peak, g, mfu=p.get("mfu"), flops_per_second_per_gpu=p.get("flops_per_second_per_gpu"),
+            tokens_per_second_per_gpu=p.get("tokens_per_second_per_gpu"), flops_per_token=work["flops_per_token"],
+            cluster_model=model, cluster_b=p.get("cluster_b"))
+        if flops is None:
+            raise InputError("the training FLOP are unknown: give the FLOP, or parameters and tokens")
+        seconds = flops / (g * achieved * goodput)
+        gpu_hours = g * seconds / 3600.0
+        if model is not None:
+            lo, hi = model.calibrated_range()
+            if np.any(np.asarray(g) < lo / 4) or np.any(np.asarray(g) > hi * 4):
+                notes.append(f"the cluster-size model is calibrated on {lo:,}-{hi:,} GPUs; "
+                             f"{np.min(g):,.0f}-{np.max(g):,.0f} GPUs is an extrapolation")
+    mfu = None if achieved is None else achieved / peak
+    if mfu is not None and np.any(np.asarray(mfu) > 1):
+        notes.append("the implied MFU exceeds 100% of the dense peak: check the throughput or the precision")
+    return {"achieved_flops_per_gpu": achieved, "mfu": mfu, "goodput": goodput,
+            "average_utilisation": None if mfu is None else mfu * goodput, "seconds": seconds,
+            "days": seconds / SECONDS_PER["day"], "years": seconds / SECONDS_PER["year"], "gpu_hours": gpu_hours}
+
+
+def _money(p: dict, acc: Accelerator, g, seconds, gpu_hours, notes: list) -> dict:
+    price_hour = p.get("price_per_gpu_hour", acc.cloud_usd_per_hour)
+    gpu_price = p.get("gpu_price", acc.release_price_usd)
+    watts = p.get("watts", acc.tdp_watts)
+    if price_hour is None:
+        notes.append(f"no cloud price for {acc.name} in the catalogue: pass price_per_gpu_hour for the cloud cost")
+    if gpu_price is None:
+        notes.append(f"no release price for {acc.name} in the catalogue: pass gpu_price for the owned cost")
+    if watts is None:
+        notes.append(f"no TDP for {acc.name} in the catalogue: pass watts for energy and CO2")
+    capital = None if gpu_price is None else g * gpu_price * (1.0 + p["overhead"])
+    depreciation = None if capital is None else capital * p["depreciation"] * seconds / SECONDS_PER["year"]
+    energy_kwh = None if watts is None else gpu_hours * watts * p["pue"] / 1000.0
+    electricity = None if energy_kwh is None else energy_kwh * p["electricity"]
+    owned = None if depreciation is None or electricity is None else depreciation + electricity
+    return {
+        "price_per_gpu_hour": price_hour,
+        "cloud_cost_usd": None if price_hour is None else gpu_hours * price_hour,
+        "capital_cost_usd": capital,
+        "depreciation_usd": depreciation,
+        "energy_mwh": None if energy_kwh is None else energy_kwh / 1000.0,
+        "electricity_cost_usd": electricity,
+        "owned_cost_usd": owned,
+        "co2_t": None if energy_kwh is None else energy_kwh * p["carbon"] / 1000.0,
+    }
+
