@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "plan",
     "flops",
     "datasets",
+    "hardware",
+    "cost",
     "demo",
 )
 
