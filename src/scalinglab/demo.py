@@ -15,6 +15,7 @@ __all__ = ["DEMO_SECTIONS", "run_demo"]
 
 DEMO_SECTIONS = (
     "scalinglab.plan.demo:section",
+    "scalinglab.compute.demo:section",
 )
 
 

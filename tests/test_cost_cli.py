@@ -1,0 +1,63 @@
+"""``scalinglab cost`` and ``scalinglab budget`` through the command line, as a user runs them."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import assert_user_error
+
+CONTRACT = ("days", "gpu_hours", "energy_mwh", "co2_t", "cloud_cost_usd", "owned_cost_usd", "electricity_cost_usd",
+            "depreciation_usd")
+
+
+def test_cost_json_has_the_contract_keys_for_llama_65b(cli):
+    # Touvron et al. 2023, section 2.4 and Table 15: 20.8 days, ~1.02M GPU-hours, 449 MWh, 173 tCO2eq
+    result = cli("cost", "--params", "65.2B", "--tokens", "1.4T", "--gpu", "a100-80gb", "--gpus", "2048",
+                 "--tokens-per-second-per-gpu", "380", "--watts", "400", "--pue", "1.1", "--carbon", "0.385",
+                 "--gpu-price", "15000", "--depreciation", "25%", "--electricity", "0.168", "--overhead", "0",
+                 "--price-per-gpu-hour", "2", "--json")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert all(data[key] is not None for key in CONTRACT)
+    assert data["days"] == pytest.approx(20.8, abs=0.05)
+    assert data["energy_mwh"] == pytest.approx(449, rel=0.005)
+    assert data["co2_t"] == pytest.approx(173, rel=0.005)
+    assert data["cloud_cost_usd"] == pytest.approx(2 * data["gpu_hours"])
+    assert data["owned_cost_usd"] == pytest.approx(data["depreciation_usd"] + data["electricity_cost_usd"])
+
+
+def test_cost_with_ranges_prints_a_percentile_table(cli):
+    result = cli("cost", "--flops", "3.8e25", "--gpu", "H100", "--gpus", "16384", "--mfu", "0.38 to 0.43",
+                 "--goodput", "uniform 0.85 to 0.95", "--samples", "2000", "--seed", "7")
+    assert result.code == 0, result.stderr
+    assert "p5" in result.stdout and "p95" in result.stdout and "seed 7" in result.stdout
+
+
+def test_cost_with_the_cluster_model(cli):
+    result = cli("cost", "--flops", "1e25", "--gpu", "h100-sxm", "--gpus", "8192", "--cluster-model", "--json")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert data["mfu"] == pytest.approx(0.43)  # the model's anchor: Llama 3.1 405B on 8,192 H100s
+    assert data["assumptions"]["cluster_model"]["b"] == pytest.approx(0.1197, abs=1e-4)
+
+
+def test_budget_json_has_flops_n_d_and_loss(cli):
+    result = cli("budget", "--dollars", "100M", "--gpu", "h100-sxm", "--json")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    for key in ("flops", "n_opt", "d_opt", "loss"):
+        assert data[key] > 0
+    assert data["cloud_cost_usd"] == pytest.approx(100e6)
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (("--gpu", "h1000", "--gpus", "8", "--mfu", "0.4"), ("unknown accelerator 'h1000'", "did you mean", "'h100'")),
+    (("--gpu", "h100", "--gpus", "8", "--mfu", "1.5"), ("mfu", "(0, 1]", "1.5")),
+    (("--gpu", "h100", "--gpus", "0", "--mfu", "0.4"), ("GPUs", "at least 1", "0")),
+    (("--gpu", "h100", "--gpus", "8", "--mfu", "0.5 to 0.3"), ("lo > hi",)),
+])
+def test_bad_cost_input_is_one_line_and_exit_2(cli, args, fragments):
+    assert_user_error(cli("cost", "--flops", "1e24", *args), *fragments)
+
+
+def test_bad_budget_input_is_one_line_and_exit_2(cli):
+    assert_user_error(cli("budget", "--dollars", "10M", "--gpu", "h100", "--law", "no-such-law"), "unknown law")

@@ -1,0 +1,33 @@
+"""``scalinglab hardware list|show|cluster`` through the command line."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import assert_user_error
+
+
+def test_hardware_list_and_show(cli):
+    listed = cli("hardware", "list", "--json")
+    assert listed.code == 0, listed.stderr
+    names = {entry["name"] for entry in listed.json()}
+    assert {"h100-sxm", "a100-80gb", "tpu-v5p", "trainium2", "rtx-4090"} <= names
+    shown = cli("hardware", "show", "H100", "--json")
+    assert shown.code == 0, shown.stderr
+    data = shown.json()
+    # NVIDIA H100 datasheet: 1,979 TFLOPS BF16 with sparsity -> 989 dense
+    assert data["name"] == "h100-sxm" and data["peak_flops"]["bf16"] == pytest.approx(989e12, rel=1e-3)
+    assert "Epoch AI" in data["sources"]["bf16"]["citation"]
+    table = cli("hardware", "show", "tpu-v5e")
+    assert table.code == 0 and "SemiAnalysis" in table.stdout
+
+
+def test_hardware_cluster_shows_b(cli):
+    result = cli("hardware", "cluster", "--json")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert data["calibration"]["b_by_run"]["MT-NLG 530B"] == pytest.approx(0.2686, abs=1e-4)
+    assert data["model"]["b"] == pytest.approx(data["calibration"]["b"])
+
+
+def test_unknown_accelerator_is_one_line(cli):
+    assert_user_error(cli("hardware", "show", "a101"), "unknown accelerator", "did you mean", "'a100'")
