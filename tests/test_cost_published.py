@@ -88,3 +88,16 @@ def test_essay_002_supercomputer_needs_7_years_for_gpt4():
     est = estimate_cost(peak_flops=5.3e17, gpus=1, flops=2.4e25, mfu=0.2)
     assert est.years == pytest.approx(7.0, abs=0.2)
     assert est.accelerator == "custom"
+
+
+def test_estimate_from_a_model_configuration_uses_its_flop_count():
+    # Brown et al. 2020, Table 2.1: GPT-3 175B shape; 300B training tokens (section 2.2)
+    from scalinglab.compute import KNOWN_CONFIGS, flops_per_token, param_counts
+
+    cfg = KNOWN_CONFIGS["gpt3-175b"]
+    est = estimate_cost(accelerator="v100", gpus=10_000, config="gpt3-175b", n_tokens=300e9,
+                        flops_per_second_per_gpu=24.6e12, flops_method="chinchilla")
+    assert est.flops == pytest.approx(flops_per_token(cfg, method="chinchilla") * 300e9)
+    assert est.n_params == param_counts(cfg)["total"]
+    # within a few percent of 6ND = 3.14e23 (Brown et al. 2020, Table D.1)
+    assert est.flops == pytest.approx(3.14e23, rel=0.1)
