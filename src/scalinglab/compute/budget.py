@@ -17,15 +17,14 @@ fast for laws that are minimised numerically.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .._table import rich_table
 from ..errors import InputError
 from ..units import SECONDS_PER
 from .cluster import achieved_flops_per_gpu, default_cluster_model
-from .cost import PERCENTILES, _DEFAULT_KEYS, cost_defaults, draw, parse_inputs, report_rows, summarise
+from .cost import _DEFAULT_KEYS, PERCENTILES, EstimateResult, cost_defaults, draw, parse_inputs, summarise
 from .hardware import custom_accelerator, get_accelerator, normalise_precision
 
 __all__ = ["BudgetPlan", "plan_budget"]
@@ -34,38 +33,18 @@ BASES = ("cloud", "owned")
 
 
 @dataclass(frozen=True)
-class BudgetPlan:
+class BudgetPlan(EstimateResult):
     """What a budget buys: GPU-hours, FLOP, and the compute-optimal N, D and loss under ``law``."""
 
-    accelerator: str
-    precision: str
-    basis: str
-    law: str
-    values: dict[str, float | None]
-    percentiles: dict[str, dict[str, float]] = field(default_factory=dict)
-    assumptions: dict = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-    samples: int = 0
-    seed: int = 0
-
-    def __getattr__(self, name: str):
-        values = object.__getattribute__(self, "values")
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
+    basis: str = "cloud"
+    law: str = ""
 
     def to_dict(self) -> dict:
-        return {"accelerator": self.accelerator, "precision": self.precision, "basis": self.basis, "law": self.law,
-                **self.values, "assumptions": dict(self.assumptions), "percentiles": dict(self.percentiles),
-                "samples": self.samples if self.percentiles else 0, "seed": self.seed, "notes": list(self.notes)}
+        return self._dict(basis=self.basis, law=self.law)
 
     def report(self):
-        columns = ["quantity"] + ([f"p{p}" for p in PERCENTILES] if self.percentiles else ["value"])
-        title = f"Budget on {self.accelerator} ({self.precision}, {self.basis}) -> compute-optimal plan under {self.law}"
-        table = rich_table(title, columns, report_rows(self.values, self.percentiles))
-        table.caption = "\n".join(self.notes) or None
-        table.caption_justify = "left"
-        return table
+        return self._table(f"Budget on {self.accelerator} ({self.precision}, {self.basis}) -> "
+                           f"compute-optimal plan under {self.law}")
 
 
 def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: str = "cloud",
@@ -126,8 +105,8 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
         table.update(_plan_percentiles(law_object, table["flops"], flops_per_param_token, law_name))
     assumptions = {"law": law_name, "flops_per_param_token": flops_per_param_token, "plan_method": plan.method,
                    "peak_flops_per_gpu": peak if np.ndim(peak) == 0 else str(given["peak_flops"])}
-    return BudgetPlan(acc.name, precision, basis, law_name, values, table if sampled else {}, assumptions,
-                      tuple(dict.fromkeys(notes)), samples, seed)
+    return BudgetPlan(acc.name, precision, values, table if sampled else {}, assumptions,
+                      tuple(dict.fromkeys(notes)), samples, seed, basis=basis, law=law_name)
 
 
 def _hourly_rates(p: dict, acc, notes: list) -> dict:

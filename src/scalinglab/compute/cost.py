@@ -33,7 +33,7 @@ from .hardware import Accelerator, catalogue_data, custom_accelerator, get_accel
     resolve_source
 from .uncertain import InputRange, parse_value
 
-__all__ = ["CostEstimate", "estimate_cost", "cost_defaults", "PERCENTILES", "report_rows"]
+__all__ = ["CostEstimate", "EstimateResult", "estimate_cost", "cost_defaults", "PERCENTILES", "report_rows"]
 
 PERCENTILES = (5, 50, 95)
 
@@ -182,15 +182,14 @@ def report_rows(values: dict, percentiles: dict) -> list[list[str]]:
 
 
 @dataclass(frozen=True)
-class CostEstimate:
-    """Time, money, energy and CO2 of one training run; medians and percentiles when inputs are ranges."""
+class EstimateResult:
+    """Shared shape of cost and budget results: headline values (medians when sampled) and percentiles."""
 
     accelerator: str
     precision: str
     values: dict[str, float | None]
-    inputs: dict[str, str]
-    assumptions: dict[str, dict]
     percentiles: dict[str, dict[str, float]] = field(default_factory=dict)
+    assumptions: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     samples: int = 0
     seed: int = 0
@@ -201,20 +200,32 @@ class CostEstimate:
             return values[name]
         raise AttributeError(name)
 
-    def to_dict(self) -> dict:
-        return {"accelerator": self.accelerator, "precision": self.precision, **self.values,
-                "inputs": dict(self.inputs), "assumptions": dict(self.assumptions),
-                "percentiles": dict(self.percentiles), "samples": self.samples if self.percentiles else 0,
-                "seed": self.seed, "notes": list(self.notes)}
+    def _dict(self, **head) -> dict:
+        return {"accelerator": self.accelerator, "precision": self.precision, **head, **self.values,
+                "assumptions": dict(self.assumptions), "percentiles": dict(self.percentiles),
+                "samples": self.samples if self.percentiles else 0, "seed": self.seed, "notes": list(self.notes)}
 
-    def report(self):
-        rows = report_rows(self.values, self.percentiles)
+    def _table(self, title: str):
         columns = ["quantity"] + ([f"p{p}" for p in PERCENTILES] if self.percentiles else ["value"])
-        mc = f"; Monte Carlo, {self.samples:,} draws, seed {self.seed}" if self.percentiles else ""
-        table = rich_table(f"Training cost on {self.accelerator} ({self.precision}){mc}", columns, rows)
+        if self.percentiles:
+            title += f"; Monte Carlo, {self.samples:,} draws, seed {self.seed}"
+        table = rich_table(title, columns, report_rows(self.values, self.percentiles))
         table.caption = "\n".join(self.notes) or None
         table.caption_justify = "left"
         return table
+
+
+@dataclass(frozen=True)
+class CostEstimate(EstimateResult):
+    """Time, money, energy and CO2 of one training run; medians and percentiles when inputs are ranges."""
+
+    inputs: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return self._dict() | {"inputs": dict(self.inputs)}
+
+    def report(self):
+        return self._table(f"Training cost on {self.accelerator} ({self.precision})")
 
 
 def _workload(p: dict, config, flops_method: str) -> dict:
@@ -286,8 +297,8 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
            "flops_per_token": work["flops_per_token"], "peak_flops_per_gpu": peak, **timing}
     out.update(_money(p, acc, g, timing["seconds"], timing["gpu_hours"], notes))
     values, table = summarise(out)
-    return CostEstimate(acc.name, precision, values, {k: str(v) for k, v in given.items()}, assumptions,
-                        table if sampled else {}, tuple(dict.fromkeys(notes)), samples, seed)
+    return CostEstimate(acc.name, precision, values, table if sampled else {}, assumptions,
+                        tuple(dict.fromkeys(notes)), samples, seed, inputs={k: str(v) for k, v in given.items()})
 
 
 def _accelerator(accelerator, peak, precision) -> Accelerator:
