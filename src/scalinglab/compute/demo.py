@@ -96,6 +96,10 @@ def _cluster_chart():
 
 
 def section(out_dir: Path) -> Section:
+    from ..charts import save_chart
+
+    chart = _cluster_chart()
+    save_chart(chart, Path(out_dir) / "cost_cluster_utilisation.svg")
     calibration = calibrate_b()
     model = default_cluster_model()
     cal = pd.DataFrame([{"run": p.run, "GPUs": f"{p.gpus:,}", "reported": p.reported, "MFU": f"{100 * p.mfu:.1f}%",
@@ -124,5 +128,5 @@ def section(out_dir: Path) -> Section:
             ("What a cloud budget buys on H100s (MFU 40%, compute-optimal under each law)", _budgets()),
             ("$50M-$200M at 30-45% MFU (lognormal 90% ranges, 5,000 seeded draws)", _range_example()),
         ],
-        [_cluster_chart()],
+        [chart],
     )
