@@ -1,0 +1,154 @@
+"""One call per job: ``fit_law`` (estimate, bootstrap, derived quantities, backtest) and ``isoflop``."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import __version__
+from ..errors import InputError, LawError
+from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, resolve_law
+from ..laws.registry import _registry as _published
+from .backtest import DEFAULT_BACKTEST_BOOTSTRAP, holdout_above as _holdout, leave_one_budget_out as _lobo
+from .bootstrap import percentile_interval, run_bootstrap
+from .derived import derived_quantities
+from .diagnostics import diagnose
+from .estimators import estimate
+from .isoflop import IsoFlopResult, approach1, approach2
+from .models import FAMILIES_FITTABLE, FitModel, make_model
+from .objectives import make_objective
+from .result import FitResult
+from .runs import Runs, load_runs
+
+__all__ = ["fit_law", "isoflop", "as_runs", "DEFAULT_BUDGETS"]
+
+DEFAULT_BUDGETS = (5.76e23,)
+"""Chinchilla's and Gopher's training budget (Hoffmann et al. 2022, Table 3), shown unless others are asked."""
+
+
+def as_runs(runs, columns: dict | None = None, flops_per_param_token: float = 6.0) -> Runs:
+    """``runs`` itself when already loaded, else ``load_runs(runs, **columns)``."""
+    if isinstance(runs, Runs):
+        return runs
+    return load_runs(runs, flops_per_param_token=flops_per_param_token, **(columns or {}))
+
+
+def _family(law: str) -> str:
+    key = str(law).strip().lower()
+    if key in FAMILIES_FITTABLE:
+        return key
+    if key in _published():
+        family = get_law(key).family
+        if family in FAMILIES_FITTABLE:
+            return family
+    from ..errors import UnknownNameError
+
+    raise UnknownNameError("law family to fit", law, FAMILIES_FITTABLE)
+
+
+def _data_constrained_model(runs: Runs, base, objective, estimator: str) -> FitModel:
+    """Fixed base law (name, file or ChinchillaLaw), or the base fitted too, started from a Chinchilla fit."""
+    if base is not None and not (isinstance(base, str) and base.strip().lower() == "fit"):
+        law = resolve_law(base)[1] if isinstance(base, str) else base
+        law = law.base if isinstance(law, DataConstrainedLaw) else law
+        if not isinstance(law, ChinchillaLaw):
+            raise LawError(f"the base of a data-constrained law must be a Chinchilla-family law, got {law.family!r}")
+        return make_model("data-constrained", base=law)
+    chin = make_model("chinchilla")
+    data, y = chin.data(runs)
+    start = estimate(chin, objective, data, y, "fast").theta
+    return make_model("data-constrained", base_start=start)
+
+
+def _check_settings(level: float, bootstrap: int, drop: int) -> None:
+    if not 0 < level < 1:
+        raise InputError(f"level must lie strictly between 0 and 1, got {level!r}")
+    if bootstrap < 0:
+        raise InputError(f"--bootstrap must be >= 0, got {bootstrap}")
+    if drop < 0:
+        raise InputError(f"--drop-highest-loss must be >= 0, got {drop}")
+
+
+def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective: str = "huber",
+            delta: float = 1e-3, weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0,
+            level: float = 0.95, holdout_above: float | None = None, leave_one_budget_out: bool = False,
+            budgets=None, points=(), targets=(), x: str = "c", base=None, columns: dict | None = None,
+            flops_per_param_token: float = 6.0, progress: bool = False) -> FitResult:
+    """Fit the law family ``law`` to ``runs`` (a file, a bundled dataset name, a DataFrame or ``Runs``).
+
+    Returns a ``FitResult``: parameters, objective, diagnostics; with ``bootstrap`` B > 0, standard
+    errors and ``level`` percentile intervals of parameters and derived quantities (``budgets``:
+    compute budgets; ``points``: (N, D) pairs; ``targets``: losses); with ``holdout_above`` or
+    ``leave_one_budget_out``, a backtest.
+    """
+    started = time.perf_counter()
+    _check_settings(level, bootstrap, drop_highest_loss)
+    table = as_runs(runs, columns, flops_per_param_token)
+    total = len(table)
+    table, dropped = table.drop_highest_loss(drop_highest_loss)
+    family = _family(law)
+    obj = make_objective(objective, delta=delta, weight=weight)
+    model = (_data_constrained_model(table, base, obj, estimator) if family == "data-constrained"
+             else make_model(family, x=x))
+    data, y = model.data(table)
+    p = len(model.specs)
+    if len(table) < p:
+        raise InputError(f"{table.source}: {len(table)} runs for the {p} parameters of the {family} law "
+                         f"({', '.join(model.names)}); need at least {p} runs")
+    point = estimate(model, obj, data, y, estimator)
+    params = model.params(point.theta)
+
+    boot, stderr, intervals, boot_info, boot_params = None, None, None, None, None
+    if bootstrap > 0:
+        boot = run_bootstrap(model, obj, data, y, point.theta, bootstrap, seed=seed, level=level, progress=progress)
+        boot_params = np.array([list(model.params(t).values()) for t in boot.thetas])
+        names = list(params)
+        stderr = dict(zip(names, boot_params.std(axis=0, ddof=1).tolist()))
+        intervals = {n: [float(v) for v in iv] for n, iv in zip(names, percentile_interval(boot_params, level))}
+        boot_info = {"size": bootstrap, "seed": seed, "level": level,
+                     "converged_fraction": float(np.mean(boot.converged)),
+                     "method": "runs resampled with replacement; percentile intervals"}
+    diagnostics = diagnose(model, data, y, point.theta, boot_params)
+    if not point.success:
+        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+
+    derived = {}
+    if isinstance(model.to_law(point.theta), NDLaw):
+        derived = derived_quantities(model, point.theta, boot, budgets=DEFAULT_BUDGETS if budgets is None else budgets,
+                                     points=points, targets=targets, flops_per_param_token=table.flops_per_param_token,
+                                     level=level)
+    backtest = None
+    backtest_size = bootstrap or DEFAULT_BACKTEST_BOOTSTRAP
+    if holdout_above is not None:
+        backtest = _holdout(model, obj, table, holdout_above, estimator=estimator, bootstrap=backtest_size,
+                            seed=seed, level=level)
+    elif leave_one_budget_out:
+        backtest = _lobo(model, obj, table, estimator=estimator, bootstrap=backtest_size, seed=seed, level=level)
+
+    data_info = table.describe()
+    data_info.update({"runs_in_table": total, "dropped_rows": dropped})
+    settings = {"law": family, "estimator": point.estimator, "objective": obj.to_dict(), "x": x if family in (
+        "power", "saturating-power", "broken-power", "sigmoid") else None, "drop_highest_loss": drop_highest_loss,
+        "holdout_above": holdout_above, "leave_one_budget_out": leave_one_budget_out,
+        "flops_per_param_token": table.flops_per_param_token, "base_fitted": family == "data-constrained" and getattr(
+            model, "base", None) is None}
+    return FitResult(
+        family=family, law_dict=model.to_law(point.theta).to_dict(), params=params, objective=point.objective,
+        objective_spec={**obj.to_dict(), "description": obj.describe()}, estimator=point.estimator,
+        success=point.success, message=point.message, n_runs=len(table), n_starts=point.n_starts,
+        n_refined=point.n_refined, data=data_info, diagnostics=diagnostics, level=level, stderr=stderr,
+        intervals=intervals, bootstrap=boot_info, derived=derived, backtest=backtest, settings=settings,
+        version=__version__, seconds=time.perf_counter() - started)
+
+
+def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,
+            min_runs: int = 5, columns: dict | None = None, flops_per_param_token: float = 6.0) -> IsoFlopResult:
+    """IsoFLOP Approach 2 (parabola per budget) or 1 (lower envelope of runs with checkpoints)."""
+    _check_settings(level, bootstrap, 0)
+    table = as_runs(runs, columns, flops_per_param_token)
+    if approach == 2:
+        return approach2(table, min_runs=min_runs, bootstrap=bootstrap, seed=seed, level=level)
+    if approach == 1:
+        return approach1(table, bootstrap=bootstrap, seed=seed, level=level)
+    raise InputError(f"--approach must be 1 or 2, got {approach}")

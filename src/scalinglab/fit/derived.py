@@ -1,0 +1,83 @@
+"""Quantities derived from a fitted law, with bootstrap intervals.
+
+At a compute budget C: N_opt, D_opt, tokens per parameter and the loss of the compute-optimal
+allocation (``scalinglab.plan.compute_optimal``; closed form for Chinchilla, Hoffmann et al. 2022
+eq. 4). At a new (N, D): the loss, with the mean-curve interval and the prediction interval for
+one new run kept apart (see ``bootstrap``). For a target loss: the least compute that reaches it
+(``scalinglab.plan.compute_for_loss``); replicates whose floor E lies above the target cannot reach
+it and are counted, not hidden.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import LawError
+from ..laws import NDLaw
+from ..plan import compute_for_loss, compute_optimal
+from .bootstrap import Bootstrap, percentile_interval
+from .models import FitModel
+
+__all__ = ["derived_quantities"]
+
+
+def _interval(samples, level):
+    samples = np.asarray(samples, dtype=float)
+    if samples.size == 0 or not np.isfinite(samples).any():
+        return None
+    return [float(v) for v in percentile_interval(samples, level)]
+
+
+def _compute_for(law, target: float, k: float) -> tuple[float, float, float]:
+    try:
+        plan = compute_for_loss(law, target, flops_per_param_token=k)
+    except LawError:
+        return np.nan, np.nan, np.nan
+    return float(plan.compute_flops), float(plan.n_params), float(plan.n_tokens)
+
+
+def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | None, *, budgets=(), points=(),
+                       targets=(), flops_per_param_token: float = 6.0, level: float = 0.95) -> dict:
+    """Budgets, new-run predictions and compute-for-loss, each with intervals when ``boot`` is given."""
+    law = model.to_law(theta)
+    if not isinstance(law, NDLaw):
+        return {}
+    k = float(flops_per_param_token)
+    laws = [] if boot is None else [model.to_law(t) for t in boot.thetas]
+    out: dict[str, list] = {"budgets": [], "points": [], "targets": []}
+
+    budgets = [float(c) for c in budgets]
+    if budgets:
+        plan = compute_optimal(law, budgets, flops_per_param_token=k)
+        reps = [compute_optimal(rep, budgets, flops_per_param_token=k) for rep in laws]
+        for i, c in enumerate(budgets):
+            row = {"compute": c}
+            for key, attr in (("n_opt", "n_params"), ("d_opt", "n_tokens"), ("tokens_per_param", "tokens_per_param"),
+                              ("loss", "loss")):
+                row[key] = float(np.atleast_1d(getattr(plan, attr))[i])
+                row[f"{key}_interval"] = _interval([np.atleast_1d(getattr(r, attr))[i] for r in reps], level) if reps else None
+            out["budgets"].append(row)
+
+    if points:
+        eps = boot.draw_residuals(1)[:, 0] if boot is not None else None
+        for n, d in points:
+            row = {"n": float(n), "d": float(d), "loss": float(law.loss(n, d))}
+            if laws:
+                mean = np.array([float(rep.loss(n, d)) for rep in laws])
+                row["mean_interval"] = _interval(mean, level)
+                row["prediction_interval"] = _interval(mean * np.exp(-eps), level)
+            else:
+                row["mean_interval"] = row["prediction_interval"] = None
+            out["points"].append(row)
+
+    for target in targets:
+        c, n, d = _compute_for(law, float(target), k)
+        row = {"loss": float(target), "compute": c, "n_opt": n, "d_opt": d}
+        if laws:
+            reps = np.array([_compute_for(rep, float(target), k) for rep in laws])
+            row["compute_interval"] = _interval(reps[:, 0], level)
+            row["reachable_fraction"] = float(np.isfinite(reps[:, 0]).mean())
+        else:
+            row["compute_interval"], row["reachable_fraction"] = None, None
+        out["targets"].append(row)
+    return {key: rows for key, rows in out.items() if rows}

@@ -1,0 +1,112 @@
+"""Point estimators: ``hoffmann`` (the published multi-start procedure) and ``fast`` (same optimum, quicker).
+
+``hoffmann`` (Hoffmann et al. 2022, section 3.3 and D.2; as replicated by Besiroglu et al. 2024,
+arXiv:2404.10102, section 3): L-BFGS-B with SciPy's default settings from every point of the
+family's full start grid (for Chinchilla the 4,500 points alpha, beta in {0, 0.5, ..., 2},
+e in {-1, -0.5, ..., 1}, a, b in {0, 5, ..., 25}, unbounded as published), keeping the best end.
+
+``fast``: evaluates the objective on the same grid and on data-driven candidates (variable
+projection: for fixed exponents the scale parameters follow from a linear least-squares solve),
+then runs L-BFGS-B with tight tolerances from the few best distinct candidates only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import UnknownNameError
+from .models import FitModel
+from .objectives import Objective
+from .optimize import minimize_many
+
+__all__ = ["Estimate", "ESTIMATORS", "estimate", "make_fg", "objective_values", "FAST_TOL"]
+
+ESTIMATORS = ("fast", "hoffmann")
+FAST_TOL = {"ftol": 1e-14, "gtol": 1e-10, "maxiter": 5000, "maxfun": 20000}
+_FAST_REFINE = 8
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The best parameter vector (fitted coordinates), its objective and how it was found."""
+
+    theta: np.ndarray
+    objective: float
+    success: bool
+    message: str
+    estimator: str
+    n_starts: int
+    n_refined: int
+    optima: np.ndarray  # distinct local optima found, best first (fitted coordinates)
+
+
+def make_fg(model: FitModel, objective: Objective, data: dict, y: np.ndarray, index: np.ndarray | None = None):
+    """fg(X, rows) for ``minimize_many``: objective and gradient; ``index`` (R, n) resamples runs per problem."""
+
+    def fg(theta: np.ndarray, rows: np.ndarray):
+        if index is None:
+            d, yy = data, y
+        else:
+            pick = index[rows]
+            d, yy = {k: v[pick] for k, v in data.items()}, y[pick]
+        return model.value_grad(theta, d, yy, objective)
+
+    return fg
+
+
+def objective_values(model: FitModel, objective: Objective, data: dict, y: np.ndarray, thetas: np.ndarray,
+                     chunk: int = 2048) -> np.ndarray:
+    """The objective at each row of ``thetas`` (vectorised in chunks); NaN becomes +inf."""
+    out = np.empty(len(thetas))
+    for start in range(0, len(thetas), chunk):
+        block = thetas[start:start + chunk]
+        with np.errstate(all="ignore"):
+            out[start:start + chunk] = objective.value_and_psi(model.predict(block, data) - y)[0]
+    return np.where(np.isfinite(out), out, np.inf)
+
+
+def _distinct(thetas: np.ndarray, values: np.ndarray, count: int, decimals: int = 3) -> np.ndarray:
+    """Indices of the ``count`` best rows whose rounded coordinates differ."""
+    chosen, seen = [], set()
+    for i in np.argsort(values, kind="stable"):
+        if not np.isfinite(values[i]):
+            break
+        key = tuple(np.round(thetas[i], decimals))
+        if key in seen:
+            continue
+        seen.add(key)
+        chosen.append(int(i))
+        if len(chosen) == count:
+            break
+    return np.array(chosen, dtype=int)
+
+
+def _published_bounds(model: FitModel):
+    """Hoffmann's procedure runs L-BFGS-B without bounds on the Chinchilla family; others keep theirs."""
+    return None if model.family == "chinchilla" else model.bounds()
+
+
+def estimate(model: FitModel, objective: Objective, data: dict, y: np.ndarray, estimator: str = "fast",
+             on_done=None) -> Estimate:
+    """Minimise the summed objective over the model's parameters with the named estimator."""
+    key = str(estimator).strip().lower()
+    if key not in ESTIMATORS:
+        raise UnknownNameError("estimator", estimator, ESTIMATORS)
+    fg = make_fg(model, objective, data, y)
+    grid = model.grid(data)
+    if key == "hoffmann":
+        res = minimize_many(fg, grid, bounds=_published_bounds(model), on_done=on_done)
+        n_starts, starts_used = len(grid), len(grid)
+    else:
+        candidates = np.vstack([grid, model.extra_starts(data, y)])
+        values = objective_values(model, objective, data, y, candidates)
+        pick = _distinct(candidates, values, _FAST_REFINE)
+        res = minimize_many(fg, candidates[pick], bounds=model.bounds(), on_done=on_done, **FAST_TOL)
+        n_starts, starts_used = len(candidates), len(pick)
+    order = _distinct(res.x, res.fun, 5)
+    best = int(order[0]) if len(order) else res.best
+    return Estimate(theta=res.x[best].copy(), objective=float(res.fun[best]), success=bool(res.success[best]),
+                    message=res.message[best], estimator=key, n_starts=n_starts, n_refined=starts_used,
+                    optima=res.x[order] if len(order) else res.x[[best]])

@@ -1,0 +1,266 @@
+"""IsoFLOP analyses of Hoffmann et al. 2022 (arXiv:2203.15556, section 3): N_opt = G C^a.
+
+Approach 2 (section 3.2): runs share a few compute budgets; at each budget a parabola of loss in
+log N gives the loss-minimising size N_opt(C); a line through (log C, log N_opt) gives a and G.
+Budgets come from a budget column or, without one, from clustering log10 C: modes of a Gaussian
+kernel density (bandwidth 0.05 dex) with at least ``min_runs`` runs within +-0.05 dex. On the
+Chinchilla runs of Besiroglu et al. this finds Hoffmann's nine budgets (6e18 ... 3e21 FLOP) and one
+more near 2e20.
+
+Approach 1 (section 3.1): runs carry intermediate checkpoints (a group column names the run); at
+each compute C the lowest loss over all runs (the lower envelope) picks N_opt(C).
+
+Intervals for a come from a seeded bootstrap over runs (within budgets for Approach 2, over whole
+runs for Approach 1); the ordinary-least-squares standard error of the slope is reported too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from ..errors import InputError
+from .bootstrap import percentile_interval
+from .runs import Runs
+
+__all__ = ["find_budgets", "approach2", "approach1", "IsoFlopResult"]
+
+_BANDWIDTH_DEX = 0.05
+_WINDOW_DEX = 0.05
+_MERGE_DEX = 0.1
+
+
+def find_budgets(runs: Runs, *, min_runs: int = 5) -> np.ndarray:
+    """A budget (FLOP) per run from the budget column or by clustering log10 C; NaN for runs in none."""
+    runs.require(("c",), "finding IsoFLOP budgets")
+    if runs.budget is not None:
+        return runs.budget.astype(float)
+    lc = np.log10(runs.c)
+    grid = np.arange(lc.min() - 0.2, lc.max() + 0.2, 0.0025)
+    density = np.exp(-0.5 * ((grid[:, None] - lc[None, :]) / _BANDWIDTH_DEX) ** 2).sum(axis=1)
+    peaks = [i for i in range(1, len(grid) - 1) if density[i] >= density[i - 1] and density[i] > density[i + 1]]
+    accepted: list[float] = []
+    for i in sorted(peaks, key=lambda i: -density[i]):
+        centre = grid[i]
+        if np.sum(np.abs(lc - centre) <= _WINDOW_DEX) < min_runs:
+            continue
+        if all(abs(centre - other) > _MERGE_DEX for other in accepted):
+            accepted.append(centre)
+    labels = np.full(len(runs), np.nan)
+    if not accepted:
+        return labels
+    centres = np.array(sorted(accepted))
+    nearest = np.argmin(np.abs(lc[:, None] - centres[None, :]), axis=1)
+    inside = np.abs(lc - centres[nearest]) <= _WINDOW_DEX
+    labels[inside] = 10.0 ** centres[nearest[inside]]
+    return labels
+
+
+def _parabola_min(log_n: np.ndarray, loss: np.ndarray) -> tuple[float, float, str]:
+    """(log10 N at the minimum, loss there, problem or '') of loss = p0 + p1 x + p2 x^2."""
+    if len(np.unique(log_n)) < 3:
+        return np.nan, np.nan, "fewer than 3 distinct model sizes"
+    centre = log_n.mean()
+    p2, p1, p0 = np.polyfit(log_n - centre, loss, 2)
+    if p2 <= 0:
+        return np.nan, np.nan, "loss is not convex in log N"
+    x = -p1 / (2 * p2)
+    if not (log_n.min() - centre <= x <= log_n.max() - centre):
+        return np.nan, np.nan, "minimum lies outside the sampled sizes"
+    return float(x + centre), float(p0 - p1 * p1 / (4 * p2)), ""
+
+
+def _batched_vertices(x: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """Vertex (log10 N) of the least-squares parabola of each row of (x, loss); NaN where not interior."""
+    centre = x.mean(axis=1, keepdims=True)
+    u = x - centre
+    powers = np.stack([np.ones_like(u), u, u * u], axis=-1)
+    lhs = np.einsum("bmi,bmj->bij", powers, powers)
+    rhs = np.einsum("bmi,bm->bi", powers, loss)
+    ok = np.abs(np.linalg.det(lhs)) > 1e-12
+    coef = np.full(rhs.shape, np.nan)
+    coef[ok] = np.linalg.solve(lhs[ok], rhs[ok][..., None])[..., 0]
+    vertex = -coef[:, 1] / (2 * coef[:, 2])
+    inside = (coef[:, 2] > 0) & (vertex >= u.min(axis=1)) & (vertex <= u.max(axis=1))
+    return np.where(inside, vertex + centre[:, 0], np.nan)
+
+
+def _bootstrap_slopes(log_n, loss, members, log_c, size: int, seed: int) -> np.ndarray:
+    """Slopes a of replicates that resample runs within each budget (seeded); replicates with < 2 valid budgets dropped."""
+    if size <= 0:
+        return np.empty(0)
+    rng = np.random.default_rng(seed)
+    vertices = np.empty((size, len(members)))
+    for j, idx in enumerate(members):
+        pick = idx[rng.integers(0, idx.size, size=(size, idx.size))]
+        vertices[:, j] = _batched_vertices(log_n[pick], loss[pick])
+    valid = np.isfinite(vertices)
+    keep = valid.sum(axis=1) >= 2
+    c = np.where(valid, log_c[None, :], np.nan)[keep]
+    v = vertices[keep]
+    c_mean, v_mean = np.nanmean(c, axis=1, keepdims=True), np.nanmean(v, axis=1, keepdims=True)
+    cov = np.nansum((c - c_mean) * (v - v_mean), axis=1)
+    var = np.nansum((c - c_mean) ** 2, axis=1)
+    return cov[var > 0] / var[var > 0]
+
+
+def _line(log_c: np.ndarray, log_n: np.ndarray, level: float) -> tuple[float, float, float, list[float]]:
+    """(a, log10 G, stderr of a, t-interval of a) of log10 N = log10 G + a log10 C."""
+    fit = stats.linregress(log_c, log_n)
+    if len(log_c) > 2:
+        t = stats.t.ppf(0.5 + level / 2, len(log_c) - 2)
+        interval = [fit.slope - t * fit.stderr, fit.slope + t * fit.stderr]
+    else:
+        interval = [np.nan, np.nan]
+    return float(fit.slope), float(fit.intercept), float(fit.stderr), [float(v) for v in interval]
+
+
+@dataclass(frozen=True)
+class IsoFlopResult:
+    """N_opt = G C^a from IsoFLOP runs, with its interval and the per-budget (or envelope) minima."""
+
+    approach: int
+    a: float
+    a_interval: list[float]
+    a_stderr: float
+    a_interval_ols: list[float]
+    log10_G: float
+    level: float
+    bootstrap: int
+    seed: int
+    points: list[dict]
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def G(self) -> float:
+        return 10.0 ** self.log10_G
+
+    def n_opt(self, compute_flops):
+        return self.G * np.asarray(compute_flops, dtype=float) ** self.a
+
+    def to_dict(self) -> dict:
+        used = [p for p in self.points if p.get("used", True)]
+        anchor = max(used, key=lambda p: p["compute"])["compute"] if used else 1e21
+        return {
+            "approach": self.approach, "a": self.a, "a_interval": self.a_interval, "level": self.level,
+            "a_stderr_ols": self.a_stderr, "a_interval_ols": self.a_interval_ols, "b": 1.0 - self.a,
+            "G": self.G, "log10_G": self.log10_G, "bootstrap": self.bootstrap, "seed": self.seed,
+            "source": self.source, "notes": self.notes, "points": self.points,
+            "law": {"family": "allocation", "params": {"a": self.a, "n_anchor": float(self.n_opt(anchor)),
+                                                        "c_anchor": float(anchor)}},
+        }
+
+    def report(self):
+        from rich.console import Group
+
+        from .._table import rich_table
+        from ..units import format_quantity
+
+        lo, hi = self.a_interval
+        title = (f"IsoFLOP Approach {self.approach} on {self.source}: N_opt = {self.G:.3g} C^{self.a:.3f} "
+                 f"(a {self.level:.0%} interval {lo:.3f}-{hi:.3f}; b = 1 - a = {1 - self.a:.3f})")
+        if self.approach == 2:
+            rows = [[f"{p['compute']:.3g}", p["runs"], "-" if not np.isfinite(p["n_opt"]) else format_quantity(p["n_opt"]),
+                     "-" if not np.isfinite(p["d_opt"]) else format_quantity(p["d_opt"]),
+                     "-" if not np.isfinite(p["loss_min"]) else f"{p['loss_min']:.4f}", p["note"] or "used"]
+                    for p in self.points]
+            table = rich_table(title, ["budget (FLOP)", "runs", "N_opt", "D_opt", "min loss", "status"], rows)
+        else:
+            step = max(1, len(self.points) // 12)
+            rows = [[f"{p['compute']:.3g}", format_quantity(p["n_opt"]), f"{p['loss_min']:.4f}"]
+                    for p in self.points[::step]]
+            table = rich_table(title, ["compute (FLOP)", "N on the envelope", "min loss"], rows)
+        notes = [f"OLS: a = {self.a:.3f} +- {self.a_stderr:.3f}"] + self.notes
+        return Group(table, *notes)
+
+
+def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int = 0,
+              level: float = 0.95) -> IsoFlopResult:
+    """Hoffmann's Approach 2: a parabola per IsoFLOP budget, then N_opt = G C^a."""
+    runs.require(("n", "c", "loss"), "IsoFLOP Approach 2")
+    labels = find_budgets(runs, min_runs=min_runs)
+    budgets = np.unique(labels[np.isfinite(labels)])
+    if len(budgets) < 2:
+        found = "none" if len(budgets) == 0 else f"1 (C = {budgets[0]:.3g} FLOP, {int(np.sum(labels == budgets[0]))} runs)"
+        raise InputError(f"{runs.source}: IsoFLOP Approach 2 needs runs at two or more compute budgets "
+                         f"(at least {min_runs} runs each); found {found}")
+    log_n, points, members = np.log10(runs.n), [], []
+    for budget in budgets:
+        idx = np.flatnonzero(labels == budget)
+        x, loss_min, problem = _parabola_min(log_n[idx], runs.loss[idx])
+        n_opt = 10.0 ** x if np.isfinite(x) else np.nan
+        points.append({"compute": float(budget), "runs": int(idx.size), "n_opt": float(n_opt),
+                       "d_opt": float(budget / (runs.flops_per_param_token * n_opt)) if np.isfinite(n_opt) else np.nan,
+                       "loss_min": loss_min, "used": not problem, "note": problem})
+        members.append(idx)
+    used = [i for i, p in enumerate(points) if p["used"]]
+    if len(used) < 2:
+        reasons = "; ".join(f"C = {p['compute']:.3g}: {p['note']}" for p in points if p["note"])
+        raise InputError(f"{runs.source}: IsoFLOP Approach 2 found fewer than two budgets with an interior "
+                         f"minimum ({reasons})")
+    log_c = np.log10([points[i]["compute"] for i in used])
+    a, log_g, se, ols = _line(log_c, np.log10([points[i]["n_opt"] for i in used]), level)
+    slopes = _bootstrap_slopes(log_n, runs.loss, [members[i] for i in used], log_c, bootstrap, seed)
+    interval = [float(v) for v in percentile_interval(slopes, level)] if slopes.size else ols
+    notes = [] if runs.budget is not None else [f"budgets found by clustering log10 C ({len(budgets)} budgets)"]
+    notes.append(f"interval: {'bootstrap percentile over runs within budgets' if slopes.size else 'OLS t-interval'}")
+    return IsoFlopResult(2, a, interval, se, ols, log_g, level, bootstrap, seed, points, runs.source, notes)
+
+
+def _envelope(log_c_runs: list[np.ndarray], loss_runs: list[np.ndarray], grid: np.ndarray):
+    """(index of the best run, its loss) at each grid point; -1 where fewer than two runs reach it."""
+    table = np.full((len(log_c_runs), len(grid)), np.inf)
+    for j, (lc, loss) in enumerate(zip(log_c_runs, loss_runs)):
+        inside = (grid >= lc.min()) & (grid <= lc.max())
+        table[j, inside] = np.interp(grid[inside], lc, loss)
+    covered = np.isfinite(table).sum(axis=0)
+    best = np.argmin(table, axis=0)
+    best[covered < 2] = -1
+    return best, table[best, np.arange(len(grid))]
+
+
+def approach1(runs: Runs, *, points: int = 100, bootstrap: int = 200, seed: int = 0,
+              level: float = 0.95) -> IsoFlopResult:
+    """Hoffmann's Approach 1: the lower envelope of loss against compute over runs with checkpoints."""
+    runs.require(("n", "c", "loss", "group"), "IsoFLOP Approach 1 (runs with checkpoints)")
+    groups = np.unique(runs.group)
+    if len(groups) < 2:
+        raise InputError(f"{runs.source}: IsoFLOP Approach 1 needs two or more runs in column "
+                         f"{runs.column('group')!r}; found {len(groups)}")
+    curves, sizes = [], []
+    for g in groups:
+        idx = np.flatnonzero(runs.group == g)
+        idx = idx[np.argsort(runs.c[idx])]
+        curves.append((np.log10(runs.c[idx]), runs.loss[idx]))
+        sizes.append(float(np.median(runs.n[idx])))
+    sizes = np.array(sizes)
+    all_lc = np.concatenate([c[0] for c in curves])
+    grid = np.linspace(all_lc.min(), all_lc.max(), points)
+
+    def slope_of(chosen):
+        best, loss = _envelope([curves[i][0] for i in chosen], [curves[i][1] for i in chosen], grid)
+        ok = best >= 0
+        return ok, np.asarray(chosen)[best[ok]], loss[ok]
+
+    ok, winners, loss = slope_of(np.arange(len(groups)))
+    if len(np.unique(winners)) < 2:
+        raise InputError(f"{runs.source}: the lower envelope is held by a single run; Approach 1 needs runs of "
+                         f"several sizes whose loss curves cross")
+    log_c = grid[ok]
+    a, log_g, se, ols = _line(log_c, np.log10(sizes[winners]), level)
+    rng = np.random.default_rng(seed)
+    slopes = []
+    for _ in range(bootstrap):
+        chosen = np.unique(rng.integers(0, len(groups), len(groups)))
+        ok_b, win_b, _ = slope_of(chosen)
+        if len(np.unique(win_b)) >= 2:
+            slopes.append(stats.linregress(grid[ok_b], np.log10(sizes[win_b])).slope)
+    interval = [float(v) for v in percentile_interval(np.array(slopes), level)] if slopes else ols
+    pts = [{"compute": float(10 ** c), "n_opt": float(sizes[w]), "loss_min": float(v), "used": True}
+           for c, w, v in zip(log_c, winners, loss)]
+    notes = [f"{len(groups)} runs with checkpoints; envelope on {int(ok.sum())} compute values",
+             f"interval: {'bootstrap percentile over whole runs' if slopes else 'OLS t-interval'}"]
+    return IsoFlopResult(1, a, interval, se, ols, log_g, level, bootstrap, seed, pts, runs.source, notes)

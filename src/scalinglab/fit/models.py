@@ -1,0 +1,463 @@
+"""Each law family as a fitting model: coordinates, start grid, vectorised prediction and gradient.
+
+Positive parameters flagged ``log_scale`` in the law's ``PARAMS`` are fitted as their logarithms,
+so the Chinchilla law is fitted in the log-sum-exp form of Hoffmann et al. 2022 (section D.2):
+
+    log L = LSE(a - alpha log N, b - beta log D, e),  A = exp(a), B = exp(b), E = exp(e).
+
+``predict(theta, data)`` takes K parameter vectors (K, p) and data arrays of shape (n,) or (K, n)
+and returns (K, n) predictions of the response (log loss; accuracy for the sigmoid).
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+import numpy as np
+
+from ..errors import InputError, UnknownNameError
+from ..laws import (BrokenPowerLaw, ChinchillaLaw, DataConstrainedLaw, KaplanLaw, Law, PowerLaw,
+                    SaturatingPowerLaw, SigmoidAccuracy)
+from ..laws.base import ParamSpec
+from .runs import Runs
+
+__all__ = ["FitModel", "make_model", "FAMILIES_FITTABLE"]
+
+FAMILIES_FITTABLE = ("chinchilla", "kaplan", "data-constrained", "power", "saturating-power", "broken-power",
+                     "sigmoid")
+
+
+def _col(theta: np.ndarray, i: int) -> np.ndarray:
+    return theta[:, i:i + 1]
+
+
+def _lse3(t1, t2, t3):
+    """log(e^t1 + e^t2 + e^t3) and the three softmax weights."""
+    m = np.maximum(np.maximum(t1, t2), t3)
+    w1, w2, w3 = np.exp(t1 - m), np.exp(t2 - m), np.exp(t3 - m)
+    s = w1 + w2 + w3
+    return m + np.log(s), w1 / s, w2 / s, w3 / s
+
+
+class FitModel:
+    """A law family prepared for fitting (see the module docstring)."""
+
+    family: str = ""
+    law_class: type[Law] = Law
+    response = "log"
+    inputs: tuple[str, ...] = ()
+
+    def __init__(self, specs: tuple[ParamSpec, ...]):
+        self.specs = tuple(specs)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.specs)
+
+    @property
+    def coords(self) -> tuple[str, ...]:
+        return tuple(f"log {s.name}" if s.log_scale else s.name for s in self.specs)
+
+    def bounds(self) -> list[tuple[float | None, float | None]]:
+        out = []
+        for s in self.specs:
+            lo, hi = s.lower, s.upper
+            if s.log_scale:
+                lo = np.log(lo) if lo > 0 else -np.inf
+                hi = np.log(hi) if np.isfinite(hi) else np.inf
+            out.append((None if not np.isfinite(lo) else float(lo), None if not np.isfinite(hi) else float(hi)))
+        return out
+
+    def data(self, runs: Runs) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """(input arrays, observed response) for ``runs``."""
+        runs.require(self.inputs + ("loss",), f"fitting the {self.family} law")
+        return self._data(runs), np.log(runs.loss) if self.response == "log" else runs.loss.astype(float)
+
+    def _data(self, runs: Runs) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def grid(self, data: dict[str, np.ndarray]) -> np.ndarray:
+        """The full start grid: the product of every parameter's grid (in fitted coordinates)."""
+        return np.array(list(product(*[s.grid for s in self.specs])), dtype=float)
+
+    def extra_starts(self, data: dict[str, np.ndarray], y: np.ndarray) -> np.ndarray:
+        """Data-driven starts for the fast estimator (none by default)."""
+        return np.empty((0, len(self.specs)))
+
+    def predict(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def grad(self, theta: np.ndarray, data: dict[str, np.ndarray], psi: np.ndarray) -> np.ndarray:
+        """sum_n psi_n d pred_n / d theta: (K, p); central differences unless a family overrides it."""
+        return np.einsum("kn,knp->kp", psi, self.jacobian(theta, data))
+
+    def value_grad(self, theta: np.ndarray, data: dict[str, np.ndarray], y: np.ndarray, objective):
+        """(summed objective (K,), gradient (K, p)) of the residuals predict - y."""
+        value, psi = objective.value_and_psi(self.predict(theta, data) - y)
+        return value, self.grad(theta, data, psi)
+
+    def jacobian(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
+        """d pred / d theta as (K, n, p), by central differences."""
+        theta = np.atleast_2d(theta)
+        cols = []
+        for j in range(theta.shape[1]):
+            h = 1e-6 * np.maximum(1.0, np.abs(theta[:, j]))
+            up, down = theta.copy(), theta.copy()
+            up[:, j] += h
+            down[:, j] -= h
+            cols.append((self.predict(up, data) - self.predict(down, data)) / (2 * h[:, None]))
+        return np.stack(cols, axis=-1)
+
+    def to_law(self, theta) -> Law:
+        theta = np.asarray(theta, dtype=float).ravel()
+        values = {s.name: float(np.exp(t)) if s.log_scale else float(t) for s, t in zip(self.specs, theta)}
+        return self.law_class(**values)
+
+    def params(self, theta) -> dict[str, float]:
+        law = self.to_law(theta)
+        return {name: float(getattr(law, name)) for name in self.names}
+
+    def from_params(self, params: dict[str, float]) -> np.ndarray:
+        return np.array([np.log(params[s.name]) if s.log_scale else params[s.name] for s in self.specs])
+
+
+class ChinchillaModel(FitModel):
+    """L = E + A N^-alpha + B D^-beta in LSE form; analytic gradient; variable-projection starts."""
+
+    family, law_class, inputs = "chinchilla", ChinchillaLaw, ("n", "d")
+
+    def __init__(self):
+        super().__init__(ChinchillaLaw.PARAMS)
+
+    def _data(self, runs):
+        return {"lN": np.log(runs.n), "lD": np.log(runs.d)}
+
+    def _parts(self, theta, data):
+        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
+        return _lse3(a - alpha * data["lN"], b - beta * data["lD"], np.broadcast_to(e, np.shape(a - alpha * data["lN"])))
+
+    def predict(self, theta, data):
+        return self._parts(np.atleast_2d(theta), data)[0]
+
+    def jacobian(self, theta, data):
+        _, p1, p2, p3 = self._parts(np.atleast_2d(theta), data)
+        return np.stack([p3, p1, p2, -p1 * data["lN"], -p2 * data["lD"]], axis=-1)
+
+    def grad(self, theta, data, psi):
+        _, p1, p2, p3 = self._parts(np.atleast_2d(theta), data)
+        g1, g2 = psi * p1, psi * p2
+        return np.stack([(psi * p3).sum(-1), g1.sum(-1), g2.sum(-1), -(g1 * data["lN"]).sum(-1),
+                         -(g2 * data["lD"]).sum(-1)], axis=-1)
+
+    def value_grad(self, theta, data, y, objective):
+        """The objective and its analytic gradient in one pass (the hot loop of every fit)."""
+        theta = np.atleast_2d(theta)
+        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
+        ln, ld = data["lN"], data["lD"]
+        w1 = a - alpha * ln
+        w2 = b - beta * ld
+        m = np.maximum(np.maximum(w1, w2), e)
+        w1 -= m
+        np.exp(w1, out=w1)
+        w2 -= m
+        np.exp(w2, out=w2)
+        w3 = np.exp(e - m)
+        s = w1 + w2 + w3
+        m += np.log(s)
+        m -= y
+        value, psi = objective.value_and_psi(m)
+        q = psi / s
+        w1 *= q
+        w2 *= q
+        w3 *= q
+        return value, np.stack([w3.sum(-1), w1.sum(-1), w2.sum(-1), -np.einsum("...n,...n->...", w1, ln),
+                                -np.einsum("...n,...n->...", w2, ld)], axis=-1)
+
+    def extra_starts(self, data, y, size: int = 40):
+        """Variable projection: for each (alpha, beta) on a grid, (E, A, B) by weighted linear least squares.
+
+        With the exponents fixed, L = E + A N^-alpha + B D^-beta is linear in (E, A, B); weighting by
+        1/L makes the squares approximate those of log L. Negative solutions are clipped to small
+        positive values; the exact objective then ranks the candidates.
+        """
+        exps = np.linspace(0.02, 1.2, size)
+        alpha, beta = (g.ravel() for g in np.meshgrid(exps, exps, indexing="ij"))
+        loss = np.exp(y)
+        x1 = np.exp(-alpha[:, None] * data["lN"][None, :])
+        x2 = np.exp(-beta[:, None] * data["lD"][None, :])
+        design = np.stack([np.ones_like(x1), x1, x2], axis=-1) / loss[None, :, None]
+        lhs = np.einsum("knp,knq->kpq", design, design) + 1e-12 * np.eye(3)
+        rhs = design.sum(axis=1)
+        coef = np.linalg.solve(lhs, rhs[..., None])[..., 0]
+        floor = 1e-3 * loss.min() * np.column_stack([np.ones_like(alpha), np.exp(alpha * data["lN"].min()),
+                                                     np.exp(beta * data["lD"].min())])
+        coef = np.maximum(coef, floor)
+        return np.column_stack([np.log(coef), alpha, beta])
+
+
+class KaplanModel(FitModel):
+    """log L = alpha_D LSE((alpha_N / alpha_D)(log N_c - log N), log D_c - log D); analytic gradient."""
+
+    family, law_class, inputs = "kaplan", KaplanLaw, ("n", "d")
+
+    def __init__(self):
+        super().__init__(KaplanLaw.PARAMS)
+
+    def _data(self, runs):
+        return {"lN": np.log(runs.n), "lD": np.log(runs.d)}
+
+    def _parts(self, theta, data):
+        nc, dc, an, ad = (_col(theta, i) for i in range(4))
+        ad = np.where(np.abs(ad) < 1e-12, 1e-12, ad)
+        gap = nc - data["lN"]
+        u = (an / ad) * gap
+        s = np.logaddexp(u, dc - data["lD"])
+        return s, np.exp(u - s), u, gap, an, ad
+
+    def predict(self, theta, data):
+        s, _, _, _, _, ad = self._parts(np.atleast_2d(theta), data)
+        return ad * s
+
+    def jacobian(self, theta, data):
+        s, pu, u, gap, an, ad = self._parts(np.atleast_2d(theta), data)
+        return np.stack([an * pu, ad * (1 - pu), pu * gap, s - pu * u], axis=-1)
+
+
+class OneVariableModel(FitModel):
+    """Base of the one-variable families: x is one of the runs' N, D or C (``x``)."""
+
+    def __init__(self, specs, x: str = "c"):
+        if x not in ("n", "d", "c"):
+            raise InputError(f"x must be 'n', 'd' or 'c', got {x!r}")
+        super().__init__(specs)
+        self.x = x
+        self.inputs = (x,)
+
+    def _data(self, runs):
+        return {"lx": np.log(getattr(runs, self.x))}
+
+
+class PowerModel(OneVariableModel):
+    """log L = log c - a log x (linear in the fitted coordinates)."""
+
+    family, law_class = "power", PowerLaw
+
+    def __init__(self, x="c"):
+        super().__init__(PowerLaw.PARAMS, x)
+
+    def predict(self, theta, data):
+        theta = np.atleast_2d(theta)
+        return _col(theta, 0) - _col(theta, 1) * data["lx"]
+
+    def jacobian(self, theta, data):
+        theta = np.atleast_2d(theta)
+        lx = np.broadcast_to(data["lx"], (theta.shape[0], np.shape(data["lx"])[-1]))
+        return np.stack([np.ones_like(lx), -lx], axis=-1)
+
+    def extra_starts(self, data, y):
+        slope, intercept = np.polyfit(data["lx"], y, 1)
+        return np.array([[intercept, -slope]])
+
+
+class SaturatingPowerModel(OneVariableModel):
+    """log L = LSE(e, log A - a log x); variable-projection starts over the exponent."""
+
+    family, law_class = "saturating-power", SaturatingPowerLaw
+
+    def __init__(self, x="c"):
+        super().__init__(SaturatingPowerLaw.PARAMS, x)
+
+    def _parts(self, theta, data):
+        e, la, a = (_col(theta, i) for i in range(3))
+        t = la - a * data["lx"]
+        s = np.logaddexp(e, t)
+        return s, np.exp(e - s), np.exp(t - s)
+
+    def predict(self, theta, data):
+        return self._parts(np.atleast_2d(theta), data)[0]
+
+    def jacobian(self, theta, data):
+        _, pe, pt = self._parts(np.atleast_2d(theta), data)
+        return np.stack([pe, pt, -pt * data["lx"]], axis=-1)
+
+    def extra_starts(self, data, y):
+        exps = np.linspace(0.01, 2.0, 80)
+        loss = np.exp(y)
+        x = np.exp(-exps[:, None] * data["lx"][None, :])
+        design = np.stack([np.ones_like(x), x], axis=-1) / loss[None, :, None]
+        coef = np.linalg.solve(np.einsum("knp,knq->kpq", design, design) + 1e-12 * np.eye(2),
+                               design.sum(axis=1)[..., None])[..., 0]
+        coef = np.maximum(coef, 1e-6 * loss.min())
+        return np.column_stack([np.log(coef), exps])
+
+
+_BROKEN_SPECS = (
+    ParamSpec("a", 0.0, np.inf, (), True, "floor"),
+    ParamSpec("b", 0.0, np.inf, (), True, "scale"),
+    ParamSpec("c0", -5.0, 5.0, (), False, "exponent before the break"),
+    ParamSpec("c1", -5.0, 5.0, (-0.3, 0.0, 0.3), False, "change of exponent at the break"),
+    ParamSpec("d1", 0.0, np.inf, (), True, "break location"),
+    ParamSpec("f1", 0.0, np.inf, (np.log(0.1), np.log(0.5), 0.0), True, "sharpness of the break"),
+)
+
+
+class BrokenPowerModel(OneVariableModel):
+    """One-break BNSL (Caballero et al. 2023, eq. 1): log y = LSE(log a, log b - c0 log x - c1 f1 softplus((log x - log d1) / f1))."""
+
+    family, law_class = "broken-power", BrokenPowerLaw
+
+    def __init__(self, x="c"):
+        super().__init__(_BROKEN_SPECS, x)
+
+    def predict(self, theta, data):
+        theta = np.atleast_2d(theta)
+        la, lb, c0, c1, ld, lf = (_col(theta, i) for i in range(6))
+        f = np.exp(lf)
+        z = (data["lx"] - ld) / f
+        softplus = np.logaddexp(0.0, z)
+        return np.logaddexp(la, lb - c0 * data["lx"] - c1 * f * softplus)
+
+    def grid(self, data):
+        """Starts around a saturating power law, with the break at quantiles of log x."""
+        lx = data["lx"]
+        breaks = np.quantile(lx, [0.25, 0.5, 0.75])
+        starts = []
+        for la, c0, c1, ld, lf in product((-3.0, -0.5, 0.5), (0.05, 0.3, 1.0), _BROKEN_SPECS[3].grid, breaks,
+                                          _BROKEN_SPECS[5].grid):
+            starts.append([la, c0 * float(np.median(lx)), c0, c1, ld, lf])
+        return np.array(starts)
+
+    def to_law(self, theta):
+        la, lb, c0, c1, ld, lf = np.asarray(theta, dtype=float).ravel()
+        return BrokenPowerLaw(float(np.exp(la)), float(np.exp(lb)), float(c0), (float(c1),), (float(np.exp(ld)),),
+                              (float(np.exp(lf)),))
+
+    def params(self, theta):
+        la, lb, c0, c1, ld, lf = np.asarray(theta, dtype=float).ravel()
+        return {"a": float(np.exp(la)), "b": float(np.exp(lb)), "c0": float(c0), "c1": float(c1),
+                "d1": float(np.exp(ld)), "f1": float(np.exp(lf))}
+
+    def from_params(self, params):
+        if "c" in params:
+            params = {"a": params["a"], "b": params["b"], "c0": params["c0"], "c1": params["c"][0],
+                      "d1": params["d"][0], "f1": params["f"][0]}
+        return super().from_params(params)
+
+
+class SigmoidModel(OneVariableModel):
+    """acc = floor + (ceiling - floor) sigma(slope (log10 x - midpoint)); residuals in accuracy, not log."""
+
+    family, law_class, response = "sigmoid", SigmoidAccuracy, "linear"
+
+    def __init__(self, x="c"):
+        super().__init__(SigmoidAccuracy.PARAMS, x)
+
+    def _data(self, runs):
+        return {"t": np.log10(getattr(runs, self.x))}
+
+    def data(self, runs):
+        runs.require(self.inputs + ("loss",), "fitting the sigmoid accuracy curve")
+        return self._data(runs), runs.loss.astype(float)
+
+    def _parts(self, theta, data):
+        lo, hi, mid, slope = (_col(theta, i) for i in range(4))
+        s = 1.0 / (1.0 + np.exp(-slope * (data["t"] - mid)))
+        return lo, hi, mid, slope, s
+
+    def predict(self, theta, data):
+        lo, hi, _, _, s = self._parts(np.atleast_2d(theta), data)
+        return lo + (hi - lo) * s
+
+    def jacobian(self, theta, data):
+        lo, hi, mid, slope, s = self._parts(np.atleast_2d(theta), data)
+        ds = (hi - lo) * s * (1 - s)
+        return np.stack([1 - s, s, -slope * ds, (data["t"] - mid) * ds], axis=-1)
+
+    def grid(self, data):
+        mids = np.quantile(data["t"], [0.25, 0.5, 0.75])
+        specs = self.specs
+        return np.array(list(product(specs[0].grid, specs[1].grid, mids, specs[3].grid)), dtype=float)
+
+    def to_law(self, theta):
+        lo, hi, mid, slope = np.asarray(theta, dtype=float).ravel()
+        if hi <= lo:
+            hi = lo + 1e-9
+        return SigmoidAccuracy(float(lo), float(hi), float(mid), float(slope), "scale")
+
+
+class DataConstrainedModel(FitModel):
+    """Muennighoff et al. 2023, eq. 5-7: R_D* and R_N* (log-scale), with the base law fixed or fitted too."""
+
+    family, law_class, inputs = "data-constrained", DataConstrainedLaw, ("n", "d", "u")
+
+    def __init__(self, base: ChinchillaLaw | None = None, base_start=None):
+        self.base = base
+        self.base_start = None if base_start is None else np.asarray(base_start, dtype=float)
+        specs = DataConstrainedLaw.PARAMS if base is not None else ChinchillaLaw.PARAMS + DataConstrainedLaw.PARAMS
+        super().__init__(specs)
+
+    def _data(self, runs):
+        return {"N": runs.n, "D": runs.d, "U": np.minimum(runs.u, runs.d)}
+
+    def _base_cols(self, theta):
+        if self.base is not None:
+            k = theta.shape[0]
+            b = self.base
+            return [np.full((k, 1), v) for v in (b.E, b.A, b.B, b.alpha, b.beta)], theta
+        e, a, bb, alpha, beta = (_col(theta, i) for i in range(5))
+        return [np.exp(e), np.exp(a), np.exp(bb), alpha, beta], theta[:, 5:]
+
+    def predict(self, theta, data):
+        theta = np.atleast_2d(theta)
+        (E, A, B, alpha, beta), rest = self._base_cols(theta)
+        r_d, r_n = np.exp(rest[:, 0:1]), np.exp(rest[:, 1:2])
+        n, d, u = data["N"], data["D"], data["U"]
+        d_eff = u + u * r_d * (1.0 - np.exp(-np.maximum(d / u - 1.0, 0.0) / r_d))
+        alpha = np.maximum(alpha, 1e-9)
+        g = (alpha * A / (np.maximum(beta, 1e-9) * B)) ** (1.0 / (alpha + beta))
+        u_n = np.minimum(n, g * (g * u) ** (beta / alpha))
+        n_eff = u_n + u_n * r_n * (1.0 - np.exp(-np.maximum(n / u_n - 1.0, 0.0) / r_n))
+        return np.log(E + A * n_eff ** (-alpha) + B * d_eff ** (-beta))
+
+    def grid(self, data):
+        """log R* over the law's grid; with the base fitted too, each next to the base's start."""
+        r_grid = np.log(np.array(list(product(*[s.grid for s in DataConstrainedLaw.PARAMS])), dtype=float))
+        if self.base is not None:
+            return r_grid
+        if self.base_start is None:
+            raise InputError("fitting the base law of a data-constrained law needs a start for the base")
+        return np.column_stack([np.tile(self.base_start, (len(r_grid), 1)), r_grid])
+
+    def to_law(self, theta):
+        theta = np.asarray(theta, dtype=float).ravel()
+        if self.base is not None:
+            base, rest = self.base, theta
+        else:
+            base, rest = ChinchillaModel().to_law(theta[:5]), theta[5:]
+        return DataConstrainedLaw(base, float(np.exp(rest[0])), float(np.exp(rest[1])))
+
+    def params(self, theta):
+        law = self.to_law(theta)
+        out = {} if self.base is not None else dict(law.base.params())
+        out.update({"R_D_star": law.R_D_star, "R_N_star": law.R_N_star})
+        return out
+
+
+def make_model(family: str, *, x: str = "c", base: ChinchillaLaw | None = None, base_start=None) -> FitModel:
+    """The fitting model of a law family by name (``FAMILIES_FITTABLE``)."""
+    key = str(family).strip().lower()
+    if key == "chinchilla":
+        return ChinchillaModel()
+    if key == "kaplan":
+        return KaplanModel()
+    if key == "power":
+        return PowerModel(x)
+    if key == "saturating-power":
+        return SaturatingPowerModel(x)
+    if key == "broken-power":
+        return BrokenPowerModel(x)
+    if key == "sigmoid":
+        return SigmoidModel(x)
+    if key == "data-constrained":
+        return DataConstrainedModel(base, base_start)
+    raise UnknownNameError("law family to fit", family, FAMILIES_FITTABLE)

@@ -1,0 +1,82 @@
+"""Objectives on residuals r = log(predicted loss) - log(observed loss), summed over runs.
+
+* ``huber`` (default): the log-Huber loss of Hoffmann et al. 2022 (section 3.3, delta = 1e-3),
+  rho(r) = r^2 / 2 for |r| <= delta, delta (|r| - delta / 2) beyond; robust to outlying runs.
+* ``squares``: least squares on log loss, rho(r) = r^2 / 2.
+* ``asymmetric``: squares with over-prediction (r > 0, a run doing better than the law says)
+  weighted ``weight`` times more; for laws that should bound loss from below rather than split it.
+
+Each objective gives rho and its derivative psi = rho', so gradients follow by the chain rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError, UnknownNameError
+
+__all__ = ["Objective", "OBJECTIVES", "make_objective"]
+
+OBJECTIVES = ("huber", "squares", "asymmetric")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A per-run loss rho(r) on log-space residuals; ``delta`` for Huber, ``weight`` for asymmetric."""
+
+    name: str = "huber"
+    delta: float = 1e-3
+    weight: float = 4.0
+
+    def rho(self, r: np.ndarray) -> np.ndarray:
+        if self.name == "huber":
+            c = np.clip(r, -self.delta, self.delta)
+            return c * (r - 0.5 * c)
+        if self.name == "squares":
+            return 0.5 * r * r
+        return 0.5 * r * r * np.where(r > 0, self.weight, 1.0)
+
+    def psi(self, r: np.ndarray) -> np.ndarray:
+        """d rho / d r."""
+        if self.name == "huber":
+            return np.clip(r, -self.delta, self.delta)
+        if self.name == "squares":
+            return r
+        return r * np.where(r > 0, self.weight, 1.0)
+
+    def value_and_psi(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sum of rho over the last axis, psi), sharing work for the Huber case."""
+        if self.name == "huber":
+            c = np.clip(r, -self.delta, self.delta)
+            return np.einsum("...n,...n->...", c, r - 0.5 * c), c
+        psi = self.psi(r)
+        return 0.5 * np.einsum("...n,...n->...", psi, r), psi
+
+    def describe(self) -> str:
+        if self.name == "huber":
+            return f"log-Huber (delta {self.delta:g}), summed over runs"
+        if self.name == "squares":
+            return "least squares on log loss, summed over runs"
+        return f"asymmetric squares on log loss (over-prediction weighted {self.weight:g}x), summed over runs"
+
+    def to_dict(self) -> dict:
+        out = {"name": self.name}
+        if self.name == "huber":
+            out["delta"] = self.delta
+        if self.name == "asymmetric":
+            out["weight"] = self.weight
+        return out
+
+
+def make_objective(name: str = "huber", *, delta: float = 1e-3, weight: float = 4.0) -> Objective:
+    """An objective by name, with its setting checked."""
+    key = str(name).strip().lower()
+    if key not in OBJECTIVES:
+        raise UnknownNameError("objective", name, OBJECTIVES)
+    if not (np.isfinite(delta) and delta > 0):
+        raise InputError(f"objective delta must be positive, got {delta!r}")
+    if not (np.isfinite(weight) and weight > 0):
+        raise InputError(f"asymmetric objective weight must be positive, got {weight!r}")
+    return Objective(key, float(delta), float(weight))

@@ -1,0 +1,177 @@
+"""``FitResult``: everything a fit produced, with ``report()``, ``to_dict()``, ``save()`` and ``load()``.
+
+The JSON form has a top-level ``"law": {"family", "params"}`` so a saved fit is a law wherever one
+is accepted (``scalinglab.laws.resolve_law("fit.json")``, ``predict``/``plan --law fit.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .._io import atomic_write_json
+from ..errors import InputError
+from ..laws import Law, law_from_dict
+
+__all__ = ["FitResult"]
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    value = float(value)
+    if value != 0 and (abs(value) >= 1e4 or abs(value) < 1e-3):
+        return f"{value:.4g}"
+    return f"{value:.5g}"
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted law: parameters, uncertainty, diagnostics, derived quantities and backtest."""
+
+    family: str
+    law_dict: dict
+    params: dict[str, float]
+    objective: float
+    objective_spec: dict
+    estimator: str
+    success: bool
+    message: str
+    n_runs: int
+    n_starts: int
+    n_refined: int
+    data: dict
+    diagnostics: dict
+    level: float = 0.95
+    stderr: dict | None = None
+    intervals: dict | None = None
+    bootstrap: dict | None = None
+    derived: dict = field(default_factory=dict)
+    backtest: dict | None = None
+    settings: dict = field(default_factory=dict)
+    version: str = ""
+    seconds: float = 0.0
+
+    @property
+    def law(self) -> Law:
+        return law_from_dict(self.law_dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.diagnostics.get("warnings", []))
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["law"] = out.pop("law_dict")
+        return {"law": out.pop("law"), **out}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fit as JSON (atomically); ``FitResult.load`` reads it back."""
+        return atomic_write_json(path, self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FitResult":
+        data = dict(data)
+        data["law_dict"] = data.pop("law")
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def load(cls, path: str | Path) -> "FitResult":
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as error:
+            raise InputError(f"cannot read fit file {str(path)!r}: {error}") from None
+        if not isinstance(data, dict) or "law" not in data or "params" not in data:
+            raise InputError(f"fit file {str(path)!r} is not a saved fit (no 'law' and 'params')")
+        return cls.from_dict(data)
+
+    def report(self):
+        """Sectioned report: data, parameters, fit statistics, correlations, derived, backtest, warnings."""
+        from rich.console import Group
+        from rich.text import Text
+
+        from .._table import rich_table
+        from ..units import format_quantity
+
+        parts = []
+        d = self.data
+        head = (f"{self.family} law fitted to {self.n_runs} runs of {d.get('source')} with the {self.estimator} "
+                f"estimator ({self.objective_spec.get('description', '')})")
+        parts.append(Text(head, style="bold"))
+        for note in d.get("notes", []):
+            parts.append(Text(f"note: {note}"))
+        if d.get("dropped_rows"):
+            parts.append(Text(f"dropped the {len(d['dropped_rows'])} highest-loss runs (rows "
+                              f"{', '.join(map(str, d['dropped_rows']))})"))
+        columns = ["parameter", "value", "stderr", f"{self.level:.0%} interval", "stderr (Gauss-Newton)"]
+        gn = self.diagnostics.get("stderr_gauss_newton", {})
+        rows = []
+        for name, value in self.params.items():
+            se = None if self.stderr is None else self.stderr.get(name)
+            iv = None if self.intervals is None else self.intervals.get(name)
+            rows.append([name, _fmt(value), _fmt(se), "-" if iv is None else f"{_fmt(iv[0])} - {_fmt(iv[1])}",
+                         _fmt(gn.get(name))])
+        parts.append(rich_table("Parameters", columns, rows))
+        res = self.diagnostics.get("residuals", {})
+        stats = [["objective", f"{self.objective:.6g}"], ["runs", str(self.n_runs)],
+                 ["starts (evaluated / refined)", f"{self.n_starts} / {self.n_refined}"],
+                 ["converged", f"{self.success} ({self.message})"],
+                 ["residual sd (log loss)", _fmt(res.get("std"))], ["residual max |r|", _fmt(res.get("max_abs"))],
+                 ["in-sample MAPE of loss (%)", _fmt(res.get("mape_percent"))],
+                 ["condition number", _fmt(self.diagnostics.get("condition_number"))],
+                 ["time (s)", f"{self.seconds:.2f}"]]
+        if self.bootstrap:
+            stats.append(["bootstrap", f"{self.bootstrap['size']} refits, seed {self.bootstrap['seed']}, "
+                                       f"{self.bootstrap['converged_fraction']:.1%} converged"])
+        parts.append(rich_table("Fit statistics", ["statistic", "value"], stats))
+        corr = self.diagnostics.get("correlations")
+        if corr:
+            names = corr["names"]
+            parts.append(rich_table(f"Correlations ({corr['source']})", [""] + names,
+                                    [[n] + [f"{v:+.3f}" for v in row] for n, row in zip(names, corr["matrix"])]))
+        parts += self._derived_tables(rich_table, format_quantity)
+        if self.backtest:
+            parts.append(self._backtest_table(rich_table))
+        for warning in self.warnings:
+            parts.append(Text(f"warning: {warning}", style="yellow"))
+        return Group(*parts)
+
+    def _derived_tables(self, rich_table, format_quantity) -> list:
+        def iv(pair, fmt):
+            return "-" if not pair else f"{fmt(pair[0])} - {fmt(pair[1])}"
+
+        tables = []
+        if self.derived.get("budgets"):
+            rows = [[f"{b['compute']:.3g}", format_quantity(b["n_opt"]), iv(b["n_opt_interval"], format_quantity),
+                     format_quantity(b["d_opt"]), iv(b["d_opt_interval"], format_quantity),
+                     f"{b['tokens_per_param']:.1f}", iv(b["tokens_per_param_interval"], lambda v: f"{v:.1f}"),
+                     f"{b['loss']:.4f}", iv(b["loss_interval"], lambda v: f"{v:.4f}")] for b in self.derived["budgets"]]
+            tables.append(rich_table("Compute-optimal allocation", ["C (FLOP)", "N_opt", "interval", "D_opt", "interval",
+                                                                    "D/N", "interval", "loss", "interval"], rows))
+        if self.derived.get("points"):
+            rows = [[format_quantity(p["n"]), format_quantity(p["d"]), f"{p['loss']:.4f}",
+                     iv(p["mean_interval"], lambda v: f"{v:.4f}"), iv(p["prediction_interval"], lambda v: f"{v:.4f}")]
+                    for p in self.derived["points"]]
+            tables.append(rich_table("Loss at new (N, D)", ["N", "D", "loss", "mean-curve interval",
+                                                            "prediction interval (new run)"], rows))
+        if self.derived.get("targets"):
+            rows = [[f"{t['loss']:.4f}", _fmt(t["compute"]), iv(t["compute_interval"], lambda v: f"{v:.3g}"),
+                     "-" if t["reachable_fraction"] is None else f"{t['reachable_fraction']:.1%}"]
+                    for t in self.derived["targets"]]
+            tables.append(rich_table("Compute to reach a loss", ["target loss", "C (FLOP)", "interval",
+                                                                 "replicates reaching it"], rows))
+        return tables
+
+    def _backtest_table(self, rich_table):
+        bt = self.backtest
+        rows = [["method", bt["method"]], ["MAPE of loss (%)", f"{bt['mape']:.3f}"],
+                ["mean signed error (%)", f"{bt['bias_percent']:+.3f}"],
+                [f"coverage of the {bt['level']:.0%} prediction interval", f"{bt['coverage']:.1%}"]]
+        if "train_runs" in bt:
+            rows.append(["runs (fit / predicted)", f"{bt['train_runs']} / {bt['test_runs']}"])
+        for fold in bt.get("folds", []):
+            rows.append([f"budget {fold['budget']:.3g} ({fold['test_runs']} runs)",
+                         f"MAPE {fold['mape']:.2f}%, coverage {fold['coverage']:.0%}"])
+        return rich_table("Backtest", ["", "value"], rows)
