@@ -1,0 +1,133 @@
+"""``scalinglab forecast | scenarios list|show | compare | trend``: Monte Carlo forecasts and trends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ._common import JsonOption, console, emit, print_json, table
+
+PlotOption = Annotated[Optional[Path], typer.Option("--plot", help="Write a chart (.png .svg .pdf .html .json).")]
+SamplesOption = Annotated[int, typer.Option("--samples", help="Monte Carlo samples.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (the same seed gives the same output).")]
+UntilOption = Annotated[Optional[int], typer.Option("--until", help="Last year of the forecast (default: the scenario's).")]
+
+
+def _save(chart, path: Path | None, as_json: bool) -> None:
+    if path is None or chart is None:
+        return
+    from ..charts import save_chart
+
+    written = save_chart(chart, path)
+    if not as_json:
+        console.print(f"chart written to {written}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("forecast")
+    def forecast_command(
+        scenario: Annotated[str, typer.Option("--scenario", help="A preset (scalinglab scenarios list) or a scenario YAML file.")],
+        samples: SamplesOption = 10_000,
+        seed: SeedOption = 0,
+        until: UntilOption = None,
+        plot: PlotOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Monte Carlo forecast of a scenario: percentiles per year, milestone years, binding constraints."""
+        from ..forecast import resolve_scenario, run_forecast
+
+        result = run_forecast(resolve_scenario(scenario), samples=samples, seed=seed, until=until)
+        emit(result, as_json)
+        if plot is not None:
+            from ..charts.forecast import forecast_chart
+
+            _save(forecast_chart(result), plot, as_json)
+
+    group = typer.Typer(help="Forecast scenarios: one preset per essay, or your own YAML.", no_args_is_help=True)
+    app.add_typer(group, name="scenarios")
+
+    @group.command("list")
+    def list_command(as_json: JsonOption = False) -> None:
+        """List the preset scenarios."""
+        from ..forecast import list_scenarios
+
+        scenarios = list_scenarios()
+        if as_json:
+            print_json([{"name": s.name, "title": s.title, "essay": s.essay, "start_year": s.start_year,
+                         "until": s.until, "factors": s.given()} for s in scenarios])
+            return
+        rows = [[s.name, s.essay or "-", f"{s.start_year}-{s.until}", s.title] for s in scenarios]
+        console.print(table("Preset scenarios (details: scalinglab scenarios show NAME)",
+                            ["name", "essay", "years", "title"], rows))
+
+    @group.command("show")
+    def show_command(
+        name: Annotated[str, typer.Argument(help="A preset name or a scenario YAML file.")],
+        as_json: JsonOption = False,
+    ) -> None:
+        """Show a scenario: every input with its distribution and source."""
+        from ..forecast.scenarios import describe_scenario, resolve_scenario
+
+        scenario = resolve_scenario(name)
+        info = describe_scenario(scenario)
+        if as_json:
+            print_json(info)
+            return
+        console.print(f"[bold]{scenario.name}[/bold]: {scenario.title}")
+        if scenario.essay:
+            console.print(f"Essay: {scenario.essay}", markup=False)
+        console.print(f"Years: {scenario.start_year}-{scenario.until}", markup=False)
+        if scenario.summary:
+            console.print(scenario.summary, markup=False)
+        rows = [[item["path"], item["value"], item["source"]] for item in info["inputs"]]
+        console.print(table("Inputs", ["field", "value", "source"], rows))
+        for note in scenario.notes:
+            console.print(f"Note: {note}", markup=False)
+
+    @app.command("compare")
+    def compare_command(
+        scenarios: Annotated[list[str], typer.Argument(help="Two or more presets or scenario files.")],
+        samples: SamplesOption = 10_000,
+        seed: SeedOption = 0,
+        until: UntilOption = None,
+        plot: PlotOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Forecast several scenarios with the same samples and seed, side by side."""
+        from ..forecast import compare_scenarios, resolve_scenario
+
+        result = compare_scenarios([resolve_scenario(s) for s in scenarios], samples=samples, seed=seed, until=until)
+        emit(result, as_json)
+        if plot is not None:
+            from ..charts.forecast import compare_chart
+
+            _save(compare_chart(result), plot, as_json)
+
+    @app.command("trend")
+    def trend_command(
+        dataset: Annotated[str, typer.Argument(help="A bundled dataset (scalinglab datasets list) or a CSV file.")],
+        y: Annotated[str, typer.Option("--y", help="Column to fit, e.g. 'Training compute (FLOP)'.")],
+        since: Annotated[Optional[str], typer.Option("--since", help="Keep rows from this year or date on.")] = None,
+        until: Annotated[Optional[str], typer.Option("--until", help="Keep rows before this year or date.")] = None,
+        domain: Annotated[Optional[str], typer.Option("--domain", help="Keep rows whose domain labels include this, e.g. Language.")] = None,
+        top_n: Annotated[Optional[int], typer.Option("--top-n", help="Keep the N largest rows per calendar year.")] = None,
+        rank_by: Annotated[Optional[str], typer.Option("--rank-by", help="Column that ranks rows for --top-n (default: --y).")] = None,
+        date_column: Annotated[Optional[str], typer.Option("--date-column", help="Date column (default: the dataset's).")] = None,
+        domain_column: Annotated[Optional[str], typer.Option("--domain-column", help="Domain column (default: Domain or category).")] = None,
+        bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the 90% interval.")] = 2000,
+        seed: SeedOption = 0,
+        plot: PlotOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Exponential trend of a column against the date: growth per year with a bootstrap 90% interval."""
+        from ..forecast import fit_trend
+
+        result = fit_trend(dataset, y, date_column=date_column, since=since, until=until, domain=domain,
+                           domain_column=domain_column, top_n=top_n, rank_by=rank_by, bootstrap=bootstrap, seed=seed)
+        emit(result, as_json)
+        if plot is not None:
+            from ..charts.forecast import trend_chart
+
+            _save(trend_chart(result), plot, as_json)

@@ -1,0 +1,14 @@
+"""Forecasts of compute, cost and data: factors by era, Monte Carlo, milestones, scenarios and trends."""
+
+from .distributions import LogNormal, Mixture, Normal, Point, Uniform, parse_value
+from .montecarlo import compare_scenarios, run_forecast
+from .result import CompareResult, ForecastResult
+from .scenarios import get_scenario, list_scenarios, resolve_scenario
+from .schema import Scenario, ScenarioError, load_scenario_file, parse_scenario
+from .trends import Trend, fit_trend
+
+__all__ = [
+    "CompareResult", "ForecastResult", "LogNormal", "Mixture", "Normal", "Point", "Scenario", "ScenarioError",
+    "Trend", "Uniform", "compare_scenarios", "fit_trend", "get_scenario", "list_scenarios", "load_scenario_file",
+    "parse_scenario", "parse_value", "resolve_scenario", "run_forecast",
+]

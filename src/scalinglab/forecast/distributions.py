@@ -1,0 +1,319 @@
+"""Uncertain inputs as forecasters write them: a point, ``lo to hi``, uniform, or a mixture.
+
+``"5 to 50"`` is a lognormal whose central 90% interval is [5, 50] (median sqrt(lo hi) = 15.8):
+
+    ln X ~ Normal(mu, sigma),  mu = (ln lo + ln hi) / 2,  sigma = (ln hi - ln lo) / (2 z),
+
+with z = Phi^-1((1 + ci) / 2) = 1.6449 for ci = 0.9. ``"5 to 50 normal"`` is a normal with that
+central interval (mean (lo + hi) / 2, sd (hi - lo) / (2 z)), truncated to the quantity's valid
+range; ``"uniform 5 to 50"`` is flat on [lo, hi] and ``"loguniform 5 to 50"`` flat in log. A mixture draws each sample from one component
+chosen with the given weights. Every value goes through the unit parser of its kind, so
+``"$10M to $1B"``, ``"4 to 5x/yr"``, ``"doubling 5 to 14 months"`` and ``"20% to 40%"`` all work.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.special import ndtri
+
+from ..errors import InputError, UnitError
+from ..units import format_duration, format_money, format_quantity, parse_duration, parse_growth, parse_money, parse_quantity
+
+__all__ = [
+    "Distribution", "Point", "LogNormal", "Normal", "Uniform", "LogUniform", "Mixture", "KINDS", "parse_value",
+    "parse_fraction", "format_value",
+]
+
+_SHAPES = ("lognormal", "normal", "uniform", "loguniform")
+
+
+def parse_fraction(value, *, what: str = "fraction") -> float:
+    """``'40%'`` -> 0.4, ``0.4`` -> 0.4."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return parse_quantity(value.strip()[:-1], what=what) / 100.0
+    return parse_quantity(value, what=what)
+
+
+_FACTOR = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*x\b", re.I)
+
+
+def _growth(value, *, what: str = "growth rate") -> float:
+    try:
+        return parse_growth(value, what=what).factor_per_year
+    except UnitError:
+        match = _FACTOR.match(str(value))
+        if match and float(match.group(1)) <= 0:
+            raise InputError(f"a growth factor must be positive (write a decline as '-35%/yr' or '0.65x/yr'), got {value!r}") from None
+        raise
+
+
+def format_value(value: float, kind: str) -> str:
+    """A number in the units of its kind: $10B, 4.5x/yr, 40%, 21 days, 3e+14."""
+    if kind == "money":
+        return format_money(value)
+    if kind == "growth":
+        return f"{value:.3g}x/yr"
+    if kind == "fraction":
+        return f"{100 * value:.3g}%"
+    if kind == "duration":
+        return format_duration(value)
+    return format_quantity(value)
+
+
+#: kind -> (parser to a float, lower bound (exclusive), upper bound (inclusive), unit shown)
+KINDS: dict[str, tuple[Callable, float, float, str]] = {
+    "money": (parse_money, 0.0, math.inf, "USD"),
+    "quantity": (parse_quantity, 0.0, math.inf, ""),
+    "fraction": (parse_fraction, 0.0, 1.0, ""),
+    "growth": (_growth, 0.0, math.inf, "x/yr"),
+    "duration": (parse_duration, 0.0, math.inf, "s"),
+}
+
+
+class Distribution:
+    """Base class: ``sample(rng, n)`` gives a float (points) or an array of n draws."""
+
+    kind: str
+
+    def sample(self, rng: np.random.Generator, n: int):
+        raise NotImplementedError
+
+    @property
+    def is_point(self) -> bool:
+        return False
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+def _bounded(kind: str, draws: np.ndarray, redraw: Callable[[int], np.ndarray]) -> np.ndarray:
+    """Redraw values outside (lower, upper] (a truncated distribution); clip what is left after 50 rounds."""
+    _, lower, upper, _ = KINDS[kind]
+    for _ in range(50):
+        bad = ~((draws > lower) & (draws <= upper))
+        if not bad.any():
+            return draws
+        draws[bad] = redraw(int(bad.sum()))
+    tiny = np.nextafter(lower, math.inf) if lower == 0 else lower
+    return np.clip(draws, tiny, upper)
+
+
+@dataclass(frozen=True)
+class Point(Distribution):
+    value: float
+    kind: str = "quantity"
+
+    def sample(self, rng, n):
+        return float(self.value)
+
+    @property
+    def is_point(self) -> bool:
+        return True
+
+    @property
+    def median(self) -> float:
+        return float(self.value)
+
+    def describe(self) -> str:
+        return format_value(self.value, self.kind)
+
+
+@dataclass(frozen=True)
+class LogNormal(Distribution):
+    """ln X ~ N(mu, sigma) with P(lo <= X <= hi) = ci."""
+
+    lo: float
+    hi: float
+    ci: float = 0.9
+    kind: str = "quantity"
+
+    @property
+    def z(self) -> float:
+        return float(ndtri(0.5 + self.ci / 2.0))
+
+    @property
+    def mu(self) -> float:
+        return 0.5 * (math.log(self.lo) + math.log(self.hi))
+
+    @property
+    def sigma(self) -> float:
+        return (math.log(self.hi) - math.log(self.lo)) / (2.0 * self.z)
+
+    @property
+    def median(self) -> float:
+        return math.exp(self.mu)
+
+    def sample(self, rng, n):
+        out = np.exp(rng.normal(self.mu, self.sigma, n))
+        return _bounded(self.kind, out, lambda k: np.exp(rng.normal(self.mu, self.sigma, k))) if self.kind == "fraction" else out
+
+    def describe(self) -> str:
+        return f"{format_value(self.lo, self.kind)} to {format_value(self.hi, self.kind)} (lognormal, {self.ci:.0%} CI)"
+
+
+@dataclass(frozen=True)
+class Normal(Distribution):
+    """X ~ N(mean, sd) with P(lo <= X <= hi) = ci, truncated to the kind's valid range."""
+
+    lo: float
+    hi: float
+    ci: float = 0.9
+    kind: str = "quantity"
+
+    @property
+    def mean(self) -> float:
+        return 0.5 * (self.lo + self.hi)
+
+    @property
+    def sd(self) -> float:
+        return (self.hi - self.lo) / (2.0 * float(ndtri(0.5 + self.ci / 2.0)))
+
+    @property
+    def median(self) -> float:
+        return self.mean
+
+    def sample(self, rng, n):
+        return _bounded(self.kind, rng.normal(self.mean, self.sd, n), lambda k: rng.normal(self.mean, self.sd, k))
+
+    def describe(self) -> str:
+        return f"{format_value(self.lo, self.kind)} to {format_value(self.hi, self.kind)} (normal, {self.ci:.0%} CI)"
+
+
+@dataclass(frozen=True)
+class Uniform(Distribution):
+    lo: float
+    hi: float
+    kind: str = "quantity"
+
+    @property
+    def median(self) -> float:
+        return 0.5 * (self.lo + self.hi)
+
+    def sample(self, rng, n):
+        return rng.uniform(self.lo, self.hi, n)
+
+    def describe(self) -> str:
+        return f"uniform {format_value(self.lo, self.kind)} to {format_value(self.hi, self.kind)}"
+
+
+@dataclass(frozen=True)
+class LogUniform(Distribution):
+    """ln X uniform on [ln lo, ln hi]: every order of magnitude in the range equally likely."""
+
+    lo: float
+    hi: float
+    kind: str = "quantity"
+
+    @property
+    def median(self) -> float:
+        return math.sqrt(self.lo * self.hi)
+
+    def sample(self, rng, n):
+        return np.exp(rng.uniform(math.log(self.lo), math.log(self.hi), n))
+
+    def describe(self) -> str:
+        return f"loguniform {format_value(self.lo, self.kind)} to {format_value(self.hi, self.kind)}"
+
+
+@dataclass(frozen=True)
+class Mixture(Distribution):
+    """Each draw comes from component i with probability weight_i / sum(weights)."""
+
+    weights: tuple[float, ...]
+    components: tuple[Distribution, ...]
+    kind: str = "quantity"
+
+    def sample(self, rng, n):
+        p = np.asarray(self.weights, dtype=float)
+        choice = rng.choice(len(p), size=n, p=p / p.sum())
+        out = np.empty(n)
+        for i, component in enumerate(self.components):
+            draws = component.sample(rng, n)
+            mask = choice == i
+            out[mask] = draws[mask] if np.ndim(draws) else draws
+        return out
+
+    def describe(self) -> str:
+        total = sum(self.weights)
+        return " | ".join(f"{w / total:.0%}: {c.describe()}" for w, c in zip(self.weights, self.components))
+
+
+_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_PARTS = re.compile(rf"^(?P<prefix>[^\d+.-]*?)\s*(?P<number>{_NUM})\s*(?P<suffix>.*?)$")
+
+
+def _split_affixes(text: str) -> tuple[str, str, str] | None:
+    match = _PARTS.match(text.strip())
+    return None if match is None else (match["prefix"].strip(), match["number"], match["suffix"].strip())
+
+
+def _complete(left: str, right: str) -> tuple[str, str]:
+    """'4 to 5x/yr' -> ('4x/yr', '5x/yr'); '$10 to 100B' -> ('$10B', '$100B'); 'doubling 5 to 14 months'."""
+    a, b = _split_affixes(left), _split_affixes(right)
+    if a is None or b is None:
+        return left, right
+    return f"{a[0] or b[0]} {a[1]}{a[2] or b[2]}".strip(), f"{b[0] or a[0]} {b[1]}{b[2] or a[2]}".strip()
+
+
+def parse_value(value, kind: str, *, shape: str | None = None, ci: float = 0.9) -> Distribution:
+    """A point or ``lo to hi`` string/number of ``kind`` (money, quantity, fraction, growth, duration).
+
+    A leading or trailing ``lognormal``/``normal``/``uniform`` (or ``shape``) picks the distribution;
+    the default for an interval is lognormal with ``ci`` of the mass inside it.
+    """
+    if kind not in KINDS:
+        raise InputError(f"unknown value kind {kind!r}; choose from {', '.join(KINDS)}")
+    parser, lower, upper, _ = KINDS[kind]
+    if not (0 < ci < 1):
+        raise InputError(f"ci must be between 0 and 1 (e.g. 0.9), got {ci!r}")
+    if isinstance(value, bool):
+        raise UnitError(f"cannot read {value!r} as a number")
+    if not isinstance(value, str):
+        return _checked_point(parser(value), kind)
+    text = " ".join(value.split())
+    words = text.lower().split(" ")
+    if words[0] in _SHAPES:
+        shape, text = shape or words[0], text.split(" ", 1)[1] if " " in text else ""
+    elif words[-1] in _SHAPES and len(words) > 1:
+        shape, text = shape or words[-1], text.rsplit(" ", 1)[0]
+    pieces = re.split(r"\s+to\s+", text)
+    if len(pieces) == 1:
+        if shape not in (None, "lognormal") and shape:
+            raise InputError(f"a {shape} distribution needs 'lo to hi', got {value!r}")
+        return _checked_point(parser(text), kind)
+    if len(pieces) != 2:
+        raise UnitError(f"cannot read {value!r}: expected 'lo to hi'")
+    left, right = _complete(*pieces)
+    lo, hi = parser(left), parser(right)
+    if kind == "growth" and "doubling" in text.lower():
+        lo, hi = hi, lo  # the longer doubling time (written second) is the smaller factor
+    if lo > hi:
+        raise InputError(f"lo > hi in {value!r}: write the smaller value first")
+    for bound in (lo, hi):
+        _checked_point(bound, kind)
+    if lo == hi:
+        return Point(lo, kind)
+    shape = shape or "lognormal"
+    if shape == "uniform":
+        return Uniform(lo, hi, kind)
+    if shape == "loguniform":
+        return LogUniform(lo, hi, kind)
+    if shape == "normal":
+        return Normal(lo, hi, ci, kind)
+    return LogNormal(lo, hi, ci, kind)
+
+
+def _checked_point(number: float, kind: str) -> Point:
+    _, lower, upper, _ = KINDS[kind]
+    if not (lower < number <= upper):
+        if kind == "growth":
+            raise InputError(f"a growth factor must be positive, got {number:.4g}")
+        if kind == "fraction":
+            raise InputError(f"a fraction must be in (0, 1], got {number:.4g}")
+        raise InputError(f"must be positive, got {number:.4g}")
+    return Point(float(number), kind)

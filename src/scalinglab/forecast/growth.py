@@ -1,0 +1,223 @@
+"""Growth by eras, saturation and ceilings, evaluated on a grid of years for all samples at once.
+
+Levels are kept as log10 arrays of shape (years, samples) (or (years, 1) when nothing in them is
+uncertain). The run of year y is the level at grid point y; an era ``{from: A, until: B}`` with
+rate g contributes log10 g to each step y -> y + 1 with A <= y < B, so it multiplies the level
+g^(B - A) between year A and year B. After ``saturate.after`` = Y the step's log rate is scaled by
+2^(-(y - Y) / h) (half-life h years), so the level approaches L_Y g^(h / ln 2) instead of growing
+without end. A cap clips the level: L = min(L_uncapped, cap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..units import SECONDS_PER
+from .schema import FACTOR_KINDS, Scenario, ScenarioError, Series
+
+__all__ = ["Grid", "Piece", "Draws", "series_piece", "check_scenario", "IDENTITY_FACTORS"]
+
+#: factors tied by compute = spending x FLOP/$ x utilisation, whose missing growth or start is derived.
+IDENTITY_FACTORS = ("spending", "flop_per_dollar", "cost_per_flop", "compute")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Whole years ``first .. last``; the reported years start at ``report_from``."""
+
+    first: int
+    last: int
+    report_from: int
+
+    @property
+    def years(self) -> np.ndarray:
+        return np.arange(self.first, self.last + 1)
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+    def index(self, year: int) -> int:
+        return int(year) - self.first
+
+
+class Draws:
+    """The sampled value of every sourced number of a scenario, drawn once in schema order.
+
+    One generator feeds every input, so a sample index is one joint world shared by all factors and
+    the same seed gives the same draws. Uncertain values come back as a row (1, n), points as floats.
+    """
+
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, n: int):
+        from .schema import iter_numbers
+
+        self.n = n
+        self.paths: dict[tuple[int, str], str] = {}
+        self._values: dict[tuple[int, str], float | np.ndarray] = {}
+        for path, number in iter_numbers(scenario):
+            for field in number.VALUE_FIELDS:
+                if getattr(number, field, None) is None:
+                    continue
+                draw = number.distribution(field).sample(rng, n)
+                key = (id(number), field)
+                self._values[key] = draw if np.ndim(draw) == 0 else np.asarray(draw, dtype=float)[None, :]
+                self.paths[key] = path if field == number.VALUE_FIELDS[0] and field == "value" else f"{path}.{field}"
+
+    def __call__(self, number, field: str | None = None):
+        return self._values[(id(number), field or number.VALUE_FIELDS[0])]
+
+    def log10(self, number, field: str | None = None):
+        return np.log10(self(number, field))
+
+
+@dataclass
+class Piece:
+    """What a scenario says about one factor: cumulative log10 growth over the grid and/or a start."""
+
+    name: str
+    cum: np.ndarray | None  # (years, n|1), zero at the grid's first year
+    start: tuple[np.ndarray | float, int] | None  # (log10 value, year)
+    cap: np.ndarray | float | None = None  # log10 ceiling, broadcastable to (years, n)
+
+    def level(self, grid: Grid) -> np.ndarray:
+        """log10 level over the grid (uncapped); needs both the start and the growth."""
+        log_start, year = self.start
+        cum = self.cum if self.cum is not None else np.zeros((grid.size, 1))
+        return log_start + cum - cum[grid.index(year)]
+
+
+def _era_bounds(series: Series, name: str, grid: Grid, needed_from: int) -> None:
+    eras = series.growth or []
+    first, last = eras[0], eras[-1]
+    if first.from_ is not None and first.from_ > needed_from:
+        raise ScenarioError(f"factors.{name}.growth[0].from: growth starts in {first.from_} but the forecast needs it "
+                            f"from {needed_from} (add an earlier era or leave 'from' out)")
+    if last.until is not None and last.until < grid.last:
+        raise ScenarioError(f"factors.{name}.growth[{len(eras) - 1}].until: growth ends in {last.until} but the forecast "
+                            f"runs to {grid.last} (add a later era or leave 'until' out)")
+
+
+def step_rates(series: Series, grid: Grid, draws: Draws) -> np.ndarray:
+    """log10 growth of each step y -> y + 1 (shape (years - 1, n|1)), with saturation applied."""
+    steps = grid.years[:-1]
+    columns = [draws.log10(era) for era in series.growth]
+    width = max((np.shape(c)[-1] for c in columns if np.ndim(c)), default=1)
+    out = np.zeros((steps.size, width))
+    for era, rate in zip(series.growth, columns):
+        lo = -np.inf if era.from_ is None else era.from_
+        hi = np.inf if era.until is None else era.until
+        mask = (steps >= lo) & (steps < hi)
+        out[mask] = rate
+    if series.saturate is not None:
+        half_life = draws(series.saturate.half_life) / SECONDS_PER["year"]
+        elapsed = np.maximum(steps - series.saturate.after, 0.0)[:, None]
+        out = out * np.where(elapsed > 0, 2.0 ** (-elapsed / half_life), 1.0)
+    return out
+
+
+def cumulative(steps: np.ndarray) -> np.ndarray:
+    """Cumulative log10 growth from the grid's first year: zeros, then the running sum of the steps."""
+    out = np.zeros((steps.shape[0] + 1, steps.shape[1]))
+    np.cumsum(steps, axis=0, out=out[1:])
+    return out
+
+
+def series_piece(name: str, series: Series | None, grid: Grid, draws: Draws, gdp: np.ndarray | None = None) -> Piece:
+    """The cumulative growth, start and cap of one factor as given (any of them may be missing)."""
+    if series is None:
+        return Piece(name, None, None)
+    cum = None
+    if series.growth:
+        needed_from = min(series.start.year or grid.report_from, grid.report_from) if series.start else grid.report_from
+        _era_bounds(series, name, grid, needed_from)
+        cum = cumulative(step_rates(series, grid, draws))
+    start = None
+    if series.start is not None:
+        year = series.start.year if series.start.year is not None else grid.report_from
+        start = (draws.log10(series.start), year)
+    cap = None
+    if series.cap is not None:
+        if series.cap.value is not None:
+            cap = draws.log10(series.cap, "value")
+        else:
+            cap = draws.log10(series.cap, "share_of_gdp") + gdp
+    return Piece(name, cum, start, cap)
+
+
+# ------------------------------------------------------------------------------- static checks
+
+def _check_eras(name: str, series: Series) -> None:
+    eras = series.growth or []
+    for i, era in enumerate(eras):
+        where = f"factors.{name}.growth[{i}]"
+        if era.from_ is not None and era.until is not None and era.until <= era.from_:
+            raise ScenarioError(f"{where}.until: {era.until} must be after from ({era.from_})")
+        if i > 0 and era.from_ is None:
+            raise ScenarioError(f"{where}.from: only the first era may leave 'from' out")
+        if i < len(eras) - 1 and era.until is None:
+            raise ScenarioError(f"{where}.until: only the last era may leave 'until' out")
+        if i > 0 and era.from_ != eras[i - 1].until:
+            raise ScenarioError(f"{where}.from: eras must follow each other without gaps or overlaps: this one starts "
+                                f"in {era.from_} but the previous one ends in {eras[i - 1].until}")
+
+
+def check_scenario(scenario: Scenario) -> None:
+    """Checks that span fields: era order, what each factor needs, and that compute follows from the factors."""
+    f = scenario.factors
+    for name in FACTOR_KINDS:
+        series = getattr(f, name)
+        if series is None:
+            continue
+        _check_eras(name, series)
+        if series.start is not None and series.start.year is not None and series.start.year > scenario.until:
+            raise ScenarioError(f"factors.{name}.start.year: {series.start.year} is after the forecast ends ({scenario.until})")
+        if series.saturate is not None and not series.growth:
+            raise ScenarioError(f"factors.{name}.saturate: saturation needs a growth to slow down")
+        if series.cap is not None:
+            if name in ("flop_per_dollar", "cost_per_flop", "utilisation"):
+                raise ScenarioError(f"factors.{name}.cap: caps apply to spending, compute and the other levels, not to {name}")
+            if series.cap.share_of_gdp is not None:
+                if FACTOR_KINDS[name][0] != "money":
+                    raise ScenarioError(f"factors.{name}.cap.share_of_gdp: a share of GDP caps money, not {name}")
+                if f.world_gdp is None or f.world_gdp.start is None:
+                    raise ScenarioError(f"factors.{name}.cap.share_of_gdp: needs factors.world_gdp (a sourced start value)")
+        if name not in IDENTITY_FACTORS and name != "algorithms" and series.start is None and not (
+                name == "dataset" and series.rule is not None):
+            raise ScenarioError(f"factors.{name}.start: missing (a sourced level, e.g. {{value: ..., year: ..., source: ...}})")
+    if f.flop_per_dollar is not None and f.cost_per_flop is not None:
+        raise ScenarioError("factors.cost_per_flop: give flop_per_dollar or cost_per_flop, not both")
+    if f.compute is not None and f.gpus is not None:
+        raise ScenarioError("factors.gpus: give compute directly or through gpus x gpu_flops x utilisation x run_length, not both")
+    if f.gpus is not None:
+        for needed in ("gpu_flops", "run_length"):
+            if getattr(f, needed) is None:
+                raise ScenarioError(f"factors.gpus: compute from GPUs also needs factors.{needed}")
+    if f.gpu_production is not None and f.gpu_production.max_share is None:
+        raise ScenarioError("factors.gpu_production.max_share: missing (the largest share of a year's shipments one run can use)")
+    if f.utilisation is not None and f.utilisation.falls_with_cluster is not None:
+        if f.gpus is None:
+            raise ScenarioError("factors.utilisation.falls_with_cluster: needs factors.gpus (the cluster size)")
+        if f.utilisation.growth:
+            raise ScenarioError("factors.utilisation.growth: give growth or falls_with_cluster, not both")
+    if f.dataset is not None and f.dataset.rule is not None:
+        if f.dataset.start is not None or f.dataset.growth:
+            raise ScenarioError("factors.dataset.rule: give a rule (dataset from compute) or start/growth, not both")
+        if f.dataset.rule.law is not None:
+            from ..laws import get_law
+
+            try:
+                get_law(f.dataset.rule.law)
+            except Exception as error:  # UnknownNameError with suggestions
+                raise ScenarioError(f"factors.dataset.rule.law: {error}") from None
+    from ..units import parse_money
+
+    for i, threshold in enumerate(scenario.milestones.spending):
+        try:
+            parse_money(threshold)
+        except Exception as error:
+            raise ScenarioError(f"milestones.spending[{i}]: {error}") from None
+    from .model import compute_route
+
+    compute_route(scenario)

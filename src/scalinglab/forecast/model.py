@@ -1,0 +1,300 @@
+"""The forecast model: named factors combined into compute, effective compute, data and milestones.
+
+Compute of the largest run (FLOP) follows, in this order of preference, from
+
+* ``compute`` given directly (a start and a growth);
+* ``gpus x gpu_flops x utilisation x run_length`` (Sarah Constantin's essay, 002_ba6056911d3186cf.txt:
+  "FLOPs ... = Training time x #cores x peak FLOP/s x utilization rate"), where the GPUs of one run
+  are capped at ``gpu_production.max_share`` of that year's shipments and utilisation may fall with
+  cluster size, U = U_ref (G / G_ref)^(-b);
+* the money identity ``compute = spending x flop_per_dollar x utilisation`` (FLOP/$ at peak; with
+  utilisation left out it defaults to 1, i.e. FLOP/$ is already realised).
+
+The identity also ties the three together: a factor given without growth gets the growth the others
+imply, one given without a start gets the start that makes the identity hold, and when all three
+growths are given the consistency check reports whether spending and FLOP/$ imply the compute growth.
+Ceilings on spending and compute shrink both (the run is as large as the tighter one allows).
+Effective compute = compute x algorithmic efficiency. Datasets come from compute (D = sqrt(C r / 6)
+with r tokens per parameter, or a law's compute-optimal D) or are given; the data stock is
+exhausted at E epochs once D exceeds the effective data of E passes over it (Muennighoff et al.
+2023, eq. 5): U (1 + R_D* (1 - exp(-(E - 1) / R_D*))).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..units import SECONDS_PER
+from .growth import Draws, Grid, Piece, series_piece
+from .schema import Scenario, ScenarioError
+
+__all__ = ["compute_route", "ModelPaths", "evaluate", "epoch_multiplier", "DEFAULT_BINDING_EPOCHS"]
+
+#: Muennighoff et al. 2023 (arXiv:2305.16264), section 1: "up to 4 epochs" of repetition is about as good
+#: as fresh data; the default number of epochs at which the data stock counts as a binding constraint.
+DEFAULT_BINDING_EPOCHS = 4.0
+
+_LOG10_SECONDS_PER_YEAR = np.log10(SECONDS_PER["year"])
+
+
+def compute_route(scenario: Scenario) -> str:
+    """'direct', 'gpus' or 'money': how compute follows from the factors (raises if it does not)."""
+    f = scenario.factors
+    if f.compute is not None and f.compute.start is not None and f.compute.growth:
+        return "direct"
+    if f.gpus is not None:
+        return "gpus"
+    members = _identity_members(scenario)
+    missing_growth = [m for m, s in members.items() if s is None or not s.growth]
+    missing_start = [m for m, s in members.items() if s is None or s.start is None]
+    if len(missing_growth) <= 1 and len(missing_start) <= 1:
+        return "money"
+    raise ScenarioError("factors: cannot determine compute: give factors.compute (start and growth), or two of "
+                        "spending, flop_per_dollar (or cost_per_flop) and compute with the third's start or growth, "
+                        "or gpus with gpu_flops and run_length")
+
+
+def _identity_members(scenario: Scenario) -> dict:
+    f = scenario.factors
+    return {"spending": f.spending, "flop_per_dollar": f.flop_per_dollar or f.cost_per_flop, "compute": f.compute}
+
+
+def epoch_multiplier(epochs, r_d_star: float) -> np.ndarray:
+    """Effective data of E passes over U unique tokens, in units of U (Muennighoff et al. 2023, eq. 5)."""
+    from ..laws import effective_data
+
+    epochs = np.asarray(epochs, dtype=float)
+    return effective_data(epochs, 1.0, r_d_star)
+
+
+def muennighoff_r_d_star() -> float:
+    from ..laws import get_law
+
+    return float(get_law("muennighoff2023").law.R_D_star)
+
+
+@dataclass
+class ModelPaths:
+    """log10 levels over the grid (shape (years, n|1)) plus what the milestones and checks need."""
+
+    grid: Grid
+    route: str
+    levels: dict[str, np.ndarray] = field(default_factory=dict)
+    #: constraint -> (log10 wanted level, log10 ceiling): it binds where wanted > ceiling
+    constraints: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)  # factor -> what was derived ("growth", "start", "path")
+    growth_check: dict | None = None
+    level_check: dict | None = None
+    stock_margin: np.ndarray | None = None  # log10(dataset / stock)
+    binding_epochs: np.ndarray | float = DEFAULT_BINDING_EPOCHS
+    r_d_star: float = 0.0
+    shrink: np.ndarray = field(default_factory=lambda: np.zeros((1, 1)))  # log10 factor the ceilings cut the run by
+
+
+def _full(grid: Grid, piece: Piece) -> np.ndarray | None:
+    return piece.level(grid) if piece.start is not None and piece.cum is not None else None
+
+
+def _utilisation(scenario: Scenario, grid: Grid, draws: Draws, log_gpus: np.ndarray | None) -> np.ndarray:
+    spec = scenario.factors.utilisation
+    if spec is None:
+        return np.zeros((1, 1))
+    log_u = series_piece("utilisation", spec, grid, draws).level(grid)
+    if spec.falls_with_cluster is not None:
+        falls = spec.falls_with_cluster
+        log_u = log_u - draws(falls.exponent) * (log_gpus - draws.log10(falls.reference_gpus))
+    return np.minimum(log_u, 0.0)
+
+
+def _average_growth(path: np.ndarray, grid: Grid) -> np.ndarray:
+    """Per-sample average growth factor per year over the reported years."""
+    i0 = grid.index(grid.report_from)
+    return 10.0 ** ((path[-1] - path[i0]) / (grid.last - grid.report_from))
+
+
+def _resolve_money(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, gdp, log_u, compute_full):
+    """Fill spending, FLOP/$ and compute from the identity c = s + p + u (log10)."""
+    f = scenario.factors
+    pieces = {
+        "spending": series_piece("spending", f.spending, grid, draws, gdp),
+        "flop_per_dollar": series_piece("flop_per_dollar", f.flop_per_dollar, grid, draws),
+        "compute": series_piece("compute", f.compute, grid, draws),
+    }
+    if f.cost_per_flop is not None:
+        cost = series_piece("cost_per_flop", f.cost_per_flop, grid, draws)
+        pieces["flop_per_dollar"] = Piece("flop_per_dollar", None if cost.cum is None else -cost.cum,
+                                          None if cost.start is None else (-cost.start[0], cost.start[1]))
+    if compute_full is not None:
+        cum = compute_full - compute_full[:1]
+        pieces["compute"] = Piece("compute", cum, (compute_full[grid.index(grid.report_from)], grid.report_from),
+                                  pieces["compute"].cap)
+    sign = {"spending": -1.0, "flop_per_dollar": -1.0, "compute": 1.0}
+    u_cum = log_u - log_u[:1]
+    missing_growth = [m for m, p in pieces.items() if p.cum is None]
+    missing_start = [m for m, p in pieces.items() if p.start is None]
+    if len(missing_growth) > 1 or len(missing_start) > 1:
+        return None
+    if missing_growth:
+        # sum over members of sign * cum + (-u) = 0  ->  solve for the missing one
+        target = missing_growth[0]
+        rest = sum(sign[m] * pieces[m].cum for m in pieces if m != target) - u_cum
+        pieces[target].cum = -rest / sign[target]
+        paths.derived[target] = "growth"
+    else:
+        implied = pieces["spending"].cum + pieces["flop_per_dollar"].cum + u_cum
+        given = _average_growth(pieces["compute"].cum, grid)
+        from_parts = _average_growth(implied, grid)
+        ratio = float(np.median(given / from_parts))
+        paths.growth_check = {
+            "compute_growth_given": float(np.median(given)),
+            "compute_growth_implied": float(np.median(from_parts)),
+            "ratio": ratio,
+            "consistent": bool(abs(np.log(ratio)) <= np.log(1.1)),
+        }
+    full = {m: pieces[m].level(grid) for m in pieces if pieces[m].start is not None}
+    if missing_start:
+        target = missing_start[0]
+        anchor = max(pieces[m].start[1] for m in pieces if m != target)
+        anchor = min(max(anchor, grid.first), grid.last)
+        i = grid.index(anchor)
+        identity = sum(sign[m] * full[m] for m in full) - log_u
+        value_at_anchor = -identity[i] / sign[target]
+        pieces[target].start = (value_at_anchor, anchor)
+        full[target] = pieces[target].level(grid)
+        paths.derived[target] = "start" if target not in paths.derived else "path"
+    else:
+        anchor = max(p.start[1] for p in pieces.values())
+        i = grid.index(min(max(anchor, grid.first), grid.last))
+        gap = full["compute"][i] - (full["spending"][i] + full["flop_per_dollar"][i] + log_u[min(i, log_u.shape[0] - 1)])
+        paths.level_check = {"year": int(grid.first + i), "compute_over_implied": float(np.median(10.0 ** gap))}
+    for name, piece in pieces.items():
+        full[name + "_cap"] = piece.cap
+    return full
+
+
+def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
+    """All log10 paths of a scenario over the grid for every sample."""
+    f = scenario.factors
+    route = compute_route(scenario)
+    paths = ModelPaths(grid, route)
+    levels = paths.levels
+    gdp = None
+    if f.world_gdp is not None:
+        gdp = series_piece("world_gdp", f.world_gdp, grid, draws).level(grid)
+        levels["world_gdp"] = gdp
+
+    log_gpus = None
+    compute_full = None
+    if route == "gpus":
+        gpus = series_piece("gpus", f.gpus, grid, draws)
+        wanted = gpus.level(grid)
+        ceiling = np.full_like(wanted, np.inf)
+        if gpus.cap is not None:
+            ceiling = np.minimum(ceiling, gpus.cap)
+            paths.constraints["gpus cap"] = (wanted, gpus.cap + 0 * wanted)
+        if f.gpu_production is not None:
+            production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid)
+            supply = production + draws.log10(f.gpu_production.max_share)
+            levels["gpu_production"] = production
+            paths.constraints["GPU supply"] = (wanted, supply)
+            ceiling = np.minimum(ceiling, supply)
+        log_gpus = np.minimum(wanted, ceiling)
+        levels["gpus"] = log_gpus
+    log_u = _utilisation(scenario, grid, draws, log_gpus)
+    if route == "gpus":
+        gpu_flops = series_piece("gpu_flops", f.gpu_flops, grid, draws).level(grid)
+        run_length = series_piece("run_length", f.run_length, grid, draws).level(grid)
+        compute_full = log_gpus + gpu_flops + log_u + run_length
+        levels["gpu_flops"] = gpu_flops
+    elif route == "direct":
+        compute_full = series_piece("compute", f.compute, grid, draws).level(grid)
+
+    money = _resolve_money(scenario, grid, draws, paths, gdp, log_u, compute_full)
+    linked = money is not None
+    if linked:
+        compute, spending, fpd = money["compute"], money.get("spending"), money.get("flop_per_dollar")
+        compute_cap, spending_cap = money["compute_cap"], money["spending_cap"]
+    else:
+        compute, spending, fpd, spending_cap = compute_full, None, None, None
+        compute_cap = series_piece("compute", f.compute, grid, draws).cap if f.compute is not None else None
+        if f.spending is not None and f.spending.start is not None and f.spending.growth:
+            piece = series_piece("spending", f.spending, grid, draws, gdp)
+            spending, spending_cap = piece.level(grid), piece.cap
+    # a ceiling on spending or compute shrinks the run; when the identity links them both shrink alike
+    spend_cut = np.zeros((1, 1)) if spending_cap is None else np.minimum(0.0, spending_cap - spending)
+    compute_cut = np.zeros((1, 1)) if compute_cap is None else np.minimum(0.0, compute_cap - compute)
+    if spending_cap is not None:
+        paths.constraints["spending cap"] = (spending, spending_cap + 0 * spending)
+    if compute_cap is not None:
+        paths.constraints["compute cap"] = (compute, compute_cap + 0 * compute)
+    shrink = np.minimum(spend_cut, compute_cut) if linked else compute_cut
+    compute = compute + shrink
+    paths.shrink = shrink
+    if spending is not None:
+        levels["spending"] = spending + (shrink if linked else spend_cut)
+    if fpd is not None:
+        levels["flop_per_dollar"] = fpd
+    if f.utilisation is not None:
+        levels["utilisation"] = log_u
+    levels["compute"] = compute
+    if f.gpus is None and f.gpu_flops is not None and f.run_length is not None:
+        needed = compute - series_piece("gpu_flops", f.gpu_flops, grid, draws).level(grid) - log_u \
+            - series_piece("run_length", f.run_length, grid, draws).level(grid)
+        levels["gpus"] = needed
+        if f.gpu_production is not None:
+            production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid)
+            levels["gpu_production"] = production
+            paths.constraints["GPU supply"] = (needed, production + draws.log10(f.gpu_production.max_share))
+
+    if f.algorithms is not None:
+        piece = series_piece("algorithms", f.algorithms, grid, draws)
+        if piece.start is None:
+            piece.start = (0.0, grid.report_from)
+        levels["algorithms"] = piece.level(grid)
+        levels["effective_compute"] = compute + levels["algorithms"]
+    _data(scenario, grid, draws, paths, compute)
+    return paths
+
+
+def _dataset_from_law(law_name: str, log_compute: np.ndarray) -> np.ndarray:
+    """log10 D_opt(C) under a law, interpolated on a log grid of compute (exact for closed forms)."""
+    from ..laws import get_law
+    from ..plan import compute_optimal
+
+    law = get_law(law_name).law
+    lo, hi = float(np.floor(np.min(log_compute))) - 1, float(np.ceil(np.max(log_compute))) + 1
+    grid_c = np.linspace(lo, hi, max(int(4 * (hi - lo)) + 1, 8))
+    plan = compute_optimal(law, 10.0 ** grid_c)
+    return np.interp(log_compute, grid_c, np.log10(plan.n_tokens))
+
+
+def _data(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, compute: np.ndarray) -> None:
+    f = scenario.factors
+    levels = paths.levels
+    if f.dataset is not None:
+        if f.dataset.rule is not None:
+            rule = f.dataset.rule
+            if rule.tokens_per_param is not None:
+                # C = 6 N D and D = r N  ->  D = sqrt(C r / 6)
+                levels["dataset"] = 0.5 * (compute + draws.log10(rule.tokens_per_param) - np.log10(6.0))
+            else:
+                levels["dataset"] = _dataset_from_law(rule.law, compute)
+        else:
+            piece = series_piece("dataset", f.dataset, grid, draws)
+            wanted = piece.level(grid)
+            if piece.cap is not None:
+                paths.constraints["dataset cap"] = (wanted, piece.cap + 0 * wanted)
+                wanted = np.minimum(wanted, piece.cap)
+            levels["dataset"] = wanted
+    if f.data_stock is not None:
+        stock = series_piece("data_stock", f.data_stock, grid, draws).level(grid)
+        levels["data_stock"] = stock
+        if "dataset" in levels:
+            paths.r_d_star = muennighoff_r_d_star()
+            paths.stock_margin = levels["dataset"] - stock
+            epochs = draws(f.data_stock.binding_epochs) if f.data_stock.binding_epochs is not None else DEFAULT_BINDING_EPOCHS
+            paths.binding_epochs = epochs
+            capacity = stock + np.log10(epoch_multiplier(epochs, paths.r_d_star))
+            paths.constraints["data stock"] = (levels["dataset"], capacity)

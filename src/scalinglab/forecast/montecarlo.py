@@ -1,0 +1,104 @@
+"""Monte Carlo over a scenario: draw every input once per sample, evaluate all years at once.
+
+Each sample is one joint world: its spending growth, FLOP/$ growth, data stock, ... are drawn once
+(from one seeded ``numpy.random.Generator``, in schema order) and held through all years, so the
+spread of a path is the spread of what the scenario is unsure about. The same seed gives the same
+output. Everything is vectorised over (years, samples).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..units import format_money
+from .growth import Draws, Grid
+from .milestones import binding_first, crossing_years
+from .model import epoch_multiplier, evaluate
+from .result import CompareResult, ForecastResult
+from .schema import FACTOR_KINDS, Scenario
+
+__all__ = ["run_forecast", "compare_scenarios", "MAX_SAMPLES"]
+
+MAX_SAMPLES = 2_000_000
+
+
+def _grid(scenario: Scenario) -> Grid:
+    starts = [scenario.start_year]
+    for name in FACTOR_KINDS:
+        series = scenario.factor(name)
+        if series is not None and series.start is not None and series.start.year is not None:
+            starts.append(series.start.year)
+    return Grid(min(starts), scenario.until, scenario.start_year)
+
+
+def _check_settings(scenario: Scenario, samples: int, until: int | None) -> Scenario:
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= MAX_SAMPLES:
+        raise InputError(f"samples must be a whole number from 1 to {MAX_SAMPLES:,}, got {samples!r}")
+    if until is None:
+        return scenario
+    if not scenario.start_year < until <= scenario.start_year + 300:
+        raise InputError(f"until must be after the scenario's start year {scenario.start_year} "
+                         f"and at most {scenario.start_year + 300}, got {until}")
+    return scenario.model_copy(update={"until": int(until)})
+
+
+def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, until: int | None = None) -> ForecastResult:
+    """Percentile paths and milestone years of ``scenario`` from ``samples`` joint draws."""
+    scenario = _check_settings(scenario, samples, until)
+    grid = _grid(scenario)
+    draws = Draws(scenario, np.random.default_rng(seed), int(samples))
+    paths = evaluate(scenario, grid, draws)
+    i0 = grid.index(grid.report_from)
+    years = grid.years[i0:]
+    levels = {name: np.ascontiguousarray(level[i0:]) for name, level in paths.levels.items()}
+
+    milestones: dict[str, np.ndarray] = {}
+    ms = scenario.milestones
+    if "spending" in levels:
+        from ..units import parse_money
+
+        for threshold in ms.spending:
+            value = parse_money(threshold)
+            milestones[f"spending >= {format_money(value)}"] = crossing_years(levels["spending"], np.log10(value), years)
+    if "compute" in levels:
+        for threshold in ms.compute:
+            value = float(threshold)
+            milestones[f"compute >= {value:.0e} FLOP".replace("e+", "e")] = crossing_years(levels["compute"], np.log10(value), years)
+    if paths.stock_margin is not None:
+        margin = paths.stock_margin[i0:]
+        for epochs in ms.epochs:
+            need = float(np.log10(epoch_multiplier(epochs, paths.r_d_star)))
+            label = f"data stock exhausted at {epochs} epoch{'s' if epochs != 1 else ''}"
+            milestones[label] = crossing_years(margin, need, years)
+    first_binding = {}
+    for name, (wanted, ceiling) in paths.constraints.items():
+        wanted, ceiling = np.broadcast_arrays(wanted, ceiling)
+        when = crossing_years(wanted[i0:], ceiling[i0:], years)
+        first_binding[name] = when
+        if name != "data stock":
+            milestones[f"{name} binds"] = when
+    binding = binding_first(first_binding, int(samples))
+    return ForecastResult(
+        scenario=scenario, samples=int(samples), seed=seed, years=years, levels=levels, milestones=milestones,
+        binding_first=binding, route=paths.route, derived=dict(paths.derived), growth_check=paths.growth_check,
+        level_check=paths.level_check, uncapped=_uncapped(paths, i0), binding_epochs=paths.binding_epochs,
+    )
+
+
+def _uncapped(paths, i0: int) -> dict[str, np.ndarray]:
+    """Spending, compute and effective compute before ceilings (for growth tables such as essay 004's)."""
+    shrink = paths.shrink[i0:] if paths.shrink.shape[0] > 1 else paths.shrink
+    return {name: paths.levels[name][i0:] - shrink for name in ("spending", "compute", "effective_compute")
+            if name in paths.levels}
+
+
+def compare_scenarios(scenarios: list[Scenario], *, samples: int = 10_000, seed: int = 0,
+                      until: int | None = None) -> CompareResult:
+    """Forecast several scenarios with the same samples, seed and horizon."""
+    if len(scenarios) < 2:
+        raise InputError(f"compare needs at least two scenarios, got {len(scenarios)}")
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise InputError(f"compare got the same scenario twice: {', '.join(names)}")
+    return CompareResult([run_forecast(s, samples=samples, seed=seed, until=until) for s in scenarios])

@@ -1,0 +1,302 @@
+"""Forecast results: percentile tables per year, milestone years, checks; report() and to_dict()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .._table import rich_table
+from .distributions import format_value
+from .milestones import PERCENTILES, year_percentiles
+from .schema import Scenario
+
+__all__ = ["ForecastResult", "CompareResult", "QUANTITIES", "percentile_rows"]
+
+#: quantity -> (unit, kind for formatting, what it is)
+QUANTITIES: dict[str, tuple[str, str, str]] = {
+    "spending": ("USD", "money", "spending on the largest training run"),
+    "flop_per_dollar": ("FLOP/$", "quantity", "peak FLOP per dollar of run cost"),
+    "utilisation": ("", "fraction", "achieved / peak FLOP/s"),
+    "compute": ("FLOP", "quantity", "training compute of the largest run"),
+    "algorithms": ("x", "quantity", "algorithmic efficiency since the start year"),
+    "effective_compute": ("FLOP-eq", "quantity", "compute x algorithmic efficiency"),
+    "gpus": ("GPUs", "quantity", "accelerators in the largest run"),
+    "gpu_flops": ("FLOP/s", "quantity", "peak FLOP/s per accelerator"),
+    "gpu_production": ("GPUs/yr", "quantity", "accelerators shipped per year"),
+    "dataset": ("tokens", "quantity", "training tokens of the largest run"),
+    "data_stock": ("tokens", "quantity", "stock of public human text"),
+    "world_gdp": ("USD/yr", "money", "world GDP"),
+}
+
+
+def percentile_rows(log_level: np.ndarray, percentiles=PERCENTILES) -> np.ndarray:
+    """Percentiles over samples for each year (rows = years), linear between order statistics of log10."""
+    if log_level.shape[1] == 1:
+        return np.repeat(10.0 ** log_level, len(percentiles), axis=1)
+    ordered = np.sort(log_level, axis=1)
+    n = ordered.shape[1]
+    out = np.empty((ordered.shape[0], len(percentiles)))
+    for j, q in enumerate(percentiles):
+        pos = q / 100 * (n - 1)
+        lo = int(np.floor(pos))
+        hi = min(lo + 1, n - 1)
+        out[:, j] = ordered[:, lo] + (pos - lo) * (ordered[:, hi] - ordered[:, lo])
+    return 10.0 ** out
+
+
+def _fmt_year(value: float | None, until: int) -> str:
+    return f"> {until}" if value is None else f"{value:.1f}"
+
+
+@dataclass
+class ForecastResult:
+    """A scenario's forecast: log10 paths (years x samples), milestone years per sample, checks."""
+
+    scenario: Scenario
+    samples: int
+    seed: int
+    years: np.ndarray
+    levels: dict[str, np.ndarray]
+    milestones: dict[str, np.ndarray]
+    binding_first: dict[str, float]
+    route: str
+    derived: dict[str, str] = field(default_factory=dict)
+    growth_check: dict | None = None
+    level_check: dict | None = None
+    uncapped: dict[str, np.ndarray] = field(default_factory=dict)
+    binding_epochs: object = 4.0
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def until(self) -> int:
+        return int(self.years[-1])
+
+    @property
+    def quantities(self) -> list[str]:
+        return [q for q in QUANTITIES if q in self.levels]
+
+    def percentiles(self, quantity: str) -> np.ndarray:
+        """(years, 5) array of the 5/25/50/75/95th percentiles of ``quantity``."""
+        if quantity not in self.levels:
+            from ..errors import UnknownNameError
+
+            raise UnknownNameError("quantity", quantity, self.quantities)
+        if quantity not in self._cache:
+            self._cache[quantity] = percentile_rows(self.levels[quantity])
+        return self._cache[quantity]
+
+    def percentile_frame(self, quantity: str) -> pd.DataFrame:
+        table = self.percentiles(quantity)
+        frame = pd.DataFrame(table, columns=[f"p{q}" for q in PERCENTILES])
+        frame.insert(0, "year", self.years)
+        return frame
+
+    def value(self, quantity: str, year: int, percentile: int = 50) -> float:
+        return float(self.percentiles(quantity)[int(year) - int(self.years[0]), PERCENTILES.index(percentile)])
+
+    def growth_between(self, quantity: str, start: int, end: int, *, uncapped: bool = False) -> np.ndarray:
+        """Per-sample total growth factor of ``quantity`` from year ``start`` to year ``end``."""
+        source = self.uncapped if uncapped and quantity in self.uncapped else self.levels
+        level = source[quantity]
+        i, j = int(start) - int(self.years[0]), int(end) - int(self.years[0])
+        if not (0 <= i < len(self.years) and 0 <= j < len(self.years)):
+            from ..errors import InputError
+
+            raise InputError(f"years {start} and {end} must lie within the forecast {self.years[0]}-{self.until}")
+        return 10.0 ** (level[j] - level[i])
+
+    def milestone_summary(self) -> dict[str, dict]:
+        return {name: year_percentiles(years) for name, years in self.milestones.items()}
+
+    def derived_growth(self) -> dict[str, float]:
+        """Median average growth per year over the forecast of each factor whose growth was derived."""
+        out = {}
+        span = self.until - int(self.years[0])
+        for name, what in self.derived.items():
+            level = self.uncapped.get(name, self.levels.get(name))
+            if what in ("growth", "path") and level is not None:
+                out[name] = float(np.median(10.0 ** ((level[-1] - level[0]) / span)))
+        return out
+
+    def checkpoint_growth(self) -> dict[str, dict[str, dict]]:
+        """Growth of each quantity between consecutive checkpoint years (before and after ceilings)."""
+        marks = [y for y in self.scenario.checkpoints if self.years[0] <= y <= self.until]
+        out = {}
+        for a, b in zip(marks, marks[1:]):
+            span = {}
+            for name in ("algorithms", "flop_per_dollar", "spending", "compute", "effective_compute"):
+                if name not in self.levels:
+                    continue
+                entry = {"median": float(np.median(self.growth_between(name, a, b)))}
+                if name in self.uncapped:
+                    entry["median_before_ceilings"] = float(np.median(self.growth_between(name, a, b, uncapped=True)))
+                span[name] = entry
+            out[f"{a}-{b}"] = span
+        return out
+
+    def checks(self) -> dict:
+        out: dict = {"route": self.route, "derived": dict(self.derived), "derived_growth_per_year": self.derived_growth()}
+        if self.growth_check is not None:
+            out["consistency"] = dict(self.growth_check)
+        if self.level_check is not None:
+            out["level_check"] = dict(self.level_check)
+        return out
+
+    def to_dict(self) -> dict:
+        quantities = {}
+        for name in self.quantities:
+            unit, _, description = QUANTITIES[name]
+            table = self.percentiles(name)
+            quantities[name] = {
+                "unit": unit, "description": description,
+                "percentiles": {str(int(y)): {f"p{q}": float(v) for q, v in zip(PERCENTILES, row)}
+                                for y, row in zip(self.years, table)},
+            }
+        s = self.scenario
+        return {
+            "scenario": {"name": s.name, "title": s.title, "essay": s.essay},
+            "samples": self.samples, "seed": self.seed, "start_year": int(self.years[0]), "until": self.until,
+            "quantities": quantities,
+            "milestones": self.milestone_summary(),
+            "binding_first": dict(self.binding_first),
+            "checks": self.checks(),
+            "growth_between": self.checkpoint_growth(),
+        }
+
+    # ------------------------------------------------------------------------------- report
+    def _report_years(self) -> list[int]:
+        years = [int(y) for y in self.years]
+        step = 1 if len(years) <= 12 else (2 if len(years) <= 24 else 5)
+        keep = [y for y in years if (y - years[0]) % step == 0]
+        return keep if keep[-1] == years[-1] else keep + [years[-1]]
+
+    def report(self):
+        from rich.console import Group
+        from rich.text import Text
+
+        s = self.scenario
+        head = Text(f"{s.title or s.name}  [{s.name}]" + (f"  essay: {s.essay}" if s.essay else ""), style="bold")
+        settings = Text(f"{self.samples:,} samples, seed {self.seed}, {int(self.years[0])}-{self.until}; "
+                        f"compute from: {self.route}. Cells: median (5th-95th percentile).")
+        parts = [head, settings]
+        shown = self.quantities
+        for k in range(0, len(shown), 4):
+            group = shown[k:k + 4]
+            rows = [[str(year)] + [self._cell(q, year) for q in group] for year in self._report_years()]
+            columns = ["year"] + [f"{q} ({QUANTITIES[q][0]})" if QUANTITIES[q][0] else q for q in group]
+            parts.append(rich_table("Largest training run" if k == 0 else None, columns, rows))
+        summary = self.milestone_summary()
+        if summary:
+            mrows = [[name] + [_fmt_year(v[f"p{q}"], self.until) for q in PERCENTILES] + [f"{v['reached_share']:.0%}"]
+                     for name, v in summary.items()]
+            parts.append(rich_table("Milestone year", ["milestone", "p5", "p25", "median", "p75", "p95",
+                                                       f"by {self.until}"], mrows))
+        if len(self.binding_first) > 1:
+            parts.append(rich_table("Which constraint binds first (share of samples)", ["constraint", "share"],
+                                    [[k, f"{v:.1%}"] for k, v in self.binding_first.items()]))
+        parts += self._report_checks()
+        return Group(*parts)
+
+    def _cell(self, quantity: str, year: int) -> str:
+        p = self.percentiles(quantity)[year - int(self.years[0])]
+        kind = QUANTITIES[quantity][1]
+        if np.isclose(p[0], p[4], rtol=1e-9):
+            return format_value(p[2], kind)
+        return f"{format_value(p[2], kind)} ({format_value(p[0], kind)}-{format_value(p[4], kind)})"
+
+    def _report_checks(self) -> list:
+        rows = []
+        for name, growth in self.derived_growth().items():
+            rows.append([f"{name} growth (derived)", f"{growth:.3g}x/yr", "from the other factors of compute = spending x FLOP/$ x U"])
+        if self.growth_check is not None:
+            g = self.growth_check
+            verdict = "consistent" if g["consistent"] else "NOT consistent"
+            rows.append(["compute growth given", f"{g['compute_growth_given']:.3g}x/yr", ""])
+            rows.append(["spending x FLOP/$ x U imply", f"{g['compute_growth_implied']:.3g}x/yr",
+                         f"{verdict} (ratio {g['ratio']:.3g} per year; within 10% counts as consistent)"])
+        if self.level_check is not None:
+            rows.append([f"compute / (spending x FLOP/$ x U) in {self.level_check['year']}",
+                         f"{self.level_check['compute_over_implied']:.3g}", "1 when the start values agree"])
+        out = [rich_table("Checks", ["check", "value", "note"], rows)] if rows else []
+        growth = self.checkpoint_growth()
+        if growth:
+            names = sorted({q for span in growth.values() for q in span}, key=list(QUANTITIES).index)
+            crow = []
+            for span, values in growth.items():
+                row = [span]
+                for q in names:
+                    v = values.get(q, {})
+                    text = f"{v['median']:.5g}" if v else "-"
+                    if v.get("median_before_ceilings") is not None and not np.isclose(v["median_before_ceilings"], v["median"]):
+                        text += f" (uncapped {v['median_before_ceilings']:.5g})"
+                    row.append(text)
+                crow.append(row)
+            out.append(rich_table("Total growth between checkpoints (median factor)", ["years"] + names, crow))
+        return out
+
+
+@dataclass
+class CompareResult:
+    """Several scenarios forecast with the same samples, seed and horizon."""
+
+    results: list[ForecastResult]
+
+    @property
+    def names(self) -> list[str]:
+        return [r.scenario.name for r in self.results]
+
+    def to_dict(self) -> dict:
+        first = self.results[0]
+        quantities: dict[str, dict] = {}
+        milestones: dict[str, dict] = {}
+        for r in self.results:
+            data = r.to_dict()
+            for q, entry in data["quantities"].items():
+                quantities.setdefault(q, {"unit": entry["unit"], "scenarios": {}})["scenarios"][r.scenario.name] = entry["percentiles"]
+            for m, entry in data["milestones"].items():
+                milestones.setdefault(m, {})[r.scenario.name] = entry
+        return {
+            "scenarios": [{"name": r.scenario.name, "title": r.scenario.title, "essay": r.scenario.essay,
+                           "start_year": int(r.years[0]), "binding_first": r.binding_first, "checks": r.checks()}
+                          for r in self.results],
+            "samples": first.samples, "seed": first.seed, "until": first.until,
+            "quantities": quantities, "milestones": milestones,
+        }
+
+    def report(self):
+        from rich.console import Group
+
+        names = self.names
+        until = self.results[0].until
+        milestones = []
+        for r in self.results:
+            milestones += [m for m in r.milestones if m not in milestones]
+        rows = []
+        for m in milestones:
+            row = [m]
+            for r in self.results:
+                if m not in r.milestones:
+                    row.append("-")
+                    continue
+                v = year_percentiles(r.milestones[m])
+                row.append(f"{_fmt_year(v['p50'], until)} ({_fmt_year(v['p5'], until)}-{_fmt_year(v['p95'], until)})")
+            rows.append(row)
+        parts = [rich_table("Milestone year: median (5th-95th percentile)", ["milestone"] + names, rows)]
+        years = sorted({y for r in self.results for y in (2025, 2030, r.until) if r.years[0] <= y <= r.until})
+        for q in ("spending", "compute", "effective_compute", "dataset"):
+            if not any(q in r.levels for r in self.results):
+                continue
+            qrows = []
+            for y in years:
+                row = [str(y)]
+                for r in self.results:
+                    ok = q in r.levels and r.years[0] <= y <= r.until
+                    row.append(format_value(r.value(q, y), QUANTITIES[q][1]) if ok else "-")
+                qrows.append(row)
+            parts.append(rich_table(f"{q} ({QUANTITIES[q][0]}), median", ["year"] + names, qrows))
+        parts.append(rich_table("Which constraint binds first (share of samples)", ["scenario", "shares"],
+                                [[r.scenario.name, ", ".join(f"{k} {v:.0%}" for k, v in r.binding_first.items() if v > 0)]
+                                 for r in self.results]))
+        return Group(*parts)

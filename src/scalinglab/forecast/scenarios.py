@@ -1,0 +1,64 @@
+"""Preset scenarios (one per essay, in ``presets/*.yaml``) and lookup by name or file."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from ..errors import UnknownNameError
+from .schema import Scenario, load_scenario_file
+
+__all__ = ["list_scenarios", "get_scenario", "resolve_scenario", "preset_path", "describe_scenario"]
+
+
+def _preset_dir() -> Path:
+    return Path(str(resources.files(__package__).joinpath("presets")))
+
+
+@cache
+def _names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in _preset_dir().glob("*.yaml")))
+
+
+def preset_path(name: str) -> Path:
+    key = name.strip().lower()
+    if key not in _names():
+        raise UnknownNameError("scenario", name, _names())
+    return _preset_dir() / f"{key}.yaml"
+
+
+@cache
+def get_scenario(name: str) -> Scenario:
+    """The preset scenario ``name`` (validated)."""
+    return load_scenario_file(preset_path(name))
+
+
+def list_scenarios() -> list[Scenario]:
+    return [get_scenario(name) for name in _names()]
+
+
+def resolve_scenario(spec: str) -> Scenario:
+    """A preset name, or a path to a scenario YAML file."""
+    path = Path(spec)
+    if spec.lower().endswith((".yaml", ".yml")) or path.is_file():
+        return load_scenario_file(path)
+    return get_scenario(spec)
+
+
+def describe_scenario(scenario: Scenario) -> dict:
+    """The scenario as written (JSON-safe) plus each input's path, distribution and source."""
+    from .schema import iter_numbers
+
+    inputs = []
+    for path, number in iter_numbers(scenario):
+        for field in number.VALUE_FIELDS:
+            if getattr(number, field, None) is None:
+                continue
+            where = path if field == "value" and number.VALUE_FIELDS[0] == "value" else f"{path}.{field}"
+            year = getattr(number, "year", None)
+            text = number.describe(field) + (f" in {year}" if year is not None else "")
+            inputs.append({"path": where, "value": text, "source": str(number.source),
+                           "source_detail": number.source.model_dump()})
+    return {"name": scenario.name, "title": scenario.title, "essay": scenario.essay,
+            "scenario": scenario.model_dump(mode="json", by_alias=True, exclude_none=True), "inputs": inputs}
