@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "datasets",
     "hardware",
     "cost",
+    "forecast",
     "demo",
 )
 
