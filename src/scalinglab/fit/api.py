@@ -139,7 +139,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         success=point.success, message=point.message, n_runs=len(table), n_starts=point.n_starts,
         n_refined=point.n_refined, data=data_info, diagnostics=diagnostics, level=level, stderr=stderr,
         intervals=intervals, bootstrap=boot_info, derived=derived, backtest=backtest, settings=settings,
-        version=__version__, seconds=time.perf_counter() - started)
+        version=__version__, seconds=time.perf_counter() - started, runs=table,
+        replicate_laws=() if boot is None else tuple(model.to_law(t).to_dict() for t in boot.thetas))
 
 
 def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,

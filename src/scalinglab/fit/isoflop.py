@@ -58,18 +58,19 @@ def find_budgets(runs: Runs, *, min_runs: int = 5) -> np.ndarray:
     return labels
 
 
-def _parabola_min(log_n: np.ndarray, loss: np.ndarray) -> tuple[float, float, str]:
-    """(log10 N at the minimum, loss there, problem or '') of loss = p0 + p1 x + p2 x^2."""
+def _parabola_min(log_n: np.ndarray, loss: np.ndarray) -> tuple[float, float, str, list[float]]:
+    """(log10 N at the minimum, loss there, problem or '', [p0, p1, p2, centre]) of loss = p0 + p1 u + p2 u^2, u = log10 N - centre."""
     if len(np.unique(log_n)) < 3:
-        return np.nan, np.nan, "fewer than 3 distinct model sizes"
-    centre = log_n.mean()
-    p2, p1, p0 = np.polyfit(log_n - centre, loss, 2)
+        return np.nan, np.nan, "fewer than 3 distinct model sizes", []
+    centre = float(log_n.mean())
+    p2, p1, p0 = (float(v) for v in np.polyfit(log_n - centre, loss, 2))
+    coef = [p0, p1, p2, centre]
     if p2 <= 0:
-        return np.nan, np.nan, "loss is not convex in log N"
+        return np.nan, np.nan, "loss is not convex in log N", coef
     x = -p1 / (2 * p2)
     if not (log_n.min() - centre <= x <= log_n.max() - centre):
-        return np.nan, np.nan, "minimum lies outside the sampled sizes"
-    return float(x + centre), float(p0 - p1 * p1 / (4 * p2)), ""
+        return np.nan, np.nan, "minimum lies outside the sampled sizes", coef
+    return float(x + centre), float(p0 - p1 * p1 / (4 * p2)), "", coef
 
 
 def _batched_vertices(x: np.ndarray, loss: np.ndarray) -> np.ndarray:
@@ -133,6 +134,8 @@ class IsoFlopResult:
     points: list[dict]
     source: str
     notes: list[str] = field(default_factory=list)
+    runs: Runs | None = field(default=None, repr=False, compare=False)
+    labels: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def G(self) -> float:
@@ -140,6 +143,12 @@ class IsoFlopResult:
 
     def n_opt(self, compute_flops):
         return self.G * np.asarray(compute_flops, dtype=float) ** self.a
+
+    def save(self, path) -> "Path":
+        """Write the result as JSON (atomically); its ``law`` key makes it an allocation rule for ``plan``."""
+        from .._io import atomic_write_json
+
+        return atomic_write_json(path, self.to_dict())
 
     def to_dict(self) -> dict:
         used = [p for p in self.points if p.get("used", True)]
@@ -190,11 +199,12 @@ def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int 
     log_n, points, members = np.log10(runs.n), [], []
     for budget in budgets:
         idx = np.flatnonzero(labels == budget)
-        x, loss_min, problem = _parabola_min(log_n[idx], runs.loss[idx])
+        x, loss_min, problem, coef = _parabola_min(log_n[idx], runs.loss[idx])
         n_opt = 10.0 ** x if np.isfinite(x) else np.nan
         points.append({"compute": float(budget), "runs": int(idx.size), "n_opt": float(n_opt),
                        "d_opt": float(budget / (runs.flops_per_param_token * n_opt)) if np.isfinite(n_opt) else np.nan,
-                       "loss_min": loss_min, "used": not problem, "note": problem})
+                       "loss_min": loss_min, "used": not problem, "note": problem, "parabola": coef,
+                       "log10_n_range": [float(log_n[idx].min()), float(log_n[idx].max())]})
         members.append(idx)
     used = [i for i, p in enumerate(points) if p["used"]]
     if len(used) < 2:
@@ -207,7 +217,8 @@ def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int 
     interval = [float(v) for v in percentile_interval(slopes, level)] if slopes.size else ols
     notes = [] if runs.budget is not None else [f"budgets found by clustering log10 C ({len(budgets)} budgets)"]
     notes.append(f"interval: {'bootstrap percentile over runs within budgets' if slopes.size else 'OLS t-interval'}")
-    return IsoFlopResult(2, a, interval, se, ols, log_g, level, bootstrap, seed, points, runs.source, notes)
+    return IsoFlopResult(2, a, interval, se, ols, log_g, level, bootstrap, seed, points, runs.source, notes, runs,
+                         labels)
 
 
 def _envelope(log_c_runs: list[np.ndarray], loss_runs: list[np.ndarray], grid: np.ndarray):
@@ -263,4 +274,4 @@ def approach1(runs: Runs, *, points: int = 100, bootstrap: int = 200, seed: int 
            for c, w, v in zip(log_c, winners, loss)]
     notes = [f"{len(groups)} runs with checkpoints; envelope on {int(ok.sum())} compute values",
              f"interval: {'bootstrap percentile over whole runs' if slopes else 'OLS t-interval'}"]
-    return IsoFlopResult(1, a, interval, se, ols, log_g, level, bootstrap, seed, pts, runs.source, notes)
+    return IsoFlopResult(1, a, interval, se, ols, log_g, level, bootstrap, seed, pts, runs.source, notes, runs)

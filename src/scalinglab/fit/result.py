@@ -6,13 +6,15 @@ is accepted (``scalinglab.laws.resolve_law("fit.json")``, ``predict``/``plan --l
 
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .._io import atomic_write_json
 from ..errors import InputError
 from ..laws import Law, law_from_dict
+from .runs import Runs
 
 __all__ = ["FitResult"]
 
@@ -52,6 +54,10 @@ class FitResult:
     settings: dict = field(default_factory=dict)
     version: str = ""
     seconds: float = 0.0
+    runs: Runs | None = field(default=None, repr=False, compare=False)
+    replicate_laws: tuple = field(default=(), repr=False, compare=False)
+
+    _NOT_SAVED = ("runs", "replicate_laws")
 
     @property
     def law(self) -> Law:
@@ -62,9 +68,12 @@ class FitResult:
         return list(self.diagnostics.get("warnings", []))
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["law"] = out.pop("law_dict")
-        return {"law": out.pop("law"), **out}
+        """JSON-safe dict; the runs and the bootstrap replicates' laws stay in memory only."""
+        out = {"law": copy.deepcopy(self.law_dict)}
+        for f in fields(self):
+            if f.name not in self._NOT_SAVED and f.name != "law_dict":
+                out[f.name] = copy.deepcopy(getattr(self, f.name))
+        return out
 
     def save(self, path: str | Path) -> Path:
         """Write the fit as JSON (atomically); ``FitResult.load`` reads it back."""

@@ -1,0 +1,115 @@
+"""``scalinglab fit`` and ``scalinglab isoflop``: fit a law (or N_opt = G C^a) to a table of runs."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError
+from ..units import parse_quantity
+from ._common import JsonOption, emit
+
+RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
+NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]
+DCol = Annotated[str | None, typer.Option("--d-col", help="Column of training tokens D.")]
+CCol = Annotated[str | None, typer.Option("--c-col", help="Column of training compute C (FLOP); D = C/(6N) when no D column.")]
+LossCol = Annotated[str | None, typer.Option("--loss-col", help="Column of final losses (or the metric to fit).")]
+BudgetCol = Annotated[str | None, typer.Option("--budget-col", help="Column naming each run's IsoFLOP budget.")]
+GroupCol = Annotated[str | None, typer.Option("--group-col", help="Column naming the training run of each checkpoint.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
+Level = Annotated[float, typer.Option("--level", help="Coverage of the percentile intervals, e.g. 0.95.")]
+Plot = Annotated[str | None, typer.Option("--plot", help="Write a chart (.png, .svg, .pdf or .html).")]
+Save = Annotated[str | None, typer.Option("--save", help="Write the result as JSON (usable as --law FILE by plan/predict).")]
+
+
+def _quantity(text: str | None, what: str) -> float | None:
+    return None if text is None else parse_quantity(text, what=what)
+
+
+def _pairs(texts: list[str] | None) -> list[tuple[float, float]]:
+    pairs = []
+    for text in texts or []:
+        parts = text.replace(",", ":").split(":")
+        if len(parts) != 2:
+            raise InputError(f"--at expects N:D such as 70B:1.4T, got {text!r}")
+        pairs.append((parse_quantity(parts[0], what="N"), parse_quantity(parts[1], what="D")))
+    return pairs
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("fit")
+    def fit_command(
+        runs: RunsArgument,
+        law: Annotated[str, typer.Option("--law", help="Law family: chinchilla, kaplan, data-constrained, power, saturating-power, broken-power or sigmoid.")] = "chinchilla",
+        estimator: Annotated[str, typer.Option("--estimator", help="fast (default) or hoffmann (the published 4,500-start procedure).")] = "fast",
+        objective: Annotated[str, typer.Option("--objective", help="huber (log-Huber), squares (on log loss) or asymmetric.")] = "huber",
+        delta: Annotated[float, typer.Option("--delta", help="Huber delta on log-loss residuals.")] = 1e-3,
+        weight: Annotated[float, typer.Option("--weight", help="Asymmetric objective: weight of over-prediction.")] = 4.0,
+        drop_highest_loss: Annotated[int, typer.Option("--drop-highest-loss", help="Drop the K runs with the highest loss first.")] = 0,
+        bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap refits over runs (0: none).")] = 0,
+        seed: Seed = 0,
+        level: Level = 0.95,
+        holdout_above: Annotated[str | None, typer.Option("--holdout-above", help="Backtest: fit runs with C <= this FLOP, predict the rest.")] = None,
+        leave_one_budget_out: Annotated[bool, typer.Option("--leave-one-budget-out", help="Backtest: predict each IsoFLOP budget from the others.")] = False,
+        budget: Annotated[list[str] | None, typer.Option("--budget", help="Compute budget(s) for N_opt, D_opt (default 5.76e23).")] = None,
+        at: Annotated[list[str] | None, typer.Option("--at", help="Predict the loss at N:D, e.g. 70B:1.4T (repeatable).")] = None,
+        target_loss: Annotated[list[float] | None, typer.Option("--target-loss", help="Compute needed to reach this loss (repeatable).")] = None,
+        x: Annotated[str, typer.Option("--x", help="One-variable laws: the variable, n, d or c.")] = "c",
+        base: Annotated[str | None, typer.Option("--base", help="Data-constrained: base law (name or fit.json) held fixed; default: fitted too.")] = None,
+        n_col: NCol = None, d_col: DCol = None, c_col: CCol = None, loss_col: LossCol = None,
+        u_col: Annotated[str | None, typer.Option("--u-col", help="Column of unique tokens U (data-constrained law).")] = None,
+        budget_col: BudgetCol = None, group_col: GroupCol = None,
+        flops_per_param_token: Annotated[float, typer.Option("--flops-per-param-token", help="k in C = k N D.")] = 6.0,
+        plot: Plot = None, save: Save = None, as_json: JsonOption = False,
+    ) -> None:
+        """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest."""
+        from ..fit import fit_law
+
+        columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col,
+                   "budget_col": budget_col, "group_col": group_col}
+        budgets = None if not budget else [parse_quantity(p, what="budget") for b in budget for p in b.split(",")]
+        result = fit_law(
+            runs, law, estimator=estimator, objective=objective, delta=delta, weight=weight,
+            drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
+            holdout_above=_quantity(holdout_above, "--holdout-above"), leave_one_budget_out=leave_one_budget_out,
+            budgets=budgets, points=_pairs(at), targets=target_loss or (), x=x, base=base, columns=columns,
+            flops_per_param_token=flops_per_param_token, progress=sys.stderr.isatty())
+        if plot:
+            from ..charts import save_chart
+            from ..charts.fit import fit_chart
+
+            save_chart(fit_chart(result), plot)
+        if save:
+            result.save(save)
+        emit(result, as_json)
+
+    @app.command("isoflop")
+    def isoflop_command(
+        runs: RunsArgument,
+        approach: Annotated[int, typer.Option("--approach", help="2: parabola per IsoFLOP budget; 1: lower envelope of runs with checkpoints.")] = 2,
+        bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates for the interval of a.")] = 500,
+        seed: Seed = 0,
+        level: Level = 0.95,
+        min_runs: Annotated[int, typer.Option("--min-runs", help="Approach 2: fewest runs that make a budget.")] = 5,
+        n_col: NCol = None, d_col: DCol = None, c_col: CCol = None, loss_col: LossCol = None,
+        budget_col: BudgetCol = None, group_col: GroupCol = None,
+        plot: Plot = None, save: Save = None, as_json: JsonOption = False,
+    ) -> None:
+        """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
+        from ..fit import isoflop
+
+        columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "budget_col": budget_col,
+                   "group_col": group_col}
+        result = isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,
+                         columns=columns)
+        if plot:
+            from ..charts import save_chart
+            from ..charts.fit import isoflop_chart, nopt_chart
+
+            save_chart((isoflop_chart(result) | nopt_chart(result)).resolve_scale(color="independent"), plot)
+        if save:
+            result.save(save)
+        emit(result, as_json)
+
