@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "datasets",
     "hardware",
     "cost",
+    "fit",
     "forecast",
     "demo",
 )
