@@ -16,6 +16,7 @@ __all__ = ["DEMO_SECTIONS", "run_demo"]
 DEMO_SECTIONS = (
     "scalinglab.plan.demo:section",
     "scalinglab.compute.demo:section",
+    "scalinglab.fit.demo:section",
 )
 
 
