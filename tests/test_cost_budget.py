@@ -12,7 +12,7 @@ from scalinglab.compute.budget import plan_budget
 from scalinglab.compute.cost import estimate_cost
 from scalinglab.compute.hardware import get_accelerator
 from scalinglab.errors import InputError
-from scalinglab.laws import get_law
+from scalinglab.laws import DEFAULT_LAW, get_law
 from scalinglab.plan import compute_optimal
 
 
@@ -23,11 +23,11 @@ def test_cloud_dollars_buy_gpu_hours_then_flops_then_a_plan():
     flops = gpu_hours * 3600 * h100.peak("bf16") * 0.4
     assert plan.gpu_hours == pytest.approx(gpu_hours)
     assert plan.flops == pytest.approx(flops)
-    expected = compute_optimal(get_law("hoffmann2022").law, flops)
+    expected = compute_optimal(get_law(DEFAULT_LAW).law, flops)
     assert plan.n_opt == pytest.approx(float(expected.n_params))
     assert plan.d_opt == pytest.approx(float(expected.n_tokens))
     assert plan.loss == pytest.approx(float(expected.loss))
-    assert plan.to_dict()["law"] == "hoffmann2022"
+    assert plan.to_dict()["law"] == DEFAULT_LAW
 
 
 def test_gpus_times_days_like_llama_31():
@@ -63,7 +63,7 @@ def test_ranges_give_ordered_percentiles_of_n_d_and_loss():
         pct = plan.percentiles[key]
         assert pct["p5"] < pct["p50"] < pct["p95"], key
     # the loss at C's 95th percentile is the 5th percentile of the loss
-    high = compute_optimal(get_law("hoffmann2022").law, plan.percentiles["flops"]["p95"])
+    high = compute_optimal(get_law(DEFAULT_LAW).law, plan.percentiles["flops"]["p95"])
     assert plan.percentiles["loss"]["p5"] == pytest.approx(float(high.loss))
 
 

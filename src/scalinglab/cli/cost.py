@@ -8,6 +8,7 @@ import typer
 
 from ..compute.budget import plan_budget
 from ..compute.cost import estimate_cost
+from ..laws import DEFAULT_LAW
 from ._common import JsonOption, emit, law_option_help
 
 _RANGE = ' Accepts a range, e.g. "0.3 to 0.5" (lognormal 90% interval) or "uniform 0.3 to 0.5".'
@@ -73,7 +74,7 @@ def register(app: typer.Typer) -> None:
         days: Annotated[Optional[str], _opt("--days", "Wall-clock days (with --gpus, or with --dollars to size the cluster).")] = None,
         basis: Annotated[str, typer.Option("--basis", help="Spend dollars on cloud rental (cloud) or on owned hardware (owned: depreciation + electricity).")] = "cloud",
         gpu: Gpu = None,
-        law: Annotated[str, typer.Option("--law", help=law_option_help)] = "hoffmann2022",
+        law: Annotated[str, typer.Option("--law", help=law_option_help)] = DEFAULT_LAW,
         precision: Precision = None, peak_flops: PeakFlops = None,
         mfu: Annotated[Optional[str], _opt("--mfu", "Model FLOP utilisation in (0, 1] (default 0.40, Llama 3.1's 38-43%).")] = None,
         cluster_model: ClusterModel = False, cluster_b: ClusterB = None, goodput: Goodput = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ..laws import resolve_law
+from ..laws import DEFAULT_LAW, resolve_law
 from ..plan import (
     compute_for_epochs,
     compute_for_loss,
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
     @app.command("plan")
     def plan_command(
         compute: Annotated[list[str] | None, typer.Option("--compute", help="Training budget(s) in FLOP, e.g. 5.76e23 (repeat or comma-separate).")] = None,
-        law: LawOption = "hoffmann2022",
+        law: LawOption = DEFAULT_LAW,
         unique_tokens: Annotated[str | None, typer.Option("--unique-tokens", help="Unique tokens available (data-constrained law), e.g. 50T.")] = None,
         epochs: Annotated[str | None, typer.Option("--epochs", help="With --unique-tokens and no --compute: the budgets that train these epochs optimally, e.g. 1,4,16,60.")] = None,
         saturation: Annotated[bool, typer.Option("--saturation", help="With --unique-tokens: the budget beyond which more compute stops helping.")] = False,
@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("predict")
     def predict_command(
-        law: LawOption = "hoffmann2022",
+        law: LawOption = DEFAULT_LAW,
         params: Quantity = None,
         tokens: Quantity = None,
         unique_tokens: Annotated[str | None, typer.Option("--unique-tokens", help="Unique tokens (data-constrained laws).")] = None,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..laws import DEFAULT_LAW
 from ..units import SECONDS_PER
 from .cluster import achieved_flops_per_gpu, default_cluster_model
 from .cost import _DEFAULT_KEYS, PERCENTILES, EstimateResult, cost_defaults, draw, parse_inputs, summarise
@@ -48,7 +49,7 @@ class BudgetPlan(EstimateResult):
 
 
 def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: str = "cloud",
-                law: str = "hoffmann2022", precision: str | None = None, peak_flops=None, mfu=None,
+                law: str = DEFAULT_LAW, precision: str | None = None, peak_flops=None, mfu=None,
                 cluster_model: bool = False, cluster_b=None, goodput=None, price_per_gpu_hour=None, gpu_price=None,
                 overhead=None, depreciation=None, electricity=None, pue=None, watts=None,
                 flops_per_param_token: float = 6.0, samples: int = 10_000, seed: int = 0) -> BudgetPlan:

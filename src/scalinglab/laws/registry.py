@@ -23,7 +23,7 @@ from .kaplan import KaplanComputeLaw, KaplanLaw
 from .power import BrokenPowerLaw, PowerLaw, SaturatingPowerLaw
 from .sigmoid import SigmoidAccuracy
 
-__all__ = ["PublishedLaw", "FAMILIES", "get_law", "list_laws", "law_from_dict", "resolve_law"]
+__all__ = ["DEFAULT_LAW", "PublishedLaw", "FAMILIES", "get_law", "list_laws", "law_from_dict", "resolve_law"]
 
 FAMILIES: dict[str, type[Law]] = {
     cls.family: cls
@@ -111,6 +111,11 @@ def _registry() -> dict[str, PublishedLaw]:
         )
     return entries
 
+
+DEFAULT_LAW = "besiroglu2024"
+"""The default for planning: Epoch's replication of Chinchilla's Approach 3 (arXiv:2404.10102), which
+agrees with Approaches 1 and 2 (about 20 tokens per parameter) where the published Approach 3 fit
+(``hoffmann2022``) does not."""
 
 #: Short names people use for the laws they mean.
 ALIASES = {
