@@ -25,7 +25,8 @@ __all__ = ["Estimate", "ESTIMATORS", "estimate", "make_fg", "objective_values", 
 
 ESTIMATORS = ("fast", "hoffmann")
 FAST_TOL = {"ftol": 1e-14, "gtol": 1e-10, "maxiter": 5000, "maxfun": 20000}
-_FAST_REFINE = 8
+_TIGHT = 8  # with more candidates than this, a rough pass (at most _ROUGH_ITER steps each) picks the best 8
+_ROUGH_ITER = 150
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def make_fg(model: FitModel, objective: Objective, data: dict, y: np.ndarray, in
         else:
             pick = index[rows]
             d, yy = {k: v[pick] for k, v in data.items()}, y[pick]
-        return model.value_grad(theta, d, yy, objective)
+        with np.errstate(all="ignore"):
+            return model.value_grad(theta, d, yy, objective)
 
     return fg
 
@@ -102,8 +104,12 @@ def estimate(model: FitModel, objective: Objective, data: dict, y: np.ndarray, e
     else:
         candidates = np.vstack([grid, model.extra_starts(data, y)])
         values = objective_values(model, objective, data, y, candidates)
-        pick = _distinct(candidates, values, _FAST_REFINE)
-        res = minimize_many(fg, candidates[pick], bounds=model.bounds(), on_done=on_done, **FAST_TOL)
+        pick = _distinct(candidates, values, model.refine)
+        starts = candidates[pick]
+        if len(pick) > _TIGHT:
+            rough = minimize_many(fg, starts, bounds=model.bounds(), maxiter=_ROUGH_ITER)
+            starts = rough.x[_distinct(rough.x, rough.fun, _TIGHT)]
+        res = minimize_many(fg, starts, bounds=model.bounds(), on_done=on_done, **FAST_TOL)
         n_starts, starts_used = len(candidates), len(pick)
     order = _distinct(res.x, res.fun, 5)
     best = int(order[0]) if len(order) else res.best

@@ -46,6 +46,8 @@ class FitModel:
     law_class: type[Law] = Law
     response = "log"
     inputs: tuple[str, ...] = ()
+    #: How many of the best distinct candidates the fast estimator refines.
+    refine = 8
 
     def __init__(self, specs: tuple[ParamSpec, ...]):
         self.specs = tuple(specs)
@@ -297,7 +299,7 @@ _BROKEN_SPECS = (
     ParamSpec("c0", -5.0, 5.0, (), False, "exponent before the break"),
     ParamSpec("c1", -5.0, 5.0, (-0.3, 0.0, 0.3), False, "change of exponent at the break"),
     ParamSpec("d1", 0.0, np.inf, (), True, "break location"),
-    ParamSpec("f1", 0.0, np.inf, (np.log(0.1), np.log(0.5), 0.0), True, "sharpness of the break"),
+    ParamSpec("f1", 1e-3, 1e3, (np.log(0.1), np.log(0.5), 0.0), True, "sharpness of the break"),
 )
 
 
@@ -305,6 +307,7 @@ class BrokenPowerModel(OneVariableModel):
     """One-break BNSL (Caballero et al. 2023, eq. 1): log y = LSE(log a, log b - c0 log x - c1 f1 softplus((log x - log d1) / f1))."""
 
     family, law_class = "broken-power", BrokenPowerLaw
+    refine = 400  # a multimodal 6-parameter surface: refine every candidate (they are stepped together)
 
     def __init__(self, x="c"):
         super().__init__(_BROKEN_SPECS, x)
@@ -326,6 +329,16 @@ class BrokenPowerModel(OneVariableModel):
                                           _BROKEN_SPECS[5].grid):
             starts.append([la, c0 * float(np.median(lx)), c0, c1, ld, lf])
         return np.array(starts)
+
+    def extra_starts(self, data, y):
+        """Breaks (at quantiles of log x, of each grid change and sharpness) added to a saturating-power fit."""
+        from .estimators import estimate
+        from .objectives import Objective
+
+        e, la, a = estimate(SaturatingPowerModel(self.x), Objective("squares"), data, y).theta
+        breaks = np.quantile(data["lx"], [0.1, 0.25, 0.5, 0.75, 0.9])
+        return np.array([[e, la, a, c1, ld, lf] for c1, ld, lf in product((-0.3, -0.1, 0.1, 0.3), breaks,
+                                                                          _BROKEN_SPECS[5].grid)])
 
     def to_law(self, theta):
         la, lb, c0, c1, ld, lf = np.asarray(theta, dtype=float).ravel()

@@ -155,7 +155,7 @@ class FitResult:
         if self.derived.get("budgets"):
             rows = [[f"{b['compute']:.3g}", format_quantity(b["n_opt"]), iv(b["n_opt_interval"], format_quantity),
                      format_quantity(b["d_opt"]), iv(b["d_opt_interval"], format_quantity),
-                     f"{b['tokens_per_param']:.1f}", iv(b["tokens_per_param_interval"], lambda v: f"{v:.1f}"),
+                     f"{b['tokens_per_param']:.3g}", iv(b["tokens_per_param_interval"], lambda v: f"{v:.3g}"),
                      f"{b['loss']:.4f}", iv(b["loss_interval"], lambda v: f"{v:.4f}")] for b in self.derived["budgets"]]
             tables.append(rich_table("Compute-optimal allocation", ["C (FLOP)", "N_opt", "interval", "D_opt", "interval",
                                                                     "D/N", "interval", "loss", "interval"], rows))

@@ -35,6 +35,10 @@ _LABELS = {"n": "N (parameters)", "d": "D (tokens)", "c": "C (FLOP)", "loss": "l
            "budget": "budget", "group": "group"}
 
 
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _rows_text(rows, limit: int = 10) -> str:
     rows = [int(r) for r in rows]
     shown = ", ".join(str(r) for r in rows[:limit])
@@ -57,6 +61,7 @@ class Runs:
     columns: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     flops_per_param_token: float = 6.0
+    table_columns: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -76,8 +81,10 @@ class Runs:
         """An InputError naming every field ``purpose`` needs that the table lacks."""
         missing = [f for f in fields if getattr(self, f) is None]
         if missing:
-            wanted = ", ".join(f"{_LABELS[f]} (--{f}-col)" for f in missing)
-            raise InputError(f"{self.source}: {purpose} needs {wanted}; the table has none")
+            wanted = [f"{_LABELS[f]} (--{f}-col)" if f != "d" else "D (tokens, --d-col) or C (FLOP, --c-col)"
+                      for f in missing]
+            have = f" (columns: {', '.join(repr(c) for c in self.table_columns)})" if self.table_columns else ""
+            raise InputError(f"{self.source}: {purpose} needs {' and '.join(wanted)}; the table has none{have}")
 
     def drop_highest_loss(self, count: int) -> tuple["Runs", list[int]]:
         """Drop the ``count`` runs with the highest loss; returns the rest and the dropped row numbers."""
@@ -174,16 +181,16 @@ def _numeric(frame: pd.DataFrame, column: str, problems: list[str], name: str, p
     missing = raw.isna().to_numpy()
     non_numeric = np.isnan(values) & ~missing
     if non_numeric.any():
-        problems.append(f"column {column!r} has {non_numeric.sum()} non-numeric values ({_rows_text(rows[non_numeric])})")
+        problems.append(f"column {column!r} has {_count(int(non_numeric.sum()), 'non-numeric value')} ({_rows_text(rows[non_numeric])})")
     if missing.any():
-        problems.append(f"column {column!r} has {missing.sum()} missing or NaN values ({_rows_text(rows[missing])})")
+        problems.append(f"column {column!r} has {_count(int(missing.sum()), 'missing or NaN value')} ({_rows_text(rows[missing])})")
     infinite = np.isinf(values)
     if infinite.any():
-        problems.append(f"column {column!r} has {infinite.sum()} infinite values ({_rows_text(rows[infinite])})")
+        problems.append(f"column {column!r} has {_count(int(infinite.sum()), 'infinite value')} ({_rows_text(rows[infinite])})")
     if positive:
         bad = np.isfinite(values) & (values <= 0)
         if bad.any():
-            problems.append(f"column {column!r} has {bad.sum()} non-positive values ({_rows_text(rows[bad])})")
+            problems.append(f"column {column!r} has {_count(int(bad.sum()), 'non-positive value')} ({_rows_text(rows[bad])})")
     return values
 
 
@@ -215,7 +222,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
             missing = labels.isna().to_numpy()
             if missing.any():
                 rows = np.arange(1, len(frame) + 1)[missing]
-                problems.append(f"column {column!r} has {missing.sum()} missing values ({_rows_text(rows)})")
+                problems.append(f"column {column!r} has {_count(int(missing.sum()), 'missing value')} ({_rows_text(rows)})")
             values[key] = labels.astype(str).to_numpy()
     if problems:
         raise InputError(f"{name}: " + "; ".join(problems))
@@ -229,7 +236,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         if off.any():
             raise InputError(
                 f"{name}: column {chosen['c']!r} disagrees with {k:g} N D by more than {c_tolerance:.0%} in "
-                f"{off.sum()} rows ({_rows_text(np.arange(1, len(frame) + 1)[off])}); "
+                f"{_count(int(off.sum()), 'row')} ({_rows_text(np.arange(1, len(frame) + 1)[off])}); "
                 f"check the columns or drop --c-col")
     elif n is not None and c is not None:
         d = c / (k * n)
@@ -242,8 +249,9 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     duplicated = frame.duplicated(subset=keys, keep="first").to_numpy()
     if duplicated.any():
         rows = np.arange(1, len(frame) + 1)[duplicated]
-        raise InputError(f"{name}: {duplicated.sum()} duplicate rows ({_rows_text(rows)} repeat earlier rows "
+        raise InputError(f"{name}: {_count(int(duplicated.sum()), 'duplicate row')} ({_rows_text(rows)} repeating earlier rows "
                          f"in columns {', '.join(repr(str(k)) for k in keys)})")
     return Runs(source=name, loss=values["loss"], rows=np.arange(1, len(frame) + 1), n=n, d=d, c=c,
                 u=values.get("u"), budget=values.get("budget"), group=values.get("group"),
-                columns={k: str(v) for k, v in chosen.items()}, notes=tuple(notes), flops_per_param_token=k)
+                columns={k: str(v) for k, v in chosen.items()}, notes=tuple(notes), flops_per_param_token=k,
+                table_columns=tuple(str(c) for c in frame.columns))
