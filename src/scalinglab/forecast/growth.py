@@ -82,10 +82,15 @@ class Piece:
     cap: np.ndarray | float | None = None  # log10 ceiling, broadcastable to (years, n)
 
     def level(self, grid: Grid) -> np.ndarray:
-        """log10 level over the grid (uncapped); needs both the start and the growth."""
+        """log10 level over the grid (uncapped); (1, n|1) when the factor has no growth."""
         log_start, year = self.start
-        cum = self.cum if self.cum is not None else np.zeros((grid.size, 1))
-        return log_start + cum - cum[grid.index(year)]
+        if self.cum is None:
+            return np.atleast_2d(np.asarray(log_start, dtype=float))
+        out = self.cum - self.cum[grid.index(year)]
+        if np.ndim(log_start) and np.shape(log_start)[-1] > out.shape[1]:
+            return out + log_start
+        out += log_start
+        return out
 
 
 def _era_bounds(series: Series, name: str, grid: Grid, needed_from: int) -> None:
@@ -99,28 +104,27 @@ def _era_bounds(series: Series, name: str, grid: Grid, needed_from: int) -> None
                             f"runs to {grid.last} (add a later era or leave 'until' out)")
 
 
-def step_rates(series: Series, grid: Grid, draws: Draws) -> np.ndarray:
-    """log10 growth of each step y -> y + 1 (shape (years - 1, n|1)), with saturation applied."""
-    steps = grid.years[:-1]
-    columns = [draws.log10(era) for era in series.growth]
-    width = max((np.shape(c)[-1] for c in columns if np.ndim(c)), default=1)
-    out = np.zeros((steps.size, width))
-    for era, rate in zip(series.growth, columns):
-        lo = -np.inf if era.from_ is None else era.from_
-        hi = np.inf if era.until is None else era.until
-        mask = (steps >= lo) & (steps < hi)
-        out[mask] = rate
-    if series.saturate is not None:
-        half_life = draws(series.saturate.half_life) / SECONDS_PER["year"]
-        elapsed = np.maximum(steps - series.saturate.after, 0.0)[:, None]
-        out = out * np.where(elapsed > 0, 2.0 ** (-elapsed / half_life), 1.0)
-    return out
+def cumulative_growth(series: Series, grid: Grid, draws: Draws) -> np.ndarray:
+    """Cumulative log10 growth from the grid's first year (shape (years, n|1)), saturation applied.
 
-
-def cumulative(steps: np.ndarray) -> np.ndarray:
-    """Cumulative log10 growth from the grid's first year: zeros, then the running sum of the steps."""
-    out = np.zeros((steps.shape[0] + 1, steps.shape[1]))
-    np.cumsum(steps, axis=0, out=out[1:])
+    Step y -> y + 1 adds log10 g of the era with from <= y < until, times 2^(-(y - after) / h) once
+    saturation has started. Built row by row, which keeps every pass over memory contiguous.
+    """
+    rates = [(era.from_, era.until, draws.log10(era)) for era in series.growth]
+    fade, weight = None, 1.0
+    if series.saturate is not None:  # weight 2^(-(y - after) / h), updated by the factor 2^(-1/h) each year
+        fade = np.ravel(2.0 ** (-SECONDS_PER["year"] / draws(series.saturate.half_life)))
+    width = max([np.size(r) for _, _, r in rates] + [1 if fade is None else fade.size])
+    out = np.empty((grid.size, width))
+    out[0] = 0.0
+    for i, year in enumerate(grid.years[:-1]):
+        # steps before the years a factor is needed may lie outside its eras: they never reach a result
+        rate = next((r for lo, hi, r in rates if (lo is None or lo <= year) and (hi is None or year < hi)), 0.0)
+        rate = np.ravel(rate)
+        if fade is not None and year > series.saturate.after:
+            weight = weight * fade
+            rate = rate * weight
+        np.add(out[i], rate, out=out[i + 1])
     return out
 
 
@@ -132,7 +136,7 @@ def series_piece(name: str, series: Series | None, grid: Grid, draws: Draws, gdp
     if series.growth:
         needed_from = min(series.start.year or grid.report_from, grid.report_from) if series.start else grid.report_from
         _era_bounds(series, name, grid, needed_from)
-        cum = cumulative(step_rates(series, grid, draws))
+        cum = cumulative_growth(series, grid, draws)
     start = None
     if series.start is not None:
         year = series.start.year if series.start.year is not None else grid.report_from

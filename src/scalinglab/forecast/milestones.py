@@ -18,19 +18,29 @@ PERCENTILES = (5, 25, 50, 75, 95)
 
 
 def crossing_years(log_level: np.ndarray, log_threshold, years: np.ndarray) -> np.ndarray:
-    """First (fractional) year each sample's level reaches the threshold; +inf if never."""
-    d = np.asarray(log_level - log_threshold, dtype=float)
+    """First (fractional) year each sample's level reaches the threshold; +inf if never.
+
+    ``log_level`` and ``log_threshold`` broadcast to (years, samples); a one-row array stands for every year.
+    """
+    level = np.atleast_2d(np.asarray(log_level, dtype=float))
+    threshold = np.atleast_2d(np.asarray(log_threshold, dtype=float))
+    rows = len(years)
+    width = max(level.shape[1], threshold.shape[1])
+    d = np.ascontiguousarray(np.broadcast_to(level - threshold, (rows, width)))
     above = d >= 0
-    hit = above.any(axis=0)
-    first = above.argmax(axis=0)
-    prev = np.maximum(first - 1, 0)
-    cols = np.arange(d.shape[1])
-    d_first, d_prev = d[first, cols], d[prev, cols]
+    first = np.full(width, rows)
+    for t in range(rows - 1, -1, -1):  # walking back leaves the earliest row that reaches it (row by row is fast)
+        np.copyto(first, t, where=above[t])
+    cols = np.arange(width)
+    now = np.minimum(first, rows - 1)
+    before = np.maximum(now - 1, 0)
+    flat = d.ravel()
+    d_now, d_before = flat[now * width + cols], flat[before * width + cols]
+    years = np.asarray(years, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(first > 0, -d_prev / (d_first - d_prev), 0.0)
-    out = years[prev] + np.where(first > 0, frac, 0.0)
-    out = np.where(first > 0, out, years[0]).astype(float)
-    out[~hit] = np.inf
+        out = years[before] - d_before / (d_now - d_before)
+    out[first == 0] = years[0]
+    out[first == rows] = np.inf
     return out
 
 

@@ -127,6 +127,7 @@ def _resolve_money(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPat
         pieces["flop_per_dollar"] = Piece("flop_per_dollar", None if cost.cum is None else -cost.cum,
                                           None if cost.start is None else (-cost.start[0], cost.start[1]))
     if compute_full is not None:
+        compute_full = np.broadcast_to(compute_full, (grid.size, compute_full.shape[1]))
         cum = compute_full - compute_full[:1]
         pieces["compute"] = Piece("compute", cum, (compute_full[grid.index(grid.report_from)], grid.report_from),
                                   pieces["compute"].cap)
@@ -193,7 +194,7 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
         ceiling = np.full_like(wanted, np.inf)
         if gpus.cap is not None:
             ceiling = np.minimum(ceiling, gpus.cap)
-            paths.constraints["gpus cap"] = (wanted, gpus.cap + 0 * wanted)
+            paths.constraints["gpus cap"] = (wanted, gpus.cap)
         if f.gpu_production is not None:
             production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid)
             supply = production + draws.log10(f.gpu_production.max_share)
@@ -222,13 +223,26 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
         if f.spending is not None and f.spending.start is not None and f.spending.growth:
             piece = series_piece("spending", f.spending, grid, draws, gdp)
             spending, spending_cap = piece.level(grid), piece.cap
-    # a ceiling on spending or compute shrinks the run; when the identity links them both shrink alike
+    # a ceiling on spending, compute or GPU supply shrinks the run; when the identity links spending and
+    # compute they shrink alike
     spend_cut = np.zeros((1, 1)) if spending_cap is None else np.minimum(0.0, spending_cap - spending)
     compute_cut = np.zeros((1, 1)) if compute_cap is None else np.minimum(0.0, compute_cap - compute)
     if spending_cap is not None:
-        paths.constraints["spending cap"] = (spending, spending_cap + 0 * spending)
+        paths.constraints["spending cap"] = (spending, spending_cap)
     if compute_cap is not None:
-        paths.constraints["compute cap"] = (compute, compute_cap + 0 * compute)
+        paths.constraints["compute cap"] = (compute, compute_cap)
+    per_gpu = None
+    if f.gpus is None and f.gpu_flops is not None and f.run_length is not None:
+        # GPUs the run needs: G = C / (F U T)
+        per_gpu = series_piece("gpu_flops", f.gpu_flops, grid, draws).level(grid) + log_u \
+            + series_piece("run_length", f.run_length, grid, draws).level(grid)
+        if f.gpu_production is not None:
+            production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid)
+            levels["gpu_production"] = production
+            supply = production + draws.log10(f.gpu_production.max_share)
+            needed = compute - per_gpu
+            paths.constraints["GPU supply"] = (needed, supply)
+            compute_cut = np.minimum(compute_cut, np.minimum(0.0, supply - needed))
     shrink = np.minimum(spend_cut, compute_cut) if linked else compute_cut
     compute = compute + shrink
     paths.shrink = shrink
@@ -239,14 +253,8 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
     if f.utilisation is not None:
         levels["utilisation"] = log_u
     levels["compute"] = compute
-    if f.gpus is None and f.gpu_flops is not None and f.run_length is not None:
-        needed = compute - series_piece("gpu_flops", f.gpu_flops, grid, draws).level(grid) - log_u \
-            - series_piece("run_length", f.run_length, grid, draws).level(grid)
-        levels["gpus"] = needed
-        if f.gpu_production is not None:
-            production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid)
-            levels["gpu_production"] = production
-            paths.constraints["GPU supply"] = (needed, production + draws.log10(f.gpu_production.max_share))
+    if per_gpu is not None:
+        levels["gpus"] = compute - per_gpu
 
     if f.algorithms is not None:
         piece = series_piece("algorithms", f.algorithms, grid, draws)
@@ -259,15 +267,25 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
 
 
 def _dataset_from_law(law_name: str, log_compute: np.ndarray) -> np.ndarray:
-    """log10 D_opt(C) under a law, interpolated on a log grid of compute (exact for closed forms)."""
+    """log10 D_opt(C) under a law's compute-optimal plan (``plan.compute_optimal``) on a grid of log10 C.
+
+    Chinchilla-form laws and allocation rules are power laws in C (Hoffmann et al. 2022, eq. 4), so a
+    straight line in log-log reproduces them exactly; other laws are interpolated linearly in log-log.
+    """
     from ..laws import get_law
     from ..plan import compute_optimal
 
     law = get_law(law_name).law
     lo, hi = float(np.floor(np.min(log_compute))) - 1, float(np.ceil(np.max(log_compute))) + 1
     grid_c = np.linspace(lo, hi, max(int(4 * (hi - lo)) + 1, 8))
-    plan = compute_optimal(law, 10.0 ** grid_c)
-    return np.interp(log_compute, grid_c, np.log10(plan.n_tokens))
+    log_d = np.log10(compute_optimal(law, 10.0 ** grid_c).n_tokens)
+    slope, intercept = np.polyfit(grid_c, log_d, 1)
+    if np.max(np.abs(slope * grid_c + intercept - log_d)) < 1e-9:
+        return slope * log_compute + intercept
+    step = grid_c[1] - grid_c[0]
+    position = (log_compute - lo) / step
+    index = np.clip(np.floor(position).astype(int), 0, grid_c.size - 2)
+    return log_d[index] + (position - index) * (log_d[index + 1] - log_d[index])
 
 
 def _data(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, compute: np.ndarray) -> None:
@@ -285,7 +303,7 @@ def _data(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, compu
             piece = series_piece("dataset", f.dataset, grid, draws)
             wanted = piece.level(grid)
             if piece.cap is not None:
-                paths.constraints["dataset cap"] = (wanted, piece.cap + 0 * wanted)
+                paths.constraints["dataset cap"] = (wanted, piece.cap)
                 wanted = np.minimum(wanted, piece.cap)
             levels["dataset"] = wanted
     if f.data_stock is not None:

@@ -51,7 +51,7 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
     paths = evaluate(scenario, grid, draws)
     i0 = grid.index(grid.report_from)
     years = grid.years[i0:]
-    levels = {name: np.ascontiguousarray(level[i0:]) for name, level in paths.levels.items()}
+    levels = {name: _from(level, i0) for name, level in paths.levels.items()}
 
     milestones: dict[str, np.ndarray] = {}
     ms = scenario.milestones
@@ -66,15 +66,14 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
             value = float(threshold)
             milestones[f"compute >= {value:.0e} FLOP".replace("e+", "e")] = crossing_years(levels["compute"], np.log10(value), years)
     if paths.stock_margin is not None:
-        margin = paths.stock_margin[i0:]
+        margin = _from(paths.stock_margin, i0)
         for epochs in ms.epochs:
             need = float(np.log10(epoch_multiplier(epochs, paths.r_d_star)))
             label = f"data stock exhausted at {epochs} epoch{'s' if epochs != 1 else ''}"
             milestones[label] = crossing_years(margin, need, years)
     first_binding = {}
     for name, (wanted, ceiling) in paths.constraints.items():
-        wanted, ceiling = np.broadcast_arrays(wanted, ceiling)
-        when = crossing_years(wanted[i0:], ceiling[i0:], years)
+        when = crossing_years(_from(wanted, i0), _from(ceiling, i0), years)
         first_binding[name] = when
         if name != "data stock":
             milestones[f"{name} binds"] = when
@@ -88,9 +87,15 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
 
 def _uncapped(paths, i0: int) -> dict[str, np.ndarray]:
     """Spending, compute and effective compute before ceilings (for growth tables such as essay 004's)."""
-    shrink = paths.shrink[i0:] if paths.shrink.shape[0] > 1 else paths.shrink
-    return {name: paths.levels[name][i0:] - shrink for name in ("spending", "compute", "effective_compute")
+    shrink = _from(paths.shrink, i0)
+    return {name: _from(paths.levels[name], i0) - shrink for name in ("spending", "compute", "effective_compute")
             if name in paths.levels}
+
+
+def _from(level, i0: int) -> np.ndarray:
+    """The reported years of a path; a one-row path (the same every year) stays one row."""
+    level = np.atleast_2d(np.asarray(level, dtype=float))
+    return level if level.shape[0] == 1 else level[i0:]
 
 
 def compare_scenarios(scenarios: list[Scenario], *, samples: int = 10_000, seed: int = 0,

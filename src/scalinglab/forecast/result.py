@@ -31,8 +31,13 @@ QUANTITIES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def percentile_rows(log_level: np.ndarray, percentiles=PERCENTILES) -> np.ndarray:
-    """Percentiles over samples for each year (rows = years), linear between order statistics of log10."""
+def percentile_rows(log_level: np.ndarray, percentiles=PERCENTILES, years: int | None = None) -> np.ndarray:
+    """Percentiles over samples for each year (rows = years), linear between order statistics of log10.
+
+    A one-row path (the same every year) is summarised once and repeated for ``years`` rows.
+    """
+    if years is not None and log_level.shape[0] == 1 and years > 1:
+        return np.repeat(percentile_rows(log_level, percentiles), years, axis=0)
     if log_level.shape[1] == 1:
         return np.repeat(10.0 ** log_level, len(percentiles), axis=1)
     ordered = np.sort(log_level, axis=1)
@@ -84,8 +89,18 @@ class ForecastResult:
 
             raise UnknownNameError("quantity", quantity, self.quantities)
         if quantity not in self._cache:
-            self._cache[quantity] = percentile_rows(self.levels[quantity])
+            self._cache[quantity] = percentile_rows(self.levels[quantity], years=len(self.years))
         return self._cache[quantity]
+
+    def _fill_percentiles(self) -> None:
+        """Percentiles of every quantity, sorted on two threads (numpy's sort releases the GIL)."""
+        todo = [q for q in self.quantities if q not in self._cache]
+        if len(todo) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                tables = list(pool.map(lambda q: percentile_rows(self.levels[q], years=len(self.years)), todo))
+            self._cache.update(zip(todo, tables))
 
     def percentile_frame(self, quantity: str) -> pd.DataFrame:
         table = self.percentiles(quantity)
@@ -105,6 +120,8 @@ class ForecastResult:
             from ..errors import InputError
 
             raise InputError(f"years {start} and {end} must lie within the forecast {self.years[0]}-{self.until}")
+        if level.shape[0] == 1:
+            return np.ones(level.shape[1])
         return 10.0 ** (level[j] - level[i])
 
     def milestone_summary(self) -> dict[str, dict]:
@@ -116,7 +133,7 @@ class ForecastResult:
         span = self.until - int(self.years[0])
         for name, what in self.derived.items():
             level = self.uncapped.get(name, self.levels.get(name))
-            if what in ("growth", "path") and level is not None:
+            if what in ("growth", "path") and level is not None and level.shape[0] > 1:
                 out[name] = float(np.median(10.0 ** ((level[-1] - level[0]) / span)))
         return out
 
@@ -145,6 +162,7 @@ class ForecastResult:
         return out
 
     def to_dict(self) -> dict:
+        self._fill_percentiles()
         quantities = {}
         for name in self.quantities:
             unit, _, description = QUANTITIES[name]

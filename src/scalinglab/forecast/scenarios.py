@@ -9,11 +9,19 @@ from pathlib import Path
 from ..errors import UnknownNameError
 from .schema import Scenario, load_scenario_file
 
-__all__ = ["list_scenarios", "get_scenario", "resolve_scenario", "preset_path", "describe_scenario"]
+__all__ = ["list_scenarios", "get_scenario", "resolve_scenario", "preset_path", "describe_scenario", "example_path"]
 
 
 def _preset_dir() -> Path:
     return Path(str(resources.files(__package__).joinpath("presets")))
+
+
+def example_path(name: str = "full-model") -> Path:
+    """A bundled example scenario file (a template that uses every factor)."""
+    path = Path(str(resources.files(__package__).joinpath("examples", f"{name}.yaml")))
+    if not path.is_file():
+        raise UnknownNameError("example scenario", name, [p.stem for p in path.parent.glob("*.yaml")])
+    return path
 
 
 @cache
