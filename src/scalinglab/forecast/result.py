@@ -240,18 +240,15 @@ class ForecastResult:
         out = [rich_table("Checks", ["check", "value", "note"], rows)] if rows else []
         growth = self.checkpoint_growth()
         if growth:
-            names = sorted({q for span in growth.values() for q in span}, key=list(QUANTITIES).index)
+            spans = list(growth)
+            names = [q for q in QUANTITIES if any(q in values for values in growth.values())]
             crow = []
-            for span, values in growth.items():
-                row = [span]
-                for q in names:
-                    v = values.get(q, {})
-                    text = f"{v['median']:.5g}" if v else "-"
-                    if v.get("median_before_ceilings") is not None and not np.isclose(v["median_before_ceilings"], v["median"]):
-                        text += f" (uncapped {v['median_before_ceilings']:.5g})"
-                    row.append(text)
-                crow.append(row)
-            out.append(rich_table("Total growth between checkpoints (median factor)", ["years"] + names, crow))
+            for q in names:
+                crow.append([q] + [f"{growth[span][q]['median']:.5g}" if q in growth[span] else "-" for span in spans])
+                before = [growth[span].get(q, {}).get("median_before_ceilings") for span in spans]
+                if any(v is not None and not np.isclose(v, growth[span][q]["median"]) for v, span in zip(before, spans)):
+                    crow.append([f"{q}, before ceilings"] + ["-" if v is None else f"{v:.5g}" for v in before])
+            out.append(rich_table("Total growth between checkpoints (median factor)", ["quantity"] + spans, crow))
         return out
 
 
