@@ -35,7 +35,8 @@ def _predict_split(model: FitModel, objective: Objective, train: Runs, test: Run
     """Fit on ``train``, predict ``test``: point predictions, intervals and per-run rows."""
     p = len(model.specs)
     if len(train) < p:
-        raise InputError(f"{train.source}: the backtest leaves {len(train)} runs to fit {p} parameters; "
+        runs = f"{len(train)} run" + ("" if len(train) == 1 else "s")
+        raise InputError(f"{train.source}: the backtest leaves {runs} to fit {p} parameters; "
                          f"choose a split with at least {p} training runs")
     data, y = model.data(train)
     fit = estimate(model, objective, data, y, estimator)

@@ -3,9 +3,9 @@
 Approach 2 (section 3.2): runs share a few compute budgets; at each budget a parabola of loss in
 log N gives the loss-minimising size N_opt(C); a line through (log C, log N_opt) gives a and G.
 Budgets come from a budget column or, without one, from clustering log10 C: modes of a Gaussian
-kernel density (bandwidth 0.05 dex) with at least ``min_runs`` runs within +-0.05 dex. On the
-Chinchilla runs of Besiroglu et al. this finds Hoffmann's nine budgets (6e18 ... 3e21 FLOP) and one
-more near 2e20.
+kernel density (bandwidth 0.05 dex) with at least ``min_runs`` runs within +-0.05 dex, each
+budget named by the median compute of its runs. On the Chinchilla runs of Besiroglu et al. this
+finds Hoffmann's nine budgets (6e18 ... 3e21 FLOP) and one more near 2e20.
 
 Approach 1 (section 3.1): runs carry intermediate checkpoints (a group column names the run); at
 each compute C the lowest loss over all runs (the lower envelope) picks N_opt(C).
@@ -54,7 +54,9 @@ def find_budgets(runs: Runs, *, min_runs: int = 5) -> np.ndarray:
     centres = np.array(sorted(accepted))
     nearest = np.argmin(np.abs(lc[:, None] - centres[None, :]), axis=1)
     inside = np.abs(lc - centres[nearest]) <= _WINDOW_DEX
-    labels[inside] = 10.0 ** centres[nearest[inside]]
+    for j in range(len(centres)):
+        members = inside & (nearest == j)
+        labels[members] = 10.0 ** np.median(lc[members])  # a budget is named by its runs' median compute
     return labels
 
 
