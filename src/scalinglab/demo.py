@@ -17,6 +17,7 @@ DEMO_SECTIONS = (
     "scalinglab.plan.demo:section",
     "scalinglab.compute.demo:section",
     "scalinglab.fit.demo:section",
+    "scalinglab.forecast.demo:section",
 )
 
 
