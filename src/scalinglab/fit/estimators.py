@@ -27,6 +27,7 @@ ESTIMATORS = ("fast", "hoffmann")
 FAST_TOL = {"ftol": 1e-14, "gtol": 1e-10, "maxiter": 5000, "maxfun": 20000}
 _TIGHT = 8  # with more candidates than this, a rough pass (at most _ROUGH_ITER steps each) picks the best 8
 _ROUGH_ITER = 150
+_BLOCK = 65536  # runs x parameter vectors evaluated per vectorised call
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Estimate:
 def make_fg(model: FitModel, objective: Objective, data: dict, y: np.ndarray, index: np.ndarray | None = None):
     """fg(X, rows) for ``minimize_many``: objective and gradient; ``index`` (R, n) resamples runs per problem."""
 
-    def fg(theta: np.ndarray, rows: np.ndarray):
+    def block(theta: np.ndarray, rows: np.ndarray):
         if index is None:
             d, yy = data, y
         else:
@@ -54,6 +55,13 @@ def make_fg(model: FitModel, objective: Objective, data: dict, y: np.ndarray, in
             d, yy = {k: v[pick] for k, v in data.items()}, y[pick]
         with np.errstate(all="ignore"):
             return model.value_grad(theta, d, yy, objective)
+
+    def fg(theta: np.ndarray, rows: np.ndarray):
+        if len(theta) * len(y) <= _BLOCK:
+            return block(theta, rows)
+        step = max(1, _BLOCK // len(y))  # blocks small enough to stay in cache
+        parts = [block(theta[i:i + step], rows[i:i + step]) for i in range(0, len(theta), step)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     return fg
 

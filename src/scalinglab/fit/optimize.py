@@ -97,16 +97,11 @@ def _lockstep(fg: FG, x0: np.ndarray, bounds, ftol: float, gtol: float, maxiter:
     low, up, nbd = _bounds_arrays(bounds, n)
     factr = ftol / np.finfo(float).eps
     m = _MAXCOR
-    xs = [row.astype(float).copy() for row in x0]
-    fs = [np.array(0.0) for _ in range(k)]
-    gs = [np.zeros(n) for _ in range(k)]
-    was = [np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m) for _ in range(k)]
-    iwas = [np.zeros(3 * n, np.int32) for _ in range(k)]
-    tasks = [np.zeros(2, np.int32) for _ in range(k)]
-    ln_tasks = [np.zeros(2, np.int32) for _ in range(k)]
-    lsaves = [np.zeros(4, np.int32) for _ in range(k)]
-    isaves = [np.zeros(44, np.int32) for _ in range(k)]
-    dsaves = [np.zeros(29) for _ in range(k)]
+    size = 2 * m * n + 5 * n + 11 * m * m + 8 * m
+    # One SciPy L-BFGS-B state per start: x, f, g, wa, iwa, task, lsave, isave, dsave, ln_task.
+    states = [(row.astype(float).copy(), np.array(0.0), np.zeros(n), np.zeros(size), np.zeros(3 * n, np.int32),
+               np.zeros(2, np.int32), np.zeros(4, np.int32), np.zeros(44, np.int32), np.zeros(29),
+               np.zeros(2, np.int32)) for row in x0]
     nit = np.zeros(k, int)
     nfev = np.zeros(k, int)
     setulb = _lbfgsb.setulb
@@ -114,33 +109,35 @@ def _lockstep(fg: FG, x0: np.ndarray, bounds, ftol: float, gtol: float, maxiter:
     while active:
         wanting = []
         for i in active:
-            x, task = xs[i], tasks[i]
+            x, f, g, wa, iwa, task, lsave, isave, dsave, ln_task = states[i]
             while True:
-                setulb(m, x, low, up, nbd, fs[i], gs[i], factr, gtol, was[i], iwas[i], task, lsaves[i],
-                       isaves[i], dsaves[i], _MAXLS, ln_tasks[i])
-                if task[0] == 3:
+                setulb(m, x, low, up, nbd, f, g, factr, gtol, wa, iwa, task, lsave, isave, dsave, _MAXLS, ln_task)
+                code = int(task[0])
+                if code == 3:
                     if nfev[i] >= maxfun:
                         task[0], task[1] = 5, 502
-                        break
-                    wanting.append(i)
+                    else:
+                        wanting.append(i)
                     break
-                if task[0] == 1:
+                if code == 1:
                     nit[i] += 1
                     if nit[i] >= maxiter:
                         task[0], task[1] = 5, 504
                         break
                     continue
                 break
-            if task[0] not in (1, 3) and on_done is not None:
+            if task[0] != 3 and on_done is not None:
                 on_done(1)
         if wanting:
-            rows = np.asarray(wanting)
-            f, g = _safe(*fg(np.array([xs[i] for i in wanting]), rows))
+            f_new, g_new = _safe(*fg(np.array([states[i][0] for i in wanting]), np.asarray(wanting)))
             for j, i in enumerate(wanting):
-                fs[i][...] = f[j]
-                gs[i][:] = g[j]
-                nfev[i] += 1
+                states[i][1][...] = f_new[j]
+                states[i][2][:] = g_new[j]
+            nfev[wanting] += 1
         active = wanting
+    xs = [s[0] for s in states]
+    fs = [s[1] for s in states]
+    tasks = [s[5] for s in states]
     from scipy.optimize._lbfgsb_py import status_messages, task_messages
 
     messages = [f"{status_messages.get(int(t[0]), t[0])}: {task_messages.get(int(t[1]), t[1])}" for t in tasks]
