@@ -3,9 +3,10 @@
 Levels are kept as log10 arrays of shape (years, samples) (or (years, 1) when nothing in them is
 uncertain). The run of year y is the level at grid point y; an era ``{from: A, until: B}`` with
 rate g contributes log10 g to each step y -> y + 1 with A <= y < B, so it multiplies the level
-g^(B - A) between year A and year B. After ``saturate.after`` = Y the step's log rate is scaled by
-2^(-(y - Y) / h) (half-life h years), so the level approaches L_Y g^(h / ln 2) instead of growing
-without end. A cap clips the level: L = min(L_uncapped, cap).
+g^(B - A) between year A and year B. After ``saturate.after`` = Y the log rate of step y -> y + 1 is
+scaled by 2^(-(y - Y) / h) (half-life h years), so the level approaches L_Y g^(1 / (1 - 2^(-1/h)))
+instead of growing without end. A cap clips the level: L = min(L_uncapped, cap). A factor without
+growth stays one row (1, samples) until it meets one that changes.
 """
 
 from __future__ import annotations
@@ -54,16 +55,14 @@ class Draws:
         from .schema import iter_numbers
 
         self.n = n
-        self.paths: dict[tuple[int, str], str] = {}
         self._values: dict[tuple[int, str], float | np.ndarray] = {}
-        for path, number in iter_numbers(scenario):
+        for _, number in iter_numbers(scenario):
             for field in number.VALUE_FIELDS:
                 if getattr(number, field, None) is None:
                     continue
                 draw = number.distribution(field).sample(rng, n)
                 key = (id(number), field)
                 self._values[key] = draw if np.ndim(draw) == 0 else np.asarray(draw, dtype=float)[None, :]
-                self.paths[key] = path if field == number.VALUE_FIELDS[0] and field == "value" else f"{path}.{field}"
 
     def __call__(self, number, field: str | None = None):
         return self._values[(id(number), field or number.VALUE_FIELDS[0])]
