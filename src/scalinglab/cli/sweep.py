@@ -1,0 +1,130 @@
+"""``scalinglab sweep plan|run|status|export``: IsoFLOP sweeps of small GPTs, recorded in SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._common import JsonOption, emit, law_option_help
+
+Preset = Annotated[str | None, typer.Option("--preset", help="Named option set: tiny (the CPU sweep of the demo and tests).")]
+Budgets = Annotated[str | None, typer.Option("--budgets", help="Compute budgets in FLOP: 1e15,3e15,1e16 or 1e15..1e17 or 1e15..1e17:5.")]
+Corpus = Annotated[str | None, typer.Option("--corpus", help="demo (Python's standard library sources), a text file, a folder, .jsonl or .parquet.")]
+TextField = Annotated[str | None, typer.Option("--text-field", help="JSON field or Parquet column holding the text (default text).")]
+Tokenizer = Annotated[str | None, typer.Option("--tokenizer", help="byte (default) or bpe[:VOCAB], trained here on the training split.")]
+Sizes = Annotated[int | None, typer.Option("--sizes", help="Model sizes per budget (default 3).")]
+Spread = Annotated[float | None, typer.Option("--spread", help="Ratio between neighbouring sizes (default 2).")]
+Law = Annotated[str | None, typer.Option("--law", help="Centre sizes on this law's optimum. " + law_option_help)]
+TokensPerParam = Annotated[float | None, typer.Option("--tokens-per-param", help="Without --law: centre at N = sqrt(C / (6 r)) (default r = 20).")]
+Flops = Annotated[str | None, typer.Option("--flops", help="FLOPs per token: 6nd (6 x total params, default), chinchilla (detailed) or kaplan.")]
+NCtx = Annotated[int | None, typer.Option("--n-ctx", help="Context length in tokens (default 128).")]
+Positions = Annotated[str | None, typer.Option("--positions", help="rotary (default) or learned.")]
+Aspect = Annotated[float | None, typer.Option("--aspect-ratio", help="d_model / n_layers of the depth rule (default 32).")]
+Seeds = Annotated[list[int] | None, typer.Option("--seed", help="Seed of every run (repeat for several seeds per run).")]
+Steps = Annotated[int | None, typer.Option("--steps", help="Fix the steps of every run (batch = D / steps) instead of the batch rule.")]
+BatchTokens = Annotated[float | None, typer.Option("--batch-tokens", help="Fixed batch in tokens instead of 0.5M (N/125M)^(2/3).")]
+Lr = Annotated[float | None, typer.Option("--lr", help="Fixed peak learning rate instead of 6e-4 (N/125M)^(-1/3).")]
+Threads = Annotated[int | None, typer.Option("--threads", help="Torch threads per run on CPU (default 1).")]
+EvalTokens = Annotated[int | None, typer.Option("--eval-tokens", help="Held-out tokens scored at each evaluation.")]
+Device = Annotated[str | None, typer.Option("--device", help="auto (default), cpu or cuda.")]
+MaxEpochs = Annotated[float | None, typer.Option("--max-epochs", help="Largest number of passes over the training tokens a run may make (default 1).")]
+CacheDir = Annotated[Path | None, typer.Option("--cache-dir", help="Token cache (default $SCALINGLAB_CACHE or ~/.cache/scalinglab).")]
+Db = Annotated[Path | None, typer.Option("--db", help="Runs registry (SQLite); default OUT/runs.sqlite.")]
+Out = Annotated[Path, typer.Option("--out", help="Folder for logs, charts and the default registry.")]
+
+
+def _given(**options) -> dict:
+    seeds = options.pop("seeds")
+    if seeds:
+        options["seeds"] = tuple(seeds)
+    return options
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="IsoFLOP sweeps of small GPTs: plan, run (local or Ray), status, export.",
+                        no_args_is_help=True)
+    app.add_typer(group, name="sweep")
+
+    @group.command("plan")
+    def plan_command(
+        preset: Preset = None, budgets: Budgets = None, corpus: Corpus = None, text_field: TextField = None,
+        tokenizer: Tokenizer = None, sizes: Sizes = None, spread: Spread = None, law: Law = None,
+        tokens_per_param: TokensPerParam = None, flops: Flops = None, n_ctx: NCtx = None, positions: Positions = None,
+        aspect_ratio: Aspect = None, seeds: Seeds = None, steps: Steps = None, batch_tokens: BatchTokens = None,
+        lr: Lr = None, threads: Threads = None, eval_tokens: EvalTokens = None, device: Device = None,
+        max_epochs: MaxEpochs = None, cache_dir: CacheDir = None,
+        no_estimate: Annotated[bool, typer.Option("--no-estimate", help="Skip timing a few steps per shape.")] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Plan an IsoFLOP sweep and estimate its time on the device (trains nothing)."""
+        from ..sweep.api import prepare_plan
+
+        planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=not no_estimate, **_given(
+            budgets=budgets, corpus=corpus, text_field=text_field, tokenizer=tokenizer, sizes=sizes, spread=spread,
+            law=law, tokens_per_param=tokens_per_param, flops=flops, n_ctx=n_ctx, positions=positions,
+            aspect_ratio=aspect_ratio, seeds=seeds, steps=steps, batch_tokens=batch_tokens, lr=lr, threads=threads,
+            eval_tokens=eval_tokens, device=device, max_epochs=max_epochs))
+        emit(planned, as_json)
+
+    @group.command("run")
+    def run_command(
+        preset: Preset = None, budgets: Budgets = None, corpus: Corpus = None, text_field: TextField = None,
+        tokenizer: Tokenizer = None, sizes: Sizes = None, spread: Spread = None, law: Law = None,
+        tokens_per_param: TokensPerParam = None, flops: Flops = None, n_ctx: NCtx = None, positions: Positions = None,
+        aspect_ratio: Aspect = None, seeds: Seeds = None, steps: Steps = None, batch_tokens: BatchTokens = None,
+        lr: Lr = None, threads: Threads = None, eval_tokens: EvalTokens = None, device: Device = None,
+        max_epochs: MaxEpochs = None, cache_dir: CacheDir = None,
+        name: Annotated[str | None, typer.Option("--name", help="Sweep name in the registry (default: from the plan's fingerprint); the same name resumes.")] = None,
+        db: Db = None, out: Out = Path("out/sweeps"),
+        executor: Annotated[str, typer.Option("--executor", help="local (one run after another, default) or ray (one task per run).")] = "local",
+        ray_address: Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join (auto, ray://host:10001); default: a local instance.")] = None,
+        gpus_per_run: Annotated[float, typer.Option("--gpus-per-run", help="Ray: GPUs per run, fractions share a GPU (default 1 on CUDA, else 0).")] = -1.0,
+        cpus_per_run: Annotated[float, typer.Option("--cpus-per-run", help="Ray: CPUs per run.")] = 1.0,
+        fit: Annotated[bool, typer.Option("--fit", help="Fit IsoFLOP Approach 2 at the end and chart the curves.")] = False,
+        save_models: Annotated[bool, typer.Option("--save-models", help="Save each trained model (state dict and spec).")] = False,
+        peak_flops: Annotated[float | None, typer.Option("--peak-flops", help="Accelerator peak FLOP/s for MFU (default: from the catalogue).")] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Train every run of the sweep (skipping finished ones) and record it in the registry."""
+        from ..sweep.api import prepare_plan
+        from ..sweep.runner import run_sweep
+
+        planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **_given(
+            budgets=budgets, corpus=corpus, text_field=text_field, tokenizer=tokenizer, sizes=sizes, spread=spread,
+            law=law, tokens_per_param=tokens_per_param, flops=flops, n_ctx=n_ctx, positions=positions,
+            aspect_ratio=aspect_ratio, seeds=seeds, steps=steps, batch_tokens=batch_tokens, lr=lr, threads=threads,
+            eval_tokens=eval_tokens, device=device, max_epochs=max_epochs))
+        plan = planned.plan
+        gpus = gpus_per_run if gpus_per_run >= 0 else (1.0 if plan.device.startswith("cuda") else 0.0)
+        result = run_sweep(plan, planned.corpus, name=name or f"sweep-{plan.fingerprint()[:8]}",
+                           registry=db or out / "runs.sqlite", out_dir=out, executor=executor, device=plan.device,
+                           ray_address=ray_address, gpus_per_run=gpus, cpus_per_run=cpus_per_run,
+                           max_epochs=float(planned.options["max_epochs"]), fit=fit, save_models=save_models,
+                           peak_flops=peak_flops, progress=not as_json)
+        emit(result, as_json)
+
+    @group.command("status")
+    def status_command(
+        db: Annotated[Path, typer.Option("--db", help="Runs registry (SQLite).")] = Path("out/sweeps/runs.sqlite"),
+        name: Annotated[str | None, typer.Option("--name", help="Show this sweep's runs.")] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Sweeps in a registry, one sweep's runs, and a consistency check."""
+        from ..sweep.api import sweep_status
+
+        emit(sweep_status(db, name), as_json)
+
+    @group.command("export")
+    def export_command(
+        name: Annotated[str, typer.Option("--name", help="Sweep to export.")],
+        out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+        db: Annotated[Path, typer.Option("--db", help="Runs registry (SQLite).")] = Path("out/sweeps/runs.sqlite"),
+        checkpoints: Annotated[bool, typer.Option("--checkpoints", help="One row per held-out evaluation (run column), for IsoFLOP Approach 1.")] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Write finished runs as CSV with the columns scalinglab fit / isoflop read (params, tokens, flops, loss, budget)."""
+        from ..sweep.api import export_sweep
+
+        emit(export_sweep(db, name, out, checkpoints=checkpoints), as_json)

@@ -1,0 +1,211 @@
+"""The sweep as the command line and the demo use it: options in, plan / run / status / export out."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_write_text
+from ..errors import InputError
+from ..units import parse_quantity
+from .config import HyperparameterRule, TrainSettings
+from .corpus import TokenizedCorpus, prepare_corpus
+from .planner import SweepPlan, plan_sweep
+
+__all__ = ["PRESETS", "DEFAULTS", "parse_budgets", "PlannedSweep", "prepare_plan", "SweepStatus", "sweep_status",
+           "ExportResult", "export_sweep", "require_torch"]
+
+#: Defaults of every planning option (the CLI's ``None`` means "not given").
+DEFAULTS = {
+    "budgets": None, "corpus": "demo", "text_field": "text", "tokenizer": "byte", "val_fraction": 0.05,
+    "sizes": 3, "spread": 2.0, "law": None, "tokens_per_param": 20.0, "flops": "6nd", "n_ctx": 128,
+    "positions": "rotary", "aspect_ratio": 32.0, "seeds": (0,), "steps": None, "batch_tokens": None, "lr": None,
+    "threads": 1, "eval_tokens": 65_536, "device": "auto", "max_epochs": 1.0,
+}
+
+#: Named option sets. ``tiny``: the CPU sweep the tests and the demo run (3 budgets x 3 sizes of
+#: byte-level models on the demo corpus, every run 500 steps long).
+PRESETS = {
+    "tiny": {"budgets": [2.5e10, 5e10, 1e11], "sizes": 3, "spread": 2.0, "n_ctx": 64, "steps": 500,
+             "eval_tokens": 32_768, "device": "cpu"},
+}
+
+
+def require_torch():
+    try:
+        import torch
+    except ImportError:
+        raise InputError("training needs PyTorch: pip install 'scalinglab[train]'") from None
+    return torch
+
+
+_RANGE = re.compile(r"^\s*([^.]+?)\s*\.\.\s*([^:]+?)\s*(?::\s*(\d+))?\s*$")
+
+
+def parse_budgets(text) -> list[float]:
+    """``"1e15,3e15,1e16"``, or ``"1e15..1e17"`` (two per decade, log-spaced) or ``"1e15..1e17:5"``."""
+    if text is None:
+        raise InputError("give --budgets (e.g. 1e15,3e15,1e16 or 1e15..1e17:5) or --preset tiny")
+    if isinstance(text, (list, tuple)):
+        values = [float(v) for v in text]
+    else:
+        match = _RANGE.match(str(text))
+        if match:
+            lo, hi = parse_quantity(match.group(1)), parse_quantity(match.group(2))
+            if not 0 < lo < hi:
+                raise InputError(f"budget range {text!r} must go from a smaller to a larger positive value")
+            count = int(match.group(3)) if match.group(3) else int(round(2 * math.log10(hi / lo))) + 1
+            if count < 2:
+                raise InputError(f"budget range {text!r} needs at least 2 points")
+            values = list(np.logspace(math.log10(lo), math.log10(hi), count))
+        else:
+            values = [parse_quantity(part) for part in str(text).split(",") if part.strip()]
+    if not values or any(not (math.isfinite(v) and v > 0) for v in values):
+        raise InputError(f"--budgets must be positive FLOP counts, got {text!r}")
+    return [float(v) for v in values]
+
+
+@dataclass(frozen=True)
+class PlannedSweep:
+    """A plan with the corpus it will train on (and how many epochs its largest run takes)."""
+
+    plan: SweepPlan
+    corpus: TokenizedCorpus
+    options: dict
+
+    @property
+    def epochs(self) -> float:
+        return self.corpus.epochs(max(r.n_tokens for r in self.plan.runs))
+
+    def to_dict(self) -> dict:
+        return {"plan": self.plan.to_dict(), "corpus": self.corpus.to_dict(), "max_epochs_used": self.epochs}
+
+    def report(self):
+        from rich.console import Group
+
+        c = self.corpus
+        lines = [f"corpus {c.source}: {c.n_train_tokens:,} training / {c.n_val_tokens:,} held-out tokens "
+                 f"({c.tokenizer}, vocabulary {c.vocab_size}, {c.n_train_documents + c.n_val_documents} documents, "
+                 f"hash {c.corpus_hash[:12]}); the largest run reads {self.epochs:.2f} epochs"]
+        lines += list(self.plan.notes)
+        return Group(self.plan.report(), *lines)
+
+
+def _options(preset: str | None, given: dict) -> dict:
+    if preset is not None and preset not in PRESETS:
+        from ..errors import UnknownNameError
+
+        raise UnknownNameError("preset", preset, PRESETS)
+    unknown = set(given) - set(DEFAULTS)
+    if unknown:
+        raise InputError(f"unknown sweep option(s): {', '.join(sorted(unknown))}")
+    options = dict(DEFAULTS)
+    options.update(PRESETS.get(preset, {}))
+    options.update({k: v for k, v in given.items() if v is not None})
+    return options
+
+
+def prepare_plan(*, preset: str | None = None, cache_dir=None, estimate: bool = True, **given) -> PlannedSweep:
+    """Prepare the corpus and plan the sweep (options: ``DEFAULTS``, a ``PRESETS`` entry, then ``given``)."""
+    o = _options(preset, given)
+    require_torch()
+    from .train import estimate_seconds, resolve_device
+
+    device = resolve_device(o["device"])
+    budgets = parse_budgets(o["budgets"])
+    if o["max_epochs"] is None or not o["max_epochs"] > 0:
+        raise InputError(f"--max-epochs must be positive, got {o['max_epochs']!r}")
+    corpus = prepare_corpus(o["corpus"], tokenizer=o["tokenizer"], cache_dir=cache_dir, val_fraction=o["val_fraction"],
+                            text_field=o["text_field"])
+    rule = HyperparameterRule(batch_tokens=o["batch_tokens"], lr=o["lr"])
+    settings = TrainSettings(threads=int(o["threads"]), eval_tokens=int(o["eval_tokens"]))
+    law = o["law"]
+    plan = plan_sweep(budgets, sizes=int(o["sizes"]), spread=float(o["spread"]), law=law,
+                      tokens_per_param=float(o["tokens_per_param"]), flops_method=o["flops"],
+                      vocab_size=corpus.vocab_size, n_ctx=int(o["n_ctx"]), aspect_ratio=float(o["aspect_ratio"]),
+                      positions=o["positions"], seeds=tuple(o["seeds"]), rule=rule, settings=settings,
+                      steps=None if o["steps"] is None else int(o["steps"]))
+    plan = replace(plan, device=device)
+    if estimate:
+        plan = replace(plan, seconds=tuple(estimate_seconds(plan.runs, device)))
+    planned = PlannedSweep(plan, corpus, o)
+    biggest = max(plan.runs, key=lambda r: r.n_tokens)
+    corpus.check_tokens(biggest.n_tokens, max_epochs=float(o["max_epochs"]), what=f"run {biggest.key}")
+    return planned
+
+
+@dataclass(frozen=True)
+class SweepStatus:
+    registry: str
+    sweeps: list[dict]
+    detail: dict | None
+    problems: list[str]
+
+    def to_dict(self) -> dict:
+        return {"registry": self.registry, "sweeps": self.sweeps, "detail": self.detail, "problems": self.problems}
+
+    def report(self):
+        from rich.console import Group
+
+        from .._table import rich_table
+        from ..units import format_quantity
+
+        parts = [rich_table(f"Sweeps in {self.registry}", ["sweep", "runs", "finished", "running", "pending", "failed",
+                                                           "FLOP done", "updated"],
+                            [[s["sweep"], s["runs"], s["finished"], s["running"], s["pending"], s["failed"],
+                              f"{s['flops_done']:.3g}", s["updated_at"]] for s in self.sweeps])]
+        if self.detail:
+            rows = [[r["key"], r["status"], f"{r['budget']:.3g}", format_quantity(r["params"]),
+                     format_quantity(r["planned_tokens"]), "-" if r["final_loss"] is None else f"{r['final_loss']:.4f}",
+                     r["attempts"], "-" if r["wall_seconds"] is None else f"{r['wall_seconds']:.1f}", r["error"] or ""]
+                    for r in self.detail["table"]]
+            parts.append(rich_table(f"Runs of {self.detail['sweep']}", ["run", "status", "budget", "N", "D (tokens)",
+                                                                        "held-out loss", "attempts", "seconds", "error"],
+                                    rows))
+        parts.append("registry consistent" if not self.problems else "problems: " + "; ".join(self.problems))
+        return Group(*parts)
+
+
+def sweep_status(registry: str | Path, name: str | None = None) -> SweepStatus:
+    from ..store import RunsRegistry
+
+    if not Path(registry).is_file():
+        raise InputError(f"registry {str(registry)!r} does not exist")
+    with RunsRegistry(registry) as db:
+        summaries = [{k: v for k, v in db.status(s).items() if k != "table"} for s in db.sweep_names()]
+        detail = db.status(name) if name else None
+        problems = db.check(name)
+    return SweepStatus(str(registry), summaries, detail, problems)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: str
+    rows: int
+    columns: list[str]
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "rows": self.rows, "columns": self.columns}
+
+    def report(self) -> str:
+        return f"wrote {self.rows} rows to {self.path} (columns: {', '.join(self.columns)})"
+
+
+def export_sweep(registry: str | Path, name: str, path: str | Path, *, checkpoints: bool = False) -> ExportResult:
+    """Finished runs of ``name`` as CSV (what ``scalinglab fit`` and ``scalinglab isoflop`` read)."""
+    from ..store import RunsRegistry
+    from .runner import sweep_frame
+
+    if not Path(registry).is_file():
+        raise InputError(f"registry {str(registry)!r} does not exist")
+    with RunsRegistry(registry) as db:
+        rows = db.export_rows(name, checkpoints=checkpoints)
+    if not rows:
+        raise InputError(f"sweep {name!r} has no finished runs to export")
+    frame = sweep_frame(rows)
+    atomic_write_text(path, frame.to_csv(index=False))
+    return ExportResult(str(path), len(frame), [str(c) for c in frame.columns])
