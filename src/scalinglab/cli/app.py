@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "cost",
     "fit",
     "forecast",
+    "sweep",
     "demo",
 )
 
