@@ -15,12 +15,15 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (the same s
 UntilOption = Annotated[Optional[int], typer.Option("--until", help="Last year of the forecast (default: the scenario's).")]
 
 
-def _save(chart, path: Path | None, as_json: bool) -> None:
-    if path is None or chart is None:
+def _emit(result, as_json: bool, plot: Path | None, chart_name: str) -> None:
+    """Print the result, then write its chart (``charts.forecast.<chart_name>``) when asked."""
+    emit(result, as_json)
+    if plot is None:
         return
+    from ..charts import forecast as charts
     from ..charts import save_chart
 
-    written = save_chart(chart, path)
+    written = save_chart(getattr(charts, chart_name)(result), plot)
     if not as_json:
         console.print(f"chart written to {written}", markup=False)
 
@@ -39,11 +42,7 @@ def register(app: typer.Typer) -> None:
         from ..forecast import resolve_scenario, run_forecast
 
         result = run_forecast(resolve_scenario(scenario), samples=samples, seed=seed, until=until)
-        emit(result, as_json)
-        if plot is not None:
-            from ..charts.forecast import forecast_chart
-
-            _save(forecast_chart(result), plot, as_json)
+        _emit(result, as_json, plot, "forecast_chart")
 
     group = typer.Typer(help="Forecast scenarios: one preset per essay, or your own YAML.", no_args_is_help=True)
     app.add_typer(group, name="scenarios")
@@ -99,11 +98,7 @@ def register(app: typer.Typer) -> None:
         from ..forecast import compare_scenarios, resolve_scenario
 
         result = compare_scenarios([resolve_scenario(s) for s in scenarios], samples=samples, seed=seed, until=until)
-        emit(result, as_json)
-        if plot is not None:
-            from ..charts.forecast import compare_chart
-
-            _save(compare_chart(result), plot, as_json)
+        _emit(result, as_json, plot, "compare_chart")
 
     @app.command("trend")
     def trend_command(
@@ -126,8 +121,4 @@ def register(app: typer.Typer) -> None:
 
         result = fit_trend(dataset, y, date_column=date_column, since=since, until=until, domain=domain,
                            domain_column=domain_column, top_n=top_n, rank_by=rank_by, bootstrap=bootstrap, seed=seed)
-        emit(result, as_json)
-        if plot is not None:
-            from ..charts.forecast import trend_chart
-
-            _save(trend_chart(result), plot, as_json)
+        _emit(result, as_json, plot, "trend_chart")

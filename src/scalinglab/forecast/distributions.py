@@ -124,11 +124,20 @@ class Point(Distribution):
 
 
 @dataclass(frozen=True)
-class LogNormal(Distribution):
-    """ln X ~ N(mu, sigma) with P(lo <= X <= hi) = ci."""
+class _Interval(Distribution):
+    """A distribution described by an interval [lo, hi]."""
 
     lo: float
     hi: float
+
+    def _between(self, name: str) -> str:
+        return f"{format_value(self.lo, self.kind)} to {format_value(self.hi, self.kind)} ({name})"
+
+
+@dataclass(frozen=True)
+class LogNormal(_Interval):
+    """ln X ~ N(mu, sigma) with P(lo <= X <= hi) = ci."""
+
     ci: float = 0.9
     kind: str = "quantity"
 
@@ -153,15 +162,13 @@ class LogNormal(Distribution):
         return _bounded(self.kind, out, lambda k: np.exp(rng.normal(self.mu, self.sigma, k))) if self.kind == "fraction" else out
 
     def describe(self) -> str:
-        return f"{format_value(self.lo, self.kind)} to {format_value(self.hi, self.kind)} (lognormal, {self.ci:.0%} CI)"
+        return self._between(f"lognormal, {self.ci:.0%} CI")
 
 
 @dataclass(frozen=True)
-class Normal(Distribution):
+class Normal(_Interval):
     """X ~ N(mean, sd) with P(lo <= X <= hi) = ci, truncated to the kind's valid range."""
 
-    lo: float
-    hi: float
     ci: float = 0.9
     kind: str = "quantity"
 
@@ -181,13 +188,13 @@ class Normal(Distribution):
         return _bounded(self.kind, rng.normal(self.mean, self.sd, n), lambda k: rng.normal(self.mean, self.sd, k))
 
     def describe(self) -> str:
-        return f"{format_value(self.lo, self.kind)} to {format_value(self.hi, self.kind)} (normal, {self.ci:.0%} CI)"
+        return self._between(f"normal, {self.ci:.0%} CI")
 
 
 @dataclass(frozen=True)
-class Uniform(Distribution):
-    lo: float
-    hi: float
+class Uniform(_Interval):
+    """X uniform on [lo, hi]."""
+
     kind: str = "quantity"
 
     @property
@@ -198,15 +205,13 @@ class Uniform(Distribution):
         return rng.uniform(self.lo, self.hi, n)
 
     def describe(self) -> str:
-        return f"uniform {format_value(self.lo, self.kind)} to {format_value(self.hi, self.kind)}"
+        return self._between("uniform")
 
 
 @dataclass(frozen=True)
-class LogUniform(Distribution):
+class LogUniform(_Interval):
     """ln X uniform on [ln lo, ln hi]: every order of magnitude in the range equally likely."""
 
-    lo: float
-    hi: float
     kind: str = "quantity"
 
     @property
@@ -217,7 +222,7 @@ class LogUniform(Distribution):
         return np.exp(rng.uniform(math.log(self.lo), math.log(self.hi), n))
 
     def describe(self) -> str:
-        return f"loguniform {format_value(self.lo, self.kind)} to {format_value(self.hi, self.kind)}"
+        return self._between("loguniform")
 
 
 @dataclass(frozen=True)

@@ -156,14 +156,7 @@ class Number(BaseModel):
 class Value(Number):
     """``{value, source}``."""
 
-    value: Any = None
-
-    @field_validator("value")
-    @classmethod
-    def _required(cls, value):
-        if value is None:
-            raise ValueError("a value is required")
-        return value
+    value: Any
 
 
 class Start(Value):
@@ -179,14 +172,7 @@ class Era(Number):
     VALUE_FIELDS: ClassVar[tuple[str, ...]] = ("rate",)
     from_: int | None = Field(None, alias="from")
     until: int | None = None
-    rate: Any = None
-
-    @field_validator("rate")
-    @classmethod
-    def _required(cls, value):
-        if value is None:
-            raise ValueError("a rate is required, e.g. '4.1x/yr', 'doubling 8 months', '0.6 OOM/yr' or '-35%/yr'")
-        return value
+    rate: Any
 
     def covers(self) -> str:
         a = "..." if self.from_ is None else str(self.from_)
