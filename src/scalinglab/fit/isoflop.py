@@ -171,8 +171,9 @@ class IsoFlopResult:
         from ..units import format_quantity
 
         lo, hi = self.a_interval
-        title = (f"IsoFLOP Approach {self.approach} on {self.source}: N_opt = {self.G:.3g} C^{self.a:.3f} "
-                 f"(a {self.level:.0%} interval {lo:.3f}-{hi:.3f}; b = 1 - a = {1 - self.a:.3f})")
+        title = f"IsoFLOP Approach {self.approach} on {self.source}"
+        summary = (f"N_opt = {self.G:.3g} C^{self.a:.3f}; a {self.level:.0%} interval {lo:.3f}-{hi:.3f}; "
+                   f"D_opt exponent b = 1 - a = {1 - self.a:.3f}")
         if self.approach == 2:
             rows = [[f"{p['compute']:.3g}", p["runs"], "-" if not np.isfinite(p["n_opt"]) else format_quantity(p["n_opt"]),
                      "-" if not np.isfinite(p["d_opt"]) else format_quantity(p["d_opt"]),
@@ -184,7 +185,7 @@ class IsoFlopResult:
             rows = [[f"{p['compute']:.3g}", format_quantity(p["n_opt"]), f"{p['loss_min']:.4f}"]
                     for p in self.points[::step]]
             table = rich_table(title, ["compute (FLOP)", "N on the envelope", "min loss"], rows)
-        notes = [f"OLS: a = {self.a:.3f} +- {self.a_stderr:.3f}"] + self.notes
+        notes = [summary, f"OLS: a = {self.a:.3f} +- {self.a_stderr:.3f}"] + self.notes
         return Group(table, *notes)
 
 
