@@ -123,16 +123,22 @@ class FitModel:
         return np.array([np.log(params[s.name]) if s.log_scale else params[s.name] for s in self.specs])
 
 
-class ChinchillaModel(FitModel):
-    """L = E + A N^-alpha + B D^-beta in LSE form; analytic gradient; variable-projection starts."""
+class NDModel(FitModel):
+    """Base of the laws of N and D whose parameters are exactly the law's ``PARAMS``."""
 
-    family, law_class, inputs = "chinchilla", ChinchillaLaw, ("n", "d")
+    inputs = ("n", "d")
 
     def __init__(self):
-        super().__init__(ChinchillaLaw.PARAMS)
+        super().__init__(self.law_class.PARAMS)
 
     def _data(self, runs):
         return {"lN": np.log(runs.n), "lD": np.log(runs.d)}
+
+
+class ChinchillaModel(NDModel):
+    """L = E + A N^-alpha + B D^-beta in LSE form; analytic gradient; variable-projection starts."""
+
+    family, law_class = "chinchilla", ChinchillaLaw
 
     def _parts(self, theta, data):
         e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
@@ -197,16 +203,10 @@ class ChinchillaModel(FitModel):
         return np.column_stack([np.log(coef), alpha, beta])
 
 
-class KaplanModel(FitModel):
+class KaplanModel(NDModel):
     """log L = alpha_D LSE((alpha_N / alpha_D)(log N_c - log N), log D_c - log D); analytic gradient."""
 
-    family, law_class, inputs = "kaplan", KaplanLaw, ("n", "d")
-
-    def __init__(self):
-        super().__init__(KaplanLaw.PARAMS)
-
-    def _data(self, runs):
-        return {"lN": np.log(runs.n), "lD": np.log(runs.d)}
+    family, law_class = "kaplan", KaplanLaw
 
     def _parts(self, theta, data):
         nc, dc, an, ad = (_col(theta, i) for i in range(4))
