@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
         until: Annotated[Optional[str], typer.Option("--until", help="Keep rows before this year or date.")] = None,
         domain: Annotated[Optional[str], typer.Option("--domain", help="Keep rows whose domain labels include this, e.g. Language.")] = None,
         top_n: Annotated[Optional[int], typer.Option("--top-n", help="Keep the N largest rows per calendar year.")] = None,
-        rank_by: Annotated[Optional[str], typer.Option("--rank-by", help="Column that ranks rows for --top-n (default: --y).")] = None,
+        rank_by: Annotated[Optional[str], typer.Option("--rank-by", help="Column that ranks rows for --top-n (default: training compute, else --y).")] = None,
         date_column: Annotated[Optional[str], typer.Option("--date-column", help="Date column (default: the dataset's).")] = None,
         domain_column: Annotated[Optional[str], typer.Option("--domain-column", help="Domain column (default: Domain or category).")] = None,
         bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the 90% interval.")] = 2000,

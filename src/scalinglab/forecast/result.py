@@ -174,7 +174,7 @@ class ForecastResult:
             table = self.percentiles(name)
             quantities[name] = {
                 "unit": unit, "description": description,
-                "percentiles": {str(int(y)): {f"p{q}": float(v) for q, v in zip(PERCENTILES, row)}
+                "percentiles": {str(int(y)): {f"p{q}": float(f"{v:.12g}") for q, v in zip(PERCENTILES, row)}
                                 for y, row in zip(self.years, table)},
             }
         s = self.scenario

@@ -4,8 +4,8 @@
 
 The 90% interval resamples the rows with replacement (``bootstrap`` times, seeded) and takes the
 5th and 95th percentiles of 10^b. Filters: a date range, a domain (one of the comma-separated labels
-of a 'Domain'/'category' column), and the top N rows per calendar year by a ranking column (the
-frontier). The default keeps every row with a date and a positive value: Epoch AI's "4-5x per year"
+of a 'Domain'/'category' column), and the top N rows per calendar year by training compute (the
+frontier; another ranking column on request). The default keeps every row with a date and a positive value: Epoch AI's "4-5x per year"
 (Sevilla and Roldan 2024, "Training Compute of Frontier AI Models Grows by 4-5x per Year") is a fit
 over all notable models from 2010.
 """
@@ -26,6 +26,7 @@ __all__ = ["Trend", "fit_trend", "load_table", "decimal_year"]
 
 _DATE_COLUMNS = ("date", "publication date", "release date", "publication_date", "release_date", "year")
 _DOMAIN_COLUMNS = ("domain", "category")
+_COMPUTE_COLUMNS = ("training compute (flop)", "comp")  # what --top-n ranks by unless told otherwise
 
 
 def decimal_year(values: pd.Series) -> pd.Series:
@@ -178,8 +179,10 @@ def fit_trend(data, y: str, *, date_column: str | None = None, since=None, until
         keep &= labels.apply(lambda items: domain.strip().lower() in items)
     rows = pd.DataFrame({"t": t[keep], "y": values[keep]})
     if top_n is not None:
-        rank = values if rank_by is None else pd.to_numeric(frame[_find_column(frame, rank_by, (), "rank-by", origin)],
-                                                             errors="coerce")
+        columns = {str(c).lower(): c for c in frame.columns}
+        default = next((columns[c] for c in _COMPUTE_COLUMNS if c in columns), y_col)
+        rank_col = default if rank_by is None else _find_column(frame, rank_by, (), "rank-by", origin)
+        rank = pd.to_numeric(frame[rank_col], errors="coerce")
         rows["rank"] = rank[keep]
         rows = rows.assign(year=np.floor(rows["t"])).sort_values("rank", ascending=False)
         rows = rows.groupby("year", sort=False).head(top_n).drop(columns=["rank", "year"])
