@@ -192,3 +192,15 @@ def test_unknown_preset_and_broken_yaml_through_the_cli(cli, tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\n  bad: [\n")
     assert_user_error(cli("forecast", "--scenario", str(broken)), "broken.yaml", "line 2", "not valid YAML")
+
+
+def test_mixture_values_in_a_scenario():
+    data = _variant()
+    data["factors"]["compute"]["growth"][1]["rate"] = {"mixture": [{"weight": 3, "value": "4 to 5x/yr"},
+                                                                   {"weight": 1, "value": "1.5x/yr"}]}
+    scenario = parse_scenario(data, "s.yaml")
+    era = scenario.factors.compute.growth[1]
+    assert era.describe() == "75%: 4x/yr to 5x/yr (lognormal, 90% CI) | 25%: 1.5x/yr"
+    data["factors"]["compute"]["growth"][1]["rate"] = {"mixture": [{"weight": 0, "value": "4x/yr"}]}
+    with pytest.raises(ScenarioError, match=r"factors.compute.growth\[1\].rate: mixture\[0\].weight must be positive"):
+        parse_scenario(data, "s.yaml")
