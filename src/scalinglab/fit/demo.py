@@ -52,7 +52,8 @@ def section(out_dir: Path) -> Section:
         f"{bt['test_runs']} larger runs with a mean absolute error of {bt['mape']:.2f}% of the loss; its "
         f"{bt['level']:.0%} prediction interval covers {bt['coverage']:.0%} of them.",
         f"IsoFLOP Approach 2 on the {sum(p['runs'] for p in iso.points)} runs that fall in the {len(iso.points)} "
-        f"compute budgets found by clustering log C: N_opt ~ C^a with a = {iso.a:.3f} ({iso.a_interval[0]:.3f} to {iso.a_interval[1]:.3f}); "
+        f"compute budgets found by clustering log C: N_opt ~ C^a with a = {iso.a:.3f} "
+        f"({iso.a_interval[0]:.3f} to {iso.a_interval[1]:.3f}); "
         f"Hoffmann et al. report a = 0.49 for Approach 2 (Table 2).",
     ]
     paragraphs += [f"Diagnostic: {w}." for w in result.warnings]

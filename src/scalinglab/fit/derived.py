@@ -55,7 +55,8 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
             for key, attr in (("n_opt", "n_params"), ("d_opt", "n_tokens"), ("tokens_per_param", "tokens_per_param"),
                               ("loss", "loss")):
                 row[key] = float(np.atleast_1d(getattr(plan, attr))[i])
-                row[f"{key}_interval"] = _interval([np.atleast_1d(getattr(r, attr))[i] for r in reps], level) if reps else None
+                samples = [np.atleast_1d(getattr(r, attr))[i] for r in reps]
+                row[f"{key}_interval"] = _interval(samples, level) if reps else None
             out["budgets"].append(row)
 
     if points:

@@ -61,7 +61,10 @@ def find_budgets(runs: Runs, *, min_runs: int = 5) -> np.ndarray:
 
 
 def _parabola_min(log_n: np.ndarray, loss: np.ndarray) -> tuple[float, float, str, list[float]]:
-    """(log10 N at the minimum, loss there, problem or '', [p0, p1, p2, centre]) of loss = p0 + p1 u + p2 u^2, u = log10 N - centre."""
+    """Minimum of the parabola loss = p0 + p1 u + p2 u^2 with u = log10 N - centre.
+
+    Returns (log10 N at the minimum, loss there, problem or '', [p0, p1, p2, centre]).
+    """
     if len(np.unique(log_n)) < 3:
         return np.nan, np.nan, "fewer than 3 distinct model sizes", []
     centre = float(log_n.mean())
@@ -91,7 +94,7 @@ def _batched_vertices(x: np.ndarray, loss: np.ndarray) -> np.ndarray:
 
 
 def _bootstrap_slopes(log_n, loss, members, log_c, size: int, seed: int) -> np.ndarray:
-    """Slopes a of replicates that resample runs within each budget (seeded); replicates with < 2 valid budgets dropped."""
+    """Slopes a of seeded replicates that resample runs within each budget (< 2 valid budgets: dropped)."""
     if size <= 0:
         return np.empty(0)
     rng = np.random.default_rng(seed)
@@ -175,8 +178,10 @@ class IsoFlopResult:
         summary = (f"N_opt = {self.G:.3g} C^{self.a:.3f}; a {self.level:.0%} interval {lo:.3f}-{hi:.3f}; "
                    f"D_opt exponent b = 1 - a = {1 - self.a:.3f}")
         if self.approach == 2:
-            rows = [[f"{p['compute']:.3g}", p["runs"], "-" if not np.isfinite(p["n_opt"]) else format_quantity(p["n_opt"]),
-                     "-" if not np.isfinite(p["d_opt"]) else format_quantity(p["d_opt"]),
+            def q(v):  # a size or "-" for budgets without an interior minimum
+                return "-" if not np.isfinite(v) else format_quantity(v)
+
+            rows = [[f"{p['compute']:.3g}", p["runs"], q(p["n_opt"]), q(p["d_opt"]),
                      "-" if not np.isfinite(p["loss_min"]) else f"{p['loss_min']:.4f}", p["note"] or "used"]
                     for p in self.points]
             table = rich_table(title, ["budget (FLOP)", "runs", "N_opt", "D_opt", "min loss", "status"], rows)
@@ -196,7 +201,8 @@ def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int 
     labels = find_budgets(runs, min_runs=min_runs)
     budgets = np.unique(labels[np.isfinite(labels)])
     if len(budgets) < 2:
-        found = "none" if len(budgets) == 0 else f"1 (C = {budgets[0]:.3g} FLOP, {int(np.sum(labels == budgets[0]))} runs)"
+        found = ("none" if len(budgets) == 0
+                 else f"1 (C = {budgets[0]:.3g} FLOP, {int(np.sum(labels == budgets[0]))} runs)")
         raise InputError(f"{runs.source}: IsoFLOP Approach 2 needs runs at two or more compute budgets "
                          f"(at least {min_runs} runs each); found {found}")
     log_n, points, members = np.log10(runs.n), [], []

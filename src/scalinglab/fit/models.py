@@ -142,7 +142,8 @@ class ChinchillaModel(NDModel):
 
     def _parts(self, theta, data):
         e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
-        return _lse3(a - alpha * data["lN"], b - beta * data["lD"], np.broadcast_to(e, np.shape(a - alpha * data["lN"])))
+        t1 = a - alpha * data["lN"]
+        return _lse3(t1, b - beta * data["lD"], np.broadcast_to(e, t1.shape))
 
     def predict(self, theta, data):
         return self._parts(np.atleast_2d(theta), data)[0]
@@ -304,7 +305,10 @@ _BROKEN_SPECS = (
 
 
 class BrokenPowerModel(OneVariableModel):
-    """One-break BNSL (Caballero et al. 2023, eq. 1): log y = LSE(log a, log b - c0 log x - c1 f1 softplus((log x - log d1) / f1))."""
+    """One-break BNSL (Caballero et al. 2023, eq. 1) in log form:
+
+    log y = LSE(log a, log b - c0 log x - c1 f1 softplus((log x - log d1) / f1)).
+    """
 
     family, law_class = "broken-power", BrokenPowerLaw
     refine = 400  # a multimodal 6-parameter surface: refine every candidate (they are stepped together)

@@ -157,8 +157,8 @@ class FitResult:
                      format_quantity(b["d_opt"]), iv(b["d_opt_interval"], format_quantity),
                      f"{b['tokens_per_param']:.3g}", iv(b["tokens_per_param_interval"], lambda v: f"{v:.3g}"),
                      f"{b['loss']:.4f}", iv(b["loss_interval"], lambda v: f"{v:.4f}")] for b in self.derived["budgets"]]
-            tables.append(rich_table("Compute-optimal allocation", ["C (FLOP)", "N_opt", "interval", "D_opt", "interval",
-                                                                    "D/N", "interval", "loss", "interval"], rows))
+            columns = ["C (FLOP)", "N_opt", "interval", "D_opt", "interval", "D/N", "interval", "loss", "interval"]
+            tables.append(rich_table("Compute-optimal allocation", columns, rows))
         if self.derived.get("points"):
             rows = [[format_quantity(p["n"]), format_quantity(p["d"]), f"{p['loss']:.4f}",
                      iv(p["mean_interval"], lambda v: f"{v:.4f}"), iv(p["prediction_interval"], lambda v: f"{v:.4f}")]

@@ -122,7 +122,8 @@ def _read_table(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
         info = get_dataset(text)
         return load_dataset(text), info.name, dict(info.columns)
     if not path.is_file():
-        raise InputError(f"runs file {text!r} does not exist (and is not a bundled dataset; see `scalinglab datasets list`)")
+        raise InputError(f"runs file {text!r} does not exist (and is not a bundled dataset; "
+                         f"see `scalinglab datasets list`)")
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
@@ -174,23 +175,22 @@ def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None
     return chosen
 
 
-def _numeric(frame: pd.DataFrame, column: str, problems: list[str], name: str, positive: bool = True) -> np.ndarray:
+def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str) -> None:
+    """Add "column 'x' has 3 <noun>s (rows 4, 9, 17)" when ``mask`` marks any row."""
+    if mask.any():
+        rows = np.flatnonzero(mask) + 1
+        problems.append(f"column {column!r} has {_count(int(mask.sum()), noun)} ({_rows_text(rows)})")
+
+
+def _numeric(frame: pd.DataFrame, column: str, problems: list[str], positive: bool = True) -> np.ndarray:
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    rows = np.arange(1, len(frame) + 1)
     missing = raw.isna().to_numpy()
-    non_numeric = np.isnan(values) & ~missing
-    if non_numeric.any():
-        problems.append(f"column {column!r} has {_count(int(non_numeric.sum()), 'non-numeric value')} ({_rows_text(rows[non_numeric])})")
-    if missing.any():
-        problems.append(f"column {column!r} has {_count(int(missing.sum()), 'missing or NaN value')} ({_rows_text(rows[missing])})")
-    infinite = np.isinf(values)
-    if infinite.any():
-        problems.append(f"column {column!r} has {_count(int(infinite.sum()), 'infinite value')} ({_rows_text(rows[infinite])})")
+    _flag(problems, column, np.isnan(values) & ~missing, "non-numeric value")
+    _flag(problems, column, missing, "missing or NaN value")
+    _flag(problems, column, np.isinf(values), "infinite value")
     if positive:
-        bad = np.isfinite(values) & (values <= 0)
-        if bad.any():
-            problems.append(f"column {column!r} has {_count(int(bad.sum()), 'non-positive value')} ({_rows_text(rows[bad])})")
+        _flag(problems, column, np.isfinite(values) & (values <= 0), "non-positive value")
     return values
 
 
@@ -216,13 +216,10 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     values: dict[str, np.ndarray] = {}
     for key, column in chosen.items():
         if key in _NUMERIC:
-            values[key] = _numeric(frame, column, problems, name)
+            values[key] = _numeric(frame, column, problems)
         else:
             labels = frame[column]
-            missing = labels.isna().to_numpy()
-            if missing.any():
-                rows = np.arange(1, len(frame) + 1)[missing]
-                problems.append(f"column {column!r} has {_count(int(missing.sum()), 'missing value')} ({_rows_text(rows)})")
+            _flag(problems, column, labels.isna().to_numpy(), "missing value")
             values[key] = labels.astype(str).to_numpy()
     if problems:
         raise InputError(f"{name}: " + "; ".join(problems))
@@ -249,7 +246,8 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     duplicated = frame.duplicated(subset=keys, keep="first").to_numpy()
     if duplicated.any():
         rows = np.arange(1, len(frame) + 1)[duplicated]
-        raise InputError(f"{name}: {_count(int(duplicated.sum()), 'duplicate row')} ({_rows_text(rows)} repeating earlier rows "
+        count = _count(int(duplicated.sum()), "duplicate row")
+        raise InputError(f"{name}: {count} ({_rows_text(rows)} repeating earlier rows "
                          f"in columns {', '.join(repr(str(k)) for k in keys)})")
     return Runs(source=name, loss=values["loss"], rows=np.arange(1, len(frame) + 1), n=n, d=d, c=c,
                 u=values.get("u"), budget=values.get("budget"), group=values.get("group"),
