@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 SUFFIXES = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15, "Q": 1e18}
-FORMAT_SUFFIXES = [("Q", 1e18), ("P", 1e15), ("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)]
+FORMAT_SUFFIXES = [("P", 1e15), ("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)]
 
 SECONDS_PER = {
     "s": 1.0,
@@ -80,11 +80,11 @@ def parse_quantity(value: str | float | int, *, what: str = "quantity") -> float
 
 
 def format_quantity(value: float, digits: int = 3) -> str:
-    """7e10 -> '70B'; large exponents beyond Q and tiny values use scientific notation."""
+    """7e10 -> '70B', 3e15 -> '3P'; from 1e18 up (and below 1e-3) scientific notation, as FLOP are written."""
     if not math.isfinite(value):
         return str(value)
     magnitude = abs(value)
-    if magnitude >= 1e21 or (0 < magnitude < 1e-3):
+    if magnitude >= 1e18 or (0 < magnitude < 1e-3):
         return f"{value:.{digits}g}"
     for suffix, scale in FORMAT_SUFFIXES:
         if magnitude >= scale:
