@@ -12,7 +12,6 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from ..errors import InputError, UnknownNameError
@@ -83,6 +82,8 @@ def _verified(name: str) -> Path:
     return path
 
 
-def load_dataset(name: str) -> pd.DataFrame:
+def load_dataset(name: str) -> "pd.DataFrame":
     """The bundled table ``name`` as a DataFrame, after verifying its SHA-256 checksum."""
+    import pandas as pd
+
     return pd.read_csv(_verified(name.lower()))

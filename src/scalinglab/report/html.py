@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pandas as pd
-
 from .._io import atomic_write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Section", "render_report", "write_report"]
 
@@ -20,7 +22,7 @@ class Section:
 
     title: str
     paragraphs: list[str] = field(default_factory=list)
-    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    tables: list[tuple[str, "pd.DataFrame"]] = field(default_factory=list)
     charts: list = field(default_factory=list)
 
     def to_html(self) -> str:
