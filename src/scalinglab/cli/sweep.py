@@ -15,7 +15,7 @@ Corpus = Annotated[str | None, typer.Option("--corpus", help="demo (Python's sta
 TextField = Annotated[str | None, typer.Option("--text-field", help="JSON field or Parquet column holding the text (default text).")]
 Tokenizer = Annotated[str | None, typer.Option("--tokenizer", help="byte (default) or bpe[:VOCAB], trained here on the training split.")]
 Sizes = Annotated[int | None, typer.Option("--sizes", help="Model sizes per budget (default 3).")]
-Spread = Annotated[float | None, typer.Option("--spread", help="Ratio between neighbouring sizes (default 2).")]
+Spread = Annotated[float | None, typer.Option("--spread", help="Ratio between neighbouring sizes (default 3).")]
 Law = Annotated[str | None, typer.Option("--law", help="Centre sizes on this law's optimum. " + law_option_help)]
 TokensPerParam = Annotated[float | None, typer.Option("--tokens-per-param", help="Without --law: centre at N = sqrt(C / (6 r)) (default r = 20).")]
 Flops = Annotated[str | None, typer.Option("--flops", help="FLOPs per token: 6nd (6 x total params, default), chinchilla (detailed) or kaplan.")]

@@ -4,7 +4,7 @@ For a budget C the centre N* comes from a law (``compute_optimal``; a published 
 from a fixed tokens-per-parameter ratio r (C = 6 N D with D = r N gives N* = sqrt(C / (6 r)); r = 20
 after Hoffmann et al. 2022). Sizes lie on one log grid shared by every budget, N*_1 x spread^k (N*_1 the
 smallest budget's centre, neighbours a factor ``spread`` apart); each budget takes the m grid points
-around its own N*, so a size recurs across budgets and its loss can be followed as compute grows.
+nearest its own N* (ties to the smaller sizes), so a size recurs across budgets and its loss can be followed as compute grows.
 Each size becomes a shape by a depth/width rule, and each run
 gets D = C / (FLOPs per token) tokens, FLOPs per token counted by the named method of
 :func:`scalinglab.compute.flops_per_token` (``6nd``: 6 N with N the total parameters, Hoffmann's
@@ -29,7 +29,7 @@ from .config import DEFAULT_RULE, HyperparameterRule, RunSpec, TrainSettings
 
 __all__ = ["SweepPlan", "plan_sweep", "shape_for_params", "count_params", "smallest_shape", "MIN_D_MODEL"]
 
-MIN_D_MODEL = 16
+MIN_D_MODEL = 8
 
 
 def _width_step(d_model: int) -> int:
@@ -196,7 +196,8 @@ def plan_sweep(budgets, *, sizes: int = 3, spread: float = 3.0, law=None, tokens
     runs, notes = [], []
     for budget, centre in zip(c, centres):
         shapes = []
-        start = int(round(math.log(centre / centres[0]) / math.log(spread) - (sizes - 1) / 2.0))
+        k_centre = math.log(centre / centres[0]) / math.log(spread)
+        start = math.ceil(k_centre - (sizes - 1) / 2.0 - 0.5 - 1e-9)  # nearest grid points, ties to smaller N
         for k in range(start, start + sizes):
             shape = shape_for_params(centres[0] * spread**k, vocab_size=vocab_size, n_ctx=n_ctx,
                                      aspect_ratio=aspect_ratio, positions=positions, flops_method=flops_method)
