@@ -11,7 +11,7 @@ from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, resolve_law
 from ..laws.registry import _registry as _published
 from .backtest import DEFAULT_BACKTEST_BOOTSTRAP, holdout_above as _holdout, leave_one_budget_out as _lobo
-from .bootstrap import percentile_interval, run_bootstrap
+from .bootstrap import ProgressBar, percentile_interval, run_bootstrap
 from .derived import derived_quantities
 from .diagnostics import diagnose
 from .estimators import estimate
@@ -96,7 +96,9 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     if len(table) < p:
         raise InputError(f"{table.source}: {len(table)} runs for the {p} parameters of the {family} law "
                          f"({', '.join(model.names)}); need at least {p} runs")
-    point = estimate(model, obj, data, y, estimator)
+    exact = str(estimator).strip().lower() == "hoffmann"
+    with ProgressBar(progress and exact, len(model.grid(data)), "L-BFGS-B starts") as advance:
+        point = estimate(model, obj, data, y, estimator, on_done=advance)
     params = model.params(point.theta)
 
     boot, stderr, intervals, boot_info, boot_params = None, None, None, None, None

@@ -23,7 +23,7 @@ from .models import FitModel
 from .objectives import Objective
 from .optimize import minimize_many
 
-__all__ = ["Bootstrap", "run_bootstrap", "percentile_interval"]
+__all__ = ["Bootstrap", "ProgressBar", "run_bootstrap", "percentile_interval"]
 
 
 def percentile_interval(samples: np.ndarray, level: float, axis: int = 0) -> np.ndarray:
@@ -63,14 +63,14 @@ def run_bootstrap(model: FitModel, objective: Objective, data: dict, y: np.ndarr
     index = rng.integers(0, n, size=(size, n))
     fg = make_fg(model, objective, data, y, index)
     x0 = np.tile(np.asarray(theta_hat, dtype=float), (size, 1))
-    with _progress(progress, size) as advance:
+    with ProgressBar(progress, size) as advance:
         res = minimize_many(fg, x0, bounds=model.bounds(), on_done=advance, **FAST_TOL)
     picked = {k: v[index] for k, v in data.items()}
     residuals = model.predict(res.x, picked) - y[index]
     return Bootstrap(res.x, res.fun, res.success, residuals, seed, level)
 
 
-class _progress:
+class ProgressBar:
     """A rich progress bar on stderr (or nothing), yielding an ``advance(k)`` callback."""
 
     def __init__(self, show: bool, total: int, label: str = "bootstrap refits"):
