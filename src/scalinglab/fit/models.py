@@ -438,7 +438,7 @@ class DataConstrainedModel(FitModel):
 
     def grid(self, data):
         """log R* over the law's grid; with the base fitted too, each next to the base's start."""
-        r_grid = np.log(np.array(list(product(*[s.grid for s in DataConstrainedLaw.PARAMS])), dtype=float))
+        r_grid = np.array(list(product(*[s.grid for s in DataConstrainedLaw.PARAMS])), dtype=float)
         if self.base is not None:
             return r_grid
         if self.base_start is None:

@@ -19,7 +19,10 @@ __all__ = ["ParamSpec", "Law", "NDLaw", "as_positive_array"]
 
 @dataclass(frozen=True, slots=True)
 class ParamSpec:
-    """A parameter's name, bounds, starting grid and whether it is fitted in log space."""
+    """A parameter's name, bounds, starting grid and whether it is fitted in log space.
+
+    For ``log_scale`` parameters the grid holds log values (the coordinates the fit works in).
+    """
 
     name: str
     lower: float = -np.inf

@@ -49,8 +49,8 @@ class DataConstrainedLaw(NDLaw):
 
     family: ClassVar[str] = "data-constrained"
     PARAMS: ClassVar[tuple[ParamSpec, ...]] = (
-        ParamSpec("R_D_star", 0.0, np.inf, (1.0, 5.0, 15.0, 50.0), True, "repetition half-life of data"),
-        ParamSpec("R_N_star", 0.0, np.inf, (1.0, 5.0, 15.0, 50.0), True, "half-life of excess parameters"),
+        ParamSpec("R_D_star", 0.0, np.inf, tuple(np.log([1.0, 5.0, 15.0, 50.0])), True, "repetition half-life of data"),
+        ParamSpec("R_N_star", 0.0, np.inf, tuple(np.log([1.0, 5.0, 15.0, 50.0])), True, "half-life of excess parameters"),
     )
 
     def params(self) -> dict:
