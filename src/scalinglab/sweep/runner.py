@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import InputError, ScalingLabError
 from ..store import RunsRegistry
 from .corpus import TokenizedCorpus
-from .executors import Job, make_executor
+from .executors import EXECUTORS, Job, make_executor
 from .planner import SweepPlan
 
 __all__ = ["SweepResult", "run_sweep", "sweep_frame", "fit_sweep"]
@@ -84,6 +84,10 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
               peak_flops: float | None = None, progress: bool = True) -> SweepResult:
     """Execute every unfinished run of ``plan`` on ``corpus`` and record it in ``registry`` under ``name``."""
     started = time.perf_counter()
+    if executor not in EXECUTORS:
+        raise InputError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
+    if ray_address and executor != "ray":
+        raise InputError("--ray-address needs --executor ray")
     biggest = max(plan.runs, key=lambda r: r.n_tokens)
     corpus.check_tokens(biggest.n_tokens, max_epochs=max_epochs, what=f"run {biggest.key}")
     out = Path(out_dir) / name
