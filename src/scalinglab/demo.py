@@ -18,6 +18,7 @@ DEMO_SECTIONS = (
     "scalinglab.compute.demo:section",
     "scalinglab.fit.demo:section",
     "scalinglab.forecast.demo:section",
+    "scalinglab.sweep.demo:section",
 )
 
 
