@@ -115,3 +115,18 @@ def test_cuda_without_cuda_is_a_user_error(cli, tmp_path):
         pytest.skip("this machine has CUDA")
     result = cli("sweep", "run", "--preset", "tiny", "--device", "cuda", "--out", str(tmp_path))
     assert_user_error(result, "--device cuda", "no CUDA device")
+
+
+def test_package_imports_and_sweep_fails_cleanly_without_torch_and_ray(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['ray'] = None; sys.modules['tokenizers'] = None\n"
+            "import scalinglab.sweep, scalinglab.store, scalinglab.cli.app\n"
+            "from scalinglab.sweep.planner import plan_sweep\n"
+            "assert len(plan_sweep([1e10], steps=50).runs) == 3\n"
+            "from scalinglab.cli.app import main\n"
+            f"main(['sweep', 'plan', '--preset', 'tiny', '--cache-dir', {str(tmp_path)!r}])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == "error: training needs PyTorch: pip install 'scalinglab[train]'"

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def tiny_sweep(tmp_path_factory):
     from conftest import _run
 
-    out = tmp_path_factory.mktemp("sweep")
+    out = tmp_path_factory.mktemp("demo") / "sweep"  # where the demo section keeps its sweep
     start = time.perf_counter()
     result = _run("sweep", "run", "--preset", "tiny", "--name", "tiny", "--out", str(out), "--cache-dir",
                   str(out / "cache"), "--fit", "--json", timeout=600)
@@ -91,3 +91,15 @@ def test_running_it_again_skips_every_finished_run(tiny_sweep, cli):
     data = again.json()
     assert data["ran"] == 0 and data["skipped"] == 9
     assert [r["loss"] for r in data["runs"]] == [r["loss"] for r in first["runs"]]
+
+
+def test_demo_section_reuses_the_finished_sweep(tiny_sweep, monkeypatch):
+    from scalinglab.sweep.demo import section
+
+    out, data, _ = tiny_sweep
+    monkeypatch.setenv("SCALINGLAB_CACHE", str(out / "cache"))
+    result = section(out.parent)
+    assert "0 runs trained now, 9 found in the registry" in " ".join(result.paragraphs)
+    runs = result.tables[0][1]
+    assert len(runs) == 9 and sorted(runs["held-out loss"]) == sorted(round(r["loss"], 4) for r in data["runs"])
+    assert result.charts
