@@ -118,11 +118,11 @@ def _owner_alive(owner: str | None) -> bool:
     if host != socket.gethostname():
         return True
     try:
-        os.kill(int(pid), 0)
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
     except (ProcessLookupError, ValueError):
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # it exists, owned by another user
+        pass
     return True
 
 

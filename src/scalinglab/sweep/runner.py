@@ -161,10 +161,13 @@ def sweep_frame(rows: list[dict]):
 
 
 def fit_sweep(rows: list[dict], *, bootstrap: int = 200, seed: int = 0):
-    """Hoffmann et al.'s IsoFLOP Approach 2 on the finished runs (``scalinglab.fit.isoflop``)."""
+    """Hoffmann et al.'s IsoFLOP Approach 2 on the finished runs (``scalinglab.fit.isoflop``).
+
+    Only N, C, the loss and the budget go in (Approach 2 needs no D); the fit reports D_opt = C / (6 N).
+    """
     from ..fit import isoflop
 
-    frame = sweep_frame(rows)[["params", "tokens", "flops", "loss", "budget"]]
+    frame = sweep_frame(rows)[["params", "flops", "loss", "budget"]]
     return isoflop(frame, approach=2, bootstrap=bootstrap, seed=seed, min_runs=3)
 
 
