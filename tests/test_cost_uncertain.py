@@ -1,46 +1,12 @@
-"""Ranges as inputs: parsing, the lognormal 90% interval, seeded Monte Carlo and percentile tables."""
+"""Ranges as cost inputs: seeded Monte Carlo and percentile tables (parsing: tests/test_distributions.py)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from scalinglab.compute.cost import estimate_cost
-from scalinglab.compute.uncertain import InputRange, parse_value
+from scalinglab.distributions import Uniform
 from scalinglab.errors import InputError
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("0.4", 0.4), ("40%", 0.4), ("$2.5M", 2.5e6), ("1.4T", 1.4e12), ("15,000", 15000.0), ("0.168/kWh", 0.168),
-    ("400W", 400.0), ("25%/yr", 0.25), ("$2/h", 2.0), (3, 3.0),
-])
-def test_parse_numbers_with_units(text, expected):
-    assert parse_value(text) == pytest.approx(expected)
-
-
-def test_parse_ranges():
-    assert parse_value("0.3 to 0.5") == InputRange(0.3, 0.5, "lognormal")
-    assert parse_value("uniform 30% to 50%") == InputRange(0.3, 0.5, "uniform")
-    assert parse_value("normal 1 to 3").kind == "normal"
-    assert parse_value("$50M to $200M") == InputRange(5e7, 2e8)
-    with pytest.raises(InputError, match="lo > hi"):
-        parse_value("0.5 to 0.3", what="mfu")
-    with pytest.raises(InputError, match="lo > 0"):
-        parse_value("0 to 1")
-    with pytest.raises(InputError, match="cannot read"):
-        parse_value("lots")
-
-
-@settings(max_examples=25, deadline=None)
-@given(lo=st.floats(1e-3, 1e3), ratio=st.floats(1.5, 100.0), seed=st.integers(0, 2**31))
-def test_lognormal_range_holds_90_percent_between_its_ends(lo, ratio, seed):
-    r = InputRange(lo, lo * ratio)
-    draws = r.sample(20_000, np.random.default_rng(seed))
-    inside = np.mean((draws >= r.lo) & (draws <= r.hi))
-    assert inside == pytest.approx(0.90, abs=0.012)
-    assert np.median(draws) == pytest.approx(r.median, rel=0.05)
 
 
 def test_monte_carlo_is_seeded_and_gives_percentiles_of_every_output():
@@ -70,3 +36,16 @@ def test_bad_ranges_and_values_fail_with_one_line():
         estimate_cost(accelerator="h100", gpus=0, flops=1e21, mfu=0.4)
     with pytest.raises(InputError, match="PUE"):
         estimate_cost(accelerator="h100", gpus=8, flops=1e21, mfu=0.4, pue=0.9)
+
+
+def test_a_distribution_object_is_the_same_input_as_its_text():
+    kwargs = dict(accelerator="h100", gpus=8192, flops=3.8e25, samples=1000, seed=4)
+    given = estimate_cost(mfu=Uniform(0.3, 0.5, "number"), **kwargs)
+    written = estimate_cost(mfu="uniform 0.3 to 0.5", **kwargs)
+    assert given.percentiles == written.percentiles
+    assert given.inputs["mfu"] == "uniform 0.3 to 0.5"
+
+
+def test_lo_above_hi_names_the_input():
+    with pytest.raises(InputError, match="mfu: lo > hi"):
+        estimate_cost(accelerator="h100", gpus=8, flops=1e21, mfu="0.5 to 0.3")

@@ -20,10 +20,9 @@ from .budget import BudgetPlan, plan_budget
 from .cluster import ClusterSizeModel, calibrate_b, default_cluster_model
 from .cost import CostEstimate, cost_defaults, estimate_cost
 from .hardware import Accelerator, custom_accelerator, get_accelerator, list_accelerators
-from .uncertain import InputRange, parse_value
 
 __all__ += [
-    "Accelerator", "BudgetPlan", "ClusterSizeModel", "CostEstimate", "InputRange", "calibrate_b", "cost_defaults",
+    "Accelerator", "BudgetPlan", "ClusterSizeModel", "CostEstimate", "calibrate_b", "cost_defaults",
     "custom_accelerator", "default_cluster_model", "estimate_cost", "get_accelerator", "list_accelerators",
-    "parse_value", "plan_budget",
+    "plan_budget",
 ]

@@ -25,8 +25,8 @@ from ..errors import InputError
 from ..laws import DEFAULT_LAW
 from ..units import SECONDS_PER
 from .cluster import achieved_flops_per_gpu, default_cluster_model
-from .cost import _DEFAULT_KEYS, PERCENTILES, EstimateResult, cost_defaults, draw, parse_inputs, summarise
-from .hardware import custom_accelerator, get_accelerator, normalise_precision
+from .cost import _DEFAULT_KEYS, PERCENTILES, EstimateResult, _accelerator, cost_defaults, draw, parse_inputs, summarise
+from .hardware import normalise_precision
 
 __all__ = ["BudgetPlan", "plan_budget"]
 
@@ -64,10 +64,7 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
                               cluster_b=cluster_b, goodput=goodput, price_per_gpu_hour=price_per_gpu_hour,
                               gpu_price=gpu_price, overhead=overhead, depreciation=depreciation,
                               electricity=electricity, pue=pue, watts=watts))
-    if accelerator is None and "peak_flops" not in given:
-        raise InputError("give an accelerator from the catalogue, or its peak FLOP/s")
-    acc = get_accelerator(accelerator) if accelerator is not None else custom_accelerator(
-        getattr(given["peak_flops"], "median", given["peak_flops"]), precision=precision or "bf16")
+    acc = _accelerator(accelerator, given.get("peak_flops"), precision)
     precision = normalise_precision(precision) if precision else acc.default_precision
     defaults = cost_defaults()
     p, sampled, notes = draw(given, samples, seed)

@@ -14,8 +14,8 @@ with goodput g (share of wall-clock time doing useful steps):
 6.4 and Table 15.) With measured GPU-hours instead, t = H / G and the whole-run average utilisation
 C / (H x 3600 x peak) follows; dividing it by the goodput gives the MFU while running.
 
-Any numeric input may be a range (``"0.3 to 0.5"``, see ``uncertain``): the estimate is then a seeded
-Monte Carlo and every output gets a percentile table.
+Any numeric input may be a range (``"0.3 to 0.5"``, see ``scalinglab.distributions``): the estimate is
+then a seeded Monte Carlo and every output gets a percentile table.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._table import rich_table
+from ..distributions import Distribution, parse_value
 from ..errors import InputError
 from ..provenance import Source
 from ..units import SECONDS_PER, format_money, format_quantity
 from .cluster import ClusterSizeModel, achieved_flops_per_gpu, default_cluster_model
 from .hardware import Accelerator, catalogue_data, custom_accelerator, get_accelerator, normalise_precision, \
     resolve_source
-from .uncertain import InputRange, parse_value
 
 __all__ = ["CostEstimate", "EstimateResult", "estimate_cost", "cost_defaults", "PERCENTILES", "report_rows"]
 
@@ -65,8 +65,7 @@ _LIMITS = {
 
 def _check(name: str, value) -> None:
     lo, inclusive, hi, what = _LIMITS[name]
-    values = (value.lo, value.hi) if isinstance(value, InputRange) else (value,)
-    for v in values:
+    for v in value.bounds if isinstance(value, Distribution) else (value,):
         below = v < lo if inclusive else v <= lo
         if below or (hi is not None and v > hi):
             if name == "gpus":
@@ -77,12 +76,16 @@ def _check(name: str, value) -> None:
 
 
 def parse_inputs(raw: dict) -> dict:
-    """Parse and range-check every given numeric input (numbers, text or ``InputRange``)."""
+    """Parse and range-check every given numeric input (numbers, text or a ``Distribution``).
+
+    Points become floats; ranges stay distributions of the ``number`` kind until :func:`draw`.
+    """
     out = {}
     for name, value in raw.items():
         if value is None:
             continue
-        parsed = parse_value(value, what=name.replace("_", " "))
+        parsed = parse_value(value, "number", what=name.replace("_", " "))
+        parsed = parsed.value if parsed.is_point else parsed
         _check(name, parsed)
         out[name] = parsed
     return out
@@ -90,7 +93,7 @@ def parse_inputs(raw: dict) -> dict:
 
 def draw(inputs: dict, samples: int, seed: int) -> tuple[dict, bool, list[str]]:
     """Replace ranges by ``samples`` seeded draws (in sorted-name order); cap MFU and goodput at 1."""
-    ranged = sorted(k for k, v in inputs.items() if isinstance(v, InputRange))
+    ranged = sorted(k for k, v in inputs.items() if isinstance(v, Distribution))
     if not ranged:
         return dict(inputs), False, []
     if samples < 100:
@@ -98,7 +101,7 @@ def draw(inputs: dict, samples: int, seed: int) -> tuple[dict, bool, list[str]]:
     rng = np.random.default_rng(seed)
     out, notes = dict(inputs), []
     for name in ranged:
-        values = inputs[name].sample(samples, rng)
+        values = inputs[name].sample(rng, samples)
         lo, _, hi, _ = _LIMITS.get(name, (None, None, None, None))
         if hi is not None and np.any(values > hi):
             notes.append(f"{int(np.sum(values > hi))} of {samples} draws of {name} above {hi:g} were capped at {hi:g}")
@@ -305,7 +308,7 @@ def _accelerator(accelerator, peak, precision) -> Accelerator:
     if accelerator is None:
         if peak is None:
             raise InputError("give an accelerator from the catalogue, or its peak FLOP/s")
-        median = peak.median if isinstance(peak, InputRange) else peak
+        median = peak.median if isinstance(peak, Distribution) else peak
         return custom_accelerator(median, precision=precision or "bf16")
     return get_accelerator(accelerator)
 

@@ -1,6 +1,6 @@
 """Forecasts of compute, cost and data: factors by era, Monte Carlo, milestones, scenarios and trends."""
 
-from .distributions import LogNormal, Mixture, Normal, Point, Uniform, parse_value
+from ..distributions import LogNormal, Mixture, Normal, Point, Uniform, parse_value
 from .montecarlo import compare_scenarios, run_forecast
 from .result import CompareResult, ForecastResult
 from .scenarios import get_scenario, list_scenarios, resolve_scenario

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._table import rich_table
-from .distributions import format_value
+from ..distributions import format_value
 from .milestones import PERCENTILES, year_percentiles
 from .schema import Scenario
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from ..errors import InputError, UnitError, did_you_mean
 from ..provenance import Source
-from .distributions import Distribution, Mixture, parse_value
+from ..distributions import Distribution, Mixture, parse_value
 
 __all__ = [
     "Scenario", "Factors", "Series", "Era", "SourceSpec", "ScenarioError", "load_scenario_file",

@@ -1,6 +1,9 @@
-"""Uncertain inputs: points, 'lo to hi' (lognormal 90% CI), normal, uniform, loguniform and mixtures."""
+"""The shared uncertain-input parser: points, 'lo to hi' (lognormal 90% CI), normal, uniform, loguniform,
+mixtures, and the cost model's numbers with units."""
 
+import ast
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +12,10 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from scalinglab.errors import InputError, ScalingLabError
-from scalinglab.forecast.distributions import LogNormal, LogUniform, Mixture, Normal, Point, Uniform, parse_value
+import scalinglab
+from scalinglab.distributions import (
+    Z90, LogNormal, LogUniform, Mixture, Normal, Point, Uniform, parse_number, parse_value, z_score,
+)
 
 
 def test_lo_to_hi_is_a_lognormal_whose_90_percent_interval_is_lo_hi():
@@ -111,3 +117,92 @@ def test_uniform_and_loguniform_stay_inside_their_bounds(lo, width, seed):
 def test_unknown_kind_is_an_input_error():
     with pytest.raises(InputError):
         parse_value("1", "furlongs")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("0.4", 0.4), ("40%", 0.4), ("$2.5M", 2.5e6), ("1.4T", 1.4e12), ("15,000", 15000.0), ("0.168/kWh", 0.168),
+    ("400W", 400.0), ("25%/yr", 0.25), ("$2/h", 2.0), (3, 3.0), (np.int64(3), 3.0),
+])
+def test_numbers_with_the_cost_models_units(text, expected):
+    assert parse_number(text) == pytest.approx(expected)
+    assert parse_value(text) == Point(pytest.approx(expected), "number")
+
+
+def test_number_ranges_default_to_lognormal_and_take_a_shape_word():
+    assert parse_value("0.3 to 0.5") == LogNormal(0.3, 0.5, 0.9, "number")
+    assert parse_value("uniform 30% to 50%") == Uniform(0.3, 0.5, "number")
+    assert parse_value("normal 1 to 3") == Normal(1.0, 3.0, 0.9, "number")
+    assert parse_value("$50M to $200M") == LogNormal(5e7, 2e8, 0.9, "number")
+    assert parse_value("20 to 40%") == LogNormal(0.2, 0.4, 0.9, "number")
+    assert parse_value("uniform -1 to 1").bounds == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize("text, fragments", [
+    ("0.5 to 0.3", ("mfu: ", "lo > hi", "'0.5 to 0.3'")),
+    ("0 to 1", ("mfu: ", "lo > 0", "uniform")),
+    ("lots", ("cannot read mfu 'lots'",)),
+    ("normal 0.4", ("mfu: ", "needs 'lo to hi'")),
+])
+def test_number_errors_name_the_input_on_one_line(text, fragments):
+    with pytest.raises(ScalingLabError) as error:
+        parse_value(text, what="mfu")
+    assert all(f in str(error.value) for f in fragments)
+    assert "\n" not in str(error.value)
+
+
+def test_a_distribution_passes_through_and_prints_as_it_is_written():
+    dist = Uniform(0.85, 0.95, "number")
+    assert parse_value(dist) is dist
+    assert str(parse_value("0.3 to 0.5")) == "0.3 to 0.5"
+    assert str(dist) == "uniform 0.85 to 0.95"
+    assert str(parse_value("50M to 200M")) == "5e+07 to 2e+08"
+
+
+@settings(max_examples=40, deadline=None)
+@given(lo=st.floats(1e-6, 1e12), ratio=st.floats(1.001, 1e4), shape=st.sampled_from(["", "uniform ", "normal "]))
+def test_a_printed_number_range_parses_back_to_itself(lo, ratio, shape):
+    dist = parse_value(f"{shape}{lo!r} to {lo * ratio!r}")
+    again = parse_value(str(dist))
+    assert type(again) is type(dist)
+    assert again.lo == pytest.approx(dist.lo, rel=1e-5) and again.hi == pytest.approx(dist.hi, rel=1e-5)
+
+
+def test_direct_construction_checks_the_interval():
+    with pytest.raises(InputError, match="lo > hi"):
+        Uniform(2.0, 1.0)
+    with pytest.raises(InputError, match="lo > 0"):
+        LogNormal(0.0, 1.0)
+    with pytest.raises(InputError, match="finite"):
+        Normal(0.0, math.inf)
+
+
+def test_z_is_the_normal_quantile():
+    assert Z90 == z_score(0.9)
+    assert Z90 == pytest.approx(stats.norm.ppf(0.95), rel=1e-15)
+    for ci in (0.5, 0.8, 0.95, 0.99):
+        assert z_score(ci) == pytest.approx(stats.norm.ppf(0.5 + ci / 2), rel=1e-14)
+
+
+@settings(max_examples=25, deadline=None)
+@given(lo=st.floats(1e-3, 1e3), ratio=st.floats(1.5, 100.0), seed=st.integers(0, 2**31))
+def test_lognormal_draws_hold_90_percent_between_the_ends(lo, ratio, seed):
+    dist = LogNormal(lo, lo * ratio)
+    draws = dist.sample(np.random.default_rng(seed), 20_000)
+    inside = np.mean((draws >= dist.lo) & (draws <= dist.hi))
+    assert inside == pytest.approx(0.90, abs=0.012)
+    assert np.median(draws) == pytest.approx(dist.median, rel=0.05)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} | \
+        {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+
+
+def test_the_module_sits_below_compute_and_forecast():
+    """It imports only numpy, the standard library and scalinglab.units / scalinglab.errors; compute no forecast."""
+    package = Path(scalinglab.__file__).parent
+    stdlib = {"__future__", "math", "re", "dataclasses", "statistics", "typing"}
+    assert _imports(package / "distributions.py") - stdlib == {"numpy", "errors", "units"}
+    for path in (package / "compute").glob("*.py"):
+        assert not any("forecast" in module for module in _imports(path)), path.name
