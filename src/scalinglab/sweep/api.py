@@ -28,8 +28,8 @@ DEFAULTS = {
 }
 
 #: Named option sets. ``tiny``: the CPU sweep of the tests and the demo: 3 budgets x 3 sizes of
-#: byte-level models (3k-50k parameters) on the demo corpus, every run 300 steps long, about a minute
-#: on one core.
+#: byte-level models (3k-50k parameters, three of them at two budgets or more) on the demo corpus, every run
+#: about 300 steps long; under a minute on one core.
 PRESETS = {
     "tiny": {"budgets": [5e9, 1e10, 2e10], "sizes": 3, "spread": 3.0, "n_ctx": 64, "steps": 300,
              "eval_tokens": 32_768, "device": "cpu"},
