@@ -30,6 +30,11 @@ def _result(run: dict, loss: float = 2.5) -> dict:
             "mfu": None, "device": "cpu", "device_name": "test", "torch_version": "x", "history": history}
 
 
+def _finish(db: RunsRegistry, run: dict, loss: float = 2.5) -> None:
+    db.start_run("s", run["key"], executor="local")
+    db.finish_run("s", run["key"], _result(run, loss))
+
+
 def test_new_sweep_has_a_pending_row_per_run_in_wal_mode(tmp_path):
     plan = _plan()
     with RunsRegistry(tmp_path / "runs.sqlite") as db:
@@ -46,8 +51,7 @@ def test_a_finished_run_is_recorded_whole_and_exported(tmp_path):
     run = plan["runs"][0]
     with RunsRegistry(tmp_path / "runs.sqlite") as db:
         db.open_sweep("s", plan, CORPUS)
-        db.start_run("s", run["key"], executor="local")
-        db.finish_run("s", run["key"], _result(run, 2.4))
+        _finish(db, run, 2.4)
         rows = db.export_rows("s")
         assert len(rows) == 1 and set(EXPORT_COLUMNS) <= set(rows[0])
         assert rows[0]["params"] == run["n_params"] and rows[0]["loss"] == 2.4 and rows[0]["budget"] == run["budget"]
@@ -76,8 +80,7 @@ def test_reopening_resumes_and_refuses_another_plan(tmp_path):
     path = tmp_path / "runs.sqlite"
     with RunsRegistry(path) as db:
         db.open_sweep("s", plan, CORPUS)
-        db.start_run("s", first["key"], executor="local")
-        db.finish_run("s", first["key"], _result(first))
+        _finish(db, first)
         db.start_run("s", second["key"], executor="local")
         db._db.execute(f"UPDATE sweeps SET owner = '{socket.gethostname()}:999999999'")  # as if its process died
         assert any("process is gone" in p for p in db.check("s"))
@@ -98,8 +101,7 @@ def test_check_finds_a_finished_run_without_its_curve(tmp_path):
     run = plan["runs"][0]
     with RunsRegistry(tmp_path / "runs.sqlite") as db:
         db.open_sweep("s", plan, CORPUS)
-        db.start_run("s", run["key"], executor="local")
-        db.finish_run("s", run["key"], _result(run))
+        _finish(db, run)
         db._db.execute("DELETE FROM losses")
         assert any("loss curve" in p for p in db.check("s"))
 

@@ -35,11 +35,13 @@ Db = Annotated[Path | None, typer.Option("--db", help="Runs registry (SQLite); d
 Out = Annotated[Path, typer.Option("--out", help="Folder for logs, charts and the default registry.")]
 
 
-def _given(**options) -> dict:
-    seeds = options.pop("seeds")
-    if seeds:
-        options["seeds"] = tuple(seeds)
-    return options
+def _prepare(options: dict, *, estimate: bool):
+    """Plan from a command's parameters: those named in ``DEFAULTS`` (``None`` = not given)."""
+    from ..sweep.api import DEFAULTS, prepare_plan
+
+    given = {k: v for k, v in options.items() if k in DEFAULTS}
+    given["seeds"] = tuple(given["seeds"]) if given.get("seeds") else None
+    return prepare_plan(preset=options["preset"], cache_dir=options["cache_dir"], estimate=estimate, **given)
 
 
 def register(app: typer.Typer) -> None:
@@ -59,14 +61,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Plan an IsoFLOP sweep and estimate its time on the device (trains nothing)."""
-        from ..sweep.api import prepare_plan
-
-        planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=not no_estimate, **_given(
-            budgets=budgets, corpus=corpus, text_field=text_field, tokenizer=tokenizer, sizes=sizes, spread=spread,
-            law=law, tokens_per_param=tokens_per_param, flops=flops, n_ctx=n_ctx, positions=positions,
-            aspect_ratio=aspect_ratio, seeds=seeds, steps=steps, batch_tokens=batch_tokens, lr=lr, threads=threads,
-            eval_tokens=eval_tokens, device=device, max_epochs=max_epochs))
-        emit(planned, as_json)
+        emit(_prepare(locals(), estimate=not no_estimate), as_json)
 
     @group.command("run")
     def run_command(
@@ -88,14 +83,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Train every run of the sweep (skipping finished ones) and record it in the registry."""
-        from ..sweep.api import prepare_plan
         from ..sweep.runner import run_sweep
 
-        planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **_given(
-            budgets=budgets, corpus=corpus, text_field=text_field, tokenizer=tokenizer, sizes=sizes, spread=spread,
-            law=law, tokens_per_param=tokens_per_param, flops=flops, n_ctx=n_ctx, positions=positions,
-            aspect_ratio=aspect_ratio, seeds=seeds, steps=steps, batch_tokens=batch_tokens, lr=lr, threads=threads,
-            eval_tokens=eval_tokens, device=device, max_epochs=max_epochs))
+        planned = _prepare(locals(), estimate=False)
         plan = planned.plan
         gpus = gpus_per_run if gpus_per_run >= 0 else (1.0 if plan.device.startswith("cuda") else 0.0)
         result = run_sweep(plan, planned.corpus, name=name or f"sweep-{plan.fingerprint()[:8]}",
