@@ -29,6 +29,7 @@ Lr = Annotated[float | None, typer.Option("--lr", help="Fixed peak learning rate
 Threads = Annotated[int | None, typer.Option("--threads", help="Torch threads per run on CPU (default 1).")]
 EvalTokens = Annotated[int | None, typer.Option("--eval-tokens", help="Held-out tokens scored at each evaluation.")]
 Device = Annotated[str | None, typer.Option("--device", help="auto (default), cpu or cuda.")]
+Compile = Annotated[bool | None, typer.Option("--compile/--no-compile", help="torch.compile each run on CUDA (default on; never on CPU).")]
 MaxEpochs = Annotated[float | None, typer.Option("--max-epochs", help="Largest number of passes over the training tokens a run may make (default 1).")]
 CacheDir = Annotated[Path | None, typer.Option("--cache-dir", help="Token cache (default $SCALINGLAB_CACHE or ~/.cache/scalinglab).")]
 Db = Annotated[Path | None, typer.Option("--db", help="Runs registry (SQLite); default OUT/runs.sqlite.")]
@@ -56,7 +57,7 @@ def register(app: typer.Typer) -> None:
         tokens_per_param: TokensPerParam = None, flops: Flops = None, n_ctx: NCtx = None, positions: Positions = None,
         aspect_ratio: Aspect = None, seeds: Seeds = None, steps: Steps = None, batch_tokens: BatchTokens = None,
         lr: Lr = None, threads: Threads = None, eval_tokens: EvalTokens = None, device: Device = None,
-        max_epochs: MaxEpochs = None, cache_dir: CacheDir = None,
+        max_epochs: MaxEpochs = None, compile: Compile = None, cache_dir: CacheDir = None,
         no_estimate: Annotated[bool, typer.Option("--no-estimate", help="Skip timing a few steps per shape.")] = False,
         as_json: JsonOption = False,
     ) -> None:
@@ -70,7 +71,7 @@ def register(app: typer.Typer) -> None:
         tokens_per_param: TokensPerParam = None, flops: Flops = None, n_ctx: NCtx = None, positions: Positions = None,
         aspect_ratio: Aspect = None, seeds: Seeds = None, steps: Steps = None, batch_tokens: BatchTokens = None,
         lr: Lr = None, threads: Threads = None, eval_tokens: EvalTokens = None, device: Device = None,
-        max_epochs: MaxEpochs = None, cache_dir: CacheDir = None,
+        max_epochs: MaxEpochs = None, compile: Compile = None, cache_dir: CacheDir = None,
         name: Annotated[str | None, typer.Option("--name", help="Sweep name in the registry (default: from the plan's fingerprint); the same name resumes.")] = None,
         db: Db = None, out: Out = Path("out/sweeps"),
         executor: Annotated[str, typer.Option("--executor", help="local (one run after another, default) or ray (one task per run).")] = "local",

@@ -24,7 +24,7 @@ DEFAULTS = {
     "budgets": None, "corpus": "demo", "text_field": "text", "tokenizer": "byte", "val_fraction": 0.05,
     "sizes": 3, "spread": 3.0, "law": None, "tokens_per_param": 20.0, "flops": "6nd", "n_ctx": 128,
     "positions": "rotary", "aspect_ratio": 32.0, "seeds": (0,), "steps": None, "batch_tokens": None, "lr": None,
-    "threads": 1, "eval_tokens": 65_536, "device": "auto", "max_epochs": 1.0,
+    "threads": 1, "eval_tokens": 65_536, "device": "auto", "max_epochs": 1.0, "compile": True,
 }
 
 #: Named option sets. ``tiny``: the CPU sweep of the tests and the demo: 3 budgets x 3 sizes of
@@ -123,7 +123,7 @@ def prepare_plan(*, preset: str | None = None, cache_dir=None, estimate: bool = 
     corpus = prepare_corpus(o["corpus"], tokenizer=o["tokenizer"], cache_dir=cache_dir, val_fraction=o["val_fraction"],
                             text_field=o["text_field"])
     rule = HyperparameterRule(batch_tokens=o["batch_tokens"], lr=o["lr"])
-    settings = TrainSettings(threads=int(o["threads"]), eval_tokens=int(o["eval_tokens"]))
+    settings = TrainSettings(threads=int(o["threads"]), eval_tokens=int(o["eval_tokens"]), compile=bool(o["compile"]))
     law = o["law"]
     plan = plan_sweep(budgets, sizes=int(o["sizes"]), spread=float(o["spread"]), law=law,
                       tokens_per_param=float(o["tokens_per_param"]), flops_method=o["flops"],
@@ -131,12 +131,11 @@ def prepare_plan(*, preset: str | None = None, cache_dir=None, estimate: bool = 
                       positions=o["positions"], seeds=tuple(o["seeds"]), rule=rule, settings=settings,
                       steps=None if o["steps"] is None else int(o["steps"]))
     plan = replace(plan, device=device)
-    if estimate:
-        plan = replace(plan, seconds=tuple(estimate_seconds(plan.runs, device)))
-    planned = PlannedSweep(plan, corpus, o)
     biggest = max(plan.runs, key=lambda r: r.n_tokens)
     corpus.check_tokens(biggest.n_tokens, max_epochs=float(o["max_epochs"]), what=f"run {biggest.key}")
-    return planned
+    if estimate:
+        plan = replace(plan, seconds=tuple(estimate_seconds(plan.runs, device)))
+    return PlannedSweep(plan, corpus, o)
 
 
 @dataclass(frozen=True)
