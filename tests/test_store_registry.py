@@ -138,3 +138,14 @@ def test_unknown_sweep_name_suggests_the_known_ones(cli, tmp_path):
         db.open_sweep("tiny-sweep", _plan(), CORPUS)
         db.release("tiny-sweep")
     assert_user_error(cli("sweep", "status", "--db", str(path), "--name", "tiny-swep"), "tiny-sweep")
+
+
+def test_release_returns_interrupted_runs_to_pending(tmp_path):
+    plan = _plan()
+    run = plan["runs"][0]
+    with RunsRegistry(tmp_path / "runs.sqlite") as db:
+        db.open_sweep("s", plan, CORPUS)
+        db.start_run("s", run["key"], executor="local")  # then Ctrl-C: the runner releases the sweep
+        db.release("s")
+        assert db.runs("s")[0]["status"] == "pending" and db.runs("s")[0]["attempts"] == 1
+        assert db.sweep("s")["owner"] is None and db.check("s") == []

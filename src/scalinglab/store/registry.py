@@ -233,8 +233,11 @@ class RunsRegistry:
         return self.require_sweep(name)
 
     def release(self, name: str) -> None:
-        """Clear the owner mark of ``name`` (the sweep process ends)."""
+        """The sweep process ends: runs it left ``running`` (interrupted) go back to ``pending`` and its
+        owner mark is cleared."""
         with self.transaction() as db:
+            if db.execute("SELECT owner FROM sweeps WHERE name = ?", (name,)).fetchone()[0] == _owner():
+                db.execute("UPDATE runs SET status = 'pending' WHERE sweep = ? AND status = 'running'", (name,))
             db.execute("UPDATE sweeps SET owner = NULL, updated_at = ? WHERE name = ? AND owner = ?",
                        (_now(), name, _owner()))
 
