@@ -186,7 +186,8 @@ def train_run(spec: RunSpec, corpus: TokenizedCorpus, *, device: str = "cpu", lo
         history, pending, pending_n = [], torch.zeros((), device=device), 0
         last_train = float("nan")
         start = time.perf_counter()
-        eval_seconds, warm_step, warm_time = 0.0, min(10, spec.steps // 10), None
+        # throughput is timed after the first steps (compilation, allocator warm-up), evaluations excluded
+        eval_seconds, warm_step, warm_mark = 0.0, min(10, spec.steps // 10), None
         for step in range(spec.steps):
             lr = lr_at(step, peak=spec.lr, steps=spec.steps, warmup=spec.warmup_steps, min_ratio=s.min_lr_ratio)
             for group in optimizer.param_groups:
@@ -205,13 +206,13 @@ def train_run(spec: RunSpec, corpus: TokenizedCorpus, *, device: str = "cpu", lo
             if done == warm_step:
                 if not on_cpu:
                     torch.cuda.synchronize()
-                warm_time = time.perf_counter() - eval_seconds
+                warm_mark = (time.perf_counter(), eval_seconds)
             if done % s.log_every == 0 or done in evals:
                 last_train = float(pending) / pending_n
                 pending, pending_n = torch.zeros((), device=device), 0
                 if not math.isfinite(last_train):
                     raise InputError(f"run {spec.key}: training loss became {last_train} at step {done}; "
-                                     f"lower the learning rate (--lr) ")
+                                     f"lower the learning rate (--lr)")
                 row = {"step": done, "tokens": done * B * T, "flops": done * B * T * spec.flops_per_token, "lr": lr,
                        "train_loss": last_train, "val_loss": None, "elapsed_s": time.perf_counter() - start}
                 if done in evals:
@@ -227,9 +228,9 @@ def train_run(spec: RunSpec, corpus: TokenizedCorpus, *, device: str = "cpu", lo
             torch.cuda.synchronize()
         wall = time.perf_counter() - start
         train_seconds = wall - eval_seconds
-        if warm_time is not None and spec.steps - warm_step >= 5:
+        if warm_mark is not None and spec.steps - warm_step >= 5:
             measured_tokens = (spec.steps - warm_step) * B * T
-            measured_seconds = max(1e-9, (time.perf_counter() - eval_seconds) - warm_time)
+            measured_seconds = max(1e-9, (start + wall - warm_mark[0]) - (eval_seconds - warm_mark[1]))
         else:
             measured_tokens, measured_seconds = spec.steps * B * T, max(train_seconds, 1e-9)
         tps = measured_tokens / measured_seconds
