@@ -9,7 +9,7 @@ import typer
 
 from ._common import JsonOption, emit, law_option_help
 
-Preset = Annotated[str | None, typer.Option("--preset", help="Named option set: tiny (the CPU sweep of the demo and tests, under a minute) or small (21k-305k parameters, about 10 minutes on CPU).")]
+Preset = Annotated[str | None, typer.Option("--preset", help="Named option set: tiny (the CPU sweep of the demo and tests, under a minute) or small (21k-305k parameters, about 7 minutes on 2 CPU cores).")]
 Budgets = Annotated[str | None, typer.Option("--budgets", help="Compute budgets in FLOP: 1e15,3e15,1e16 or 1e15..1e17 or 1e15..1e17:5.")]
 Corpus = Annotated[str | None, typer.Option("--corpus", help="demo (Python's standard library sources), a text file, a folder, .jsonl or .parquet.")]
 TextField = Annotated[str | None, typer.Option("--text-field", help="JSON field or Parquet column holding the text (default text).")]
