@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..datasets import get_dataset, list_datasets, load_dataset
+from ..datasets import get_dataset, list_datasets, read_bundled
 from ._common import JsonOption, console, print_json, table
 
 
@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show a dataset's provenance, checksum, columns and first rows."""
         info = get_dataset(name)
-        frame = load_dataset(info.name)
+        frame = read_bundled(info.name)
         if as_json:
             print_json({**info.to_dict(), "column_names": list(frame.columns)})
             return

@@ -1,7 +1,7 @@
 """Accelerator catalogue: dense peak FLOP/s by precision, memory, power, prices, each with its source.
 
 Built from ``accelerators.yaml``: every entry names its row in the bundled Epoch AI "Machine Learning
-Hardware" data (``load_dataset("ml-hardware")``); each field found there is read from that row with
+Hardware" data (``read_bundled("ml-hardware")``); each field found there is read from that row with
 the row and column as its source, and the YAML's ``values`` fill the gaps or replace figures that are
 not the dense peak a training run uses (each with a datasheet source and a note).
 
@@ -220,10 +220,10 @@ def _build(name: str, entry: dict, frame, sources: dict) -> Accelerator:
 
 @cache
 def _catalogue() -> dict[str, Accelerator]:
-    from ..datasets import load_dataset
+    from ..datasets import read_bundled
 
     data = catalogue_data()
-    frame = load_dataset("ml-hardware").reset_index(drop=True)
+    frame = read_bundled("ml-hardware").reset_index(drop=True)
     return {name: _build(name, entry, frame, data.get("sources", {})) for name, entry in data["accelerators"].items()}
 
 

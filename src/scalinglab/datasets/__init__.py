@@ -1,6 +1,6 @@
 """Bundled public datasets with provenance and checksums, looked up by name.
 
-    >>> load_dataset("chinchilla").shape[0]
+    >>> read_bundled("chinchilla").shape[0]
     245
 """
 
@@ -17,7 +17,7 @@ import yaml
 from ..errors import InputError, UnknownNameError
 from ..provenance import Source
 
-__all__ = ["DatasetInfo", "list_datasets", "get_dataset", "load_dataset", "dataset_path", "is_dataset_name"]
+__all__ = ["DatasetInfo", "list_datasets", "get_dataset", "read_bundled", "dataset_path", "is_dataset_name"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def _verified(name: str) -> Path:
     return path
 
 
-def load_dataset(name: str) -> "pd.DataFrame":
+def read_bundled(name: str) -> "pd.DataFrame":
     """The bundled table ``name`` as a DataFrame, after verifying its SHA-256 checksum."""
     import pandas as pd
 

@@ -114,13 +114,13 @@ def _read_table(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
     """(DataFrame, display name, default column mapping) for a path, a dataset name or a DataFrame."""
     if isinstance(source, pd.DataFrame):
         return source.reset_index(drop=True), "DataFrame", {}
-    from ..datasets import get_dataset, is_dataset_name, load_dataset
+    from ..datasets import get_dataset, is_dataset_name, read_bundled
 
     text = str(source)
     path = Path(text)
     if not path.exists() and is_dataset_name(text):
         info = get_dataset(text)
-        return load_dataset(text), info.name, dict(info.columns)
+        return read_bundled(text), info.name, dict(info.columns)
     if not path.is_file():
         raise InputError(f"runs file {text!r} does not exist (and is not a bundled dataset; "
                          f"see `scalinglab datasets list`)")

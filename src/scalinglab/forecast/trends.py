@@ -56,11 +56,11 @@ def _parse_when(value, what: str) -> float | None:
 
 def load_table(spec: str) -> tuple[pd.DataFrame, str, str | None]:
     """(table, its name, its date column) from a bundled dataset name or a CSV file."""
-    from ..datasets import get_dataset, is_dataset_name, load_dataset
+    from ..datasets import get_dataset, is_dataset_name, read_bundled
 
     if is_dataset_name(spec):
         info = get_dataset(spec)
-        return load_dataset(info.name), info.name, info.date_column
+        return read_bundled(info.name), info.name, info.date_column
     path = Path(spec)
     if not path.is_file():
         from ..datasets import list_datasets
