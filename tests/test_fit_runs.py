@@ -67,11 +67,11 @@ def test_non_numeric_duplicate_and_inconsistent_compute_are_errors():
         load_runs(frame)
     frame = pd.concat([_frame(), _frame().iloc[[1]]], ignore_index=True)
     with pytest.raises(InputError, match=r"1 duplicate row \(row 7 repeating"):
-        load_runs(frame)
+        load_runs(frame, duplicates="error")
     frame = _frame().assign(c=lambda f: 6 * f["n"] * f["d"])
     frame.loc[4, "c"] *= 2
-    with pytest.raises(InputError, match=r"disagrees with 6 N D by more than 10% in 1 row \(row 5\)"):
-        load_runs(frame)
+    with pytest.raises(InputError, match=r"disagrees with 6 N D by more than 10% in 1 row \(row 5;"):
+        load_runs(frame, c_col="c")
 
 
 def test_missing_columns_and_files():

@@ -22,6 +22,15 @@ Seed = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's rando
 Level = Annotated[float, typer.Option("--level", help="Coverage of the percentile intervals, e.g. 0.95.")]
 Plot = Annotated[str | None, typer.Option("--plot", help="Write a chart (.png, .svg, .pdf or .html).")]
 Save = Annotated[str | None, typer.Option("--save", help="Write the result as JSON (usable as --law FILE by plan/predict).")]
+Where = Annotated[str | None, typer.Option("--where", help="Keep the rows matching a pandas query, e.g. \"dataset == 'c4' and lr <= 0.004\".")]
+Duplicates = Annotated[str, typer.Option("--duplicates", help="Runs repeating an (N, D) setting: keep (default, noted), mean, min (the best run of each, as for a hyper-parameter sweep) or error.")]
+DropMissing = Annotated[bool, typer.Option("--drop-missing", help="Drop rows with a missing or unreadable value in a column used (noted).")]
+CNote = Annotated[str | None, typer.Option("--c-note", help="Explain a --c-col that is not k N D (e.g. 'detailed count with attention'): a note instead of an error.")]
+FlopsK = Annotated[float | None, typer.Option("--flops-per-param-token", help="k in C = k N D (default 6).")]
+
+
+def _table_options(where, duplicates, drop_missing, c_note) -> dict:
+    return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
 
 
 def _quantity(text: str | None, what: str) -> float | None:
@@ -61,7 +70,8 @@ def register(app: typer.Typer) -> None:
         n_col: NCol = None, d_col: DCol = None, c_col: CCol = None, loss_col: LossCol = None,
         u_col: Annotated[str | None, typer.Option("--u-col", help="Column of unique tokens U (data-constrained law).")] = None,
         budget_col: BudgetCol = None, group_col: GroupCol = None,
-        flops_per_param_token: Annotated[float, typer.Option("--flops-per-param-token", help="k in C = k N D.")] = 6.0,
+        flops_per_param_token: FlopsK = None,
+        where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False, c_note: CNote = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
     ) -> None:
         """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest."""
@@ -75,7 +85,8 @@ def register(app: typer.Typer) -> None:
             drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
             holdout_above=_quantity(holdout_above, "--holdout-above"), leave_one_budget_out=leave_one_budget_out,
             budgets=budgets, points=_pairs(at), targets=target_loss or (), x=x, base=base, columns=columns,
-            flops_per_param_token=flops_per_param_token, progress=sys.stderr.isatty())
+            flops_per_param_token=flops_per_param_token, table=_table_options(where, duplicates, drop_missing, c_note),
+            progress=sys.stderr.isatty())
         if plot:
             from ..charts import save_chart
             from ..charts.fit import fit_chart
@@ -94,7 +105,8 @@ def register(app: typer.Typer) -> None:
         level: Level = 0.95,
         min_runs: Annotated[int, typer.Option("--min-runs", help="Approach 2: fewest runs that make a budget.")] = 5,
         n_col: NCol = None, d_col: DCol = None, c_col: CCol = None, loss_col: LossCol = None,
-        budget_col: BudgetCol = None, group_col: GroupCol = None,
+        budget_col: BudgetCol = None, group_col: GroupCol = None, flops_per_param_token: FlopsK = None,
+        where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False, c_note: CNote = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
     ) -> None:
         """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
@@ -103,7 +115,8 @@ def register(app: typer.Typer) -> None:
         columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "budget_col": budget_col,
                    "group_col": group_col}
         result = isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,
-                         columns=columns)
+                         columns=columns, flops_per_param_token=flops_per_param_token,
+                         table=_table_options(where, duplicates, drop_missing, c_note))
         if plot:
             from ..charts import save_chart
             from ..charts.fit import isoflop_chart, nopt_chart

@@ -27,11 +27,16 @@ DEFAULT_BUDGETS = (5.76e23,)
 """Chinchilla's and Gopher's training budget (Hoffmann et al. 2022, Table 3), shown unless others are asked."""
 
 
-def as_runs(runs, columns: dict | None = None, flops_per_param_token: float = 6.0) -> Runs:
-    """``runs`` itself when already loaded, else ``load_runs(runs, **columns)``."""
+def as_runs(runs, columns: dict | None = None, flops_per_param_token: float | None = None,
+            table: dict | None = None) -> Runs:
+    """``runs`` itself when already loaded, else ``load_runs(runs, **columns, **table)``.
+
+    ``table`` holds the table options of ``load_runs``: ``where``, ``duplicates``, ``drop_missing``,
+    ``c_note``, ``response``.
+    """
     if isinstance(runs, Runs):
         return runs
-    return load_runs(runs, flops_per_param_token=flops_per_param_token, **(columns or {}))
+    return load_runs(runs, flops_per_param_token=flops_per_param_token, **(columns or {}), **(table or {}))
 
 
 def _family(law: str) -> str:
@@ -74,17 +79,19 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
             delta: float = 1e-3, weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0,
             level: float = 0.95, holdout_above: float | None = None, leave_one_budget_out: bool = False,
             budgets=None, points=(), targets=(), x: str = "c", base=None, columns: dict | None = None,
-            flops_per_param_token: float = 6.0, progress: bool = False) -> FitResult:
+            flops_per_param_token: float | None = None, table: dict | None = None,
+            progress: bool = False) -> FitResult:
     """Fit the law family ``law`` to ``runs`` (a file, a bundled dataset name, a DataFrame or ``Runs``).
 
     Returns a ``FitResult``: parameters, objective, diagnostics; with ``bootstrap`` B > 0, standard
     errors and ``level`` percentile intervals of parameters and derived quantities (``budgets``:
     compute budgets; ``points``: (N, D) pairs; ``targets``: losses); with ``holdout_above`` or
-    ``leave_one_budget_out``, a backtest.
+    ``leave_one_budget_out``, a backtest. ``table``: options of ``load_runs`` (``where``,
+    ``duplicates``, ``drop_missing``, ``c_note``).
     """
     started = time.perf_counter()
     _check_settings(level, bootstrap, drop_highest_loss)
-    table = as_runs(runs, columns, flops_per_param_token)
+    table = as_runs(runs, columns, flops_per_param_token, table)
     total = len(table)
     table, dropped = table.drop_highest_loss(drop_highest_loss)
     family = _family(law)
@@ -146,10 +153,11 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
 
 
 def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,
-            min_runs: int = 5, columns: dict | None = None, flops_per_param_token: float = 6.0) -> IsoFlopResult:
+            min_runs: int = 5, columns: dict | None = None, flops_per_param_token: float | None = None,
+            table: dict | None = None) -> IsoFlopResult:
     """IsoFLOP Approach 2 (parabola per budget) or 1 (lower envelope of runs with checkpoints)."""
     _check_settings(level, bootstrap, 0)
-    table = as_runs(runs, columns, flops_per_param_token)
+    table = as_runs(runs, columns, flops_per_param_token, table)
     if approach == 2:
         return approach2(table, min_runs=min_runs, bootstrap=bootstrap, seed=seed, level=level)
     if approach == 1:

@@ -6,6 +6,11 @@ group label (one training run seen at several checkpoints). With only C given, D
 with k = 6 (Kaplan et al. 2020, section 2.1); with only D, C = k N D. Every problem found is
 reported in one line that names the file, the column and the data rows (counted from 1, header
 excluded), e.g. ``runs.csv: column 'loss' has 3 non-positive values (rows 4, 9, 17)``.
+
+Real tables are messy, so a table can be narrowed first (``where``: a pandas query such as
+``"dataset == 'c4' and lr <= 0.004"``), rows with missing values dropped (``drop_missing``), cells
+may hold human quantities (``70B``, ``1.4T``), and runs repeating an (N, D) pair (a learning-rate
+sweep, reruns) are kept, averaged or reduced to the best (``duplicates``), with a note saying so.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["Runs", "load_runs", "FIELDS"]
+__all__ = ["Runs", "load_runs", "read_frame", "filter_frame", "FIELDS", "DUPLICATES"]
+
+#: What to do with runs that repeat an (N, D) pair (and U, group when present).
+DUPLICATES = ("keep", "error", "mean", "min")
 
 #: Field -> column names tried (case-insensitively) when no column is named explicitly.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -175,66 +183,195 @@ def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None
     return chosen
 
 
-def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str) -> None:
+def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str, rows: np.ndarray | None = None) -> None:
     """Add "column 'x' has 3 <noun>s (rows 4, 9, 17)" when ``mask`` marks any row."""
     if mask.any():
-        rows = np.flatnonzero(mask) + 1
-        problems.append(f"column {column!r} has {_count(int(mask.sum()), noun)} ({_rows_text(rows)})")
+        numbers = (np.flatnonzero(mask) + 1) if rows is None else rows[mask]
+        problems.append(f"column {column!r} has {_count(int(mask.sum()), noun)} ({_rows_text(numbers)})")
 
 
-def _numeric(frame: pd.DataFrame, column: str, problems: list[str], positive: bool = True) -> np.ndarray:
-    raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    missing = raw.isna().to_numpy()
-    _flag(problems, column, np.isnan(values) & ~missing, "non-numeric value")
-    _flag(problems, column, missing, "missing or NaN value")
-    _flag(problems, column, np.isinf(values), "infinite value")
-    if positive:
-        _flag(problems, column, np.isfinite(values) & (values <= 0), "non-positive value")
+def _to_float(raw: pd.Series) -> np.ndarray:
+    """Numbers as floats; text cells may hold human quantities (``70B``, ``1.4T``, ``5.76e23``); NaN if not."""
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    text = raw.notna().to_numpy() & np.isnan(values)
+    if text.any():
+        from ..errors import UnitError
+        from ..units import parse_quantity
+
+        for i in np.flatnonzero(text):
+            try:
+                values[i] = parse_quantity(str(raw.iloc[i]))
+            except UnitError:
+                pass
     return values
+
+
+def _bad_numbers(raw: pd.Series, positive: bool = True) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(float values, {problem noun: mask}) for one column."""
+    values = _to_float(raw)
+    missing = raw.isna().to_numpy()
+    problems = {"non-numeric value": np.isnan(values) & ~missing, "missing or NaN value": missing,
+                "infinite value": np.isinf(values)}
+    if positive:
+        problems["non-positive value"] = np.isfinite(values) & (values <= 0)
+    return values, problems
+
+
+def _numeric(frame: pd.DataFrame, column: str, problems: list[str], rows: np.ndarray,
+             positive: bool = True) -> np.ndarray:
+    values, masks = _bad_numbers(frame[column], positive)
+    for noun, mask in masks.items():
+        _flag(problems, column, mask, noun, rows)
+    return values
+
+
+def read_frame(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """(DataFrame indexed by source row number from 1, display name, default column mapping)."""
+    frame, name, defaults = _read_table(source)
+    frame = frame.copy()
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return frame, name, defaults
+
+
+def filter_frame(frame: pd.DataFrame, name: str, where: str | None) -> pd.DataFrame:
+    """The rows for which the pandas query ``where`` holds; one-line errors for queries that do not parse."""
+    if where is None or not str(where).strip():
+        return frame
+    have = ", ".join(repr(str(c)) for c in frame.columns)
+    try:
+        mask = frame.eval(str(where), engine="python")
+    except pd.errors.UndefinedVariableError as error:
+        raise InputError(f"{name}: --where {where!r}: {error} (columns: {have}; quote names with spaces "
+                         f"in backticks)") from None
+    except Exception as error:  # pandas raises SyntaxError, TypeError, ValueError, KeyError for bad queries
+        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"{name}: --where {where!r} is not a valid condition ({text}); write it as a pandas "
+                         f"query such as \"dataset == 'c4' and lr <= 0.004\" (columns: {have})") from None
+    if not isinstance(mask, pd.Series) or mask.dtype != bool:
+        raise InputError(f"{name}: --where {where!r} does not give true or false for each row; write a "
+                         f"condition such as \"dataset == 'c4' and lr <= 0.004\"")
+    kept = frame[mask.to_numpy()]
+    if len(kept) == 0:
+        raise InputError(f"{name}: no rows satisfy --where {where!r} (of {len(frame)} rows)")
+    return kept
+
+
+def _reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str, mode: str,
+                       notes: list[str]) -> pd.DataFrame:
+    """Apply ``--duplicates`` to runs that repeat the values of ``keys``."""
+    repeated = frame.duplicated(subset=keys, keep=False).to_numpy()
+    if not repeated.any():
+        return frame
+    groups = frame[repeated].groupby(keys, sort=False).ngroups
+    later = frame.duplicated(subset=keys, keep="first").to_numpy()
+    exact = int(frame.duplicated(subset=keys + [loss], keep="first").sum())
+    cols = ", ".join(repr(str(k)) for k in keys)
+    what = (f"{_count(int(repeated.sum()), 'run')} share {_count(groups, 'setting')} of {cols}"
+            + (f" ({_count(exact, 'exact repeat')})" if exact else ""))
+    if mode == "error":
+        raise InputError(f"{name}: {_count(int(later.sum()), 'duplicate row')} ({_rows_text(frame.index[later])} "
+                         f"repeating earlier rows in columns {cols}); {what}. Choose --duplicates keep, mean or "
+                         f"min (min keeps the best run of each setting, as for a hyper-parameter sweep)")
+    if mode == "keep":
+        notes.append(f"{what}; all kept (--duplicates mean averages them, min keeps the best of each)")
+        return frame
+    pick = frame.groupby(keys, sort=False)[loss]
+    if mode == "min":
+        best = pick.idxmin()
+        kept = frame.loc[np.sort(best.to_numpy())]
+        notes.append(f"{what}; kept the lowest-loss run of each (--duplicates min: the best run of a "
+                     f"hyper-parameter sweep), dropped {len(frame) - len(kept)}")
+        return kept
+    first = frame[~later].copy()
+    first[loss] = pick.transform("mean")[~later].to_numpy()
+    notes.append(f"{what}; loss averaged over each setting (--duplicates mean), {len(frame) - len(first)} rows "
+                 f"merged into the first of each")
+    return first
 
 
 def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_col: str | None = None,
               loss_col: str | None = None, u_col: str | None = None, budget_col: str | None = None,
-              group_col: str | None = None, flops_per_param_token: float = 6.0,
-              c_tolerance: float = 0.1) -> Runs:
+              group_col: str | None = None, flops_per_param_token: float | None = None,
+              c_tolerance: float = 0.1, where: str | None = None, duplicates: str = "keep",
+              drop_missing: bool = False, c_note: str | None = None, name: str | None = None,
+              response: str = "loss") -> Runs:
     """Load and validate a runs table from a file path, a bundled dataset name or a DataFrame.
 
     Columns are found by the names in ``FIELDS`` (or the dataset's own mapping) unless named
     explicitly. All problems are collected and raised as one InputError naming columns and rows.
-    When N, D and C are all given, C must equal k N D within ``c_tolerance`` (relative).
+    ``where`` narrows the table first (a pandas query); ``drop_missing`` drops rows with a missing
+    or unreadable value in a column used (noted); ``duplicates`` (``DUPLICATES``) says what to do
+    with runs repeating an (N, D) setting. When the user names the C column (``c_col``) and N and D
+    are given too, C must equal k N D within ``c_tolerance``; an explicit ``flops_per_param_token``
+    or a ``c_note`` explaining the count turns a disagreement into a note. A C column found by
+    name is taken as the user's own count and never checked. ``response="accuracy"`` lets the
+    metric column hold values in [0, 1], zeros included.
     """
-    if not (np.isfinite(flops_per_param_token) and flops_per_param_token > 0):
-        raise InputError(f"flops_per_param_token must be positive, got {flops_per_param_token!r}")
-    frame, name, defaults = _read_table(source)
+    k_given = flops_per_param_token is not None
+    k = 6.0 if flops_per_param_token is None else float(flops_per_param_token)
+    if not (np.isfinite(k) and k > 0):
+        raise InputError(f"--flops-per-param-token must be positive, got {flops_per_param_token!r}")
+    mode = str(duplicates).strip().lower()
+    if mode not in DUPLICATES:
+        raise InputError(f"--duplicates must be one of {', '.join(DUPLICATES)}, got {duplicates!r}")
+    frame, table_name, defaults = read_frame(source)
+    name = name or table_name
     explicit = {"n": n_col, "d": d_col, "c": c_col, "loss": loss_col, "u": u_col, "budget": budget_col,
                 "group": group_col}
     chosen = _pick_columns(frame, name, explicit, defaults)
     if len(frame) == 0:
         raise InputError(f"{name}: the runs table has no rows")
+    table_columns = tuple(str(c) for c in frame.columns)
+    frame = filter_frame(frame, name, where)
+    notes: list[str] = []
+    if where:
+        notes.append(f"--where {where!r}: {len(frame)} rows kept")
+    if drop_missing:
+        bad = np.zeros(len(frame), dtype=bool)
+        for key, column in chosen.items():
+            if key in _NUMERIC:
+                masks = _bad_numbers(frame[column], positive=not (key == "loss" and response == "accuracy"))[1]
+                bad |= np.logical_or.reduce(list(masks.values()))
+            else:
+                bad |= frame[column].isna().to_numpy()
+        if bad.all():
+            raise InputError(f"{name}: --drop-missing would drop all {len(frame)} rows")
+        if bad.any():
+            notes.append(f"--drop-missing dropped {_count(int(bad.sum()), 'row')} with a missing or unreadable "
+                         f"value ({_rows_text(frame.index[bad])})")
+            frame = frame[~bad]
+    rows = frame.index.to_numpy()
     problems: list[str] = []
     values: dict[str, np.ndarray] = {}
     for key, column in chosen.items():
         if key in _NUMERIC:
-            values[key] = _numeric(frame, column, problems)
+            accuracy = key == "loss" and response == "accuracy"
+            values[key] = _numeric(frame, column, problems, rows, positive=not accuracy)
+            if accuracy:
+                v = values[key]
+                _flag(problems, column, np.isfinite(v) & ((v < 0) | (v > 1)), "accuracy outside [0, 1]", rows)
         else:
             labels = frame[column]
-            _flag(problems, column, labels.isna().to_numpy(), "missing value")
+            _flag(problems, column, labels.isna().to_numpy(), "missing value", rows)
             values[key] = labels.astype(str).to_numpy()
     if problems:
-        raise InputError(f"{name}: " + "; ".join(problems))
+        hint = "" if drop_missing else " (--drop-missing drops such rows)"
+        raise InputError(f"{name}: " + "; ".join(problems) + hint)
 
-    k = float(flops_per_param_token)
-    notes = []
     n, d, c = values.get("n"), values.get("d"), values.get("c")
     if n is not None and d is not None and c is not None:
         ratio = c / (k * n * d)
         off = np.abs(ratio - 1.0) > c_tolerance
-        if off.any():
+        median = float(np.median(ratio))
+        if off.any() and explicit.get("c") and not (k_given or c_note):
             raise InputError(
-                f"{name}: column {chosen['c']!r} disagrees with {k:g} N D by more than {c_tolerance:.0%} in "
-                f"{_count(int(off.sum()), 'row')} ({_rows_text(np.arange(1, len(frame) + 1)[off])}); "
-                f"check the columns or drop --c-col")
+                f"{name}: column {chosen['c']!r} (--c-col) disagrees with {k:g} N D by more than {c_tolerance:.0%} "
+                f"in {_count(int(off.sum()), 'row')} ({_rows_text(rows[off])}; median ratio {median:.3g}); "
+                f"set --flops-per-param-token, explain the count with --c-note, or drop --c-col")
+        if off.any():
+            why = f" ({c_note})" if c_note else ""
+            notes.append(f"C taken from column {chosen['c']!r} as given{why}: it differs from {k:g} N D by more than "
+                         f"{c_tolerance:.0%} in {_count(int(off.sum()), 'row')} (median C / {k:g}ND = {median:.3g})")
     elif n is not None and c is not None:
         d = c / (k * n)
         notes.append(f"D = C / ({k:g} N): no token column, tokens derived from {chosen['c']!r}")
@@ -242,14 +379,17 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         c = k * n * d
         notes.append(f"C = {k:g} N D: no compute column, compute derived from {chosen['n']!r} and {chosen['d']!r}")
 
-    keys = [chosen[key] for key in ("n", "d", "c", "loss", "u", "group") if key in chosen]
-    duplicated = frame.duplicated(subset=keys, keep="first").to_numpy()
-    if duplicated.any():
-        rows = np.arange(1, len(frame) + 1)[duplicated]
-        count = _count(int(duplicated.sum()), "duplicate row")
-        raise InputError(f"{name}: {count} ({_rows_text(rows)} repeating earlier rows "
-                         f"in columns {', '.join(repr(str(k)) for k in keys)})")
-    return Runs(source=name, loss=values["loss"], rows=np.arange(1, len(frame) + 1), n=n, d=d, c=c,
+    keys = [chosen[key] for key in ("n", "d", "c", "u", "group") if key in chosen]
+    if keys:
+        numeric = frame.assign(**{chosen[f]: values[f] for f in ("n", "d", "c", "u", "loss") if f in chosen})
+        reduced = _reduce_duplicates(numeric, name, keys, chosen["loss"], mode, notes)
+        if len(reduced) != len(frame):
+            pick = frame.index.get_indexer(reduced.index)
+            values = {key: v[pick] for key, v in values.items()}
+            values["loss"] = reduced[chosen["loss"]].to_numpy(dtype=float)
+            n, d, c = (None if v is None else v[pick] for v in (n, d, c))
+            rows = rows[pick]
+    return Runs(source=name, loss=values["loss"], rows=rows.astype(int), n=n, d=d, c=c,
                 u=values.get("u"), budget=values.get("budget"), group=values.get("group"),
                 columns={k: str(v) for k, v in chosen.items()}, notes=tuple(notes), flops_per_param_token=k,
-                table_columns=tuple(str(c) for c in frame.columns))
+                table_columns=table_columns)
