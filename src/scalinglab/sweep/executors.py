@@ -4,20 +4,22 @@ Both call the same :func:`scalinglab.sweep.train.run_job` with the same plain-da
 run gives the same losses whichever executor ran it (on CPU, bit for bit, for the same seed and
 thread count). Results come back to the caller, which alone writes the registry.
 
-Ray: ``ray.init()`` starts a small local instance (``num_cpus`` CPUs, no dashboard, usage statistics
-off through ``RAY_USAGE_STATS_ENABLED=0``) unless an address is given (``auto`` or
-``ray://host:10001`` for a cluster; the corpus cache and output folder must then be on a shared
-file system). Each task asks for ``num_gpus`` GPUs, a fraction so several small runs share one GPU.
+Ray: ``ray.init()`` starts a small local instance (``num_cpus`` CPUs) that stays on 127.0.0.1: no
+dashboard, no usage statistics, no cloud-metadata or DNS probe (see :mod:`.ray_local`), unless an
+address is given (``auto`` or ``ray://host:10001`` for a cluster; the corpus cache and output folder
+must then be on a shared file system). Each task asks for ``num_gpus`` GPUs, a fraction so several small runs share one GPU.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError, ScalingLabError
+from .ray_local import LOOPBACK, home_for_ray, is_loopback_address, ray_environment
 
 __all__ = ["Job", "LocalExecutor", "RayExecutor", "make_executor", "EXECUTORS"]
 
@@ -79,7 +81,7 @@ class RayExecutor:
 
     def __init__(self, *, address: str | None = None, num_gpus: float = 0.0, num_cpus: float = 1.0,
                  local_cpus: int = 2, max_retries: int = 0):
-        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        os.environ.update(ray_environment(loopback=is_loopback_address(address)))
         try:
             import ray
         except ImportError:
@@ -88,14 +90,15 @@ class RayExecutor:
             raise InputError(f"--gpus-per-run must be >= 0 and --cpus-per-run > 0, got {num_gpus} and {num_cpus}")
         self._ray = ray
         self._started = False
+        self._home = None
         if not ray.is_initialized():
             kwargs = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-            if address:
-                kwargs["address"] = address
-            else:
-                kwargs["num_cpus"] = local_cpus
             try:
-                ray.init(**kwargs)
+                if address:
+                    ray.init(address=address, **kwargs)
+                else:
+                    with home_for_ray() as self._home:
+                        ray.init(num_cpus=local_cpus, _node_ip_address=LOOPBACK, **kwargs)
             except (ConnectionError, ValueError, RuntimeError) as error:
                 where = f"at {address}" if address else "locally"
                 raise InputError(f"cannot start Ray {where}: {str(error).splitlines()[0]}") from None
@@ -131,6 +134,8 @@ class RayExecutor:
     def close(self) -> None:
         if self._started:
             self._ray.shutdown()
+        if self._home:
+            shutil.rmtree(self._home, ignore_errors=True)
 
 
 def make_executor(name: str, *, ray_address: str | None = None, gpus_per_run: float = 0.0,
