@@ -25,8 +25,16 @@ def test_hardware_cluster_shows_b(cli):
     result = cli("hardware", "cluster", "--json")
     assert result.code == 0, result.stderr
     data = result.json()
-    assert data["calibration"]["b_by_run"]["MT-NLG 530B"] == pytest.approx(0.2686, abs=1e-4)
+    # three MT-NLG sizes (Smith et al. 2022, Table 1: 126/121/113 TFLOP/s on 2,240/2,800/3,360 A100s)
+    assert data["calibration"]["b_by_run"]["MT-NLG 530B"] == pytest.approx(0.2654, abs=1e-4)
     assert data["model"]["b"] == pytest.approx(data["calibration"]["b"])
+    lo, hi = data["calibration"]["b_interval_95"]
+    assert lo < data["model"]["b"] < hi
+    # MT-NLG's 126 TFLOP/s is shown as hardware FLOP and converted, not labelled as 40.4% MFU
+    mtnlg = data["calibration"]["points"][0]
+    assert mtnlg["kind"] == "hfu" and mtnlg["reported"] == "126 TFLOP/s per GPU (HFU, 40.4% of peak)"
+    assert mtnlg["mfu"] == pytest.approx(0.303, abs=5e-4)
+    assert "HFU" in cli("hardware", "cluster").stdout
 
 
 def test_unknown_accelerator_is_one_line(cli):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from typing import Annotated
 
 import typer
@@ -62,8 +64,12 @@ def register(app: typer.Typer) -> None:
             print_json({"calibration": calibration.to_dict(), "model": model.to_dict()})
             return
         console.print(calibration.report())
-        console.print(f"Default model: U(G) = {model.u1:.3f} G^(-{model.b:.4f}), capped at 1; anchored at {model.anchor}",
-                      markup=False)
-        gpus = (8, 256, 2048, 8192, 16384, 100_000)
-        console.print(table("U(G) of the default model", ["GPUs"] + [f"{g:,}" for g in gpus],
-                            [["U"] + [f"{100 * float(model.utilisation(g)):.1f}%" for g in gpus]]))
+        lo, hi = calibration.b_interval
+        console.print(f"Default model: U(G) = {model.u1:.3f} G^(-{model.b:.4f}) on MFU, capped at 1; "
+                      f"b 95% interval {lo:.3f} to {hi:.3f}; anchored {model.anchor}", markup=False)
+        gpus = (8, 256, 1024, 2048, 8192, 16384, 100_000)
+        rows = [["U (MFU)"] + [f"{100 * float(model.utilisation(g)):.1f}%" for g in gpus]]
+        for label, b in (("U at the interval's low b", max(lo, 0.0)), ("U at the interval's high b", min(hi, 0.99))):
+            if math.isfinite(b):
+                rows.append([f"{label} ({b:.3f})"] + [f"{100 * float(model.utilisation(g, b)):.1f}%" for g in gpus])
+        console.print(table("U(G) of the default model", ["GPUs"] + [f"{g:,}" for g in gpus], rows))

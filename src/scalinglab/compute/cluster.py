@@ -1,8 +1,8 @@
 """Cluster model: how much of the peak a cluster of G accelerators turns into training FLOP/s.
 
-Training FLOP C = wall-clock time x G x peak x U x goodput (essay 002_ba6056911d3186cf.txt: "Training
-time x #cores x peak FLOP/s x utilization rate"). U, the model FLOP utilisation (MFU) while the job
-runs, comes from one of:
+Training FLOP C = wall-clock time x G x peak x U x goodput (essay "Scaling Laws for AI And Some
+Implications": "Training time x #cores x peak FLOP/s x utilization rate"). U, the model FLOP
+utilisation (MFU) while the job runs, comes from one of:
 
 * a given MFU;
 * a measured throughput T tokens/s per GPU: U = T x (FLOP per token) / peak;
@@ -10,12 +10,19 @@ runs, comes from one of:
 * the cluster-size model of the same essay, U(G) = U1 G^(-b), so that effective compute grows as
   G^(1-b) P U1 ("loss = (G^(1-b) P U)^(-a)").
 
+MFU and HFU are kept apart. MFU counts the model's FLOP (6 N D); hardware FLOP utilisation (HFU)
+also counts the forward pass repeated by full activation recomputation, 2 N D more: 8 N D. A paper
+that reports HFU with full recomputation is converted with MFU = HFU x 6/8 (PaLM, appendix B, defines
+both; its Table 3 gives MT-NLG 30.2% MFU where MT-NLG reports 126 TFLOP/s, 40.4% of the A100 peak, as
+hardware FLOP).
+
 The goodput factor (0, 1] is the share of wall-clock time spent on useful steps, after restarts,
 failures and checkpoint reloads (Llama 3, section 3.3.4: "higher than 90% effective training time").
 
-b is calibrated on published pairs of cluster sizes (``cluster_scaling_points`` in
-``accelerators.yaml``): within a run, b = -ln(U2/U1) / ln(G2/G1); pooled over runs, the
-least-squares slope of ln U on ln G with one intercept per run.
+b is calibrated on MFU only, on published runs measured at two or more cluster sizes
+(``cluster_scaling_points`` in ``accelerators.yaml``): the least-squares slope of ln U on ln G with
+one intercept per run, with a t-interval from the residuals. The default curve passes between the runs
+(the mean of their intercepts in ln U), or through a named run.
 """
 
 from __future__ import annotations
@@ -26,17 +33,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._table import rich_table
-from ..errors import InputError
+from ..errors import InputError, UnknownNameError
 from ..provenance import Source
 from .hardware import catalogue_data, get_accelerator, resolve_source
 
-__all__ = ["ScalingPoint", "Calibration", "ClusterSizeModel", "scaling_points", "calibrate_b",
-           "default_cluster_model", "achieved_flops_per_gpu"]
+__all__ = ["ScalingPoint", "Calibration", "ClusterSizeModel", "scaling_points", "check_points", "calibrate_b",
+           "default_cluster_model", "achieved_flops_per_gpu", "HFU_TO_MFU_FULL_RECOMPUTE"]
+
+HFU_TO_MFU_FULL_RECOMPUTE = 6.0 / 8.0
+"""Full recomputation runs the forward pass twice: 8 N D hardware FLOP for 6 N D model FLOP per token."""
 
 
 @dataclass(frozen=True)
 class ScalingPoint:
-    """Published utilisation of one run at one cluster size (MFU = achieved / dense BF16 peak)."""
+    """Published utilisation of one run at one cluster size; ``mfu`` is model FLOP / dense BF16 peak,
+    ``kind`` what the paper reported (``mfu`` or ``hfu``) and ``hfu`` the hardware-FLOP share where known."""
 
     run: str
     accelerator: str
@@ -44,57 +55,98 @@ class ScalingPoint:
     mfu: float
     reported: str
     source: Source
+    kind: str = "mfu"
+    hfu: float | None = None
 
     def to_dict(self) -> dict:
         return {"run": self.run, "accelerator": self.accelerator, "gpus": self.gpus, "mfu": self.mfu,
-                "reported": self.reported, "source": self.source.to_dict()}
+                "hfu": self.hfu, "kind": self.kind, "reported": self.reported, "source": self.source.to_dict()}
 
 
-def scaling_points() -> list[ScalingPoint]:
-    """The published points of ``accelerators.yaml``; TFLOP/s per GPU are divided by the BF16 peak."""
+def _points(key: str) -> list[ScalingPoint]:
     data = catalogue_data()
     out = []
-    for item in data["cluster_scaling_points"]:
+    for item in data.get(key, ()):
         base = resolve_source(item["source"], data["sources"], f"cluster point {item['run']}")
         source = Source(base.citation, item.get("locator", ""), base.identifier, base.notes)
         acc = get_accelerator(item["accelerator"])
+        kind = item.get("kind")
+        if kind not in ("mfu", "hfu"):
+            raise InputError(f"accelerators.yaml: {key} {item['run']} needs kind: mfu or hfu, got {kind!r}")
         if "mfu" in item:
-            mfu, reported = float(item["mfu"]), f"{100 * item['mfu']:g}% MFU"
+            share, reported = float(item["mfu"]), f"{100 * item['mfu']:g}% {kind.upper()}"
         else:
-            mfu = float(item["tflops_per_gpu"]) * 1e12 / acc.peak("bf16")
-            reported = f"{item['tflops_per_gpu']:g} TFLOP/s per GPU"
-        out.append(ScalingPoint(item["run"], acc.name, int(item["gpus"]), mfu, reported, source))
+            share = float(item["tflops_per_gpu"]) * 1e12 / acc.peak("bf16")
+            reported = f"{item['tflops_per_gpu']:g} TFLOP/s per GPU ({kind.upper()}, {100 * share:.1f}% of peak)"
+        if kind == "hfu":
+            if item.get("recompute") != "full":
+                raise InputError(f"accelerators.yaml: {item['run']}: HFU converts to MFU only with recompute: full")
+            mfu, hfu = share * HFU_TO_MFU_FULL_RECOMPUTE, share
+        else:
+            mfu, hfu = share, None
+        out.append(ScalingPoint(item["run"], acc.name, int(item["gpus"]), mfu, reported, source, kind, hfu))
     return out
+
+
+def scaling_points() -> list[ScalingPoint]:
+    """The calibration points of ``accelerators.yaml``, as MFU on the dense BF16 peak."""
+    return _points("cluster_scaling_points")
+
+
+def check_points() -> list[ScalingPoint]:
+    """Published single-size MFU shown beside the calibration (not fitted)."""
+    return _points("cluster_check_points")
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """b per run and pooled, from the published points."""
+    """b per run and pooled with its 95% interval; ``intercepts`` are ln U1 per run at the pooled b."""
 
     b: float
     b_by_run: dict[str, float]
     points: tuple[ScalingPoint, ...]
+    b_stderr: float = float("nan")
+    b_interval: tuple[float, float] = (float("nan"), float("nan"))
+    dof: int = 0
+    intercepts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def mean_intercept(self) -> float:
+        return float(np.mean(list(self.intercepts.values())))
 
     def to_dict(self) -> dict:
-        return {"b": self.b, "b_by_run": dict(self.b_by_run), "points": [p.to_dict() for p in self.points]}
+        return {"b": self.b, "b_stderr": self.b_stderr, "b_interval_95": list(self.b_interval), "dof": self.dof,
+                "b_by_run": dict(self.b_by_run), "u1_by_run": {k: math.exp(v) for k, v in self.intercepts.items()},
+                "points": [p.to_dict() for p in self.points]}
 
     def report(self):
         rows = [[p.run, p.accelerator, f"{p.gpus:,}", p.reported, f"{100 * p.mfu:.1f}%",
-                 f"{self.b_by_run[p.run]:.4f}", f"{p.source.citation.split(',')[0]}, {p.source.locator}"]
-                for p in self.points]
-        rows.append(["pooled (one intercept per run)", "", "", "", "", f"{self.b:.4f}", "least squares on ln U, ln G"])
-        return rich_table("Cluster-size exponent b in U(G) = U1 G^(-b)",
+                 f"{self.b_by_run[p.run]:.4f}", _short(p.source)] for p in self.points]
+        lo, hi = self.b_interval
+        rows.append(["pooled (one intercept per run)", "", "", "", "", f"{self.b:.4f}",
+                     f"least squares on ln U, ln G; 95% interval {lo:.3f} to {hi:.3f} (t, {self.dof} dof)"])
+        for p in check_points():
+            rows.append([f"{p.run} (check, not fitted)", p.accelerator, f"{p.gpus:,}", p.reported, f"{100 * p.mfu:.1f}%",
+                         "", _short(p.source)])
+        return rich_table("Cluster-size exponent b in U(G) = U1 G^(-b), on model-FLOP utilisation (MFU)",
                           ["run", "accelerator", "GPUs", "reported", "MFU", "b", "source"], rows)
+
+
+def _short(source: Source) -> str:
+    """'Smith et al. 2022, Table 1' from a source (the full locator is in to_dict())."""
+    return f"{source.citation.split(',')[0].split(' 20')[0]} {source.identifier}, {source.locator.split(' (')[0].split(',')[0]}"
 
 
 def calibrate_b(points: list[ScalingPoint] | None = None) -> Calibration:
     """b from runs measured at two or more cluster sizes (see the module docstring)."""
+    from scipy import stats
+
     points = list(scaling_points() if points is None else points)
     runs: dict[str, list[ScalingPoint]] = {}
     for point in points:
         runs.setdefault(point.run, []).append(point)
     num = den = 0.0
-    by_run = {}
+    by_run, data = {}, {}
     for run, group in runs.items():
         x = np.log([p.gpus for p in group])
         y = np.log([p.mfu for p in group])
@@ -104,7 +156,18 @@ def calibrate_b(points: list[ScalingPoint] | None = None) -> Calibration:
         by_run[run] = float(-(dx @ dy) / (dx @ dx))
         num += float(dx @ dy)
         den += float(dx @ dx)
-    return Calibration(-num / den, by_run, tuple(points))
+        data[run] = (x, y)
+    b = -num / den
+    intercepts = {run: float(np.mean(y + b * x)) for run, (x, y) in data.items()}
+    residuals = np.concatenate([y - (intercepts[run] - b * x) for run, (x, y) in data.items()])
+    dof = len(points) - len(runs) - 1
+    if dof > 0:
+        stderr = float(math.sqrt(residuals @ residuals / dof / den))
+        t = float(stats.t.ppf(0.975, dof))
+        interval = (b - t * stderr, b + t * stderr)
+    else:
+        stderr, interval = float("nan"), (float("nan"), float("nan"))
+    return Calibration(b, by_run, tuple(points), stderr, interval, dof, intercepts)
 
 
 @dataclass(frozen=True)
@@ -146,13 +209,28 @@ class ClusterSizeModel:
                 "calibration": self.calibration}
 
 
-def default_cluster_model(b: float | None = None) -> ClusterSizeModel:
-    """Pooled b from the published points, anchored at Llama 3.1 405B on 8,192 H100s (43% MFU)."""
+def default_cluster_model(b: float | None = None, anchor: str | None = None) -> ClusterSizeModel:
+    """Pooled b from the published MFU points. With ``anchor=None`` the curve passes between the runs
+    (U1 = exp of the mean of their ln-intercepts), referenced at the geometric mean of their cluster sizes;
+    with a run name (e.g. ``"Llama 3.1 405B"``) it uses that run's own intercept."""
     calibration = calibrate_b()
-    anchor = next(p for p in calibration.points if p.run.startswith("Llama") and p.gpus == 8192)
-    return ClusterSizeModel(calibration.b if b is None else float(b), anchor.mfu, anchor.gpus,
-                            f"{anchor.run}, {anchor.gpus:,} GPUs at {100 * anchor.mfu:g}% MFU ({anchor.source})",
-                            calibration.to_dict())
+    b_used = calibration.b if b is None else float(b)
+    if anchor is None:
+        g_ref = float(math.exp(np.mean([math.log(p.gpus) for p in calibration.points])))
+        u_ref = math.exp(calibration.mean_intercept) * g_ref ** (-calibration.b)
+        text = (f"between the runs ({', '.join(calibration.intercepts)}): mean ln-intercept, "
+                f"U({g_ref:,.0f}) = {100 * u_ref:.1f}% MFU")
+        if b is not None:  # keep U at the reference size when b is overridden
+            text += "; b given"
+        return ClusterSizeModel(b_used, u_ref, g_ref, text, calibration.to_dict())
+    matches = [p for p in calibration.points if p.run.lower() == str(anchor).lower()]
+    if not matches:
+        raise UnknownNameError("calibration run", str(anchor), list(calibration.intercepts))
+    run = matches[0].run
+    g_ref = float(math.exp(np.mean([math.log(p.gpus) for p in matches])))
+    u_ref = math.exp(calibration.intercepts[run]) * g_ref ** (-calibration.b)
+    return ClusterSizeModel(b_used, u_ref, g_ref, f"on {run} (its own intercept at the pooled b): "
+                            f"U({g_ref:,.0f}) = {100 * u_ref:.1f}% MFU", calibration.to_dict())
 
 
 def achieved_flops_per_gpu(peak, gpus, *, mfu=None, flops_per_second_per_gpu=None, tokens_per_second_per_gpu=None,

@@ -268,8 +268,8 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
                   overhead=None, depreciation=None, electricity=None, pue=None, watts=None, carbon=None,
                   price_per_gpu_hour=None, samples: int = 10_000, seed: int = 0) -> CostEstimate:
     """Estimate one training run. Numeric arguments take numbers, text (``"40%"``, ``"$2M"``) or ranges."""
-    if gpus is None:
-        raise InputError("give the number of GPUs")
+    if gpus is None and gpu_hours is None:
+        raise InputError("give the number of GPUs (or measured GPU-hours: energy, CO2 and dollars need no GPU count)")
     raw = dict(gpus=gpus, flops=flops, n_params=n_params, n_tokens=n_tokens, gpu_hours=gpu_hours,
                peak_flops=peak_flops, mfu=mfu, tokens_per_second_per_gpu=tokens_per_second_per_gpu,
                flops_per_second_per_gpu=flops_per_second_per_gpu, cluster_b=cluster_b, goodput=goodput,
@@ -294,7 +294,9 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
 
     work = _workload(p, config, flops_method)
     peak = p["peak_flops"] if "peak_flops" in p else acc.peak(precision)
-    g = p["gpus"]
+    g = p.get("gpus")
+    if g is None:
+        notes.append("no GPU count: wall-clock days and the capital outlay need --gpus; GPU-hours fix the rest")
     timing = _timing(p, work, peak, g, model, given, notes)
     out = {"gpus": g, "flops": work["flops"], "n_params": work["n_params"], "n_tokens": work["n_tokens"],
            "flops_per_token": work["flops_per_token"], "peak_flops_per_gpu": peak, **timing}
@@ -339,7 +341,7 @@ def _timing(p: dict, work: dict, peak, g, model, given: dict, notes: list) -> di
             raise InputError("measured GPU-hours already fix the time; drop the utilisation "
                              f"({', '.join(utilisation_keys) or 'cluster model'})")
         gpu_hours = p["gpu_hours"]
-        seconds = gpu_hours * 3600.0 / g
+        seconds = None if g is None else gpu_hours * 3600.0 / g
         achieved = None if flops is None else flops / (gpu_hours * 3600.0 * goodput)
     else:
         achieved = achieved_flops_per_gpu(
@@ -360,7 +362,8 @@ def _timing(p: dict, work: dict, peak, g, model, given: dict, notes: list) -> di
         notes.append("the implied MFU exceeds 100% of the dense peak: check the throughput or the precision")
     return {"achieved_flops_per_gpu": achieved, "mfu": mfu, "goodput": goodput,
             "average_utilisation": None if mfu is None else mfu * goodput, "seconds": seconds,
-            "days": seconds / SECONDS_PER["day"], "years": seconds / SECONDS_PER["year"], "gpu_hours": gpu_hours}
+            "days": None if seconds is None else seconds / SECONDS_PER["day"],
+            "years": None if seconds is None else seconds / SECONDS_PER["year"], "gpu_hours": gpu_hours}
 
 
 def _money(p: dict, acc: Accelerator, g, seconds, gpu_hours, notes: list) -> dict:
@@ -373,8 +376,11 @@ def _money(p: dict, acc: Accelerator, g, seconds, gpu_hours, notes: list) -> dic
         notes.append(f"no release price for {acc.name} in the catalogue: pass gpu_price for the owned cost")
     if watts is None:
         notes.append(f"no TDP for {acc.name} in the catalogue: pass watts for energy and CO2")
-    capital = None if gpu_price is None else g * gpu_price * (1.0 + p["overhead"])
-    depreciation = None if capital is None else capital * p["depreciation"] * seconds / SECONDS_PER["year"]
+    # depreciation = G x price x (1 + overhead) x rate x t / year = price x (1 + overhead) x rate x GPU-hours / year:
+    # it needs the GPU-hours, not the GPU count (the capital outlay does)
+    per_gpu = None if gpu_price is None else gpu_price * (1.0 + p["overhead"])
+    capital = None if per_gpu is None or g is None else g * per_gpu
+    depreciation = None if per_gpu is None else per_gpu * p["depreciation"] * gpu_hours * 3600.0 / SECONDS_PER["year"]
     energy_kwh = None if watts is None else gpu_hours * watts * p["pue"] / 1000.0
     electricity = None if energy_kwh is None else energy_kwh * p["electricity"]
     owned = None if depreciation is None or electricity is None else depreciation + electricity
