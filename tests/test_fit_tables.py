@@ -129,3 +129,32 @@ def test_cli_table_flags_and_one_line_errors(tmp_path, capsys):
     err = capsys.readouterr().err
     assert info.value.code == 2 and err.startswith("error: sweep.csv: --where 'lr >>> 2' is not a valid condition")
     assert err.count("\n") == 1
+
+
+def test_misfitting_lr_sweep_repeats_settings_and_min_keeps_the_best_learning_rate():
+    # Li, Kudugunta, Zettlemoyer 2025 (arXiv:2502.18969), data/scaling_results_last_ckpt_only.csv:
+    # 261 final checkpoints, each (N, D) trained at up to 5 peak learning rates; 21 rows repeat exactly.
+    from scalinglab.datasets import read_bundled
+
+    runs = load_runs("misfitting-lr-sweep")
+    assert len(runs) == 261
+    assert "260 runs share 80 settings of 'N', 'D', 'C' (21 exact repeats)" in runs.notes[0]
+    best = load_runs("misfitting-lr-sweep", duplicates="min")
+    frame = read_bundled("misfitting-lr-sweep")
+    assert len(best) == frame.groupby(["N", "D"]).ngroups == 81
+    np.testing.assert_allclose(np.sort(best.loss), np.sort(frame.groupby(["N", "D"])["loss"].min().to_numpy()))
+    with pytest.raises(InputError, match="misfitting-lr-sweep: 180 duplicate rows"):
+        load_runs("misfitting-lr-sweep", duplicates="error")
+
+
+def test_marin_isoflop_holds_three_datasets_and_a_trainer_flop_count():
+    # Marin "Scaling Ladders" runs (wandb.ai/marin-community/marin), 273 runs on comma, dclm, nemotron.
+    sizes = {name: len(load_runs("marin-isoflop", where=f"dataset == '{name}'")) for name in ("comma", "dclm", "nemotron")}
+    assert sizes == {"comma": 92, "dclm": 85, "nemotron": 96}
+    with pytest.raises(InputError, match=r"column 'gflops' \(--c-col\) disagrees with 6 N D .* median ratio 1.01e-09"):
+        load_runs("marin-isoflop", c_col="gflops")  # the column counts GFLOP, not FLOP
+    runs = load_runs("marin-isoflop", c_col="gflops", c_note="trainer count in GFLOP")
+    assert "(trainer count in GFLOP)" in runs.notes[0]
+    assert runs.notes[1].startswith("263 runs share 87 settings")  # the three datasets reuse one (N, D) grid
+    comma = load_runs("marin-isoflop", where="dataset == 'comma'")
+    assert "4 runs share 2 settings of 'params', 'tokens'" in comma.notes[-1]  # validation-optimal reruns
