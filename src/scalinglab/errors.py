@@ -15,6 +15,7 @@ __all__ = [
     "InputError",
     "UnknownNameError",
     "LawError",
+    "Interrupted",
     "did_you_mean",
 ]
 
@@ -44,6 +45,26 @@ class UnknownNameError(ScalingLabError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
+
+
+class Interrupted(BaseException):
+    """A signal (SIGINT from Ctrl-C, or SIGTERM) stopped a command.
+
+    Not an ``Exception``: ordinary error handling lets it through, and code that must tidy up (the
+    sweep runner) adds a ``detail`` saying what was kept. The command line exits ``128 + signum``
+    (130 for SIGINT, 143 for SIGTERM) after one line on stderr.
+    """
+
+    def __init__(self, signum: int, detail: str = ""):
+        super().__init__(signum, detail)
+        self.signum, self.detail = signum, detail
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        return "interrupted" + (f"; {self.detail}" if self.detail else "")
 
 
 def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:

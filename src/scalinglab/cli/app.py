@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 
 import typer
 
@@ -12,7 +15,7 @@ try:  # typer >= 0.20 vendors click
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from ..errors import ScalingLabError
+from ..errors import Interrupted, ScalingLabError
 
 __all__ = ["app", "main"]
 
@@ -49,15 +52,42 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def _raise_interrupted(signum, frame) -> None:
+    # A second signal while the first one is being tidied up falls back to the default action.
+    signal.signal(signum, signal.SIG_DFL if signum != signal.SIGINT else signal.default_int_handler)
+    raise Interrupted(signum)
+
+
+@contextmanager
+def _signals_interrupt():
+    """While a command runs, SIGINT (Ctrl-C) and SIGTERM raise :class:`Interrupted` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback.
+
+    Ctrl-C (SIGINT) exits 130 and SIGTERM 143, with one line saying what was kept.
+    """
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="scalinglab", standalone_mode=False)
+        with _signals_interrupt():
+            code = command.main(args=argv, prog_name="scalinglab", standalone_mode=False)
+    except Interrupted as stop:
+        fail(str(stop), stop.exit_code)
     except ScalingLabError as error:
         fail(str(error))
     except NoArgsIsHelpError as error:
         sys.stdout.write(error.ctx.get_help() + "\n")
+        return
     except UsageError as error:
         fail(error.format_message().replace("\n", " "))
     except ClickException as error:
@@ -68,6 +98,12 @@ def main(argv: list[str] | None = None) -> None:
         fail("aborted", 130)
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    # Without standalone mode Typer returns (not raises) the code of an ``Exit``, including the 130 it
+    # makes of a KeyboardInterrupt it caught itself.
+    if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+        if code == 130:
+            fail("interrupted", 130)
+        raise SystemExit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

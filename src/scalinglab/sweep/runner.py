@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError, ScalingLabError
+from ..errors import InputError, Interrupted, ScalingLabError
 from ..store import RunsRegistry
 from .corpus import TokenizedCorpus
 from .executors import EXECUTORS, Job, make_executor
@@ -129,6 +129,9 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
                 if runner is not None:
                     runner.run(jobs, on_start=on_start, on_done=on_done, on_error=on_error, on_step=on_step)
                 bar.update(current, visible=False)
+        except Interrupted as stop:
+            stop.detail = _kept(db.runs(name))
+            raise
         finally:
             if runner is not None:
                 runner.close()
@@ -150,6 +153,16 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
         raise InputError(f"{len(failed)} of {len(plan.runs)} runs failed (first {first['key']}: {first['error']}); "
                          f"logs in {out / 'logs'}; run the same command again to retry them")
     return result
+
+
+def _kept(runs: list[dict]) -> str:
+    """What an interrupted sweep leaves: its finished runs, and the running ones going back to pending."""
+    finished = sum(r["status"] == "finished" for r in runs)
+    running = sum(r["status"] == "running" for r in runs)
+    text = f"{finished} finished run{'s' if finished != 1 else ''} kept"
+    if running:
+        text += ", the running one returns to pending" if running == 1 else f", the {running} running ones return to pending"
+    return text
 
 
 def sweep_frame(rows: list[dict]):

@@ -1,0 +1,121 @@
+"""Ctrl-C (SIGINT) and SIGTERM sent to real ``scalinglab`` processes: exit 130 / 143 with one line on
+stderr and no traceback; an interrupted sweep keeps its finished runs and puts the running one back to
+pending in the SQLite registry."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def _handles_sigterm(pid: int) -> bool:
+    """Whether the process has installed its own SIGTERM handler (``SigCgt`` in /proc): the entry point
+    does so just before the command starts, so a signal sent after this is the command's to handle."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt")), 16)
+    return bool(caught >> (signal.SIGTERM - 1) & 1)
+
+
+def _start(args: list[str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scalinglab", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(condition, proc: subprocess.Popen, what: str, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"the command ended before {what}: {proc.returncode} {proc.stderr.read()}")
+        time.sleep(0.02)
+    proc.kill()
+    pytest.fail(f"never reached: {what}")
+
+
+def _stop(proc: subprocess.Popen, signum: int) -> tuple[int, list[str]]:
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, [line for line in err.splitlines() if line.strip()]
+
+
+def _is_linux() -> bool:
+    return Path("/proc/self/status").exists()
+
+
+pytestmark = pytest.mark.skipif(not _is_linux(), reason="reads signal masks from /proc")
+
+SIGNALS = [(signal.SIGINT, 130), (signal.SIGTERM, 143)]
+
+
+@pytest.mark.parametrize(("signum", "code"), SIGNALS, ids=["SIGINT", "SIGTERM"])
+def test_fit_bootstrap_interrupted_exits_with_signal_code_and_one_line(signum, code):
+    proc = _start(["fit", "chinchilla", "--bootstrap", "20000", "--json"])
+    _wait_for(lambda: _handles_sigterm(proc.pid), proc, "the fit started")
+    time.sleep(0.5)  # inside the bootstrap loop
+    returncode, lines = _stop(proc, signum)
+    assert returncode == code
+    assert lines == ["error: interrupted"]
+
+
+@pytest.mark.parametrize(("signum", "code"), SIGNALS, ids=["SIGINT", "SIGTERM"])
+def test_forecast_interrupted_exits_with_signal_code_and_one_line(signum, code):
+    proc = _start(["forecast", "--scenario", "scaling-picture", "--samples", "1000000", "--json"])
+    _wait_for(lambda: _handles_sigterm(proc.pid), proc, "the forecast started")
+    time.sleep(0.3)
+    returncode, lines = _stop(proc, signum)
+    assert returncode == code
+    assert lines == ["error: interrupted"]
+
+
+def _statuses(db: Path) -> dict[str, str]:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return dict(conn.execute("SELECT key, status FROM runs"))
+    except sqlite3.OperationalError:  # not created yet
+        return {}
+
+
+@pytest.fixture(scope="module")
+def corpus_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code"), SIGNALS, ids=["SIGINT", "SIGTERM"])
+def test_interrupted_sweep_keeps_finished_runs_and_returns_the_running_one_to_pending(signum, code, tmp_path,
+                                                                                      corpus_cache):
+    pytest.importorskip("torch")
+    out = tmp_path / "out"
+    db = out / "runs.sqlite"
+    proc = _start(["sweep", "run", "--budgets", "2e9,4e9", "--sizes", "3", "--steps", "120", "--n-ctx", "32",
+                   "--eval-tokens", "4096", "--device", "cpu", "--name", "stopped", "--out", str(out),
+                   "--cache-dir", str(corpus_cache), "--json"])
+
+    def one_finished_one_running() -> bool:
+        states = list(_statuses(db).values())
+        return states.count("finished") >= 1 and "running" in states
+
+    _wait_for(one_finished_one_running, proc, "one run finished and another running", timeout=240)
+    returncode, lines = _stop(proc, signum)
+    after = _statuses(db)
+    finished = sum(s == "finished" for s in after.values())
+    assert returncode == code
+    assert lines == [f"error: interrupted; {finished} finished run{'s' if finished != 1 else ''} kept, "
+                     "the running one returns to pending"]
+    assert finished >= 1
+    assert set(after.values()) == {"finished", "pending"}
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        owner = conn.execute("SELECT owner FROM sweeps WHERE name = 'stopped'").fetchone()[0]
+        curves = dict(conn.execute("SELECT key, COUNT(*) FROM losses GROUP BY key"))
+    assert owner is None  # released: the next run resumes without --force
+    assert set(curves) == {k for k, s in after.items() if s == "finished"}
