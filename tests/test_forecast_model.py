@@ -242,7 +242,9 @@ def test_key_order_in_the_file_does_not_change_the_draws():
 def test_full_model_reports_every_quantity_and_constraint():
     r = run_forecast(load_scenario_file(example_path()), samples=4000, seed=0)
     assert set(r.quantities) == {"spending", "flop_per_dollar", "utilisation", "compute", "algorithms",
-                                 "effective_compute", "gpus", "gpu_production", "dataset", "data_stock", "world_gdp"}
+                                 "effective_compute", "gpus", "gpu_production", "dataset", "data_stock", "world_gdp",
+                                 "dataset_wanted", "n_params", "loss", "useful_compute"}
+    assert r.law == "hoffmann2022"  # the example's dataset rule
     assert set(r.binding_first) == {"spending cap", "GPU supply", "data stock", "none"}
     assert sum(r.binding_first.values()) == pytest.approx(1.0)
     data = r.to_dict()

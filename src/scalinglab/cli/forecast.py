@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from ..errors import InputError
 from ._common import JsonOption, console, emit, print_json, table
 
 PlotOption = Annotated[Optional[Path], typer.Option("--plot", help="Write a chart (.png .svg .pdf .html .json).")]
 SamplesOption = Annotated[int, typer.Option("--samples", help="Monte Carlo samples.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (the same seed gives the same output).")]
 UntilOption = Annotated[Optional[int], typer.Option("--until", help="Last year of the forecast (default: the scenario's).")]
+
+
+LawOption = Annotated[Optional[str], typer.Option(
+    "--law", help="Law of the largest run's N, D and loss (e.g. hoffmann2022, besiroglu2024, muennighoff2023); "
+                  "the run then wants that law's compute-optimal dataset. Default: the scenario's dataset rule, else hoffmann2022.")]
+MilestoneOption = Annotated[Optional[list[str]], typer.Option(
+    "--milestone", help="A question such as 'spending >= $10B', 'compute >= 1e28' or 'loss <= 1.8' (repeatable).")]
+
+
+@contextmanager
+def _flag(flag: str, errors: tuple[type, ...]):
+    """Name the user's flag in the one-line error about its value."""
+    try:
+        yield
+    except errors as error:
+        message = str(error)
+        raise InputError(f"--{message}" if message.startswith(flag.lstrip("-")) else f"{flag}: {message}") from None
 
 
 def _emit(result, as_json: bool, plot: Path | None, chart_name: str) -> None:
@@ -35,13 +54,25 @@ def register(app: typer.Typer) -> None:
         samples: SamplesOption = 10_000,
         seed: SeedOption = 0,
         until: UntilOption = None,
+        law: LawOption = None,
+        milestone: MilestoneOption = None,
         plot: PlotOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Monte Carlo forecast of a scenario: percentiles per year, milestone years, binding constraints."""
         from ..forecast import resolve_scenario, run_forecast
 
-        result = run_forecast(resolve_scenario(scenario), samples=samples, seed=seed, until=until)
+        from ..errors import ScalingLabError
+        from ..forecast.constraints import run_law
+        from ..forecast.questions import MilestoneError
+
+        scenario_ = resolve_scenario(scenario)
+        if law is not None:
+            with _flag("--law", (ScalingLabError,)):
+                run_law(law)
+        with _flag("--milestone", (MilestoneError,)):
+            result = run_forecast(scenario_, samples=samples, seed=seed, until=until, law=law,
+                                  milestones=milestone or ())
         _emit(result, as_json, plot, "forecast_chart")
 
     group = typer.Typer(help="Forecast scenarios: one preset per essay, or your own YAML.", no_args_is_help=True)

@@ -141,7 +141,7 @@ def series_piece(name: str, series: Series | None, grid: Grid, draws: Draws, gdp
         year = series.start.year if series.start.year is not None else grid.report_from
         start = (draws.log10(series.start), year)
     cap = None
-    if series.cap is not None:
+    if series.cap is not None and not series.cap.none:
         if series.cap.value is not None:
             cap = draws.log10(series.cap, "value")
         else:

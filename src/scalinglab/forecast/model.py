@@ -17,7 +17,8 @@ Ceilings on spending and compute shrink both (the run is as large as the tighter
 Effective compute = compute x algorithmic efficiency. Datasets come from compute (D = sqrt(C r / 6)
 with r tokens per parameter, or a law's compute-optimal D) or are given; the data stock is
 exhausted at E epochs once D exceeds the effective data of E passes over it (Muennighoff et al.
-2023, eq. 5): U (1 + R_D* (1 - exp(-(E - 1) / R_D*))).
+2023, eq. 5): U (1 + R_D* (1 - exp(-(E - 1) / R_D*))). The run itself never trains on more than
+``binding_epochs`` passes over the stock: its N, D and loss follow ``constraints``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ class ModelPaths:
     stock_margin: np.ndarray | None = None  # log10(dataset / stock)
     binding_epochs: np.ndarray | float = DEFAULT_BINDING_EPOCHS
     r_d_star: float = 0.0
+    #: constraint -> stage of the path it cuts (see constraints.STAGES); ceilings of one stage compete
+    stages: dict[str, str] = field(default_factory=dict)
+    #: the law the run's N, D and loss follow (None: no dataset, so no run path)
+    law_name: str | None = None
     shrink: np.ndarray = field(default_factory=lambda: np.zeros((1, 1)))  # log10 factor the ceilings cut the run by
 
 
@@ -175,8 +180,12 @@ def _resolve_money(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPat
     return full
 
 
-def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
-    """All log10 paths of a scenario over the grid for every sample."""
+def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = None) -> ModelPaths:
+    """All log10 paths of a scenario over the grid for every sample.
+
+    ``law`` names the law of the run's N, D and loss (see ``constraints``); given, it also sets the dataset
+    the run wants (its compute-optimal D) unless the scenario gives the dataset as a series.
+    """
     f = scenario.factors
     route = compute_route(scenario)
     paths = ModelPaths(grid, route)
@@ -195,11 +204,13 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
         if gpus.cap is not None:
             ceiling = np.minimum(ceiling, gpus.cap)
             paths.constraints["gpus cap"] = (wanted, gpus.cap)
+            paths.stages["gpus cap"] = "gpus"
         if f.gpu_production is not None:
             production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid)
             supply = production + draws.log10(f.gpu_production.max_share)
             levels["gpu_production"] = production
             paths.constraints["GPU supply"] = (wanted, supply)
+            paths.stages["GPU supply"] = "gpus"
             ceiling = np.minimum(ceiling, supply)
         log_gpus = np.minimum(wanted, ceiling)
         levels["gpus"] = log_gpus
@@ -229,8 +240,10 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
     compute_cut = np.zeros((1, 1)) if compute_cap is None else np.minimum(0.0, compute_cap - compute)
     if spending_cap is not None:
         paths.constraints["spending cap"] = (spending, spending_cap)
+        paths.stages["spending cap"] = "compute" if linked else "spending"
     if compute_cap is not None:
         paths.constraints["compute cap"] = (compute, compute_cap)
+        paths.stages["compute cap"] = "compute"
     per_gpu = None
     if f.gpus is None and f.gpu_flops is not None and f.run_length is not None:
         # GPUs the run needs: G = C / (F U T)
@@ -242,6 +255,7 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
             supply = production + draws.log10(f.gpu_production.max_share)
             needed = compute - per_gpu
             paths.constraints["GPU supply"] = (needed, supply)
+            paths.stages["GPU supply"] = "compute"
             compute_cut = np.minimum(compute_cut, np.minimum(0.0, supply - needed))
     shrink = np.minimum(spend_cut, compute_cut) if linked else compute_cut
     compute = compute + shrink
@@ -262,7 +276,7 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws) -> ModelPaths:
             piece.start = (0.0, grid.report_from)
         levels["algorithms"] = piece.level(grid)
         levels["effective_compute"] = compute + levels["algorithms"]
-    _data(scenario, grid, draws, paths, compute)
+    _data(scenario, grid, draws, paths, compute, law)
     return paths
 
 
@@ -288,31 +302,52 @@ def _dataset_from_law(law_name: str, log_compute: np.ndarray) -> np.ndarray:
     return log_d[index] + (position - index) * (log_d[index + 1] - log_d[index])
 
 
-def _data(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, compute: np.ndarray) -> None:
+def _data(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, compute: np.ndarray,
+          law_name: str | None) -> None:
+    from .constraints import run_law, run_path
+
     f = scenario.factors
     levels = paths.levels
-    if f.dataset is not None:
-        if f.dataset.rule is not None:
-            rule = f.dataset.rule
-            if rule.tokens_per_param is not None:
-                # C = 6 N D and D = r N  ->  D = sqrt(C r / 6)
-                levels["dataset"] = 0.5 * (compute + draws.log10(rule.tokens_per_param) - np.log10(6.0))
-            else:
-                levels["dataset"] = _dataset_from_law(rule.law, compute)
-        else:
-            piece = series_piece("dataset", f.dataset, grid, draws)
-            wanted = piece.level(grid)
-            if piece.cap is not None:
-                paths.constraints["dataset cap"] = (wanted, piece.cap)
-                wanted = np.minimum(wanted, piece.cap)
-            levels["dataset"] = wanted
+    rule = f.dataset.rule if f.dataset is not None else None
+    law = None
+    if law_name is not None or f.dataset is not None:
+        if law_name is None and rule is not None and rule.law is not None:
+            from ..laws import AllocationRule, get_law
+
+            if not isinstance(get_law(rule.law).law, AllocationRule):
+                law_name = rule.law
+        law = run_law(law_name)
+        paths.law_name = law.name
+    if f.dataset is not None and rule is None:
+        piece = series_piece("dataset", f.dataset, grid, draws)
+        wanted = piece.level(grid)
+        if piece.cap is not None:
+            paths.constraints["dataset cap"] = (wanted, piece.cap)
+            paths.stages["dataset cap"] = "dataset"
+            wanted = np.minimum(wanted, piece.cap)
+        levels["dataset"] = wanted
+    elif law_name is not None and (rule is None or rule.law is None or rule.law != law_name):
+        levels["dataset"] = law.optimal_log_tokens(compute)
+    elif rule is not None and rule.tokens_per_param is not None:
+        # C = 6 N D and D = r N  ->  D = sqrt(C r / 6)
+        levels["dataset"] = 0.5 * (compute + draws.log10(rule.tokens_per_param) - np.log10(6.0))
+    elif rule is not None:
+        levels["dataset"] = _dataset_from_law(rule.law, compute)
+    stock = None
     if f.data_stock is not None:
         stock = series_piece("data_stock", f.data_stock, grid, draws).level(grid)
         levels["data_stock"] = stock
         if "dataset" in levels:
             paths.r_d_star = muennighoff_r_d_star()
-            paths.stock_margin = levels["dataset"] - stock
+            wanted = levels["dataset"]
+            paths.stock_margin = wanted - stock
             epochs = draws(f.data_stock.binding_epochs) if f.data_stock.binding_epochs is not None else DEFAULT_BINDING_EPOCHS
             paths.binding_epochs = epochs
-            capacity = stock + np.log10(epoch_multiplier(epochs, paths.r_d_star))
-            paths.constraints["data stock"] = (levels["dataset"], capacity)
+            # the run trains on at most E passes over the stock (Muennighoff et al. 2023 discount the repeats)
+            ceiling = stock + np.log10(epochs)
+            paths.constraints["data stock"] = (wanted, ceiling)
+            paths.stages["data stock"] = "dataset"
+            levels["dataset_wanted"] = wanted
+            levels["dataset"] = np.minimum(wanted, ceiling)
+    if law is not None and "dataset" in levels:
+        levels.update(run_path(law, compute, levels["dataset"], stock))

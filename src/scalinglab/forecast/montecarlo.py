@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import InputError
 from ..units import format_money
 from .growth import Draws, Grid
+from .constraints import binding_margins, binds_table
 from .milestones import binding_first, crossing_years
 from .model import epoch_multiplier, evaluate
 from .result import CompareResult, ForecastResult
@@ -43,12 +44,20 @@ def _check_settings(scenario: Scenario, samples: int, until: int | None) -> Scen
     return scenario.model_copy(update={"until": int(until)})
 
 
-def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, until: int | None = None) -> ForecastResult:
-    """Percentile paths and milestone years of ``scenario`` from ``samples`` joint draws."""
+def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, until: int | None = None,
+                 law: str | None = None, milestones: tuple | list = ()) -> ForecastResult:
+    """Percentile paths and milestone years of ``scenario`` from ``samples`` joint draws.
+
+    ``law`` is the law of the run's N, D and loss (default: the scenario's dataset rule law, else
+    hoffmann2022); ``milestones`` adds questions such as ``"spending >= $10B"`` (see ``questions``).
+    """
+    from .questions import parse_milestone
+
     scenario = _check_settings(scenario, samples, until)
+    asked = [parse_milestone(text) for text in milestones]
     grid = _grid(scenario)
     draws = Draws(scenario, np.random.default_rng(seed), int(samples))
-    paths = evaluate(scenario, grid, draws)
+    paths = evaluate(scenario, grid, draws, law)
     i0 = grid.index(grid.report_from)
     years = grid.years[i0:]
     levels = {name: _from(level, i0) for name, level in paths.levels.items()}
@@ -72,16 +81,19 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
             label = f"data stock exhausted at {epochs} epoch{'s' if epochs != 1 else ''}"
             milestones[label] = crossing_years(margin, need, years)
     first_binding = {}
-    for name, (wanted, ceiling) in paths.constraints.items():
-        when = crossing_years(_from(wanted, i0), _from(ceiling, i0), years)
+    margins = binding_margins(paths.constraints, paths.stages)
+    for name, margin in margins.items():
+        when = crossing_years(_from(margin, i0), 0.0, years)
         first_binding[name] = when
-        if name != "data stock":
-            milestones[f"{name} binds"] = when
+        milestones[f"{name} binds"] = when
+    for question in asked:
+        milestones[question.label] = question.years(levels, years, scenario.name)
     binding = binding_first(first_binding, int(samples))
     return ForecastResult(
         scenario=scenario, samples=int(samples), seed=seed, years=years, levels=levels, milestones=milestones,
         binding_first=binding, route=paths.route, derived=dict(paths.derived), growth_check=paths.growth_check,
         level_check=paths.level_check, uncapped=_uncapped(paths, i0), binding_epochs=paths.binding_epochs,
+        law=paths.law_name, binds=binds_table(scenario, paths, margins, i0, first_binding),
     )
 
 

@@ -25,7 +25,11 @@ QUANTITIES: dict[str, tuple[str, str, str]] = {
     "gpus": ("GPUs", "quantity", "accelerators in the largest run"),
     "gpu_flops": ("FLOP/s", "quantity", "peak FLOP/s per accelerator"),
     "gpu_production": ("GPUs/yr", "quantity", "accelerators shipped per year"),
-    "dataset": ("tokens", "quantity", "training tokens of the largest run"),
+    "dataset": ("tokens", "quantity", "training tokens of the largest run (at most the stock x allowed epochs)"),
+    "dataset_wanted": ("tokens", "quantity", "training tokens the largest run would want without the data stock"),
+    "n_params": ("params", "quantity", "parameters of the largest run, N = C / (6 D)"),
+    "loss": ("nats/token", "quantity", "predicted loss of the largest run (data-constrained law)"),
+    "useful_compute": ("FLOP", "quantity", "6 N' D': compute the run's effective parameters and data are worth"),
     "data_stock": ("tokens", "quantity", "stock of public human text"),
     "world_gdp": ("USD/yr", "money", "world GDP"),
 }
@@ -77,6 +81,8 @@ class ForecastResult:
     level_check: dict | None = None
     uncapped: dict[str, np.ndarray] = field(default_factory=dict)
     binding_epochs: object = 4.0
+    law: str | None = None
+    binds: dict = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -184,6 +190,8 @@ class ForecastResult:
             "quantities": quantities,
             "milestones": self.milestone_summary(),
             "binding_first": dict(self.binding_first),
+            "law": self.law,
+            "binds": self.binds,
             "checks": self.checks(),
             "growth_between": self.checkpoint_growth(),
         }
@@ -216,11 +224,32 @@ class ForecastResult:
                      for name, v in summary.items()]
             parts.append(rich_table("Milestone year", ["milestone", "p5", "p25", "median", "p75", "p95",
                                                        f"by {self.until}"], mrows))
+        if self.binds:
+            from rich.text import Text as _Text
+
+            parts.append(self._binds_table())
+            parts += [_Text(f"{name}: none stated. {b['source']}") for name, b in self.binds.items() if b["ceiling"] == "none"]
         if len(self.binding_first) > 1:
             parts.append(rich_table("Which constraint binds first (share of samples)", ["constraint", "share"],
                                     [[k, f"{v:.1%}"] for k, v in self.binding_first.items()]))
         parts += self._report_checks()
         return Group(*parts)
+
+    def _binds_table(self):
+        rows = []
+        for name, b in self.binds.items():
+            if b["ceiling"] == "none":
+                rows.append([name, "none stated (below)", "-", "-", "-"])
+                continue
+            first = b["first_year"]
+            when = "-" if first["p50"] is None and first["p5"] is None else \
+                f"{_fmt_year(first['p50'], self.until)} ({_fmt_year(first['p5'], self.until)}-{_fmt_year(first['p95'], self.until)})"
+            cut = "-" if b["cut_at_end"] is None else f"{b['cut_at_end']:.3g}x ({b['binds_at_end_share']:.0%} of samples)"
+            rows.append([name, b["ceiling"], f"{b['binds_share']:.0%}", when, cut])
+        law = f" Run path under {self.law}, repeats discounted as in Muennighoff et al. 2023." if self.law else ""
+        return rich_table("Constraints: where a ceiling changes the largest run's path." + law,
+                          ["constraint", "ceiling", f"binds by {self.until}", "first year: median (p5-p95)",
+                           f"wanted / allowed in {self.until}"], rows)
 
     def _cell(self, quantity: str, year: int) -> str:
         p = self.percentiles(quantity)[year - int(self.years[0])]

@@ -181,17 +181,26 @@ class Era(Number):
 
 
 class Cap(Number):
-    """A ceiling: ``{value: "$100B"}`` in the factor's units, or ``{share_of_gdp: "1%"}`` for money."""
+    """A ceiling: ``{value: "$100B"}`` in the factor's units, ``{share_of_gdp: "1%"}`` for money, or
+    ``{none: true}`` to state that the sources give no ceiling (the source says why)."""
 
     VALUE_FIELDS: ClassVar[tuple[str, ...]] = ("value", "share_of_gdp")
     value: Any = None
     share_of_gdp: Any = None
+    none: bool = False
 
     @model_validator(mode="after")
     def _one_of(self):
-        if (self.value is None) == (self.share_of_gdp is None):
-            raise ValueError("give exactly one of value or share_of_gdp")
+        if (self.value is not None) + (self.share_of_gdp is not None) + bool(self.none) != 1:
+            raise ValueError("give exactly one of value, share_of_gdp or none: true")
         return self
+
+    def describe(self, field: str | None = None) -> str:
+        if self.none:
+            return "none"
+        if field is None and self.value is None:
+            return f"{self.distribution('share_of_gdp').describe()} of world GDP"
+        return super().describe(field)
 
 
 def _subclass(base: type[Number], kind: str) -> type[Number]:

@@ -1,0 +1,147 @@
+"""Constraints that bind: the largest run's N, D and loss under a law, and where a ceiling changes that path.
+
+The run of each year has compute C (after the money, compute and GPU ceilings) and wants a dataset
+D_w (the scenario's rule: tokens per parameter, or a law's compute-optimal D). With a stock of U
+unique tokens that may be repeated E times (``data_stock.binding_epochs``), the run trains on
+
+    D = min(D_w, E U)      and      N = C / (6 D),
+
+so the dataset path never exceeds the stock times the allowed epochs; compute beyond that goes into
+parameters. Its loss follows the data-constrained law (Muennighoff et al. 2023, arXiv:2305.16264,
+eq. 5-7): repeated tokens count as D' = U + U R_D* (1 - exp(-(D/U - 1) / R_D*)) and parameters beyond
+the compute-optimal size for U tokens as N' = U_N + U_N R_N* (1 - exp(-(N/U_N - 1) / R_N*)), so the
+predicted loss L(N', D') flattens once the stock is exhausted. The law's base is the chosen
+Chinchilla-form law; R_D* and R_N* are Muennighoff et al.'s (the ``muennighoff2023`` law). The
+*useful compute* 6 N' D' is what a run on fresh data and non-excess parameters would spend for the same
+inputs; it equals C until the stock binds.
+
+A constraint *binds* in a year only where it changes that path: its wanted level exceeds its ceiling
+and no other ceiling on the same stage (compute, GPUs, spending or dataset) is tighter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+
+__all__ = ["DEFAULT_LAW", "RunLaw", "run_law", "run_path", "binding_margins", "STAGES"]
+
+#: The law a run's loss is predicted with when neither the caller nor the scenario's dataset rule names one.
+DEFAULT_LAW = "hoffmann2022"
+
+#: constraint -> stage of the path it cuts (ceilings on one stage compete; the tightest binds)
+STAGES = {"spending cap": "compute", "compute cap": "compute", "GPU supply": "compute", "gpus cap": "gpus",
+          "dataset cap": "dataset", "data stock": "dataset"}
+
+_LOG10_6 = float(np.log10(6.0))
+
+
+@dataclass(frozen=True)
+class RunLaw:
+    """A Chinchilla-form law with Muennighoff et al.'s repetition constants: the run's loss and allocation."""
+
+    name: str
+    law: object  # DataConstrainedLaw
+
+    def optimal_log_tokens(self, log_compute: np.ndarray) -> np.ndarray:
+        """log10 compute-optimal D (fresh data) for log10 C (Hoffmann et al. 2022, eq. 4)."""
+        base = self.law.base
+        return base.optimal_d_exponent * (log_compute - _LOG10_6) - np.log10(base.allocation_constant)
+
+
+def run_law(name: str | None) -> RunLaw:
+    """The named law, made data-constrained with Muennighoff et al. 2023's R_D* and R_N* if it is not already."""
+    from ..laws import ChinchillaLaw, DataConstrainedLaw, get_law
+
+    name = name or DEFAULT_LAW
+    law = get_law(name).law
+    if isinstance(law, ChinchillaLaw):
+        repetition = get_law("muennighoff2023").law
+        law = DataConstrainedLaw(base=law, R_D_star=repetition.R_D_star, R_N_star=repetition.R_N_star)
+    elif not isinstance(law, DataConstrainedLaw):
+        raise InputError(f"law {name!r} ({law.family}) has no loss in N and D of the Chinchilla form; "
+                         "choose one such as hoffmann2022, besiroglu2024 or muennighoff2023")
+    return RunLaw(name, law)
+
+
+def run_path(law: RunLaw, log_compute: np.ndarray, log_dataset: np.ndarray,
+             log_stock: np.ndarray | None) -> dict[str, np.ndarray]:
+    """log10 N, loss and useful compute of runs with compute C on D tokens (D/U epochs of a U-token stock)."""
+    log_compute, log_dataset = np.broadcast_arrays(np.asarray(log_compute, float), np.asarray(log_dataset, float))
+    log_n = log_compute - _LOG10_6 - log_dataset
+    n, d = 10.0 ** log_n, 10.0 ** log_dataset
+    if log_stock is None:
+        n_eff, d_eff = n, d
+    else:
+        u = np.broadcast_to(10.0 ** np.asarray(log_stock, float), d.shape)
+        n_eff, d_eff = law.law.effective(n, d, u)
+    loss = law.law.base.loss(n_eff, d_eff)
+    return {"n_params": log_n, "loss": np.log10(loss), "useful_compute": _LOG10_6 + np.log10(n_eff) + np.log10(d_eff)}
+
+
+def binding_margins(constraints: dict, stages: dict[str, str]) -> dict[str, np.ndarray]:
+    """log10 margin per constraint that is >= 0 exactly where it changes the path.
+
+    Its own excess (wanted - ceiling) where it is the tightest ceiling of its stage, else the (negative)
+    amount by which another ceiling of the stage is tighter; interpolating where it crosses zero dates the year
+    it starts to bind.
+    """
+    excess = {name: np.asarray(wanted, float) - np.asarray(ceiling, float) for name, (wanted, ceiling) in constraints.items()}
+    out = {}
+    for name, own in excess.items():
+        stage = stages.get(name, STAGES.get(name, name))
+        rivals = [excess[other] for other in excess if other != name and stages.get(other, STAGES.get(other, other)) == stage]
+        margin = own
+        for rival in rivals:
+            margin = np.minimum(margin, own - rival)
+        out[name] = margin
+    return out
+
+
+def _ceiling_text(scenario, paths, name: str) -> str:
+    f = scenario.factors
+    if name in ("spending cap", "compute cap", "gpus cap", "dataset cap"):
+        return getattr(f, name.split()[0]).cap.describe()
+    if name == "GPU supply":
+        return f"{f.gpu_production.max_share.describe()} of a year's GPU shipments"
+    if name == "data stock":
+        epochs = f.data_stock.binding_epochs
+        text = epochs.describe() if epochs is not None else f"{paths.binding_epochs:g} (default)"
+        return f"{text} epochs x the stock"
+    return ""
+
+
+def binds_table(scenario, paths, margins: dict[str, np.ndarray], i0: int, first_years: dict[str, np.ndarray]) -> dict:
+    """Per constraint: its ceiling, the share of samples whose path it changes, when, and by how much at the end.
+
+    ``cut_at_end`` is the median factor by which the binding ceiling holds the level below what the run
+    wanted in the last year, over the samples in which it binds then. Ceilings a scenario states as
+    ``none`` are listed with their source.
+    """
+    from .milestones import year_percentiles
+
+    out: dict[str, dict] = {}
+    for name, margin in margins.items():
+        wanted, ceiling = paths.constraints[name]
+        last_margin = np.ravel(np.atleast_2d(margin)[-1])
+        excess = np.ravel(np.atleast_2d(np.asarray(wanted, float) - np.asarray(ceiling, float))[-1])
+        excess = np.broadcast_to(excess, last_margin.shape)
+        binding_now = last_margin >= 0
+        years = np.asarray(first_years[name], dtype=float)
+        out[name] = {
+            "stage": paths.stages.get(name, STAGES.get(name, name)),
+            "ceiling": _ceiling_text(scenario, paths, name),
+            "binds_share": float(np.isfinite(years).mean()),
+            "first_year": year_percentiles(years),
+            "binds_at_end_share": float(binding_now.mean()),
+            "cut_at_end": float(np.median(10.0 ** excess[binding_now])) if binding_now.any() else None,
+        }
+    for factor in ("spending", "compute", "gpus", "dataset"):
+        series = getattr(scenario.factors, factor)
+        if series is not None and series.cap is not None and series.cap.none:
+            out[f"{factor} cap"] = {"stage": STAGES.get(f"{factor} cap", factor), "ceiling": "none",
+                                    "source": str(series.cap.source), "binds_share": 0.0}
+    return out
