@@ -62,3 +62,18 @@ def test_bad_cost_input_is_one_line_and_exit_2(cli, args, fragments):
 
 def test_bad_budget_input_is_one_line_and_exit_2(cli):
     assert_user_error(cli("budget", "--dollars", "10M", "--gpu", "h100", "--law", "no-such-law"), "unknown law")
+
+
+def test_gpu_hours_alone_give_energy_co2_and_dollars(cli):
+    # Meta publishes GPU-hours, not GPU counts: the Llama 3.1 model card's 30.84M H100-hours price the run
+    # (energy, CO2, cloud and owned cost) without --gpus; only days and the capital outlay need the count.
+    result = cli("cost", "--gpu-hours", "30.84M", "--gpu", "h100-sxm", "--json")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert data["energy_mwh"] == pytest.approx(30.84e6 * 700 * 1.1 / 1e6)  # TDP 700 W, PUE 1.1
+    assert data["co2_t"] == pytest.approx(data["energy_mwh"] * 0.385)
+    assert data["cloud_cost_usd"] == pytest.approx(30.84e6 * data["price_per_gpu_hour"])
+    assert data["owned_cost_usd"] is not None and data["days"] is None and data["capital_cost_usd"] is None
+    with_gpus = cli("cost", "--gpu-hours", "30.84M", "--gpu", "h100-sxm", "--gpus", "16384", "--json").json()
+    for key in ("energy_mwh", "co2_t", "cloud_cost_usd", "depreciation_usd", "owned_cost_usd"):
+        assert with_gpus[key] == pytest.approx(data[key])

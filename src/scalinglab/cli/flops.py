@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ..compute import KNOWN_CONFIGS, METHODS, TransformerConfig, flops_breakdown, training_flops
-from ..errors import InputError, UnknownNameError
+from ..compute.shapes import resolve_config
+from ..errors import InputError
 from ..units import format_quantity, parse_quantity
 from ._common import JsonOption, console, emit, print_json
 
@@ -17,7 +18,7 @@ def register(app: typer.Typer) -> None:
     def flops_command(
         params: Annotated[str | None, typer.Option("--params", help="N, e.g. 175B (6ND count).")] = None,
         tokens: Annotated[str, typer.Option("--tokens", help="Training tokens D, e.g. 300B.")] = "",
-        config: Annotated[str | None, typer.Option("--config", help=f"A known shape: {', '.join(KNOWN_CONFIGS)}.")] = None,
+        config: Annotated[str | None, typer.Option("--config", help=f"A known shape ({', '.join(KNOWN_CONFIGS)}) or a local Hugging Face config.json.")] = None,
         layers: Annotated[int | None, typer.Option("--layers")] = None,
         d_model: Annotated[int | None, typer.Option("--d-model")] = None,
         heads: Annotated[int | None, typer.Option("--heads")] = None,
@@ -42,9 +43,7 @@ def register(app: typer.Typer) -> None:
                 console.print(f"C = 6 N D = 6 x {format_quantity(n_params)} x {format_quantity(n_tokens)} = {flops:.4g} FLOP")
             return
         if config is not None:
-            if config.lower() not in KNOWN_CONFIGS:
-                raise UnknownNameError("model config", config, KNOWN_CONFIGS)
-            shape = KNOWN_CONFIGS[config.lower()]
+            shape = resolve_config(config)
         elif None in (layers, d_model, heads):
             raise InputError("give --params, or --config NAME, or --layers, --d-model and --heads")
         else:

@@ -233,17 +233,12 @@ class CostEstimate(EstimateResult):
 
 def _workload(p: dict, config, flops_method: str) -> dict:
     """FLOP, parameters, tokens and FLOP per token from whichever of them were given."""
-    from .flops import KNOWN_CONFIGS, TransformerConfig, flops_per_token, param_counts
+    from .flops import flops_per_token, param_counts
+    from .shapes import resolve_config
 
     flops, n, d = p.get("flops"), p.get("n_params"), p.get("n_tokens")
     if config is not None:
-        if isinstance(config, str):
-            if config not in KNOWN_CONFIGS:
-                from ..errors import UnknownNameError
-                raise UnknownNameError("model configuration", config, list(KNOWN_CONFIGS))
-            config = KNOWN_CONFIGS[config]
-        if not isinstance(config, TransformerConfig):
-            raise InputError("config must be a TransformerConfig or a known configuration name")
+        config = resolve_config(config)
         if d is None:
             raise InputError("a model configuration needs the number of training tokens")
         fpt = flops_per_token(config, method=flops_method)
