@@ -5,14 +5,82 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json"]
+from .errors import InputError
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "check_output_path", "check_output_dir"]
+
+
+def _writable_folder(folder: Path, what: str) -> None:
+    """The nearest existing ancestor of ``folder`` must be a folder we may write into."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise InputError(f"{what}: {str(probe)!r} is a file, not a folder")
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{what}: folder {str(probe)!r} is not writable")
+
+
+def check_output_path(path: str | os.PathLike, *, flag: str, inputs: Iterable = (),
+                      suffixes: Iterable[str] | None = None) -> Path:
+    """Refuse, before any work, an output file that cannot be written or would destroy an input.
+
+    ``flag`` is the user's option (``--save``); ``inputs`` are files the command reads (a path equal to
+    one of them is refused); ``suffixes`` the file types the command can write. Returns the path.
+    """
+    path = Path(path)
+    what = f"{flag} {str(path)!r}"
+    if str(path).strip() == "" or path.name in ("", ".", ".."):
+        raise InputError(f"{flag} needs a file name, got {str(path)!r}")
+    if suffixes is not None and path.suffix.lower() not in tuple(suffixes):
+        raise InputError(f"{what}: use one of {', '.join(suffixes)}")
+    if path.is_dir():
+        raise InputError(f"{what} is a folder; give a file name inside it")
+    _writable_folder(path.parent, what)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(f"{what} is not writable")
+    for source in inputs:
+        if source is None or not isinstance(source, (str, os.PathLike)):
+            continue
+        try:
+            same = Path(source).exists() and path.exists() and os.path.samefile(path, source)
+        except OSError:
+            same = False
+        if same:
+            raise InputError(f"{what} is the input file; refusing to overwrite it (write somewhere else)")
+    return path
+
+
+def check_output_dir(path: str | os.PathLike, *, flag: str) -> Path:
+    """Refuse, before any work, an output folder that is a file or cannot be created or written."""
+    path = Path(path)
+    what = f"{flag} {str(path)!r}"
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{what} is a file; give a folder")
+    _writable_folder(path, what)
+    return path
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``.
+
+    A file that cannot be written is an :class:`InputError` naming it, and no temporary file stays.
+    """
     path = Path(path)
+    try:
+        return _atomic_write(path, data)
+    except OSError as error:
+        raise InputError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+
+
+def _atomic_write(path: Path, data: bytes) -> Path:
+    if path.is_dir():
+        raise IsADirectoryError(21, "it is a folder", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

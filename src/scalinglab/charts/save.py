@@ -7,9 +7,11 @@ from pathlib import Path
 from .._io import atomic_write_bytes, atomic_write_text
 from ..errors import InputError
 
-__all__ = ["save_chart", "chart_html_fragment"]
+__all__ = ["save_chart", "chart_html_fragment", "CHART_FORMATS"]
 
-_FORMATS = (".png", ".svg", ".pdf", ".html", ".json")
+#: File types a chart can be written as, by extension.
+CHART_FORMATS = (".png", ".svg", ".pdf", ".html", ".json")
+_FORMATS = CHART_FORMATS
 
 
 def save_chart(chart, path: str | Path, scale: float = 2.0) -> Path:

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from .._table import rich_table
 
-__all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help"]
+__all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help", "check_outputs"]
 
 console = Console(highlight=False, width=shutil.get_terminal_size((150, 40)).columns)
 
@@ -51,3 +51,15 @@ def emit(result, as_json: bool) -> None:
 
 
 table = rich_table
+
+
+def check_outputs(*, save=None, plot=None, inputs=()) -> None:
+    """Check ``--save FILE`` (JSON) and ``--plot FILE`` (a chart) before any work: writable, not a
+    folder, not one of the command's input files."""
+    from .._io import check_output_path
+    from ..charts.save import CHART_FORMATS
+
+    if save is not None:
+        check_output_path(save, flag="--save", inputs=inputs)
+    if plot is not None:
+        check_output_path(plot, flag="--plot", inputs=inputs, suffixes=CHART_FORMATS)

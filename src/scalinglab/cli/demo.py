@@ -26,5 +26,8 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Folder for report.html and charts.")] = Path("out"),
     ) -> None:
         """Run the whole scaling picture on bundled data and write an HTML report."""
+        from .._io import check_output_dir
+
+        check_output_dir(out, flag="--out")
         path, _ = run_demo(out, on_section=_print_section)
         console.print(f"\nReport written to {path}", markup=False)

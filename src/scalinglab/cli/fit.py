@@ -9,7 +9,7 @@ import typer
 
 from ..errors import InputError
 from ..units import parse_quantity
-from ._common import JsonOption, emit
+from ._common import JsonOption, check_outputs, emit
 
 RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
 NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]
@@ -77,6 +77,7 @@ def register(app: typer.Typer) -> None:
         """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest."""
         from ..fit import fit_law
 
+        check_outputs(save=save, plot=plot, inputs=(runs, base))
         columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col,
                    "budget_col": budget_col, "group_col": group_col}
         budgets = None if not budget else [parse_quantity(p, what="budget") for b in budget for p in b.split(",")]
@@ -112,6 +113,7 @@ def register(app: typer.Typer) -> None:
         """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
         from ..fit import isoflop
 
+        check_outputs(save=save, plot=plot, inputs=(runs,))
         columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "budget_col": budget_col,
                    "group_col": group_col}
         result = isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InputError
-from ._common import JsonOption, console, emit, print_json, table
+from ._common import JsonOption, check_outputs, console, emit, print_json, table
 
 PlotOption = Annotated[Optional[Path], typer.Option("--plot", help="Write a chart (.png .svg .pdf .html .json).")]
 SamplesOption = Annotated[int, typer.Option("--samples", help="Monte Carlo samples.")]
@@ -62,6 +62,7 @@ def register(app: typer.Typer) -> None:
         """Monte Carlo forecast of a scenario: percentiles per year, milestone years, binding constraints."""
         from ..forecast import resolve_scenario, run_forecast
 
+        check_outputs(plot=plot, inputs=(scenario,))
         from ..errors import ScalingLabError
         from ..forecast.constraints import run_law
         from ..forecast.questions import MilestoneError
@@ -128,6 +129,7 @@ def register(app: typer.Typer) -> None:
         """Forecast several scenarios with the same samples and seed, side by side."""
         from ..forecast import compare_scenarios, resolve_scenario
 
+        check_outputs(plot=plot, inputs=scenarios)
         result = compare_scenarios([resolve_scenario(s) for s in scenarios], samples=samples, seed=seed, until=until)
         _emit(result, as_json, plot, "compare_chart")
 
@@ -150,6 +152,7 @@ def register(app: typer.Typer) -> None:
         """Exponential trend of a column against the date: growth per year with a bootstrap 90% interval."""
         from ..forecast import fit_trend
 
+        check_outputs(plot=plot, inputs=(dataset,))
         result = fit_trend(dataset, y, date_column=date_column, since=since, until=until, domain=domain,
                            domain_column=domain_column, top_n=top_n, rank_by=rank_by, bootstrap=bootstrap, seed=seed)
         _emit(result, as_json, plot, "trend_chart")

@@ -84,8 +84,12 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Train every run of the sweep (skipping finished ones) and record it in the registry."""
+        from .._io import check_output_dir, check_output_path
         from ..sweep.runner import run_sweep
 
+        check_output_dir(out, flag="--out")
+        if db is not None:
+            check_output_path(db, flag="--db")
         planned = _prepare(locals(), estimate=False)
         plan = planned.plan
         gpus = gpus_per_run if gpus_per_run >= 0 else (1.0 if plan.device.startswith("cuda") else 0.0)
@@ -116,6 +120,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Write finished runs as CSV with the columns scalinglab fit / isoflop read (params, tokens, flops, loss, budget)."""
+        from .._io import check_output_path
         from ..sweep.api import export_sweep
 
+        check_output_path(out, flag="--out", inputs=(db,))
         emit(export_sweep(db, name, out, checkpoints=checkpoints), as_json)
