@@ -10,7 +10,8 @@ from .. import __version__
 from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, resolve_law
 from ..laws.registry import _registry as _published
-from .backtest import DEFAULT_BACKTEST_BOOTSTRAP, holdout_above as _holdout, leave_one_budget_out as _lobo
+from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, extrapolation_calibration,
+                       holdout_above as _holdout, leave_one_budget_out as _lobo)
 from .bootstrap import ProgressBar, percentile_interval, run_bootstrap
 from .derived import derived_quantities
 from .diagnostics import diagnose
@@ -124,9 +125,15 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
 
     derived = {}
     if isinstance(model.to_law(point.theta), NDLaw):
+        calibration = None
+        if boot is not None and points:
+            calibration = extrapolation_calibration(model, obj, table, estimator=estimator, seed=seed, level=level,
+                                                    bootstrap=min(bootstrap, CALIBRATION_BOOTSTRAP))
         derived = derived_quantities(model, point.theta, boot, budgets=DEFAULT_BUDGETS if budgets is None else budgets,
                                      points=points, targets=targets, flops_per_param_token=table.flops_per_param_token,
-                                     level=level)
+                                     level=level, calibration=calibration)
+        if calibration:
+            derived["calibration"] = calibration
     backtest = None
     backtest_size = bootstrap or DEFAULT_BACKTEST_BOOTSTRAP
     if holdout_above is not None:

@@ -37,8 +37,16 @@ def _compute_for(law, target: float, k: float) -> tuple[float, float, float]:
 
 
 def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | None, *, budgets=(), points=(),
-                       targets=(), flops_per_param_token: float = 6.0, level: float = 0.95) -> dict:
-    """Budgets, new-run predictions and compute-for-loss, each with intervals when ``boot`` is given."""
+                       targets=(), flops_per_param_token: float = 6.0, level: float = 0.95,
+                       calibration: dict | None = None) -> dict:
+    """Budgets, new-run predictions and compute-for-loss, each with intervals when ``boot`` is given.
+
+    ``calibration`` (``backtest.extrapolation_calibration``): prediction intervals of points whose
+    compute k N D exceeds the fitted runs' largest are widened by its factor; ``bootstrap_interval``
+    keeps the plain one.
+    """
+    from .backtest import widen
+
     law = model.to_law(theta)
     if not isinstance(law, NDLaw):
         return {}
@@ -67,6 +75,12 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
                 mean = np.array([float(rep.loss(n, d)) for rep in laws])
                 row["mean_interval"] = _interval(mean, level)
                 row["prediction_interval"] = _interval(mean * np.exp(-eps), level)
+                row["bootstrap_interval"] = row["prediction_interval"]
+                outside = bool(calibration) and k * n * d > calibration["compute_max"]
+                row["beyond_fitted_compute"] = outside
+                if outside and row["prediction_interval"]:
+                    row["prediction_interval"] = [float(v) for v in widen(row["loss"], np.array(
+                        row["prediction_interval"]), calibration["factor"], True)]
             else:
                 row["mean_interval"] = row["prediction_interval"] = None
             out["points"].append(row)

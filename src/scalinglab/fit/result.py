@@ -165,6 +165,12 @@ class FitResult:
                     for p in self.derived["points"]]
             tables.append(rich_table("Loss at new (N, D)", ["N", "D", "loss", "mean-curve interval",
                                                             "prediction interval (new run)"], rows))
+            cal = self.derived.get("calibration")
+            if cal and any(p.get("beyond_fitted_compute") for p in self.derived["points"]):
+                from rich.text import Text
+
+                tables.append(Text(f"note: beyond the fitted compute ({cal['compute_max']:.3g} FLOP) the new-run interval "
+                                   f"is the bootstrap one widened x{cal['factor']:.2f}, calibrated by {cal['method']}"))
         if self.derived.get("targets"):
             rows = [[f"{t['loss']:.4f}", _fmt(t["compute"]), iv(t["compute_interval"], lambda v: f"{v:.3g}"),
                      "-" if t["reachable_fraction"] is None else f"{t['reachable_fraction']:.1%}"]
@@ -178,6 +184,12 @@ class FitResult:
         rows = [["method", bt["method"]], ["MAPE of loss (%)", f"{bt['mape']:.3f}"],
                 ["mean signed error (%)", f"{bt['bias_percent']:+.3f}"],
                 [f"coverage of the {bt['level']:.0%} prediction interval", f"{bt['coverage']:.1%}"]]
+        if bt.get("calibration"):
+            cal = bt["calibration"]
+            rows.append(["coverage of the bootstrap interval alone", f"{bt['coverage_bootstrap']:.1%}"])
+            rows.append(["beyond the fitted compute: interval widened", f"x{cal['factor']:.2f} ({cal['method']}; "
+                                                                        f"bootstrap alone covered "
+                                                                        f"{cal['coverage_bootstrap']:.0%} there)"])
         if "train_runs" in bt:
             rows.append(["runs (fit / predicted)", f"{bt['train_runs']} / {bt['test_runs']}"])
         for fold in bt.get("folds", []):
