@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "forecast",
     "sweep",
     "demo",
+    "serve",
 )
 
 app = typer.Typer(

@@ -81,7 +81,7 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
             level: float = 0.95, holdout_above: float | None = None, leave_one_budget_out: bool = False,
             budgets=None, points=(), targets=(), x: str = "c", base=None, columns: dict | None = None,
             flops_per_param_token: float | None = None, table: dict | None = None,
-            progress: bool = False) -> FitResult:
+            progress=False) -> FitResult:
     """Fit the law family ``law`` to ``runs`` (a file, a bundled dataset name, a DataFrame or ``Runs``).
 
     Returns a ``FitResult``: parameters, objective, diagnostics; with ``bootstrap`` B > 0, standard
@@ -105,7 +105,7 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         raise InputError(f"{table.source}: {len(table)} runs for the {p} parameters of the {family} law "
                          f"({', '.join(model.names)}); need at least {p} runs")
     exact = str(estimator).strip().lower() == "hoffmann"
-    with ProgressBar(progress and exact, len(model.grid(data)), "L-BFGS-B starts") as advance:
+    with ProgressBar(progress if exact else False, len(model.grid(data)), "L-BFGS-B starts") as advance:
         point = estimate(model, obj, data, y, estimator, on_done=advance)
     params = model.params(point.theta)
 

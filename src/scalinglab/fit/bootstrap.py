@@ -56,7 +56,7 @@ class Bootstrap:
 
 
 def run_bootstrap(model: FitModel, objective: Objective, data: dict, y: np.ndarray, theta_hat: np.ndarray,
-                  size: int, *, seed: int = 0, level: float = 0.95, progress: bool = False) -> Bootstrap:
+                  size: int, *, seed: int = 0, level: float = 0.95, progress=False) -> Bootstrap:
     """``size`` refits on resampled runs, all started from ``theta_hat``."""
     n = len(y)
     rng = np.random.default_rng(seed)
@@ -71,13 +71,25 @@ def run_bootstrap(model: FitModel, objective: Objective, data: dict, y: np.ndarr
 
 
 class ProgressBar:
-    """A rich progress bar on stderr (or nothing), yielding an ``advance(k)`` callback."""
+    """A rich progress bar on stderr (or nothing), yielding an ``advance(k)`` callback.
 
-    def __init__(self, show: bool, total: int, label: str = "bootstrap refits"):
+    ``show`` may also be a callable ``report(done, total, label)``, called after each step instead of
+    drawing a bar (the web app streams these to the page).
+    """
+
+    def __init__(self, show, total: int, label: str = "bootstrap refits"):
         self.show, self.total, self.label = show, total, label
         self._bar = None
 
     def __enter__(self):
+        if callable(self.show):
+            report, total, label, done = self.show, self.total, self.label, [0]
+
+            def advance(k: int = 1) -> None:
+                done[0] += k
+                report(done[0], total, label)
+
+            return advance
         if not self.show:
             return None
         from rich.console import Console

@@ -33,7 +33,7 @@ from ..distributions import Distribution, Mixture, parse_value
 
 __all__ = [
     "Scenario", "Factors", "Series", "Era", "SourceSpec", "ScenarioError", "load_scenario_file",
-    "parse_scenario", "FACTOR_KINDS",
+    "parse_scenario", "parse_scenario_text", "FACTOR_KINDS",
 ]
 
 #: factor -> kind of its values (how they are parsed and shown) and what it measures.
@@ -428,6 +428,11 @@ def load_scenario_file(path: str | Path) -> Scenario:
         text = path.read_text()
     except OSError as error:
         raise ScenarioError(f"cannot read scenario file {origin!r}: {error.strerror or error}") from None
+    return parse_scenario_text(text, origin, default_name=path.stem)
+
+
+def parse_scenario_text(text: str, origin: str = "scenario", default_name: str | None = None) -> Scenario:
+    """Read and validate a scenario from YAML text (``origin`` names it in errors)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -435,5 +440,5 @@ def load_scenario_file(path: str | Path) -> Scenario:
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ScenarioError(f"{origin}: {where}not valid YAML ({problem})") from None
-    return parse_scenario(data, origin, default_name=path.stem)
+    return parse_scenario(data, origin, default_name=default_name)
 

@@ -129,10 +129,13 @@ def _owner_alive(owner: str | None) -> bool:
 class RunsRegistry:
     """A registry file. Use as a context manager or call ``close()``."""
 
-    def __init__(self, path: str | os.PathLike, *, timeout: float = 30.0):
+    def __init__(self, path: str | os.PathLike, *, timeout: float = 30.0, read_only: bool = False):
         self.path = Path(path)
         if self.path.exists() and self.path.is_dir():
             raise InputError(f"registry {str(path)!r} is a directory; give a file such as runs.sqlite")
+        if read_only:
+            self._open_read_only(timeout)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
@@ -151,6 +154,21 @@ class RunsRegistry:
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as error:
             raise InputError(f"registry {str(path)!r} is not a usable SQLite database ({error})") from None
+
+    def _open_read_only(self, timeout: float) -> None:
+        """Open an existing registry for reading only (SQLite ``mode=ro``): every write raises."""
+        if not self.path.is_file():
+            raise InputError(f"registry {str(self.path)!r} does not exist")
+        try:
+            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout,
+                                       isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            raise InputError(f"registry {str(self.path)!r} is not a usable SQLite database ({error})") from None
+        if version != SCHEMA_VERSION:
+            raise InputError(f"registry {str(self.path)!r} has schema version {version}; this scalinglab reads "
+                             f"version {SCHEMA_VERSION}")
 
     # -- plumbing ---------------------------------------------------------------------------------
     def close(self) -> None:

@@ -1,0 +1,1 @@
+"""One router per group of ``/api/v1`` endpoints, and the pages."""

@@ -1,0 +1,182 @@
+"""``/api/v1/fit`` and ``/isoflop``: fit an uploaded (or bundled) runs table; jobs with streamed progress.
+
+``POST /fit`` answers with the fit's ``to_dict()`` once done (as ``scalinglab fit --json``);
+``POST /fit/jobs`` answers at once with a job whose progress streams from ``GET /fit/jobs/{id}/events``
+(server-sent events) and which ``DELETE /fit/jobs/{id}`` cancels. Uploads are written by the server into
+its own temporary folder under their (cleaned) file name, so errors name the file the user chose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import StreamingResponse
+
+from .._common import ApiError, body, settings_of
+from ..service import clean
+from ..jobs import Job, TooManyJobs
+from ..schemas import FitOptions, IsoflopOptions
+
+router = APIRouter(tags=["fit"])
+
+_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
+_CHUNK = 1 << 16
+
+
+def _clean_name(name: str | None) -> str:
+    base = Path(name or "runs.csv").name
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "runs.csv"
+    return base[-100:]
+
+
+async def _save_upload(request: Request, upload: UploadFile) -> tuple[str, Path]:
+    """Copy the upload into a private folder, refusing it (413) past the size limit."""
+    limit = settings_of(request).limits.upload_bytes
+    name = _clean_name(upload.filename)
+    if Path(name).suffix.lower() not in _SUFFIXES:
+        raise ApiError(422, f"{name}: unknown runs file type {Path(name).suffix.lower() or '(none)'!r}; "
+                            f"use .csv, .tsv, .parquet or .jsonl")
+    folder = request.app.state.jobs.upload_dir()
+    path, size = folder / name, 0
+    try:
+        with path.open("wb") as out:
+            while chunk := await upload.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(413, f"{name}: the upload is larger than the explorer's limit of "
+                                        f"{limit / 1e6:g} MB (use the command line for larger tables)")
+                out.write(chunk)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return str(path), folder
+
+
+def _options(options, limit_bootstrap: int) -> dict:
+    values = options.model_dump()
+    values.pop("dataset")
+    if values.get("bootstrap", 0) > limit_bootstrap:
+        raise ApiError(422, f"bootstrap is {values['bootstrap']:,}; the explorer runs at most {limit_bootstrap:,} "
+                            f"refits (use the command line for more)")
+    if "budget" in values:
+        from ...units import parse_quantity
+
+        text = values.pop("budget")
+        values["budgets"] = None if not text else [parse_quantity(p, what="budget") for p in text.split(",") if p.strip()]
+        if values["holdout_above"] is not None and not isinstance(values["holdout_above"], float):
+            values["holdout_above"] = parse_quantity(str(values["holdout_above"]), what="--holdout-above")
+    return values
+
+
+async def _start(request: Request, kind: str, options, file: UploadFile | None) -> Job:
+    limits = settings_of(request).limits
+    unknown = sorted(set((await request.form()).keys()) - set(type(options).model_fields) - {"file"})
+    if unknown:
+        raise ApiError(422, f"unknown option {unknown[0]!r}; the options are "
+                            f"{', '.join(['file', *type(options).model_fields])}")
+    values = _options(options, limits.bootstrap)
+    if (file is None) == (options.dataset is None):
+        raise ApiError(422, "give either a file (an uploaded runs table) or dataset (a bundled dataset's name)")
+    folder = None
+    if file is not None:
+        source, folder = await _save_upload(request, file)
+    else:
+        from ...datasets import get_dataset
+
+        source = get_dataset(options.dataset).name  # a name only, never a path
+    try:
+        return request.app.state.jobs.start(kind, source, values, cleanup=folder)
+    except TooManyJobs as error:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise ApiError(429, str(error)) from None
+
+
+async def _finished(request: Request, job: Job):
+    while job.status == "running":
+        await asyncio.sleep(0.02)
+    if job.status == "done":
+        return body(job.result)
+    if job.status == "crash":
+        raise RuntimeError(job.error)
+    raise ApiError(422, job.error or job.status)
+
+
+Upload = Annotated[UploadFile | None, File(description="Runs table: .csv, .tsv, .parquet or .jsonl.")]
+
+
+@router.post("/fit", summary="Fit a law to runs and wait for the result (scalinglab fit --json)")
+async def fit(request: Request, options: Annotated[FitOptions, Form()], file: Upload = None):
+    return await _finished(request, await _start(request, "fit", options, file))
+
+
+@router.post("/isoflop", summary="N_opt = G C^a from IsoFLOP runs (scalinglab isoflop --json)")
+async def isoflop(request: Request, options: Annotated[IsoflopOptions, Form()], file: Upload = None):
+    return await _finished(request, await _start(request, "isoflop", options, file))
+
+
+@router.post("/fit/jobs", status_code=202, summary="Start a fit; follow it at /fit/jobs/{id}/events")
+async def start_fit(request: Request, options: Annotated[FitOptions, Form()], file: Upload = None):
+    return body((await _start(request, "fit", options, file)).to_dict())
+
+
+@router.post("/isoflop/jobs", status_code=202, summary="Start an IsoFLOP fit; follow it at /fit/jobs/{id}/events")
+async def start_isoflop(request: Request, options: Annotated[IsoflopOptions, Form()], file: Upload = None):
+    return body((await _start(request, "isoflop", options, file)).to_dict())
+
+
+def _job(request: Request, job_id: str) -> Job:
+    job = request.app.state.jobs.get(job_id)
+    if job is None:
+        raise ApiError(404, f"no fit job {job_id!r} (finished jobs are kept for a while, then forgotten)")
+    return job
+
+
+@router.get("/fit/jobs/{job_id}", summary="A job's status, progress and, once done, its result and charts")
+async def job_status(request: Request, job_id: str):
+    job = _job(request, job_id)
+    out = job.to_dict()
+    if job.status == "done":
+        out |= {"result": job.result, "charts": job.charts}
+    return body(out)
+
+
+@router.delete("/fit/jobs/{job_id}", summary="Cancel a running job")
+async def cancel(request: Request, job_id: str):
+    _job(request, job_id)
+    return body(request.app.state.jobs.cancel(job_id).to_dict())
+
+
+def _event(name: str, data) -> str:
+    return f"event: {name}\ndata: {json.dumps(clean(data), separators=(',', ':'), allow_nan=False)}\n\n"
+
+
+@router.get("/fit/jobs/{job_id}/events", summary="Server-sent events: progress, then result, error or cancelled")
+async def events(request: Request, job_id: str):
+    job = _job(request, job_id)
+
+    async def stream():
+        seen = -1
+        while True:
+            if job.version != seen:
+                seen = job.version
+                if job.status == "running":
+                    yield _event("progress", job.to_dict())
+                elif job.status == "done":
+                    yield _event("result", {**job.to_dict(), "result": job.result, "charts": job.charts})
+                    return
+                else:
+                    yield _event("error" if job.status != "cancelled" else "cancelled", job.to_dict())
+                    return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(0.05)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

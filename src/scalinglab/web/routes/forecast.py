@@ -1,0 +1,59 @@
+"""``/api/v1/scenarios`` and ``/forecast``: presets, scenario YAML in and out, Monte Carlo forecasts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
+
+from .. import service
+from .._common import ApiError, body, call, check_samples, settings_of
+from ..schemas import ForecastRequest, ScenarioText
+
+router = APIRouter(tags=["forecast"])
+
+
+@router.get("/scenarios", summary="Preset scenarios (scalinglab scenarios list --json)")
+async def scenarios(request: Request):
+    return body(await call(request, service.scenarios_list))
+
+
+@router.get("/scenarios/{name}", summary="One preset with each input's source (scalinglab scenarios show --json)")
+async def scenario(request: Request, name: str):
+    return body(await call(request, service.scenario_show, name=name))
+
+
+@router.get("/scenarios/{name}/yaml", summary="A preset's YAML, as `scalinglab forecast --scenario FILE` reads it",
+            response_class=PlainTextResponse)
+async def scenario_yaml(name: str):
+    return PlainTextResponse(service.scenario_yaml(name), media_type="application/yaml")
+
+
+@router.post("/scenarios/describe", summary="Validate scenario YAML and list its inputs with their sources")
+async def describe(request: Request, options: ScenarioText):
+    _check_yaml(request, options.yaml)
+    return body(await call(request, service.scenario_describe, text=options.yaml))
+
+
+def _check_yaml(request: Request, text: str | None) -> None:
+    limit = settings_of(request).limits.yaml_chars
+    if text is not None and len(text) > limit:
+        raise ApiError(413, f"the scenario YAML has {len(text):,} characters; the limit is {limit:,}")
+
+
+async def _forecast(request: Request, options: ForecastRequest):
+    check_samples(request, options.samples)
+    _check_yaml(request, options.yaml)
+    return await call(request, service.forecast, scenario=options.scenario, yaml_text=options.yaml,
+                      samples=options.samples, seed=options.seed, until=options.until)
+
+
+@router.post("/forecast", summary="Monte Carlo forecast of a preset or a scenario YAML (scalinglab forecast --json)")
+async def forecast(request: Request, options: ForecastRequest):
+    return body(await _forecast(request, options))
+
+
+@router.post("/charts/forecast", summary="The Forecast page: the forecast and its fan charts")
+async def forecast_chart(request: Request, options: ForecastRequest):
+    result = await _forecast(request, options)
+    spec = await call(request, service.forecast_spec, result=result)
+    return body({"result": result.to_dict(), "spec": spec})

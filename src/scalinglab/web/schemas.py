@@ -1,0 +1,169 @@
+"""Pydantic request bodies of ``/api/v1``; field names are the CLI's flag names (``--unique-tokens`` ->
+``unique_tokens``), and numbers may be given as numbers or as the CLI's text ("70B", "0.3 to 0.5")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
+           "ScenarioText", "FitOptions", "IsoflopOptions", "ClusterCurveRequest"]
+
+#: A number, or text the CLI accepts for it: "70B", "5.76e23", "40%", "$2M", "0.3 to 0.5".
+Quantity = float | Annotated[str, Field(max_length=80)]
+Name = Annotated[str, Field(max_length=80)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LawObject(_Body):
+    """A law given by value, e.g. a fit's ``law`` object: ``{"family": "chinchilla", "params": {...}}``."""
+
+    family: Name
+    params: dict[Name, float | dict[Name, float]] = Field(max_length=20)
+    name: Name | None = None
+
+
+Law = Name | LawObject
+
+
+class PlanRequest(_Body):
+    compute: list[Quantity] = Field(default_factory=list, max_length=200,
+                                    description="Training budget(s) in FLOP (--compute).")
+    law: Law | None = Field(None, description="A published law's name or a law object (default besiroglu2024).")
+    unique_tokens: Quantity | None = None
+    epochs: Name | None = Field(None, description="With unique_tokens and no compute, e.g. '1,4,16,60'.")
+    saturation: bool = False
+    target_loss: float | None = None
+    params: Quantity | None = None
+    tokens: Quantity | None = None
+    tokens_per_param: float | None = None
+    inference_tokens: Quantity | None = None
+    flops_per_param_token: float = 6.0
+
+
+class PlanChartRequest(_Body):
+    laws: list[Law] = Field(default_factory=lambda: ["besiroglu2024", "hoffmann2022"], min_length=1, max_length=8)
+    compute: Quantity = 5.76e23
+    variant: Literal["optimal", "data-constrained", "inference"] = "optimal"
+    unique_tokens: Quantity | None = None
+    inference_tokens: Quantity | None = None
+    bands: dict[Name, list[list[float]]] = Field(default_factory=dict, max_length=8,
+                                                 description="Per law name: rows of [C, N lo, N hi, D lo, D hi, "
+                                                             "D/N lo, D/N hi, loss lo, loss hi] (a fit's intervals).")
+
+
+class PredictRequest(_Body):
+    law: Law | None = None
+    params: Quantity | None = None
+    tokens: Quantity | None = None
+    unique_tokens: Quantity | None = None
+    compute: Quantity | None = None
+    x: Quantity | None = None
+
+
+class _Money(_Body):
+    gpu: Name | None = Field(None, description="Accelerator name, e.g. h100-sxm.")
+    gpus: Quantity | None = None
+    precision: Name | None = None
+    peak_flops: Quantity | None = None
+    mfu: Quantity | None = None
+    cluster_model: bool = False
+    cluster_b: Quantity | None = None
+    goodput: Quantity | None = None
+    gpu_price: Quantity | None = None
+    overhead: Quantity | None = None
+    depreciation: Quantity | None = None
+    electricity: Quantity | None = None
+    pue: Quantity | None = None
+    watts: Quantity | None = None
+    price_per_gpu_hour: Quantity | None = None
+    samples: int = Field(10_000, ge=1)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class CostRequest(_Money):
+    flops: Quantity | None = None
+    params: Quantity | None = None
+    tokens: Quantity | None = None
+    model: Name | None = Field(None, description="A known transformer configuration, e.g. gpt3-175b.")
+    flops_method: Name = "6nd"
+    gpu_hours: Quantity | None = None
+    tokens_per_second_per_gpu: Quantity | None = None
+    flops_per_second_per_gpu: Quantity | None = None
+    carbon: Quantity | None = None
+
+
+class BudgetRequest(_Money):
+    dollars: Quantity | None = None
+    days: Quantity | None = None
+    basis: Name = "cloud"
+    law: Name = "besiroglu2024"
+
+
+class ClusterCurveRequest(_Body):
+    gpus: list[float] = Field(default_factory=lambda: [8, 64, 512, 2048, 8192, 16384, 32768, 65536, 100_000],
+                              min_length=1, max_length=200)
+
+
+class ForecastRequest(_Body):
+    scenario: Name | None = Field(None, description="A preset name (GET /api/v1/scenarios).")
+    yaml: str | None = Field(None, max_length=200_000, description="Or a scenario file's YAML text.")
+    samples: int = Field(10_000, ge=1)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    until: int | None = Field(None, ge=1900, le=2300)
+
+
+class ScenarioText(_Body):
+    yaml: str = Field(max_length=200_000)
+
+
+class _Form(BaseModel):
+    """Form fields next to an uploaded file; unknown names are refused by the router (the file is one)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class FitOptions(_Form):
+    """Options of ``scalinglab fit`` (the runs come as an uploaded file or a bundled dataset's name)."""
+
+    dataset: Name | None = Field(None, description="A bundled dataset instead of an upload, e.g. chinchilla.")
+    law: Name = "chinchilla"
+    estimator: Name = "fast"
+    objective: Name = "huber"
+    delta: float = 1e-3
+    weight: float = 4.0
+    drop_highest_loss: int = Field(0, ge=0)
+    bootstrap: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    level: float = 0.95
+    holdout_above: Quantity | None = None
+    leave_one_budget_out: bool = False
+    budget: Name | None = Field(None, description="Comma-separated compute budgets for N_opt, D_opt.")
+    x: Name = "c"
+    n_col: Name | None = None
+    d_col: Name | None = None
+    c_col: Name | None = None
+    loss_col: Name | None = None
+    u_col: Name | None = None
+    budget_col: Name | None = None
+    group_col: Name | None = None
+    flops_per_param_token: float = 6.0
+
+
+class IsoflopOptions(_Form):
+    dataset: Name | None = None
+    approach: int = 2
+    bootstrap: int = Field(500, ge=0)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    level: float = 0.95
+    min_runs: int = 5
+    n_col: Name | None = None
+    d_col: Name | None = None
+    c_col: Name | None = None
+    loss_col: Name | None = None
+    budget_col: Name | None = None
+    group_col: Name | None = None

@@ -1,0 +1,398 @@
+"""The one place where the web app reaches into the library: request -> library call -> result.
+
+Every function takes validated request values and returns a result object (with ``to_dict()``) or the
+same plain data the CLI's ``--json`` prints for that command. No file-system path from a request ever
+reaches the library: laws, datasets, scenarios and accelerators are looked up by name, and uploaded
+tables are written by the server into its own temporary folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from functools import cache
+from importlib import resources
+from typing import Any
+
+__all__ = [
+    "clean", "data_version", "resolve_law", "plan", "plan_curves", "predict", "cost", "budget", "hardware_list", "hardware_show",
+    "cluster", "cluster_curve", "cluster_chart", "forecast_spec", "registry_sweeps", "registry_sweep", "laws_list", "law_show", "datasets_list", "dataset_show", "sources",
+    "scenarios_list", "scenario_show", "scenario_yaml", "scenario_from_text", "forecast", "run_fit",
+]
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe copy, as the CLI prints it: numpy scalars and arrays to Python, NaN and inf to null."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
+        value = value.item()
+    if hasattr(value, "tolist"):
+        return clean(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+_DATA_FILES = (
+    ("scalinglab.laws", "published.yaml"),
+    ("scalinglab.compute", "accelerators.yaml"),
+    ("scalinglab.datasets", "registry.yaml"),
+)
+
+
+@cache
+def data_version() -> str:
+    """First 12 hex digits of a SHA-256 over the bundled data: laws, hardware, datasets and presets."""
+    digest = hashlib.sha256()
+    for package, name in _DATA_FILES:
+        digest.update(resources.files(package).joinpath(name).read_bytes())
+    for folder in ("scalinglab.datasets", "scalinglab.forecast"):
+        sub = "data" if folder.endswith("datasets") else "presets"
+        for item in sorted(resources.files(folder).joinpath(sub).iterdir(), key=lambda p: p.name):
+            if item.is_file():
+                digest.update(item.name.encode() + item.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# -- laws -------------------------------------------------------------------------------------------
+def resolve_law(spec) -> tuple[str, Any]:
+    """(display name, law) from a published law's name or a ``{"family", "params"[, "name"]}`` object.
+
+    A saved fit's ``law`` object is the second form, so a fit made on the Fit page is a law everywhere.
+    Names are looked up in the registry only: a name is never read as a file.
+    """
+    from ..errors import InputError
+    from ..laws import get_law, law_from_dict
+
+    if isinstance(spec, dict):
+        try:
+            law = law_from_dict({"family": spec.get("family"), "params": spec.get("params") or {}})
+        except (KeyError, TypeError, ValueError) as error:
+            message = getattr(error, "args", [error])[0] if isinstance(error, KeyError) else error
+            raise InputError(f"law object: bad 'params' for family {spec.get('family')!r} ({message})") from None
+        return str(spec.get("name") or f"fit ({law.family})"), law
+    entry = get_law(str(spec))
+    return entry.name, entry.law
+
+
+def _quantity(value, what: str) -> float | None:
+    from ..units import parse_quantity
+
+    if value is None:
+        return None
+    return float(value) if isinstance(value, (int, float)) else parse_quantity(str(value), what=what)
+
+
+def _quantities(values, what: str) -> list[float]:
+    out = []
+    for value in values or []:
+        parts = [value] if isinstance(value, (int, float)) else [p for p in str(value).split(",") if p.strip()]
+        out += [_quantity(p, what) for p in parts]
+    return out
+
+
+def plan(*, compute=None, law=None, unique_tokens=None, epochs=None, saturation=False, target_loss=None,
+         params=None, tokens=None, tokens_per_param=None, inference_tokens=None, flops_per_param_token=6.0) -> list:
+    """The plans ``scalinglab plan`` makes for the same options (one per budget or epoch count)."""
+    from ..errors import InputError
+    from ..laws import DEFAULT_LAW
+    from ..plan import (compute_for_epochs, compute_for_loss, compute_optimal, data_constrained_optimal,
+                        fixed_allocation, fixed_ratio, inference_optimal, saturation_compute)
+
+    name, the_law = resolve_law(DEFAULT_LAW if law is None else law)
+    budgets = _quantities(compute, "compute")
+    n_fixed, d_fixed = _quantity(params, "params"), _quantity(tokens, "tokens")
+    unique = _quantity(unique_tokens, "unique tokens")
+    k = flops_per_param_token
+    if tokens_per_param is not None:
+        plans = [fixed_ratio(tokens_per_param, compute_flops=c, flops_per_param_token=k, law=the_law, name=name)
+                 for c in budgets]
+        if not budgets:
+            plans = [fixed_ratio(tokens_per_param, n_tokens=d_fixed, n_params=n_fixed, flops_per_param_token=k,
+                                 law=the_law, name=name)]
+    elif inference_tokens is not None:
+        t_inf = _quantity(inference_tokens, "inference tokens")
+        if budgets:
+            plans = [inference_optimal(the_law, t_inf, compute_flops=c, flops_per_param_token=k, name=name)
+                     for c in budgets]
+        else:
+            plans = [inference_optimal(the_law, t_inf, target_loss=target_loss, flops_per_param_token=k, name=name)]
+    elif target_loss is not None:
+        plans = [compute_for_loss(the_law, target_loss, flops_per_param_token=k, name=name)]
+    elif unique is not None and not budgets:
+        if saturation:
+            plans = [saturation_compute(the_law, unique, flops_per_param_token=k)]
+        else:
+            plans = [compute_for_epochs(the_law, unique, e, flops_per_param_token=k)
+                     for e in _quantities([epochs or "1,4,16,60"], "epochs")]
+    elif not budgets:
+        raise InputError("give compute (or target_loss, unique_tokens, tokens_per_param)")
+    elif n_fixed is not None or d_fixed is not None:
+        plans = [fixed_allocation(the_law, c, n_params=n_fixed, n_tokens=d_fixed, flops_per_param_token=k, name=name)
+                 for c in budgets]
+    elif unique is not None:
+        plans = [data_constrained_optimal(the_law, c, unique, flops_per_param_token=k, name=name) for c in budgets]
+    else:
+        plans = [compute_optimal(the_law, c, flops_per_param_token=k, name=name) for c in budgets]
+    return plans
+
+
+_BAND_COLUMNS = ("n_opt", "d_opt", "tokens_per_param", "loss")
+
+
+def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=None, inference_tokens=None,
+                bands: dict | None = None, points: int = 41) -> dict:
+    """Plans of each law over 1e18-1e28 FLOP plus the chosen budget, and the chart of them.
+
+    ``variant`` is ``optimal``, ``data-constrained`` (needs ``unique_tokens`` and a data-constrained
+    law) or ``inference`` (needs ``inference_tokens``). ``bands`` maps a law's name to interval rows
+    (from a bootstrapped fit) drawn as bands. Returns ``{"budget": [plan at the budget per law],
+    "curves": [rows], "spec": Vega-Lite}``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from ..charts.plan import plan_curves_chart
+
+    chosen = _quantity(compute, "compute")
+    grid = sorted(set(np.logspace(18, 28, points).tolist()) | {chosen})
+    options = {}
+    if variant == "data-constrained":
+        options["unique_tokens"] = unique_tokens
+    elif variant == "inference":
+        options["inference_tokens"] = inference_tokens
+    at_budget, rows = [], []
+    for law in laws:
+        plans = plan(compute=grid, law=law, **options)
+        for p in plans:
+            row = p.to_dict()
+            rows.append({k: row.get(k) for k in ("law", "compute", "n_opt", "d_opt", "tokens_per_param", "loss")})
+            if row["compute"] == chosen:
+                at_budget.append(row)
+    frame = pd.DataFrame(rows)
+    for name, band in (bands or {}).items():
+        band_frame = pd.DataFrame(band, columns=["compute"] + [f"{c}_{e}" for c in _BAND_COLUMNS for e in ("lo", "hi")])
+        band_frame["law"] = name
+        frame = pd.concat([frame, band_frame], ignore_index=True)
+    spec = plan_curves_chart(frame, budget=chosen).to_dict()
+    return {"compute": chosen, "variant": variant, "budget": at_budget, "curves": clean(rows), "spec": spec}
+
+
+def predict(*, law=None, params=None, tokens=None, unique_tokens=None, compute=None, x=None):
+    from ..laws import DEFAULT_LAW
+    from ..plan import predict as predict_loss
+
+    name, the_law = resolve_law(DEFAULT_LAW if law is None else law)
+    return predict_loss(the_law, n_params=_quantity(params, "params"), n_tokens=_quantity(tokens, "tokens"),
+                        unique_tokens=_quantity(unique_tokens, "unique tokens"),
+                        compute_flops=_quantity(compute, "compute"), x=_quantity(x, "x"), name=name)
+
+
+# -- cost -------------------------------------------------------------------------------------------
+def cost(**options):
+    """``scalinglab cost``: options are its flags (``gpu``, ``gpus``, ``flops``, ``mfu``, ...)."""
+    from ..compute.cost import estimate_cost
+
+    options = dict(options)
+    rename = {"gpu": "accelerator", "params": "n_params", "tokens": "n_tokens", "model": "config"}
+    return estimate_cost(**{rename.get(k, k): v for k, v in options.items()})
+
+
+def budget(**options):
+    """``scalinglab budget``: the law is checked against the registry before the library sees it."""
+    from ..compute.budget import plan_budget
+    from ..laws import DEFAULT_LAW, get_law
+
+    options = dict(options)
+    options["law"] = get_law(options.get("law") or DEFAULT_LAW).name
+    options["accelerator"] = options.pop("gpu", None)
+    return plan_budget(**options)
+
+
+def hardware_list() -> list[dict]:
+    from ..compute.hardware import list_accelerators
+
+    return [acc.to_dict() for acc in list_accelerators()]
+
+
+def hardware_show(name: str) -> dict:
+    from ..compute.hardware import get_accelerator
+
+    return get_accelerator(name).to_dict()
+
+
+def cluster() -> dict:
+    """What ``scalinglab hardware cluster --json`` prints: the calibration of b and the default model."""
+    from ..compute.cluster import calibrate_b, default_cluster_model
+
+    return {"calibration": calibrate_b().to_dict(), "model": default_cluster_model().to_dict()}
+
+
+def cluster_curve(gpus: list[float]) -> list[dict]:
+    """U(G) of the default cluster-size model at each cluster size."""
+    from ..compute.cluster import default_cluster_model
+
+    model = default_cluster_model()
+    return [{"gpus": float(g), "utilisation": float(model.utilisation(g))} for g in gpus]
+
+
+def cluster_chart(gpus: list[float]) -> dict:
+    """The Cost page's cluster curve: U(G) at ``gpus``, the calibration points, and the chart."""
+    import pandas as pd
+
+    from ..charts.runs import cluster_chart as chart
+
+    curve = cluster_curve(gpus)
+    calibration = cluster()
+    points = pd.DataFrame([{"gpus": p["gpus"], "utilisation": p["mfu"], "label": f"{p['run']} ({p['reported']})"}
+                           for p in calibration["calibration"]["points"]])
+    return {"curve": curve, **calibration, "spec": chart(pd.DataFrame(curve), points).to_dict()}
+
+
+# -- laws, datasets, sources ------------------------------------------------------------------------
+def laws_list() -> list[dict]:
+    from ..laws import list_laws
+
+    return [entry.to_dict() for entry in list_laws()]
+
+
+def law_show(name: str) -> dict:
+    from ..laws import get_law
+
+    return get_law(name).to_dict()
+
+
+def datasets_list() -> list[dict]:
+    from ..datasets import list_datasets
+
+    return [info.to_dict() for info in list_datasets()]
+
+
+def dataset_show(name: str) -> dict:
+    from ..datasets import get_dataset, read_bundled
+
+    info = get_dataset(name)
+    return {**info.to_dict(), "column_names": list(read_bundled(info.name).columns)}
+
+
+@cache
+def sources() -> list[dict]:
+    """Every law, dataset, accelerator figure and cost default with its source and a BibTeX entry."""
+    from ..compute.cost import cost_defaults
+    from ..compute.hardware import list_accelerators
+    from ..datasets import list_datasets
+    from ..laws import list_laws
+
+    out = []
+
+    def add(kind: str, name: str, what: str, source) -> None:
+        out.append({"kind": kind, "name": name, "what": what, "source": source.to_dict(),
+                    "bibtex": source.bibtex()})
+
+    for entry in list_laws():
+        add("law", entry.name, entry.law.formula(), entry.source)
+    for info in list_datasets():
+        add("dataset", info.name, info.description, info.source)
+    for name, default in cost_defaults().items():
+        add("constant", name, f"{default.value:g}" + (f" ({default.note})" if default.note else ""), default.source)
+    for acc in list_accelerators():
+        for field_name, source in acc.sources.items():
+            add("hardware", f"{acc.name}.{field_name}", acc.display_name, source)
+    return out
+
+
+# -- forecast ---------------------------------------------------------------------------------------
+def scenarios_list() -> list[dict]:
+    """What ``scalinglab scenarios list --json`` prints."""
+    from ..forecast import list_scenarios
+
+    return [{"name": s.name, "title": s.title, "essay": s.essay, "start_year": s.start_year, "until": s.until,
+             "factors": s.given()} for s in list_scenarios()]
+
+
+def scenario_show(name: str) -> dict:
+    from ..forecast.scenarios import describe_scenario, get_scenario
+
+    return describe_scenario(get_scenario(name))
+
+
+def scenario_yaml(name: str) -> str:
+    """The preset's YAML file as written (what ``scalinglab forecast --scenario FILE`` reads)."""
+    from ..forecast.scenarios import get_scenario, preset_path
+
+    get_scenario(name)  # a clean error for an unknown name
+    return preset_path(name).read_text()
+
+
+def scenario_from_text(text: str, origin: str = "scenario.yaml"):
+    from ..forecast.schema import parse_scenario_text
+
+    return parse_scenario_text(text, origin, default_name="scenario")
+
+
+def scenario_describe(text: str) -> dict:
+    from ..forecast.scenarios import describe_scenario
+
+    return describe_scenario(scenario_from_text(text))
+
+
+def forecast(*, scenario: str | None = None, yaml_text: str | None = None, samples: int = 10_000, seed: int = 0,
+             until: int | None = None):
+    from ..errors import InputError
+    from ..forecast import run_forecast
+    from ..forecast.scenarios import get_scenario
+
+    if (scenario is None) == (yaml_text is None):
+        raise InputError("give either scenario (a preset name) or yaml (a scenario file's text)")
+    chosen = get_scenario(scenario) if scenario is not None else scenario_from_text(yaml_text)
+    return run_forecast(chosen, samples=samples, seed=seed, until=until)
+
+
+def forecast_spec(result) -> dict:
+    from ..charts.forecast import forecast_chart
+
+    return forecast_chart(result).to_dict()
+
+
+# -- runs registry (read-only) ----------------------------------------------------------------------
+def registry_sweeps(path) -> dict:
+    from ..store import RunsRegistry
+
+    with RunsRegistry(path, read_only=True) as registry:
+        return {"registry": registry.path.name,
+                "sweeps": [registry.status(name) | {"table": None} for name in registry.sweep_names()]}
+
+
+def registry_sweep(path, name: str) -> dict:
+    """A sweep's status, its validation-loss curves, its recorded fits, and the loss-curve chart."""
+    import pandas as pd
+
+    from ..charts.runs import loss_curves_chart
+    from ..store import RunsRegistry
+
+    with RunsRegistry(path, read_only=True) as registry:
+        status = registry.status(name)
+        budgets = {r["key"]: r["budget"] for r in registry.runs(name)}
+        curves = [{"key": p["key"], "budget": f"{budgets.get(p['key'], 0):.3g}", "step": p["step"],
+                   "tokens": p["tokens"], "loss": p["val_loss"]}
+                  for p in registry.losses(name) if p["val_loss"] is not None]
+        fits = registry.fits(name)
+    spec = loss_curves_chart(pd.DataFrame(curves, columns=["key", "budget", "step", "tokens", "loss"])).to_dict()
+    return {"status": status, "curves": curves,
+            "fits": [{"kind": f["kind"], "created_at": f["created_at"], "result": f["result"]} for f in fits],
+            "spec": spec}
+
+
+# -- fit (run inside a worker process by ``jobs``) ---------------------------------------------------
+def run_fit(kind: str, runs, options: dict, progress=None):
+    """``fit_law`` or ``isoflop`` on ``runs`` (a bundled dataset name or a loaded ``Runs``)."""
+    if kind == "isoflop":
+        from ..fit import isoflop
+
+        return isoflop(runs, **options)
+    from ..fit import fit_law
+
+    return fit_law(runs, progress=progress or False, **options)

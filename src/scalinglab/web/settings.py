@@ -1,0 +1,34 @@
+"""What the server may be asked to do: upload, row, bootstrap, sample and time limits, and the registry."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+__all__ = ["Limits", "Settings"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one request; going past one is a 413 (upload size) or a 422 with a message."""
+
+    upload_bytes: int = 5_000_000        #: largest runs table or scenario file accepted
+    upload_rows: int = 20_000            #: most runs in an uploaded table
+    bootstrap: int = 2_000               #: most bootstrap refits of a fit
+    samples: int = 100_000               #: most Monte Carlo draws (cost, budget, forecast)
+    compute_points: int = 200            #: most compute budgets in one plan request
+    request_seconds: float = 30.0        #: time limit of a request that is not a fit job
+    fit_seconds: float = 300.0           #: time limit of a fit job (then it is stopped)
+    jobs: int = 2                        #: fit jobs running at once
+    yaml_chars: int = 200_000            #: longest scenario YAML text
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The server's settings: limits, and the runs registry shown read-only on the Sweeps page."""
+
+    limits: Limits = field(default_factory=Limits)
+    registry: Path | None = None
