@@ -41,7 +41,7 @@ def main(kind: str, source: str, options: dict, max_rows: int, queue) -> None:
 
         options = dict(options)
         columns = {key: options.pop(key) for key in _COLUMNS if key in options}
-        k = options.get("flops_per_param_token", 6.0)
+        k = options.get("flops_per_param_token")
         runs = load_runs(source, flops_per_param_token=k, **{c: v for c, v in columns.items() if v is not None})
         if len(runs) > max_rows:
             raise InputError(f"{runs.source}: {len(runs):,} runs; the explorer fits at most {max_rows:,} "

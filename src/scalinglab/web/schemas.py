@@ -151,7 +151,7 @@ class FitOptions(_Form):
     u_col: Name | None = None
     budget_col: Name | None = None
     group_col: Name | None = None
-    flops_per_param_token: float = 6.0
+    flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
 
 
 class IsoflopOptions(_Form):
