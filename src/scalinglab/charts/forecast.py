@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["fan_chart", "milestone_chart", "forecast_chart", "compare_chart", "trend_chart"]
+__all__ = ["fan_chart", "milestone_chart", "forecast_chart", "compare_chart", "trend_chart", "tornado_chart"]
 
 _WIDTH, _HEIGHT = 300, 190
 
@@ -119,3 +119,22 @@ def trend_chart(trend) -> alt.LayerChart:
     title = (f"{trend.y}: {trend.growth_per_year:.3g}x/yr (90% CI {trend.ci90[0]:.3g}-{trend.ci90[1]:.3g}), "
              f"n = {trend.n}")
     return alt.layer(points, fit).properties(width=2 * _WIDTH, height=_HEIGHT + 60, title=title)
+
+
+def tornado_chart(sensitivity) -> alt.LayerChart:
+    """Inputs ranked by their first-order share of a milestone year's variance (bars, 90% interval as a rule);
+    colour: whether a larger input brings the milestone earlier or later (sign of the rank correlation)."""
+    rows = [{"input": r["input"], "share": r["first_order"], "lo": r["first_order_ci90"][0],
+             "hi": r["first_order_ci90"][1], "rank correlation": r["rank_correlation"],
+             "larger input": "earlier" if r["rank_correlation"] < 0 else "later"} for r in sensitivity.rows]
+    data = pd.DataFrame(rows)
+    order = [r["input"] for r in rows]
+    y = alt.Y("input:N", sort=order, title=None)
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of the milestone year's variance (first-order)"),
+        y=y, color=alt.Color("larger input:N", scale=alt.Scale(domain=["earlier", "later"], range=["#4c78a8", "#e45756"]),
+                             title="larger input: milestone"),
+        tooltip=["input:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("rank correlation:Q", format="+.2f")])
+    rules = alt.Chart(data).mark_rule(color="#333").encode(x="lo:Q", x2="hi:Q", y=y)
+    title = f"{sensitivity.milestone} ({sensitivity.scenario}, {sensitivity.samples:,} samples)"
+    return alt.layer(bars, rules).properties(width=2 * _WIDTH, height=max(60, 28 * len(rows)), title=title)

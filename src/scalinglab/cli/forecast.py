@@ -34,6 +34,16 @@ def _flag(flag: str, errors: tuple[type, ...]):
         raise InputError(f"--{message}" if message.startswith(flag.lstrip("-")) else f"{flag}: {message}") from None
 
 
+def _check_law(law: str | None) -> None:
+    """A law the run's loss can follow, or a one-line error naming --law."""
+    if law is not None:
+        from ..errors import ScalingLabError
+        from ..forecast.constraints import run_law
+
+        with _flag("--law", (ScalingLabError,)):
+            run_law(law)
+
+
 def _emit(result, as_json: bool, plot: Path | None, chart_name: str) -> None:
     """Print the result, then write its chart (``charts.forecast.<chart_name>``) when asked."""
     emit(result, as_json)
@@ -63,18 +73,38 @@ def register(app: typer.Typer) -> None:
         from ..forecast import resolve_scenario, run_forecast
 
         check_outputs(plot=plot, inputs=(scenario,))
-        from ..errors import ScalingLabError
-        from ..forecast.constraints import run_law
         from ..forecast.questions import MilestoneError
 
         scenario_ = resolve_scenario(scenario)
-        if law is not None:
-            with _flag("--law", (ScalingLabError,)):
-                run_law(law)
+        _check_law(law)
         with _flag("--milestone", (MilestoneError,)):
             result = run_forecast(scenario_, samples=samples, seed=seed, until=until, law=law,
                                   milestones=milestone or ())
         _emit(result, as_json, plot, "forecast_chart")
+
+    @app.command("sensitivity")
+    def sensitivity_command(
+        scenario: Annotated[str, typer.Option("--scenario", help="A preset (scalinglab scenarios list) or a scenario YAML file.")],
+        milestone: Annotated[str, typer.Option("--milestone", help="A question such as 'spending >= $100B', or one of "
+                                               "the forecast's milestones such as 'data stock binds'.")],
+        samples: SamplesOption = 10_000,
+        seed: SeedOption = 0,
+        until: UntilOption = None,
+        law: LawOption = None,
+        plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a tornado chart (.png .svg .pdf .html .json).")] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Which inputs drive a milestone's year: first-order Sobol shares and rank correlations, ranked."""
+        from ..forecast import resolve_scenario
+        from ..forecast.questions import MilestoneError
+        from ..forecast.sensitivity import sensitivity
+
+        check_outputs(plot=plot, inputs=(scenario,))
+        scenario_ = resolve_scenario(scenario)
+        _check_law(law)
+        with _flag("--milestone", (MilestoneError,)):
+            result = sensitivity(scenario_, milestone, samples=samples, seed=seed, until=until, law=law)
+        _emit(result, as_json, plot, "tornado_chart")
 
     group = typer.Typer(help="Forecast scenarios: one preset per essay, or your own YAML.", no_args_is_help=True)
     app.add_typer(group, name="scenarios")

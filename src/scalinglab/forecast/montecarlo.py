@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..units import format_money
 from .growth import Draws, Grid
 from .constraints import binding_margins, binds_table
+from .inputs import uncertain_inputs
 from .milestones import binding_first, crossing_years
 from .model import epoch_multiplier, evaluate
 from .result import CompareResult, ForecastResult
@@ -45,11 +46,12 @@ def _check_settings(scenario: Scenario, samples: int, until: int | None) -> Scen
 
 
 def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, until: int | None = None,
-                 law: str | None = None, milestones: tuple | list = ()) -> ForecastResult:
+                 law: str | None = None, milestones: tuple | list = (), keep_inputs: bool = False) -> ForecastResult:
     """Percentile paths and milestone years of ``scenario`` from ``samples`` joint draws.
 
     ``law`` is the law of the run's N, D and loss (default: the scenario's dataset rule law, else
-    hoffmann2022); ``milestones`` adds questions such as ``"spending >= $10B"`` (see ``questions``).
+    hoffmann2022); ``milestones`` adds questions such as ``"spending >= $10B"`` (see ``questions``);
+    ``keep_inputs`` keeps each uncertain input's draws on the result (``result.inputs``, for sensitivity).
     """
     from .questions import parse_milestone
 
@@ -94,6 +96,7 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
         binding_first=binding, route=paths.route, derived=dict(paths.derived), growth_check=paths.growth_check,
         level_check=paths.level_check, uncapped=_uncapped(paths, i0), binding_epochs=paths.binding_epochs,
         law=paths.law_name, binds=binds_table(scenario, paths, margins, i0, first_binding),
+        inputs=uncertain_inputs(scenario, draws) if keep_inputs else {},
     )
 
 

@@ -83,6 +83,7 @@ class ForecastResult:
     binding_epochs: object = 4.0
     law: str | None = None
     binds: dict = field(default_factory=dict)
+    inputs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # uncertain input -> its draws
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property

@@ -56,17 +56,13 @@ def resolve_scenario(spec: str) -> Scenario:
 
 def describe_scenario(scenario: Scenario) -> dict:
     """The scenario as written (JSON-safe) plus each input's path, distribution and source."""
-    from .schema import iter_numbers
+    from .inputs import input_fields
 
     inputs = []
-    for path, number in iter_numbers(scenario):
-        for field in number.VALUE_FIELDS:
-            if getattr(number, field, None) is None:
-                continue
-            where = path if field == "value" and number.VALUE_FIELDS[0] == "value" else f"{path}.{field}"
-            year = getattr(number, "year", None)
-            text = number.describe(field) + (f" in {year}" if year is not None else "")
-            inputs.append({"path": where, "value": text, "source": str(number.source),
-                           "source_detail": number.source.model_dump()})
+    for where, (number, field) in input_fields(scenario).items():
+        year = getattr(number, "year", None)
+        text = number.describe(field) + (f" in {year}" if year is not None else "")
+        inputs.append({"path": where, "value": text, "source": str(number.source),
+                       "source_detail": number.source.model_dump()})
     return {"name": scenario.name, "title": scenario.title, "essay": scenario.essay,
             "scenario": scenario.model_dump(mode="json", by_alias=True, exclude_none=True), "inputs": inputs}
