@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "datasets",
     "hardware",
     "cost",
+    "memory",
     "fit",
     "forecast",
     "sweep",

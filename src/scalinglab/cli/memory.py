@@ -1,0 +1,73 @@
+"""``scalinglab memory``: bytes per GPU by part under TP/PP/SP/EP/DP and ZeRO, and a layout search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..compute.memory import Layout, memory_per_gpu, parallelism_data, search_layouts
+from ..compute.shapes import resolve_config
+from ..errors import InputError
+from ._common import JsonOption, console, emit, print_json
+
+
+def _opt(name: str, text: str):
+    return typer.Option(name, help=text)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("memory")
+    def memory_command(
+        config: Annotated[str, _opt("--config", "A known model shape (e.g. llama3-70b) or a local Hugging Face config.json.")],
+        gpu: Annotated[str, _opt("--gpu", "Accelerator from the catalogue (its memory is the capacity).")] = "h100-sxm",
+        gpus: Annotated[Optional[int], _opt("--gpus", "Total GPUs (tp x pp x dp); needed by --search.")] = None,
+        tp: Annotated[Optional[int], _opt("--tp", "Tensor-parallel size (divides the heads).")] = None,
+        pp: Annotated[Optional[int], _opt("--pp", "Pipeline-parallel stages (at most the layers).")] = None,
+        ep: Annotated[Optional[int], _opt("--ep", "Expert-parallel size (mixtures of experts; divides the experts and DP).")] = None,
+        zero: Annotated[Optional[int], _opt("--zero", "ZeRO stage 0-3: shard optimizer (1), + gradients (2), + weights (3) over DP.")] = None,
+        recompute: Annotated[Optional[str], _opt("--recompute", "Activation recomputation: none, selective or full.")] = None,
+        micro_batch: Annotated[Optional[int], _opt("--micro-batch", "Sequences per micro-batch (inference: the batch).")] = None,
+        global_batch: Annotated[Optional[int], _opt("--global-batch", "Sequences per step (default: about 4M tokens).")] = None,
+        seq: Annotated[Optional[int], _opt("--seq", "Sequence length (default: the model's context).")] = None,
+        no_sp: Annotated[bool, _opt("--no-sp", "Without sequence parallelism (norm and dropout activations replicated across TP).")] = False,
+        inference: Annotated[bool, _opt("--inference", "Serving: weights and KV cache only.")] = False,
+        weight_bytes: Annotated[Optional[float], _opt("--weight-bytes", "Bytes per weight (inference; 1 for FP8/INT8, 0.5 for 4-bit).")] = None,
+        search: Annotated[bool, _opt("--search", "List the layouts that fit on --gpus, ranked by estimated step time.")] = False,
+        top: Annotated[int, _opt("--top", "Layouts to list with --search.")] = 10,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Memory per GPU by part (weights, gradients, optimizer, activations, KV cache), fits or not; --search ranks layouts."""
+        shape = resolve_config(config)
+        seq_len = shape.n_ctx if seq is None else seq
+        if search:
+            if gpus is None:
+                raise InputError("--search needs --gpus (the number of GPUs to lay the model out on)")
+            if inference:
+                raise InputError("--search ranks training layouts; drop --inference")
+            fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute,
+                                           micro_batch=micro_batch).items() if v is not None}
+            result = search_layouts(shape, gpus=gpus, accelerator=gpu, seq=seq_len, global_batch=global_batch,
+                                    model=config, fixed=fixed)
+            if as_json:
+                data = result.to_dict()
+                data["ranked"] = data["ranked"][:top]
+                print_json(data)
+            else:
+                console.print(result.report(top))
+            return
+        t, p = tp or 1, pp or 1
+        gpus_total = t * p if gpus is None else gpus
+        if gpus_total % (t * p):
+            raise InputError(f"--gpus {gpus_total} is not a multiple of --tp {t} x --pp {p}")
+        d = gpus_total // (t * p)
+        mb = micro_batch or 1
+        if global_batch is None:
+            tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
+            gb = max(d * mb, round(tokens / seq_len / (d * mb)) * d * mb)
+        else:
+            gb = global_batch
+        layout = Layout(tp=t, pp=p, dp=d, ep=ep or 1, sp=not no_sp, zero=zero or 0, recompute=recompute or "none",
+                        micro_batch=mb, global_batch=gb, seq=seq_len)
+        emit(memory_per_gpu(shape, layout, accelerator=gpu, gpus=gpus_total, inference=inference, model=config,
+                            weight_bytes=weight_bytes), as_json)

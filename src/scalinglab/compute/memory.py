@@ -1,0 +1,429 @@
+"""Memory per GPU under tensor, pipeline, sequence, expert and data parallelism, and a step-time model.
+
+Training memory on the most loaded GPU (the first pipeline stage), by part:
+
+* weights, gradients and optimizer state: 2 + 2 + 12 bytes per parameter in mixed-precision Adam
+  (Rajbhandari et al. 2020, "ZeRO", section 3.1). Tensor parallelism (TP) splits every matrix, pipeline
+  parallelism (PP) gives each stage ceil(L / PP) layers (and the embedding or the output head), expert
+  parallelism (EP) spreads the routed experts. ZeRO stage 1 shards the optimizer state over the
+  data-parallel (DP) ranks, stage 2 also the gradients, stage 3 also the weights; expert parameters are
+  sharded over the expert-data-parallel ranks, DP / EP.
+* activations per layer and micro-batch after Korthikanti et al. 2022 (Table 2): with dropout and
+  without flash attention a GPT layer stores s b h (34 + 5 a s / h) bytes; sequence parallelism (SP)
+  divides all of it by t, TP alone only the 24 s b h of the matrix outputs and the 5 a s^2 b of the
+  attention core; selective recomputation drops the attention core; full recomputation keeps only each
+  layer's input, 2 s b h. The same accounting is applied to GQA, SwiGLU and mixture-of-experts layers
+  (see ``activation_bytes_per_token``). With a 1F1B schedule the first stage holds PP micro-batches in
+  flight, i.e. L layers' worth (Korthikanti et al. 2022, section 4.2.3).
+* inference (``inference=True``): weights and the KV cache of ``batch`` sequences of ``seq`` tokens.
+
+Nothing here models the CUDA context, communication buffers or fragmentation: a layout that fits within
+a few GB of the capacity may not fit in practice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from .._table import rich_table
+from ..errors import InputError
+from ..provenance import Source
+from .flops import TransformerConfig, flops_per_token, param_counts
+from .hardware import Accelerator, get_accelerator
+
+__all__ = ["Layout", "MemoryEstimate", "LayoutSearch", "memory_per_gpu", "search_layouts",
+           "activation_bytes_per_token", "RECOMPUTE", "parallelism_data"]
+
+RECOMPUTE = ("none", "selective", "full")
+GB = 1e9
+
+
+@cache
+def parallelism_data() -> dict:
+    """The parsed ``parallelism.yaml``: bytes per parameter, interconnects, step-time assumptions."""
+    return yaml.safe_load(resources.files(__package__).joinpath("parallelism.yaml").read_text())
+
+
+def _source(spec) -> Source:
+    sources = parallelism_data()["sources"]
+    return Source.from_dict(sources[spec]) if isinstance(spec, str) else Source.from_dict(spec)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a training step is spread: TP x PP x DP GPUs (EP inside DP), ZeRO stage, recomputation,
+    micro-batch and global batch in sequences, sequence length."""
+
+    tp: int = 1
+    pp: int = 1
+    dp: int = 1
+    ep: int = 1
+    sp: bool = True
+    zero: int = 0
+    recompute: str = "none"
+    micro_batch: int = 1
+    global_batch: int = 1
+    seq: int = 2048
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.pp * self.dp
+
+    @property
+    def micro_batches(self) -> int:
+        """Micro-batches per step on each data-parallel rank."""
+        return self.global_batch // (self.dp * self.micro_batch)
+
+    def label(self) -> str:
+        return (f"TP{self.tp} PP{self.pp} DP{self.dp}" + (f" EP{self.ep}" if self.ep > 1 else "")
+                + f" ZeRO-{self.zero} {self.recompute} mb{self.micro_batch}")
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"gpus": self.gpus, "micro_batches": self.micro_batches}
+
+
+def check_layout(config: TransformerConfig, layout: Layout, gpus: int | None = None, inference: bool = False) -> None:
+    """Every way a layout can be impossible for this model, as one InputError naming the option."""
+    for name in ("tp", "pp", "dp", "ep", "micro_batch", "global_batch", "seq"):
+        value = getattr(layout, name)
+        if not isinstance(value, int) or value < 1:
+            raise InputError(f"--{name.replace('_', '-')} must be a positive integer, got {value!r}")
+    if gpus is not None and layout.tp * layout.pp * layout.dp != gpus:
+        raise InputError(f"--gpus {gpus} is not --tp {layout.tp} x --pp {layout.pp} x a whole data-parallel size "
+                         f"(tp x pp = {layout.tp * layout.pp})")
+    if config.n_heads % layout.tp:
+        raise InputError(f"--tp {layout.tp} does not divide the model's {config.n_heads} attention heads")
+    if config.kv_heads % layout.tp and layout.tp % config.kv_heads:
+        raise InputError(f"--tp {layout.tp} and the model's {config.kv_heads} key/value heads do not divide each other")
+    if layout.pp > config.n_layers:
+        raise InputError(f"--pp {layout.pp} is larger than the model's {config.n_layers} layers")
+    if layout.zero not in (0, 1, 2, 3):
+        raise InputError(f"--zero must be 0, 1, 2 or 3, got {layout.zero!r}")
+    if layout.recompute not in RECOMPUTE:
+        raise InputError(f"--recompute must be one of {', '.join(RECOMPUTE)}, got {layout.recompute!r}")
+    if layout.ep > 1:
+        if not config.is_moe:
+            raise InputError(f"--ep {layout.ep} needs a mixture-of-experts model; this one is dense")
+        if config.n_experts % layout.ep:
+            raise InputError(f"--ep {layout.ep} does not divide the model's {config.n_experts} experts")
+        if layout.dp % layout.ep:
+            raise InputError(f"--ep {layout.ep} does not divide the data-parallel size {layout.dp}")
+    if not inference and layout.global_batch % (layout.dp * layout.micro_batch):
+        raise InputError(f"--global-batch {layout.global_batch} is not a multiple of data-parallel size {layout.dp} "
+                         f"x --micro-batch {layout.micro_batch}")
+
+
+def activation_bytes_per_token(config: TransformerConfig, *, tp: int = 1, sp: bool = True, recompute: str = "none",
+                               flash_attention: bool = True, dropout: bool = False, seq: int | None = None,
+                               bytes_per_value: float = 2.0) -> float:
+    """Bytes one layer keeps per token for the backward pass (averaged over dense and MoE layers).
+
+    Korthikanti et al. 2022, section 4.1, for a GPT layer (h = d_model, a heads, s tokens, 2-byte values):
+    attention 11 s b h + 5 a s^2 b (QKV input 2, Q and K 4, V 2, projection input 2, dropout mask 1; softmax
+    2 a s^2 b, its dropout mask a s^2 b and output 2 a s^2 b), MLP 19 s b h (input 2, GeLU input 8, output 8,
+    mask 1), two LayerNorm inputs 4 s b h: s b h (34 + 5 a s / h). Here the widths are the model's own: K and V
+    with its key/value heads; a gated FFN keeps both 2f-wide products and the f-wide input to the last matrix;
+    an MoE layer keeps that for each of its top-k and shared experts. Flash attention keeps no s^2 terms,
+    only a softmax statistic (4 bytes) per head and token.
+    """
+    s = config.n_ctx if seq is None else seq
+    h, f, a = config.d_model, config.ffn_dim, config.n_heads
+    b = bytes_per_value
+    if recompute == "full":
+        return b * h / (tp if sp else 1)  # the layer's input only
+    q, k = a * config.qk_dim, config.kv_heads * config.qk_dim
+    v, o = config.kv_heads * config.v_dim, a * config.v_dim
+    mask = 1.0 if dropout else 0.0  # one byte per element
+    # replicated across TP ranks unless SP: the two norm inputs, the inputs of QKV and of the first FFN matrix,
+    # and the dropout masks after attention and after the FFN
+    replicated = 2 * b * h + 2 * b * h + 2 * mask * h
+    attention = b * (q + k) + b * v + b * o  # Q and K for the logits, V, input of the output projection
+    if not flash_attention and recompute != "selective":
+        # softmax output; with dropout also its mask and the dropped-out copy (5 a s for 2-byte values)
+        attention += a * s * ((b + mask + b) if dropout else b)
+    elif flash_attention:
+        attention += 4.0 * a  # log-sum-exp per head and token, fp32
+    width = (3 if config.gated_ffn else 2) * b * f  # gated: gate and up outputs, activation output
+    if config.is_moe:
+        experts = (config.top_k + config.n_shared_experts) * (3 if config.gated_ffn else 2) * b * config.expert_dim
+        n_moe = config.n_moe_layers
+        mlp = ((config.n_layers - n_moe) * width + n_moe * experts) / config.n_layers
+    else:
+        mlp = width
+    split = attention + mlp
+    return replicated / (tp if sp else 1) + split / tp
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes per GPU by part for one layout, whether it fits, and the step-time estimate."""
+
+    model: str
+    accelerator: str
+    layout: Layout
+    parts: dict[str, float]
+    capacity: float
+    inference: bool
+    step: dict[str, float] = field(default_factory=dict)
+    assumptions: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.parts.values()))
+
+    @property
+    def fits(self) -> bool:
+        return self.total <= self.capacity
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "accelerator": self.accelerator, "layout": self.layout.to_dict(),
+                "inference": self.inference, "bytes": dict(self.parts), "total_bytes": self.total,
+                "capacity_bytes": self.capacity, "fits": self.fits, "step_time": dict(self.step),
+                "assumptions": dict(self.assumptions), "notes": list(self.notes)}
+
+    def report(self):
+        rows = [[k, f"{v / GB:,.2f}", f"{100 * v / self.capacity:.1f}%"] for k, v in self.parts.items()]
+        rows.append(["total", f"{self.total / GB:,.2f}", f"{100 * self.total / self.capacity:.1f}%"])
+        verdict = "fits" if self.fits else "does NOT fit"
+        title = (f"Memory per GPU, {self.model} on {self.accelerator} ({self.capacity / GB:,.0f} GB): "
+                 f"{self.layout.label()}, seq {self.layout.seq:,}" + (" (inference)" if self.inference else "")
+                 + f" -> {verdict}")
+        table = rich_table(title, ["part", "GB", "of capacity"], rows)
+        lines = list(self.notes)
+        if self.step:
+            lines.insert(0, f"estimated step {self.step['seconds']:.2f} s, MFU {100 * self.step['mfu']:.1f}% "
+                            "(compute + pipeline bubble + TP/PP/DP/EP communication; assumptions in --json)")
+        table.caption = "\n".join(lines) or None
+        table.caption_justify = "left"
+        return table
+
+
+def _bytes_defaults() -> dict[str, float]:
+    return {k: float(v["value"]) for k, v in parallelism_data()["bytes_per_param"].items()}
+
+
+def _param_split(config: TransformerConfig) -> tuple[float, float, float]:
+    """(non-expert parameters per layer on average, routed-expert parameters per layer, embedding-side
+    parameters of the heaviest end stage)."""
+    counts = param_counts(config)
+    expert = (config.n_experts * (3 if config.gated_ffn else 2) * config.d_model * config.expert_dim
+              * config.n_moe_layers)
+    body = counts["non_embedding"] - expert
+    ends = counts["embedding"] + counts["positions"] + counts["lm_head"]
+    return body / config.n_layers, expert / config.n_layers, ends
+
+
+def memory_per_gpu(config: TransformerConfig, layout: Layout, *, accelerator: str | Accelerator = "h100-sxm",
+                   gpus: int | None = None, inference: bool = False, model: str = "model",
+                   flash_attention: bool = True, dropout: bool = False, kv_bytes: float = 2.0,
+                   weight_bytes: float | None = None, step_time: bool = True) -> MemoryEstimate:
+    """Bytes per GPU by part for ``config`` under ``layout`` (see the module docstring)."""
+    check_layout(config, layout, gpus, inference)
+    acc = get_accelerator(accelerator)
+    if acc.memory_bytes is None:
+        raise InputError(f"accelerator {acc.name!r} has no memory size in the catalogue")
+    per_param = _bytes_defaults()
+    if weight_bytes is not None:
+        per_param["weights"] = float(weight_bytes)
+    t, p, d, e = layout.tp, layout.pp, layout.dp, layout.ep
+    layers = math.ceil(config.n_layers / p)
+    body, expert, ends = _param_split(config)
+    counts = param_counts(config)
+    first = counts["embedding"] + counts["positions"]
+    last = counts["lm_head"] if not config.tied_embeddings else counts["embedding"]
+    end_share = ends if p == 1 else max(first, last)  # the embedding on the first stage, the head on the last
+    dense_params = (layers * body + end_share) / t
+    expert_params = layers * expert / (t * e)
+    edp = max(d // e, 1)
+    parts: dict[str, float] = {}
+    weights = per_param["weights"] * (dense_params + expert_params)
+    if inference:
+        parts["weights"] = weights
+        kv_heads_split = t if config.kv_lora_rank is None else 1
+        kv = config.kv_cache_bytes_per_token(kv_bytes) / config.n_layers * layers / min(kv_heads_split, config.kv_heads)
+        parts["kv_cache"] = kv * layout.micro_batch * layout.seq
+        parts["activations"] = 2.0 * layout.micro_batch * layout.seq * max(config.d_model, config.ffn_dim) / t
+        return MemoryEstimate(model, acc.name, layout, parts, float(acc.memory_bytes), True)
+    z = layout.zero
+    parts["weights"] = per_param["weights"] * (dense_params / (d if z >= 3 else 1) + expert_params / (edp if z >= 3 else 1))
+    parts["gradients"] = per_param["gradients"] * (dense_params / (d if z >= 2 else 1)
+                                                   + expert_params / (edp if z >= 2 else 1))
+    parts["optimizer"] = per_param["optimizer"] * (dense_params / (d if z >= 1 else 1)
+                                                   + expert_params / (edp if z >= 1 else 1))
+    per_token = activation_bytes_per_token(config, tp=t, sp=layout.sp, recompute=layout.recompute,
+                                           flash_attention=flash_attention, dropout=dropout, seq=layout.seq)
+    in_flight = min(p, max(layout.micro_batches, 1))
+    tokens = layout.micro_batch * layout.seq
+    parts["activations"] = per_token * tokens * layers * in_flight
+    if p == 1:  # the same GPU also holds the logits for the loss (fp32)
+        parts["logits"] = 4.0 * tokens * config.vocab_size / t
+    notes = []
+    if config.n_layers % p:
+        notes.append(f"{config.n_layers} layers over {p} stages: the largest stage has {layers}")
+    estimate = MemoryEstimate(model, acc.name, layout, parts, float(acc.memory_bytes), False, notes=tuple(notes))
+    if step_time:
+        step, assumptions = estimate_step_time(config, layout, acc)
+        estimate = MemoryEstimate(model, acc.name, layout, parts, float(acc.memory_bytes), False, step, assumptions,
+                                  tuple(notes))
+    return estimate
+
+
+def _interconnect(acc: Accelerator) -> tuple[dict, list[str]]:
+    table = parallelism_data()["interconnect"]
+    if acc.name in table:
+        return table[acc.name], []
+    return table["h100-sxm"], [f"no interconnect figures for {acc.name}: the H100 SXM's DGX figures are used"]
+
+
+def estimate_step_time(config: TransformerConfig, layout: Layout, acc: Accelerator) -> tuple[dict, dict]:
+    """Seconds per training step: compute at a fixed share of peak, the 1F1B pipeline bubble
+    (p - 1) / m (Narayanan et al. 2021, section 2.2.1), ring all-reduce / all-to-all volumes for TP, DP
+    (ZeRO-3: 1.5x, ZeRO paper section 7) and EP, and point-to-point for PP; no overlap."""
+    data = parallelism_data()
+    assume = data["step_time"]
+    eff = float(assume["matmul_efficiency"]["value"])
+    net, notes = _interconnect(acc)
+    t, p, d, e = layout.tp, layout.pp, layout.dp, layout.ep
+    m = max(layout.micro_batches, 1)
+    tokens = layout.global_batch * layout.seq
+    shape = config if config.n_ctx == layout.seq else _with_ctx(config, layout.seq)
+    model_flop = flops_per_token(shape, method="chinchilla") * tokens
+    recompute = {"none": 1.0, "selective": 1.0, "full": 4.0 / 3.0}[layout.recompute]
+    peak = acc.peak()
+    compute = model_flop * recompute / (layout.gpus * peak * eff)
+    bubble = compute * (p - 1) / m
+    node = int(net["node_size"])
+    intra, inter = float(net["intra_node"]), float(net["inter_node"])
+    layers = math.ceil(config.n_layers / p)
+    act = 2.0 * layout.micro_batch * layout.seq * config.d_model  # one activation tensor, bytes
+    tp_bw = intra if t <= node else inter
+    n_tp = 4 + (2 if layout.recompute == "full" else 0)  # all-reduces per layer: 2 forward, 2 backward
+    tp_comm = 0.0 if t == 1 else layers * m * n_tp * 2 * (t - 1) / t * act / tp_bw
+    pp_comm = 0.0 if p == 1 else 2 * m * act / t / (inter if t * p > node else intra)
+    body, expert, ends = _param_split(config)
+    grads = 2.0 * (layers * (body + expert / e) + ends / (1 if p == 1 else 2)) / t
+    dp_bw = intra if t * p * d <= node else inter
+    dp_comm = 0.0 if d == 1 else (1.5 if layout.zero == 3 else 1.0) * 2 * (d - 1) / d * grads / dp_bw
+    ep_comm = 0.0
+    if e > 1:
+        moe_layers = math.ceil(config.n_moe_layers / p)
+        ep_bw = intra if e * t <= node else inter
+        ep_comm = moe_layers * m * 4 * config.top_k * act / t * (e - 1) / e / ep_bw
+    total = (compute + bubble + (1 - float(assume["overlap"]["value"])) * (tp_comm + pp_comm + dp_comm + ep_comm))
+    step = {"seconds": total, "compute": compute, "bubble": bubble, "tp_comm": tp_comm, "pp_comm": pp_comm,
+            "dp_comm": dp_comm, "ep_comm": ep_comm, "model_flop": model_flop,
+            "mfu": model_flop / (layout.gpus * peak * total)}
+    assumptions = {
+        "matmul_efficiency": eff, "overlap": float(assume["overlap"]["value"]),
+        "interconnect": {"node_size": node, "intra_node_bytes_per_s": intra, "inter_node_bytes_per_s": inter,
+                         "source": str(_source(net["source"]))},
+        "compute": "chinchilla FLOP per token x tokens per step (x 4/3 with full recomputation) / (GPUs x peak x efficiency)",
+        "bubble": "(PP - 1) / micro-batches x compute (1F1B, Narayanan et al. 2021)",
+        "tp": "4 all-reduces of s x b x h per layer and micro-batch (6 with full recomputation), ring 2(t-1)/t, NVLink within a node",
+        "dp": "one ring all-reduce of the bf16 gradients (1.5x with ZeRO-3), network between nodes",
+        "pp": "one activation send forward and one backward per micro-batch",
+        "ep": "dispatch and combine all-to-all, forward and backward, top-k copies per token",
+        "notes": notes,
+    }
+    return step, assumptions
+
+
+def _with_ctx(config: TransformerConfig, seq: int) -> TransformerConfig:
+    from dataclasses import replace
+
+    return replace(config, n_ctx=seq)
+
+
+@dataclass(frozen=True)
+class LayoutSearch:
+    """Layouts that fit, ranked by estimated step time."""
+
+    model: str
+    accelerator: str
+    gpus: int
+    candidates: int
+    ranked: tuple[MemoryEstimate, ...]
+    assumptions: dict
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "accelerator": self.accelerator, "gpus": self.gpus,
+                "layouts_considered": self.candidates, "layouts_that_fit": len(self.ranked),
+                "ranked": [{"layout": r.layout.to_dict(), "total_bytes": r.total, "step_seconds": r.step["seconds"],
+                            "mfu": r.step["mfu"], "bytes": dict(r.parts), "step_time": dict(r.step)}
+                           for r in self.ranked],
+                "assumptions": dict(self.assumptions)}
+
+    def report(self, top: int = 10):
+        rows = [[str(i + 1), r.layout.label(), f"{r.total / GB:,.1f}", f"{r.step['seconds']:.2f}",
+                 f"{100 * r.step['mfu']:.1f}%", f"{r.step['bubble']:.2f}",
+                 f"{r.step['tp_comm'] + r.step['pp_comm'] + r.step['dp_comm'] + r.step['ep_comm']:.2f}"]
+                for i, r in enumerate(self.ranked[:top])]
+        title = (f"{len(self.ranked):,} of {self.candidates:,} layouts of {self.model} fit on {self.gpus:,} "
+                 f"{self.accelerator}; fastest first (estimated)")
+        table = rich_table(title, ["rank", "layout", "GB/GPU", "step s", "MFU", "bubble s", "comm s"], rows)
+        a = self.assumptions
+        table.caption = (f"Assumptions: matmuls at {100 * a['matmul_efficiency']:.0f}% of peak; no overlap of "
+                         f"communication; NVLink {a['interconnect']['intra_node_bytes_per_s'] / 1e9:,.0f} GB/s within "
+                         f"{a['interconnect']['node_size']} GPUs, network {a['interconnect']['inter_node_bytes_per_s'] / 1e9:,.0f}"
+                         f" GB/s per GPU between nodes; bubble (PP-1)/m; ZeRO-3 moves 1.5x the gradient volume.")
+        table.caption_justify = "left"
+        return table
+
+
+def _powers_of_two(limit: int) -> list[int]:
+    return [2 ** i for i in range(int(math.log2(limit)) + 1)] if limit >= 1 else [1]
+
+
+def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | Accelerator = "h100-sxm",
+                   seq: int | None = None, global_batch: int | None = None, model: str = "model",
+                   fixed: dict | None = None, top: int | None = None) -> LayoutSearch:
+    """Every TP x PP x DP (x EP) layout, ZeRO stage, recomputation and micro-batch that fits, fastest first.
+    ``fixed`` pins any of tp, pp, ep, zero, recompute, micro_batch."""
+    if not isinstance(gpus, int) or gpus < 1:
+        raise InputError(f"--gpus must be a positive integer, got {gpus!r}")
+    fixed = dict(fixed or {})
+    acc = get_accelerator(accelerator)
+    seq = config.n_ctx if seq is None else seq
+    if global_batch is None:
+        tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
+        global_batch = max(1, round(tokens / seq))
+    node = int(_interconnect(acc)[0]["node_size"])
+    tps = [fixed["tp"]] if "tp" in fixed else [t for t in _powers_of_two(min(gpus, 4 * node))
+                                               if config.n_heads % t == 0 and (config.kv_heads % t == 0 or t % config.kv_heads == 0)]
+    pps = [fixed["pp"]] if "pp" in fixed else sorted({p for p in range(1, config.n_layers + 1)
+                                                      if gpus % p == 0 and (p & (p - 1) == 0 or config.n_layers % p == 0)})
+    eps = [fixed["ep"]] if "ep" in fixed else (_powers_of_two(config.n_experts) if config.is_moe else [1])
+    zeros = [fixed["zero"]] if "zero" in fixed else [0, 1, 2, 3]
+    recomputes = [fixed["recompute"]] if "recompute" in fixed else list(RECOMPUTE)
+    mbs = [fixed["micro_batch"]] if "micro_batch" in fixed else [1, 2, 4, 8]
+    fits, candidates = [], 0
+    for t, p, e, z, r, mb in itertools.product(tps, pps, eps, zeros, recomputes, mbs):
+        if gpus % (t * p):
+            continue
+        d = gpus // (t * p)
+        layout = Layout(tp=t, pp=p, dp=d, ep=e, zero=z, recompute=r, micro_batch=mb, global_batch=global_batch, seq=seq)
+        try:
+            check_layout(config, layout, gpus)
+        except InputError:
+            continue
+        candidates += 1
+        estimate = memory_per_gpu(config, layout, accelerator=acc, model=model, step_time=False)
+        if estimate.fits:
+            fits.append(estimate)
+    if candidates == 0:
+        raise InputError(f"no layout of {gpus} GPUs is possible for this model with the options given")
+    timed = []
+    for estimate in fits:
+        step, assumptions = estimate_step_time(config, estimate.layout, acc)
+        timed.append(MemoryEstimate(model, acc.name, estimate.layout, estimate.parts, estimate.capacity, False, step,
+                                    assumptions, estimate.notes))
+    timed.sort(key=lambda x: (x.step["seconds"], x.total))
+    _, assumptions = estimate_step_time(config, Layout(seq=seq, global_batch=global_batch), acc)
+    return LayoutSearch(model, acc.name, gpus, candidates, tuple(timed if top is None else timed[:top]), assumptions)
