@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import sys
 from typing import Annotated, Any
@@ -11,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from .._results import plain
 from .._table import rich_table
 
 __all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help", "check_outputs"]
@@ -22,23 +22,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JS
 law_option_help = "A published law (see `scalinglab laws list`) or a saved fit (.json)."
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: numpy scalars to floats, NaN/inf to null."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
-        value = value.item()
-    if hasattr(value, "tolist"):
-        return _clean(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(_clean(data), indent=2) + "\n")
+    sys.stdout.write(json.dumps(plain(data), indent=2) + "\n")
 
 
 def emit(result, as_json: bool) -> None:

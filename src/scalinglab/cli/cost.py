@@ -6,8 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..compute.budget import plan_budget
-from ..compute.cost import estimate_cost
+from .. import api
 from ..laws import DEFAULT_LAW
 from ._common import JsonOption, emit, law_option_help
 
@@ -59,8 +58,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Days, GPU-hours, cloud and owned cost, energy and CO2 of a training run."""
-        emit(estimate_cost(
-            accelerator=gpu, gpus=gpus, flops=flops, n_params=params, n_tokens=tokens, config=model,
+        emit(api.cost(
+            flops, gpu=gpu, gpus=gpus, params=params, tokens=tokens, config=model,
             flops_method=flops_method, gpu_hours=gpu_hours, precision=precision, peak_flops=peak_flops, mfu=mfu,
             tokens_per_second_per_gpu=tokens_per_second_per_gpu, flops_per_second_per_gpu=flops_per_second_per_gpu,
             cluster_model=cluster_model, cluster_b=cluster_b, goodput=goodput, gpu_price=gpu_price, overhead=overhead,
@@ -83,8 +82,8 @@ def register(app: typer.Typer) -> None:
         samples: Samples = 10_000, seed: Seed = 0, as_json: JsonOption = False,
     ) -> None:
         """What a budget buys: FLOP, then the compute-optimal N, D and loss under a law."""
-        emit(plan_budget(
-            accelerator=gpu, dollars=dollars, gpus=gpus, days=days, basis=basis, law=law, precision=precision,
+        emit(api.budget(
+            gpu=gpu, dollars=dollars, gpus=gpus, days=days, basis=basis, law=law, precision=precision,
             peak_flops=peak_flops, mfu=mfu, cluster_model=cluster_model, cluster_b=cluster_b, goodput=goodput,
             price_per_gpu_hour=price_per_gpu_hour, gpu_price=gpu_price, overhead=overhead, depreciation=depreciation,
             electricity=electricity, pue=pue, watts=watts, samples=samples, seed=seed), as_json)

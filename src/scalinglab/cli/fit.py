@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError
-from ..units import parse_quantity
+from .. import api
 from ._common import JsonOption, check_outputs, emit
 
 RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
@@ -27,24 +26,6 @@ Duplicates = Annotated[str, typer.Option("--duplicates", help="Runs repeating an
 DropMissing = Annotated[bool, typer.Option("--drop-missing", help="Drop rows with a missing or unreadable value in a column used (noted).")]
 CNote = Annotated[str | None, typer.Option("--c-note", help="Explain a --c-col that is not k N D (e.g. 'detailed count with attention'): a note instead of an error.")]
 FlopsK = Annotated[float | None, typer.Option("--flops-per-param-token", help="k in C = k N D (default 6).")]
-
-
-def _table_options(where, duplicates, drop_missing, c_note) -> dict:
-    return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
-
-
-def _quantity(text: str | None, what: str) -> float | None:
-    return None if text is None else parse_quantity(text, what=what)
-
-
-def _pairs(texts: list[str] | None) -> list[tuple[float, float]]:
-    pairs = []
-    for text in texts or []:
-        parts = text.replace(",", ":").split(":")
-        if len(parts) != 2:
-            raise InputError(f"--at expects N:D such as 70B:1.4T, got {text!r}")
-        pairs.append((parse_quantity(parts[0], what="N"), parse_quantity(parts[1], what="D")))
-    return pairs
 
 
 def register(app: typer.Typer) -> None:
@@ -75,24 +56,19 @@ def register(app: typer.Typer) -> None:
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
     ) -> None:
         """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest."""
-        from ..fit import fit_law
-
         check_outputs(save=save, plot=plot, inputs=(runs, base))
-        columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col,
-                   "budget_col": budget_col, "group_col": group_col}
-        budgets = None if not budget else [parse_quantity(p, what="budget") for b in budget for p in b.split(",")]
-        result = fit_law(
+        result = api.fit(
             runs, law, estimator=estimator, objective=objective, delta=delta, weight=weight,
             drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
-            holdout_above=_quantity(holdout_above, "--holdout-above"), leave_one_budget_out=leave_one_budget_out,
-            budgets=budgets, points=_pairs(at), targets=target_loss or (), x=x, base=base, columns=columns,
-            flops_per_param_token=flops_per_param_token, table=_table_options(where, duplicates, drop_missing, c_note),
-            progress=sys.stderr.isatty())
+            holdout_above=holdout_above, leave_one_budget_out=leave_one_budget_out, compute=budget, at=at,
+            target_loss=target_loss, x=x, base=base, n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col,
+            u_col=u_col, budget_col=budget_col, group_col=group_col, flops_per_param_token=flops_per_param_token,
+            where=where, duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, progress=sys.stderr.isatty())
         if plot:
             from ..charts import save_chart
             from ..charts.fit import fit_chart
 
-            save_chart(fit_chart(result), plot)
+            save_chart(fit_chart(result.raw), plot)
         if save:
             result.save(save)
         emit(result, as_json)
@@ -111,19 +87,16 @@ def register(app: typer.Typer) -> None:
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
     ) -> None:
         """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
-        from ..fit import isoflop
-
         check_outputs(save=save, plot=plot, inputs=(runs,))
-        columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "budget_col": budget_col,
-                   "group_col": group_col}
-        result = isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,
-                         columns=columns, flops_per_param_token=flops_per_param_token,
-                         table=_table_options(where, duplicates, drop_missing, c_note))
+        result = api.isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,
+                             n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col, budget_col=budget_col,
+                             group_col=group_col, flops_per_param_token=flops_per_param_token, where=where,
+                             duplicates=duplicates, drop_missing=drop_missing, c_note=c_note)
         if plot:
             from ..charts import save_chart
             from ..charts.fit import isoflop_chart, nopt_chart
 
-            save_chart((isoflop_chart(result) | nopt_chart(result)).resolve_scale(color="independent"), plot)
+            save_chart((isoflop_chart(result.raw) | nopt_chart(result.raw)).resolve_scale(color="independent"), plot)
         if save:
             result.save(save)
         emit(result, as_json)

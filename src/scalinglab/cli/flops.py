@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
-from ..compute import KNOWN_CONFIGS, METHODS, TransformerConfig, flops_breakdown, training_flops
-from ..compute.shapes import resolve_config
-from ..errors import InputError
-from ..units import format_quantity, parse_quantity
-from ._common import JsonOption, console, emit, print_json
+from .. import api
+from ..compute import KNOWN_CONFIGS, METHODS
+from ._common import JsonOption, emit
 
 
 def register(app: typer.Typer) -> None:
@@ -31,22 +29,6 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Training FLOP: 6ND from --params and --tokens, or a detailed count from a model shape."""
-        if not tokens:
-            raise InputError("give --tokens (training tokens D, e.g. 300B)")
-        n_tokens = parse_quantity(tokens, what="tokens")
-        if params is not None and config is None and layers is None:
-            n_params = parse_quantity(params, what="params")
-            flops = float(training_flops(n_params, n_tokens))
-            if as_json:
-                print_json({"flops": flops, "params": n_params, "tokens": n_tokens, "method": "6nd"})
-            else:
-                console.print(f"C = 6 N D = 6 x {format_quantity(n_params)} x {format_quantity(n_tokens)} = {flops:.4g} FLOP")
-            return
-        if config is not None:
-            shape = resolve_config(config)
-        elif None in (layers, d_model, heads):
-            raise InputError("give --params, or --config NAME, or --layers, --d-model and --heads")
-        else:
-            shape = TransformerConfig(n_layers=layers, d_model=d_model, n_heads=heads, vocab_size=vocab, n_ctx=context,
-                                      ffn_ratio=ffn_ratio)
-        emit(flops_breakdown(shape, n_tokens, method=method, include_embeddings=embeddings, include_lm_head=lm_head), as_json)
+        emit(api.flops(params, tokens, config=config, layers=layers, d_model=d_model, heads=heads, vocab=vocab,
+                       context=context, ffn_ratio=ffn_ratio, flops_method=method, embeddings=embeddings,
+                       lm_head=lm_head), as_json)

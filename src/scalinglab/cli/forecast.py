@@ -52,7 +52,7 @@ def _emit(result, as_json: bool, plot: Path | None, chart_name: str) -> None:
     from ..charts import forecast as charts
     from ..charts import save_chart
 
-    written = save_chart(getattr(charts, chart_name)(result), plot)
+    written = save_chart(getattr(charts, chart_name)(result.raw), plot)
     if not as_json:
         console.print(f"chart written to {written}", markup=False)
 
@@ -70,15 +70,13 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Monte Carlo forecast of a scenario: percentiles per year, milestone years, binding constraints."""
-        from ..forecast import resolve_scenario, run_forecast
-
-        check_outputs(plot=plot, inputs=(scenario,))
+        from .. import api
         from ..forecast.questions import MilestoneError
 
-        scenario_ = resolve_scenario(scenario)
+        check_outputs(plot=plot, inputs=(scenario,))
         _check_law(law)
         with _flag("--milestone", (MilestoneError,)):
-            result = run_forecast(scenario_, samples=samples, seed=seed, until=until, law=law,
+            result = api.forecast(scenario, samples=samples, seed=seed, until=until, law=law,
                                   milestones=milestone or ())
         _emit(result, as_json, plot, "forecast_chart")
 
@@ -157,10 +155,10 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Forecast several scenarios with the same samples and seed, side by side."""
-        from ..forecast import compare_scenarios, resolve_scenario
+        from .. import api
 
         check_outputs(plot=plot, inputs=scenarios)
-        result = compare_scenarios([resolve_scenario(s) for s in scenarios], samples=samples, seed=seed, until=until)
+        result = api.compare(*scenarios, samples=samples, seed=seed, until=until)
         _emit(result, as_json, plot, "compare_chart")
 
     @app.command("trend")
@@ -180,9 +178,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Exponential trend of a column against the date: growth per year with a bootstrap 90% interval."""
-        from ..forecast import fit_trend
+        from .. import api
 
         check_outputs(plot=plot, inputs=(dataset,))
-        result = fit_trend(dataset, y, date_column=date_column, since=since, until=until, domain=domain,
+        result = api.trend(dataset, y, date_column=date_column, since=since, until=until, domain=domain,
                            domain_column=domain_column, top_n=top_n, rank_by=rank_by, bootstrap=bootstrap, seed=seed)
         _emit(result, as_json, plot, "trend_chart")

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from ..laws import get_law, list_laws
+from .. import api
+from ..laws import list_laws
 from ..units import format_quantity
-from ._common import JsonOption, console, print_json, table
+from ._common import JsonOption, console, emit, print_json, table
 
 
 def _format_params(params: dict) -> str:
@@ -43,24 +44,4 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Show one law: formula, parameters (with published standard errors), data and source."""
-        entry = get_law(name)
-        if as_json:
-            print_json(entry.to_dict())
-            return
-        params = entry.law.params()
-        rows = []
-        for key, value in params.items():
-            if isinstance(value, dict):
-                rows += [[f"{key}.{k}", f"{v:.6g}", ""] for k, v in value.items()]
-            else:
-                shown = f"{value:.6g}" if isinstance(value, float) else str(value)
-                stderr = entry.stderr.get(key)
-                rows.append([key, shown, "" if stderr is None else f"± {format_quantity(stderr)}"])
-        console.print(f"[bold]{entry.name}[/bold]  ({entry.family})")
-        console.print(entry.law.formula(), markup=False)
-        console.print(table(None, ["parameter", "value", "stderr"], rows))
-        console.print(f"N convention: {entry.n_convention}")
-        console.print(f"Data: {entry.data}", markup=False)
-        console.print(f"Source: {entry.source}", markup=False)
-        if entry.notes:
-            console.print(f"Notes: {entry.notes}", markup=False)
+        emit(api.laws.get(name), as_json)

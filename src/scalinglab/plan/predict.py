@@ -12,18 +12,38 @@ from ..laws import DataConstrainedLaw, KaplanComputeLaw, Law, NDLaw
 __all__ = ["Prediction", "predict"]
 
 
+def _plain(value):
+    array = np.asarray(value, dtype=float)
+    return float(array) if array.ndim == 0 else array.tolist()
+
+
 @dataclass(frozen=True)
 class Prediction:
+    """A law's loss at the given inputs (floats, or arrays broadcast together)."""
+
     law: str
     inputs: dict
     loss: float
 
     def to_dict(self) -> dict:
-        return {"law": self.law, **self.inputs, "loss": float(self.loss)}
+        return {"law": self.law, **{k: _plain(v) for k, v in self.inputs.items()}, "loss": _plain(self.loss)}
 
     def report(self) -> str:
-        shown = ", ".join(f"{k} = {v:.4g}" for k, v in self.inputs.items())
-        return f"{self.law}: loss = {float(self.loss):.4f} at {shown}"
+        if np.ndim(self.loss) == 0:
+            shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in self.inputs.items())
+            return f"{self.law}: loss = {float(self.loss):.4f} at {shown}"
+        columns = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in self.inputs.values()],
+                                      np.asarray(self.loss, dtype=float))
+        lines = [f"{self.law}: " + ", ".join(self.inputs) + ", loss"]
+        lines += ["  " + ", ".join(f"{v:.4g}" for v in row[:-1]) + f", {row[-1]:.4f}"
+                  for row in zip(*(c.ravel() for c in columns))]
+        return "\n".join(lines)
+
+
+def _value(value):
+    """A float for a scalar, a float array otherwise."""
+    array = np.asarray(value, dtype=float)
+    return float(array) if array.ndim == 0 else array
 
 
 def predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, compute_flops=None, x=None,
@@ -33,19 +53,19 @@ def predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, compu
     if isinstance(law, NDLaw):
         if n_params is None or n_tokens is None:
             raise InputError(f"law {name!r} needs both --params and --tokens")
-        inputs = {"params": float(n_params), "tokens": float(n_tokens)}
+        inputs = {"params": _value(n_params), "tokens": _value(n_tokens)}
         if isinstance(law, DataConstrainedLaw) and unique_tokens is not None:
-            inputs["unique_tokens"] = float(unique_tokens)
-            return Prediction(name, inputs, float(law.loss(n_params, n_tokens, unique_tokens)))
+            inputs["unique_tokens"] = _value(unique_tokens)
+            return Prediction(name, inputs, _value(law.loss(n_params, n_tokens, unique_tokens)))
         if unique_tokens is not None:
             raise InputError(f"law {name!r} does not model repeated data; use a data-constrained law such as muennighoff2023")
-        return Prediction(name, inputs, float(law.loss(n_params, n_tokens)))
+        return Prediction(name, inputs, _value(law.loss(n_params, n_tokens)))
     if isinstance(law, KaplanComputeLaw):
         if compute_flops is None:
             raise InputError(f"law {name!r} needs --compute")
-        return Prediction(name, {"compute": float(compute_flops)}, float(law(compute_flops)))
+        return Prediction(name, {"compute": _value(compute_flops)}, _value(law(compute_flops)))
     if callable(law):
         if x is None:
             raise InputError(f"law {name!r} is a function of one variable; give --x")
-        return Prediction(name, {"x": float(x)}, float(np.asarray(law(x))))
+        return Prediction(name, {"x": _value(x)}, _value(law(x)))
     raise InputError(f"law {name!r} ({law.family}) predicts no loss; it is an allocation rule (use `scalinglab plan`)")
