@@ -67,6 +67,11 @@ class Draws:
     def __call__(self, number, field: str | None = None):
         return self._values[(id(number), field or number.VALUE_FIELDS[0])]
 
+    def replace(self, number, field: str, values: np.ndarray) -> None:
+        """Put reordered draws of one input back (the copula pairs inputs' values across samples)."""
+        key = (id(number), field)
+        self._values[key] = np.asarray(values, dtype=float).reshape(np.shape(self._values[key]))
+
     def log10(self, number, field: str | None = None):
         return np.log10(self(number, field))
 

@@ -8,20 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .schema import Scenario, iter_numbers
+from .schema import Scenario, input_fields
 
 __all__ = ["input_fields", "uncertain_inputs"]
-
-
-def input_fields(scenario: Scenario) -> dict[str, tuple[object, str]]:
-    """Every sourced value of the scenario: YAML path -> (its Number, the field that holds the value)."""
-    out = {}
-    for path, number in iter_numbers(scenario):
-        for field in number.VALUE_FIELDS:
-            if getattr(number, field, None) is None:
-                continue
-            out[path if field == "value" and number.VALUE_FIELDS[0] == "value" else f"{path}.{field}"] = (number, field)
-    return out
 
 
 def uncertain_inputs(scenario: Scenario, draws) -> dict[str, np.ndarray]:

@@ -58,7 +58,9 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
     scenario = _check_settings(scenario, samples, until)
     asked = [parse_milestone(text) for text in milestones]
     grid = _grid(scenario)
-    draws = Draws(scenario, np.random.default_rng(seed), int(samples))
+    rng = np.random.default_rng(seed)
+    draws = Draws(scenario, rng, int(samples))
+    _correlate(scenario, draws, rng)
     paths = evaluate(scenario, grid, draws, law)
     i0 = grid.index(grid.report_from)
     years = grid.years[i0:]
@@ -98,6 +100,21 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
         law=paths.law_name, binds=binds_table(scenario, paths, margins, i0, first_binding),
         inputs=uncertain_inputs(scenario, draws) if keep_inputs else {},
     )
+
+
+def _correlate(scenario: Scenario, draws: Draws, rng: np.random.Generator) -> None:
+    """Pair the inputs' draws so they have the scenario's rank correlations (Gaussian copula; see ``copula``)."""
+    if not scenario.correlations or draws.n < 2:
+        return
+    from .copula import gaussian_copula_matrix, rank_correlate
+    from .schema import input_fields
+
+    fields = input_fields(scenario)
+    names = list(dict.fromkeys(p for c in scenario.correlations for p in c.between))
+    matrix = gaussian_copula_matrix(names, [(c.between[0], c.between[1], c.rank) for c in scenario.correlations])
+    columns = [np.broadcast_to(draws(*fields[name]), (1, draws.n)).ravel() for name in names]
+    for name, values in zip(names, rank_correlate(columns, matrix, rng)):
+        draws.replace(*fields[name], values)
 
 
 def _uncapped(paths, i0: int) -> dict[str, np.ndarray]:

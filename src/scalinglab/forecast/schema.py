@@ -298,8 +298,17 @@ class Milestones(BaseModel):
         return value
 
 
+class Correlation(BaseModel):
+    """A rank correlation between two uncertain inputs, named by their paths (``scalinglab scenarios show``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    between: tuple[str, str]
+    rank: float = Field(ge=-1.0, le=1.0)
+    source: SourceSpec
+
+
 class Scenario(BaseModel):
-    """A forecast scenario: metadata, years, factors and milestone thresholds."""
+    """A forecast scenario: metadata, years, factors, milestone thresholds and correlations between inputs."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
@@ -312,11 +321,43 @@ class Scenario(BaseModel):
     factors: Factors
     milestones: Milestones = Milestones()
     checkpoints: list[int] = []
+    correlations: list[Correlation] = []
 
     @model_validator(mode="after")
     def _years(self):
         if self.until <= self.start_year:
             raise ValueError(f"until ({self.until}) must be after start_year ({self.start_year})")
+        return self
+
+    @model_validator(mode="after")
+    def _correlated_inputs(self):
+        """Correlations name two different uncertain inputs, once per pair, and fit together (a valid matrix)."""
+        if not self.correlations:
+            return self
+        fields = input_fields(self)
+        pairs = set()
+        for i, c in enumerate(self.correlations):
+            for j, path in enumerate(c.between):
+                if path not in fields:
+                    raise ValueError(f"correlations[{i}].between[{j}]: unknown input {path!r}"
+                                     f"{did_you_mean(path, fields)} (paths as `scalinglab scenarios show` lists them)")
+                number, field = fields[path]
+                if number.distribution(field).is_point:
+                    raise ValueError(f"correlations[{i}].between[{j}]: {path} is a single value "
+                                     f"({number.describe(field)}): only uncertain inputs can be correlated")
+            pair = frozenset(c.between)
+            if len(pair) != 2:
+                raise ValueError(f"correlations[{i}].between: an input cannot be correlated with itself")
+            if pair in pairs:
+                raise ValueError(f"correlations[{i}].between: {c.between[0]} and {c.between[1]} are correlated twice")
+            pairs.add(pair)
+        from .copula import gaussian_copula_matrix
+
+        names = list(dict.fromkeys(p for c in self.correlations for p in c.between))
+        try:
+            gaussian_copula_matrix(names, [(c.between[0], c.between[1], c.rank) for c in self.correlations])
+        except InputError as error:
+            raise ValueError(f"correlations: {error}") from None
         return self
 
     def factor(self, name: str):
@@ -342,6 +383,17 @@ def iter_numbers(model: BaseModel, path: str = ""):
                     yield f"{here}[{i}]", item
                 elif isinstance(item, BaseModel):
                     yield from iter_numbers(item, f"{here}[{i}]")
+
+
+def input_fields(scenario: Scenario) -> dict[str, tuple[Number, str]]:
+    """Every sourced value of a scenario: its path (as ``scenarios show`` lists it) -> (its Number, the field)."""
+    out = {}
+    for path, number in iter_numbers(scenario):
+        for field in number.VALUE_FIELDS:
+            if getattr(number, field, None) is None:
+                continue
+            out[path if field == "value" and number.VALUE_FIELDS[0] == "value" else f"{path}.{field}"] = (number, field)
+    return out
 
 
 # ----------------------------------------------------------------------------------------- errors
