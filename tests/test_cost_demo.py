@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scalinglab.compute.demo import section
+from scalinglab.report.compute import section
 
 
 def test_cost_demo_section(tmp_path):

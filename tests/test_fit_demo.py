@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scalinglab.fit.demo import section
+from scalinglab.report.fit import section
 
 
 def test_fit_demo_section(tmp_path):

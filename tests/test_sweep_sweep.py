@@ -71,7 +71,7 @@ def _check_export_status_and_rerun(cli, out, data):
 
 
 def _check_demo_section(out, data, monkeypatch):
-    from scalinglab.sweep.demo import section
+    from scalinglab.report.sweep import section
 
     monkeypatch.setenv("SCALINGLAB_CACHE", str(out / "cache"))
     result = section(out.parent)  # the demo keeps its sweep in OUT/sweep: it finds the finished one

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..demo import run_demo
+from ..report.demo import run_demo
 from ._common import console, table
 
 

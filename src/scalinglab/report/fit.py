@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..laws import get_law
-from ..report import Section
-from .api import fit_law, isoflop
+from .html import Section
+from ..fit.api import fit_law, isoflop
 
 BOOTSTRAP = 400
 SEED = 0

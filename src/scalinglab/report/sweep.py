@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..report import Section
+from .html import Section
 
 __all__ = ["section"]
 
@@ -21,9 +21,9 @@ def section(out_dir: Path) -> Section:
         import torch  # noqa: F401
     except ImportError:
         return _skipped("PyTorch is not installed")
-    from .api import prepare_plan
-    from .report import curves_table, isoflop_chart
-    from .runner import run_sweep
+    from ..sweep.api import prepare_plan
+    from ..sweep.report import curves_table, isoflop_chart
+    from ..sweep.runner import run_sweep
 
     planned = prepare_plan(preset="tiny", estimate=False)
     out = Path(out_dir) / "sweep"

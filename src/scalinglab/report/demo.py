@@ -9,16 +9,16 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from .report import Section, write_report
+from .html import Section, write_report
 
 __all__ = ["DEMO_SECTIONS", "run_demo"]
 
 DEMO_SECTIONS = (
-    "scalinglab.plan.demo:section",
-    "scalinglab.compute.demo:section",
-    "scalinglab.fit.demo:section",
-    "scalinglab.forecast.demo:section",
-    "scalinglab.sweep.demo:section",
+    "scalinglab.report.plan:section",
+    "scalinglab.report.compute:section",
+    "scalinglab.report.fit:section",
+    "scalinglab.report.forecast:section",
+    "scalinglab.report.sweep:section",
 )
 
 

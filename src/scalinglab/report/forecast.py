@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..report import Section
-from .milestones import year_percentiles
-from .montecarlo import compare_scenarios
-from .scenarios import list_scenarios
-from .trends import fit_trend
+from .html import Section
+from ..forecast.milestones import year_percentiles
+from ..forecast.montecarlo import compare_scenarios
+from ..forecast.scenarios import list_scenarios
+from ..forecast.trends import fit_trend
 
 SAMPLES = 20_000
 #: 004_9bff9f06216194e1.txt, Appendix, Growth table ("Total" row)

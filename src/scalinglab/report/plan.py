@@ -10,10 +10,10 @@ import pandas as pd
 from ..charts.plan import optimal_size_chart
 from ..charts.save import save_chart
 from ..laws import get_law, list_laws
-from ..report import Section
+from .html import Section
 from ..units import format_quantity
-from .data_constrained import compute_for_epochs
-from .optimal import compute_optimal, fixed_ratio
+from ..plan.data_constrained import compute_for_epochs
+from ..plan.optimal import compute_optimal, fixed_ratio
 
 BUDGETS = (1e21, 1e23, 5.76e23, 1e25, 1e27)
 ESSAY_EPOCHS = (1, 4, 16, 60)

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..report import Section
+from .html import Section
 from ..units import format_money, format_quantity
-from .budget import plan_budget
-from .cluster import calibrate_b, default_cluster_model
-from .cost import estimate_cost
-from .hardware import catalogue_data, list_accelerators, resolve_source
+from ..compute.budget import plan_budget
+from ..compute.cluster import calibrate_b, default_cluster_model
+from ..compute.cost import estimate_cost
+from ..compute.hardware import catalogue_data, list_accelerators, resolve_source
 
 BUDGETS = ("10M", "100M", "1B", "10B")
 _RUN_KEYS = ("gpus", "flops", "n_params", "n_tokens", "gpu_hours", "tokens_per_second_per_gpu", "flops_per_second_per_gpu", "mfu",
