@@ -25,7 +25,7 @@ from .laws import DEFAULT_LAW
 from .units import format_quantity, parse_quantity
 
 __all__ = [
-    "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "compare", "trend",
+    "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
     "laws", "datasets", "sweep", "load_fit", "Result",
 ]
 
@@ -683,6 +683,37 @@ def forecast(scenario, *, samples: int = 10_000, seed: int = 0, until: int | Non
     return Result(result, kind="Forecast",
                   summary=f"{result.scenario.name}: {result.samples:,} samples, {int(result.years[0])}-{result.until}",
                   frame=_forecast_frame)
+
+
+def sensitivity(scenario, milestone: str, *, samples: int = 10_000, seed: int = 0, until: int | None = None,
+                law=None) -> Result:
+    """Which inputs drive a milestone's year: first-order Sobol shares (SALib RBD-FAST) and rank correlations.
+
+    Parameters
+    ----------
+    scenario : str, path or Scenario
+        A preset or a scenario YAML file.
+    milestone : str
+        A question (``"spending >= $100B"``, ``"loss <= 1.8"``) or one of the forecast's milestones
+        (``"data stock binds"``).
+
+    Returns
+    -------
+    Result
+        Wrapping a ``SensitivityResult``: ``rows`` (input, distribution, first_order, first_order_ci90,
+        rank_correlation), ranked by first-order share.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> sl.sensitivity("exponential-view", "data stock binds", samples=2000).rows[0]["input"]
+    'factors.data_stock.start'
+    """
+    from .forecast.sensitivity import sensitivity as _sensitivity
+
+    result = _sensitivity(_scenario(scenario), milestone, samples=samples, seed=seed, until=until, law=law)
+    return Result(result, kind="Sensitivity", summary=f"{result.milestone} in {result.scenario}: "
+                  f"{result.rows[0]['input']} explains {result.rows[0]['first_order']:.0%}")
 
 
 def compare(*scenarios, samples: int = 10_000, seed: int = 0, until: int | None = None) -> Result:

@@ -93,15 +93,13 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Which inputs drive a milestone's year: first-order Sobol shares and rank correlations, ranked."""
-        from ..forecast import resolve_scenario
+        from .. import api
         from ..forecast.questions import MilestoneError
-        from ..forecast.sensitivity import sensitivity
 
         check_outputs(plot=plot, inputs=(scenario,))
-        scenario_ = resolve_scenario(scenario)
         _check_law(law)
         with _flag("--milestone", (MilestoneError,)):
-            result = sensitivity(scenario_, milestone, samples=samples, seed=seed, until=until, law=law)
+            result = api.sensitivity(scenario, milestone, samples=samples, seed=seed, until=until, law=law)
         _emit(result, as_json, plot, "tornado_chart")
 
     group = typer.Typer(help="Forecast scenarios: one preset per essay, or your own YAML.", no_args_is_help=True)
