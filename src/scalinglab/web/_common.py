@@ -31,9 +31,9 @@ class JsonBody(JSONResponse):
         return json.dumps(clean(content), separators=(",", ":"), allow_nan=False).encode()
 
 
-def body(data: Any) -> Response:
+def body(data: Any, status: int = 200) -> Response:
     """A result object's ``to_dict()`` (or plain data) as the response body."""
-    return JsonBody(data.to_dict() if hasattr(data, "to_dict") else data)
+    return JsonBody(data.to_dict() if hasattr(data, "to_dict") else data, status_code=status)
 
 
 def settings_of(request: Request) -> Settings:

@@ -21,7 +21,7 @@ def _charts(kind: str, result) -> dict:
     return {"fit": fit_chart(result).to_dict()}
 
 
-def main(kind: str, source: str, options: dict, max_rows: int, queue) -> None:
+def main(kind: str, source: str, name: str | None, options: dict, max_rows: int, queue) -> None:
     """Run one job and put ``("progress", done, total, label)`` messages, then one final message on
     ``queue``: ``("result", to_dict, charts)``, ``("error", one_line)`` or ``("crash", text)``."""
     from ..errors import ScalingLabError
@@ -42,7 +42,8 @@ def main(kind: str, source: str, options: dict, max_rows: int, queue) -> None:
         options = dict(options)
         columns = {key: options.pop(key) for key in _COLUMNS if key in options}
         k = options.get("flops_per_param_token")
-        runs = load_runs(source, flops_per_param_token=k, **{c: v for c, v in columns.items() if v is not None})
+        runs = load_runs(source, flops_per_param_token=k, name=name,
+                         **{c: v for c, v in columns.items() if v is not None})
         if len(runs) > max_rows:
             raise InputError(f"{runs.source}: {len(runs):,} runs; the explorer fits at most {max_rows:,} "
                              f"(use the command line for more)")

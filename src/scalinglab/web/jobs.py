@@ -62,7 +62,9 @@ class JobManager:
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
-    def start(self, kind: str, source: str, options: dict, cleanup: Path | None = None) -> Job:
+    def start(self, kind: str, source: str, options: dict, *, name: str | None = None,
+              cleanup: Path | None = None) -> Job:
+        """Start a job on ``source`` (a dataset name or an uploaded file's path) shown as ``name``."""
         with self._lock:
             running = sum(job.status == "running" for job in self._jobs.values())
             if running >= self.limits.jobs:
@@ -75,7 +77,7 @@ class JobManager:
 
         messages = self._context.Queue()
         process = self._context.Process(target=_worker.main, daemon=True,
-                                        args=(kind, source, options, self.limits.upload_rows, messages))
+                                        args=(kind, source, name, options, self.limits.upload_rows, messages))
         process.start()
         self._processes[job.id] = process
         threading.Thread(target=self._follow, args=(job, process, messages, cleanup), daemon=True).start()

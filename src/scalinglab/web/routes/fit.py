@@ -35,7 +35,7 @@ def _clean_name(name: str | None) -> str:
     return base[-100:]
 
 
-async def _save_upload(request: Request, upload: UploadFile) -> tuple[str, Path]:
+async def _save_upload(request: Request, upload: UploadFile) -> tuple[str, Path, str]:
     """Copy the upload into a private folder, refusing it (413) past the size limit."""
     limit = settings_of(request).limits.upload_bytes
     name = _clean_name(upload.filename)
@@ -55,7 +55,7 @@ async def _save_upload(request: Request, upload: UploadFile) -> tuple[str, Path]
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return str(path), folder
+    return str(path), folder, Path(upload.filename or name).name[:200]
 
 
 def _options(options, limit_bootstrap: int) -> dict:
@@ -83,15 +83,15 @@ async def _start(request: Request, kind: str, options, file: UploadFile | None) 
     values = _options(options, limits.bootstrap)
     if (file is None) == (options.dataset is None):
         raise ApiError(422, "give either a file (an uploaded runs table) or dataset (a bundled dataset's name)")
-    folder = None
+    folder = display = None
     if file is not None:
-        source, folder = await _save_upload(request, file)
+        source, folder, display = await _save_upload(request, file)
     else:
         from ...datasets import get_dataset
 
         source = get_dataset(options.dataset).name  # a name only, never a path
     try:
-        return request.app.state.jobs.start(kind, source, values, cleanup=folder)
+        return request.app.state.jobs.start(kind, source, values, name=display, cleanup=folder)
     except TooManyJobs as error:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -123,12 +123,12 @@ async def isoflop(request: Request, options: Annotated[IsoflopOptions, Form()], 
 
 @router.post("/fit/jobs", status_code=202, summary="Start a fit; follow it at /fit/jobs/{id}/events")
 async def start_fit(request: Request, options: Annotated[FitOptions, Form()], file: Upload = None):
-    return body((await _start(request, "fit", options, file)).to_dict())
+    return body((await _start(request, "fit", options, file)).to_dict(), status=202)
 
 
 @router.post("/isoflop/jobs", status_code=202, summary="Start an IsoFLOP fit; follow it at /fit/jobs/{id}/events")
 async def start_isoflop(request: Request, options: Annotated[IsoflopOptions, Form()], file: Upload = None):
-    return body((await _start(request, "isoflop", options, file)).to_dict())
+    return body((await _start(request, "isoflop", options, file)).to_dict(), status=202)
 
 
 def _job(request: Request, job_id: str) -> Job:

@@ -24,6 +24,6 @@ async def sweeps(request: Request):
     return body(await call(request, service.registry_sweeps, path=_path(request)))
 
 
-@router.get("/registry/{sweep}", summary="A sweep's status, runs, loss curves and fits")
+@router.get("/registry/{sweep:path}", summary="A sweep's status, runs, loss curves and fits")
 async def sweep(request: Request, sweep: str):
     return body(await call(request, service.registry_sweep, path=_path(request), name=sweep))

@@ -1,0 +1,313 @@
+"""The explorer's JSON API: the same numbers as the CLI's --json, one-line errors, limits, jobs, registry."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from contextlib import redirect_stderr, redirect_stdout
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from scalinglab.cli.app import main  # noqa: E402
+from scalinglab.web import Limits, Settings, create_app  # noqa: E402
+
+
+def cli_json(*args: str):
+    """``scalinglab ARGS --json`` in this process: the parsed JSON it prints."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        main([*args, "--json"])
+    return json.loads(out.getvalue())
+
+
+def cli_error(*args: str) -> str:
+    """The one line ``scalinglab ARGS`` prints for a user error, without its 'error: ' prefix."""
+    err = io.StringIO()
+    with redirect_stderr(err), redirect_stdout(io.StringIO()), pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    assert exit_info.value.code == 2
+    line = err.getvalue().strip()
+    assert line.startswith("error: ") and "\n" not in line
+    return line[len("error: "):]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+def ok(response):
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def without_seconds(data):
+    """Fit results carry their wall time; everything else must match exactly."""
+    return {k: v for k, v in data.items() if k != "seconds"}
+
+
+# -- exact JSON against the CLI ---------------------------------------------------------------------
+@pytest.mark.parametrize("body, args", [
+    ({"compute": ["5.76e23"], "law": "hoffmann2022"}, ["plan", "--compute", "5.76e23", "--law", "hoffmann2022"]),
+    ({"compute": ["1e21,1e23", 1e25]}, ["plan", "--compute", "1e21,1e23", "--compute", "1e25"]),
+    ({"compute": ["1e22"], "law": "muennighoff2023", "unique_tokens": "20B"},
+     ["plan", "--compute", "1e22", "--law", "muennighoff2023", "--unique-tokens", "20B"]),
+    ({"law": "hoffmann2022", "target_loss": 2.0}, ["plan", "--law", "hoffmann2022", "--target-loss", "2.0"]),
+    ({"compute": ["1e23"], "inference_tokens": "2T"}, ["plan", "--compute", "1e23", "--inference-tokens", "2T"]),
+])
+def test_plan_is_the_cli_json(client, body, args):
+    assert ok(client.post("/api/v1/plan", json=body)) == cli_json(*args)
+
+
+def test_predict_pins_hoffmann_eq10_at_chinchilla_size(client):
+    # Hoffmann et al. 2022 (arXiv:2203.15556) eq. 10: E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28,
+    # at Chinchilla's N = 70B, D = 1.4T: L = 1.69 + 406.4 / N^0.34 + 410.7 / D^0.28 = 1.9366.
+    data = ok(client.post("/api/v1/predict", json={"law": "hoffmann2022", "params": "70B", "tokens": "1.4T"}))
+    assert data == cli_json("predict", "--law", "hoffmann2022", "--params", "70B", "--tokens", "1.4T")
+    assert data["loss"] == pytest.approx(1.9366, abs=5e-5)
+
+
+def test_cost_and_budget_are_the_cli_json(client):
+    body = {"flops": "3.14e23", "gpu": "a100", "gpus": 1024, "mfu": "0.3 to 0.5", "samples": 2000, "seed": 3}
+    expected = cli_json("cost", "--flops", "3.14e23", "--gpu", "a100", "--gpus", "1024", "--mfu", "0.3 to 0.5",
+                        "--samples", "2000", "--seed", "3")
+    assert ok(client.post("/api/v1/cost", json=body)) == expected
+    expected = cli_json("budget", "--dollars", "100M", "--gpu", "h100", "--basis", "owned")
+    assert ok(client.post("/api/v1/budget", json={"dollars": "100M", "gpu": "h100", "basis": "owned"})) == expected
+
+
+@pytest.mark.parametrize("path, args", [
+    ("/api/v1/hardware", ["hardware", "list"]),
+    ("/api/v1/hardware/H100", ["hardware", "show", "H100"]),
+    ("/api/v1/cluster", ["hardware", "cluster"]),
+    ("/api/v1/laws", ["laws", "list"]),
+    ("/api/v1/laws/chinchilla", ["laws", "show", "chinchilla"]),
+    ("/api/v1/datasets", ["datasets", "list"]),
+    ("/api/v1/datasets/chinchilla", ["datasets", "show", "chinchilla"]),
+    ("/api/v1/scenarios", ["scenarios", "list"]),
+    ("/api/v1/scenarios/epoch-trends", ["scenarios", "show", "epoch-trends"]),
+])
+def test_catalogues_are_the_cli_json(client, path, args):
+    assert ok(client.get(path)) == cli_json(*args)
+
+
+def test_forecast_of_a_preset_and_of_its_exported_yaml_is_the_cli_json(client, tmp_path):
+    expected = cli_json("forecast", "--scenario", "scaling-picture", "--samples", "2000", "--seed", "5")
+    body = {"scenario": "scaling-picture", "samples": 2000, "seed": 5}
+    assert ok(client.post("/api/v1/forecast", json=body)) == expected
+    text = client.get("/api/v1/scenarios/scaling-picture/yaml").text
+    path = tmp_path / "scaling-picture.yaml"
+    path.write_text(text)
+    from_file = cli_json("forecast", "--scenario", str(path), "--samples", "2000", "--seed", "5")
+    assert ok(client.post("/api/v1/forecast", json={"yaml": text, "samples": 2000, "seed": 5})) == from_file
+
+
+def test_fit_of_a_bundled_set_and_of_an_upload_is_the_cli_json(client, tmp_path):
+    expected = cli_json("fit", "chinchilla", "--bootstrap", "30", "--seed", "2", "--drop-highest-loss", "5")
+    data = ok(client.post("/api/v1/fit", data={"dataset": "chinchilla", "bootstrap": "30", "seed": "2",
+                                               "drop_highest_loss": "5"}))
+    assert without_seconds(data) == without_seconds(expected)
+    # an uploaded file: the first 60 Chinchilla runs, fitted under the file's own name
+    from scalinglab.datasets import read_bundled
+
+    path = tmp_path / "my runs.csv"
+    read_bundled("chinchilla").head(60).to_csv(path, index=False)
+    expected = cli_json("fit", str(path), "--n-col", "Model Size", "--c-col", "Training FLOP")
+    with path.open("rb") as handle:
+        data = ok(client.post("/api/v1/fit", data={"n_col": "Model Size", "c_col": "Training FLOP"},
+                              files={"file": ("my runs.csv", handle, "text/csv")}))
+    assert without_seconds(data) == without_seconds(expected)
+    assert data["data"]["source"] == "my runs.csv"
+
+
+def test_isoflop_is_the_cli_json(client):
+    expected = cli_json("isoflop", "chinchilla", "--bootstrap", "40")
+    assert without_seconds(ok(client.post("/api/v1/isoflop", data={"dataset": "chinchilla", "bootstrap": "40"}))) \
+        == without_seconds(expected)
+
+
+# -- user errors: 422 with the CLI's line ------------------------------------------------------------
+def test_a_bad_upload_is_a_422_with_the_cli_line(client, tmp_path):
+    path = tmp_path / "runs.csv"
+    path.write_text("N,D,loss\n1e8,2e9,2.5\n2e8,abc,2.4\n")
+    with path.open("rb") as handle:
+        response = client.post("/api/v1/fit", files={"file": ("runs.csv", handle, "text/csv")})
+    assert response.status_code == 422
+    assert response.json() == {"error": cli_error("fit", str(path))}
+
+
+@pytest.mark.parametrize("path, body, args", [
+    ("/api/v1/plan", {"compute": ["lots"]}, ["plan", "--compute", "lots"]),
+    ("/api/v1/plan", {"compute": ["1e23"], "law": "chinchila"}, ["plan", "--compute", "1e23", "--law", "chinchila"]),
+    ("/api/v1/cost", {"flops": "1e23", "gpu": "h1000", "gpus": 8}, ["cost", "--flops", "1e23", "--gpu", "h1000", "--gpus", "8"]),
+    ("/api/v1/forecast", {"scenario": "nope"}, ["forecast", "--scenario", "nope"]),
+])
+def test_user_errors_are_the_cli_line(client, path, body, args):
+    response = client.post(path, json=body)
+    assert response.status_code == 422
+    assert response.json() == {"error": cli_error(*args)}
+
+
+def test_no_law_is_ever_read_from_a_path(client, tmp_path):
+    fit = tmp_path / "fit.json"
+    fit.write_text(json.dumps({"law": {"family": "chinchilla", "params": {"E": 1, "A": 1, "B": 1, "alpha": 0.3, "beta": 0.3}}}))
+    for law in (str(fit), "../fit.json", "/etc/passwd"):
+        response = client.post("/api/v1/plan", json={"compute": ["1e23"], "law": law})
+        assert response.status_code == 422 and response.json()["error"].startswith("unknown law")
+    # a law given by value (a fit's 'law' object) is how a fit travels
+    law = {"family": "chinchilla", "params": {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}, "name": "mine"}
+    data = ok(client.post("/api/v1/plan", json={"compute": ["5.76e23"], "law": law}))
+    published = ok(client.post("/api/v1/plan", json={"compute": ["5.76e23"], "law": "hoffmann2022"}))
+    assert data["law"] == "mine" and data["n_opt"] == pytest.approx(published["n_opt"], rel=1e-3)
+
+
+def test_schema_errors_are_one_line(client):
+    response = client.post("/api/v1/plan", json={"compute": "1e23", "colour": "red"})
+    assert response.status_code == 422
+    message = response.json()["error"]
+    assert "\n" not in message and "compute" in message and "colour" in message
+
+
+def test_no_endpoint_takes_a_file_system_path(client):
+    schema = ok(client.get("/api/v1/openapi.json"))
+    names = json.dumps(schema).lower()
+    assert '"path"' not in names.replace('"in": "path"', "")  # no parameter or field called path
+    bodies = schema["components"]["schemas"]
+    binary = [name for name, s in bodies.items()
+              if any(option.get("contentMediaType") == "application/octet-stream"
+                     for p in s.get("properties", {}).values() for option in p.get("anyOf", [p]))]
+    assert len(binary) == 4, "the fit and isoflop bodies take file contents, never a name on disk"
+
+
+# -- limits -----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tight():
+    limits = Limits(upload_bytes=2_000, upload_rows=10, bootstrap=50, samples=5_000, request_seconds=0.05)
+    with TestClient(create_app(Settings(limits=limits))) as test_client:
+        yield test_client
+
+
+def test_limits_are_stated_and_enforced(tight):
+    stated = ok(tight.get("/api/v1/meta"))["limits"]
+    assert stated["upload_bytes"] == 2_000 and stated["samples"] == 5_000
+    big = b"N,D,loss\n" + b"100000000,2000000000,2.5\n" * 200
+    response = tight.post("/api/v1/fit", files={"file": ("big.csv", big, "text/csv")})
+    assert response.status_code == 413 and "big.csv" in response.json()["error"] and "2" in response.json()["error"]
+    rows = b"N,D,loss\n" + b"".join(b"%d,%d,%.3f\n" % (1e8 * (i + 1), 2e9 * (i + 1), 3 - 0.01 * i) for i in range(20))
+    response = tight.post("/api/v1/fit", files={"file": ("rows.csv", rows, "text/csv")})
+    assert response.status_code == 422 and "at most 10" in response.json()["error"]
+    response = tight.post("/api/v1/fit", data={"dataset": "chinchilla", "bootstrap": "51"})
+    assert response.status_code == 422 and "at most 50" in response.json()["error"]
+    response = tight.post("/api/v1/cost", json={"flops": "1e23", "gpu": "h100", "gpus": 8, "samples": 5001})
+    assert response.status_code == 422 and "5,000" in response.json()["error"]
+    # the numeric Kaplan allocation over 42 budgets takes about half a second
+    response = tight.post("/api/v1/charts/plan", json={"laws": ["kaplan2020"], "compute": "1e23"})
+    assert response.status_code == 422 and "0.05 s limit" in response.json()["error"]
+
+
+# -- jobs: streamed progress, cancel, no stall -------------------------------------------------------
+def _events(client, job_id):
+    with client.stream("GET", f"/api/v1/fit/jobs/{job_id}/events") as stream:
+        name = None
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                yield name, json.loads(line[6:])
+
+
+def test_a_bootstrap_streams_progress_then_its_result(client):
+    job = client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla", "bootstrap": "200"})
+    assert job.status_code == 202
+    events = list(_events(client, job.json()["id"]))
+    names = [name for name, _ in events]
+    assert names[-1] == "result" and names.count("progress") >= 2
+    progress = [data["done"] for name, data in events if name == "progress"]
+    assert progress == sorted(progress)
+    final = events[-1][1]
+    assert final["result"]["bootstrap"]["size"] == 200 and "fit" in final["charts"]
+
+
+def test_a_running_bootstrap_can_be_cancelled_and_does_not_stall_other_requests(client):
+    job = client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla", "bootstrap": "2000",
+                                                "estimator": "hoffmann"}).json()
+    time.sleep(0.3)
+    started = time.perf_counter()
+    for _ in range(5):
+        ok(client.post("/api/v1/plan", json={"compute": ["1e23"]}))
+    assert (time.perf_counter() - started) / 5 < 0.5
+    assert ok(client.get(f"/api/v1/fit/jobs/{job['id']}"))["status"] == "running"
+    assert ok(client.delete(f"/api/v1/fit/jobs/{job['id']}"))["status"] == "cancelled"
+    assert [name for name, _ in _events(client, job["id"])] == ["cancelled"]
+    assert client.get("/api/v1/fit/jobs/nope").status_code == 404
+
+
+# -- registry (read-only) ---------------------------------------------------------------------------
+def make_registry(path):
+    """A registry with one planned sweep, one of whose runs finished with a loss curve."""
+    from scalinglab.store import RunsRegistry
+    from scalinglab.sweep.planner import plan_sweep
+
+    plan = plan_sweep([1e10, 2e10], steps=50, vocab_size=257, n_ctx=64, seeds=(0,)).to_dict()
+    run = plan["runs"][0]
+    history = [{"step": s, "tokens": s * run["n_tokens"] // 50, "flops": s * run["flops"] / 50, "lr": 1e-3,
+                "train_loss": 3.0 - s / 100, "val_loss": 3.1 - s / 100, "elapsed_s": 0.1 * s} for s in (10, 25, 50)]
+    result = {"tokens": run["n_tokens"], "flops": run["flops"], "final_loss": 2.6, "final_train_loss": 2.5,
+              "wall_seconds": 1.0, "train_seconds": 0.9, "tokens_per_second": 1e5, "flops_per_second": 1e10,
+              "mfu": None, "device": "cpu", "device_name": "test", "torch_version": "x", "history": history}
+    with RunsRegistry(path) as db:
+        db.open_sweep("tiny <b>sweep</b>", plan, {"corpus_hash": "abc" * 10, "source": "test"})
+        db.start_run("tiny <b>sweep</b>", run["key"], executor="local")
+        db.finish_run("tiny <b>sweep</b>", run["key"], result)
+    return run
+
+
+def test_registry_is_shown_read_only(tmp_path):
+    path = tmp_path / "runs.db"
+    run = make_registry(path)
+    before = path.read_bytes()
+    with TestClient(create_app(Settings(registry=path))) as client:
+        listing = ok(client.get("/api/v1/registry"))
+        assert [s["sweep"] for s in listing["sweeps"]] == ["tiny <b>sweep</b>"]
+        data = ok(client.get("/api/v1/registry/tiny <b>sweep</b>"))
+        assert data["status"]["finished"] == 1 and data["status"]["pending"] == data["status"]["runs"] - 1
+        assert [p["loss"] for p in data["curves"]] == pytest.approx([3.0, 2.85, 2.6])
+        assert data["curves"][0]["key"] == run["key"]
+        assert client.get("/api/v1/registry/other").status_code == 422
+    assert path.read_bytes() == before
+    from scalinglab.store import RunsRegistry
+
+    with RunsRegistry(path, read_only=True) as db, pytest.raises(Exception, match="readonly"):
+        db.start_run("tiny <b>sweep</b>", "x", executor="local")
+
+
+def test_without_a_registry_the_sweeps_view_says_so(client):
+    assert ok(client.get("/api/v1/registry")) == {"registry": None, "sweeps": []}
+    assert client.get("/api/v1/registry/any").status_code == 404
+
+
+# -- pages, assets, security headers ----------------------------------------------------------------
+def test_pages_and_assets_come_from_the_package_with_a_strict_csp(client):
+    for page in ("/", "/plan", "/cost", "/fit", "/forecast", "/sweeps", "/laws"):
+        response = client.get(page)
+        assert response.status_code == 200 and "<script src=\"/static/app.js\"" in response.text
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "http" not in csp and "*" not in csp
+    bundle = client.get("/static/vega.js")
+    assert bundle.status_code == 200 and "vegaEmbed" in bundle.text and bundle.headers["etag"]
+    assert client.get("/static/../app.py").status_code == 404
+    assert client.get("/nowhere").status_code == 404
+
+
+def test_sources_carry_bibtex(client):
+    sources = ok(client.get("/api/v1/sources"))
+    hoffmann = next(s for s in sources if s["kind"] == "law" and s["name"] == "hoffmann2022")
+    assert "eprint = {2203.15556}" in hoffmann["bibtex"] and hoffmann["bibtex"].startswith("@misc{hoffmann2022")
+    assert {s["kind"] for s in sources} >= {"law", "dataset", "constant", "hardware"}
+    bib = client.get("/api/v1/sources.bib").text
+    assert bib.count("@misc{") == len({s["bibtex"] for s in sources})
