@@ -4,7 +4,8 @@ from ..distributions import LogNormal, Mixture, Normal, Point, Uniform, parse_va
 from .montecarlo import compare_scenarios, run_forecast
 from .result import CompareResult, ForecastResult
 from .scenarios import get_scenario, list_scenarios, resolve_scenario
-from .schema import Scenario, ScenarioError, load_scenario_file, parse_scenario
+from .schema import Scenario, ScenarioError
+from .validate import load_scenario_file, parse_scenario
 from .trends import Trend, fit_trend
 
 __all__ = [

@@ -7,7 +7,8 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import UnknownNameError
-from .schema import Scenario, load_scenario_file
+from .schema import Scenario
+from .validate import load_scenario_file
 
 __all__ = ["list_scenarios", "get_scenario", "resolve_scenario", "preset_path", "describe_scenario", "example_path"]
 

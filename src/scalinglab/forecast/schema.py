@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import typing
 from functools import cache
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, field_validator, model_validator
 
 from ..errors import InputError, UnitError, did_you_mean
@@ -32,8 +30,7 @@ from ..provenance import Source
 from ..distributions import Distribution, Mixture, parse_value
 
 __all__ = [
-    "Scenario", "Factors", "Series", "Era", "SourceSpec", "ScenarioError", "load_scenario_file",
-    "parse_scenario", "parse_scenario_text", "FACTOR_KINDS",
+    "Scenario", "Factors", "Series", "Era", "SourceSpec", "ScenarioError", "FACTOR_KINDS", "format_validation_error",
 ]
 
 #: factor -> kind of its values (how they are parsed and shown) and what it measures.
@@ -451,46 +448,3 @@ def format_validation_error(error: ValidationError, origin: str) -> str:
     path = _loc_path(tuple(first["loc"]))
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     return f"{origin}: {path + ': ' if path else ''}{_message(first)}{more}"
-
-
-def parse_scenario(data: Any, origin: str = "scenario", default_name: str | None = None) -> Scenario:
-    """Validate a scenario mapping; errors become one ``ScenarioError`` line naming the field's path."""
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{origin}: a scenario must be a YAML mapping (name, start_year, until, factors)")
-    if default_name and "name" not in data:
-        data = {"name": default_name, **data}
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as error:
-        raise ScenarioError(format_validation_error(error, origin)) from None
-    from .growth import check_scenario
-
-    try:
-        check_scenario(scenario)
-    except ScenarioError as error:
-        raise ScenarioError(f"{origin}: {error}") from None
-    return scenario
-
-
-def load_scenario_file(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file."""
-    path = Path(path)
-    origin = str(path)
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ScenarioError(f"cannot read scenario file {origin!r}: {error.strerror or error}") from None
-    return parse_scenario_text(text, origin, default_name=path.stem)
-
-
-def parse_scenario_text(text: str, origin: str = "scenario", default_name: str | None = None) -> Scenario:
-    """Read and validate a scenario from YAML text (``origin`` names it in errors)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ScenarioError(f"{origin}: {where}not valid YAML ({problem})") from None
-    return parse_scenario(data, origin, default_name=default_name)
-

@@ -328,7 +328,7 @@ def scenario_yaml(name: str) -> str:
 
 
 def scenario_from_text(text: str, origin: str = "scenario.yaml"):
-    from ..forecast.schema import parse_scenario_text
+    from ..forecast.validate import parse_scenario_text
 
     return parse_scenario_text(text, origin, default_name="scenario")
 
