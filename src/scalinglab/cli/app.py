@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "hardware",
     "cost",
     "memory",
+    "inference",
     "fit",
     "forecast",
     "sweep",
