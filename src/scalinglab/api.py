@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 
 import numpy as np
 
@@ -113,11 +114,23 @@ def _squeeze(the_plan):
                 the_plan.method, {k: one(v) for k, v in the_plan.extra.items()})
 
 
+def _range_warnings(law, name: str, **values) -> list[str]:
+    """Warnings where N, D or C lie more than 100x beyond the range ``law`` was fitted on (when known)."""
+    from .laws.ranges import extrapolation_warnings, fitted_range
+
+    if isinstance(law, (str, os.PathLike)):
+        ranges = fitted_range(str(law))
+    else:
+        data = getattr(getattr(law, "raw", law), "data", None)
+        ranges = data.get("fitted_range") if isinstance(data, dict) else None
+    return extrapolation_warnings(ranges, name=name, **values)
+
+
 def _plan_frame(the_plan):
     import pandas as pd
 
     data = {k: np.atleast_1d(v) for k, v in the_plan.to_dict().items() if isinstance(v, (int, float, list))
-            and k != "flops_per_param_token"}
+            and k not in ("flops_per_param_token", "warnings")}
     return pd.DataFrame(data)
 
 
@@ -217,7 +230,9 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
     else:
         plans = [compute_optimal(the_law, np.array(budgets), flops_per_param_token=k, name=name)]
     stacked = _stack(plans)
-    return _plan_result(stacked if many or np.size(stacked.compute_flops) > 1 else _squeeze(stacked))
+    final = stacked if many or np.size(stacked.compute_flops) > 1 else _squeeze(stacked)
+    return _plan_result(final.with_warnings(_range_warnings(law, name, n=final.n_params, d=final.n_tokens,
+                                                            c=final.compute_flops)))
 
 
 def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, compute=None, x=None) -> Result:
@@ -251,9 +266,16 @@ def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, co
     from .plan import predict as _predict
 
     name, the_law = _law(law)
-    result = _predict(the_law, n_params=_quantity(params, "params"), n_tokens=_quantity(tokens, "tokens"),
-                      unique_tokens=_quantity(unique_tokens, "unique tokens"),
-                      compute_flops=_quantity(compute, "compute"), x=_quantity(x, "x"), name=name)
+    n, d, c = _quantity(params, "params"), _quantity(tokens, "tokens"), _quantity(compute, "compute")
+    result = _predict(the_law, n_params=n, n_tokens=d, unique_tokens=_quantity(unique_tokens, "unique tokens"),
+                      compute_flops=c, x=_quantity(x, "x"), name=name)
+    if n is not None and d is not None and c is None:
+        c = 6.0 * np.asarray(n, dtype=float) * np.asarray(d, dtype=float)
+    warnings = _range_warnings(law, name, n=n, d=d, c=c)
+    if warnings:
+        from dataclasses import replace
+
+        result = replace(result, warnings=tuple(warnings))
     loss = result.loss
     shown = f"{loss:.4f}" if np.ndim(loss) == 0 else f"{np.size(loss)} values"
     return Result(result, kind="Prediction", summary=f"{name}: loss {shown}")

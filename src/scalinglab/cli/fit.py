@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import api
-from ._common import JsonOption, check_outputs, emit
+from ._common import JsonOption, check_outputs, emit, print_json
 
 RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
 NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]
@@ -53,10 +53,17 @@ def register(app: typer.Typer) -> None:
         budget_col: BudgetCol = None, group_col: GroupCol = None,
         flops_per_param_token: FlopsK = None,
         where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False, c_note: CNote = None,
+        predict: Annotated[str | None, typer.Option("--predict", help="Then predict every run of this table with the fit (intervals from its bootstrap).")] = None,
+        predictions_out: Annotated[str | None, typer.Option("--predictions-out", help="With --predict: write the per-run predictions (.csv or .json).")] = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
     ) -> None:
         """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest."""
-        check_outputs(save=save, plot=plot, inputs=(runs, base))
+        check_outputs(save=save, plot=plot, inputs=(runs, base, predict))
+        if predictions_out is not None:
+            from .._io import check_output_path
+
+            check_output_path(predictions_out, flag="--predictions-out", inputs=(runs, predict),
+                              suffixes=(".csv", ".json"))
         result = api.fit(
             runs, law, estimator=estimator, objective=objective, delta=delta, weight=weight,
             drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
@@ -71,7 +78,21 @@ def register(app: typer.Typer) -> None:
             save_chart(fit_chart(result.raw), plot)
         if save:
             result.save(save)
-        emit(result, as_json)
+        if predict is None:
+            emit(result, as_json)
+            return
+        from ..fit.predictions import predict_runs
+
+        columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col}
+        predictions = predict_runs(None, predict, fit=result.raw, level=level, seed=seed, columns=columns,
+                                   table={"duplicates": duplicates, "drop_missing": drop_missing})
+        if predictions_out:
+            predictions.save(predictions_out)
+        if as_json:
+            print_json({**result.to_dict(), "predictions": predictions.to_dict()})
+        else:
+            emit(result, False)
+            emit(predictions, False)
 
     @app.command("isoflop")
     def isoflop_command(

@@ -43,9 +43,33 @@ def register(app: typer.Typer) -> None:
         unique_tokens: Annotated[str | None, typer.Option("--unique-tokens", help="Unique tokens (data-constrained laws).")] = None,
         compute: Annotated[str | None, typer.Option("--compute", help="Compute in FLOP (laws of compute, e.g. kaplan2020-compute).")] = None,
         x: Annotated[str | None, typer.Option("--x", help="The variable of a one-variable law.")] = None,
+        runs: Annotated[str | None, typer.Option("--runs", help="Predict every run of this table (.csv, .parquet, .jsonl or a bundled dataset): intervals, residuals, R^2, MAPE.")] = None,
+        out: Annotated[str | None, typer.Option("--out", help="With --runs: write the per-run predictions (.csv or .json).")] = None,
+        level: Annotated[float, typer.Option("--level", help="With --runs: coverage of the prediction intervals.")] = 0.95,
+        n_col: Annotated[str | None, typer.Option("--n-col", help="With --runs: column of N.")] = None,
+        d_col: Annotated[str | None, typer.Option("--d-col", help="With --runs: column of D.")] = None,
+        c_col: Annotated[str | None, typer.Option("--c-col", help="With --runs: column of C.")] = None,
+        loss_col: Annotated[str | None, typer.Option("--loss-col", help="With --runs: column of observed losses.")] = None,
+        u_col: Annotated[str | None, typer.Option("--u-col", help="With --runs: column of unique tokens.")] = None,
+        where: Annotated[str | None, typer.Option("--where", help="With --runs: keep rows matching a pandas query.")] = None,
+        duplicates: Annotated[str, typer.Option("--duplicates", help="With --runs: keep, mean, min or error for repeated (N, D).")] = "keep",
+        drop_missing: Annotated[bool, typer.Option("--drop-missing", help="With --runs: drop rows with missing values.")] = False,
         as_json: JsonOption = False,
     ) -> None:
-        """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x)."""
-        emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x),
-             as_json)
+        """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x), or for every run of a table."""
+        if runs is None:
+            emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x),
+                 as_json)
+            return
+        from .._io import check_output_path
+        from ..fit.predictions import predict_runs
+
+        if out is not None:
+            check_output_path(out, flag="--out", inputs=(runs, law), suffixes=(".csv", ".json"))
+        result = predict_runs(law, runs, level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col,
+                                                                "loss_col": loss_col, "u_col": u_col},
+                              table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
+        if out:
+            result.save(out)
+        emit(result, as_json)
 

@@ -39,9 +39,10 @@ class BudgetPlan(EstimateResult):
 
     basis: str = "cloud"
     law: str = ""
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return self._dict(basis=self.basis, law=self.law)
+        return self._dict(basis=self.basis, law=self.law, warnings=list(self.warnings))
 
     def report(self):
         return self._table(f"Budget on {self.accelerator} ({self.precision}, {self.basis}) -> "
@@ -103,8 +104,13 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
         table.update(_plan_percentiles(law_object, table["flops"], flops_per_param_token, law_name))
     assumptions = {"law": law_name, "flops_per_param_token": flops_per_param_token, "plan_method": plan.method,
                    "peak_flops_per_gpu": peak if np.ndim(peak) == 0 else str(given["peak_flops"])}
+    from ..laws.ranges import extrapolation_warnings, fitted_range
+
+    warnings = tuple(extrapolation_warnings(fitted_range(law), n=plan.n_params, d=plan.n_tokens, c=values["flops"],
+                                            name=law_name))
+    notes += [f"warning: {w}" for w in warnings]
     return BudgetPlan(acc.name, precision, values, table if sampled else {}, assumptions,
-                      tuple(dict.fromkeys(notes)), samples, seed, basis=basis, law=law_name)
+                      tuple(dict.fromkeys(notes)), samples, seed, basis=basis, law=law_name, warnings=warnings)
 
 
 def _hourly_rates(p: dict, acc, notes: list) -> dict:

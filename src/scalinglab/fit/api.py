@@ -9,6 +9,7 @@ import numpy as np
 from .. import __version__
 from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, resolve_law
+from ..laws.ranges import range_of
 from ..laws.registry import _registry as _published
 from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, extrapolation_calibration,
                        holdout_above as _holdout, leave_one_budget_out as _lobo)
@@ -143,7 +144,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         backtest = _lobo(model, obj, table, estimator=estimator, bootstrap=backtest_size, seed=seed, level=level)
 
     data_info = table.describe()
-    data_info.update({"runs_in_table": total, "dropped_rows": dropped})
+    data_info.update({"runs_in_table": total, "dropped_rows": dropped,
+                      "fitted_range": range_of(table.n, table.d, table.c)})
     settings = {"law": family, "estimator": point.estimator, "objective": obj.to_dict(), "x": x if family in (
         "power", "saturating-power", "broken-power", "sigmoid") else None, "drop_highest_loss": drop_highest_loss,
         "holdout_above": holdout_above, "leave_one_budget_out": leave_one_budget_out,

@@ -45,6 +45,7 @@ class PublishedLaw:
     data: str
     notes: str = ""
     stderr: dict[str, float] = field(default_factory=dict)
+    fitted_range: dict = field(default_factory=dict)
 
     @property
     def family(self) -> str:
@@ -61,6 +62,7 @@ class PublishedLaw:
             "source": self.source.to_dict(),
             "notes": self.notes,
             "formula": self.law.formula(),
+            "fitted_range": dict(self.fitted_range),
         }
 
 
@@ -108,6 +110,8 @@ def _registry() -> dict[str, PublishedLaw]:
             data=entry.get("data", ""),
             notes=entry.get("notes", ""),
             stderr=entry.get("stderr", {}),
+            fitted_range={k: ([_number(x) for x in v] if isinstance(v, list) else v)
+                          for k, v in (entry.get("fitted_range") or {}).items()},
         )
     return entries
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,20 +24,25 @@ class Prediction:
     law: str
     inputs: dict
     loss: float
+    warnings: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict:
-        return {"law": self.law, **{k: _plain(v) for k, v in self.inputs.items()}, "loss": _plain(self.loss)}
+        out = {"law": self.law, **{k: _plain(v) for k, v in self.inputs.items()}, "loss": _plain(self.loss)}
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
 
     def report(self) -> str:
         if np.ndim(self.loss) == 0:
             shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in self.inputs.items())
-            return f"{self.law}: loss = {float(self.loss):.4f} at {shown}"
+            return "\n".join([f"{self.law}: loss = {float(self.loss):.4f} at {shown}"]
+                             + [f"warning: {w}" for w in self.warnings])
         columns = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in self.inputs.values()],
                                       np.asarray(self.loss, dtype=float))
         lines = [f"{self.law}: " + ", ".join(self.inputs) + ", loss"]
         lines += ["  " + ", ".join(f"{v:.4g}" for v in row[:-1]) + f", {row[-1]:.4f}"
                   for row in zip(*(c.ravel() for c in columns))]
-        return "\n".join(lines)
+        return "\n".join(lines + [f"warning: {w}" for w in self.warnings])
 
 
 def _value(value):
@@ -47,8 +52,17 @@ def _value(value):
 
 
 def predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, compute_flops=None, x=None,
-            name: str = "") -> Prediction:
-    """L(N, D), L(N, D, U), L(C) or f(x), whichever the law's family takes."""
+            name: str = "", warnings=()) -> Prediction:
+    """L(N, D), L(N, D, U), L(C) or f(x), whichever the law's family takes (``warnings`` travel with it)."""
+    from dataclasses import replace
+
+    result = _predict(law, n_params=n_params, n_tokens=n_tokens, unique_tokens=unique_tokens,
+                      compute_flops=compute_flops, x=x, name=name)
+    return replace(result, warnings=tuple(warnings)) if warnings else result
+
+
+def _predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, compute_flops=None, x=None,
+             name: str = "") -> Prediction:
     name = name or law.family
     if isinstance(law, NDLaw):
         if n_params is None or n_tokens is None:

@@ -52,9 +52,20 @@ class Plan:
         out.update({k: _scalar(v) if isinstance(v, (float, np.ndarray, np.generic)) else v for k, v in self.extra.items()})
         return out
 
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.extra.get("warnings", []))
+
+    def with_warnings(self, warnings: list[str]) -> "Plan":
+        """This plan with ``warnings`` (e.g. extrapolation beyond the law's fitted range) added to its output."""
+        from dataclasses import replace
+
+        return replace(self, extra={**self.extra, "warnings": self.warnings + list(warnings)}) if warnings else self
+
     def rows(self) -> list[list[str]]:
         """One table row per budget: compute, N, D, D/N, loss and the extra numbers."""
-        data = {k: np.atleast_1d(v) for k, v in self.to_dict().items() if isinstance(v, (int, float, list))}
+        data = {k: np.atleast_1d(v) for k, v in self.to_dict().items()
+                if isinstance(v, (int, float, list)) and k != "warnings"}
         count = len(data["compute"])
         rows = []
         for i in range(count):
@@ -72,7 +83,13 @@ class Plan:
 
     def report(self):
         title = f"Compute-optimal plan under {self.law} ({self.method}, C = {self.flops_per_param_token:g} N D)"
-        return rich_table(title, self.columns(), self.rows())
+        table = rich_table(title, self.columns(), self.rows())
+        if not self.warnings:
+            return table
+        from rich.console import Group
+        from rich.text import Text
+
+        return Group(table, *[Text(f"warning: {w}") for w in self.warnings])
 
 
 def _format_extra(value) -> str:
