@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import os
 
 import numpy as np
 
@@ -118,12 +117,7 @@ def _range_warnings(law, name: str, **values) -> list[str]:
     """Warnings where N, D or C lie more than 100x beyond the range ``law`` was fitted on (when known)."""
     from .laws.ranges import extrapolation_warnings, fitted_range
 
-    if isinstance(law, (str, os.PathLike)):
-        ranges = fitted_range(str(law))
-    else:
-        data = getattr(getattr(law, "raw", law), "data", None)
-        ranges = data.get("fitted_range") if isinstance(data, dict) else None
-    return extrapolation_warnings(ranges, name=name, **values)
+    return extrapolation_warnings(fitted_range(law), name=name, **values)
 
 
 def _plan_frame(the_plan):

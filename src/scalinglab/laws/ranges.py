@@ -32,10 +32,16 @@ def range_of(n=None, d=None, c=None) -> dict:
     return out
 
 
-def fitted_range(spec: str) -> dict | None:
-    """The fitted range of a published law's name or a saved fit's JSON file; None when unknown."""
+def fitted_range(spec) -> dict | None:
+    """The fitted range of a published law (name or entry), a saved fit (path or result); None when unknown."""
+    if not isinstance(spec, (str, Path)):
+        found = getattr(spec, "fitted_range", None)
+        if found is None:
+            data = getattr(getattr(spec, "raw", spec), "data", None)
+            found = data.get("fitted_range") if isinstance(data, dict) else None
+        return dict(found) if isinstance(found, dict) and found else None
     path = Path(str(spec))
-    if str(spec).lower().endswith(".json") or path.is_file():
+    if str(spec).lower().endswith(".json") or (len(str(spec)) < 4096 and path.is_file()):
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
