@@ -37,7 +37,7 @@ class PlanRequest(_Body):
     unique_tokens: Quantity | None = None
     epochs: Name | None = Field(None, description="With unique_tokens and no compute, e.g. '1,4,16,60'.")
     saturation: bool = False
-    target_loss: float | None = None
+    target_loss: float | Annotated[list[float], Field(max_length=200)] | None = None
     params: Quantity | None = None
     tokens: Quantity | None = None
     tokens_per_param: float | None = None

@@ -9,13 +9,13 @@ tables are written by the server into its own temporary folder.
 from __future__ import annotations
 
 import hashlib
-import math
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
 __all__ = [
-    "clean", "data_version", "resolve_law", "plan", "plan_curves", "predict", "cost", "budget", "hardware_list", "hardware_show",
+    "clean", "data_version", "law_of", "NamedLaw", "plan", "plan_curves", "predict", "cost", "budget", "hardware_list", "hardware_show",
     "cluster", "cluster_curve", "cluster_chart", "forecast_spec", "registry_sweeps", "registry_sweep", "laws_list", "law_show", "datasets_list", "dataset_show", "sources",
     "scenarios_list", "scenario_show", "scenario_yaml", "scenario_from_text", "forecast", "run_fit",
 ]
@@ -23,17 +23,9 @@ __all__ = [
 
 def clean(value: Any) -> Any:
     """JSON-safe copy, as the CLI prints it: numpy scalars and arrays to Python, NaN and inf to null."""
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
-        value = value.item()
-    if hasattr(value, "tolist"):
-        return clean(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    from .._results import plain
+
+    return plain(value)
 
 
 _DATA_FILES = (
@@ -58,24 +50,33 @@ def data_version() -> str:
 
 
 # -- laws -------------------------------------------------------------------------------------------
-def resolve_law(spec) -> tuple[str, Any]:
-    """(display name, law) from a published law's name or a ``{"family", "params"[, "name"]}`` object.
+@dataclass(frozen=True)
+class NamedLaw:
+    """A law given by value with the name it is shown under (what ``resolve_law`` reads from a fit)."""
+
+    name: str
+    law: Any
+
+
+def law_of(spec):
+    """A published law's entry, or a ``NamedLaw`` from a ``{"family", "params"[, "name"]}`` object.
 
     A saved fit's ``law`` object is the second form, so a fit made on the Fit page is a law everywhere.
     Names are looked up in the registry only: a name is never read as a file.
     """
     from ..errors import InputError
-    from ..laws import get_law, law_from_dict
+    from ..laws import DEFAULT_LAW, get_law, law_from_dict
 
+    if spec is None:
+        return get_law(DEFAULT_LAW)
     if isinstance(spec, dict):
         try:
             law = law_from_dict({"family": spec.get("family"), "params": spec.get("params") or {}})
         except (KeyError, TypeError, ValueError) as error:
-            message = getattr(error, "args", [error])[0] if isinstance(error, KeyError) else error
+            message = error.args[0] if isinstance(error, KeyError) and error.args else error
             raise InputError(f"law object: bad 'params' for family {spec.get('family')!r} ({message})") from None
-        return str(spec.get("name") or f"fit ({law.family})"), law
-    entry = get_law(str(spec))
-    return entry.name, entry.law
+        return NamedLaw(str(spec.get("name") or f"fit ({law.family})"), law)
+    return get_law(str(spec))
 
 
 def _quantity(value, what: str) -> float | None:
@@ -94,50 +95,11 @@ def _quantities(values, what: str) -> list[float]:
     return out
 
 
-def plan(*, compute=None, law=None, unique_tokens=None, epochs=None, saturation=False, target_loss=None,
-         params=None, tokens=None, tokens_per_param=None, inference_tokens=None, flops_per_param_token=6.0) -> list:
-    """The plans ``scalinglab plan`` makes for the same options (one per budget or epoch count)."""
-    from ..errors import InputError
-    from ..laws import DEFAULT_LAW
-    from ..plan import (compute_for_epochs, compute_for_loss, compute_optimal, data_constrained_optimal,
-                        fixed_allocation, fixed_ratio, inference_optimal, saturation_compute)
+def plan(*, compute=None, law=None, **options):
+    """``scalinglab plan``: ``compute`` is a list, as the CLI passes it, so the JSON holds lists."""
+    from .. import api
 
-    name, the_law = resolve_law(DEFAULT_LAW if law is None else law)
-    budgets = _quantities(compute, "compute")
-    n_fixed, d_fixed = _quantity(params, "params"), _quantity(tokens, "tokens")
-    unique = _quantity(unique_tokens, "unique tokens")
-    k = flops_per_param_token
-    if tokens_per_param is not None:
-        plans = [fixed_ratio(tokens_per_param, compute_flops=c, flops_per_param_token=k, law=the_law, name=name)
-                 for c in budgets]
-        if not budgets:
-            plans = [fixed_ratio(tokens_per_param, n_tokens=d_fixed, n_params=n_fixed, flops_per_param_token=k,
-                                 law=the_law, name=name)]
-    elif inference_tokens is not None:
-        t_inf = _quantity(inference_tokens, "inference tokens")
-        if budgets:
-            plans = [inference_optimal(the_law, t_inf, compute_flops=c, flops_per_param_token=k, name=name)
-                     for c in budgets]
-        else:
-            plans = [inference_optimal(the_law, t_inf, target_loss=target_loss, flops_per_param_token=k, name=name)]
-    elif target_loss is not None:
-        plans = [compute_for_loss(the_law, target_loss, flops_per_param_token=k, name=name)]
-    elif unique is not None and not budgets:
-        if saturation:
-            plans = [saturation_compute(the_law, unique, flops_per_param_token=k)]
-        else:
-            plans = [compute_for_epochs(the_law, unique, e, flops_per_param_token=k)
-                     for e in _quantities([epochs or "1,4,16,60"], "epochs")]
-    elif not budgets:
-        raise InputError("give compute (or target_loss, unique_tokens, tokens_per_param)")
-    elif n_fixed is not None or d_fixed is not None:
-        plans = [fixed_allocation(the_law, c, n_params=n_fixed, n_tokens=d_fixed, flops_per_param_token=k, name=name)
-                 for c in budgets]
-    elif unique is not None:
-        plans = [data_constrained_optimal(the_law, c, unique, flops_per_param_token=k, name=name) for c in budgets]
-    else:
-        plans = [compute_optimal(the_law, c, flops_per_param_token=k, name=name) for c in budgets]
-    return plans
+    return api.plan(list(compute or []), law=law_of(law), **options)
 
 
 _BAND_COLUMNS = ("n_opt", "d_opt", "tokens_per_param", "loss")
@@ -165,13 +127,16 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
     elif variant == "inference":
         options["inference_tokens"] = inference_tokens
     at_budget, rows = [], []
+    keys = ("compute", "n_opt", "d_opt", "tokens_per_param", "loss")
     for law in laws:
-        plans = plan(compute=grid, law=law, **options)
-        for p in plans:
-            row = p.to_dict()
-            rows.append({k: row.get(k) for k in ("law", "compute", "n_opt", "d_opt", "tokens_per_param", "loss")})
+        data = plan(compute=grid, law=law, **options).to_dict()
+        count = len(data["compute"])
+        columns = {k: data[k] if isinstance(data[k], list) else [data[k]] * count for k in keys}
+        for i in range(count):
+            row = {"law": data["law"], **{k: columns[k][i] for k in keys}}
+            rows.append(row)
             if row["compute"] == chosen:
-                at_budget.append(row)
+                at_budget.append({**row, "method": data.get("method", "")})
     frame = pd.DataFrame(rows)
     for name, band in (bands or {}).items():
         band_frame = pd.DataFrame(band, columns=["compute"] + [f"{c}_{e}" for c in _BAND_COLUMNS for e in ("lo", "hi")])
@@ -181,35 +146,25 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
     return {"compute": chosen, "variant": variant, "budget": at_budget, "curves": clean(rows), "spec": spec}
 
 
-def predict(*, law=None, params=None, tokens=None, unique_tokens=None, compute=None, x=None):
-    from ..laws import DEFAULT_LAW
-    from ..plan import predict as predict_loss
+def predict(*, law=None, **options):
+    from .. import api
 
-    name, the_law = resolve_law(DEFAULT_LAW if law is None else law)
-    return predict_loss(the_law, n_params=_quantity(params, "params"), n_tokens=_quantity(tokens, "tokens"),
-                        unique_tokens=_quantity(unique_tokens, "unique tokens"),
-                        compute_flops=_quantity(compute, "compute"), x=_quantity(x, "x"), name=name)
+    return api.predict(law_of(law), **options)
 
 
 # -- cost -------------------------------------------------------------------------------------------
-def cost(**options):
+def cost(*, flops=None, model=None, **options):
     """``scalinglab cost``: options are its flags (``gpu``, ``gpus``, ``flops``, ``mfu``, ...)."""
-    from ..compute.cost import estimate_cost
+    from .. import api
 
-    options = dict(options)
-    rename = {"gpu": "accelerator", "params": "n_params", "tokens": "n_tokens", "model": "config"}
-    return estimate_cost(**{rename.get(k, k): v for k, v in options.items()})
+    return api.cost(flops, config=model, **options)
 
 
-def budget(**options):
-    """``scalinglab budget``: the law is checked against the registry before the library sees it."""
-    from ..compute.budget import plan_budget
-    from ..laws import DEFAULT_LAW, get_law
+def budget(*, law=None, **options):
+    """``scalinglab budget``: the law is looked up in the registry before the library sees it."""
+    from .. import api
 
-    options = dict(options)
-    options["law"] = get_law(options.get("law") or DEFAULT_LAW).name
-    options["accelerator"] = options.pop("gpu", None)
-    return plan_budget(**options)
+    return api.budget(law=law_of(law), **options)
 
 
 def hardware_list() -> list[dict]:
@@ -341,20 +296,21 @@ def scenario_describe(text: str) -> dict:
 
 def forecast(*, scenario: str | None = None, yaml_text: str | None = None, samples: int = 10_000, seed: int = 0,
              until: int | None = None):
+    """``scalinglab forecast`` of a preset (by name only) or of a scenario's YAML text."""
+    from .. import api
     from ..errors import InputError
-    from ..forecast import run_forecast
     from ..forecast.scenarios import get_scenario
 
     if (scenario is None) == (yaml_text is None):
         raise InputError("give either scenario (a preset name) or yaml (a scenario file's text)")
     chosen = get_scenario(scenario) if scenario is not None else scenario_from_text(yaml_text)
-    return run_forecast(chosen, samples=samples, seed=seed, until=until)
+    return api.forecast(chosen, samples=samples, seed=seed, until=until)
 
 
 def forecast_spec(result) -> dict:
     from ..charts.forecast import forecast_chart
 
-    return forecast_chart(result).to_dict()
+    return forecast_chart(getattr(result, "raw", result)).to_dict()
 
 
 # -- runs registry (read-only) ----------------------------------------------------------------------
@@ -388,11 +344,9 @@ def registry_sweep(path, name: str) -> dict:
 
 # -- fit (run inside a worker process by ``jobs``) ---------------------------------------------------
 def run_fit(kind: str, runs, options: dict, progress=None):
-    """``fit_law`` or ``isoflop`` on ``runs`` (a bundled dataset name or a loaded ``Runs``)."""
+    """``sl.fit`` or ``sl.isoflop`` on ``runs`` (a loaded ``Runs``); ``progress(done, total, label)``."""
+    from .. import api
+
     if kind == "isoflop":
-        from ..fit import isoflop
-
-        return isoflop(runs, **options)
-    from ..fit import fit_law
-
-    return fit_law(runs, progress=progress or False, **options)
+        return api.isoflop(runs, **options)
+    return api.fit(runs, progress=progress or False, **options)

@@ -65,12 +65,7 @@ def _options(options, limit_bootstrap: int) -> dict:
         raise ApiError(422, f"bootstrap is {values['bootstrap']:,}; the explorer runs at most {limit_bootstrap:,} "
                             f"refits (use the command line for more)")
     if "budget" in values:
-        from ...units import parse_quantity
-
-        text = values.pop("budget")
-        values["budgets"] = None if not text else [parse_quantity(p, what="budget") for p in text.split(",") if p.strip()]
-        if values["holdout_above"] is not None and not isinstance(values["holdout_above"], float):
-            values["holdout_above"] = parse_quantity(str(values["holdout_above"]), what="--holdout-above")
+        values["compute"] = values.pop("budget")  # the fit command's --budget: N_opt, D_opt at these budgets
     return values
 
 

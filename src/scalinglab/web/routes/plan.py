@@ -22,8 +22,7 @@ async def plan(request: Request, options: PlanRequest):
         raise ApiError(422, f"compute has {len(options.compute)} budgets; the explorer plans at most {limit}")
     values = options.model_dump()
     values["law"] = _law(options.law)
-    plans = await call(request, service.plan, **values)
-    return body(plans[0].to_dict() if len(plans) == 1 else [p.to_dict() for p in plans])
+    return body(await call(request, service.plan, **values))
 
 
 @router.post("/predict", summary="The loss a law predicts (scalinglab predict --json)")
