@@ -35,8 +35,18 @@ from .hardware import Accelerator, get_accelerator, normalise_precision
 __all__ = ["InferenceEstimate", "inference_roofline", "InferenceCostPlan", "inference_aware_cost"]
 
 
+class _Values:
+    """Read ``values[name]`` as an attribute (``estimate.batch``)."""
+
+    def __getattr__(self, name: str):
+        values = object.__getattribute__(self, "values")
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+
 @dataclass(frozen=True)
-class InferenceEstimate:
+class InferenceEstimate(_Values):
     """Prefill and decode times, throughput and price of serving one batch; medians are plain numbers."""
 
     model: str
@@ -46,12 +56,6 @@ class InferenceEstimate:
     values: dict[str, float | None]
     assumptions: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-
-    def __getattr__(self, name: str):
-        values = object.__getattribute__(self, "values")
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
 
     def to_dict(self) -> dict:
         return {"model": self.model, "accelerator": self.accelerator, "precision": self.precision, "gpus": self.gpus,
@@ -184,17 +188,11 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
 
 
 @dataclass(frozen=True)
-class InferenceCostPlan:
+class InferenceCostPlan(_Values):
     """The model that reaches a target loss at the least training + serving cost in dollars."""
 
     values: dict[str, float]
     assumptions: dict
-
-    def __getattr__(self, name: str):
-        values = object.__getattribute__(self, "values")
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
 
     def to_dict(self) -> dict:
         return {**self.values, "assumptions": dict(self.assumptions)}
