@@ -102,7 +102,8 @@ def section(out_dir: Path) -> Section:
     save_chart(chart, Path(out_dir) / "cost_cluster_utilisation.svg")
     calibration = calibrate_b()
     model = default_cluster_model()
-    cal = pd.DataFrame([{"run": p.run, "GPUs": f"{p.gpus:,}", "reported": p.reported, "MFU": f"{100 * p.mfu:.1f}%",
+    cal = pd.DataFrame([{"run": p.run, "GPUs": f"{p.gpus:,}", "reported": p.reported, "kind": p.kind.upper(),
+                         "MFU": f"{100 * p.mfu:.1f}%",
                          "b for this run": f"{calibration.b_by_run[p.run]:.4f}"} for p in calibration.points])
     return Section(
         "Training cost: accelerators, time, dollars, energy and CO2",
@@ -112,10 +113,14 @@ def section(out_dir: Path) -> Section:
             "Time = FLOP / (GPUs x peak x utilisation x goodput); owned cost = GPU price x (1 + overhead) x "
             "depreciation over the run + GPU-hours x watts x PUE x $/kWh; CO2 = energy x grid intensity. The "
             "published runs below are recomputed from their published inputs.",
-            f"Utilisation falls with cluster size as U(G) = U1 G^-b. From MT-NLG (2,240 -> 3,360 A100s) b = "
+            f"Utilisation falls with cluster size as U(G) = U1 G^-b, calibrated on model-FLOP utilisation (MFU): "
+            f"MT-NLG's 126/121/113 TFLOP/s per A100 count the recomputed forward pass (hardware FLOP, 8ND per "
+            f"token), so they enter as MFU = HFU x 6/8. From MT-NLG (2,240 -> 3,360 A100s) b = "
             f"{calibration.b_by_run['MT-NLG 530B']:.3f}; from Llama 3.1 405B (8,192 -> 16,384 H100s) b = "
-            f"{calibration.b_by_run['Llama 3.1 405B']:.3f}; pooled b = {calibration.b:.3f}, anchored at 43% on "
-            f"8,192 GPUs (U1 = {model.u1:.2f}).",
+            f"{calibration.b_by_run['Llama 3.1 405B']:.3f}; pooled b = {calibration.b:.3f} (95% interval "
+            f"{calibration.b_interval[0]:.3f} to {calibration.b_interval[1]:.3f}). The default curve passes between "
+            f"the runs: U(2,048) = {100 * float(model.utilisation(2048)):.1f}%, U(16,384) = "
+            f"{100 * float(model.utilisation(16384)):.1f}% (U1 = {model.u1:.2f}).",
             "Llama 3.1 405B used 3.8e25 FLOP in 30.84M H100-hours, a whole-run average of 34.6% of the dense BF16 "
             "peak; the 38-43% MFU reported while training is reconciled by a goodput of 0.80-0.91 (the paper reports "
             "more than 90% effective training time).",
