@@ -135,7 +135,7 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
         for i in range(count):
             row = {"law": data["law"], **{k: columns[k][i] for k in keys}}
             rows.append(row)
-            if row["compute"] == chosen:
+            if i == grid.index(chosen):
                 at_budget.append({**row, "method": data.get("method", "")})
     frame = pd.DataFrame(rows)
     for name, band in (bands or {}).items():

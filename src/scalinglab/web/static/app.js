@@ -426,11 +426,14 @@ async function pageFit(main) {
     if (Number(opts.drop_highest_loss.value)) flags.push(`--drop-highest-loss ${opts.drop_highest_loss.value}`);
     if (opts.holdout_above.value.trim()) flags.push(`--holdout-above ${shellQuote(opts.holdout_above.value.trim())}`);
     for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
+    const grid = law.value === "chinchilla" || law.value === "kaplan";
+    if (grid) flags.push(`--budget ${FIT_GRID}`);
     const pyArgs = [`law=${pyRepr(law.value)}`];
     if (estimator.value !== "fast") pyArgs.push(`estimator=${pyRepr(estimator.value)}`);
     if (Number(opts.bootstrap.value)) pyArgs.push(`bootstrap=${Number(opts.bootstrap.value)}`);
     if (Number(opts.seed.value)) pyArgs.push(`seed=${Number(opts.seed.value)}`);
     if (Number(opts.drop_highest_loss.value)) pyArgs.push(`drop_highest_loss=${Number(opts.drop_highest_loss.value)}`);
+    if (grid) pyArgs.push(`compute=${pyRepr(FIT_GRID)}`);
     copy.replaceChildren(copyBox(`scalinglab fit ${shellQuote(runsArg())} ${flags.join(" ")} --save fit.json`,
       `import scalinglab as sl\n\nresult = sl.fit(${pyRepr(runsArg())}, ${pyArgs.join(", ")})\nresult.save("fit.json")`));
   };

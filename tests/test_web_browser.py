@@ -1,0 +1,210 @@
+"""The explorer in a real browser: Debian's chromium driven by Playwright against a uvicorn server on 127.0.0.1.
+
+Every page must load with no console error and no request leaving the server; screenshots of each page
+are kept under out/test-artifacts/web/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
+    pytest.mark.slow,
+]
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "out" / "test-artifacts" / "web"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The explorer on a free port of 127.0.0.1, with a small runs registry; its base URL."""
+    import uvicorn
+
+    from scalinglab.web import Settings, create_app
+    from test_web_api import make_registry
+
+    registry = tmp_path_factory.mktemp("registry") / "runs.db"
+    make_registry(registry)
+    port = _free_port()
+    config = uvicorn.Config(create_app(Settings(registry=registry)), host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not instance.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+class Watched:
+    """A page whose console errors, page errors, dialogs and off-server requests are recorded."""
+
+    def __init__(self, browser, base: str, tmp_path: Path):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.on("request", self._request)
+
+    def _request(self, request) -> None:
+        if not request.url.startswith((self.base + "/", "data:", "blob:")):
+            self.problems.append(f"external request: {request.url}")
+
+    def open(self, path: str):
+        self.page.goto(self.base + path)
+        self.page.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
+        return self.page
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def watched(browser, server, tmp_path):
+    session = Watched(browser, server, tmp_path)
+    yield session
+    session.context.close()
+    assert session.problems == []
+
+
+def _rendered(page, selector: str, at_least: int = 1) -> None:
+    page.wait_for_function(f"Number(document.querySelector({selector!r})?.dataset.rendered || 0) >= {at_least}",
+                           timeout=30_000)
+
+
+@pytest.mark.parametrize("name, chart", [
+    ("plan", "#plan-chart"), ("cost", "#cluster-chart"), ("fit", None), ("forecast", "#forecast-chart"),
+    ("sweeps", "#sweep-chart"), ("laws", None),
+])
+def test_each_page_loads_with_no_error_and_no_external_request(watched, name, chart):
+    page = watched.open(f"/{name}")
+    if chart:
+        _rendered(page, chart)
+        assert page.locator(f"{chart} svg").count() >= 1
+    assert page.locator("#stamp").inner_text().startswith("scalinglab ")
+    assert page.locator(".copy pre").count() == 2
+    watched.shot(name)
+
+
+def test_a_budget_change_redraws_and_a_permalink_reloads_the_same_state(watched, browser, server, tmp_path):
+    page = watched.open("/plan")
+    _rendered(page, "#plan-chart")
+    assert "At C = 5.76e23 FLOP" in page.locator("#plan-table").inner_text()
+    page.fill("#budget", "1e25")
+    page.dispatch_event("#budget", "change")
+    _rendered(page, "#plan-chart", 2)
+    page.wait_for_function("document.querySelector('#plan-table').innerText.includes('At C = 1.00e25 FLOP')")
+    page.check("input[value='kaplan2020']")
+    page.wait_for_function("location.search.includes('kaplan2020')")
+    page.wait_for_function("document.querySelector('#plan-table').innerText.includes('kaplan2020')")
+    table, url = page.locator("#plan-table").inner_text(), page.url
+    assert "compute=1e25" in url
+    again = Watched(browser, server, tmp_path)
+    try:
+        copy = again.open(url[len(server):])
+        _rendered(copy, "#plan-chart")
+        copy.wait_for_function("document.querySelector('#plan-table').innerText.includes('kaplan2020')")
+        assert copy.input_value("#budget") == "1e25"
+        assert copy.is_checked("input[value='kaplan2020']") and copy.is_checked("input[value='besiroglu2024']")
+        assert copy.locator("#plan-table").inner_text() == table
+        assert again.problems == []
+    finally:
+        again.context.close()
+
+
+def test_an_uploaded_csv_fits_and_its_fit_appears_on_the_plan_page(watched, tmp_path):
+    from scalinglab.datasets import read_bundled
+
+    runs = read_bundled("chinchilla").rename(columns={"Model Size": "N", "Training FLOP": "C"})
+    path = tmp_path / "my-runs.csv"
+    runs[["N", "C", "loss"]].to_csv(path, index=False)
+    page = watched.open("/fit")
+    page.set_input_files("#file", str(path))
+    page.fill("#bootstrap", "40")
+    page.click("#fit-button")
+    page.wait_for_selector("#use-on-plan", timeout=60_000)
+    assert "chinchilla law fitted to 245 runs of my-runs.csv" in page.locator("#fit-result").inner_text()
+    _rendered(page, "#fit-chart")
+    watched.shot("fit-result")
+    page.click("#use-on-plan")
+    page.wait_for_url("**/plan?*")
+    page.wait_for_selector("body[data-ready='1']", state="attached")
+    page.wait_for_function("document.querySelector('#plan-table')?.innerText.includes('fit: my-runs.csv (chinchilla)')",
+                           timeout=30_000)
+    _rendered(page, "#plan-chart")
+    watched.shot("plan-with-fit")
+
+
+def test_a_bad_upload_shows_the_one_line_error_as_text(watched, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("N,<img src=x onerror=window.__xss=1>,loss\n1e8,2e9,2.5\n2e8,abc,2.4\n")
+    page = watched.open("/fit")
+    page.set_input_files("#file", str(path))
+    page.fill("#bootstrap", "0")
+    page.click("#fit-button")
+    page.wait_for_function("document.querySelector('#error').innerText.length > 0", timeout=30_000)
+    message = page.locator("#error").inner_text()
+    assert message.startswith("bad.csv: ") and "\n" not in message.strip()
+    assert "<img src=x onerror=window.__xss=1>" in message
+    assert page.evaluate("window.__xss") is None and page.locator("#main img").count() == 0
+    watched.shot("fit-bad-upload")
+
+
+def test_the_exported_scenario_reimports_identically(watched, tmp_path):
+    page = watched.open("/forecast?samples=2000")
+    _rendered(page, "#forecast-chart")
+    edited = page.input_value("#yaml").replace("name: scaling-picture", "name: my-<script>scenario",
+                                               1).replace('rate: "4.1x/yr"', 'rate: "3x/yr"', 1)
+    page.fill("#yaml", edited)
+    page.click("#run")
+    page.wait_for_function("document.querySelector('#forecast-result').innerText.includes('my-<script>scenario')")
+    _rendered(page, "#forecast-chart", 2)
+    milestones = page.locator("#forecast-result").inner_text()
+    with page.expect_download() as download_info:
+        page.click("#export")
+    exported = tmp_path / "exported.yaml"
+    download_info.value.save_as(exported)
+    assert exported.read_text() == edited
+    # a fresh page, the preset loaded, then the exported file imported
+    fresh = watched.open("/forecast?samples=2000")
+    _rendered(fresh, "#forecast-chart")
+    fresh.set_input_files("#import", str(exported))
+    fresh.wait_for_function("document.querySelector('#forecast-result').innerText.includes('my-<script>scenario')")
+    assert fresh.input_value("#yaml") == edited
+    assert fresh.locator("#forecast-result").inner_text() == milestones
+    assert "yaml=" in fresh.url
+    watched.shot("forecast-imported")
