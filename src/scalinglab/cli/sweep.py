@@ -74,10 +74,17 @@ def register(app: typer.Typer) -> None:
         max_epochs: MaxEpochs = None, compile: Compile = None, cache_dir: CacheDir = None,
         name: Annotated[str | None, typer.Option("--name", help="Sweep name in the registry (default: from the plan's fingerprint); the same name resumes.")] = None,
         db: Db = None, out: Out = Path("out/sweeps"),
-        executor: Annotated[str, typer.Option("--executor", help="local (one run after another, default) or ray (one task per run).")] = "local",
-        ray_address: Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join (auto, ray://host:10001); default: a local instance.")] = None,
-        gpus_per_run: Annotated[float, typer.Option("--gpus-per-run", help="Ray: GPUs per run, fractions share a GPU (default 1 on CUDA, else 0).")] = -1.0,
-        cpus_per_run: Annotated[float, typer.Option("--cpus-per-run", help="Ray: CPUs per run.")] = 1.0,
+        executor: Annotated[str, typer.Option("--executor", help="local (one run after another, default), ray (one task per run, local or a cluster) or submitit (one Slurm array task per run).")] = "local",
+        ray_address: Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join (auto, HEAD_IP:6379, ray://host:10001); default: a local instance.")] = None,
+        gpus_per_run: Annotated[float, typer.Option("--gpus-per-run", help="Ray/submitit: GPUs per run, fractions share a GPU under Ray (default 1 on CUDA, else 0).")] = -1.0,
+        cpus_per_run: Annotated[float, typer.Option("--cpus-per-run", help="Ray/submitit: CPUs per run.")] = 1.0,
+        resource: Annotated[list[str] | None, typer.Option("--resource", help="Ray: a custom resource each run needs, NAME=AMOUNT (repeat for several).")] = None,
+        retries: Annotated[int, typer.Option("--retries", help="Ray/submitit: times a run lost with its node or job is submitted again.")] = 2,
+        slurm_partition: Annotated[str | None, typer.Option("--slurm-partition", help="submitit: Slurm partition.")] = None,
+        slurm_array_parallelism: Annotated[int | None, typer.Option("--slurm-array-parallelism", help="submitit: most array tasks running at once (default 64).")] = None,
+        slurm_time: Annotated[float | None, typer.Option("--slurm-time", help="submitit: time limit per run in minutes (default 60); a run cut by it is requeued.")] = None,
+        submitit_cluster: Annotated[str | None, typer.Option("--submitit-cluster", help="submitit: slurm, local (processes on this machine) or auto (slurm when sbatch is found; default).")] = None,
+        submitit_folder: Annotated[Path | None, typer.Option("--submitit-folder", help="submitit: job files, logs and results (default OUT/submitit; on a shared file system).")] = None,
         fit: Annotated[bool, typer.Option("--fit", help="Fit IsoFLOP Approach 2 at the end and chart the curves.")] = False,
         save_models: Annotated[bool, typer.Option("--save-models", help="Save each trained model (state dict and spec).")] = False,
         peak_flops: Annotated[float | None, typer.Option("--peak-flops", help="Accelerator peak FLOP/s for MFU (default: from the catalogue).")] = None,
@@ -85,6 +92,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train every run of the sweep (skipping finished ones) and record it in the registry."""
         from .._io import check_output_dir, check_output_path
+        from ..sweep.executors import parse_resources
         from ..sweep.runner import run_sweep
 
         check_output_dir(out, flag="--out")
@@ -93,11 +101,16 @@ def register(app: typer.Typer) -> None:
         planned = _prepare(locals(), estimate=False)
         plan = planned.plan
         gpus = gpus_per_run if gpus_per_run >= 0 else (1.0 if plan.device.startswith("cuda") else 0.0)
+        slurm = {k: v for k, v in {"partition": slurm_partition, "array_parallelism": slurm_array_parallelism,
+                                   "timeout_min": slurm_time, "cluster": submitit_cluster,
+                                   "folder": None if submitit_folder is None else str(submitit_folder)}.items()
+                 if v is not None}
         result = run_sweep(plan, planned.corpus, name=name or f"sweep-{plan.fingerprint()[:8]}",
                            registry=db or out / "runs.sqlite", out_dir=out, executor=executor, device=plan.device,
                            ray_address=ray_address, gpus_per_run=gpus, cpus_per_run=cpus_per_run,
                            max_epochs=float(planned.options["max_epochs"]), fit=fit, save_models=save_models,
-                           peak_flops=peak_flops, progress=not as_json)
+                           peak_flops=peak_flops, progress=not as_json, retries=retries,
+                           resources=parse_resources(resource), slurm=slurm or None)
         emit(result, as_json)
 
     @group.command("status")

@@ -5,10 +5,23 @@ Write-ahead logging lets readers (``sweep status``) look while a sweep writes; e
 loss curve) or not at all, even when the process is killed mid-write. A sweep is keyed by its name
 and pinned to its plan's fingerprint: running it again resumes it, skipping finished runs; runs left
 ``running`` by a dead process go back to ``pending``.
+
+Only the process driving a sweep writes here: executors (local, Ray, submitit) return each run's result
+to it, whichever node ran the run, so the file never has concurrent writers on a shared file system
+(where SQLite's locking is unreliable). Each run carries a hash of its full configuration (the run's
+spec and the corpus hash, :func:`config_hash`): a result is recorded only for the configuration it
+was computed from, and a result arriving again for a run already finished (a retried or resubmitted
+task) is recognised and ignored, never recorded twice. Per run the registry keeps the node it ran on
+and the attempts lost to a node or job failure (``retries``), which ``status`` sums per node.
+
+Schema version 2 added ``config_hash``, ``node``, ``retries`` and ``retry_error``; a version 1 file is
+migrated in place (one transaction) the first time it is opened for writing, and read as it is when
+opened read-only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -19,10 +32,11 @@ from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["RunsRegistry", "STATUSES", "EXPORT_COLUMNS"]
+__all__ = ["RunsRegistry", "STATUSES", "EXPORT_COLUMNS", "config_hash"]
 
 STATUSES = ("pending", "running", "finished", "failed")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sweeps (
@@ -70,6 +84,10 @@ CREATE TABLE IF NOT EXISTS runs (
     host TEXT,
     log_path TEXT,
     error TEXT,
+    config_hash TEXT,
+    node TEXT,
+    retries INTEGER NOT NULL DEFAULT 0,
+    retry_error TEXT,
     PRIMARY KEY (sweep, key)
 );
 CREATE TABLE IF NOT EXISTS losses (
@@ -99,7 +117,20 @@ CREATE TABLE IF NOT EXISTS fits (
 EXPORT_COLUMNS = ("sweep", "key", "budget", "params", "tokens", "flops", "loss", "train_loss", "params_total",
                   "params_non_embedding", "flops_method", "seed", "n_layers", "d_model", "n_heads", "n_ctx",
                   "vocab_size", "batch_size", "steps", "lr", "device", "wall_seconds", "tokens_per_second", "mfu",
-                  "corpus_hash")
+                  "corpus_hash", "node")
+
+
+#: Columns schema version 2 added to ``runs`` (``ALTER TABLE ... ADD COLUMN`` migrates a version 1 file).
+_V2_COLUMNS = (("config_hash", "TEXT"), ("node", "TEXT"), ("retries", "INTEGER NOT NULL DEFAULT 0"),
+               ("retry_error", "TEXT"))
+
+
+def config_hash(run: dict, corpus_hash: str) -> str:
+    """Hash of a run's full configuration: its spec (``RunSpec.to_dict()``: shape, tokens, batch,
+    learning rate, seed, settings) and the corpus it trains on. Two runs with the same hash compute the
+    same thing; a result is recorded only against the hash it was computed for."""
+    text = json.dumps({"run": run, "corpus_hash": corpus_hash}, sort_keys=True, default=float)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def _now() -> str:
@@ -145,9 +176,11 @@ class RunsRegistry:
             self._db.execute("PRAGMA foreign_keys=ON")
             with self.transaction() as db:
                 version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version not in (0, SCHEMA_VERSION):
+                if version not in (0, *_READABLE_VERSIONS):
                     raise InputError(f"registry {str(path)!r} has schema version {version}; this scalinglab reads "
-                                     f"version {SCHEMA_VERSION}")
+                                     f"versions {', '.join(map(str, _READABLE_VERSIONS))}")
+                if version == 1:
+                    self._migrate_v1(db)
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
@@ -166,9 +199,20 @@ class RunsRegistry:
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as error:
             raise InputError(f"registry {str(self.path)!r} is not a usable SQLite database ({error})") from None
-        if version != SCHEMA_VERSION:
+        if version not in _READABLE_VERSIONS:
             raise InputError(f"registry {str(self.path)!r} has schema version {version}; this scalinglab reads "
-                             f"version {SCHEMA_VERSION}")
+                             f"versions {', '.join(map(str, _READABLE_VERSIONS))}")
+
+    @staticmethod
+    def _migrate_v1(db) -> None:
+        """Version 1 -> 2 inside the opening transaction: add the new columns, hash every run's config."""
+        have = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
+        for column, kind in _V2_COLUMNS:
+            if column not in have:
+                db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+        rows = db.execute("SELECT sweep, key, config_json, corpus_hash FROM runs").fetchall()
+        db.executemany("UPDATE runs SET config_hash = ? WHERE sweep = ? AND key = ?",
+                       [(config_hash(json.loads(r[2]), r[3]), r[0], r[1]) for r in rows])
 
     # -- plumbing ---------------------------------------------------------------------------------
     def close(self) -> None:
@@ -243,11 +287,12 @@ class RunsRegistry:
                 for position, run in enumerate(plan["runs"]):
                     db.execute(
                         "INSERT INTO runs (sweep, key, position, status, config_json, corpus_hash, seed, budget, params, "
-                        "params_total, params_non_embedding, flops_method, flops_per_token, planned_tokens, planned_flops) "
-                        "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "params_total, params_non_embedding, flops_method, flops_per_token, planned_tokens, planned_flops, "
+                        "config_hash) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (name, run["key"], position, json.dumps(run), corpus["corpus_hash"], run["seed"], run["budget"],
                          run["n_params"], run["params_total"], run["params_non_embedding"], run["flops_method"],
-                         run["flops_per_token"], run["n_tokens"], run["flops"]))
+                         run["flops_per_token"], run["n_tokens"], run["flops"],
+                         config_hash(run, corpus["corpus_hash"])))
         return self.require_sweep(name)
 
     def release(self, name: str) -> None:
@@ -283,17 +328,29 @@ class RunsRegistry:
             if changed != 1:
                 raise InputError(f"run {key!r} of sweep {name!r} is not pending; it cannot start")
 
-    def finish_run(self, name: str, key: str, result: dict) -> None:
-        """Record a finished run and its loss curve in one transaction (``result``: ``TrainResult.to_dict()``)."""
+    def finish_run(self, name: str, key: str, result: dict, *, config: str | None = None,
+                   node: str | None = None) -> bool:
+        """Record a finished run and its loss curve in one transaction (``result``: ``TrainResult.to_dict()``).
+
+        ``config``: the :func:`config_hash` the result was computed for; it must be the run's. ``node``:
+        where it ran. A result for a run already finished with this configuration (a retried or
+        resubmitted task delivering twice) changes nothing and returns False."""
         with self.transaction() as db:
+            row = db.execute("SELECT status, config_hash FROM runs WHERE sweep = ? AND key = ?", (name, key)).fetchone()
+            if row is not None and config is not None and row["config_hash"] != config:
+                raise InputError(f"run {key!r} of sweep {name!r}: the result is for configuration {config}, the run's "
+                                 f"is {row['config_hash']}; it was not recorded")
+            if row is not None and row["status"] == "finished" and config is not None:
+                return False
             changed = db.execute(
                 "UPDATE runs SET status = 'finished', finished_at = ?, tokens = ?, flops = ?, final_loss = ?, "
                 "final_train_loss = ?, wall_seconds = ?, train_seconds = ?, tokens_per_second = ?, flops_per_second = ?, "
-                "mfu = ?, device = ?, device_name = ?, torch_version = ? WHERE sweep = ? AND key = ? AND status = 'running'",
+                "mfu = ?, device = ?, device_name = ?, torch_version = ?, node = ? "
+                "WHERE sweep = ? AND key = ? AND status = 'running'",
                 (_now(), result["tokens"], result["flops"], result["final_loss"], result["final_train_loss"],
                  result["wall_seconds"], result["train_seconds"], result["tokens_per_second"],
                  result["flops_per_second"], result["mfu"], result["device"], result["device_name"],
-                 result["torch_version"], name, key)).rowcount
+                 result["torch_version"], node or socket.gethostname(), name, key)).rowcount
             if changed != 1:
                 raise InputError(f"run {key!r} of sweep {name!r} is not running; its result was not recorded")
             db.execute("DELETE FROM losses WHERE sweep = ? AND key = ?", (name, key))
@@ -302,6 +359,16 @@ class RunsRegistry:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(name, key, h["step"], h["tokens"], h["flops"], h["lr"], h["train_loss"], h["val_loss"], h["elapsed_s"])
                  for h in result["history"]])
+        return True
+
+    def retry_run(self, name: str, key: str, error: str) -> None:
+        """An attempt of a running run was lost (its node or job died): count it; the run stays running
+        while the executor submits it again."""
+        with self.transaction() as db:
+            changed = db.execute("UPDATE runs SET retries = retries + 1, attempts = attempts + 1, retry_error = ? "
+                                 "WHERE sweep = ? AND key = ? AND status = 'running'", (error[:2000], name, key)).rowcount
+            if changed != 1:
+                raise InputError(f"run {key!r} of sweep {name!r} is not running; it cannot be retried")
 
     def fail_run(self, name: str, key: str, error: str) -> None:
         with self.transaction() as db:
@@ -324,6 +391,12 @@ class RunsRegistry:
         runs = self.runs(name)
         counts = {s: sum(r["status"] == s for r in runs) for s in STATUSES}
         done = [r for r in runs if r["status"] == "finished"]
+        nodes: dict[str, dict] = {}
+        for r in done:
+            node = nodes.setdefault(r.get("node") or r["host"] or "-", {"finished": 0, "wall_seconds": 0.0, "flops": 0.0})
+            node["finished"] += 1
+            node["wall_seconds"] += float(r["wall_seconds"])
+            node["flops"] += float(r["flops"])
         return {
             "sweep": name, "registry": str(self.path), "fingerprint": sweep["fingerprint"],
             "corpus_hash": sweep["corpus_hash"], "created_at": sweep["created_at"], "updated_at": sweep["updated_at"],
@@ -331,8 +404,12 @@ class RunsRegistry:
             "flops_done": float(sum(r["flops"] for r in done)),
             "flops_left": float(sum(r["planned_flops"] for r in runs if r["status"] != "finished")),
             "wall_seconds": float(sum(r["wall_seconds"] for r in done)),
-            "table": [{k: r[k] for k in ("key", "status", "budget", "params", "planned_tokens", "final_loss", "attempts",
-                                         "wall_seconds", "device", "error")} for r in runs],
+            "retries": int(sum(r.get("retries") or 0 for r in runs)),
+            "nodes": [{"node": k, **v} for k, v in sorted(nodes.items())],
+            "table": [{**{k: r[k] for k in ("key", "status", "budget", "params", "planned_tokens", "final_loss", "attempts",
+                                            "wall_seconds", "device", "error")},
+                       "node": r.get("node"), "retries": r.get("retries") or 0, "config_hash": r.get("config_hash")}
+                      for r in runs],
         }
 
     def export_rows(self, name: str, *, checkpoints: bool = False) -> list[dict]:
@@ -350,7 +427,8 @@ class RunsRegistry:
                     "d_model": model["d_model"], "n_heads": model["n_heads"], "n_ctx": model["n_ctx"],
                     "vocab_size": model["vocab_size"], "batch_size": config["batch_size"], "steps": config["steps"],
                     "lr": config["lr"], "device": r["device"], "wall_seconds": r["wall_seconds"],
-                    "tokens_per_second": r["tokens_per_second"], "mfu": r["mfu"], "corpus_hash": r["corpus_hash"]}
+                    "tokens_per_second": r["tokens_per_second"], "mfu": r["mfu"], "corpus_hash": r["corpus_hash"],
+                    "node": r.get("node")}
             if not checkpoints:
                 rows.append(base)
                 continue
@@ -363,8 +441,9 @@ class RunsRegistry:
 
     def check(self, name: str | None = None) -> list[str]:
         """Problems found (empty when consistent): SQLite's integrity check, then per sweep: every planned
-        run present once, finished runs complete (loss, tokens, a loss curve ending at their last step),
-        no ``running`` run without a live owner."""
+        run present once, its configuration hash matching its configuration, finished runs complete (loss,
+        tokens, a loss curve ending at their last step, an attempt for each retry and one more), no
+        ``running`` run without a live owner."""
         problems = [r[0] for r in self._db.execute("PRAGMA integrity_check") if r[0] != "ok"]
         problems += [f"foreign key: {tuple(r)}" for r in self._db.execute("PRAGMA foreign_key_check")]
         for sweep in [name] if name else self.sweep_names():
@@ -376,14 +455,16 @@ class RunsRegistry:
             for r in self.runs(sweep):
                 key = f"{sweep}/{r['key']}"
                 curve = self.losses(sweep, r["key"])
+                if r.get("config_hash") and r["config_hash"] != config_hash(json.loads(r["config_json"]), r["corpus_hash"]):
+                    problems.append(f"{key}: configuration hash does not match its configuration")
                 if r["status"] == "finished":
                     config = json.loads(r["config_json"])
                     if r["final_loss"] is None or r["tokens"] is None or r["finished_at"] is None:
                         problems.append(f"{key}: finished without loss, tokens or finish time")
                     if not curve or curve[-1]["step"] != config["steps"] or curve[-1]["val_loss"] != r["final_loss"]:
                         problems.append(f"{key}: loss curve does not end at its final held-out loss")
-                    if r["attempts"] < 1:
-                        problems.append(f"{key}: finished with no recorded attempt")
+                    if r["attempts"] < 1 + (r.get("retries") or 0):
+                        problems.append(f"{key}: finished with fewer attempts than its retries plus one")
                 elif curve:
                     problems.append(f"{key}: {r['status']} run has a stored loss curve")
                 if r["status"] == "running" and not _owner_alive(row["owner"]):

@@ -163,11 +163,19 @@ class SweepStatus:
         if self.detail:
             rows = [[r["key"], r["status"], f"{r['budget']:.3g}", format_quantity(r["params"]),
                      format_quantity(r["planned_tokens"]), "-" if r["final_loss"] is None else f"{r['final_loss']:.4f}",
-                     r["attempts"], "-" if r["wall_seconds"] is None else f"{r['wall_seconds']:.1f}", r["error"] or ""]
+                     r["attempts"], r["retries"], r["node"] or "-",
+                     "-" if r["wall_seconds"] is None else f"{r['wall_seconds']:.1f}", r["error"] or ""]
                     for r in self.detail["table"]]
             parts.append(rich_table(f"Runs of {self.detail['sweep']}", ["run", "status", "budget", "N", "D (tokens)",
-                                                                        "held-out loss", "attempts", "seconds", "error"],
+                                                                        "held-out loss", "attempts", "retries", "node",
+                                                                        "seconds", "error"],
                                     rows))
+            nodes = self.detail["nodes"]
+            if nodes:
+                parts.append(rich_table(f"Finished runs per node ({self.detail['retries']} attempts lost and retried)",
+                                        ["node", "finished", "run seconds", "FLOP"],
+                                        [[n["node"], n["finished"], f"{n['wall_seconds']:.1f}", f"{n['flops']:.3g}"]
+                                         for n in nodes]))
         parts.append("registry consistent" if not self.problems else "problems: " + "; ".join(self.problems))
         return Group(*parts)
 

@@ -1,19 +1,29 @@
-"""Where runs execute: ``local`` (one after another in this process) or ``ray`` (one Ray task per run).
+"""Where runs execute: ``local`` (one after another in this process), ``ray`` (one Ray task per run, on a
+local instance or a cluster) or ``submitit`` (one Slurm array task per run, :mod:`.submitit_executor`).
 
-Both call the same :func:`scalinglab.sweep.train.run_job` with the same plain-data arguments, so a
-run gives the same losses whichever executor ran it (on CPU, bit for bit, for the same seed and
-thread count). Results come back to the caller, which alone writes the registry.
+All call the same :func:`scalinglab.sweep.train.run_job` with the same plain-data arguments, so a run
+gives the same losses whichever executor ran it (on CPU, bit for bit, for the same seed and thread
+count). Results come back to the caller, which alone writes the registry: an executor reports through
+callbacks, ``on_start(job)``, ``on_done(job, result, node)``, ``on_error(job, text)`` and
+``on_retry(job, text)`` (an attempt lost to a dead node or worker, submitted again).
 
 Ray: ``ray.init()`` starts a small local instance (``num_cpus`` CPUs) that stays on 127.0.0.1: no
 dashboard, no usage statistics, no cloud-metadata or DNS probe (see :mod:`.ray_local`), unless an
-address is given (``auto`` or ``ray://host:10001`` for a cluster; the corpus cache and output folder
-must then be on a shared file system). Each task asks for ``num_gpus`` GPUs, a fraction so several small runs share one GPU.
+address is given: ``auto``, ``HOST:PORT`` of a cluster's head (a driver on the head node) or
+``ray://host:10001`` (Ray Client); the corpus cache and output folder must then be on a shared file
+system. An address in 127.0.0.0/8 is a cluster on this machine, and the driver stays on the loopback
+too. Each task asks for ``num_gpus`` GPUs (a fraction lets several small runs share one GPU),
+``num_cpus`` CPUs and any custom ``resources``. Ray does not retry a task itself (``max_retries=0``):
+when a task dies with its worker or node, the executor submits it again, up to ``retries`` times, so
+every lost attempt is counted in the registry; an error inside the run (a bad configuration, out of
+memory) is not retried.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,9 +31,13 @@ from dataclasses import dataclass
 from ..errors import InputError, ScalingLabError
 from .ray_local import LOOPBACK, home_for_ray, is_loopback_address, ray_environment
 
-__all__ = ["Job", "LocalExecutor", "RayExecutor", "make_executor", "EXECUTORS"]
+__all__ = ["Job", "LocalExecutor", "RayExecutor", "make_executor", "check_options", "EXECUTORS", "parse_resources"]
 
-EXECUTORS = ("local", "ray")
+EXECUTORS = ("local", "ray", "submitit")
+
+#: The submitit executor's options and the ``sweep run`` flags that set them.
+SLURM_FLAGS = {"folder": "--submitit-folder", "cluster": "--submitit-cluster", "partition": "--slurm-partition",
+               "array_parallelism": "--slurm-array-parallelism", "timeout_min": "--slurm-time"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,7 @@ class Job:
     log_path: str | None
     save_path: str | None
     peak_flops: float | None
+    config: str = ""  # the run's configuration hash (scalinglab.store.config_hash)
 
     def args(self) -> tuple:
         return (self.spec, self.corpus, self.device, self.log_path, self.save_path, self.peak_flops)
@@ -48,17 +63,38 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error} | " + " ".join(traceback.format_exception_only(error)).strip()
 
 
+def _ignore(*_args) -> None:
+    pass
+
+
+def parse_resources(items) -> dict[str, float]:
+    """``["accel=1", "big_memory=0.5"]`` -> ``{"accel": 1.0, "big_memory": 0.5}`` (``--resource``)."""
+    out: dict[str, float] = {}
+    for item in items or ():
+        name, sep, amount = str(item).partition("=")
+        try:
+            value = float(amount) if sep else 1.0
+        except ValueError:
+            value = -1.0
+        if not name.strip() or not value > 0 or name.strip() in ("CPU", "GPU"):
+            raise InputError(f"--resource {item!r}: give NAME=AMOUNT with a custom resource name and an amount > 0 "
+                             "(CPUs and GPUs have --cpus-per-run and --gpus-per-run)")
+        out[name.strip()] = value
+    return out
+
+
 class LocalExecutor:
     """Runs jobs one after another in this process."""
 
     name = "local"
 
     def run(self, jobs: list[Job], *, on_start: Callable, on_done: Callable, on_error: Callable,
-            on_step: Callable | None = None) -> None:
+            on_step: Callable | None = None, on_retry: Callable = _ignore) -> None:
         from .config import RunSpec
         from .corpus import TokenizedCorpus
         from .train import train_run
 
+        node = socket.gethostname()
         for job in jobs:
             on_start(job)
             try:
@@ -68,51 +104,81 @@ class LocalExecutor:
             except (ScalingLabError, RuntimeError, ValueError, MemoryError) as error:
                 on_error(job, _error_text(error))
                 continue
-            on_done(job, result.to_dict())
+            on_done(job, result.to_dict(), node)
 
     def close(self) -> None:
         pass
 
 
+def _run_on_node(*args) -> dict:
+    """What a Ray task runs: the run, and the id of the node it ran on."""
+    import ray
+
+    from .train import run_job
+
+    return {"node_id": ray.get_runtime_context().get_node_id(), "result": run_job(*args)}
+
+
 class RayExecutor:
-    """One Ray task per run; ``num_gpus`` (may be fractional) and ``num_cpus`` per task."""
+    """One Ray task per run; ``num_gpus`` (may be fractional), ``num_cpus`` and custom ``resources`` per task."""
 
     name = "ray"
 
     def __init__(self, *, address: str | None = None, num_gpus: float = 0.0, num_cpus: float = 1.0,
-                 local_cpus: int = 2, max_retries: int = 0):
-        os.environ.update(ray_environment(loopback=is_loopback_address(address)))
+                 local_cpus: int = 2, retries: int = 2, resources: dict | None = None):
+        loopback = is_loopback_address(address)
+        os.environ.update(ray_environment(loopback=loopback))
         try:
             import ray
         except ImportError:
             raise InputError("the ray executor needs Ray: pip install 'scalinglab[ray]'") from None
         if num_gpus < 0 or num_cpus <= 0:
             raise InputError(f"--gpus-per-run must be >= 0 and --cpus-per-run > 0, got {num_gpus} and {num_cpus}")
+        if retries < 0:
+            raise InputError(f"--retries must be >= 0, got {retries}")
         self._ray = ray
         self._started = False
         self._home = None
+        self.retries = int(retries)
+        resources = dict(resources or {})
         if not ray.is_initialized():
             kwargs = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
             try:
-                if address:
-                    ray.init(address=address, **kwargs)
-                else:
-                    with home_for_ray() as self._home:
+                with home_for_ray() as self._home:
+                    if address:
+                        ray.init(address=address, **({"_node_ip_address": LOOPBACK} if loopback and "://" not in address
+                                                     else {}), **kwargs)
+                    else:
                         ray.init(num_cpus=local_cpus, _node_ip_address=LOOPBACK, **kwargs)
             except (ConnectionError, ValueError, RuntimeError) as error:
                 where = f"at {address}" if address else "locally"
                 raise InputError(f"cannot start Ray {where}: {str(error).splitlines()[0]}") from None
             self._started = True
-        if num_gpus > 0 and ray.cluster_resources().get("GPU", 0) < num_gpus:
-            raise InputError(f"--gpus-per-run {num_gpus}: the Ray cluster has {ray.cluster_resources().get('GPU', 0):g} GPUs")
-        from .train import run_job
+        total = ray.cluster_resources()
+        wanted = {"GPU": num_gpus, **resources}
+        short = {k: v for k, v in wanted.items() if v > 0 and total.get(k, 0) < v}
+        if short:
+            name, amount = next(iter(short.items()))
+            flag = "--gpus-per-run" if name == "GPU" else f"--resource {name}={amount:g}"
+            raise InputError(f"{flag}: the Ray cluster has {total.get(name, 0):g} {name}; no run could be scheduled")
+        self._remote = ray.remote(num_gpus=num_gpus, num_cpus=num_cpus, resources=resources or None,
+                                  max_retries=0, retry_exceptions=False)(_run_on_node)
+        self._names: dict[str, str] = {}
 
-        self._remote = ray.remote(num_gpus=num_gpus, num_cpus=num_cpus, max_retries=max_retries)(run_job)
+    def node_name(self, node_id: str) -> str:
+        """A node's ``--node-name`` (Ray's default: its IP address), with its id when another node shares it."""
+        if node_id not in self._names:
+            nodes = self._ray.nodes()
+            names = [n.get("NodeName") or n.get("NodeManagerAddress") or "?" for n in nodes]
+            for n, name in zip(nodes, names):
+                self._names[n["NodeID"]] = name if names.count(name) == 1 else f"{name}/{n['NodeID'][:8]}"
+        return self._names.get(node_id, node_id[:8])
 
     def run(self, jobs: list[Job], *, on_start: Callable, on_done: Callable, on_error: Callable,
-            on_step: Callable | None = None) -> None:
+            on_step: Callable | None = None, on_retry: Callable = _ignore) -> None:
         ray = self._ray
         pending = {}
+        lost = {job.key: 0 for job in jobs}
         for job in jobs:
             on_start(job)
             pending[self._remote.remote(*job.args())] = job
@@ -121,15 +187,21 @@ class RayExecutor:
             for ref in ready:
                 job = pending.pop(ref)
                 try:
-                    result = ray.get(ref)
-                except ray.exceptions.RayTaskError as error:
+                    out = ray.get(ref)
+                except ray.exceptions.RayTaskError as error:  # raised inside the run: not retried
                     cause = getattr(error, "cause", None) or error
                     on_error(job, _error_text(cause) if isinstance(cause, BaseException) else str(error))
                     continue
-                except ray.exceptions.RayError as error:
-                    on_error(job, f"{type(error).__name__}: {str(error).splitlines()[0]}")
+                except ray.exceptions.RayError as error:  # the worker or its node died: submit again
+                    text = f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+                    lost[job.key] += 1
+                    if lost[job.key] > self.retries:
+                        on_error(job, f"{text} (after {self.retries} retries; --retries)")
+                        continue
+                    on_retry(job, text)
+                    pending[self._remote.remote(*job.args())] = job
                     continue
-                on_done(job, result)
+                on_done(job, out["result"], self.node_name(out["node_id"]))
 
     def close(self) -> None:
         if self._started:
@@ -138,12 +210,30 @@ class RayExecutor:
             shutil.rmtree(self._home, ignore_errors=True)
 
 
+def check_options(name: str, *, ray_address: str | None = None, resources: dict | None = None,
+                  slurm: dict | None = None, retries: int = 0) -> None:
+    """Executor options that do not go together, as one-line user errors (before anything starts)."""
+    if name not in EXECUTORS:
+        raise InputError(f"unknown executor {name!r}; choose from {', '.join(EXECUTORS)}")
+    if ray_address and name != "ray":
+        raise InputError("--ray-address needs --executor ray")
+    if resources and name != "ray":
+        raise InputError("--resource needs --executor ray")
+    if slurm and name != "submitit":
+        raise InputError(f"{SLURM_FLAGS[next(iter(slurm))]} needs --executor submitit")
+    if retries < 0:
+        raise InputError(f"--retries must be >= 0, got {retries}")
+
+
 def make_executor(name: str, *, ray_address: str | None = None, gpus_per_run: float = 0.0,
-                  cpus_per_run: float = 1.0, local_cpus: int = 2):
+                  cpus_per_run: float = 1.0, local_cpus: int = 2, retries: int = 2, resources: dict | None = None,
+                  slurm: dict | None = None):
+    check_options(name, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries)
     if name == "local":
-        if ray_address:
-            raise InputError("--ray-address needs --executor ray")
         return LocalExecutor()
     if name == "ray":
-        return RayExecutor(address=ray_address, num_gpus=gpus_per_run, num_cpus=cpus_per_run, local_cpus=local_cpus)
-    raise InputError(f"unknown executor {name!r}; choose from {', '.join(EXECUTORS)}")
+        return RayExecutor(address=ray_address, num_gpus=gpus_per_run, num_cpus=cpus_per_run, local_cpus=local_cpus,
+                           retries=retries, resources=resources)
+    from .submitit_executor import SubmititExecutor
+
+    return SubmititExecutor(gpus_per_run=gpus_per_run, cpus_per_run=cpus_per_run, retries=retries, **(slurm or {}))

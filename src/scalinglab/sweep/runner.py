@@ -1,8 +1,10 @@
 """Run a planned sweep into the registry: skip finished runs, execute the rest, optionally fit.
 
 The registry is written only here, by the process that drives the sweep: a run is marked
-``running`` before it starts and recorded whole (results and loss curve, one transaction) when it
-ends, so a sweep killed at any point resumes where it stopped when run again with the same name.
+``running`` before it starts and recorded whole (results, loss curve and the node it ran on, one
+transaction) when its result comes back, against its configuration hash; an attempt lost with its
+node is counted and submitted again. A sweep killed at any point resumes where it stopped when run
+again with the same name.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from ..errors import InputError, Interrupted, ScalingLabError
 from ..store import RunsRegistry
 from .corpus import TokenizedCorpus
-from .executors import EXECUTORS, Job, make_executor
+from .executors import Job, check_options, make_executor
 from .planner import SweepPlan
 
 __all__ = ["SweepResult", "run_sweep", "sweep_frame", "fit_sweep"]
@@ -34,6 +36,7 @@ class SweepResult:
     failed: list[dict]
     seconds: float
     rows: list[dict]
+    retries: int = 0
     fit: dict | None = None
     fit_error: str | None = None
     charts: list[str] = field(default_factory=list)
@@ -42,7 +45,8 @@ class SweepResult:
     def to_dict(self) -> dict:
         return {"name": self.name, "registry": self.registry, "out_dir": self.out_dir, "executor": self.executor,
                 "device": self.device, "skipped": self.skipped, "ran": self.ran, "failed": self.failed,
-                "seconds": self.seconds, "runs": self.rows, "fit": self.fit, "fit_error": self.fit_error,
+                "seconds": self.seconds, "retries": self.retries, "runs": self.rows, "fit": self.fit,
+                "fit_error": self.fit_error,
                 "charts": self.charts}
 
     def report(self):
@@ -56,6 +60,9 @@ class SweepResult:
                  "-" if r["mfu"] is None else f"{100 * r['mfu']:.1f}%"] for r in self.rows]
         title = (f"Sweep {self.name}: {len(self.rows)} finished ({self.ran} run now, {self.skipped} already done, "
                  f"{len(self.failed)} failed) in {self.seconds:.1f} s on {self.device} ({self.executor}); registry {self.registry}")
+        nodes = sorted({r["node"] for r in self.rows if r.get("node")})
+        if len(nodes) > 1 or self.retries:
+            title += f"; nodes {', '.join(nodes)}; {self.retries} lost attempts retried"
         parts = [rich_table(title, ["run", "budget", "N", "D (tokens)", "held-out loss", "seconds", "tokens/s", "MFU"],
                             rows)]
         parts += [f"failed {f['key']}: {f['error']}" for f in self.failed]
@@ -81,27 +88,35 @@ def _progress(enabled: bool):
 def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: str | Path, out_dir: str | Path,
               executor: str = "local", device: str = "cpu", ray_address: str | None = None, gpus_per_run: float = 0.0,
               cpus_per_run: float = 1.0, max_epochs: float = 1.0, fit: bool = False, save_models: bool = False,
-              peak_flops: float | None = None, progress: bool = True) -> SweepResult:
-    """Execute every unfinished run of ``plan`` on ``corpus`` and record it in ``registry`` under ``name``."""
+              peak_flops: float | None = None, progress: bool = True, retries: int = 2, resources: dict | None = None,
+              slurm: dict | None = None) -> SweepResult:
+    """Execute every unfinished run of ``plan`` on ``corpus`` and record it in ``registry`` under ``name``.
+
+    ``retries``: how often a run lost with its node or job is submitted again (ray, submitit);
+    ``resources``: custom Ray resources per run; ``slurm``: the submitit executor's options
+    (:class:`~scalinglab.sweep.submitit_executor.SubmititExecutor`)."""
     started = time.perf_counter()
-    if executor not in EXECUTORS:
-        raise InputError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
-    if ray_address and executor != "ray":
-        raise InputError("--ray-address needs --executor ray")
+    check_options(executor, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries)
     biggest = max(plan.runs, key=lambda r: r.n_tokens)
     corpus.check_tokens(biggest.n_tokens, max_epochs=max_epochs, what=f"run {biggest.key}")
     out = Path(out_dir) / name
     with RunsRegistry(registry) as db:
         db.open_sweep(name, plan.to_dict(), corpus.to_dict())
-        finished_before = {r["key"] for r in db.runs(name, "finished")}
+        stored = {r["key"]: r for r in db.runs(name)}
+        finished_before = {k for k, r in stored.items() if r["status"] == "finished"}
         todo = [r for r in plan.runs if r.key not in finished_before]
         corpus_dict = corpus.to_dict()
         jobs = [Job(key=r.key, spec=r.to_dict(), corpus=corpus_dict, device=device,
                     log_path=str(out / "logs" / f"{r.key}.log"),
-                    save_path=str(out / "models" / f"{r.key}.pt") if save_models else None, peak_flops=peak_flops)
+                    save_path=str(out / "models" / f"{r.key}.pt") if save_models else None, peak_flops=peak_flops,
+                    config=stored[r.key]["config_hash"])
                 for r in todo]
         failed: list[dict] = []
-        runner = make_executor(executor, ray_address=ray_address, gpus_per_run=gpus_per_run, cpus_per_run=cpus_per_run) if jobs else None
+        retried = [0]
+        if executor == "submitit":
+            slurm = {"folder": str(out / "submitit"), **(slurm or {})}
+        runner = make_executor(executor, ray_address=ray_address, gpus_per_run=gpus_per_run, cpus_per_run=cpus_per_run,
+                               retries=retries, resources=resources, slurm=slurm) if jobs else None
         steps_of = {r.key: r.steps for r in plan.runs}
         try:
             with _progress(progress) as bar:
@@ -117,9 +132,13 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
                 def on_step(key: str, step: int, steps: int) -> None:
                     bar.update(current, completed=step)
 
-                def on_done(job: Job, result: dict) -> None:
-                    db.finish_run(name, job.key, result)
-                    bar.advance(overall)
+                def on_done(job: Job, result: dict, node: str) -> None:
+                    if db.finish_run(name, job.key, result, config=job.config, node=node):
+                        bar.advance(overall)
+
+                def on_retry(job: Job, error: str) -> None:
+                    db.retry_run(name, job.key, error)
+                    retried[0] += 1
 
                 def on_error(job: Job, error: str) -> None:
                     db.fail_run(name, job.key, error)
@@ -127,7 +146,8 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
                     bar.advance(overall)
 
                 if runner is not None:
-                    runner.run(jobs, on_start=on_start, on_done=on_done, on_error=on_error, on_step=on_step)
+                    runner.run(jobs, on_start=on_start, on_done=on_done, on_error=on_error, on_step=on_step,
+                               on_retry=on_retry)
                 bar.update(current, visible=False)
         except Interrupted as stop:
             stop.detail = _kept(db.runs(name))
@@ -139,7 +159,7 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
         rows = db.export_rows(name)
         result = SweepResult(name=name, registry=str(registry), out_dir=str(out), executor=executor, device=device,
                              skipped=len(finished_before), ran=len(jobs) - len(failed), failed=failed,
-                             seconds=time.perf_counter() - started, rows=rows)
+                             seconds=time.perf_counter() - started, rows=rows, retries=retried[0])
         if fit and not failed:
             try:
                 fitted = fit_sweep(rows)
