@@ -153,3 +153,19 @@ def test_epoch_trends_states_it_has_no_spending_cap():
 def test_a_law_without_a_loss_in_n_and_d_is_refused():
     with pytest.raises(InputError, match="kaplan2020-allocation"):
         run_forecast(get_scenario("exponential-view"), samples=1, law="kaplan2020-allocation")
+
+
+@settings(max_examples=40, deadline=None)
+@given(log_c=st.floats(20, 36), log_d=st.floats(9, 18), log_u=st.floats(9, 17),
+       law=st.sampled_from(["hoffmann2022", "besiroglu2024", "muennighoff2023"]))
+def test_run_path_is_the_data_constrained_law(log_c, log_d, log_u, law):
+    """The log-space run path equals DataConstrainedLaw.effective and .loss (Muennighoff et al. 2023, eq. 5-7)."""
+    from scalinglab.forecast.constraints import run_path
+
+    run = run_law(law)
+    path = run_path(run, np.array([[log_c]]), np.array([[log_d]]), np.array([[log_u]]))
+    n = 10.0 ** (log_c - log_d) / 6.0
+    n_eff, d_eff = run.law.effective(n, 10.0 ** log_d, 10.0 ** log_u)
+    assert 10.0 ** path["loss"][0, 0] == pytest.approx(float(run.law.loss(n, 10.0 ** log_d, 10.0 ** log_u)), rel=1e-9)
+    assert path["useful_compute"][0, 0] == pytest.approx(float(np.log10(6 * n_eff * d_eff)), abs=1e-9)
+    assert path["n_params"][0, 0] == pytest.approx(np.log10(n), abs=1e-12)

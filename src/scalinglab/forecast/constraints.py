@@ -67,19 +67,39 @@ def run_law(name: str | None) -> RunLaw:
     return RunLaw(name, law)
 
 
+def _discounted(log_x: np.ndarray, log_unique: np.ndarray, r_star: float) -> np.ndarray:
+    """log10 of U (1 + R* (1 - exp(-(X/U - 1) / R*))) where X > U, else log10 X (Muennighoff et al. eq. 5-6)."""
+    excess = np.subtract(log_x, log_unique)
+    over = excess > 0
+    if not over.any():
+        return np.array(log_x, dtype=float, copy=True)
+    ratio = np.power(10.0, excess, where=over, out=np.ones_like(excess))
+    worth = np.log10(1.0 + r_star * -np.expm1(-(ratio - 1.0) / r_star))
+    return np.where(over, log_unique + worth, log_x)
+
+
 def run_path(law: RunLaw, log_compute: np.ndarray, log_dataset: np.ndarray,
              log_stock: np.ndarray | None) -> dict[str, np.ndarray]:
-    """log10 N, loss and useful compute of runs with compute C on D tokens (D/U epochs of a U-token stock)."""
-    log_compute, log_dataset = np.broadcast_arrays(np.asarray(log_compute, float), np.asarray(log_dataset, float))
-    log_n = log_compute - _LOG10_6 - log_dataset
-    n, d = 10.0 ** log_n, 10.0 ** log_dataset
+    """log10 N, loss and useful compute of runs with compute C on D tokens (D/U epochs of a U-token stock).
+
+    Effective data D' and parameters N' as ``DataConstrainedLaw.effective`` (Muennighoff et al. 2023, eq. 5-6),
+    in log10 and only where the run repeats data or exceeds U_N (the compute-optimal size for its unique data).
+    """
+    log_compute, log_d = np.broadcast_arrays(np.asarray(log_compute, float), np.asarray(log_dataset, float))
+    log_n = log_compute - _LOG10_6 - log_d
+    dc, base = law.law, law.law.base
     if log_stock is None:
-        n_eff, d_eff = n, d
+        log_n_eff, log_d_eff = log_n, log_d
     else:
-        u = np.broadcast_to(10.0 ** np.asarray(log_stock, float), d.shape)
-        n_eff, d_eff = law.law.effective(n, d, u)
-    loss = law.law.base.loss(n_eff, d_eff)
-    return {"n_params": log_n, "loss": np.log10(loss), "useful_compute": _LOG10_6 + np.log10(n_eff) + np.log10(d_eff)}
+        log_u = np.minimum(np.broadcast_to(np.asarray(log_stock, float), log_d.shape), log_d)
+        log_d_eff = _discounted(log_d, log_u, dc.R_D_star)
+        # U_N = G (G U)^(beta/alpha) (DataConstrainedLaw.optimal_params_for_tokens)
+        log_g = np.log10(base.allocation_constant)
+        log_u_n = log_g + (base.beta / base.alpha) * (log_g + log_u)
+        log_n_eff = _discounted(log_n, log_u_n, dc.R_N_star)
+    ln10 = np.log(10.0)
+    loss = base.E + base.A * np.exp(-base.alpha * ln10 * log_n_eff) + base.B * np.exp(-base.beta * ln10 * log_d_eff)
+    return {"n_params": log_n, "loss": np.log10(loss), "useful_compute": _LOG10_6 + log_n_eff + log_d_eff}
 
 
 def binding_margins(constraints: dict, stages: dict[str, str]) -> dict[str, np.ndarray]:
