@@ -417,7 +417,8 @@ def _isoflop_frame(result):
 def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,
             min_runs: int = 5, n_col=None, d_col=None, c_col=None, loss_col=None, budget_col=None,
             group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
-            duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None) -> Result:
+            duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
+            keep_outside: bool = False) -> Result:
     """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a.
 
     Parameters
@@ -431,6 +432,8 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
         Bootstrap replicates for the interval of the exponent a.
     flops_per_param_token, where, duplicates, drop_missing, c_note :
         Table options, as for ``fit``.
+    keep_outside : bool
+        Approach 2: keep budgets whose parabola's minimum lies beyond the sampled sizes (flagged).
 
     Returns
     -------
@@ -454,7 +457,7 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
                "group_col": group_col}
     result = _isoflop(_unwrap(runs), approach=approach, bootstrap=bootstrap, seed=seed, level=level,
                       min_runs=min_runs, columns=columns, flops_per_param_token=flops_per_param_token,
-                      table=_table(where, duplicates, drop_missing, c_note))
+                      table=_table(where, duplicates, drop_missing, c_note), keep_outside=keep_outside)
     return Result(result, kind="IsoFLOP", summary=f"approach {approach}: N_opt = {result.G:.4g} C^{result.a:.4f}",
                   frame=_isoflop_frame)
 

@@ -102,6 +102,7 @@ def register(app: typer.Typer) -> None:
         seed: Seed = 0,
         level: Level = 0.95,
         min_runs: Annotated[int, typer.Option("--min-runs", help="Approach 2: fewest runs that make a budget.")] = 5,
+        keep_outside: Annotated[bool, typer.Option("--keep-outside", help="Approach 2: keep budgets whose minimum lies outside the sampled sizes (flagged as extrapolated).")] = False,
         n_col: NCol = None, d_col: DCol = None, c_col: CCol = None, loss_col: LossCol = None,
         budget_col: BudgetCol = None, group_col: GroupCol = None, flops_per_param_token: FlopsK = None,
         where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False, c_note: CNote = None,
@@ -112,7 +113,7 @@ def register(app: typer.Typer) -> None:
         result = api.isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,
                              n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col, budget_col=budget_col,
                              group_col=group_col, flops_per_param_token=flops_per_param_token, where=where,
-                             duplicates=duplicates, drop_missing=drop_missing, c_note=c_note)
+                             duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, keep_outside=keep_outside)
         if plot:
             from ..charts import save_chart
             from ..charts.fit import isoflop_chart, nopt_chart

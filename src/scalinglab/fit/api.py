@@ -163,12 +163,17 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
 
 def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,
             min_runs: int = 5, columns: dict | None = None, flops_per_param_token: float | None = None,
-            table: dict | None = None) -> IsoFlopResult:
-    """IsoFLOP Approach 2 (parabola per budget) or 1 (lower envelope of runs with checkpoints)."""
+            table: dict | None = None, keep_outside: bool = False, approach3: bool = True) -> IsoFlopResult:
+    """IsoFLOP Approach 2 (parabola per budget) or 1 (lower envelope of runs with checkpoints).
+
+    Approach 2 keeps budgets whose minimum lies outside the sampled sizes with ``keep_outside``
+    (flagged), and fits Approach 3 to the same runs beside it unless ``approach3`` is False.
+    """
     _check_settings(level, bootstrap, 0)
     table = as_runs(runs, columns, flops_per_param_token, table)
     if approach == 2:
-        return approach2(table, min_runs=min_runs, bootstrap=bootstrap, seed=seed, level=level)
+        return approach2(table, min_runs=min_runs, bootstrap=bootstrap, seed=seed, level=level,
+                         keep_outside=keep_outside, approach3=approach3)
     if approach == 1:
         return approach1(table, bootstrap=bootstrap, seed=seed, level=level)
     raise InputError(f"--approach must be 1 or 2, got {approach}")

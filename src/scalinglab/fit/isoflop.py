@@ -2,6 +2,13 @@
 
 Approach 2 (section 3.2): runs share a few compute budgets; at each budget a parabola of loss in
 log N gives the loss-minimising size N_opt(C); a line through (log C, log N_opt) gives a and G.
+The token exponent b of D_opt = H C^b is fitted the same way from parabolas of loss in log D (not
+taken as 1 - a, which holds only where every budget is exactly 6 N D), and each budget reports
+D_opt / N_opt. Parabolas bias the exponents when the sizes sampled at a budget are off-centre or
+asymmetric around the minimum and alpha != beta (Open-Athena 2026, "Problems with Chinchilla
+Approach 2"): each such budget gets a warning, and the same runs are fitted by Approach 3 (the
+full loss surface L = E + A N^-alpha + B D^-beta by variable projection and L-BFGS-B, see
+``estimators``), whose a = beta / (alpha + beta) and b = alpha / (alpha + beta) are shown beside.
 Budgets come from a budget column or, without one, from clustering log10 C: modes of a Gaussian
 kernel density (bandwidth 0.05 dex) with at least ``min_runs`` runs within +-0.05 dex, each
 budget named by the median compute of its runs. On the Chinchilla runs of Besiroglu et al. this
@@ -60,10 +67,18 @@ def find_budgets(runs: Runs, *, min_runs: int = 5) -> np.ndarray:
     return labels
 
 
-def _parabola_min(log_n: np.ndarray, loss: np.ndarray) -> tuple[float, float, str, list[float]]:
+OFF_CENTRE = 0.25
+"""Warn when a budget's minimum lies in the outer quarter of its sampled log-size range."""
+ASYMMETRY = 0.5
+"""Warn when fewer than this fraction as many sizes lie on one side of the minimum as on the other."""
+
+
+def _parabola_min(log_n: np.ndarray, loss: np.ndarray, keep_outside: bool = False
+                  ) -> tuple[float, float, str, list[float]]:
     """Minimum of the parabola loss = p0 + p1 u + p2 u^2 with u = log10 N - centre.
 
-    Returns (log10 N at the minimum, loss there, problem or '', [p0, p1, p2, centre]).
+    Returns (log10 N at the minimum, loss there, problem or '', [p0, p1, p2, centre]); with
+    ``keep_outside`` a minimum beyond the sampled sizes is returned rather than refused.
     """
     if len(np.unique(log_n)) < 3:
         return np.nan, np.nan, "fewer than 3 distinct model sizes", []
@@ -73,12 +88,12 @@ def _parabola_min(log_n: np.ndarray, loss: np.ndarray) -> tuple[float, float, st
     if p2 <= 0:
         return np.nan, np.nan, "loss is not convex in log N", coef
     x = -p1 / (2 * p2)
-    if not (log_n.min() - centre <= x <= log_n.max() - centre):
+    if not keep_outside and not (log_n.min() - centre <= x <= log_n.max() - centre):
         return np.nan, np.nan, "minimum lies outside the sampled sizes", coef
     return float(x + centre), float(p0 - p1 * p1 / (4 * p2)), "", coef
 
 
-def _batched_vertices(x: np.ndarray, loss: np.ndarray) -> np.ndarray:
+def _batched_vertices(x: np.ndarray, loss: np.ndarray, keep_outside: bool = False) -> np.ndarray:
     """Vertex (log10 N) of the least-squares parabola of each row of (x, loss); NaN where not interior."""
     centre = x.mean(axis=1, keepdims=True)
     u = x - centre
@@ -89,11 +104,11 @@ def _batched_vertices(x: np.ndarray, loss: np.ndarray) -> np.ndarray:
     coef = np.full(rhs.shape, np.nan)
     coef[ok] = np.linalg.solve(lhs[ok], rhs[ok][..., None])[..., 0]
     vertex = -coef[:, 1] / (2 * coef[:, 2])
-    inside = (coef[:, 2] > 0) & (vertex >= u.min(axis=1)) & (vertex <= u.max(axis=1))
+    inside = (coef[:, 2] > 0) & ((vertex >= u.min(axis=1)) & (vertex <= u.max(axis=1)) | keep_outside)
     return np.where(inside, vertex + centre[:, 0], np.nan)
 
 
-def _bootstrap_slopes(log_n, loss, members, log_c, size: int, seed: int) -> np.ndarray:
+def _bootstrap_slopes(log_n, loss, members, log_c, size: int, seed: int, keep_outside: bool = False) -> np.ndarray:
     """Slopes a of seeded replicates that resample runs within each budget (< 2 valid budgets: dropped)."""
     if size <= 0:
         return np.empty(0)
@@ -101,7 +116,7 @@ def _bootstrap_slopes(log_n, loss, members, log_c, size: int, seed: int) -> np.n
     vertices = np.empty((size, len(members)))
     for j, idx in enumerate(members):
         pick = idx[rng.integers(0, idx.size, size=(size, idx.size))]
-        vertices[:, j] = _batched_vertices(log_n[pick], loss[pick])
+        vertices[:, j] = _batched_vertices(log_n[pick], loss[pick], keep_outside)
     valid = np.isfinite(vertices)
     keep = valid.sum(axis=1) >= 2
     c = np.where(valid, log_c[None, :], np.nan)[keep]
@@ -141,6 +156,11 @@ class IsoFlopResult:
     notes: list[str] = field(default_factory=list)
     runs: Runs | None = field(default=None, repr=False, compare=False)
     labels: np.ndarray | None = field(default=None, repr=False, compare=False)
+    b: float | None = None
+    b_interval: list[float] | None = None
+    log10_H: float | None = None
+    approach3: dict | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def G(self) -> float:
@@ -158,11 +178,17 @@ class IsoFlopResult:
     def to_dict(self) -> dict:
         used = [p for p in self.points if p.get("used", True)]
         anchor = max(used, key=lambda p: p["compute"])["compute"] if used else 1e21
+        b = 1.0 - self.a if self.b is None else self.b
+        largest = max(used, key=lambda p: p["compute"]) if used else None
         return {
             "approach": self.approach, "a": self.a, "a_interval": self.a_interval, "level": self.level,
-            "a_stderr_ols": self.a_stderr, "a_interval_ols": self.a_interval_ols, "b": 1.0 - self.a,
+            "a_stderr_ols": self.a_stderr, "a_interval_ols": self.a_interval_ols, "b": b,
+            "b_interval": self.b_interval, "b_from_a": 1.0 - self.a, "b_source": "1 - a" if self.b is None else
+            "token parabolas", "H": None if self.log10_H is None else 10.0 ** self.log10_H,
+            "tokens_per_param_at_largest": None if largest is None else largest.get("tokens_per_param"),
             "G": self.G, "log10_G": self.log10_G, "bootstrap": self.bootstrap, "seed": self.seed,
-            "source": self.source, "notes": self.notes, "points": self.points,
+            "source": self.source, "notes": self.notes, "warnings": self.warnings, "approach3": self.approach3,
+            "points": self.points,
             "law": {"family": "allocation", "params": {"a": self.a, "n_anchor": float(self.n_opt(anchor)),
                                                         "c_anchor": float(anchor)}},
         }
@@ -175,28 +201,83 @@ class IsoFlopResult:
 
         lo, hi = self.a_interval
         title = f"IsoFLOP Approach {self.approach} on {self.source}"
-        summary = (f"N_opt = {self.G:.3g} C^{self.a:.3f}; a {self.level:.0%} interval {lo:.3f}-{hi:.3f}; "
-                   f"D_opt exponent b = 1 - a = {1 - self.a:.3f}")
+        summary = f"N_opt = {self.G:.3g} C^{self.a:.3f}; a {self.level:.0%} interval {lo:.3f}-{hi:.3f}; "
+        if self.b is None:
+            summary += f"D_opt exponent b = 1 - a = {1 - self.a:.3f}"
+        else:
+            blo, bhi = self.b_interval
+            summary += (f"D_opt = {10 ** self.log10_H:.3g} C^{self.b:.3f} from the token parabolas, b interval "
+                        f"{blo:.3f}-{bhi:.3f} (1 - a = {1 - self.a:.3f})")
         if self.approach == 2:
             def q(v):  # a size or "-" for budgets without an interior minimum
-                return "-" if not np.isfinite(v) else format_quantity(v)
+                return "-" if v is None or not np.isfinite(v) else format_quantity(v)
 
             rows = [[f"{p['compute']:.3g}", p["runs"], q(p["n_opt"]), q(p["d_opt"]),
-                     "-" if not np.isfinite(p["loss_min"]) else f"{p['loss_min']:.4f}", p["note"] or "used"]
+                     "-" if p.get("tokens_per_param") is None else f"{p['tokens_per_param']:.3g}",
+                     "-" if not np.isfinite(p["loss_min"]) else f"{p['loss_min']:.4f}",
+                     p["note"] or ("used, minimum extrapolated" if p.get("extrapolated") else "used")]
                     for p in self.points]
-            table = rich_table(title, ["budget (FLOP)", "runs", "N_opt", "D_opt", "min loss", "status"], rows)
+            table = rich_table(title, ["budget (FLOP)", "runs", "N_opt", "D_opt", "D/N", "min loss", "status"], rows)
         else:
             step = max(1, len(self.points) // 12)
             rows = [[f"{p['compute']:.3g}", format_quantity(p["n_opt"]), f"{p['loss_min']:.4f}"]
                     for p in self.points[::step]]
             table = rich_table(title, ["compute (FLOP)", "N on the envelope", "min loss"], rows)
-        notes = [summary, f"OLS: a = {self.a:.3f} +- {self.a_stderr:.3f}"] + self.notes
+        notes = [summary, f"OLS: a = {self.a:.3f} +- {self.a_stderr:.3f}"]
+        largest = self.to_dict()["tokens_per_param_at_largest"]
+        if largest is not None:
+            notes.append(f"tokens per parameter at the largest budget used: {largest:.3g}")
+        if self.approach3:
+            ap3 = self.approach3
+            notes.append(f"Approach 3 on the same runs (full surface): a = {ap3['a']:.3f}, b = {ap3['b']:.3f} "
+                         f"(alpha {ap3['params']['alpha']:.3f}, beta {ap3['params']['beta']:.3f}); Approach 2 minus "
+                         f"Approach 3: a {self.a - ap3['a']:+.3f}")
+        notes += self.notes + [f"warning: {w}" for w in self.warnings]
         return Group(table, *notes)
 
 
+def _sampling_warning(log_n: np.ndarray, x: float, budget: float) -> str:
+    """Why the sizes sampled at ``budget`` sit badly around the minimum ``x`` (log10 N), or ''."""
+    lo, hi = float(log_n.min()), float(log_n.max())
+    if not np.isfinite(x) or hi <= lo:
+        return ""
+    frac = (x - lo) / (hi - lo)
+    below, above = int(np.sum(log_n < x)), int(np.sum(log_n > x))
+    problems = []
+    if frac < OFF_CENTRE or frac > 1 - OFF_CENTRE:
+        problems.append(f"off-centre (the minimum sits at {frac:.0%} of the sampled log N range)")
+    if min(below, above) < ASYMMETRY * max(below, above):
+        problems.append(f"asymmetric ({below} sizes below the minimum, {above} above)")
+    if not problems:
+        return ""
+    return (f"budget {budget:.3g}: sampled sizes are {' and '.join(problems)}; parabola fits bias the exponents "
+            f"when sampling is off-centre or asymmetric and alpha != beta (compare Approach 3)")
+
+
+def _approach3(runs: Runs) -> dict | None:
+    """The Chinchilla surface fitted to the same runs (fast estimator: variable projection + L-BFGS-B)."""
+    from .estimators import estimate
+    from .models import make_model
+    from .objectives import make_objective
+
+    if runs.d is None or len(runs) < 6:
+        return None
+    model = make_model("chinchilla")
+    data, y = model.data(runs)
+    fit = estimate(model, make_objective("huber"), data, y, "fast")
+    params = model.params(fit.theta)
+    total = params["alpha"] + params["beta"]
+    return {"a": params["beta"] / total, "b": params["alpha"] / total, "params": params, "objective": fit.objective,
+            "runs": len(runs), "method": "Chinchilla law fitted to every run (log-Huber, fast estimator)"}
+
+
 def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int = 0,
-              level: float = 0.95) -> IsoFlopResult:
-    """Hoffmann's Approach 2: a parabola per IsoFLOP budget, then N_opt = G C^a."""
+              level: float = 0.95, keep_outside: bool = False, approach3: bool = True) -> IsoFlopResult:
+    """Hoffmann's Approach 2: a parabola per IsoFLOP budget, then N_opt = G C^a and D_opt = H C^b.
+
+    ``keep_outside`` keeps budgets whose parabola's minimum lies beyond the sampled sizes (flagged
+    ``extrapolated``); ``approach3`` fits the full surface to the same runs for comparison.
+    """
     runs.require(("n", "c", "loss"), "IsoFLOP Approach 2")
     labels = find_budgets(runs, min_runs=min_runs)
     budgets = np.unique(labels[np.isfinite(labels)])
@@ -205,29 +286,52 @@ def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int 
                  else f"1 (C = {budgets[0]:.3g} FLOP, {int(np.sum(labels == budgets[0]))} runs)")
         raise InputError(f"{runs.source}: IsoFLOP Approach 2 needs runs at two or more compute budgets "
                          f"(at least {min_runs} runs each); found {found}")
-    log_n, points, members = np.log10(runs.n), [], []
+    log_n, points, members, warnings = np.log10(runs.n), [], [], []
+    log_d = np.log10(runs.d) if runs.d is not None else None
     for budget in budgets:
         idx = np.flatnonzero(labels == budget)
-        x, loss_min, problem, coef = _parabola_min(log_n[idx], runs.loss[idx])
+        x, loss_min, problem, coef = _parabola_min(log_n[idx], runs.loss[idx], keep_outside)
         n_opt = 10.0 ** x if np.isfinite(x) else np.nan
-        points.append({"compute": float(budget), "runs": int(idx.size), "n_opt": float(n_opt),
-                       "d_opt": float(budget / (runs.flops_per_param_token * n_opt)) if np.isfinite(n_opt) else np.nan,
-                       "loss_min": loss_min, "used": not problem, "note": problem, "parabola": coef,
-                       "log10_n_range": [float(log_n[idx].min()), float(log_n[idx].max())]})
+        d_opt = float(budget / (runs.flops_per_param_token * n_opt)) if np.isfinite(n_opt) else np.nan
+        if log_d is not None and not problem:
+            xd, _, problem_d, _ = _parabola_min(log_d[idx], runs.loss[idx], keep_outside)
+            d_opt = 10.0 ** xd if not problem_d else np.nan
+            problem = f"tokens: {problem_d}" if problem_d else ""
+        extrapolated = bool(np.isfinite(x) and not (log_n[idx].min() <= x <= log_n[idx].max()))
+        points.append({"compute": float(budget), "runs": int(idx.size), "n_opt": float(n_opt), "d_opt": float(d_opt),
+                       "tokens_per_param": float(d_opt / n_opt) if np.isfinite(d_opt) and np.isfinite(n_opt) else None,
+                       "loss_min": loss_min, "used": not problem, "note": problem, "extrapolated": extrapolated,
+                       "parabola": coef, "log10_n_range": [float(log_n[idx].min()), float(log_n[idx].max())]})
         members.append(idx)
+        if not problem:
+            warning = _sampling_warning(log_n[idx], x, budget)
+            if warning:
+                warnings.append(warning)
     used = [i for i, p in enumerate(points) if p["used"]]
     if len(used) < 2:
         reasons = "; ".join(f"C = {p['compute']:.3g}: {p['note']}" for p in points if p["note"])
+        hint = "" if keep_outside else " (--keep-outside keeps budgets whose minimum is extrapolated)"
         raise InputError(f"{runs.source}: IsoFLOP Approach 2 found fewer than two budgets with an interior "
-                         f"minimum ({reasons})")
+                         f"minimum ({reasons}){hint}")
     log_c = np.log10([points[i]["compute"] for i in used])
     a, log_g, se, ols = _line(log_c, np.log10([points[i]["n_opt"] for i in used]), level)
-    slopes = _bootstrap_slopes(log_n, runs.loss, [members[i] for i in used], log_c, bootstrap, seed)
+    used_members = [members[i] for i in used]
+    slopes = _bootstrap_slopes(log_n, runs.loss, used_members, log_c, bootstrap, seed, keep_outside)
     interval = [float(v) for v in percentile_interval(slopes, level)] if slopes.size else ols
+    b = b_interval = log_h = None
+    if log_d is not None:
+        b, log_h, _, b_ols = _line(log_c, np.log10([points[i]["d_opt"] for i in used]), level)
+        b_slopes = _bootstrap_slopes(log_d, runs.loss, used_members, log_c, bootstrap, seed + 1, keep_outside)
+        b_interval = [float(v) for v in percentile_interval(b_slopes, level)] if b_slopes.size else b_ols
     notes = [] if runs.budget is not None else [f"budgets found by clustering log10 C ({len(budgets)} budgets)"]
     notes.append(f"interval: {'bootstrap percentile over runs within budgets' if slopes.size else 'OLS t-interval'}")
+    kept_out = [points[i]["compute"] for i in used if points[i]["extrapolated"]]
+    if kept_out:
+        warnings.append(f"{len(kept_out)} budget(s) kept with a minimum outside the sampled sizes (--keep-outside): "
+                        + ", ".join(f"{c:.3g}" for c in kept_out))
+    ap3 = _approach3(runs.take(np.isin(labels, [points[i]["compute"] for i in used]))) if approach3 else None
     return IsoFlopResult(2, a, interval, se, ols, log_g, level, bootstrap, seed, points, runs.source, notes, runs,
-                         labels)
+                         labels, b=b, b_interval=b_interval, log10_H=log_h, approach3=ap3, warnings=warnings)
 
 
 def _envelope(log_c_runs: list[np.ndarray], loss_runs: list[np.ndarray], grid: np.ndarray):
