@@ -105,8 +105,8 @@ class BudgetRequest(_Money):
 
 
 class ClusterCurveRequest(_Body):
-    gpus: list[float] = Field(default_factory=lambda: [8, 64, 512, 2048, 8192, 16384, 32768, 65536, 100_000],
-                              min_length=1, max_length=200)
+    gpus: list[Annotated[float, Field(ge=1, le=1e9)]] = Field(
+        default_factory=lambda: [8, 64, 512, 2048, 8192, 16384, 32768, 65536, 100_000], min_length=1, max_length=200)
 
 
 class ForecastRequest(_Body):
