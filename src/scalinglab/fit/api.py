@@ -8,9 +8,8 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputError, LawError
-from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, resolve_law
+from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
 from ..laws.ranges import range_of
-from ..laws.registry import _registry as _published
 from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, extrapolation_calibration,
                        holdout_above as _holdout, leave_one_budget_out as _lobo)
 from .bootstrap import ProgressBar, percentile_interval, run_bootstrap
@@ -45,7 +44,7 @@ def _family(law: str) -> str:
     key = str(law).strip().lower()
     if key in FAMILIES_FITTABLE:
         return key
-    if key in _published():
+    if key in {entry.name for entry in list_laws()}:
         family = get_law(key).family
         if family in FAMILIES_FITTABLE:
             return family

@@ -110,7 +110,10 @@ def estimate(model: FitModel, objective: Objective, data: dict, y: np.ndarray, e
         res = minimize_many(fg, grid, bounds=_published_bounds(model), on_done=on_done)
         n_starts, starts_used = len(grid), len(grid)
     else:
-        candidates = np.vstack([grid, model.extra_starts(data, y)])
+        def fit(other: FitModel, objective_name: str) -> np.ndarray:
+            return estimate(other, Objective(objective_name), data, y).theta
+
+        candidates = np.vstack([grid, model.extra_starts(data, y, fit=fit)])
         values = objective_values(model, objective, data, y, candidates)
         pick = _distinct(candidates, values, model.refine)
         starts = candidates[pick]

@@ -82,8 +82,12 @@ class FitModel:
         """The full start grid: the product of every parameter's grid (in fitted coordinates)."""
         return np.array(list(product(*[s.grid for s in self.specs])), dtype=float)
 
-    def extra_starts(self, data: dict[str, np.ndarray], y: np.ndarray) -> np.ndarray:
-        """Data-driven starts for the fast estimator (none by default)."""
+    def extra_starts(self, data: dict[str, np.ndarray], y: np.ndarray, fit=None) -> np.ndarray:
+        """Data-driven starts for the fast estimator (none by default).
+
+        ``fit(model, objective_name)`` is the estimator's own fit of another model to the same data,
+        for models seeded by a simpler one (passed in, so that models do not import the estimators).
+        """
         return np.empty((0, len(self.specs)))
 
     def predict(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
@@ -182,7 +186,7 @@ class ChinchillaModel(NDModel):
         return value, np.stack([w3.sum(-1), w1.sum(-1), w2.sum(-1), -np.einsum("...n,...n->...", w1, ln),
                                 -np.einsum("...n,...n->...", w2, ld)], axis=-1)
 
-    def extra_starts(self, data, y, size: int = 40):
+    def extra_starts(self, data, y, fit=None, size: int = 40):
         """Variable projection: for each (alpha, beta) on a grid, (E, A, B) by weighted linear least squares.
 
         With the exponents fixed, L = E + A N^-alpha + B D^-beta is linear in (E, A, B); weighting by
@@ -257,7 +261,7 @@ class PowerModel(OneVariableModel):
         lx = np.broadcast_to(data["lx"], (theta.shape[0], np.shape(data["lx"])[-1]))
         return np.stack([np.ones_like(lx), -lx], axis=-1)
 
-    def extra_starts(self, data, y):
+    def extra_starts(self, data, y, fit=None):
         slope, intercept = np.polyfit(data["lx"], y, 1)
         return np.array([[intercept, -slope]])
 
@@ -283,7 +287,7 @@ class SaturatingPowerModel(OneVariableModel):
         _, pe, pt = self._parts(np.atleast_2d(theta), data)
         return np.stack([pe, pt, -pt * data["lx"]], axis=-1)
 
-    def extra_starts(self, data, y):
+    def extra_starts(self, data, y, fit=None):
         exps = np.linspace(0.01, 2.0, 80)
         loss = np.exp(y)
         x = np.exp(-exps[:, None] * data["lx"][None, :])
@@ -334,12 +338,11 @@ class BrokenPowerModel(OneVariableModel):
             starts.append([la, c0 * float(np.median(lx)), c0, c1, ld, lf])
         return np.array(starts)
 
-    def extra_starts(self, data, y):
+    def extra_starts(self, data, y, fit=None):
         """Breaks (at quantiles of log x, of each grid change and sharpness) added to a saturating-power fit."""
-        from .estimators import estimate
-        from .objectives import Objective
-
-        e, la, a = estimate(SaturatingPowerModel(self.x), Objective("squares"), data, y).theta
+        if fit is None:
+            return np.empty((0, len(self.specs)))
+        e, la, a = fit(SaturatingPowerModel(self.x), "squares")
         breaks = np.quantile(data["lx"], [0.1, 0.25, 0.5, 0.75, 0.9])
         return np.array([[e, la, a, c1, ld, lf] for c1, ld, lf in product((-0.3, -0.1, 0.1, 0.3), breaks,
                                                                           _BROKEN_SPECS[5].grid)])
