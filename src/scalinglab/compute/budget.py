@@ -25,7 +25,8 @@ from ..errors import InputError
 from ..laws import DEFAULT_LAW
 from ..units import SECONDS_PER
 from .cluster import achieved_flops_per_gpu, default_cluster_model
-from .cost import _DEFAULT_KEYS, PERCENTILES, EstimateResult, _accelerator, cost_defaults, draw, parse_inputs, summarise
+from .cost import (DEFAULT_KEYS, PERCENTILES, EstimateResult, cost_defaults, draw, parse_inputs, resolve_accelerator,
+                   summarise)
 from .hardware import normalise_precision
 
 __all__ = ["BudgetPlan", "plan_budget"]
@@ -65,11 +66,11 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
                               cluster_b=cluster_b, goodput=goodput, price_per_gpu_hour=price_per_gpu_hour,
                               gpu_price=gpu_price, overhead=overhead, depreciation=depreciation,
                               electricity=electricity, pue=pue, watts=watts))
-    acc = _accelerator(accelerator, given.get("peak_flops"), precision)
+    acc = resolve_accelerator(accelerator, given.get("peak_flops"), precision)
     precision = normalise_precision(precision) if precision else acc.default_precision
     defaults = cost_defaults()
     p, sampled, notes = draw(given, samples, seed)
-    for key, default in _DEFAULT_KEYS.items():
+    for key, default in DEFAULT_KEYS.items():
         p.setdefault(key, defaults[default].value)
     if "mfu" in given and cluster_model:
         raise InputError("give either an MFU or the cluster-size model, not both")

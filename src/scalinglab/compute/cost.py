@@ -142,9 +142,10 @@ def cost_defaults() -> dict[str, Default]:
             for name, spec in data["cost_defaults"].items()}
 
 
-_DEFAULT_KEYS = {"overhead": "overhead", "depreciation": "depreciation_per_year",
-                 "electricity": "electricity_usd_per_kwh", "pue": "pue", "carbon": "carbon_kg_per_kwh",
-                 "goodput": "goodput"}
+#: Input name -> the ``cost_defaults`` entry (value, source, note) used when the input is not given.
+DEFAULT_KEYS = {"overhead": "overhead", "depreciation": "depreciation_per_year",
+                "electricity": "electricity_usd_per_kwh", "pue": "pue", "carbon": "carbon_kg_per_kwh",
+                "goodput": "goodput"}
 
 _FORMATS = {
     "flops": lambda v: f"{v:.3g}", "n_params": format_quantity, "n_tokens": format_quantity,
@@ -271,12 +272,12 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
                gpu_price=gpu_price, overhead=overhead, depreciation=depreciation, electricity=electricity, pue=pue,
                watts=watts, carbon=carbon, price_per_gpu_hour=price_per_gpu_hour)
     given = parse_inputs(raw)
-    acc = _accelerator(accelerator, given.get("peak_flops"), precision)
+    acc = resolve_accelerator(accelerator, given.get("peak_flops"), precision)
     precision = normalise_precision(precision) if precision else acc.default_precision
     defaults = cost_defaults()
     assumptions = _assumptions(given, acc, defaults)
     p, sampled, notes = draw(given, samples, seed)
-    for key, default in _DEFAULT_KEYS.items():
+    for key, default in DEFAULT_KEYS.items():
         p.setdefault(key, defaults[default].value)
 
     model = None
@@ -301,7 +302,8 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
                         tuple(dict.fromkeys(notes)), samples, seed, inputs={k: str(v) for k, v in given.items()})
 
 
-def _accelerator(accelerator, peak, precision) -> Accelerator:
+def resolve_accelerator(accelerator, peak, precision) -> Accelerator:
+    """The catalogue's accelerator, or a custom one from its peak FLOP/s (the median of a range)."""
     if accelerator is None:
         if peak is None:
             raise InputError("give an accelerator from the catalogue, or its peak FLOP/s")
@@ -312,7 +314,7 @@ def _accelerator(accelerator, peak, precision) -> Accelerator:
 
 def _assumptions(given: dict, acc: Accelerator, defaults: dict[str, Default]) -> dict:
     out = {}
-    for key, default in _DEFAULT_KEYS.items():
+    for key, default in DEFAULT_KEYS.items():
         if key in given:
             out[default] = {"value": str(given[key]), "source": "given"}
         else:

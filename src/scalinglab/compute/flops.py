@@ -370,7 +370,7 @@ KNOWN_CONFIGS = {
 }
 
 
-def _model_table() -> dict:
+def model_table() -> dict:
     """``models.yaml``: published model shapes (Llama 2/3, Mixtral, DeepSeek-V3) with their sources."""
     from importlib import resources
 
@@ -379,4 +379,4 @@ def _model_table() -> dict:
     return yaml.safe_load(resources.files(__package__).joinpath("models.yaml").read_text())
 
 
-KNOWN_CONFIGS.update({name: TransformerConfig(**entry["shape"]) for name, entry in _model_table()["models"].items()})
+KNOWN_CONFIGS.update({name: TransformerConfig(**entry["shape"]) for name, entry in model_table()["models"].items()})

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import InputError, UnknownNameError
 from ..provenance import Source
-from .flops import KNOWN_CONFIGS, TransformerConfig, _model_table
+from .flops import KNOWN_CONFIGS, TransformerConfig, model_table
 
 __all__ = ["resolve_config", "load_hf_config", "published_counts", "PublishedCounts"]
 
@@ -49,7 +49,7 @@ class PublishedCounts:
 
 def published_counts(name: str) -> PublishedCounts:
     """The published total (and active) parameter counts of a model in ``models.yaml``."""
-    table = _model_table()
+    table = model_table()
     if name not in table["models"]:
         raise UnknownNameError("published model", name, list(table["models"]))
     entry, sources = table["models"][name], table["sources"]
