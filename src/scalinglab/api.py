@@ -942,6 +942,11 @@ class _Sweep(_Namespace):
                            device=the_plan.device, ray_address=ray_address, gpus_per_run=gpus,
                            cpus_per_run=cpus_per_run, max_epochs=float(planned.options["max_epochs"]), fit=fit,
                            save_models=save_models, peak_flops=peak_flops, progress=progress)
+        if fit:
+            from .charts import save_chart
+            from .charts.sweep import isoflop_chart
+
+            result.charts.append(str(save_chart(isoflop_chart(result.rows, result.fit), out / "isoflop.png")))
         return Result(result, kind="Sweep", summary=f"{getattr(result, 'name', '')}".strip() or "sweep")
 
     def status(self, db="out/sweeps/runs.sqlite", name: str | None = None) -> Result:

@@ -111,6 +111,11 @@ def register(app: typer.Typer) -> None:
                            max_epochs=float(planned.options["max_epochs"]), fit=fit, save_models=save_models,
                            peak_flops=peak_flops, progress=not as_json, retries=retries,
                            resources=parse_resources(resource), slurm=slurm or None)
+        if fit:
+            from ..charts import save_chart
+            from ..charts.sweep import isoflop_chart
+
+            result.charts.append(str(save_chart(isoflop_chart(result.rows, result.fit), out / "isoflop.png")))
         emit(result, as_json)
 
     @group.command("status")

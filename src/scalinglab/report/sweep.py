@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .html import Section
 
 __all__ = ["section"]
+
+
+def curves_table(rows: list[dict]) -> pd.DataFrame:
+    """One row per finished run: budget label, N, D, D/N and held-out loss, sorted by budget then N."""
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    out = pd.DataFrame({
+        "budget (FLOP)": frame["budget"].map(lambda c: f"{c:.3g}"), "N": frame["params"].astype(int),
+        "D (tokens)": frame["tokens"].astype(int), "D/N": (frame["tokens"] / frame["params"]).round(1),
+        "held-out loss": frame["loss"].round(4), "seconds": frame["wall_seconds"].round(1)})
+    return out.iloc[np.lexsort((frame["params"].to_numpy(), frame["budget"].to_numpy()))].reset_index(drop=True)
 
 
 def _skipped(reason: str) -> Section:
@@ -17,12 +31,10 @@ def _skipped(reason: str) -> Section:
 
 
 def section(out_dir: Path) -> Section:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:
         return _skipped("PyTorch is not installed")
+    from ..charts.sweep import isoflop_chart
     from ..sweep.api import prepare_plan
-    from ..sweep.report import curves_table, isoflop_chart
     from ..sweep.runner import run_sweep
 
     planned = prepare_plan(preset="tiny", estimate=False)

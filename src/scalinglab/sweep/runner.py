@@ -167,7 +167,6 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
                 db.record_fit(name, "isoflop-approach2", result.fit)
             except ScalingLabError as error:
                 result.fit_error = str(error)
-            result.charts = [str(_chart(rows, result.fit, out / "isoflop.png"))]
     if failed:
         first = failed[0]
         raise InputError(f"{len(failed)} of {len(plan.runs)} runs failed (first {first['key']}: {first['error']}); "
@@ -202,11 +201,3 @@ def fit_sweep(rows: list[dict], *, bootstrap: int = 200, seed: int = 0):
 
     frame = sweep_frame(rows)[["params", "flops", "loss", "budget"]]
     return isoflop(frame, approach=2, bootstrap=bootstrap, seed=seed, min_runs=3)
-
-
-def _chart(rows: list[dict], fit: dict | None, path: Path) -> Path:
-    from .report import isoflop_chart
-
-    from ..charts import save_chart
-
-    return save_chart(isoflop_chart(rows, fit), path)

@@ -1,23 +1,11 @@
-"""Charts of a sweep: IsoFLOP curves (held-out loss against N at each budget) with their parabolas."""
+"""Chart of a sweep: IsoFLOP curves (held-out loss against N at each budget) with their fitted parabolas."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["isoflop_chart", "curves_table"]
-
-
-def curves_table(rows: list[dict]) -> pd.DataFrame:
-    """One row per finished run: budget label, N, D, D/N and held-out loss, sorted by budget then N."""
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    out = pd.DataFrame({
-        "budget (FLOP)": frame["budget"].map(lambda c: f"{c:.3g}"), "N": frame["params"].astype(int),
-        "D (tokens)": frame["tokens"].astype(int), "D/N": (frame["tokens"] / frame["params"]).round(1),
-        "held-out loss": frame["loss"].round(4), "seconds": frame["wall_seconds"].round(1)})
-    return out.iloc[np.lexsort((frame["params"].to_numpy(), frame["budget"].to_numpy()))].reset_index(drop=True)
+__all__ = ["isoflop_chart"]
 
 
 def isoflop_chart(rows: list[dict], fit: dict | None = None):
