@@ -169,3 +169,15 @@ def test_run_path_is_the_data_constrained_law(log_c, log_d, log_u, law):
     assert 10.0 ** path["loss"][0, 0] == pytest.approx(float(run.law.loss(n, 10.0 ** log_d, 10.0 ** log_u)), rel=1e-9)
     assert path["useful_compute"][0, 0] == pytest.approx(float(np.log10(6 * n_eff * d_eff)), abs=1e-9)
     assert path["n_params"][0, 0] == pytest.approx(np.log10(n), abs=1e-12)
+
+
+def test_run_path_chart_draws_wanted_trained_and_stock():
+    from scalinglab.charts.forecast import forecast_chart, run_path_chart
+
+    r = run_forecast(get_scenario("scaling-picture"), samples=200)
+    spec = run_path_chart(r).to_dict()
+    series = {row["series"] for rows in spec["datasets"].values() for row in rows}
+    assert series == {"wanted", "trained on", "stock", "compute", "useful compute 6 N' D'"}
+    assert "hoffmann2022" in spec["title"]
+    assert run_path_chart(run_forecast(get_scenario("gpu-supply"), samples=10)) is None
+    assert forecast_chart(r).to_dict()["vconcat"][0]["hconcat"]

@@ -6,7 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["fan_chart", "milestone_chart", "forecast_chart", "compare_chart", "trend_chart", "tornado_chart"]
+__all__ = ["fan_chart", "milestone_chart", "run_path_chart", "forecast_chart", "compare_chart", "trend_chart",
+           "tornado_chart"]
 
 _WIDTH, _HEIGHT = 300, 190
 
@@ -34,9 +35,11 @@ def fan_chart(result, quantity: str) -> alt.LayerChart:
     """Median line with 25-75% and 5-95% bands of one quantity over the years (log scale)."""
     frame = result.percentile_frame(quantity)
     base = alt.Chart(frame).encode(x=_years(frame))
-    scale = _log_scale(frame[["p5", "p95"]].to_numpy())
+    linear = quantity == "loss"  # a loss spans a fraction of a decade: a linear axis shows it flattening
+    scale = alt.Scale(zero=False) if linear else _log_scale(frame[["p5", "p95"]].to_numpy())
     outer = base.mark_area(opacity=0.18, color="#4c78a8").encode(
-        y=alt.Y("p5:Q", scale=scale, title=_label(quantity), axis=_AXIS), y2="p95:Q")
+        y=alt.Y("p5:Q", scale=scale, title=_label(quantity), axis=alt.Axis(format=".3g") if linear else _AXIS),
+        y2="p95:Q")
     inner = base.mark_area(opacity=0.35, color="#4c78a8").encode(y=alt.Y("p25:Q", scale=scale), y2="p75:Q")
     line = base.mark_line(color="#1f3b63").encode(
         y=alt.Y("p50:Q", scale=scale), tooltip=["year:Q", "p5:Q", "p50:Q", "p95:Q"])
@@ -75,10 +78,38 @@ def milestone_chart(result, bin_years: float = 0.5) -> alt.LayerChart | None:
     return alt.layer(*layers).properties(width=2 * _WIDTH + 40, title="Milestone year (red: median)")
 
 
+def run_path_chart(result) -> alt.ConcatChart | None:
+    """Where the data stock binds: the dataset the run wanted, what it got and the stock (medians, with the
+    5-95% band of what it got), and compute beside the useful compute 6 N' D' the repeated data leaves."""
+    pairs = [(("dataset_wanted", "wanted"), ("dataset", "trained on"), ("data_stock", "stock")),
+             (("compute", "compute"), ("useful_compute", "useful compute 6 N' D'"))]
+    if "dataset_wanted" not in result.levels:
+        return None
+    panels = []
+    for pair in pairs:
+        frames = []
+        for quantity, label in pair:
+            frame = result.percentile_frame(quantity)
+            frame["series"] = label
+            frames.append(frame)
+        data = pd.concat(frames, ignore_index=True)
+        base = alt.Chart(data).encode(x=_years(data), color=alt.Color("series:N", title=None, sort=[p[1] for p in pair]))
+        scale = _log_scale(data[["p5", "p95"]].to_numpy())
+        unit = _label(pair[0][0]).split("(")[-1].rstrip(")")
+        band = base.transform_filter(alt.datum.series == pair[1][1]).mark_area(opacity=0.2).encode(
+            y=alt.Y("p5:Q", scale=scale, title=unit, axis=_AXIS), y2="p95:Q")
+        line = base.mark_line().encode(y=alt.Y("p50:Q", scale=scale), tooltip=["series:N", "year:Q", "p50:Q"])
+        panels.append(alt.layer(band, line).properties(width=_WIDTH, height=_HEIGHT,
+                                                       title=f"{pair[0][1]} vs {pair[1][1]} (median; band 5-95%)"))
+    return alt.hconcat(*panels).resolve_scale(color="independent").properties(
+        title=f"The largest run under {result.law}: where the data stock binds")
+
+
 def forecast_chart(result) -> alt.VConcatChart:
-    """Fan charts of every quantity (two per row) above the milestone-year distributions."""
+    """The run path (when there is a data stock) and fan charts of every quantity above the milestone years."""
     fans = alt.concat(*[fan_chart(result, q) for q in result.quantities], columns=2)
-    parts = [fans]
+    path = run_path_chart(result)
+    parts = ([path] if path is not None else []) + [fans]
     milestones = milestone_chart(result)
     if milestones is not None:
         parts.append(milestones)

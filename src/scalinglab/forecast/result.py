@@ -309,7 +309,8 @@ class CompareResult:
                 milestones.setdefault(m, {})[r.scenario.name] = entry
         return {
             "scenarios": [{"name": r.scenario.name, "title": r.scenario.title, "essay": r.scenario.essay,
-                           "start_year": int(r.years[0]), "binding_first": r.binding_first, "checks": r.checks()}
+                           "start_year": int(r.years[0]), "binding_first": r.binding_first, "binds": r.binds,
+                           "law": r.law, "checks": r.checks()}
                           for r in self.results],
             "samples": first.samples, "seed": first.seed, "until": first.until,
             "quantities": quantities, "milestones": milestones,

@@ -65,5 +65,10 @@ def describe_scenario(scenario: Scenario) -> dict:
         text = number.describe(field) + (f" in {year}" if year is not None else "")
         inputs.append({"path": where, "value": text, "source": str(number.source),
                        "source_detail": number.source.model_dump()})
+    for name in scenario.given():  # ceilings stated as absent, with the source that says so
+        cap = getattr(scenario.factor(name), "cap", None)
+        if cap is not None and cap.none:
+            inputs.append({"path": f"factors.{name}.cap", "value": "none", "source": str(cap.source),
+                           "source_detail": cap.source.model_dump()})
     return {"name": scenario.name, "title": scenario.title, "essay": scenario.essay,
             "scenario": scenario.model_dump(mode="json", by_alias=True, exclude_none=True), "inputs": inputs}
