@@ -121,3 +121,69 @@ def _json_default(value):
     except ImportError:  # pragma: no cover
         pass
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def read_text_file(path: str | os.PathLike, *, what: str) -> str:
+    """A user's text file as UTF-8; a folder, a missing file or other bytes are one-line errors."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{what} {str(path)!r} is a folder, not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read {what} {str(path)!r}: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(f"{what} {str(path)!r} is not UTF-8 text (byte 0x{data[error.start]:02x} on line {line}); "
+                         "save it as UTF-8") from None
+
+
+def load_yaml(text: str, *, origin: str):
+    """Parse YAML safely for a user's file: a repeated key is an error (not the last one silently
+    winning), and so is nesting too deep to be a real configuration."""
+    import yaml
+
+    class _StrictLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise InputError(f"{origin}: line {key_node.start_mark.line + 1}: key {key!r} appears twice "
+                                 f"(first on line {seen[key]})")
+            seen[key] = key_node.start_mark.line + 1
+        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+    _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    depth = _max_depth(text)
+    if depth > _MAX_YAML_DEPTH:
+        raise InputError(f"{origin}: nested {depth} levels deep; at most {_MAX_YAML_DEPTH} are allowed")
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"{origin}: {where}not valid YAML ({problem})") from None
+    except RecursionError:
+        raise InputError(f"{origin}: nested too deeply to be a configuration file") from None
+
+
+_MAX_YAML_DEPTH = 64
+
+
+def _max_depth(text: str) -> int:
+    """Deepest nesting of flow brackets, or of indentation levels (a cheap bound before parsing)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    indents = {len(line) - len(line.lstrip(" ")) for line in text.splitlines() if line.strip()}
+    return max(deepest, len(indents))

@@ -37,7 +37,7 @@ Watts = Annotated[Optional[str], _opt("--watts", "Power per accelerator in W (de
 Carbon = Annotated[Optional[str], _opt("--carbon", "Grid intensity in kg CO2e per kWh (default 0.385).")]
 PricePerHour = Annotated[Optional[str], _opt("--price-per-gpu-hour", "Cloud price per accelerator-hour in USD (default: catalogue).")]
 Samples = Annotated[int, typer.Option("--samples", help="Monte Carlo draws when an input is a range.")]
-Seed = Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo draws.")]
+Seed = Annotated[int, typer.Option("--seed", min=0, help="Seed of the Monte Carlo draws.")]
 
 
 def register(app: typer.Typer) -> None:

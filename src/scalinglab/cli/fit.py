@@ -17,7 +17,7 @@ CCol = Annotated[str | None, typer.Option("--c-col", help="Column of training co
 LossCol = Annotated[str | None, typer.Option("--loss-col", help="Column of final losses (or the metric to fit).")]
 BudgetCol = Annotated[str | None, typer.Option("--budget-col", help="Column naming each run's IsoFLOP budget.")]
 GroupCol = Annotated[str | None, typer.Option("--group-col", help="Column naming the training run of each checkpoint.")]
-Seed = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
+Seed = Annotated[int, typer.Option("--seed", min=0, help="Seed of the bootstrap's random generator.")]
 Level = Annotated[float, typer.Option("--level", help="Coverage of the percentile intervals, e.g. 0.95.")]
 Plot = Annotated[str | None, typer.Option("--plot", help="Write a chart (.png, .svg, .pdf or .html).")]
 Save = Annotated[str | None, typer.Option("--save", help="Write the result as JSON (usable as --law FILE by plan/predict).")]

@@ -13,7 +13,7 @@ from ._common import JsonOption, check_outputs, console, emit, print_json, table
 
 PlotOption = Annotated[Optional[Path], typer.Option("--plot", help="Write a chart (.png .svg .pdf .html .json).")]
 SamplesOption = Annotated[int, typer.Option("--samples", help="Monte Carlo samples.")]
-SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (the same seed gives the same output).")]
+SeedOption = Annotated[int, typer.Option("--seed", min=0, help="Random seed (the same seed gives the same output).")]
 UntilOption = Annotated[Optional[int], typer.Option("--until", help="Last year of the forecast (default: the scenario's).")]
 
 

@@ -22,7 +22,7 @@ Flops = Annotated[str | None, typer.Option("--flops", help="FLOPs per token: 6nd
 NCtx = Annotated[int | None, typer.Option("--n-ctx", help="Context length in tokens (default 128).")]
 Positions = Annotated[str | None, typer.Option("--positions", help="rotary (default) or learned.")]
 Aspect = Annotated[float | None, typer.Option("--aspect-ratio", help="d_model / n_layers of the depth rule (default 32).")]
-Seeds = Annotated[list[int] | None, typer.Option("--seed", help="Seed of every run (repeat for several seeds per run).")]
+Seeds = Annotated[list[int] | None, typer.Option("--seed", min=0, help="Seed of every run (repeat for several seeds per run).")]
 Steps = Annotated[int | None, typer.Option("--steps", help="Fix the steps of every run (batch = D / steps) instead of the batch rule.")]
 BatchTokens = Annotated[float | None, typer.Option("--batch-tokens", help="Fixed batch in tokens instead of 0.5M (N/125M)^(2/3).")]
 Lr = Annotated[float | None, typer.Option("--lr", help="Fixed peak learning rate instead of 6e-4 (N/125M)^(-1/3).")]

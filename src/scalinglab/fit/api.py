@@ -67,11 +67,15 @@ def _data_constrained_model(runs: Runs, base, objective, estimator: str) -> FitM
     return make_model("data-constrained", base_start=start)
 
 
+#: Most bootstrap refits: 100,000 take minutes on the bundled 245 runs (see benchmarks/bench_memory.py).
+MAX_BOOTSTRAP = 100_000
+
+
 def _check_settings(level: float, bootstrap: int, drop: int) -> None:
     if not 0 < level < 1:
         raise InputError(f"level must lie strictly between 0 and 1, got {level!r}")
-    if bootstrap < 0:
-        raise InputError(f"--bootstrap must be >= 0, got {bootstrap}")
+    if not 0 <= bootstrap <= MAX_BOOTSTRAP:
+        raise InputError(f"--bootstrap must be from 0 to {MAX_BOOTSTRAP:,} refits, got {bootstrap:,}")
     if drop < 0:
         raise InputError(f"--drop-highest-loss must be >= 0, got {drop}")
 
@@ -129,9 +133,13 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         if boot is not None and points:
             calibration = extrapolation_calibration(model, obj, table, estimator=estimator, seed=seed, level=level,
                                                     bootstrap=min(bootstrap, CALIBRATION_BOOTSTRAP))
-        derived = derived_quantities(model, point.theta, boot, budgets=DEFAULT_BUDGETS if budgets is None else budgets,
-                                     points=points, targets=targets, flops_per_param_token=table.flops_per_param_token,
-                                     level=level, calibration=calibration)
+        try:
+            derived = derived_quantities(model, point.theta, boot,
+                                         budgets=DEFAULT_BUDGETS if budgets is None else budgets, points=points,
+                                         targets=targets, flops_per_param_token=table.flops_per_param_token,
+                                         level=level, calibration=calibration)
+        except LawError as error:
+            diagnostics["warnings"].append(f"the fitted law gives no derived quantities: {error}")
         if calibration:
             derived["calibration"] = calibration
     backtest = None

@@ -36,6 +36,14 @@ def _compute_for(law, target: float, k: float) -> tuple[float, float, float]:
     return float(plan.compute_flops), float(plan.n_params), float(plan.n_tokens)
 
 
+def _optimal(law, budgets, k: float):
+    """A replicate's allocation, or None where its parameters have none (a bound hit, e.g. B = 0)."""
+    try:
+        return compute_optimal(law, budgets, flops_per_param_token=k)
+    except LawError:
+        return None
+
+
 def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | None, *, budgets=(), points=(),
                        targets=(), flops_per_param_token: float = 6.0, level: float = 0.95,
                        calibration: dict | None = None) -> dict:
@@ -57,7 +65,7 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
     budgets = [float(c) for c in budgets]
     if budgets:
         plan = compute_optimal(law, budgets, flops_per_param_token=k)
-        reps = [compute_optimal(rep, budgets, flops_per_param_token=k) for rep in laws]
+        reps = [r for r in (_optimal(rep, budgets, k) for rep in laws) if r is not None]
         for i, c in enumerate(budgets):
             row = {"compute": c}
             for key, attr in (("n_opt", "n_params"), ("d_opt", "n_tokens"), ("tokens_per_param", "tokens_per_param"),

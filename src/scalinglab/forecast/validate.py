@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from .growth import IDENTITY_FACTORS
@@ -111,24 +110,26 @@ def parse_scenario(data: Any, origin: str = "scenario", default_name: str | None
 
 
 def load_scenario_file(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file."""
+    """Read and validate a scenario YAML file (UTF-8 text)."""
+    from .._io import read_text_file
+    from ..errors import InputError
+
     path = Path(path)
-    origin = str(path)
     try:
-        text = path.read_text()
-    except OSError as error:
-        raise ScenarioError(f"cannot read scenario file {origin!r}: {error.strerror or error}") from None
-    return parse_scenario_text(text, origin, default_name=path.stem)
+        text = read_text_file(path, what="scenario file")
+    except InputError as error:
+        raise ScenarioError(str(error)) from None
+    return parse_scenario_text(text, str(path), default_name=path.stem)
 
 
 def parse_scenario_text(text: str, origin: str = "scenario", default_name: str | None = None) -> Scenario:
-    """Read and validate a scenario from YAML text (``origin`` names it in errors)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ScenarioError(f"{origin}: {where}not valid YAML ({problem})") from None
-    return parse_scenario(data, origin, default_name=default_name)
+    """Read and validate a scenario from YAML text (``origin`` names it in errors); a repeated key or
+    absurd nesting is an error, not the last value silently winning or a crash."""
+    from .._io import load_yaml
+    from ..errors import InputError
 
+    try:
+        data = load_yaml(text, origin=origin)
+    except InputError as error:
+        raise ScenarioError(str(error)) from None
+    return parse_scenario(data, origin, default_name=default_name)

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..errors import LawError
 from .base import NDLaw, ParamSpec, as_positive_array
 
 __all__ = ["ChinchillaLaw"]
@@ -55,4 +56,7 @@ class ChinchillaLaw(NDLaw):
     @property
     def allocation_constant(self) -> float:
         """G = (alpha A / (beta B))^(1 / (alpha + beta)), so N_opt = G (C/k)^a, D_opt = (C/k)^b / G."""
+        if not min(self.A, self.B, self.alpha, self.beta) > 0:
+            raise LawError(f"no compute-optimal allocation: it needs A, B, alpha and beta > 0, got A={self.A:g}, "
+                           f"B={self.B:g}, alpha={self.alpha:g}, beta={self.beta:g}")
         return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))

@@ -1,0 +1,275 @@
+"""Property-based fuzzing of the whole command line.
+
+Every command and option is read from the Typer app itself (a command added later is fuzzed too) and
+called in-process through ``scalinglab.cli.app.main`` with random and adversarial values: empty, huge,
+negative, NaN, wrong unit kinds, "1,000", folders and unwritable paths given as files, non-UTF-8,
+deeply nested or null YAML, foreign SQLite files. Whatever comes in:
+
+* the exit code is 0 or 2 (130/143 are for signals, tested in test_signals.py);
+* nothing prints a traceback, and a failure is one ``error: ...`` line on stderr;
+* no temporary file is left behind and no warning leaks;
+* an exit-0 result is finite (no ``nan``/``inf`` printed) and inside physical bounds (utilisation at
+  most 1, sizes, costs and durations not negative).
+
+Derandomized (the same examples every run) and bounded: about a minute on 2 cores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import re
+import sqlite3
+import traceback
+import warnings
+from pathlib import Path
+
+import pytest
+import typer
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from scalinglab.cli.app import app, main
+from scalinglab.datasets import read_bundled
+
+#: Commands that train models, serve forever or write a whole report: covered by their own tests.
+#: ``sweep run`` shares every planning option with ``sweep plan``, which is fuzzed.
+NOT_FUZZED = {("sweep", "run"), ("demo",), ("serve",)}
+
+MAX_EXAMPLES = int(os.environ.get("SCALINGLAB_FUZZ_EXAMPLES", "12"))
+
+
+def _commands():
+    def walk(command, path=()):
+        children = getattr(command, "commands", None)
+        if children:
+            for name, child in children.items():
+                yield from walk(child, (*path, name))
+        else:
+            yield path, command
+
+    return [(path, command) for path, command in walk(typer.main.get_command(app)) if path not in NOT_FUZZED]
+
+
+COMMANDS = _commands()
+
+
+# -- the files the values point at ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("fuzz")
+    runs = read_bundled("chinchilla")
+    small = runs.iloc[::4]
+    small.to_csv(root / "runs.csv", index=False)
+    commas = small.astype(str).copy()
+    commas[commas.columns[0]] = [f"{float(v):,.0f}" for v in small[small.columns[0]]]
+    commas.to_csv(root / "commas.csv", index=False)
+    text = small.astype(object).copy()
+    text.iloc[3, -1] = "n/a"
+    text.to_csv(root / "text.csv", index=False)
+    (root / "empty.csv").write_bytes(b"")
+    (root / "header.csv").write_text(",".join(small.columns) + "\n")
+    (root / "latin1.csv").write_bytes("Model Size,Training FLOP,loss\n1e6,1e18,3.\xe9\n".encode("latin-1"))
+    (root / "folder").mkdir()
+    (root / "nested.yaml").write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    (root / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    (root / "null.yaml").write_text("name: null\nstart_year: null\nuntil: null\nfactors: null\n")
+    (root / "duplicate.yaml").write_text("name: a\nname: b\nstart_year: 2025\nuntil: 2030\n")
+    (root / "list.yaml").write_text("- 1\n- 2\n")
+    for name, params in {"negative": {"E": -1.0, "A": 400.0, "B": 400.0, "alpha": 0.3, "beta": 0.3},
+                         "nan": {"E": "NaN", "A": 400.0, "B": 400.0, "alpha": 0.3, "beta": 0.3},
+                         "string": {"E": "x", "A": 400.0, "B": 400.0, "alpha": 0.3, "beta": 0.3},
+                         "null": {"E": None, "A": 400.0, "B": 400.0, "alpha": 0.3, "beta": 0.3},
+                         "zero": {"E": 1.7, "A": 0.0, "B": 400.0, "alpha": 0.0, "beta": 0.3}}.items():
+        (root / f"fit-{name}.json").write_text(json.dumps({"family": "chinchilla", "params": params,
+                                                           "law": {"family": "chinchilla", "params": params}}))
+    (root / "fit-version.json").write_text(json.dumps({"format": "scalinglab-fit", "version": 999,
+                                                       "family": "chinchilla", "params": {}}))
+    (root / "fit-list.json").write_text("[1, 2]")
+    (root / "broken.json").write_text("{not json")
+    with sqlite3.connect(root / "foreign.sqlite") as db:
+        db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    (root / "empty.sqlite").write_bytes(b"")
+    (root / "damaged.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 16)
+    (root / "file.txt").write_text("not a folder\n")
+    return root
+
+
+# -- values ---------------------------------------------------------------------------------------------
+NUMBERS = ["-1", "0", "1", "3", "0.5", "nan", "inf", "-inf", "1e400", "1e-320", "", "1,000", "abc", "1e9",
+           "99999999999999999999"]
+QUANTITIES = ["70B", "1.4T", "5.76e23", "6e23", "-1", "0", "nan", "inf", "1e400", "", "1,000", "21 days",
+              "$10M", "0.4", "40%", "abc", "\x00", "0.3 to 0.5", "5 to 1", "1e2,1e3", "💥"]
+PATHS = ["{w}/out.json", "{w}/chart.png", "{w}/chart.html", "{w}/folder", "{w}/file.txt/x.json", "/proc/x.png",
+         "{w}/new/sub/out.csv", "{w}/runs.csv", "", "{w}/chart.txt"]
+KNOWN = {
+    "RUNS": ["chinchilla", "{w}/runs.csv", "{w}/commas.csv", "{w}/text.csv", "{w}/empty.csv", "{w}/header.csv",
+             "{w}/latin1.csv", "{w}/folder", "{w}/missing.csv", "misfitting-lr-sweep", ""],
+    "DATASET": ["notable-models", "ml-hardware", "{w}/runs.csv", "{w}/empty.csv", "{w}/folder", "nope"],
+    "NAME": ["hoffmann2022", "chinchilla", "h100-sxm", "scaling-picture", "{w}/nested.yaml", "{w}/latin1.yaml",
+             "{w}/null.yaml", "{w}/duplicate.yaml", "{w}/list.yaml", "{w}/folder", "nope", ""],
+    "SCENARIOS": ["scaling-picture", "epoch-trends", "gpu-supply", "{w}/nested.yaml", "{w}/null.yaml",
+                  "{w}/duplicate.yaml", "{w}/latin1.yaml", "nope"],
+    "--scenario": ["scaling-picture", "epoch-trends", "exponential-view", "{w}/nested.yaml", "{w}/latin1.yaml",
+                   "{w}/null.yaml", "{w}/duplicate.yaml", "{w}/list.yaml", "{w}/folder", "nope", ""],
+    "--law": ["chinchilla", "hoffmann2022", "kaplan2020", "muennighoff2023", "hoffmann2022-approach3", "power",
+              "sigmoid", "data-constrained", "{w}/fit-negative.json", "{w}/fit-nan.json", "{w}/fit-string.json",
+              "{w}/fit-null.json", "{w}/fit-zero.json", "{w}/fit-version.json", "{w}/fit-list.json",
+              "{w}/broken.json", "{w}/folder", "nope", ""],
+    "--base": ["hoffmann2022", "{w}/fit-negative.json", "{w}/broken.json", "nope"],
+    "--gpu": ["h100-sxm", "a100-80gb", "v100", "nope", ""],
+    "--model": ["gpt3-175b", "nope", ""],
+    "--config": ["gpt3-175b", "nope", ""],
+    "--x": ["n", "d", "c", "q", "1e9", ""],
+    "--estimator": ["fast", "hoffmann", "nope"],
+    "--objective": ["huber", "squares", "asymmetric", "nope"],
+    "--duplicates": ["keep", "mean", "min", "error", "nope"],
+    "--basis": ["cloud", "owned", "nope"],
+    "--precision": ["bf16", "fp8", "fp32", "fp4", "nope"],
+    "--method": ["chinchilla", "kaplan", "6nd", "nope"],
+    "--flops-method": ["6nd", "kaplan", "chinchilla", "nope"],
+    "--flops": ["6nd", "chinchilla", "kaplan", "3.14e23", "1e400", "nope", "21 days", "-1"],
+    "--positions": ["rotary", "learned", "nope"],
+    "--device": ["cpu", "auto", "nope"],
+    "--preset": ["tiny", "small", "nope"],
+    "--corpus": ["demo", "{w}/empty.csv", "{w}/latin1.csv", "{w}/folder", "{w}/missing.txt"],
+    "--tokenizer": ["byte", "bpe:0", "bpe:-1", "nope"],
+    "--budgets": ["1e9,2e9", "1e15..1e17:5", "1e17..1e15", "0", "nan", "", "1e9..1e9"],
+    "--where": ["loss > 2", "nope ==", "`Model Size` > 1e9", "loss > 100"],
+    "--y": ["Training compute (FLOP)", "Parameters", "nope", ""],
+    "--since": ["2010", "2020-01-01", "abc", "3000", ""],
+    "--until": ["2030", "2040", "2010", "3000", "-1", "0", "abc", "2026-01-01"],
+    "--milestone": ["spending >= $10B", "compute >= 1e28", "loss <= 1.8", "loss <= -1", "nope", ""],
+    "--db": ["{w}/runs.sqlite", "{w}/foreign.sqlite", "{w}/empty.sqlite", "{w}/damaged.sqlite", "{w}/folder",
+             "{w}/missing.sqlite", "{w}/runs.csv"],
+    "--name": ["s", "", "nope"],
+}
+for _col in ("--n-col", "--d-col", "--c-col", "--loss-col", "--u-col", "--budget-col", "--group-col",
+             "--rank-by", "--date-column", "--domain-column"):
+    KNOWN[_col] = ["Model Size", "Training FLOP", "loss", "nope", ""]
+for _out in ("--save", "--plot", "--out"):
+    KNOWN[_out] = PATHS
+
+
+def _pool(param) -> list[str]:
+    key = param.opts[0] if param.param_type_name == "option" else param.name.upper()
+    if key in KNOWN:
+        return KNOWN[key]
+    annotation = param.type_descriptor.annotation
+    if annotation in (int, float) or "int" in str(annotation) or "float" in str(annotation):
+        return NUMBERS
+    return QUANTITIES
+
+
+def _argv_strategy(path, command):
+    options = [p for p in command.params if p.param_type_name == "option" and p.name not in ("help",)]
+    arguments = [p for p in command.params if p.param_type_name == "argument"]
+    forced: list[str] = []
+    if path == ("sweep", "plan"):  # never time steps; one shared corpus cache
+        forced = ["--no-estimate"]
+        options = [p for p in options if p.name not in ("cache_dir", "no_estimate")]
+
+    @st.composite
+    def build(draw):
+        argv = list(path)
+        for argument in arguments:
+            pool = _pool(argument)
+            count = draw(st.integers(1, 3)) if argument.nargs == -1 else 1
+            argv += [draw(st.sampled_from(pool)) for _ in range(count)]
+        required = [p for p in options if p.required]
+        chosen = required + draw(st.lists(st.sampled_from([p for p in options if not p.required] or [None]),
+                                          max_size=4, unique_by=id))
+        for option in chosen:
+            if option is None:
+                continue
+            if option.is_flag:
+                argv.append(draw(st.sampled_from([option.opts[0], *option.secondary_opts])))
+            else:
+                argv += [option.opts[0], draw(st.sampled_from(_pool(option)))]
+        return argv + forced
+
+    return build()
+
+
+# -- one call, in this process --------------------------------------------------------------------------
+def _invoke(argv: list[str]) -> tuple[object, str, str, list]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            main(argv)
+            code: object = 0
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        except BaseException:  # noqa: BLE001 - this is what the property forbids
+            code = "traceback"
+            err.write(traceback.format_exc())
+    return code, out.getvalue(), err.getvalue(), list(caught)
+
+
+_NOT_FINITE = re.compile(r"(?<![\w.])[-+]?(nan|inf)(?![\w])", re.IGNORECASE)
+#: JSON keys whose numbers are shares of a whole.
+_SHARES = ("mfu", "utilisation", "utilization", "goodput")
+#: JSON keys whose numbers cannot be negative.
+_SIZES = ("flops", "params", "tokens", "dollars", "cost", "days", "hours", "seconds", "energy", "kwh", "co2",
+          "gpus", "samples", "loss", "price")
+
+
+def _check_numbers(value, key: str = "") -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_numbers(v, str(k).lower())
+    elif isinstance(value, list):
+        for v in value:
+            _check_numbers(v, key)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        assert math.isfinite(value), (key, value)
+        if any(s in key for s in _SHARES) and "%" not in key:
+            assert 0 <= value <= 1, (key, value)
+        if any(key == s or key.endswith("_" + s) or key.startswith(s + "_") for s in _SIZES) and "log" not in key \
+                and "change" not in key and "residual" not in key:
+            assert value >= 0, (key, value)
+
+
+def _temporary_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".tmp")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path,command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_every_command_exits_0_or_2_with_one_line_and_sane_results(path, command, workspace):
+    @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @given(argv=_argv_strategy(path, command), as_json=st.booleans())
+    def check(argv, as_json):
+        argv = [a.replace("{w}", str(workspace)) for a in argv]
+        if as_json and any(p.name == "as_json" for p in command.params):
+            argv.append("--json")
+        if path == ("sweep", "plan"):
+            argv += ["--cache-dir", str(workspace / "cache")]
+        before = os.getcwd()
+        os.chdir(workspace)
+        try:
+            code, out, err, caught = _invoke(argv)
+        finally:
+            os.chdir(before)
+        shown = f"scalinglab {' '.join(map(repr, argv))}\nexit {code}\nstdout: {out[-2000:]}\nstderr: {err[-4000:]}"
+        assert code in (0, 2), shown
+        assert "Traceback" not in err, shown
+        lines = [line for line in err.splitlines() if line.strip()]
+        if code == 2:
+            assert len(lines) == 1 and lines[0].startswith("error: "), shown
+        assert not [w for w in caught if not issubclass(w.category, DeprecationWarning)], \
+            (shown, [str(w.message) for w in caught])
+        assert not _temporary_files(workspace), (shown, _temporary_files(workspace))
+        if code == 0:
+            if "--json" in argv and out.strip():
+                _check_numbers(json.loads(out))
+            else:
+                assert not _NOT_FINITE.search(out), shown
+
+    check()
