@@ -56,7 +56,7 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
     from .questions import parse_milestone
 
     scenario = _check_settings(scenario, samples, until)
-    asked = [parse_milestone(text) for text in milestones]
+    asked = [parse_milestone(text) for text in ([milestones] if isinstance(milestones, str) else milestones)]
     grid = _grid(scenario)
     rng = np.random.default_rng(seed)
     draws = Draws(scenario, rng, int(samples))
