@@ -15,7 +15,7 @@ import types as _types
 __version__ = "0.1.0"
 
 _FACE = ("plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
-         "load_fit", "laws", "datasets", "sweep", "Result")
+         "load_fit", "laws", "datasets", "sweep", "Result", "memory", "inference", "inference_plan")
 
 __all__ = ["__version__", *_FACE]
 

@@ -26,7 +26,7 @@ from .units import format_quantity, parse_quantity
 
 __all__ = [
     "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
-    "laws", "datasets", "sweep", "load_fit", "Result",
+    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan",
 ]
 
 
@@ -646,6 +646,115 @@ def budget(dollars=None, *, gpus=None, days=None, basis: str = "cloud", gpu=None
 
 
 # --------------------------------------------------------------------------------------- forecast
+def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | None = None, pp: int | None = None,
+           ep: int | None = None, zero: int | None = None, recompute: str | None = None, micro_batch: int | None = None,
+           global_batch: int | None = None, seq: int | None = None, sp: bool = True, inference: bool = False,
+           weight_bytes: float | None = None, search: bool = False, top: int = 10) -> Result:
+    """Memory per GPU by part under TP/PP/SP/EP/DP and ZeRO, fits or not; ``search=True`` ranks the layouts
+    that fit on ``gpus`` by estimated step time (options given pin the search).
+
+    Parameters
+    ----------
+    config : str, path or TransformerConfig
+        A known shape (``"llama3-70b"``), a Hugging Face ``config.json`` or a ``TransformerConfig``.
+    gpus : int, optional
+        Total GPUs (TP x PP x DP); default TP x PP. Needed by ``search``.
+    seq : int, optional
+        Sequence length; default the model's context. ``global_batch`` (sequences) defaults to about 4M tokens.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> sl.memory("llama3-70b", gpus=1024, tp=8, pp=8, zero=1, recompute="full", seq=8192).fits
+    True
+    """
+    from .compute.memory import Layout, memory_per_gpu, parallelism_data, search_layouts
+    from .compute.shapes import resolve_config
+
+    shape = resolve_config(_unwrap(config))
+    name = config if isinstance(config, str) else "model"
+    seq_len = shape.n_ctx if seq is None else int(seq)
+    if search:
+        if gpus is None:
+            raise InputError("--search needs --gpus (the number of GPUs to lay the model out on)")
+        if inference:
+            raise InputError("--search ranks training layouts; drop --inference")
+        fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute,
+                                       micro_batch=micro_batch).items() if v is not None}
+        result = search_layouts(shape, gpus=int(gpus), accelerator=gpu, seq=seq_len, global_batch=global_batch,
+                                model=name, fixed=fixed, top=top)
+        best = result.ranked[0] if result.ranked else None
+        summary = (f"{result.fits:,} of {result.candidates:,} layouts fit; fastest {best.layout.label()}" if best
+                   else "no layout fits")
+        return Result(result, kind="LayoutSearch", summary=summary)
+    t, p = tp or 1, pp or 1
+    total = t * p if gpus is None else int(gpus)
+    if total % (t * p):
+        raise InputError(f"--gpus {total} is not a multiple of --tp {t} x --pp {p}")
+    d, mb = total // (t * p), micro_batch or 1
+    if global_batch is None:
+        tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
+        global_batch = max(d * mb, round(tokens / seq_len / (d * mb)) * d * mb)
+    layout = Layout(tp=t, pp=p, dp=d, ep=ep or 1, sp=sp, zero=zero or 0, recompute=recompute or "none",
+                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len)
+    result = memory_per_gpu(shape, layout, accelerator=gpu, gpus=total, inference=inference, model=name,
+                            weight_bytes=weight_bytes)
+    verdict = "fits" if result.fits else "does not fit"
+    return Result(result, kind="Memory", summary=f"{result.total / 1e9:,.1f} GB per GPU, {verdict}")
+
+
+def inference(config, *, gpu: str = "h100-sxm", gpus: int = 1, batch: int | None = None, input_tokens: int = 512,
+              output_tokens: int = 512, weight_bytes: float = 2.0, kv_bytes: float | None = None,
+              precision: str | None = None, memory_fraction: float = 0.9,
+              price_per_gpu_hour: float | None = None) -> Result:
+    """Prefill and decode times from a roofline, output tokens/s and $ per million output tokens.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> round(sl.inference("llama3-70b", weight_bytes=1, kv_bytes=1, input_tokens=128, output_tokens=2048).batch)
+    45
+    """
+    from .compute.inference import inference_roofline
+    from .compute.shapes import resolve_config
+
+    shape = resolve_config(_unwrap(config))
+    result = inference_roofline(shape, accelerator=gpu, gpus=gpus, batch=batch, input_tokens=input_tokens,
+                                output_tokens=output_tokens, weight_bytes=weight_bytes, kv_bytes=kv_bytes,
+                                precision=precision, memory_fraction=memory_fraction,
+                                price_per_gpu_hour=price_per_gpu_hour,
+                                model=config if isinstance(config, str) else "model")
+    price = result.values["usd_per_million_output_tokens"]
+    summary = f"{result.values['output_tokens_per_second']:,.0f} output tokens/s" + (
+        "" if price is None else f", ${price:.4g} per million")
+    return Result(result, kind="Inference", summary=summary)
+
+
+def inference_plan(inference_tokens, *, compute=None, target_loss=None, law=DEFAULT_LAW, gpu: str = "h100-sxm",
+                   training_mfu=None, inference_mfu=None, price_per_gpu_hour=None) -> Result:
+    """N and D reaching a loss at the least training + serving dollars (Sardana & Frankle 2023).
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> sl.inference_plan("2T", compute=7.7355e22, law="hoffmann2022").saving_fraction > 0
+    True
+    """
+    from .compute.inference import inference_aware_cost
+
+    if (compute is None) == (target_loss is None):
+        raise InputError("give exactly one of --compute (its compute-optimal loss is the target) or --target-loss")
+    _, the_law = _law(law)
+    result = inference_aware_cost(the_law, _quantity(inference_tokens, "inference tokens"),
+                                  compute_flops=_quantity(compute, "compute"), target_loss=target_loss, accelerator=gpu,
+                                  training_mfu=training_mfu, inference_mfu=inference_mfu,
+                                  price_per_gpu_hour=price_per_gpu_hour)
+    v = result.values
+    return Result(result, kind="InferencePlan",
+                  summary=f"N = {format_quantity(v['n_params'])}, D = {format_quantity(v['n_tokens'])}, "
+                          f"${format_quantity(v['total_usd'])} ({100 * v['saving_fraction']:.1f}% saved)")
+
+
 def _scenario(scenario):
     from .forecast import resolve_scenario
 

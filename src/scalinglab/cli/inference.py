@@ -7,11 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..compute.inference import inference_aware_cost, inference_roofline
-from ..compute.shapes import resolve_config
-from ..errors import InputError
-from ..laws import DEFAULT_LAW, resolve_law
-from ..units import parse_quantity
+from .. import api
+from ..laws import DEFAULT_LAW
 from ._common import JsonOption, emit, law_option_help
 
 
@@ -40,11 +37,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Prefill and decode time from a roofline, output tokens/s and $ per million output tokens."""
-        shape = resolve_config(config)
-        emit(inference_roofline(shape, accelerator=gpu, gpus=gpus, batch=batch, input_tokens=input_tokens,
-                                output_tokens=output_tokens, weight_bytes=weight_bytes, kv_bytes=kv_bytes,
-                                precision=precision, memory_fraction=memory_fraction,
-                                price_per_gpu_hour=price_per_gpu_hour, model=config), as_json)
+        emit(api.inference(config, gpu=gpu, gpus=gpus, batch=batch, input_tokens=input_tokens,
+                           output_tokens=output_tokens, weight_bytes=weight_bytes, kv_bytes=kv_bytes, precision=precision,
+                           memory_fraction=memory_fraction, price_per_gpu_hour=price_per_gpu_hour), as_json)
 
     @group.command("plan")
     def plan_command(
@@ -59,11 +54,6 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """N and D reaching a loss at the least training + serving cost in dollars (Sardana & Frankle 2023)."""
-        if (compute is None) == (target_loss is None):
-            raise InputError("give exactly one of --compute (its compute-optimal loss is the target) or --target-loss")
-        _, the_law = resolve_law(law)
-        tokens = parse_quantity(inference_tokens, what="inference tokens")
-        flops = None if compute is None else parse_quantity(compute, what="compute")
-        emit(inference_aware_cost(the_law, tokens, compute_flops=flops, target_loss=target_loss, accelerator=gpu,
-                                  training_mfu=training_mfu, inference_mfu=inference_mfu,
-                                  price_per_gpu_hour=price_per_gpu_hour), as_json)
+        emit(api.inference_plan(inference_tokens, compute=compute, target_loss=target_loss, law=law, gpu=gpu,
+                                training_mfu=training_mfu, inference_mfu=inference_mfu,
+                                price_per_gpu_hour=price_per_gpu_hour), as_json)

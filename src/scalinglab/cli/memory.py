@@ -6,10 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..compute.memory import Layout, memory_per_gpu, parallelism_data, search_layouts
-from ..compute.shapes import resolve_config
-from ..errors import InputError
-from ._common import JsonOption, console, emit, print_json
+from .. import api
+from ._common import JsonOption, emit
 
 
 def _opt(name: str, text: str):
@@ -38,36 +36,6 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Memory per GPU by part (weights, gradients, optimizer, activations, KV cache), fits or not; --search ranks layouts."""
-        shape = resolve_config(config)
-        seq_len = shape.n_ctx if seq is None else seq
-        if search:
-            if gpus is None:
-                raise InputError("--search needs --gpus (the number of GPUs to lay the model out on)")
-            if inference:
-                raise InputError("--search ranks training layouts; drop --inference")
-            fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute,
-                                           micro_batch=micro_batch).items() if v is not None}
-            result = search_layouts(shape, gpus=gpus, accelerator=gpu, seq=seq_len, global_batch=global_batch,
-                                    model=config, fixed=fixed)
-            if as_json:
-                data = result.to_dict()
-                data["ranked"] = data["ranked"][:top]
-                print_json(data)
-            else:
-                console.print(result.report(top))
-            return
-        t, p = tp or 1, pp or 1
-        gpus_total = t * p if gpus is None else gpus
-        if gpus_total % (t * p):
-            raise InputError(f"--gpus {gpus_total} is not a multiple of --tp {t} x --pp {p}")
-        d = gpus_total // (t * p)
-        mb = micro_batch or 1
-        if global_batch is None:
-            tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
-            gb = max(d * mb, round(tokens / seq_len / (d * mb)) * d * mb)
-        else:
-            gb = global_batch
-        layout = Layout(tp=t, pp=p, dp=d, ep=ep or 1, sp=not no_sp, zero=zero or 0, recompute=recompute or "none",
-                        micro_batch=mb, global_batch=gb, seq=seq_len)
-        emit(memory_per_gpu(shape, layout, accelerator=gpu, gpus=gpus_total, inference=inference, model=config,
-                            weight_bytes=weight_bytes), as_json)
+        emit(api.memory(config, gpu=gpu, gpus=gpus, tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute,
+                        micro_batch=micro_batch, global_batch=global_batch, seq=seq, sp=not no_sp, inference=inference,
+                        weight_bytes=weight_bytes, search=search, top=top), as_json)

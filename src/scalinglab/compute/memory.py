@@ -349,23 +349,24 @@ class LayoutSearch:
     accelerator: str
     gpus: int
     candidates: int
+    fits: int
     ranked: tuple[MemoryEstimate, ...]
     assumptions: dict
 
     def to_dict(self) -> dict:
         return {"model": self.model, "accelerator": self.accelerator, "gpus": self.gpus,
-                "layouts_considered": self.candidates, "layouts_that_fit": len(self.ranked),
+                "layouts_considered": self.candidates, "layouts_that_fit": self.fits,
                 "ranked": [{"layout": r.layout.to_dict(), "total_bytes": r.total, "step_seconds": r.step["seconds"],
                             "mfu": r.step["mfu"], "bytes": dict(r.parts), "step_time": dict(r.step)}
                            for r in self.ranked],
                 "assumptions": dict(self.assumptions)}
 
-    def report(self, top: int = 10):
+    def report(self):
         rows = [[str(i + 1), r.layout.label(), f"{r.total / GB:,.1f}", f"{r.step['seconds']:.2f}",
                  f"{100 * r.step['mfu']:.1f}%", f"{r.step['bubble']:.2f}",
                  f"{r.step['tp_comm'] + r.step['pp_comm'] + r.step['dp_comm'] + r.step['ep_comm']:.2f}"]
-                for i, r in enumerate(self.ranked[:top])]
-        title = (f"{len(self.ranked):,} of {self.candidates:,} layouts of {self.model} fit on {self.gpus:,} "
+                for i, r in enumerate(self.ranked)]
+        title = (f"{self.fits:,} of {self.candidates:,} layouts of {self.model} fit on {self.gpus:,} "
                  f"{self.accelerator}; fastest first (estimated)")
         table = rich_table(title, ["rank", "layout", "GB/GPU", "step s", "MFU", "bubble s", "comm s"], rows)
         a = self.assumptions
@@ -426,4 +427,5 @@ def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | A
                                     assumptions, estimate.notes))
     timed.sort(key=lambda x: (x.step["seconds"], x.total))
     _, assumptions = estimate_step_time(config, Layout(seq=seq, global_batch=global_batch), acc)
-    return LayoutSearch(model, acc.name, gpus, candidates, tuple(timed if top is None else timed[:top]), assumptions)
+    return LayoutSearch(model, acc.name, gpus, candidates, len(timed), tuple(timed if top is None else timed[:top]),
+                        assumptions)
