@@ -22,7 +22,8 @@ def _year(value: float | None, until: int) -> str:
 
 
 def section(out_dir: Path) -> Section:
-    from ..charts.forecast import compare_chart, fan_chart, trend_chart
+    from ..charts.forecast import compare_chart, fan_chart, run_path_chart, tornado_chart, trend_chart
+    from ..forecast.sensitivity import sensitivity
 
     compare = compare_scenarios(list_scenarios(), samples=SAMPLES, seed=0, until=2040)
     by_name = {r.scenario.name: r for r in compare.results}
@@ -50,6 +51,10 @@ def section(out_dir: Path) -> Section:
     view = by_name["exponential-view"]
     growth = view.derived_growth()["spending"]
     view_m = view.milestone_summary()
+    binds = view.binds["data stock"]
+    loss_flat = view.value("loss", view.until)
+    drivers = sensitivity(by_name["scaling-picture"].scenario, "data stock binds", samples=SAMPLES, seed=0, until=2040)
+    top = drivers.rows[0]
     trend = fit_trend("notable-models", "Training compute (FLOP)", since="2010")
     data = by_name["epoch-trends"].milestone_summary()
     trend_rows = pd.DataFrame([{
@@ -72,6 +77,15 @@ def section(out_dir: Path) -> Section:
         f"{data['data stock exhausted at 1 epoch']['p50']:.1f}; repeating the stock 4, 16 or 60 times (Muennighoff et "
         f"al. 2023) moves that to {data['data stock exhausted at 4 epochs']['p50']:.1f}, "
         f"{data['data stock exhausted at 16 epochs']['p50']:.1f} and {data['data stock exhausted at 60 epochs']['p50']:.1f}.",
+        "Constraints that bind: a run trains on at most the text stock times its allowed epochs, and past that its "
+        "extra compute goes into parameters that the data-constrained law (Muennighoff et al. 2023) discounts. In "
+        f"the exponential-view preset the stock, read once, binds in {binds['binds_share']:.0%} of samples from a median "
+        f"{binds['first_year']['p50']:.1f}; the predicted loss (under {view.law}) then levels off at {loss_flat:.3g} "
+        f"while compute keeps growing {view.value('compute', view.until) / view.value('compute', 2030):,.0f}-fold from "
+        f"2030 to {view.until}.",
+        f"Sensitivity: in the scaling-picture preset, {top['input']} ({top['value']}) explains {top['first_order']:.0%} of "
+        "the variance of the year its data stock binds (first-order Sobol index, SALib's RBD-FAST on the Monte Carlo "
+        "samples).",
         f"Trend: training compute of Epoch AI's notable models since 2010 grows {trend.growth_per_year:.2f}x a year "
         f"(90% CI {trend.ci90[0]:.2f}-{trend.ci90[1]:.2f}); Epoch AI reports 4-5x.",
     ]
@@ -81,6 +95,7 @@ def section(out_dir: Path) -> Section:
         [("Milestone year by scenario: median (5th-95th percentile)", pd.DataFrame(rows)),
          ("Essay 004's growth table (effective compute = algorithms x FLOP/$ x spending)", table_004),
          ("Exponential trend of training compute", trend_rows)],
-        [compare_chart(compare), fan_chart(view, "spending"), trend_chart(trend)],
+        [compare_chart(compare), fan_chart(view, "spending"), run_path_chart(view), tornado_chart(drivers),
+         trend_chart(trend)],
     )
 
