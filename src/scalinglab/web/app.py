@@ -62,12 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.jobs = JobManager(settings.limits)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.update(_HEADERS)
-        return response
-
     @app.exception_handler(ScalingLabError)
     async def user_error(request: Request, error: ScalingLabError):
         return JsonBody({"error": str(error).replace("\n", " ")}, status_code=422)
@@ -87,4 +81,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (plan, cost, fit, forecast, sources, registry):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(pages.router)
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+class SecurityHeaders:
+    """Adds the CSP and the other security headers to every response (a plain ASGI middleware: cheap)."""
+
+    _raw = [(k.lower().encode(), v.encode()) for k, v in _HEADERS.items()]
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *self._raw]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
