@@ -114,3 +114,14 @@ def test_to_dict_round_trips_through_json():
     data = json.loads(json.dumps(get_accelerator("b200").to_dict()))
     assert data["peak_flops"]["fp4"] == pytest.approx(9e15)
     assert data["sources"]["release_price_usd"]["citation"].startswith("CNBC")
+
+
+def test_tpu_and_trainium2_have_dated_list_prices_with_sources():
+    # Google Cloud TPU pricing: v4 $3.22 per chip-hour on demand (11 August 2022, INFER question 1114);
+    # v5e $1.20 and v5p $4.20 per chip-hour (AI Wiki TPU v5 guide, January 2026); Trainium2: trn2.48xlarge
+    # $38.47/hour for 16 chips (Stackpulsar, Q2 2026).
+    expected = {"tpu-v4": 3.22, "tpu-v5e": 1.20, "tpu-v5p": 4.20, "trainium2": 38.47 / 16}
+    for name, price in expected.items():
+        acc = get_accelerator(name)
+        assert acc.cloud_usd_per_hour == pytest.approx(price, abs=0.005), name
+        assert acc.cloud_price_date and acc.sources["cloud_usd_per_hour"].citation, name
