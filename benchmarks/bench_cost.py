@@ -1,10 +1,13 @@
-"""Cost model speed: point estimates, Monte Carlo over ranges, budgets joined to plans."""
+"""Cost model speed: point estimates, Monte Carlo over ranges, budgets joined to plans, memory layouts,
+the inference roofline."""
 
 from __future__ import annotations
 
 from run import Benchmark
 
-from scalinglab.compute import estimate_cost, plan_budget
+from scalinglab.compute import KNOWN_CONFIGS, estimate_cost, plan_budget
+from scalinglab.compute.inference import inference_roofline
+from scalinglab.compute.memory import search_layouts
 
 
 def point_estimate():
@@ -25,10 +28,33 @@ def budget_with_ranges_numeric_law():
     return f"p50 N {plan.percentiles['n_opt']['p50']:.3g}"
 
 
+def layout_search_405b():
+    search = search_layouts(KNOWN_CONFIGS["llama3.1-405b"], gpus=16384, accelerator="h100-sxm", seq=8192,
+                            global_batch=2048)
+    return f"{search.fits} of {search.candidates} fit; best {search.ranked[0].layout.label()}"
+
+
+def layout_search_moe():
+    search = search_layouts(KNOWN_CONFIGS["deepseek-v3"], gpus=2048, accelerator="h800", seq=4096, global_batch=15360)
+    return f"{search.fits} of {search.candidates} fit"
+
+
+def roofline_70b():
+    est = inference_roofline(KNOWN_CONFIGS["llama3-70b"], accelerator="h100-sxm", input_tokens=128, output_tokens=2048,
+                             weight_bytes=1, kv_bytes=1)
+    return f"{est.output_tokens_per_second:,.0f} tokens/s"
+
+
 BENCHMARKS = [
     Benchmark("cost: point estimate (LLaMA-65B)", point_estimate, repeats=20, target="< 10 ms", target_seconds=0.01),
     Benchmark("cost: Monte Carlo, 100k draws, 4 ranges", monte_carlo_100k, repeats=5, target="< 0.5 s",
               target_seconds=0.5),
     Benchmark("budget: 100k draws, Kaplan law (numeric plan)", budget_with_ranges_numeric_law, repeats=5,
               target="< 0.5 s", target_seconds=0.5),
+    Benchmark("memory: --search Llama 3.1 405B on 16,384 H100s", layout_search_405b, repeats=3, target="< 2 s",
+              target_seconds=2.0),
+    Benchmark("memory: --search DeepSeek-V3 on 2,048 H800s (with EP)", layout_search_moe, repeats=3, target="< 5 s",
+              target_seconds=5.0),
+    Benchmark("inference: roofline, Llama 3 70B on one H100", roofline_70b, repeats=20, target="< 10 ms",
+              target_seconds=0.01),
 ]
