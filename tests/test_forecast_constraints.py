@@ -182,3 +182,23 @@ def test_run_path_chart_draws_wanted_trained_and_stock():
     assert "hoffmann2022" in spec["title"]
     assert run_path_chart(run_forecast(get_scenario("gpu-supply"), samples=10)) is None
     assert forecast_chart(r).to_dict()["vconcat"][0]["hconcat"]
+
+
+@pytest.mark.parametrize("epochs, published, rel", [(1, 8e26, 0.07), (16, 8e28, 0.25), (60, 9e29, 0.01)])
+def test_scaling_picture_compute_that_a_50t_stock_supports(epochs, published, rel):
+    """003_b7471bfefd654f2a.txt: "Chinchilla optimal compute for a 50T token dataset is about 8e26 FLOPs, which turns
+    into 8e28 FLOPs with 16x repetition of data, up to 9e29 FLOPs for the barely useful 60x repetition" (with "the
+    Chinchilla multiplier of data/parameters ... from 20 to 60" as data repeats). The stock binds when
+    D = sqrt(C r / 6) reaches E U, i.e. at C = 6 (E U)^2 / r: 7.5e26 (r = 20, 1 epoch), 6.4e28 (r = 60, 16 epochs;
+    the essay rounds 100x of 8e26) and 9.0e29 (r = 60, 60 epochs)."""
+    r = 20 if epochs == 1 else 60
+    s = parse_scenario({"name": "50T", "start_year": 2024, "until": 2040, "factors": {
+        "compute": {"start": {"value": 1e25, "year": 2024, "source": SRC}, "growth": {"rate": "4.1x/yr", "source": SRC}},
+        "dataset": {"rule": {"tokens_per_param": {"value": r, "source": SRC}}},
+        "data_stock": {"start": {"value": "50T", "year": 2024, "source": SRC},
+                       "binding_epochs": {"value": epochs, "source": SRC}}}})
+    result = run_forecast(s, samples=1)
+    year = result.binds["data stock"]["first_year"]["p50"]
+    at_binding = 1e25 * 4.1 ** (year - 2024)  # compute is log-linear between whole years
+    assert at_binding == pytest.approx(6 * (epochs * 50e12) ** 2 / r, rel=1e-9)
+    assert at_binding == pytest.approx(published, rel=rel)
