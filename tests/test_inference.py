@@ -131,3 +131,14 @@ def test_cli_inference_roofline_and_plan(cli):
     assert_user_error(cli("inference", "roofline", "--config", "llama3-70b"), "141.1 GB of weights", "--gpus")
     assert_user_error(cli("inference", "plan", "--inference-tokens", "2T"), "exactly one of --compute")
     assert_user_error(cli("inference", "roofline", "--config", "llama3-8b", "--batch", "0"), "--batch")
+
+
+def test_bad_serving_inputs_are_one_line(cli):
+    assert_user_error(cli("inference", "roofline", "--config", "llama3-8b", "--price-per-gpu-hour", "-1"),
+                      "--price-per-gpu-hour")
+    assert_user_error(cli("inference", "roofline", "--config", "llama3-8b", "--memory-fraction", "0"),
+                      "--memory-fraction")
+    assert_user_error(cli("inference", "plan", "--inference-tokens", "2T", "--compute", "1e23", "--training-mfu", "2"),
+                      "training MFU")
+    assert_user_error(cli("memory", "--config", "llama3-8b", "--inference", "--weight-bytes", "-1"), "--weight-bytes")
+    assert_user_error(cli("memory", "--config", "llama3-8b", "--gpus", "8", "--search", "--top", "0"), "--top")

@@ -162,6 +162,8 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
     total = prefill + output_tokens * step
     tokens_per_second = batch * output_tokens / total
     price = acc.cloud_usd_per_hour if price_per_gpu_hour is None else float(price_per_gpu_hour)
+    if price is not None and not (math.isfinite(price) and price >= 0):
+        raise InputError(f"--price-per-gpu-hour must be zero or positive, got {price_per_gpu_hour!r}")
     if price is None:
         notes.append(f"no cloud price for {acc.name} in the catalogue: pass --price-per-gpu-hour for dollars")
     per_million = None if price is None else gpus * price / 3600.0 / tokens_per_second * 1e6
@@ -246,6 +248,8 @@ def inference_aware_cost(law, inference_tokens: float, *, compute_flops: float |
     price = acc.cloud_usd_per_hour if price_per_gpu_hour is None else float(price_per_gpu_hour)
     if price is None:
         raise InputError(f"no cloud price for {acc.name}: give price_per_gpu_hour")
+    if not (math.isfinite(price) and price > 0):
+        raise InputError(f"--price-per-gpu-hour must be positive, got {price_per_gpu_hour!r}")
     usd_per_flop_train = price / 3600.0 / (acc.peak() * t_mfu)
     usd_per_flop_serve = price / 3600.0 / (acc.peak() * i_mfu)
     weight = usd_per_flop_serve / usd_per_flop_train

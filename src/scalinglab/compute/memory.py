@@ -226,6 +226,10 @@ def memory_per_gpu(config: TransformerConfig, layout: Layout, *, accelerator: st
                    weight_bytes: float | None = None, step_time: bool = True) -> MemoryEstimate:
     """Bytes per GPU by part for ``config`` under ``layout`` (see the module docstring)."""
     check_layout(config, layout, gpus, inference)
+    if weight_bytes is not None and not (0 < weight_bytes <= 4):
+        raise InputError(f"--weight-bytes must be in (0, 4], got {weight_bytes!r}")
+    if not (0 < kv_bytes <= 4):
+        raise InputError(f"--kv-bytes must be in (0, 4], got {kv_bytes!r}")
     acc = get_accelerator(accelerator)
     if acc.memory_bytes is None:
         raise InputError(f"accelerator {acc.name!r} has no memory size in the catalogue")
@@ -389,6 +393,8 @@ def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | A
     ``fixed`` pins any of tp, pp, ep, zero, recompute, micro_batch."""
     if not isinstance(gpus, int) or gpus < 1:
         raise InputError(f"--gpus must be a positive integer, got {gpus!r}")
+    if top is not None and top < 1:
+        raise InputError(f"--top must be at least 1, got {top!r}")
     fixed = dict(fixed or {})
     acc = get_accelerator(accelerator)
     seq = config.n_ctx if seq is None else seq
