@@ -30,7 +30,7 @@ def test_llama_65b_table_15_gpu_hours_give_449_mwh_and_173_t():
 
 
 def test_essay_004_owned_cost_of_llama_65b():
-    # Essay 004_9bff9f06216194e1.txt: "2048 GPUs*$15,000/GPU = $30,700,000 * (21 day/365 days/year) * 0.25
+    # Essay on compute, algorithms and spending slowing down: "2048 GPUs*$15,000/GPU = $30,700,000 * (21 day/365 days/year) * 0.25
     # depreciation/year = $450,000 depreciation cost" (the product is $441,863); "$0.168/KWh*400,000KWh=$67,000".
     est = estimate_cost(accelerator="a100-80gb", gpus=2048, gpu_hours=2048 * 21 * 24, gpu_price=15_000,
                         overhead=0, depreciation=0.25, watts=400, pue=1.0, electricity=0.168)
@@ -83,7 +83,7 @@ def test_llama_31_405b_whole_run_average_and_goodput():
 
 
 def test_essay_002_supercomputer_needs_7_years_for_gpt4():
-    # Essay 002_ba6056911d3186cf.txt: "the largest supercomputer in the world is 5.3x10^17 FLOPs, which (at 20%
+    # Essay "Scaling Laws for AI And Some Implications": "the largest supercomputer in the world is 5.3x10^17 FLOPs, which (at 20%
     # utilization and continuous usage) would have taken 7 years to train GPT-4" (2.4x10^25 FLOP).
     est = estimate_cost(peak_flops=5.3e17, gpus=1, flops=2.4e25, mfu=0.2)
     assert est.years == pytest.approx(7.0, abs=0.2)

@@ -41,7 +41,7 @@ def rate(value, **era):
 # ----------------------------------------------------------------------------- essay 004's table
 
 def test_compute_slowdown_reproduces_the_essay_growth_table():
-    """004_9bff9f06216194e1.txt, Appendix 'Growth': Total 15868.3033 (2012->2018), 3070589719 (2018->2025),
+    """Essay on compute, algorithms and spending slowing down, Appendix 'Growth': Total 15868.3033 (2012->2018), 3070589719 (2018->2025),
     421231.043 (2025->2035); the essay counts an era A-B as B - A growth-years, with no growth 2017 -> 2018."""
     result = run_forecast(get_scenario("compute-slowdown"), samples=20, seed=0)
     table = {(2012, 2018): 15868.3033, (2018, 2025): 3070589719.0, (2025, 2035): 421231.043}

@@ -121,7 +121,7 @@ def test_overtraining_penalty_is_positive_and_zero_at_the_optimum():
 
 
 def test_scaling_picture_essay_twenty_tokens_per_parameter():
-    # shared/essays/003_b7471bfefd654f2a.txt: "Chinchilla optimal compute for a 50T token dataset is about 8e26 FLOPs"
+    # Essay "The Scaling Picture": "Chinchilla optimal compute for a 50T token dataset is about 8e26 FLOPs"
     plan = fixed_ratio(20, n_tokens=50e12)
     assert float(plan.n_params) == pytest.approx(2.5e12)
     assert float(plan.compute_flops) == pytest.approx(7.5e26)

@@ -10,7 +10,7 @@ with goodput g (share of wall-clock time doing useful steps):
     energy (kWh)        = H x watts x PUE / 1000      electricity = energy x $/kWh
     owned cost          = depreciation + electricity  CO2 (t) = energy x kg/kWh / 1000
 
-(owned cost after essay 004_9bff9f06216194e1.txt; energy and CO2 after Touvron et al. 2023, section
+(owned cost after the essay on compute, algorithms and spending slowing down; energy and CO2 after Touvron et al. 2023, section
 6.4 and Table 15.) With measured GPU-hours instead, t = H / G and the whole-run average utilisation
 C / (H x 3600 x peak) follows; dividing it by the goodput gives the MFU while running.
 

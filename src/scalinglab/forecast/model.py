@@ -3,7 +3,7 @@
 Compute of the largest run (FLOP) follows, in this order of preference, from
 
 * ``compute`` given directly (a start and a growth);
-* ``gpus x gpu_flops x utilisation x run_length`` (essay 002_ba6056911d3186cf.txt: "the FLOPs required
+* ``gpus x gpu_flops x utilisation x run_length`` (essay "Scaling Laws for AI And Some Implications": "the FLOPs required
   for training a model can be estimated as Training time x #cores x peak FLOP/s x utilization rate"), where the GPUs of one run
   are capped at ``gpu_production.max_share`` of that year's shipments and utilisation may fall with
   cluster size, U = U_ref (G / G_ref)^(-b);

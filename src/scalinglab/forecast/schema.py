@@ -6,7 +6,7 @@ for money, a ``share_of_gdp``) and ``saturate`` (growth fading after a year). Ev
 mapping with the number and its ``source``::
 
     spending:
-      start: {value: "$500M", year: 2023, source: {citation: 000_2d36b8f132225304.txt, locator: "..."}}
+      start: {value: "$500M", year: 2023, source: {citation: 'Essay "By 2027, a single AI model could cost $100 billion"', locator: "..."}}
       growth:
         - {from: 2018, until: 2025, rate: "10x/yr", source: ...}
         - {from: 2025, rate: "1.73x/yr", source: ...}

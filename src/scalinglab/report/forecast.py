@@ -13,7 +13,7 @@ from ..forecast.scenarios import list_scenarios
 from ..forecast.trends import fit_trend
 
 SAMPLES = 20_000
-#: 004_9bff9f06216194e1.txt, Appendix, Growth table ("Total" row)
+#: Essay on compute, algorithms and spending slowing down, Appendix, Growth table ("Total" row)
 ESSAY_004_TOTALS = {(2012, 2018): 15868.3033, (2018, 2025): 3070589719.0, (2025, 2035): 421231.043}
 
 

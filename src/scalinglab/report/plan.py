@@ -61,7 +61,7 @@ def section(out_dir: Path) -> Section:
             "For each budget C (FLOP, C = 6ND) the parameter count N and token count D that minimise each law's "
             "loss. Kaplan's N excludes embeddings and its loss is on WebText2, so its losses are not comparable "
             "with Chinchilla-style laws; allocation rules give N and D but no loss.",
-            "Worked example from shared/essays/003_b7471bfefd654f2a.txt (\"The Scaling Picture\"): 50T unique "
+            "Worked example from the essay \"The Scaling Picture\": 50T unique "
             "tokens at 20 tokens per parameter, then the budgets at which the data-constrained law of "
             "Muennighoff et al. 2023 trains 1, 4, 16 and 60 epochs compute-optimally.",
         ],
