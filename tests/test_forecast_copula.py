@@ -84,3 +84,13 @@ def test_cli_bad_correlation_is_one_line_exit_2(cli, tmp_path):
     r = cli("forecast", "--scenario", path)
     assert_user_error(r, f"{path}: correlations[0].between[1]: unknown input 'factors.spendng.growth[0].rate'",
                       "did you mean")
+
+
+def test_scenarios_show_lists_the_correlations(cli):
+    r = cli("scenarios", "show", str(example_path()), "--json")
+    assert r.code == 0, r.stderr
+    rows = [i for i in r.json()["inputs"] if i["path"].startswith("correlations")]
+    assert rows == [{"path": "correlations[0]",
+                     "value": "rank +0.5: factors.spending.growth[0].rate ~ factors.algorithms.growth[0].rate",
+                     "source": rows[0]["source"], "source_detail": rows[0]["source_detail"]}]
+    assert rows[0]["source_detail"]["citation"]

@@ -70,5 +70,8 @@ def describe_scenario(scenario: Scenario) -> dict:
         if cap is not None and cap.none:
             inputs.append({"path": f"factors.{name}.cap", "value": "none", "source": str(cap.source),
                            "source_detail": cap.source.model_dump()})
+    for i, c in enumerate(scenario.correlations):
+        inputs.append({"path": f"correlations[{i}]", "value": f"rank {c.rank:+g}: {c.between[0]} ~ {c.between[1]}",
+                       "source": str(c.source), "source_detail": c.source.model_dump()})
     return {"name": scenario.name, "title": scenario.title, "essay": scenario.essay,
             "scenario": scenario.model_dump(mode="json", by_alias=True, exclude_none=True), "inputs": inputs}
