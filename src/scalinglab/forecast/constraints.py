@@ -13,7 +13,9 @@ the compute-optimal size for U tokens as N' = U_N + U_N R_N* (1 - exp(-(N/U_N - 
 predicted loss L(N', D') flattens once the stock is exhausted. The law's base is the chosen
 Chinchilla-form law; R_D* and R_N* are Muennighoff et al.'s (the ``muennighoff2023`` law). The
 *useful compute* 6 N' D' is what a run on fresh data and non-excess parameters would spend for the same
-inputs; it equals C until the stock binds.
+inputs: it equals C while the run repeats no data and is no larger than the law's compute-optimal size for
+its data (a 20-tokens-per-parameter run under a law that prefers more tokens per parameter is already
+over-sized), and it stops growing once the stock binds.
 
 A constraint *binds* in a year only where it changes that path: its wanted level exceeds its ceiling
 and no other ceiling on the same stage (compute, GPUs, spending or dataset) is tighter.
