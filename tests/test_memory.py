@@ -186,3 +186,17 @@ def test_search_ranks_narayanan_layouts_near_the_top(billions, heads, hidden, la
     assert ranks and ranks[0] <= 1
     published_mfu = tflops / 312 * 6 / 8
     assert abs(search.ranked[ranks[0]].step["mfu"] - published_mfu) < 0.10
+
+
+def test_weights_per_gpu_agree_with_llm_analysis_example():
+    # llm-analysis (github.com/cli99/llm-analysis), examples/llama/outputs_train/
+    # decapoda-research_llama-7b-hf-a100-sxm-80gb-w16a16e16-tp8-pp8-dp32-sp8-fe0.5-hbme0.9-summary-readable.txt
+    # (commit b60b392): LLaMA-7B (32 layers, hidden 4096, 32 heads, FFN 11008, vocabulary 32000) with TP 8, PP 8,
+    # DP 32, SP, 16-bit weights: "weight_memory_per_gpu: 234.09 MB" (decimal MB). Its gradient and optimizer
+    # figures follow other byte conventions (fp32 copies) and its activations count fp32 norm inputs and
+    # dropout; the weights are the like-for-like figure.
+    cfg = TransformerConfig(n_layers=32, d_model=4096, n_heads=32, vocab_size=32000, n_ctx=2048, d_ff=11008,
+                            gated_ffn=True, norm="rmsnorm", bias=False, positions="rotary", tied_embeddings=False)
+    est = memory_per_gpu(cfg, Layout(tp=8, pp=8, dp=32, recompute="selective", global_batch=32, seq=2048),
+                         accelerator="a100-80gb", step_time=False)
+    assert est.parts["weights"] / 1e6 == pytest.approx(234.09, rel=0.01)
