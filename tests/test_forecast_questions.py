@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 from conftest import assert_user_error
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scalinglab.forecast import get_scenario, run_forecast
 from scalinglab.forecast.milestones import crossing_years
@@ -62,3 +64,19 @@ def test_cli_unknown_series_is_one_line_exit_2(cli):
     assert_user_error(r, "--milestone 'loss <= 2 nats/token'", "gpu-supply has no series 'loss'")
     r = cli("forecast", "--scenario", "exponential-view", "--law", "kaplan2020-allocation")
     assert_user_error(r, "--law 'kaplan2020-allocation'", "Chinchilla form")
+
+
+_VIEW = run_forecast(get_scenario("exponential-view"), samples=300, seed=5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(series=st.sampled_from(["spending", "compute", "dataset", "n_params", "useful_compute"]),
+       log_threshold=st.floats(8, 40), step=st.floats(0.01, 3))
+def test_a_higher_bar_is_reached_no_earlier(series, log_threshold, step):
+    low = parse_milestone(f"{series} >= {10 ** log_threshold:.6g}")
+    high = parse_milestone(f"{series} >= {10 ** (log_threshold + step):.6g}")
+    years_low, years_high = (q.years(_VIEW.levels, _VIEW.years) for q in (low, high))
+    assert np.all(years_high >= years_low)
+    # reached exactly where the path gets there by the last year
+    top = _VIEW.levels[series].max(axis=0)
+    assert np.array_equal(np.isfinite(years_low), top >= np.log10(low.threshold))

@@ -69,3 +69,8 @@ def test_cli_sensitivity_json_and_tornado(cli, tmp_path):
     assert chart.read_text().startswith("<svg")
     r = cli("sensitivity", "--scenario", "gpu-supply", "--milestone", "loss <= 2")
     assert_user_error(r, "--milestone 'loss <= 2 nats/token'", "gpu-supply has no series 'loss'")
+
+
+def test_the_same_seed_gives_the_same_ranking():
+    a = sensitivity(two_inputs(), "compute >= 1e30", samples=1000, seed=7).to_dict()
+    assert a == sensitivity(two_inputs(), "compute >= 1e30", samples=1000, seed=7).to_dict()
