@@ -95,6 +95,8 @@ class ModelPaths:
     stages: dict[str, str] = field(default_factory=dict)
     #: the law the run's N, D and loss follow (None: no dataset, so no run path)
     law_name: str | None = None
+    #: how the run's dataset is chosen ("compute-optimal under hoffmann2022", "20 tokens per parameter", ...)
+    dataset_from: str | None = None
     shrink: np.ndarray = field(default_factory=lambda: np.zeros((1, 1)))  # log10 factor the ceilings cut the run by
 
 
@@ -326,13 +328,17 @@ def _data(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, compu
             paths.stages["dataset cap"] = "dataset"
             wanted = np.minimum(wanted, piece.cap)
         levels["dataset"] = wanted
+        paths.dataset_from = "the scenario's dataset series"
     elif law_name is not None and (rule is None or rule.law is None or rule.law != law_name):
         levels["dataset"] = law.optimal_log_tokens(compute)
+        paths.dataset_from = f"compute-optimal under {law.name}"
     elif rule is not None and rule.tokens_per_param is not None:
         # C = 6 N D and D = r N  ->  D = sqrt(C r / 6)
         levels["dataset"] = 0.5 * (compute + draws.log10(rule.tokens_per_param) - np.log10(6.0))
+        paths.dataset_from = f"{rule.tokens_per_param.describe()} tokens per parameter"
     elif rule is not None:
         levels["dataset"] = _dataset_from_law(rule.law, compute)
+        paths.dataset_from = f"compute-optimal under {rule.law}"
     stock = None
     if f.data_stock is not None:
         stock = series_piece("data_stock", f.data_stock, grid, draws).level(grid)

@@ -97,7 +97,7 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
         scenario=scenario, samples=int(samples), seed=seed, years=years, levels=levels, milestones=milestones,
         binding_first=binding, route=paths.route, derived=dict(paths.derived), growth_check=paths.growth_check,
         level_check=paths.level_check, uncapped=_uncapped(paths, i0), binding_epochs=paths.binding_epochs,
-        law=paths.law_name, binds=binds_table(scenario, paths, margins, i0, first_binding),
+        law=paths.law_name, dataset_from=paths.dataset_from, binds=binds_table(scenario, paths, margins, i0, first_binding),
         inputs=uncertain_inputs(scenario, draws) if keep_inputs else {},
     )
 

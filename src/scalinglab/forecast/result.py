@@ -82,6 +82,7 @@ class ForecastResult:
     uncapped: dict[str, np.ndarray] = field(default_factory=dict)
     binding_epochs: object = 4.0
     law: str | None = None
+    dataset_from: str | None = None
     binds: dict = field(default_factory=dict)
     inputs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # uncertain input -> its draws
     _cache: dict = field(default_factory=dict, repr=False)
@@ -192,6 +193,7 @@ class ForecastResult:
             "milestones": self.milestone_summary(),
             "binding_first": dict(self.binding_first),
             "law": self.law,
+            "dataset_from": self.dataset_from,
             "binds": self.binds,
             "checks": self.checks(),
             "growth_between": self.checkpoint_growth(),
@@ -247,7 +249,8 @@ class ForecastResult:
                 f"{_fmt_year(first['p50'], self.until)} ({_fmt_year(first['p5'], self.until)}-{_fmt_year(first['p95'], self.until)})"
             cut = "-" if b["cut_at_end"] is None else f"{b['cut_at_end']:.3g}x ({b['binds_at_end_share']:.0%} of samples)"
             rows.append([name, b["ceiling"], f"{b['binds_share']:.0%}", when, cut])
-        law = f" Run path under {self.law}, repeats discounted as in Muennighoff et al. 2023." if self.law else ""
+        law = (f" The run's dataset: {self.dataset_from}, at most the stock x allowed epochs; N = C / (6 D); loss "
+               f"under {self.law} with repeats discounted as in Muennighoff et al. 2023.") if self.law else ""
         return rich_table("Constraints: where a ceiling changes the largest run's path." + law,
                           ["constraint", "ceiling", f"binds by {self.until}", "first year: median (p5-p95)",
                            f"wanted / allowed in {self.until}"], rows)
