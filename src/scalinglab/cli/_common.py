@@ -11,11 +11,11 @@ import typer
 from rich.console import Console
 
 from .._results import plain
-from .._table import rich_table
+from .._table import WIDTH, rich_table
 
 __all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help", "check_outputs"]
 
-console = Console(highlight=False, width=shutil.get_terminal_size((150, 40)).columns)
+console = Console(highlight=False, width=shutil.get_terminal_size((WIDTH, 40)).columns)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of a table.")]
 

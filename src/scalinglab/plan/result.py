@@ -71,27 +71,46 @@ class Plan:
         for i in range(count):
             row = [f"{data['compute'][i]:.3g}", format_quantity(data["n_opt"][i]), format_quantity(data["d_opt"][i]),
                    f"{data['tokens_per_param'][i]:.1f}", "-" if self.loss is None else f"{np.atleast_1d(self.loss)[i]:.4f}"]
-            row += [_format_extra(np.atleast_1d(self.extra[k])[i]) for k in self.extra_columns()]
+            row += [_format_extra(np.atleast_1d(self.extra[k])[i], k) for k in self.extra_columns()]
             rows.append(row)
         return rows
 
     def columns(self) -> list[str]:
-        return ["compute (FLOP)", "N", "D (tokens)", "D/N", "loss"] + self.extra_columns()
+        return ["compute (FLOP)", "N", "D (tokens)", "D/N", "loss"] + [LABELS.get(k, k) for k in self.extra_columns()]
 
     def extra_columns(self) -> list[str]:
         return [k for k, v in self.extra.items() if isinstance(v, (int, float, np.ndarray, np.generic))]
 
     def report(self):
-        title = f"Compute-optimal plan under {self.law} ({self.method}, C = {self.flops_per_param_token:g} N D)"
-        table = rich_table(title, self.columns(), self.rows())
-        if not self.warnings:
-            return table
+        """The plan as a table; a planner's extra numbers in a second table, one row each."""
         from rich.console import Group
         from rich.text import Text
 
-        return Group(table, *[Text(f"warning: {w}") for w in self.warnings])
+        title = f"Plan under {self.law}: {self.method}, C = {self.flops_per_param_token:g} N D"
+        columns, rows = self.columns(), self.rows()
+        tables = [rich_table(title, columns[:5], [row[:5] for row in rows])]
+        if len(columns) > 5:  # the planner's extra numbers: one row each, one column per budget
+            tables.append(rich_table(None, ["at compute (FLOP)"] + [row[0] for row in rows],
+                                     [[label] + [row[5 + j] for row in rows] for j, label in enumerate(columns[5:])]))
+        return Group(*tables, *[Text(f"warning: {w}") for w in self.warnings])
 
 
-def _format_extra(value) -> str:
+#: Table headers of the planners' extra numbers (JSON keeps the keys).
+LABELS = {
+    "unique_tokens": "unique D", "epochs": "epochs", "effective_params": "effective N",
+    "effective_tokens": "effective D", "asymptotic_loss": "loss floor", "fraction_of_gain": "gain realised",
+    "inference_tokens": "inference tokens", "training_flops": "training FLOP", "inference_flops": "inference FLOP",
+    "total_flops": "total FLOP", "chinchilla_n": "N (same loss)", "chinchilla_d": "D (same loss)",
+    "chinchilla_total_flops": "total FLOP (same loss)", "saving_fraction": "FLOP saved",
+    "n_compute_optimal": "optimal N", "d_compute_optimal": "optimal D", "loss_compute_optimal": "optimal loss",
+    "loss_penalty": "loss penalty", "compute_overhead": "extra compute",
+}
+#: Extra numbers that are fractions, shown as percentages.
+PERCENT = {"fraction_of_gain", "saving_fraction", "compute_overhead"}
+
+
+def _format_extra(value, key: str = "") -> str:
     value = float(value)
+    if key in PERCENT:
+        return f"{100 * value:.1f}%"
     return format_quantity(value) if abs(value) >= 1e4 else f"{value:.4g}"
