@@ -350,7 +350,10 @@ class CompareResult:
                     row.append(format_value(r.value(q, y), QUANTITIES[q][1]) if ok else "-")
                 qrows.append(row)
             parts.append(rich_table(f"{q} ({QUANTITIES[q][0]}), median", ["year"] + names, qrows))
-        parts.append(rich_table("Which constraint binds first (share of samples)", ["scenario", "shares"],
-                                [[r.scenario.name, ", ".join(f"{k} {v:.0%}" for k, v in r.binding_first.items() if v > 0)]
+        parts.append(rich_table("Constraints: which binds first, and which change the run at all (share of samples)",
+                                ["scenario", "binds first", "binds at some point by the last year"],
+                                [[r.scenario.name, ", ".join(f"{k} {v:.0%}" for k, v in r.binding_first.items() if v > 0),
+                                  ", ".join(f"{k} {b['binds_share']:.0%}" if b["ceiling"] != "none" else f"{k} none stated"
+                                            for k, b in r.binds.items()) or "-"]
                                  for r in self.results]))
         return Group(*parts)
