@@ -14,7 +14,9 @@ __all__ = ["fit_chart", "isoflop_chart", "nopt_chart", "PUBLISHED_ALLOCATIONS"]
 
 _WIDTH, _HEIGHT = 420, 280
 _LOG = alt.Scale(type="log")
-_E = alt.Axis(format=".0e")
+#: Log axes in powers of ten: labels on the decades only (1e+8, 1e+9), never on 2e+8, 3e+8, ... which collide.
+_E = alt.Axis(labelExpr="abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6 "
+                        "? format(datum.value, '.0e') : ''")
 
 #: Published laws drawn next to a fitted N_opt(C) (all plan an allocation).
 PUBLISHED_ALLOCATIONS = ("hoffmann2022-approach1", "hoffmann2022-approach2", "hoffmann2022", "besiroglu2024",
@@ -103,10 +105,22 @@ def isoflop_chart(result) -> alt.LayerChart:
         return alt.layer(lines, env).properties(width=_WIDTH, height=_HEIGHT, title="Approach 1: lower envelope")
     frame = runs.frame().assign(budget=[f"{b:.2g}" if np.isfinite(b) else "none" for b in result.labels])
     frame = frame[frame["budget"] != "none"]
-    color = alt.Color("budget:N", title="budget (FLOP)", sort=sorted(frame["budget"].unique(), key=float))
-    dots = alt.Chart(frame).mark_circle(size=30).encode(
+    color = alt.Color("budget:N", title="budget (FLOP)", sort=sorted(frame["budget"].unique(), key=float),
+                      legend=alt.Legend(symbolOpacity=1))
+    # The view follows the parabolas' minima, not the few far-off high-loss runs, which would squash them.
+    lows = [p["loss_min"] for p in result.points if p.get("used")]
+    y_scale, title = alt.Scale(zero=False), "IsoFLOP curves (Approach 2) and their minima"
+    if lows:
+        top = max(lows) + 0.5 * (max(lows) - min(lows)) + 0.1
+        bottom = min(float(frame["loss"].min()), min(lows)) - 0.02
+        if float(frame["loss"].max()) > top:
+            y_scale = alt.Scale(zero=False, domain=[bottom, top])
+            hidden = int((frame["loss"] > top).sum())
+            title = f"IsoFLOP curves (Approach 2) and their minima ({hidden} runs above loss {top:.2f} off the view)"
+    dots = alt.Chart(frame).mark_circle(size=30, clip=True).encode(
         x=alt.X("n:Q", scale=_LOG, axis=_E, title="parameters N"),
-        y=alt.Y("loss:Q", scale=alt.Scale(zero=False), title="loss"), color=color)
+        y=alt.Y("loss:Q", scale=y_scale, title="loss"), color=color,
+        tooltip=["budget:N", alt.Tooltip("n:Q", format=".3~s", title="N"), alt.Tooltip("loss:Q", format=".4f")])
     curves, minima = [], []
     for p in result.points:
         if not p["parabola"]:
@@ -117,11 +131,10 @@ def isoflop_chart(result) -> alt.LayerChart:
         curves += [{"n": 10 ** x, "loss": p0 + p1 * v + p2 * v * v, "budget": f"{p['compute']:.2g}"} for x, v in zip(xs, u)]
         if p["used"]:
             minima.append({"n": p["n_opt"], "loss": p["loss_min"], "budget": f"{p['compute']:.2g}"})
-    parabolas = alt.Chart(pd.DataFrame(curves)).mark_line().encode(x="n:Q", y="loss:Q", color=color)
+    parabolas = alt.Chart(pd.DataFrame(curves)).mark_line(clip=True).encode(x="n:Q", y="loss:Q", color=color)
     stars = alt.Chart(pd.DataFrame(minima)).mark_point(shape="diamond", size=90, filled=True, color="black").encode(
         x="n:Q", y="loss:Q", tooltip=["budget:N", "n:Q", "loss:Q"])
-    return alt.layer(dots, parabolas, stars).properties(width=_WIDTH, height=_HEIGHT,
-                                                        title="IsoFLOP curves (Approach 2) and their minima")
+    return alt.layer(dots, parabolas, stars).properties(width=_WIDTH, height=_HEIGHT, title=title)
 
 
 def nopt_chart(result, published=PUBLISHED_ALLOCATIONS, k: float = 6.0) -> alt.LayerChart:

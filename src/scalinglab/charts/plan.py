@@ -28,6 +28,9 @@ def optimal_size_chart(frame: pd.DataFrame) -> alt.Chart:
 #: Axis labels: SI prefixes with B (billions) for G, as in the tables (2.9K, 282K, 70B).
 SI_LABEL = "replace(format(datum.value, '.3~s'), 'G', 'B')"
 
+#: Log axes label each power of ten only, so labels never crowd.
+_DECADES = [10.0 ** e for e in range(-3, 19)]
+
 _PANELS = (
     ("n_opt", "parameters N_opt", SI_LABEL),
     ("d_opt", "tokens D_opt", SI_LABEL),
@@ -53,7 +56,8 @@ def plan_curves_chart(frame: pd.DataFrame, budget: float | None = None, width: i
         scale = alt.Scale(type=kind) if kind == "log" else alt.Scale(zero=False)
         base = alt.Chart(frame).transform_filter(f"isValid(datum.{column})")
         line = base.mark_line(point=alt.OverlayMarkDef(size=14)).encode(
-            x=x, y=alt.Y(f"{column}:Q", scale=scale, axis=alt.Axis(labelExpr=number, tickCount=5), title=None),
+            x=x, y=alt.Y(f"{column}:Q", scale=scale, title=None,
+                         axis=alt.Axis(labelExpr=number, tickCount=5, values=_DECADES if kind == "log" else alt.Undefined)),
             color=colour,
             tooltip=[alt.Tooltip("law:N"), alt.Tooltip("compute:Q", format=".3~e", title="C (FLOP)"),
                      alt.Tooltip(f"{column}:Q", format=".4~s" if column != "loss" else ".4f", title=title)])

@@ -7,7 +7,7 @@ from pathlib import Path
 from .._io import atomic_write_bytes, atomic_write_text
 from ..errors import InputError
 
-__all__ = ["save_chart", "chart_html_fragment", "CHART_FORMATS"]
+__all__ = ["save_chart", "chart_html_fragment", "interactive_spec", "CHART_FORMATS"]
 
 #: File types a chart can be written as, by extension.
 CHART_FORMATS = (".png", ".svg", ".pdf", ".html", ".json")
@@ -39,3 +39,59 @@ def chart_html_fragment(chart) -> str:
     import vl_convert as vlc
 
     return vlc.vegalite_to_svg(chart.to_dict())
+
+
+#: What every interactive chart shares: solid legend swatches, titles clear of the panels below them,
+#: tick labels that never overlap.
+INTERACTIVE_CONFIG = {
+    "legend": {"symbolOpacity": 1, "symbolStrokeWidth": 2, "labelLimit": 260},
+    "title": {"offset": 12, "anchor": "start", "fontSize": 13},
+    "axis": {"labelOverlap": "greedy", "labelSeparation": 6, "labelFlush": True},
+    "concat": {"spacing": 28},
+}
+
+
+def _zoomable(view: dict) -> bool:
+    encoding = view.get("encoding", {})
+    return all(encoding.get(c, {}).get("type") == "quantitative" and "aggregate" not in encoding.get(c, {})
+               for c in ("x", "y"))
+
+
+def _add_zoom(spec: dict, counter: list[int]) -> None:
+    """Wheel-zoom and drag-pan on each view whose x and y are quantitative (one per layer group)."""
+    for key in ("hconcat", "vconcat", "concat"):
+        for child in spec.get(key, []):
+            _add_zoom(child, counter)
+    if "layer" in spec:
+        if any(p.get("bind") == "scales" for layer in spec["layer"] for p in layer.get("params", [])):
+            return
+        for layer in spec["layer"]:
+            if "layer" in layer:
+                _add_zoom(layer, counter)
+                return
+            merged = {**layer, "encoding": {**spec.get("encoding", {}), **layer.get("encoding", {})}}
+            if _zoomable(merged):
+                counter[0] += 1
+                layer.setdefault("params", []).append(
+                    {"name": f"zoom_{counter[0]}", "select": {"type": "interval"}, "bind": "scales"})
+                return
+    elif "mark" in spec and _zoomable(spec):
+        if not any(p.get("bind") == "scales" for p in spec.get("params", [])):
+            counter[0] += 1
+            spec.setdefault("params", []).append(
+                {"name": f"zoom_{counter[0]}", "select": {"type": "interval"}, "bind": "scales"})
+
+
+def interactive_spec(chart) -> dict:
+    """The chart's Vega-Lite spec for the explorer and the report: tooltips as drawn, wheel-zoom and
+    drag-pan on every x/y view, solid legends, titles clear of panels, tick labels that never overlap."""
+    import copy
+
+    spec = copy.deepcopy(chart) if isinstance(chart, dict) else chart.to_dict()
+    config = {**spec.get("config", {})}
+    for key, values in INTERACTIVE_CONFIG.items():
+        config[key] = {**values, **config.get(key, {})}
+    spec["config"] = config
+    if not any(p.get("bind") == "scales" for p in spec.get("params", [])):  # Altair hoists its own here
+        _add_zoom(spec, [0])
+    return spec

@@ -21,6 +21,14 @@ def _year(value: float | None, until: int) -> str:
     return f"> {until}" if value is None else f"{value:.1f}"
 
 
+def _years(p: dict, until: int) -> str:
+    """'2027.1 (2026.0-2028.1)'; a range that is one value is printed once ('2030.0', '> 2040')."""
+    median, low, high = (_year(p[k], until) for k in ("p50", "p5", "p95"))
+    if low == high == median:
+        return median
+    return f"{median} ({low}\u00a0to\u00a0{high})"  # wraps, if at all, before the range only
+
+
 def section(out_dir: Path) -> Section:
     from ..charts.forecast import compare_chart, fan_chart, run_path_chart, tornado_chart, trend_chart
     from ..forecast.sensitivity import sensitivity
@@ -36,7 +44,7 @@ def section(out_dir: Path) -> Section:
         for r in compare.results:
             if m in r.milestones:
                 p = year_percentiles(r.milestones[m])
-                row[r.scenario.name] = f"{_year(p['p50'], r.until)} ({_year(p['p5'], r.until)}-{_year(p['p95'], r.until)})"
+                row[r.scenario.name] = _years(p, r.until)
             else:
                 row[r.scenario.name] = "-"
         rows.append(row)
@@ -97,5 +105,10 @@ def section(out_dir: Path) -> Section:
          ("Exponential trend of training compute", trend_rows)],
         [compare_chart(compare), fan_chart(view, "spending"), run_path_chart(view), tornado_chart(drivers),
          trend_chart(trend)],
+        summary=(f"In the Exponential View preset the largest run passes $100B in a median "
+                 f"{view_m['spending >= $100B']['p50']:.1f}; at Epoch AI's trends datasets read the public text "
+                 f"stock once by {data['data stock exhausted at 1 epoch']['p50']:.1f} and 16 times by "
+                 f"{data['data stock exhausted at 16 epochs']['p50']:.1f}; notable models' training compute grows "
+                 f"{trend.growth_per_year:.2f}x a year."),
     )
 

@@ -51,6 +51,18 @@ def _row(plan) -> dict:
             "D (tokens)": format_quantity(float(plan.n_tokens)), "D/N": f"{float(plan.tokens_per_param):.1f}"}
 
 
+def _summary() -> str:
+    from ..plan import compute_optimal
+
+    replication = compute_optimal(get_law("besiroglu2024").law, 5.76e23)
+    published = compute_optimal(get_law("hoffmann2022").law, 5.76e23)
+    return (f"At Chinchilla's 5.76e23 FLOP, Besiroglu et al.'s replication puts the optimum at "
+            f"{format_quantity(float(replication.n_params))} parameters on {format_quantity(float(replication.n_tokens))} "
+            f"tokens ({float(replication.tokens_per_param):.0f} per parameter); Hoffmann et al.'s published Approach 3 "
+            f"fit says {format_quantity(float(published.n_params))} on {format_quantity(float(published.n_tokens))} "
+            f"({float(published.tokens_per_param):.0f} per parameter), at odds with their own Approaches 1 and 2.")
+
+
 def section(out_dir: Path) -> Section:
     rows, points = _plan_rows()
     chart = optimal_size_chart(pd.DataFrame(points))
@@ -68,4 +80,5 @@ def section(out_dir: Path) -> Section:
         [("Compute-optimal N and D per law and budget", pd.DataFrame(rows)),
          ("50T unique tokens: compute worth spending at each repetition", pd.DataFrame(_essay_rows()).fillna(""))],
         [chart],
+        summary=_summary(),
     )

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..units import format_quantity
+
 from .html import Section
 
 __all__ = ["section"]
@@ -19,8 +21,8 @@ def curves_table(rows: list[dict]) -> pd.DataFrame:
     if frame.empty:
         return frame
     out = pd.DataFrame({
-        "budget (FLOP)": frame["budget"].map(lambda c: f"{c:.3g}"), "N": frame["params"].astype(int),
-        "D (tokens)": frame["tokens"].astype(int), "D/N": (frame["tokens"] / frame["params"]).round(1),
+        "budget (FLOP)": frame["budget"].map(lambda c: f"{c:.3g}"), "N": frame["params"].map(format_quantity),
+        "D (tokens)": frame["tokens"].map(format_quantity), "D/N": (frame["tokens"] / frame["params"]).round(1),
         "held-out loss": frame["loss"].round(4), "seconds": frame["wall_seconds"].round(1)})
     return out.iloc[np.lexsort((frame["params"].to_numpy(), frame["budget"].to_numpy()))].reset_index(drop=True)
 

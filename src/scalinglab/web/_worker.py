@@ -15,10 +15,13 @@ _COLUMNS = ("n_col", "d_col", "c_col", "loss_col", "u_col", "budget_col", "group
 
 def _charts(kind: str, result) -> dict:
     from ..charts.fit import fit_chart, isoflop_chart, nopt_chart
+    from ..charts.save import interactive_spec
+
+    raw = getattr(result, "raw", result)
 
     if kind == "isoflop":
-        return {"isoflop": isoflop_chart(result).to_dict(), "n_opt": nopt_chart(result).to_dict()}
-    return {"fit": fit_chart(result).to_dict()}
+        return {"isoflop": interactive_spec(isoflop_chart(raw)), "n_opt": interactive_spec(nopt_chart(raw))}
+    return {"fit": interactive_spec(fit_chart(raw))}
 
 
 def main(kind: str, source: str, name: str | None, options: dict, max_rows: int, queue) -> None:

@@ -118,6 +118,7 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
     import pandas as pd
 
     from ..charts.plan import plan_curves_chart
+    from ..charts.save import interactive_spec
 
     chosen = _quantity(compute, "compute")
     grid = sorted(set(np.logspace(18, 28, points).tolist()) | {chosen})
@@ -142,7 +143,7 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
         band_frame = pd.DataFrame(band, columns=["compute"] + [f"{c}_{e}" for c in _BAND_COLUMNS for e in ("lo", "hi")])
         band_frame["law"] = name
         frame = pd.concat([frame, band_frame], ignore_index=True)
-    spec = plan_curves_chart(frame, budget=chosen).to_dict()
+    spec = interactive_spec(plan_curves_chart(frame, budget=chosen))
     return {"compute": chosen, "variant": variant, "budget": at_budget, "curves": clean(rows), "spec": spec}
 
 
@@ -199,12 +200,13 @@ def cluster_chart(gpus: list[float]) -> dict:
     import pandas as pd
 
     from ..charts.runs import cluster_chart as chart
+    from ..charts.save import interactive_spec
 
     curve = cluster_curve(gpus)
     calibration = cluster()
     points = pd.DataFrame([{"gpus": p["gpus"], "utilisation": p["mfu"], "label": f"{p['run']} ({p['reported']})"}
                            for p in calibration["calibration"]["points"]])
-    return {"curve": curve, **calibration, "spec": chart(pd.DataFrame(curve), points).to_dict()}
+    return {"curve": curve, **calibration, "spec": interactive_spec(chart(pd.DataFrame(curve), points))}
 
 
 # -- laws, datasets, sources ------------------------------------------------------------------------
@@ -309,8 +311,9 @@ def forecast(*, scenario: str | None = None, yaml_text: str | None = None, sampl
 
 def forecast_spec(result) -> dict:
     from ..charts.forecast import forecast_chart
+    from ..charts.save import interactive_spec
 
-    return forecast_chart(getattr(result, "raw", result)).to_dict()
+    return interactive_spec(forecast_chart(getattr(result, "raw", result)))
 
 
 # -- runs registry (read-only) ----------------------------------------------------------------------
@@ -327,6 +330,7 @@ def registry_sweep(path, name: str) -> dict:
     import pandas as pd
 
     from ..charts.runs import loss_curves_chart
+    from ..charts.save import interactive_spec
     from ..store import RunsRegistry
 
     with RunsRegistry(path, read_only=True) as registry:
@@ -336,7 +340,8 @@ def registry_sweep(path, name: str) -> dict:
                    "tokens": p["tokens"], "loss": p["val_loss"]}
                   for p in registry.losses(name) if p["val_loss"] is not None]
         fits = registry.fits(name)
-    spec = loss_curves_chart(pd.DataFrame(curves, columns=["key", "budget", "step", "tokens", "loss"])).to_dict()
+    frame = pd.DataFrame(curves, columns=["key", "budget", "step", "tokens", "loss"])
+    spec = interactive_spec(loss_curves_chart(frame))
     return {"status": status, "curves": curves,
             "fits": [{"kind": f["kind"], "created_at": f["created_at"], "result": f["result"]} for f in fits],
             "spec": spec}
