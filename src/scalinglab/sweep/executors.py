@@ -22,8 +22,10 @@ memory) is not retried.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,6 +112,9 @@ class LocalExecutor:
         pass
 
 
+_NODE_ID = re.compile(r"node ID: ([0-9a-f]{16,})")
+
+
 def _run_on_node(*args) -> dict:
     """What a Ray task runs: the run, and the id of the node it ran on."""
     import ray
@@ -141,6 +146,16 @@ class RayExecutor:
         self._home = None
         self.retries = int(retries)
         resources = dict(resources or {})
+        # Ray's driver prints cluster events ("(raylet) The node ... has been marked dead") to stdout from a
+        # thread; while Ray is connected they go to stderr, so stdout carries only the result (--json).
+        self._stdout, sys.stdout = sys.stdout, sys.stderr
+        try:
+            self._connect(ray, address, loopback, local_cpus, num_gpus, num_cpus, resources)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self, ray, address, loopback, local_cpus, num_gpus, num_cpus, resources) -> None:
         if not ray.is_initialized():
             kwargs = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
             try:
@@ -174,6 +189,12 @@ class RayExecutor:
                 self._names[n["NodeID"]] = name if names.count(name) == 1 else f"{name}/{n['NodeID'][:8]}"
         return self._names.get(node_id, node_id[:8])
 
+    def _lost_text(self, error: BaseException) -> str:
+        """One line on a lost attempt, naming the dead node when Ray says which."""
+        text = f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+        dead = _NODE_ID.search(text)
+        return f"{text} (node {self.node_name(dead.group(1))})" if dead else text
+
     def run(self, jobs: list[Job], *, on_start: Callable, on_done: Callable, on_error: Callable,
             on_step: Callable | None = None, on_retry: Callable = _ignore) -> None:
         ray = self._ray
@@ -193,7 +214,7 @@ class RayExecutor:
                     on_error(job, _error_text(cause) if isinstance(cause, BaseException) else str(error))
                     continue
                 except ray.exceptions.RayError as error:  # the worker or its node died: submit again
-                    text = f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+                    text = self._lost_text(error)
                     lost[job.key] += 1
                     if lost[job.key] > self.retries:
                         on_error(job, f"{text} (after {self.retries} retries; --retries)")
@@ -206,8 +227,11 @@ class RayExecutor:
     def close(self) -> None:
         if self._started:
             self._ray.shutdown()
+            self._started = False
         if self._home:
             shutil.rmtree(self._home, ignore_errors=True)
+        if self._stdout is not None:
+            sys.stdout, self._stdout = self._stdout, None
 
 
 def check_options(name: str, *, ray_address: str | None = None, resources: dict | None = None,
