@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
         predict: Annotated[str | None, typer.Option("--predict", help="Then predict every run of this table with the fit (intervals from its bootstrap).")] = None,
         predictions_out: Annotated[str | None, typer.Option("--predictions-out", help="With --predict: write the per-run predictions (.csv or .json).")] = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
+        timings: Annotated[bool, typer.Option("--timings", help="With --json: include the wall-clock seconds of the fit (left out so that the same fit prints the same JSON).")] = False,
     ) -> None:
         """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest."""
         check_outputs(save=save, plot=plot, inputs=(runs, base, predict))
@@ -79,7 +80,10 @@ def register(app: typer.Typer) -> None:
         if save:
             result.save(save)
         if predict is None:
-            emit(result, as_json)
+            if as_json and timings:
+                print_json(result.raw.to_dict(timings=True))
+            else:
+                emit(result, as_json)
             return
         from ..fit.predictions import predict_runs
 

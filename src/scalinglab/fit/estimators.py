@@ -28,6 +28,8 @@ FAST_TOL = {"ftol": 1e-14, "gtol": 1e-10, "maxiter": 5000, "maxfun": 20000}
 _TIGHT = 8  # with more candidates than this, a rough pass (at most _ROUGH_ITER steps each) picks the best 8
 _ROUGH_ITER = 150
 _BLOCK = 65536  # runs x parameter vectors evaluated per vectorised call
+_RANK_RUNS = 20_000  # runs the fast estimator ranks its starts on
+_VALUES_BLOCK = 1 << 21  # residuals per chunk when ranking starts (16 MB per temporary array)
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,27 @@ def make_fg(model: FitModel, objective: Objective, data: dict, y: np.ndarray, in
 
 def objective_values(model: FitModel, objective: Objective, data: dict, y: np.ndarray, thetas: np.ndarray,
                      chunk: int = 2048) -> np.ndarray:
-    """The objective at each row of ``thetas`` (vectorised in chunks); NaN becomes +inf."""
+    """The objective at each row of ``thetas`` (vectorised in chunks); NaN becomes +inf.
+
+    Chunks hold at most ``_VALUES_BLOCK`` residuals, so memory does not grow with starts x runs."""
+    chunk = max(1, min(chunk, _VALUES_BLOCK // max(len(y), 1)))
     out = np.empty(len(thetas))
     for start in range(0, len(thetas), chunk):
         block = thetas[start:start + chunk]
         with np.errstate(all="ignore"):
             out[start:start + chunk] = objective.value_and_psi(model.predict(block, data) - y)[0]
     return np.where(np.isfinite(out), out, np.inf)
+
+
+def _evenly_spaced(data: dict, y: np.ndarray, count: int) -> tuple[dict, np.ndarray]:
+    """At most ``count`` runs, evenly spaced through the table (all of them when there are fewer).
+
+    The fast estimator ranks its thousands of starts on these; the refinement then uses every run.
+    Time and memory of the ranking stay fixed as tables grow (every bundled table has fewer runs)."""
+    if len(y) <= count:
+        return data, y
+    pick = np.linspace(0, len(y) - 1, count).round().astype(int)
+    return {k: v[pick] for k, v in data.items()}, y[pick]
 
 
 def _distinct(thetas: np.ndarray, values: np.ndarray, count: int, decimals: int = 3) -> np.ndarray:
@@ -113,8 +129,9 @@ def estimate(model: FitModel, objective: Objective, data: dict, y: np.ndarray, e
         def fit(other: FitModel, objective_name: str) -> np.ndarray:
             return estimate(other, Objective(objective_name), data, y).theta
 
-        candidates = np.vstack([grid, model.extra_starts(data, y, fit=fit)])
-        values = objective_values(model, objective, data, y, candidates)
+        few, few_y = _evenly_spaced(data, y, _RANK_RUNS)
+        candidates = np.vstack([grid, model.extra_starts(few, few_y, fit=fit)])
+        values = objective_values(model, objective, few, few_y, candidates)
         pick = _distinct(candidates, values, model.refine)
         starts = candidates[pick]
         if len(pick) > _TIGHT:

@@ -196,11 +196,26 @@ class ChinchillaModel(NDModel):
         exps = np.linspace(0.02, 1.2, size)
         alpha, beta = (g.ravel() for g in np.meshgrid(exps, exps, indexing="ij"))
         loss = np.exp(y)
-        x1 = np.exp(-alpha[:, None] * data["lN"][None, :])
-        x2 = np.exp(-beta[:, None] * data["lD"][None, :])
-        design = np.stack([np.ones_like(x1), x1, x2], axis=-1) / loss[None, :, None]
-        lhs = np.einsum("knp,knq->kpq", design, design) + 1e-12 * np.eye(3)
-        rhs = design.sum(axis=1)
+        # The normal equations of the rows [1, N^-alpha, D^-beta] / L, summed over runs without forming
+        # the (grid x runs x 3) design: N^-alpha depends on alpha only and D^-beta on beta only, so
+        # memory is (size x runs), not (size^2 x runs) (1M runs fit in a few hundred MB).
+        w, v = 1.0 / loss**2, 1.0 / loss
+        x1 = np.exp(-exps[:, None] * data["lN"][None, :])  # (size, n): row i is N^-exps[i]
+        x2 = np.exp(-exps[:, None] * data["lD"][None, :])
+        s1, s2 = x1 @ w, x2 @ w
+        s11, s22, s12 = (x1 * x1) @ w, (x2 * x2) @ w, (x1 * w) @ x2.T
+        r1, r2 = x1 @ v, x2 @ v
+        del x1, x2
+        i, j = (g.ravel() for g in np.meshgrid(np.arange(size), np.arange(size), indexing="ij"))
+        lhs = np.empty((size * size, 3, 3))
+        lhs[:, 0, 0] = w.sum()
+        lhs[:, 0, 1] = lhs[:, 1, 0] = s1[i]
+        lhs[:, 0, 2] = lhs[:, 2, 0] = s2[j]
+        lhs[:, 1, 1] = s11[i]
+        lhs[:, 2, 2] = s22[j]
+        lhs[:, 1, 2] = lhs[:, 2, 1] = s12[i, j]
+        lhs += 1e-12 * np.eye(3)
+        rhs = np.column_stack([np.full(size * size, v.sum()), r1[i], r2[j]])
         coef = np.linalg.solve(lhs, rhs[..., None])[..., 0]
         floor = 1e-3 * loss.min() * np.column_stack([np.ones_like(alpha), np.exp(alpha * data["lN"].min()),
                                                      np.exp(beta * data["lD"].min())])

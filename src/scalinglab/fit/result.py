@@ -67,11 +67,15 @@ class FitResult:
     def warnings(self) -> list[str]:
         return list(self.diagnostics.get("warnings", []))
 
-    def to_dict(self) -> dict:
-        """JSON-safe dict; the runs and the bootstrap replicates' laws stay in memory only."""
-        out = {"law": copy.deepcopy(self.law_dict)}
+    def to_dict(self, *, timings: bool = False) -> dict:
+        """JSON-safe dict; the runs and the bootstrap replicates' laws stay in memory only.
+
+        The wall-clock ``seconds`` is left out (the same fit gives the same dict) unless ``timings``."""
+        from ..laws.saved import FORMAT_VERSION
+
+        out = {"law": copy.deepcopy(self.law_dict), "format_version": FORMAT_VERSION}
         for f in fields(self):
-            if f.name not in self._NOT_SAVED and f.name != "law_dict":
+            if f.name not in self._NOT_SAVED and f.name != "law_dict" and (timings or f.name != "seconds"):
                 out[f.name] = copy.deepcopy(getattr(self, f.name))
         return out
 
@@ -82,18 +86,25 @@ class FitResult:
     @classmethod
     def from_dict(cls, data: dict) -> "FitResult":
         data = dict(data)
+        data.pop("format_version", None)
         data["law_dict"] = data.pop("law")
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
     def load(cls, path: str | Path) -> "FitResult":
+        """Read a saved fit; its law is validated (schema, format version, parameter bounds)."""
+        from .._io import read_text_file
+        from ..laws.saved import check_law_dict
+
+        origin = f"fit file {str(path)!r}"
         try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, ValueError) as error:
-            raise InputError(f"cannot read fit file {str(path)!r}: {error}") from None
+            data = json.loads(read_text_file(path, what="fit file"))
+        except ValueError as error:
+            raise InputError(f"{origin} is not valid JSON ({error})") from None
         if not isinstance(data, dict) or "law" not in data or "params" not in data:
-            raise InputError(f"fit file {str(path)!r} is not a saved fit (no 'law' and 'params')")
+            raise InputError(f"{origin} is not a saved fit (no 'law' and 'params')")
+        check_law_dict(data, origin)
         return cls.from_dict(data)
 
     def report(self):

@@ -170,19 +170,8 @@ def resolve_law(spec) -> tuple[str, Law]:
         raise InputError(f"law must be a name, a saved fit (.json) or a law object, got {type(spec).__name__}")
     path = Path(spec)
     if spec.lower().endswith(".json") or path.is_file():
-        if not path.is_file():
-            raise InputError(f"law file {spec!r} does not exist")
-        import json
+        from .saved import read_law_file
 
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as error:
-            raise InputError(f"cannot read law file {spec!r}: {error}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("law"), dict):
-            raise InputError(f"law file {spec!r} has no 'law' object with 'family' and 'params'")
-        try:
-            return path.name, law_from_dict(data["law"])
-        except (KeyError, TypeError) as error:
-            raise InputError(f"law file {spec!r}: bad 'law' object ({error})") from None
+        return path.name, read_law_file(path)
     entry = get_law(spec)
     return entry.name, entry.law
