@@ -308,6 +308,16 @@ def _pairs(points) -> list[tuple[float, float]]:
     return pairs
 
 
+def _bound(value, flag: str) -> float | None:
+    """A fixed accuracy bound, or None for "fit" / not given."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("fit", "fitted", "")):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{flag} must be an accuracy in [0, 1] or 'fit', got {value!r}") from None
+
+
 def _table(where, duplicates, drop_missing, c_note) -> dict:
     return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
 
@@ -318,8 +328,12 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         x: str = "c", base=None, n_col=None, d_col=None, c_col=None, loss_col=None, u_col=None,
         budget_col=None, group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
         duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-        progress: bool = False) -> Result:
+        progress: bool = False, floor=None, ceiling=None, accuracy_col=None) -> Result:
     """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest.
+
+    With ``law="accuracy"`` (or ``"sigmoid"``) the accuracy S-curve is fitted to the column
+    ``accuracy_col`` against ``x`` (``c``, ``n``, ``d`` or ``loss``), with ``floor`` and ``ceiling``
+    fixed (numbers) or fitted (None or ``"fit"``), and ``at`` holds x values.
 
     Parameters
     ----------
@@ -381,6 +395,14 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
                "budget_col": budget_col, "group_col": group_col}
     budgets = _many(compute, "compute") or None
     targets = [] if target_loss is None else [float(t) for t in np.atleast_1d(target_loss)]
+    if isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid"):
+        from .fit.accuracy import fit_accuracy
+
+        columns["accuracy_col"] = accuracy_col
+        return _fit_result(fit_accuracy(
+            _unwrap(runs), x=x, floor=_bound(floor, "--floor"), ceiling=_bound(ceiling, "--ceiling"),
+            bootstrap=bootstrap, seed=seed, level=level, at=_many(at, "--at") if at else (), columns=columns,
+            table=_table(where, duplicates, drop_missing, c_note)))
     result = fit_law(
         _unwrap(runs), family, estimator=estimator, objective=objective, delta=delta, weight=weight,
         drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,

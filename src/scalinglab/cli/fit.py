@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
     @app.command("fit")
     def fit_command(
         runs: RunsArgument,
-        law: Annotated[str, typer.Option("--law", help="Law family: chinchilla, kaplan, data-constrained, power, saturating-power, broken-power or sigmoid.")] = "chinchilla",
+        law: Annotated[str, typer.Option("--law", help="Law family: chinchilla, kaplan, data-constrained, power, saturating-power, broken-power, or accuracy (alias sigmoid: an S-curve of accuracy).")] = "chinchilla",
         estimator: Annotated[str, typer.Option("--estimator", help="fast (default) or hoffmann (the published 4,500-start procedure).")] = "fast",
         objective: Annotated[str, typer.Option("--objective", help="huber (log-Huber), squares (on log loss) or asymmetric.")] = "huber",
         delta: Annotated[float, typer.Option("--delta", help="Huber delta on log-loss residuals.")] = 1e-3,
@@ -44,15 +44,18 @@ def register(app: typer.Typer) -> None:
         holdout_above: Annotated[str | None, typer.Option("--holdout-above", help="Backtest: fit runs with C <= this FLOP, predict the rest.")] = None,
         leave_one_budget_out: Annotated[bool, typer.Option("--leave-one-budget-out", help="Backtest: predict each IsoFLOP budget from the others.")] = False,
         budget: Annotated[list[str] | None, typer.Option("--budget", help="Compute budget(s) for N_opt, D_opt (default 5.76e23).")] = None,
-        at: Annotated[list[str] | None, typer.Option("--at", help="Predict the loss at N:D, e.g. 70B:1.4T (repeatable).")] = None,
+        at: Annotated[list[str] | None, typer.Option("--at", help="Predict the loss at N:D, e.g. 70B:1.4T (repeatable); accuracy law: at an x value, e.g. 1e24.")] = None,
         target_loss: Annotated[list[float] | None, typer.Option("--target-loss", help="Compute needed to reach this loss (repeatable).")] = None,
-        x: Annotated[str, typer.Option("--x", help="One-variable laws: the variable, n, d or c.")] = "c",
+        x: Annotated[str, typer.Option("--x", help="One-variable laws: the variable, n, d or c (accuracy law: also loss).")] = "c",
         base: Annotated[str | None, typer.Option("--base", help="Data-constrained: base law (name or fit.json) held fixed; default: fitted too.")] = None,
         n_col: NCol = None, d_col: DCol = None, c_col: CCol = None, loss_col: LossCol = None,
         u_col: Annotated[str | None, typer.Option("--u-col", help="Column of unique tokens U (data-constrained law).")] = None,
         budget_col: BudgetCol = None, group_col: GroupCol = None,
         flops_per_param_token: FlopsK = None,
         where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False, c_note: CNote = None,
+        floor: Annotated[str | None, typer.Option("--floor", help="Accuracy law: the chance level, fixed (e.g. 0.25) or 'fit' (default).")] = None,
+        ceiling: Annotated[str | None, typer.Option("--ceiling", help="Accuracy law: the best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,
+        accuracy_col: Annotated[str | None, typer.Option("--accuracy-col", help="Accuracy law: the column of accuracies in [0, 1] (with --x loss, --loss-col names the losses).")] = None,
         predict: Annotated[str | None, typer.Option("--predict", help="Then predict every run of this table with the fit (intervals from its bootstrap).")] = None,
         predictions_out: Annotated[str | None, typer.Option("--predictions-out", help="With --predict: write the per-run predictions (.csv or .json).")] = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
@@ -71,7 +74,8 @@ def register(app: typer.Typer) -> None:
             holdout_above=holdout_above, leave_one_budget_out=leave_one_budget_out, compute=budget, at=at,
             target_loss=target_loss, x=x, base=base, n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col,
             u_col=u_col, budget_col=budget_col, group_col=group_col, flops_per_param_token=flops_per_param_token,
-            where=where, duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, progress=sys.stderr.isatty())
+            where=where, duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, progress=sys.stderr.isatty(),
+            floor=floor, ceiling=ceiling, accuracy_col=accuracy_col)
         if plot:
             from ..charts import save_chart
             from ..charts.fit import fit_chart
@@ -97,6 +101,31 @@ def register(app: typer.Typer) -> None:
         else:
             emit(result, False)
             emit(predictions, False)
+
+    @app.command("predict-task")
+    def predict_task_command(
+        runs: RunsArgument,
+        at: Annotated[list[str], typer.Option("--at", help="Target model N:D, e.g. 7B:140B (repeatable).")],
+        accuracy_col: Annotated[str, typer.Option("--accuracy-col", help="Column of task accuracies in [0, 1].")],
+        loss_col: LossCol = None,
+        floor: Annotated[str | None, typer.Option("--floor", help="Chance accuracy, fixed (e.g. 0.25) or 'fit' (default).")] = None,
+        ceiling: Annotated[str | None, typer.Option("--ceiling", help="Best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,
+        bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates of each step (at least 20).")] = 200,
+        seed: Seed = 0,
+        level: Level = 0.95,
+        n_col: NCol = None, d_col: DCol = None, c_col: CCol = None,
+        where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Task accuracy of target models in two steps: loss from (N, D), then accuracy from loss (OLMo ladder, Bhagia et al. 2024)."""
+        from ..fit.task import predict_task
+
+        result = predict_task(runs, api._pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
+                              floor=api._bound(floor, "--floor"), ceiling=api._bound(ceiling, "--ceiling"),
+                              bootstrap=bootstrap, seed=seed, level=level,
+                              columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
+                              table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
+        emit(result, as_json)
 
     @app.command("isoflop")
     def isoflop_command(

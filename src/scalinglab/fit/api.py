@@ -94,6 +94,10 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     ``leave_one_budget_out``, a backtest. ``table``: options of ``load_runs`` (``where``,
     ``duplicates``, ``drop_missing``, ``c_note``).
     """
+    if str(law).strip().lower() in ("accuracy", "sigmoid"):
+        from .accuracy import fit_accuracy
+
+        return fit_accuracy(runs, x=x, bootstrap=bootstrap, seed=seed, level=level, columns=columns, table=table)
     started = time.perf_counter()
     _check_settings(level, bootstrap, drop_highest_loss)
     table = as_runs(runs, columns, flops_per_param_token, table)

@@ -187,7 +187,9 @@ def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str, rows: n
     """Add "column 'x' has 3 <noun>s (rows 4, 9, 17)" when ``mask`` marks any row."""
     if mask.any():
         numbers = (np.flatnonzero(mask) + 1) if rows is None else rows[mask]
-        problems.append(f"column {column!r} has {_count(int(mask.sum()), noun)} ({_rows_text(numbers)})")
+        count = int(mask.sum())
+        text = noun.format(s="" if count == 1 else "s") if "{s}" in noun else _count(count, noun).split(" ", 1)[1]
+        problems.append(f"column {column!r} has {count} {text} ({_rows_text(numbers)})")
 
 
 def _to_float(raw: pd.Series) -> np.ndarray:
@@ -349,7 +351,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
             values[key] = _numeric(frame, column, problems, rows, positive=not accuracy)
             if accuracy:
                 v = values[key]
-                _flag(problems, column, np.isfinite(v) & ((v < 0) | (v > 1)), "accuracy outside [0, 1]", rows)
+                _flag(problems, column, np.isfinite(v) & ((v < 0) | (v > 1)), "value{s} outside [0, 1] (not an accuracy)", rows)
         else:
             labels = frame[column]
             _flag(problems, column, labels.isna().to_numpy(), "missing value", rows)

@@ -1,0 +1,298 @@
+"""Downstream accuracy: an S-curve against compute, parameters, tokens or loss, fitted on raw accuracies.
+
+    acc = floor + (ceiling - floor) sigma(slope (t - midpoint)),  t = log10 x  (x = C, N or D)
+                                                                  t = -loss   (accuracy against loss)
+
+Accuracies are fitted as they are, zeros and ones included (the pre-emergence points at chance
+matter most), by least squares on accuracy (not on a log scale). The floor is the chance level
+(fixed, e.g. 0.25 for 4-way multiple choice, or fitted) and the ceiling the best reachable accuracy
+(fixed or fitted); both stay in [0, 1] with floor < ceiling. Prediction intervals for a new run
+draw each bootstrap replicate's curve plus one of its residuals and clip the draw to that
+replicate's [floor, ceiling], so intervals never leave the curve's range. The logistic form is
+that of Wei et al. 2022 (arXiv:2206.07682) against scale and of the OLMo ladder (Bhagia et al.
+2024, arXiv:2412.04403, eq. 2) against loss.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from itertools import product
+
+import numpy as np
+
+from .. import __version__
+from ..errors import InputError
+from ..laws import SigmoidAccuracy
+from ..laws.base import ParamSpec
+from .bootstrap import percentile_interval, run_bootstrap
+from .diagnostics import diagnose
+from .estimators import estimate
+from .models import FitModel
+from .objectives import Objective
+from .runs import Runs, load_runs
+
+__all__ = ["AccuracyModel", "AccuracyFit", "fit_accuracy", "ACCURACY_X", "accuracy_draws"]
+
+ACCURACY_X = ("c", "n", "d", "loss")
+_NAMES = {"c": "compute C (FLOP)", "n": "parameters N", "d": "tokens D", "loss": "loss"}
+
+
+class AccuracyModel(FitModel):
+    """The S-curve with floor and ceiling each fixed or fitted; residuals in accuracy."""
+
+    family, law_class, response = "accuracy", SigmoidAccuracy, "linear"
+
+    def __init__(self, x: str = "c", floor: float | None = None, ceiling: float | None = None):
+        if x not in ACCURACY_X:
+            raise InputError(f"--x must be one of {', '.join(ACCURACY_X)} for the accuracy law, got {x!r}")
+        _check_bounds(floor, ceiling)
+        self.x, self.fixed = x, {"floor": floor, "ceiling": ceiling}
+        specs = [s for s in SigmoidAccuracy.PARAMS if self.fixed.get(s.name) is None]
+        if x == "loss":  # accuracy rises as loss falls: t = -loss, slope stays positive
+            specs = [s if s.name != "slope" else ParamSpec("slope", 0.0, np.inf, (1.0, 3.0, 10.0, 30.0), False,
+                                                           "steepness per unit of loss") for s in specs]
+        super().__init__(tuple(specs))
+        self.inputs = (x,) if x != "loss" else ()
+
+    def data(self, runs: Runs, x_values: np.ndarray | None = None):
+        """({"t": ...}, accuracy); ``x_values`` holds the losses when x is the loss."""
+        if self.x == "loss":
+            if x_values is None:
+                raise InputError("fitting accuracy against loss needs a loss column (--loss-col) beside the "
+                                 "accuracy column (--accuracy-col)")
+            return {"t": -np.asarray(x_values, dtype=float)}, runs.loss.astype(float)
+        runs.require((self.x,), f"fitting accuracy against {_NAMES[self.x]}")
+        return {"t": np.log10(getattr(runs, self.x))}, runs.loss.astype(float)
+
+    def full(self, theta: np.ndarray) -> np.ndarray:
+        """(K, 4) columns floor, ceiling, midpoint, slope (fixed values filled in)."""
+        theta = np.atleast_2d(theta)
+        cols, i = [], 0
+        for name in ("floor", "ceiling", "midpoint", "slope"):
+            if self.fixed.get(name) is not None:
+                cols.append(np.full((theta.shape[0], 1), float(self.fixed[name])))
+            else:
+                cols.append(theta[:, i:i + 1])
+                i += 1
+        return np.hstack(cols)
+
+    def predict(self, theta, data):
+        lo, hi, mid, slope = np.hsplit(self.full(theta), 4)
+        with np.errstate(over="ignore"):  # exp overflow far from the midpoint gives the floor, as it should
+            return lo + (hi - lo) / (1.0 + np.exp(-slope * (data["t"] - mid)))
+
+    def grid(self, data):
+        t = data["t"]
+        mids = np.quantile(t, [0.1, 0.3, 0.5, 0.7, 0.9])
+        grids = []
+        for s in self.specs:
+            grids.append(mids if s.name == "midpoint" else (s.grid or (0.0,)))
+        return np.array(list(product(*grids)), dtype=float)
+
+    def to_law(self, theta):
+        lo, hi, mid, slope = self.full(np.asarray(theta, dtype=float))[0]
+        lo, hi = float(np.clip(lo, 0.0, 1.0)), float(np.clip(hi, 0.0, 1.0))
+        if hi <= lo:
+            hi = min(lo + 1e-9, 1.0) if lo < 1.0 else lo
+            lo = hi - 1e-9
+        return SigmoidAccuracy(lo, hi, float(mid), float(slope), "loss" if self.x == "loss" else "scale")
+
+    def params(self, theta):
+        law = self.to_law(theta)
+        return {"floor": law.floor, "ceiling": law.ceiling, "midpoint": law.midpoint, "slope": law.slope}
+
+    def t_of(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return -x if self.x == "loss" else np.log10(x)
+
+
+def _check_bounds(floor, ceiling) -> None:
+    for name, value in (("--floor", floor), ("--ceiling", ceiling)):
+        if value is not None and not (np.isfinite(value) and 0.0 <= value <= 1.0):
+            raise InputError(f"{name} must lie in [0, 1] (an accuracy), got {value!r}")
+    if floor is not None and ceiling is not None and not floor < ceiling:
+        raise InputError(f"--floor {floor:g} must lie below --ceiling {ceiling:g}")
+
+
+def accuracy_draws(model: AccuracyModel, thetas: np.ndarray, residuals: np.ndarray, t: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
+    """(K, m) new-run accuracies at ``t``: each replicate's curve minus one of its residuals, clipped.
+
+    In-sample residuals understate a new run's scatter by sqrt((n - p) / n) (p free parameters);
+    they are scaled back up by its inverse.
+    """
+    full = model.full(thetas)
+    mean = model.predict(thetas, {"t": t})
+    n, p = residuals.shape[1], len(model.specs)
+    eps = residuals[np.arange(len(thetas))[:, None], rng.integers(0, n, size=mean.shape)] * np.sqrt(n / max(n - p, 1))
+    lo, hi = np.clip(full[:, :1], 0, 1), np.clip(full[:, 1:2], 0, 1)
+    return np.clip(mean - eps, lo, np.maximum(hi, lo))
+
+
+@dataclass(frozen=True)
+class AccuracyFit:
+    """A fitted accuracy curve: parameters, uncertainty, diagnostics and predictions (keys say accuracy)."""
+
+    x: str
+    law_dict: dict
+    params: dict
+    fixed: dict
+    objective: float
+    n_runs: int
+    data: dict
+    diagnostics: dict
+    level: float = 0.95
+    stderr: dict | None = None
+    intervals: dict | None = None
+    bootstrap: dict | None = None
+    predictions: list = field(default_factory=list)
+    success: bool = True
+    message: str = ""
+    version: str = ""
+    seconds: float = 0.0
+    family: str = "accuracy"
+
+    @property
+    def law(self) -> SigmoidAccuracy:
+        from ..laws import law_from_dict
+
+        return law_from_dict(self.law_dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.diagnostics.get("warnings", []))
+
+    def to_dict(self) -> dict:
+        return {"law": dict(self.law_dict), "family": self.family, "response": "accuracy", "x": self.x,
+                "params": dict(self.params), "fixed": dict(self.fixed), "objective": self.objective,
+                "objective_spec": {"name": "squares", "description": "least squares on accuracy (not log)"},
+                "n_runs": self.n_runs, "data": self.data, "diagnostics": self.diagnostics, "level": self.level,
+                "stderr": self.stderr, "intervals": self.intervals, "bootstrap": self.bootstrap,
+                "predictions": list(self.predictions), "success": self.success, "message": self.message,
+                "version": self.version, "seconds": self.seconds}
+
+    def save(self, path):
+        from .._io import atomic_write_json
+
+        return atomic_write_json(path, self.to_dict())
+
+    def report(self):
+        from rich.console import Group
+        from rich.text import Text
+
+        from .._table import rich_table
+
+        fixed = ", ".join(f"{k} fixed at {v:g}" for k, v in self.fixed.items() if v is not None) or "floor and ceiling fitted"
+        parts = [Text(f"accuracy curve against {_NAMES[self.x]} fitted to {self.n_runs} runs of "
+                      f"{self.data.get('source')} (least squares on accuracy; {fixed})", style="bold")]
+        parts += [Text(f"note: {n}") for n in self.data.get("notes", [])]
+        rows = []
+        for name, value in self.params.items():
+            iv = (self.intervals or {}).get(name)
+            rows.append([name, f"{value:.5g}", "fixed" if self.fixed.get(name) is not None else
+                         ("-" if iv is None else f"{iv[0]:.4g} - {iv[1]:.4g}")])
+        parts.append(rich_table("Parameters", ["parameter", "value", f"{self.level:.0%} interval"], rows))
+        res = self.diagnostics.get("residuals", {})
+        parts.append(Text(f"residual sd (accuracy) {res.get('std', float('nan')):.4g}, objective {self.objective:.6g}"))
+        if self.predictions:
+            rows = [[f"{p['x']:.4g}", f"{p['accuracy']:.4f}",
+                     "-" if not p.get("mean_interval") else f"{p['mean_interval'][0]:.4f} - {p['mean_interval'][1]:.4f}",
+                     "-" if not p.get("prediction_interval") else
+                     f"{p['prediction_interval'][0]:.4f} - {p['prediction_interval'][1]:.4f}"] for p in self.predictions]
+            parts.append(rich_table("Accuracy at new x", [self.x, "accuracy", "mean-curve interval",
+                                                          "prediction interval (new run)"], rows))
+        parts += [Text(f"warning: {w}", style="yellow") for w in self.warnings]
+        return Group(*parts)
+
+
+def _load_accuracy(runs, columns: dict | None, table: dict | None, x: str):
+    """(Runs with accuracy as the metric, losses for x = 'loss' or None)."""
+    if isinstance(runs, Runs):
+        return runs, None
+    columns = {k: v for k, v in (columns or {}).items() if k in ("n_col", "d_col", "c_col", "loss_col", "u_col",
+                                                                    "budget_col", "group_col", "accuracy_col")}
+    acc_col = columns.pop("accuracy_col", None)
+    loss_col = columns.pop("loss_col", None)
+    if acc_col is None and x != "loss":
+        acc_col = loss_col  # a one-metric table: the metric column is the accuracy
+    if acc_col is None:
+        from .runs import read_frame
+
+        names = {str(c).strip().lower(): str(c) for c in read_frame(runs)[0].columns}
+        acc_col = next((names[k] for k in ("accuracy", "acc") if k in names), None)  # else the metric column
+    options = dict(table or {})
+    options["response"] = "accuracy"
+    acc = load_runs(runs, loss_col=acc_col, **columns, **options)
+    if x != "loss":
+        return acc, None
+    if not loss_col or loss_col == acc_col:
+        raise InputError("fitting accuracy against loss needs a loss column (--loss-col) beside the accuracy "
+                         "column (--accuracy-col)")
+    options["response"] = "loss"
+    losses = load_runs(runs, loss_col=loss_col, **columns, **options)
+    if not np.array_equal(losses.rows, acc.rows):
+        raise InputError(f"{acc.source}: the rows kept for --loss-col {loss_col!r} and --accuracy-col {acc_col!r} "
+                         f"differ; use --duplicates keep or error")
+    return acc, losses.loss
+
+
+def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: float | None = None,
+                 bootstrap: int = 0, seed: int = 0, level: float = 0.95, at=(), columns: dict | None = None,
+                 table: dict | None = None, x_values=None) -> AccuracyFit:
+    """Fit the accuracy S-curve to ``runs`` (``columns["accuracy_col"]`` names the accuracies).
+
+    ``floor``/``ceiling``: fixed values in [0, 1], or None to fit them. ``at``: x values (FLOP,
+    parameters, tokens or losses) at which to predict, with intervals when ``bootstrap`` > 0.
+    """
+    started = time.perf_counter()
+    if not 0 < level < 1:
+        raise InputError(f"--level must lie strictly between 0 and 1, got {level!r}")
+    if bootstrap < 0:
+        raise InputError(f"--bootstrap must be >= 0, got {bootstrap}")
+    model = AccuracyModel(x, floor, ceiling)
+    data_runs, losses = _load_accuracy(runs, columns, table, x)
+    if x_values is not None:
+        losses = np.asarray(x_values, dtype=float)
+    data, y = model.data(data_runs, losses)
+    p = len(model.specs)
+    if len(y) <= p:
+        raise InputError(f"{data_runs.source}: {len(y)} runs for the {p} free parameters of the accuracy curve "
+                         f"({', '.join(model.names)}); need more than {p} (fix --floor or --ceiling to need fewer)")
+    objective = Objective("squares")
+    point = estimate(model, objective, data, y, "fast")
+    params = model.params(point.theta)
+    stderr = intervals = boot_info = boot_params = boot = None
+    if bootstrap > 0:
+        boot = run_bootstrap(model, objective, data, y, point.theta, bootstrap, seed=seed, level=level)
+        boot_params = np.array([list(model.params(t).values()) for t in boot.thetas])
+        names = list(params)
+        stderr = dict(zip(names, boot_params.std(axis=0, ddof=1).tolist()))
+        intervals = {n: [float(v) for v in iv] for n, iv in zip(names, percentile_interval(boot_params, level))}
+        boot_info = {"size": bootstrap, "seed": seed, "level": level,
+                     "method": "runs resampled with replacement; percentile intervals; new-run draws clipped to "
+                               "each replicate's [floor, ceiling]"}
+    free = [list(params).index(n) for n in model.names]
+    diagnostics = diagnose(model, data, y, point.theta, None if boot_params is None else boot_params[:, free])
+    if not point.success:
+        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+    predictions = []
+    rng = np.random.default_rng([seed, 3])
+    for value in at:
+        value = float(value)
+        t = model.t_of([value])
+        row = {"x": value, "accuracy": float(model.predict(point.theta[None, :], {"t": t})[0, 0]),
+               "mean_interval": None, "prediction_interval": None}
+        if boot is not None:
+            mean = model.predict(boot.thetas, {"t": t})[:, 0]
+            row["mean_interval"] = [float(v) for v in percentile_interval(mean, level)]
+            draws = accuracy_draws(model, boot.thetas, boot.residuals, t, rng)[:, 0]
+            row["prediction_interval"] = [float(v) for v in percentile_interval(draws, level)]
+        predictions.append(row)
+    info = data_runs.describe()
+    info["accuracy_column"] = info["columns"].pop("loss", None)
+    return AccuracyFit(x=x, law_dict=model.to_law(point.theta).to_dict(), params=params, fixed=dict(model.fixed),
+                       objective=point.objective, n_runs=len(y), data=info, diagnostics=diagnostics, level=level,
+                       stderr=stderr, intervals=intervals, bootstrap=boot_info, predictions=predictions,
+                       success=point.success, message=point.message, version=__version__,
+                       seconds=time.perf_counter() - started)
