@@ -132,7 +132,7 @@ def _ceiling_text(scenario, paths, name: str) -> str:
     if name == "data stock":
         epochs = f.data_stock.binding_epochs
         text = epochs.describe() if epochs is not None else f"{paths.binding_epochs:g} (default)"
-        return f"the stock x {text} (epochs)"
+        return f"stock x {text} epochs"
     return ""
 
 

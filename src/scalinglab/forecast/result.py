@@ -247,13 +247,13 @@ class ForecastResult:
             first = b["first_year"]
             when = "-" if first["p50"] is None and first["p5"] is None else \
                 f"{_fmt_year(first['p50'], self.until)} ({_fmt_year(first['p5'], self.until)}-{_fmt_year(first['p95'], self.until)})"
-            cut = "-" if b["cut_at_end"] is None else f"{b['cut_at_end']:.3g}x ({b['binds_at_end_share']:.0%} of samples)"
+            cut = "-" if b["cut_at_end"] is None else f"{b['cut_at_end']:.3g}x in {b['binds_at_end_share']:.0%}"
             rows.append([name, b["ceiling"], f"{b['binds_share']:.0%}", when, cut])
         law = (f" The run's dataset: {self.dataset_from}, at most the stock x allowed epochs; N = C / (6 D); loss "
                f"under {self.law} with repeats discounted as in Muennighoff et al. 2023.") if self.law else ""
-        return rich_table("Constraints: where a ceiling changes the largest run's path." + law,
-                          ["constraint", "ceiling", f"binds by {self.until}", "first year: median (p5-p95)",
-                           f"wanted / allowed in {self.until}"], rows)
+        return rich_table("Constraints: where a ceiling changes the largest run's path (binds: share of samples; "
+                          f"from: first year, median (p5-p95); {self.until}: wanted / allowed, in what share)." + law,
+                          ["constraint", "ceiling", "binds", "from", str(self.until)], rows)
 
     def _cell(self, quantity: str, year: int) -> str:
         p = self.percentiles(quantity)[year - int(self.years[0])]

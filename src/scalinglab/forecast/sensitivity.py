@@ -62,17 +62,17 @@ class SensitivityResult:
         from .._table import rich_table
 
         median = "never" if self.median_year is None else f"{self.median_year:.1f}"
-        head = Text(f"Sensitivity of '{self.milestone}' in {self.scenario}: median year {median}, reached by "
-                    f"{self.until} in {self.reached_share:.0%} of {self.samples:,} samples (seed {self.seed}).")
-        rows = [[r["input"], r["value"], f"{r['first_order']:.1%}",
+        head = Text(f"'{self.milestone}' in {self.scenario}: median year {median}, reached by {self.until} in "
+                    f"{self.reached_share:.0%} of {self.samples:,} samples (seed {self.seed})")
+        rows = [[r["input"], f"{r['first_order']:.1%}",
                  f"{r['first_order_ci90'][0]:.1%} to {r['first_order_ci90'][1]:.1%}", f"{r['rank_correlation']:+.2f}"]
                 for r in self.rows]
         total = sum(r["first_order"] for r in self.rows)
         notes = Text(f"First-order Sobol indices (RBD-FAST, SALib) sum to {total:.0%}; the rest is interaction. "
                      "Rank correlation < 0: a larger input brings the milestone earlier. "
-                     f"Samples that never reach it count as {self.until + 1}.")
-        table = rich_table("Share of the milestone year's variance each input explains",
-                           ["input", "distribution", "first-order share", "90% interval", "rank correlation"], rows)
+                     f"Samples that never reach it count as {self.until + 1}. Distributions: scalinglab scenarios show.")
+        table = rich_table("Share of the milestone year's variance each input explains alone",
+                           ["input", "share", "90% interval", "rank corr."], rows)
         return Group(head, table, notes)
 
 
