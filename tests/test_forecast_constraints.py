@@ -1,6 +1,7 @@
 """Constraints that bind: the run's N, D and loss under a law, the data stock as a real ceiling, the binds table."""
 
 import numpy as np
+import yaml
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -202,3 +203,46 @@ def test_scaling_picture_compute_that_a_50t_stock_supports(epochs, published, re
     at_binding = 1e25 * 4.1 ** (year - 2024)  # compute is log-linear between whole years
     assert at_binding == pytest.approx(6 * (epochs * 50e12) ** 2 / r, rel=1e-9)
     assert at_binding == pytest.approx(published, rel=rel)
+
+
+DATA_PRESETS = ["exponential-view", "epoch-trends", "scaling-myths", "scaling-picture"]
+
+
+@settings(max_examples=12, deadline=None)
+@given(preset=st.sampled_from(DATA_PRESETS), seed=st.integers(0, 2**32 - 1))
+def test_presets_keep_the_dataset_within_the_stock_and_their_loss_above_its_floor(preset, seed):
+    """The presets with a data stock: the dataset path never exceeds stock x epochs, and once a sample's stock binds
+    its loss only falls towards the floor of that stock (Muennighoff et al. 2023: N' -> U_N (1 + R_N*))."""
+    from scalinglab.forecast.scenarios import get_scenario as preset_scenario
+
+    s = preset_scenario(preset)
+    r = run_forecast(s, samples=200, seed=seed)
+    epochs = np.log10(np.broadcast_to(np.asarray(r.binding_epochs, dtype=float), (1, r.samples)))
+    allowed = r.levels["data_stock"] + epochs
+    assert np.all(r.levels["dataset"] <= allowed + 1e-12)
+    loss = 10.0 ** r.levels["loss"]
+    bound = r.levels["dataset_wanted"] > allowed
+    law = run_law(r.law).law
+    for j in np.flatnonzero(bound.any(axis=0))[:20]:
+        after = loss[np.argmax(bound[:, j]):, j]
+        stock = 10.0 ** float(np.broadcast_to(r.levels["data_stock"], loss.shape)[-1, j])
+        e = 10.0 ** float(epochs[0, j])
+        u_n = law.optimal_params_for_tokens(stock)
+        d_eff = stock * (1 + law.R_D_star * (1 - np.exp(-(e - 1) / law.R_D_star)))
+        floor = float(law.base.loss(u_n * (1 + law.R_N_star), d_eff))
+        assert np.all(np.diff(after) <= 1e-12) and np.all(after >= floor - 1e-9)
+
+
+@pytest.mark.parametrize("preset, factor, cap", [("exponential-view", "spending", "$1T"),
+                                                 ("scaling-picture", "spending", "$10T"),
+                                                 ("scaling-myths", "compute", 1e29)])
+def test_a_preset_binds_table_changes_with_its_cap(preset, factor, cap):
+    from scalinglab.forecast.scenarios import preset_path
+
+    data = yaml.safe_load(preset_path(preset).read_text())
+    before = run_forecast(parse_scenario(data), samples=500, seed=1).binds
+    data["factors"][factor]["cap"]["value"] = cap
+    after = run_forecast(parse_scenario(data), samples=500, seed=1).binds
+    name = f"{factor} cap"
+    assert after[name]["ceiling"] != before[name]["ceiling"]
+    assert after[name]["first_year"] != before[name]["first_year"]
