@@ -311,3 +311,46 @@ def test_sources_carry_bibtex(client):
     assert {s["kind"] for s in sources} >= {"law", "dataset", "constant", "hardware"}
     bib = client.get("/api/v1/sources.bib").text
     assert bib.count("@misc{") == len({s["bibtex"] for s in sources})
+
+
+# -- scalinglab serve --------------------------------------------------------------------------------
+def test_serve_refuses_a_missing_registry_in_one_line(cli, tmp_path):
+    from conftest import assert_user_error
+
+    assert_user_error(cli("serve", "--registry", tmp_path / "nope.db"), "nope.db", "does not exist")
+
+
+def test_serve_binds_localhost_and_warns_when_exposed(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "scalinglab", "serve", "--host", "0.0.0.0", "--port", str(port)],
+                               stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        warning = process.stderr.readline()
+        assert warning.startswith("warning: --host 0.0.0.0 exposes the explorer")
+        assert process.stderr.readline().startswith(f"scalinglab explorer on http://0.0.0.0:{port}/")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/api/v1/meta", timeout=2).json()["version"]
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    import typer
+
+    from scalinglab.cli.app import app
+
+    serve = typer.main.get_command(app).commands["serve"]
+    assert next(p.default for p in serve.params if p.name == "host") == "127.0.0.1"
