@@ -328,7 +328,7 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         x: str = "c", base=None, n_col=None, d_col=None, c_col=None, loss_col=None, u_col=None,
         budget_col=None, group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
         duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-        progress: bool = False, floor=None, ceiling=None, accuracy_col=None) -> Result:
+        progress: bool = False, floor=None, ceiling=None, accuracy_col=None, profile: str | None = None) -> Result:
     """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest.
 
     With ``law="accuracy"`` (or ``"sigmoid"``) the accuracy S-curve is fitted to the column
@@ -410,7 +410,7 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=_pairs(at), targets=targets, x=x,
         base=None if base is None else _unwrap(base), columns=columns,
         flops_per_param_token=flops_per_param_token, table=_table(where, duplicates, drop_missing, c_note),
-        progress=progress)
+        progress=progress, profile=profile)
     return _fit_result(result)
 
 

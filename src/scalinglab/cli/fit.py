@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         budget_col: BudgetCol = None, group_col: GroupCol = None,
         flops_per_param_token: FlopsK = None,
         where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False, c_note: CNote = None,
+        profile: Annotated[str | None, typer.Option("--profile", help="Add the profile-likelihood interval of this parameter (e.g. R_N_star).")] = None,
         floor: Annotated[str | None, typer.Option("--floor", help="Accuracy law: the chance level, fixed (e.g. 0.25) or 'fit' (default).")] = None,
         ceiling: Annotated[str | None, typer.Option("--ceiling", help="Accuracy law: the best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,
         accuracy_col: Annotated[str | None, typer.Option("--accuracy-col", help="Accuracy law: the column of accuracies in [0, 1] (with --x loss, --loss-col names the losses).")] = None,
@@ -75,7 +76,7 @@ def register(app: typer.Typer) -> None:
             target_loss=target_loss, x=x, base=base, n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col,
             u_col=u_col, budget_col=budget_col, group_col=group_col, flops_per_param_token=flops_per_param_token,
             where=where, duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, progress=sys.stderr.isatty(),
-            floor=floor, ceiling=ceiling, accuracy_col=accuracy_col)
+            floor=floor, ceiling=ceiling, accuracy_col=accuracy_col, profile=profile)
         if plot:
             from ..charts import save_chart
             from ..charts.fit import fit_chart

@@ -15,6 +15,7 @@ from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, extrap
 from .bootstrap import ProgressBar, percentile_interval, run_bootstrap
 from .derived import derived_quantities
 from .diagnostics import diagnose
+from .identify import identifiability, profile_likelihood
 from .estimators import estimate
 from .isoflop import IsoFlopResult, approach1, approach2
 from .models import FAMILIES_FITTABLE, FitModel, make_model
@@ -85,14 +86,16 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
             level: float = 0.95, holdout_above: float | None = None, leave_one_budget_out: bool = False,
             budgets=None, points=(), targets=(), x: str = "c", base=None, columns: dict | None = None,
             flops_per_param_token: float | None = None, table: dict | None = None,
-            progress=False) -> FitResult:
+            progress=False, profile: str | None = None) -> FitResult:
     """Fit the law family ``law`` to ``runs`` (a file, a bundled dataset name, a DataFrame or ``Runs``).
 
     Returns a ``FitResult``: parameters, objective, diagnostics; with ``bootstrap`` B > 0, standard
     errors and ``level`` percentile intervals of parameters and derived quantities (``budgets``:
     compute budgets; ``points``: (N, D) pairs; ``targets``: losses); with ``holdout_above`` or
     ``leave_one_budget_out``, a backtest. ``table``: options of ``load_runs`` (``where``,
-    ``duplicates``, ``drop_missing``, ``c_note``).
+    ``duplicates``, ``drop_missing``, ``c_note``). Every fit says which parameters the runs do not
+    identify (``diagnostics.identifiability``); ``profile`` names a parameter whose
+    profile-likelihood interval is added (``diagnostics.profile``).
     """
     if str(law).strip().lower() in ("accuracy", "sigmoid"):
         from .accuracy import fit_accuracy
@@ -128,6 +131,12 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
                      "converged_fraction": float(np.mean(boot.converged)),
                      "method": "runs resampled with replacement; percentile intervals"}
     diagnostics = diagnose(model, data, y, point.theta, boot_params)
+    ident, ident_warnings = identifiability(model, data, y, point.theta, intervals,
+                                            None if boot is None else boot.thetas, level)
+    diagnostics["identifiability"] = ident
+    diagnostics["warnings"] += ident_warnings
+    if profile:
+        diagnostics["profile"] = profile_likelihood(model, obj, data, y, point.theta, profile, level=level)
     if not point.success:
         diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
 

@@ -447,11 +447,11 @@ class DataConstrainedModel(FitModel):
         (E, A, B, alpha, beta), rest = self._base_cols(theta)
         r_d, r_n = np.exp(rest[:, 0:1]), np.exp(rest[:, 1:2])
         n, d, u = data["N"], data["D"], data["U"]
-        d_eff = u + u * r_d * (1.0 - np.exp(-np.maximum(d / u - 1.0, 0.0) / r_d))
+        d_eff = u + u * r_d * -np.expm1(-np.maximum(d / u - 1.0, 0.0) / r_d)  # expm1: exact for huge R*
         alpha = np.maximum(alpha, 1e-9)
         g = (alpha * A / (np.maximum(beta, 1e-9) * B)) ** (1.0 / (alpha + beta))
         u_n = np.minimum(n, g * (g * u) ** (beta / alpha))
-        n_eff = u_n + u_n * r_n * (1.0 - np.exp(-np.maximum(n / u_n - 1.0, 0.0) / r_n))
+        n_eff = u_n + u_n * r_n * -np.expm1(-np.maximum(n / u_n - 1.0, 0.0) / r_n)
         return np.log(E + A * n_eff ** (-alpha) + B * d_eff ** (-beta))
 
     def grid(self, data):

@@ -151,6 +151,13 @@ class FitResult:
             names = corr["names"]
             parts.append(rich_table(f"Correlations ({corr['source']})", [""] + names,
                                     [[n] + [f"{v:+.3f}" for v in row] for n, row in zip(names, corr["matrix"])]))
+        prof = self.diagnostics.get("profile")
+        if prof:
+            lo, hi = prof["interval"]
+            shown = "none within the profiled range" if lo is None else (
+                f"{'<= ' if prof['open_below'] else ''}{_fmt(lo)} - {_fmt(hi)}{' or more (open)' if prof['open_above'] else ''}")
+            parts.append(Text(f"profile-likelihood {prof['level']:.0%} interval of {prof['parameter']}: {shown} "
+                              f"({prof['method']})"))
         parts += self._derived_tables(rich_table, format_quantity)
         if self.backtest:
             parts.append(self._backtest_table(rich_table))
