@@ -39,7 +39,7 @@ except ImportError:  # the executor says so when asked for
 __all__ = ["SubmititExecutor"]
 
 _Checkpointable = submitit.helpers.Checkpointable if submitit is not None else object
-_REQUEUED = "Requeued job"  # what submitit logs in a task's stderr when it requeues it
+_REQUEUED = "Requeued job"  # what submitit logs when it requeues a task
 
 
 class SweepTask(_Checkpointable):
@@ -171,10 +171,14 @@ class SubmititExecutor:
 
 
 def _count_requeues(sjob) -> int:
-    try:
-        return sjob.paths.stderr.read_text(errors="replace").count(_REQUEUED)
-    except OSError:
-        return 0
+    """How often submitit requeued the job (its log says so each time, on stdout or stderr)."""
+    count = 0
+    for path in (sjob.paths.stdout, sjob.paths.stderr):
+        try:
+            count += path.read_text(errors="replace").count(_REQUEUED)
+        except OSError:
+            pass
+    return count
 
 
 def _last_line(text: str) -> str:
