@@ -440,7 +440,15 @@ async function pageFit(main) {
   for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns)]) input.addEventListener("change", update);
   update();
 
+  const isoflopCopy = () => {
+    const flags = [`--bootstrap ${opts.bootstrap.value}`];
+    if (Number(opts.seed.value)) flags.push(`--seed ${opts.seed.value}`);
+    for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
+    copy.replaceChildren(copyBox(`scalinglab isoflop ${shellQuote(runsArg())} ${flags.join(" ")}`,
+      `import scalinglab as sl\n\nresult = sl.isoflop(${pyRepr(runsArg())}, bootstrap=${Number(opts.bootstrap.value)}, seed=${Number(opts.seed.value)})`));
+  };
   const start = async (kind) => {
+    if (kind === "isoflop") isoflopCopy(); else update();
     error.textContent = ""; out.replaceChildren();
     go.disabled = isoButton.disabled = true; cancel.disabled = false; bar.value = 0; status.textContent = "starting";
     const done = () => { go.disabled = isoButton.disabled = false; cancel.disabled = true; if (source) source.close(); source = null; };
@@ -488,7 +496,14 @@ function showFit(out, kind, result, charts, runs) {
     const r = result.diagnostics.residuals;
     parts.push(el("p", {}, `Residuals (${r.space}): RMSE ${r.rmse.toPrecision(3)}, median |r| ${r.median_abs.toPrecision(3)}, max |r| ${r.max_abs.toPrecision(3)}; condition number ${Number(result.diagnostics.condition_number).toPrecision(3)}.`));
     for (const warning of result.diagnostics.warnings || []) parts.push(el("p", { class: "error" }, warning));
-    if (result.backtest) parts.push(el("h2", {}, "Backtest"), el("pre", { class: "bib" }, JSON.stringify(result.backtest.summary || result.backtest, null, 1).slice(0, 2000)));
+    const bt = result.backtest;
+    if (bt) {
+      parts.push(el("h2", {}, "Backtest"), el("p", {}, `${bt.method}: mean absolute error ${Number(bt.mape).toFixed(2)}% of the loss (bias ${Number(bt.bias_percent).toFixed(2)}%); ` +
+        `the ${Math.round(100 * bt.level)}% prediction interval covers ${pct(bt.coverage)} of the held-out runs (the bootstrap interval of the mean curve ${pct(bt.coverage_bootstrap)}).`));
+      if (bt.rows) parts.push(table(["row", "C (FLOP)", "observed", "predicted", "error", "prediction interval"],
+        bt.rows.slice(0, 40).map((r) => [r.row, sci(r.compute), Number(r.observed).toFixed(4), Number(r.predicted).toFixed(4), `${Number(r.error_percent).toFixed(2)}%`,
+          `${Number(r.prediction_interval[0]).toFixed(3)} to ${Number(r.prediction_interval[1]).toFixed(3)}`])));
+    }
     const name = `fit: ${runs} (${result.family})`;
     const fit = { name, file: "fit.json", law: result.law, bands: fitBands(result) };
     const use = el("button", { type: "button", id: "use-on-plan", onclick: () => {
@@ -502,7 +517,14 @@ function showFit(out, kind, result, charts, runs) {
     out.replaceChildren(...parts, stamp(result.bootstrap ? result.bootstrap.seed : undefined));
     chart(target, charts.fit);
   } else {
-    parts.push(el("h2", {}, "IsoFLOP: N_opt = G C^a"), el("pre", { class: "bib" }, JSON.stringify({ a: result.a, a_interval: result.a_interval, G: result.G, budgets: (result.budgets || []).length }, null, 1)),
+    const interval = (v) => (v ? `${Number(v[0]).toFixed(3)} to ${Number(v[1]).toFixed(3)}` : "-");
+    parts.push(el("h2", {}, `IsoFLOP Approach ${result.approach}: N_opt = G C^a on ${result.source}`),
+      el("p", {}, `a = ${Number(result.a).toFixed(3)} (${Math.round(100 * result.level)}% interval ${interval(result.a_interval)}), ` +
+        `G = ${Number(result.G).toPrecision(3)}; b (D_opt exponent) = ${result.b === null || result.b === undefined ? "-" : Number(result.b).toFixed(3)}. Hoffmann et al. report a = 0.49 for Approach 2 (Table 2).`),
+      table(["budget (FLOP)", "runs", "N_opt", "D_opt", "D/N", "min loss", "used"], (result.points || []).map((p) => [sci(p.compute), p.runs,
+        p.used ? si(p.n_opt) : "-", p.used ? si(p.d_opt) : "-", p.used ? Number(p.tokens_per_param).toFixed(1) : "-",
+        p.loss_min === null || p.loss_min === undefined ? "-" : Number(p.loss_min).toFixed(4), p.used ? "yes" : (p.note || "no")]), { text: [6] }),
+      ...(result.warnings || []).map((w) => el("p", { class: "muted" }, w)),
       el("p", {}, download()));
     const a = el("div", { class: "chart", id: "isoflop-chart" }), b = el("div", { class: "chart" });
     out.replaceChildren(...parts, a, b, stamp());
