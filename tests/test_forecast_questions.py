@@ -80,3 +80,10 @@ def test_a_higher_bar_is_reached_no_earlier(series, log_threshold, step):
     # reached exactly where the path gets there by the last year
     top = _VIEW.levels[series].max(axis=0)
     assert np.array_equal(np.isfinite(years_low), top >= np.log10(low.threshold))
+
+
+def test_a_path_past_the_largest_float_is_one_error_naming_the_year(cli):
+    """epoch-trends' effective compute (compute 4-5x/yr times algorithms halving every 5-14 months) passes 1e308 in
+    the 2200s: the forecast says so instead of printing inf or leaking an overflow warning."""
+    r = cli("forecast", "--scenario", "epoch-trends", "--until", "2325", "--samples", "500")
+    assert_user_error(r, "epoch-trends: effective_compute passes 1e308", "end the forecast earlier")

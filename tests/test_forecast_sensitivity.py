@@ -74,3 +74,8 @@ def test_cli_sensitivity_json_and_tornado(cli, tmp_path):
 def test_the_same_seed_gives_the_same_ranking():
     a = sensitivity(two_inputs(), "compute >= 1e30", samples=1000, seed=7).to_dict()
     assert a == sensitivity(two_inputs(), "compute >= 1e30", samples=1000, seed=7).to_dict()
+
+
+def test_a_milestone_never_reached_has_nothing_to_explain():
+    with pytest.raises(InputError, match="never reached by 2040 in epoch-trends"):
+        sensitivity(get_scenario("epoch-trends"), "loss <= 1.5", samples=500)

@@ -65,6 +65,7 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
     i0 = grid.index(grid.report_from)
     years = grid.years[i0:]
     levels = {name: _from(level, i0) for name, level in paths.levels.items()}
+    _check_finite(levels, years, scenario.name)
 
     milestones: dict[str, np.ndarray] = {}
     ms = scenario.milestones
@@ -100,6 +101,21 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
         law=paths.law_name, dataset_from=paths.dataset_from, binds=binds_table(scenario, paths, margins, i0, first_binding),
         inputs=uncertain_inputs(scenario, draws) if keep_inputs else {},
     )
+
+
+#: log10 of the largest double (1.8e308): a level past it cannot be written down, let alone reported
+_LOG10_MAX = float(np.log10(np.finfo(float).max))
+
+
+def _check_finite(levels: dict[str, np.ndarray], years: np.ndarray, name: str) -> None:
+    """One error, naming the quantity and the year, when a path leaves the range of floating-point numbers."""
+    for quantity, level in levels.items():
+        over = np.abs(level) >= _LOG10_MAX
+        if over.any():
+            row = int(np.argmax(over.any(axis=1)))
+            year = int(years[min(row, len(years) - 1)]) if level.shape[0] > 1 else int(years[0])
+            raise InputError(f"{name}: {quantity} passes 1e308, the largest number a float can hold, in {year}; "
+                             f"end the forecast earlier (until {year - 1} at the latest)")
 
 
 def _correlate(scenario: Scenario, draws: Draws, rng: np.random.Generator) -> None:

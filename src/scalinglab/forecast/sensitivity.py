@@ -109,6 +109,9 @@ def sensitivity(scenario, milestone: str, *, samples: int = 10_000, seed: int = 
     y = np.where(reached, years, result.until + 1.0)
     if not result.inputs:
         raise InputError(f"{scenario.name} has no uncertain inputs: every value is a point, so nothing varies")
+    if not reached.any():
+        raise InputError(f"milestone {label!r} is never reached by {result.until} in {scenario.name}: "
+                         "there is no variance to explain (ask an easier threshold or a later --until)")
     if np.ptp(y) == 0:
         raise InputError(f"milestone {label!r} falls in the same year in every sample of {scenario.name}: "
                          "there is no variance to explain")
