@@ -101,7 +101,7 @@ class BudgetRequest(_Money):
     dollars: Quantity | None = None
     days: Quantity | None = None
     basis: Name = "cloud"
-    law: Name = "besiroglu2024"
+    law: Law = Field("besiroglu2024", description="A published law's name or a law object (a fit's 'law').")
 
 
 class ClusterCurveRequest(_Body):

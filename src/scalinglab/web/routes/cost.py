@@ -20,7 +20,9 @@ async def cost(request: Request, options: CostRequest):
 @router.post("/budget", summary="What a budget buys (scalinglab budget --json)")
 async def budget(request: Request, options: BudgetRequest):
     check_samples(request, options.samples)
-    return body(await call(request, service.budget, **options.model_dump()))
+    values = options.model_dump()
+    values["law"] = options.law.model_dump(exclude_none=True) if hasattr(options.law, "model_dump") else options.law
+    return body(await call(request, service.budget, **values))
 
 
 @router.get("/hardware", summary="The accelerator catalogue (scalinglab hardware list --json)")

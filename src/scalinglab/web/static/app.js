@@ -268,6 +268,12 @@ async function pageCost(main) {
   const dollars = el("input", { type: "text", id: "dollars", value: q.get("dollars") ?? "100M" });
   const basis = el("select", { id: "basis" }, el("option", { value: "cloud" }, "cloud"), el("option", { value: "owned" }, "owned"));
   basis.value = q.get("basis") || "cloud";
+  const lawNames = (await api("/laws")).filter((l) => l.family === "chinchilla" || l.family === "kaplan").map((l) => l.name);
+  let fits = loadFits();
+  try { if (q.get("fit")) { const fit = JSON.parse(b64decode(q.get("fit"))); fits = [fit, ...fits.filter((f) => f.name !== fit.name)]; } } catch (e) { /* ignore a bad permalink */ }
+  const law = el("select", { id: "budget-law" }, lawNames.map((n) => el("option", { value: n }, n)), fits.map((f) => el("option", { value: f.name }, f.name)));
+  law.value = q.get("law") || META.default_law;
+  const lawOf = () => { const fit = fits.find((f) => f.name === law.value); return fit ? { ...fit.law, name: fit.name } : law.value; };
   const error = el("div", { class: "error", id: "error" });
   const out = el("div", { id: "cost-result" });
   const buyError = el("div", { class: "error" });
@@ -296,7 +302,7 @@ async function pageCost(main) {
       field("MFU", inputs.mfu), check("utilisation falls with cluster size", cluster), field("samples", inputs.samples), field("seed", inputs.seed)),
     error, out, copy,
     el("h2", {}, "What does a budget buy?"),
-    el("div", { class: "controls" }, field("dollars", dollars), field("basis", basis)), buyError, buy,
+    el("div", { class: "controls" }, field("dollars", dollars), field("basis", basis), field("law (published or your fit)", law)), buyError, buy,
     el("h2", {}, "Utilisation against cluster size"), clusterChart,
     el("h2", {}, "Accelerator catalogue (hover a value for its source; click a header to sort)"), catalogue,
     stamp());
@@ -305,7 +311,9 @@ async function pageCost(main) {
     const request = { flops: inputs.flops.value, gpu: gpu.value, gpus: inputs.gpus.value, mfu: inputs.mfu.value,
       cluster_model: cluster.checked, samples: Number(inputs.samples.value), seed: Number(inputs.seed.value) };
     if (cluster.checked) delete request.mfu;
-    saveState({ ...request, dollars: dollars.value, basis: basis.value === "cloud" ? "" : basis.value });
+    const chosenFit = fits.find((f) => f.name === law.value);
+    saveState({ ...request, dollars: dollars.value, basis: basis.value === "cloud" ? "" : basis.value, law: law.value,
+      fit: chosenFit ? b64encode(JSON.stringify(chosenFit)) : "" });
     const cli = `scalinglab cost --flops ${shellQuote(request.flops)} --gpu ${request.gpu} --gpus ${shellQuote(request.gpus)}` +
       (request.mfu ? ` --mfu ${shellQuote(request.mfu)}` : "") + (cluster.checked ? " --cluster-model" : "") +
       ` --samples ${request.samples} --seed ${request.seed}`;
@@ -318,14 +326,14 @@ async function pageCost(main) {
       out.replaceChildren(costTable(data), stamp(data.samples ? request.seed : undefined));
     } catch (e) { error.textContent = e.message; out.replaceChildren(); }
     try {
-      const plan = await api("/budget", { json: { dollars: dollars.value, gpu: gpu.value, basis: basis.value, samples: request.samples, seed: request.seed } });
+      const plan = await api("/budget", { json: { dollars: dollars.value, gpu: gpu.value, basis: basis.value, law: lawOf(), samples: request.samples, seed: request.seed } });
       buyError.textContent = "";
       buy.replaceChildren(table(["FLOP", "N_opt", "D_opt", "D/N", "loss", "GPU-hours", "law"],
         [[sci(plan.flops), si(plan.n_opt), si(plan.d_opt), Number(plan.tokens_per_param).toFixed(1), Number(plan.loss).toFixed(4), si(plan.gpu_hours), plan.law]], { text: [6] }),
         el("p", { class: "muted" }, (plan.notes || []).join(" ")));
     } catch (e) { buyError.textContent = e.message; buy.replaceChildren(); }
   }, 150);
-  for (const input of [...Object.values(inputs), gpu, cluster, dollars, basis]) input.addEventListener("change", run);
+  for (const input of [...Object.values(inputs), gpu, cluster, dollars, basis, law]) input.addEventListener("change", run);
   run();
   api("/charts/cluster", { json: {} }).then((data) => chart(clusterChart, data.spec)).catch((e) => { clusterChart.textContent = e.message; });
 }
