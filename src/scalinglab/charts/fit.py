@@ -10,7 +10,7 @@ import pandas as pd
 from ..laws import NDLaw, get_law, law_from_dict
 from ..plan import compute_optimal
 
-__all__ = ["fit_chart", "isoflop_chart", "nopt_chart", "PUBLISHED_ALLOCATIONS"]
+__all__ = ["fit_chart", "isoflop_chart", "nopt_chart", "groups_chart", "PUBLISHED_ALLOCATIONS"]
 
 _WIDTH, _HEIGHT = 420, 280
 _LOG = alt.Scale(type="log")
@@ -155,3 +155,20 @@ def nopt_chart(result, published=PUBLISHED_ALLOCATIONS, k: float = 6.0) -> alt.L
         size=60, color="black").encode(x="c:Q", y="n:Q", tooltip=["c:Q", "n:Q"])
     return alt.layer(lines, dots).properties(width=_WIDTH, height=_HEIGHT,
                                              title="N_opt against compute: this fit and published laws")
+
+
+def groups_chart(result) -> alt.FacetChart:
+    """Each parameter of a per-group fit (``fit --group-by``): one dot per group, its interval as a bar."""
+    rows = []
+    for row in result.rows():
+        label = ", ".join(f"{k}={v}" for k, v in row["group"].items())
+        for name, value in row["params"].items():
+            low, high = (row["intervals"] or {}).get(name) or (value, value)
+            rows.append({"group": label, "parameter": name, "value": value, "low": low, "high": high})
+    frame = pd.DataFrame(rows)
+    base = alt.Chart(frame).encode(y=alt.Y("group:N", title=None))
+    bars = base.mark_rule().encode(x=alt.X("low:Q", title="value", scale=alt.Scale(zero=False)), x2="high:Q")
+    dots = base.mark_circle(size=60).encode(x="value:Q", color="group:N",
+                                            tooltip=["group:N", "parameter:N", "value:Q", "low:Q", "high:Q"])
+    return (bars + dots).properties(width=220, height=24 * max(2, frame["group"].nunique())).facet(
+        facet=alt.Facet("parameter:N", title=None), columns=3).resolve_scale(x="independent")

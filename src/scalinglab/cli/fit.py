@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         budget_col: BudgetCol = None, group_col: GroupCol = None,
         flops_per_param_token: FlopsK = None,
         where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False, c_note: CNote = None,
+        group_by: Annotated[str | None, typer.Option("--group-by", help="One fit per group of rows sharing these columns' values (COL[,COL]), compared in one table and chart.")] = None,
         profile: Annotated[str | None, typer.Option("--profile", help="Add the profile-likelihood interval of this parameter (e.g. R_N_star).")] = None,
         floor: Annotated[str | None, typer.Option("--floor", help="Accuracy law: the chance level, fixed (e.g. 0.25) or 'fit' (default).")] = None,
         ceiling: Annotated[str | None, typer.Option("--ceiling", help="Accuracy law: the best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,
@@ -69,6 +70,27 @@ def register(app: typer.Typer) -> None:
 
             check_output_path(predictions_out, flag="--predictions-out", inputs=(runs, predict),
                               suffixes=(".csv", ".json"))
+        if group_by is not None:
+            from ..fit.groups import fit_groups
+
+            groups = fit_groups(runs, group_by, law, flops_per_param_token=flops_per_param_token,
+                                columns={"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col,
+                                         "u_col": u_col, "budget_col": budget_col, "group_col": group_col},
+                                table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing,
+                                       "c_note": c_note},
+                                estimator=estimator, objective=objective, delta=delta, weight=weight,
+                                drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level, x=x)
+            if plot:
+                from ..charts import save_chart
+                from ..charts.fit import groups_chart
+
+                save_chart(groups_chart(groups), plot)
+            if save:
+                from .._io import atomic_write_json
+
+                atomic_write_json(save, groups.to_dict())
+            emit(groups, as_json)
+            return
         result = api.fit(
             runs, law, estimator=estimator, objective=objective, delta=delta, weight=weight,
             drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,

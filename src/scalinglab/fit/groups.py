@@ -1,0 +1,113 @@
+"""One fit per group of a runs table (datasets, model families, loss definitions held in one file).
+
+Fitting a file that mixes experiments pools them silently; ``fit_groups`` splits the table by the
+values of one or more columns (after ``where``), fits each part on its own with the same settings,
+and returns the fits side by side with a comparison table (and a chart, ``charts.fit.groups_chart``).
+A group with too few runs for the law is an error that names it, not a silent skip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import InputError
+from .runs import filter_frame, load_runs, read_frame
+
+__all__ = ["GroupFits", "fit_groups"]
+
+
+@dataclass(frozen=True)
+class GroupFits:
+    """The fits of each group, in the order the groups first appear in the table."""
+
+    source: str
+    by: list[str]
+    law: str
+    fits: list = field(repr=False)
+    labels: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[dict]:
+        """One comparison row per group: its labels, runs, parameters with intervals, objective, warnings."""
+        out = []
+        for label, fit in zip(self.labels, self.fits):
+            row = {"group": dict(label), "runs": fit.n_runs, "params": dict(fit.params),
+                   "intervals": None if fit.intervals is None else dict(fit.intervals), "objective": fit.objective,
+                   "warnings": list(fit.warnings)}
+            out.append(row)
+        return out
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "group_by": list(self.by), "law": self.law, "groups": self.rows(),
+                "fits": [f.to_dict() for f in self.fits], "notes": list(self.notes)}
+
+    def report(self):
+        from rich.console import Group
+        from rich.text import Text
+
+        from .._table import rich_table
+        from .result import _fmt
+
+        names = list(self.fits[0].params)
+        columns = [*self.by, "runs", *names, "objective"]
+        rows = []
+        for row in self.rows():
+            cells = [str(row["group"][b]) for b in self.by] + [str(row["runs"])]
+            for name in names:
+                iv = (row["intervals"] or {}).get(name)
+                cells.append(_fmt(row["params"][name]) + ("" if iv is None else f" ({_fmt(iv[0])}-{_fmt(iv[1])})"))
+            cells.append(f"{row['objective']:.4g}")
+            rows.append(cells)
+        parts = [rich_table(f"{self.law} fitted per {', '.join(self.by)} on {self.source}", columns, rows)]
+        parts += [Text(f"note: {n}") for n in self.notes]
+        for label, fit in zip(self.labels, self.fits):
+            shown = ", ".join(f"{k}={v}" for k, v in label.items())
+            parts += [Text(f"warning [{shown}]: {w}", style="yellow") for w in fit.warnings]
+        return Group(*parts)
+
+
+def fit_groups(runs, group_by, law: str = "chinchilla", *, columns: dict | None = None, table: dict | None = None,
+               flops_per_param_token: float | None = None, **fit_options) -> GroupFits:
+    """Fit ``law`` separately to each group of rows sharing the values of the ``group_by`` columns.
+
+    ``columns`` and ``table`` are as in ``fit_law`` (``table["where"]`` filters before grouping);
+    ``fit_options`` (estimator, objective, bootstrap, seed, level, x, ...) go to every fit.
+    """
+    from .api import fit_law
+
+    by = [c.strip() for c in (group_by.split(",") if isinstance(group_by, str) else group_by) if c.strip()]
+    if not by:
+        raise InputError("--group-by needs one or more column names, e.g. --group-by dataset,model")
+    frame, name, defaults = read_frame(runs)
+    missing = [c for c in by if c not in frame.columns]
+    if missing:
+        have = ", ".join(repr(str(c)) for c in frame.columns)
+        raise InputError(f"{name}: --group-by column {', '.join(repr(c) for c in missing)} not found (columns: {have})")
+    options = dict(table or {})
+    where = options.pop("where", None)
+    frame = filter_frame(frame, name, where)
+    cols = {**{f"{k}_col": v for k, v in defaults.items()}, **{k: v for k, v in (columns or {}).items() if v}}
+    fits, labels = [], []
+    for key, part in frame.groupby(by, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        label = dict(zip(by, [str(k) for k in key]))
+        shown = ", ".join(f"{k}={v}" for k, v in label.items())
+        part = part.copy()
+        loaded = load_runs(part.reset_index(drop=True), name=f"{name} [{shown}]",
+                           flops_per_param_token=flops_per_param_token, **cols, **options)
+        loaded = _renumber(loaded, part.index.to_numpy())
+        try:
+            fits.append(fit_law(loaded, law, **fit_options))
+        except InputError as error:
+            raise InputError(f"--group-by: group {shown} ({len(part)} runs): {error}") from None
+        labels.append(label)
+    notes = [f"--where {where!r}: {len(frame)} rows kept"] if where else []
+    notes.append(f"{len(fits)} groups by {', '.join(by)}; each fitted on its own runs")
+    return GroupFits(name, by, str(law), fits, labels, notes)
+
+
+def _renumber(runs, source_rows):
+    """``runs`` with row numbers of the original table rather than of the group's part."""
+    from dataclasses import replace
+
+    return replace(runs, rows=source_rows[runs.rows - 1])
