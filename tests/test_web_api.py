@@ -105,6 +105,9 @@ def test_forecast_of_a_preset_and_of_its_exported_yaml_is_the_cli_json(client, t
     path.write_text(text)
     from_file = cli_json("forecast", "--scenario", str(path), "--samples", "2000", "--seed", "5")
     assert ok(client.post("/api/v1/forecast", json={"yaml": text, "samples": 2000, "seed": 5})) == from_file
+    expected = cli_json("forecast", "--scenario", "epoch-trends", "--samples", "1000", "--law", "muennighoff2023")
+    assert ok(client.post("/api/v1/forecast", json={"scenario": "epoch-trends", "samples": 1000,
+                                                     "law": "muennighoff2023"})) == expected
 
 
 def test_fit_of_a_bundled_set_and_of_an_upload_is_the_cli_json(client, tmp_path):

@@ -115,6 +115,7 @@ class ForecastRequest(_Body):
     samples: int = Field(10_000, ge=1)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     until: int | None = Field(None, ge=1900, le=2300)
+    law: Name | None = Field(None, description="The law of each year's loss (a published Chinchilla-form law).")
 
 
 class ScenarioText(_Body):

@@ -297,7 +297,7 @@ def scenario_describe(text: str) -> dict:
 
 
 def forecast(*, scenario: str | None = None, yaml_text: str | None = None, samples: int = 10_000, seed: int = 0,
-             until: int | None = None):
+             until: int | None = None, law: str | None = None):
     """``scalinglab forecast`` of a preset (by name only) or of a scenario's YAML text."""
     from .. import api
     from ..errors import InputError
@@ -306,7 +306,11 @@ def forecast(*, scenario: str | None = None, yaml_text: str | None = None, sampl
     if (scenario is None) == (yaml_text is None):
         raise InputError("give either scenario (a preset name) or yaml (a scenario file's text)")
     chosen = get_scenario(scenario) if scenario is not None else scenario_from_text(yaml_text)
-    return api.forecast(chosen, samples=samples, seed=seed, until=until)
+    if law is not None:
+        from ..forecast.constraints import run_law
+
+        run_law(law)  # a registry name of the Chinchilla form, or a one-line error
+    return api.forecast(chosen, samples=samples, seed=seed, until=until, law=law)
 
 
 def forecast_spec(result) -> dict:

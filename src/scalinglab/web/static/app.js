@@ -549,6 +549,9 @@ async function pageForecast(main) {
   const samples = el("input", { type: "number", id: "samples", value: q.get("samples") ?? "10000", min: 1 });
   const seed = el("input", { type: "number", id: "seed", value: q.get("seed") ?? "0", min: 0 });
   const until = el("input", { type: "number", id: "until", value: q.get("until") ?? "", placeholder: "scenario's" });
+  const lawNames = (await api("/laws")).filter((l) => l.family === "chinchilla" || l.family === "data-constrained").map((l) => l.name);
+  const law = el("select", { id: "forecast-law" }, el("option", { value: "" }, "(scenario's)"), lawNames.map((n) => el("option", { value: n }, n)));
+  law.value = q.get("law") || "";
   const text = el("textarea", { class: "yaml", id: "yaml", spellcheck: "false" });
   const run = el("button", { type: "button", id: "run" }, "Run forecast");
   const exportButton = el("button", { type: "button", id: "export", class: "secondary" }, "Export scenario YAML");
@@ -563,7 +566,8 @@ async function pageForecast(main) {
   main.append(
     el("h1", {}, "Forecast: compute, spending, data and milestones"),
     el("p", { class: "lead" }, "Pick an essay's preset or edit its scenario: every factor is a point or a 'lo to hi' range with its source. The Monte Carlo forecast shows percentile fans, the years milestones are reached and which constraint binds first. Export the YAML to run it with scalinglab forecast --scenario FILE."),
-    el("div", { class: "controls" }, field("preset", preset), field("samples", samples), field("seed", seed), field("until", until), run),
+    el("div", { class: "controls" }, field("preset", preset), field("samples", samples), field("seed", seed), field("until", until),
+      field("law of the loss", law), run),
     error, out, target,
     el("h2", {}, "Scenario"), el("p", {}, exportButton, " ", field("import a scenario YAML", importInput)), text, inputsBox, copy, stamp());
 
@@ -575,11 +579,15 @@ async function pageForecast(main) {
     const edited = text.value !== presetText;
     const request = { samples: Number(samples.value), seed: Number(seed.value) };
     if (until.value) request.until = Number(until.value);
+    if (law.value) request.law = law.value;
     if (edited) request.yaml = text.value; else request.scenario = preset.value;
-    saveState({ scenario: preset.value, samples: samples.value, seed: seed.value, until: until.value, yaml: edited ? b64encode(text.value) : "" });
+    saveState({ scenario: preset.value, samples: samples.value, seed: seed.value, until: until.value, law: law.value,
+      yaml: edited ? b64encode(text.value) : "" });
     const scenarioArg = edited ? "scenario.yaml" : preset.value;
-    copy.replaceChildren(copyBox(`scalinglab forecast --scenario ${shellQuote(scenarioArg)} --samples ${request.samples} --seed ${request.seed}` + (request.until ? ` --until ${request.until}` : ""),
-      `import scalinglab as sl\n\nsl.forecast(${pyRepr(scenarioArg)}, samples=${request.samples}, seed=${request.seed}` + (request.until ? `, until=${request.until}` : "") + ")"));
+    copy.replaceChildren(copyBox(`scalinglab forecast --scenario ${shellQuote(scenarioArg)} --samples ${request.samples} --seed ${request.seed}` +
+        (request.until ? ` --until ${request.until}` : "") + (request.law ? ` --law ${request.law}` : ""),
+      `import scalinglab as sl\n\nsl.forecast(${pyRepr(scenarioArg)}, samples=${request.samples}, seed=${request.seed}` +
+        (request.until ? `, until=${request.until}` : "") + (request.law ? `, law=${pyRepr(request.law)}` : "") + ")"));
     run.disabled = true;
     try {
       const described = await api("/scenarios/describe", { json: { yaml: text.value } });
@@ -600,6 +608,7 @@ async function pageForecast(main) {
   };
   preset.addEventListener("change", async () => { await loadPreset(); go(); });
   run.addEventListener("click", go);
+  law.addEventListener("change", go);
   exportButton.addEventListener("click", () => {
     const link = el("a", { href: URL.createObjectURL(new Blob([text.value], { type: "application/yaml" })), download: `${preset.value}.yaml` });
     document.body.append(link); link.click(); link.remove();
