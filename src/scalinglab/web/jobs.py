@@ -53,10 +53,13 @@ class JobManager:
         self._lock = threading.Lock()
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["scalinglab.web._worker", "scalinglab.fit"])
-        self._tmp = Path(tempfile.mkdtemp(prefix="scalinglab-web-"))
+        self._tmp: Path | None = None
 
     def upload_dir(self) -> Path:
         """A fresh private folder for one uploaded file (removed when its job ends)."""
+        with self._lock:
+            if self._tmp is None:
+                self._tmp = Path(tempfile.mkdtemp(prefix="scalinglab-web-"))
         return Path(tempfile.mkdtemp(dir=self._tmp))
 
     def get(self, job_id: str) -> Job | None:
@@ -102,7 +105,8 @@ class JobManager:
     def close(self) -> None:
         for job_id in list(self._processes):
             self.cancel(job_id)
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
 
     # -- internals ---------------------------------------------------------------------------------
     def _finish(self, job: Job, status: str, *, result=None, charts=None, error=None) -> None:
