@@ -46,7 +46,8 @@ def section(out_dir: Path) -> Section:
     corpus = planned.corpus
     paragraphs = [
         f"A real IsoFLOP sweep, trained here on CPU: {len(result.rows)} decoder-only transformers (rotary positions, "
-        f"tied embeddings, pre-norm) of {min(r['params'] for r in result.rows):,}-{max(r['params'] for r in result.rows):,} "
+        f"tied embeddings, pre-norm) of {format_quantity(min(r['params'] for r in result.rows))}-"
+        f"{format_quantity(max(r['params'] for r in result.rows))} "
         f"parameters at budgets of {', '.join(f'{b:.0e}' for b in planned.plan.budgets)} FLOP (C = 6 N D, N all "
         f"parameters), each run about {planned.options['steps']} AdamW steps with warmup and cosine decay to its own "
         f"token budget. Text: the Python standard library's own source files ({corpus.n_bytes / 1e6:.1f} MB, "
@@ -67,12 +68,16 @@ def section(out_dir: Path) -> Section:
     elif result.fit_error:
         paragraphs.append(f"IsoFLOP fit: {result.fit_error}")
     fit_rows = [] if not result.fit else [
-        {"budget (FLOP)": f"{p['compute']:.3g}", "N_opt": "-" if not p["used"] else f"{p['n_opt']:,.0f}",
-         "D_opt (tokens)": "-" if not p["used"] else f"{p['d_opt']:,.0f}",
+        {"budget (FLOP)": f"{p['compute']:.3g}", "N_opt": "-" if not p["used"] else format_quantity(p["n_opt"]),
+         "D_opt (tokens)": "-" if not p["used"] else format_quantity(p["d_opt"]),
          "D/N": "-" if not p["used"] else f"{p['d_opt'] / p['n_opt']:.1f}", "status": p["note"] or "used"}
         for p in result.fit["points"]]
     tables = [("Runs: held-out loss by budget and size", curves_table(result.rows))]
     if fit_rows:
         tables.append(("IsoFLOP optima (Approach 2)", pd.DataFrame(fit_rows)))
+    summary = f"{len(result.rows)} small GPTs trained on this machine's CPU in {result.seconds:.0f} s"
+    if result.fit:
+        summary += (f"; Approach 2 finds interior optima at {len(used)} of {len(result.fit['points'])} budgets "
+                    f"({ratios} tokens per parameter; Chinchilla: about 20)")
     return Section("IsoFLOP sweep of small GPTs, trained on this machine", paragraphs, tables,
-                   [isoflop_chart(result.rows, result.fit)])
+                   [isoflop_chart(result.rows, result.fit)], summary=summary + ".")
