@@ -84,8 +84,9 @@ def _script_safe(text: str) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def _cell(value) -> tuple[str, bool]:
-    """(text, is_long_text) of one table cell; numbers the section left raw get the report's style."""
+def _cell(value, column: str = "") -> tuple[str, bool]:
+    """(text, is_long_text) of one table cell; numbers the section left raw get the report's style
+    (2944 -> 2.94K, like the counts the sections format themselves; years stay years)."""
     from ..units import format_quantity
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -94,7 +95,9 @@ def _cell(value) -> tuple[str, bool]:
         return str(value), False
     if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
         value = int(value)
-        return (format_quantity(value) if abs(value) >= 10_000 else f"{value:,}"), False
+        if "year" in column.lower():
+            return str(value), False
+        return (format_quantity(value) if abs(value) >= 1_000 else str(value)), False
     if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
         value = float(value)
         return (format_quantity(value) if abs(value) >= 10_000 else f"{value:.4g}"), False
@@ -106,10 +109,11 @@ def _table(frame: "pd.DataFrame") -> str:
     """A table whose numeric cells never wrap and whose long text cells wrap in a readable width."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
+    names = [str(c) for c in frame.columns]
     for record in frame.itertuples(index=False):
         cells = []
-        for value in record:
-            text, long_text = _cell(value)
+        for value, name in zip(record, names):
+            text, long_text = _cell(value, name)
             kind = ' class="text"' if long_text and " (" not in text else ' class="pair"' if " (" in text else ""
             cells.append(f"<td{kind}>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
