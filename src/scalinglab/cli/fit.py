@@ -125,6 +125,25 @@ def register(app: typer.Typer) -> None:
             emit(result, False)
             emit(predictions, False)
 
+    @app.command("fit-curves")
+    def fit_curves_command(
+        runs: RunsArgument,
+        curve_col: Annotated[str, typer.Option("--curve-col", help="Column naming the curve (run) of each row.")],
+        x_col: Annotated[str, typer.Option("--x-col", help="Column of the scale along each curve (tokens, steps, FLOP).")],
+        loss_col: Annotated[str, typer.Option("--loss-col", help="Column of the loss.")] = "loss",
+        holdout_col: Annotated[str | None, typer.Option("--holdout-col", help="Column marking held-out points (true, 1, yes, test, holdout, val).")] = None,
+        holdout_above: Annotated[str | None, typer.Option("--holdout-above", help="Hold out the points with x above this value.")] = None,
+        where: Where = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Fit each learning curve of a long table; power, saturating and 1-3-break power laws chosen by held-out error."""
+        from ..fit.curves import fit_curves
+        from ..units import parse_quantity
+
+        emit(fit_curves(runs, curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
+                        holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
+                        where=where), as_json)
+
     @app.command("predict-task")
     def predict_task_command(
         runs: RunsArgument,
