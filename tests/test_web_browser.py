@@ -118,6 +118,27 @@ def test_each_page_loads_with_no_error_and_no_external_request(watched, name, ch
     assert page.locator("#stamp").inner_text().startswith("scalinglab ")
     assert page.locator(".copy pre").count() == 2
     watched.shot(name)
+    if name in ("plan", "cost", "forecast", "laws"):  # the copied command and Python run as shown
+        cli, python = (page.locator(".copy pre").nth(i).inner_text() for i in (0, 1))
+        _runs(cli, python)
+
+
+def _runs(cli: str, python: str) -> None:
+    import contextlib
+    import io
+    import shlex
+
+    from scalinglab.cli.app import main
+
+    for line in cli.splitlines():
+        args = shlex.split(line)
+        assert args[0] == "scalinglab"
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            main(args[1:])
+        assert out.getvalue().strip()
+    namespace: dict = {}
+    exec(compile(python, "<copied Python>", "exec"), namespace)  # noqa: S102 - the page's own text
+    assert "sl" in namespace
 
 
 def test_a_budget_change_redraws_and_a_permalink_reloads_the_same_state(watched, browser, server, tmp_path):

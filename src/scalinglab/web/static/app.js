@@ -317,7 +317,7 @@ async function pageCost(main) {
     const cli = `scalinglab cost --flops ${shellQuote(request.flops)} --gpu ${request.gpu} --gpus ${shellQuote(request.gpus)}` +
       (request.mfu ? ` --mfu ${shellQuote(request.mfu)}` : "") + (cluster.checked ? " --cluster-model" : "") +
       ` --samples ${request.samples} --seed ${request.seed}`;
-    const python = `import scalinglab as sl\n\nsl.cost(flops=${pyRepr(request.flops)}, gpu=${pyRepr(request.gpu)}, gpus=${pyRepr(request.gpus)}` +
+    const python = `import scalinglab as sl\n\nsl.cost(compute=${pyRepr(request.flops)}, gpu=${pyRepr(request.gpu)}, gpus=${pyRepr(request.gpus)}` +
       (request.mfu ? `, mfu=${pyRepr(request.mfu)}` : "") + (cluster.checked ? ", cluster_model=True" : "") + `, samples=${request.samples}, seed=${request.seed})`;
     copy.replaceChildren(copyBox(cli, python));
     try {
@@ -629,10 +629,13 @@ async function pageSweeps(main) {
   const pick = el("select", { id: "sweep" }, listing.sweeps.map((s) => el("option", { value: s.sweep }, `${s.sweep} (${s.finished}/${s.runs} finished)`)));
   pick.value = q.get("sweep") || listing.sweeps[0].sweep;
   const out = el("div", { id: "sweep-result" }), target = el("div", { class: "chart", id: "sweep-chart" });
-  main.append(el("div", { class: "controls" }, field("sweep", pick)), out, target, copyBox(`scalinglab sweep status --registry runs.db --name ${pick.value}`, "import scalinglab as sl"), stamp());
+  const copy = el("div");
+  main.append(el("div", { class: "controls" }, field("sweep", pick)), out, target, copy, stamp());
   let timer = null;
   const show = async () => {
     saveState({ sweep: pick.value });
+    copy.replaceChildren(copyBox(`scalinglab sweep status --db ${shellQuote(listing.registry)} --name ${shellQuote(pick.value)}`,
+      `import scalinglab as sl\n\nsl.sweep.status(${pyRepr(listing.registry)}, name=${pyRepr(pick.value)})`));
     clearTimeout(timer);
     try {
       const data = await api(`/registry/${encodeURIComponent(pick.value)}`);
@@ -669,7 +672,7 @@ async function pageLaws(main) {
     el("h2", {}, "Constants of the cost model"),
     table(["name", "value", "source", "where", ""], sources.filter((s) => s.kind === "constant").map((s) => [s.name, s.what, s.source.citation, where(s.source), { node: bib(s.bibtex) }]), { text: [0, 1, 2, 3, 4] }),
     el("p", { class: "muted" }, "Accelerator figures carry their sources on the Cost page (hover a value)."),
-    copyBox("scalinglab laws list\nscalinglab datasets list", "import scalinglab as sl\n\nsl.laws()"), stamp());
+    copyBox("scalinglab laws list\nscalinglab datasets list", "import scalinglab as sl\n\nsl.laws.list()\nsl.datasets.list()"), stamp());
 }
 
 // -- start -----------------------------------------------------------------------------------------
