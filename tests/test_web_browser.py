@@ -229,3 +229,11 @@ def test_the_exported_scenario_reimports_identically(watched, tmp_path):
     assert fresh.locator("#forecast-result").inner_text() == milestones
     assert "yaml=" in fresh.url
     watched.shot("forecast-imported")
+
+
+def test_a_fit_permalink_runs_the_same_fit_again(watched):
+    page = watched.open("/fit?dataset=chinchilla&law=chinchilla&bootstrap=10&seed=3&drop_highest_loss=5&run=fit")
+    page.wait_for_selector("#use-on-plan", timeout=60_000)
+    text = page.locator("#fit-result").inner_text()
+    assert "fitted to 240 runs of chinchilla" in text and "run=fit" in page.url
+    assert page.input_value("#seed") == "3" and page.input_value("#bootstrap") == "10"

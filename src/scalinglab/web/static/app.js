@@ -420,9 +420,10 @@ async function pageFit(main) {
     return form;
   };
   const runsArg = () => (dataset.value ? dataset.value : file.files.length ? file.files[0].name : "runs.csv");
+  let ran = q.get("run") || "";  // a permalink to a bundled set's fit runs it again on load
   const update = () => {
     const state = { dataset: dataset.value, law: law.value, estimator: estimator.value === "fast" ? "" : estimator.value,
-      objective: objective.value === "huber" ? "" : objective.value };
+      objective: objective.value === "huber" ? "" : objective.value, run: dataset.value ? ran : "" };
     for (const [key, input] of Object.entries(opts)) state[key] = input.value;
     for (const [key, input] of Object.entries(columns)) state[key] = input.value;
     saveState(state);
@@ -469,6 +470,7 @@ async function pageFit(main) {
     });
     source.addEventListener("result", (event) => {
       const p = JSON.parse(event.data); bar.max = 1; bar.value = 1; status.textContent = `done in ${p.seconds.toFixed(1)} s`;
+      ran = kind; if (kind === "isoflop") isoflopCopy(); else update();
       done(); showFit(out, kind, p.result, p.charts, runsArg());
     });
     source.addEventListener("error", (event) => {
@@ -480,6 +482,7 @@ async function pageFit(main) {
   };
   go.addEventListener("click", () => start("fit"));
   isoButton.addEventListener("click", () => start("isoflop"));
+  if (ran && dataset.value) start(ran === "isoflop" ? "isoflop" : "fit");
   cancel.addEventListener("click", async () => { if (job) { try { await api(`/fit/jobs/${job.id}`, { method: "DELETE" }); } catch (e) { error.textContent = e.message; } } });
 }
 
