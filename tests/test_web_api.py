@@ -362,3 +362,18 @@ def test_serve_binds_localhost_and_warns_when_exposed(tmp_path):
 
     serve = typer.main.get_command(app).commands["serve"]
     assert next(p.default for p in serve.params if p.name == "host") == "127.0.0.1"
+
+
+# -- invariants ---------------------------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(exponent=st.floats(min_value=18, max_value=28, allow_nan=False),
+       law=st.sampled_from(["besiroglu2024", "hoffmann2022", "kaplan2020", "hoffmann2022-approach1"]))
+def test_plan_over_http_is_the_python_api_for_any_budget(client, exponent, law):
+    import scalinglab as sl
+
+    compute = float(f"{10 ** exponent:.6g}")
+    assert ok(client.post("/api/v1/plan", json={"compute": [compute], "law": law})) == \
+        json.loads(json.dumps(sl.plan([compute], law=law).to_dict()))
