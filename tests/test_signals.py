@@ -69,7 +69,7 @@ def test_fit_bootstrap_interrupted_exits_with_signal_code_and_one_line(signum, c
 
 @pytest.mark.parametrize(("signum", "code"), SIGNALS, ids=["SIGINT", "SIGTERM"])
 def test_forecast_interrupted_exits_with_signal_code_and_one_line(signum, code):
-    proc = _start(["forecast", "--scenario", "scaling-picture", "--samples", "1000000", "--json"])
+    proc = _start(["forecast", "--scenario", "scaling-picture", "--samples", "400000", "--json"])
     _wait_for(lambda: _handles_sigterm(proc.pid), proc, "the forecast started")
     time.sleep(0.3)
     returncode, lines = _stop(proc, signum)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._memory import check_memory
 from ..errors import InputError
 from ..units import format_money
 from .growth import Draws, Grid
@@ -23,6 +24,31 @@ from .schema import FACTOR_KINDS, Scenario
 __all__ = ["run_forecast", "compare_scenarios", "MAX_SAMPLES"]
 
 MAX_SAMPLES = 2_000_000
+
+#: Memory of the interpreter and libraries, added to a forecast's own estimate.
+BASE_BYTES = 200e6
+#: Forecasts smaller than this many sample-years are not estimated (they need under ~0.5 GB).
+_CHECKED_FROM = 2_000_000
+
+
+def estimate_bytes(scenario: Scenario, samples: int, *, law: str | None = None) -> float:
+    """Peak memory of ``run_forecast(scenario, samples=samples)``: the slope of the peak traced
+    allocations between two small runs (1,000 and 3,000 samples), times ``samples``, plus the
+    interpreter. Memory grows linearly with samples (every path is years x samples)."""
+    import tracemalloc
+
+    if tracemalloc.is_tracing():  # somebody else measures: do not disturb them
+        return BASE_BYTES
+    peaks = []
+    for probe in (1_000, 3_000):
+        tracemalloc.start()
+        try:
+            run_forecast(scenario, samples=probe, seed=0, law=law)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    per_sample = max(peaks[1] - peaks[0], 0) / 2_000
+    return BASE_BYTES + per_sample * samples
 
 
 def _grid(scenario: Scenario) -> Grid:
@@ -58,6 +84,10 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
     scenario = _check_settings(scenario, samples, until)
     asked = [parse_milestone(text) for text in ([milestones] if isinstance(milestones, str) else milestones)]
     grid = _grid(scenario)
+    if int(samples) * len(grid.years) > _CHECKED_FROM:
+        check_memory(estimate_bytes(scenario, int(samples), law=law),
+                     what=f"a forecast of {int(samples):,} samples over {len(grid.years)} years",
+                     advice="lower --samples or --until")
     rng = np.random.default_rng(seed)
     draws = Draws(scenario, rng, int(samples))
     _correlate(scenario, draws, rng)
