@@ -20,7 +20,7 @@ import importlib
 import numpy as np
 
 from ._results import Result
-from .errors import InputError
+from .errors import InputError, refuse_together
 from .laws import DEFAULT_LAW
 from .units import format_quantity, parse_quantity
 
@@ -184,6 +184,23 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
     from .plan import (compute_for_epochs, compute_for_loss, compute_optimal, data_constrained_optimal,
                        fixed_allocation, fixed_ratio, inference_optimal, saturation_compute)
 
+    given = {"--compute": compute not in (None, [], ()), "--target-loss": target_loss not in (None, [], ()),
+             "--params": params is not None, "--tokens": tokens is not None,
+             "--tokens-per-param": tokens_per_param is not None, "--inference-tokens": inference_tokens is not None,
+             "--unique-tokens": unique_tokens is not None, "--epochs": epochs is not None, "--saturation": saturation}
+    refuse_together(given, ("--compute", "--target-loss"), ("--inference-tokens", "--params"),
+                    ("--inference-tokens", "--tokens"), ("--inference-tokens", "--tokens-per-param"),
+                    ("--inference-tokens", "--unique-tokens"), ("--tokens-per-param", "--target-loss"),
+                    ("--tokens-per-param", "--unique-tokens"), ("--target-loss", "--params"),
+                    ("--target-loss", "--tokens"), ("--target-loss", "--unique-tokens"),
+                    ("--unique-tokens", "--params"), ("--unique-tokens", "--tokens"), ("--compute", "--epochs"),
+                    ("--compute", "--saturation"), ("--epochs", "--saturation"))
+    if given["--tokens-per-param"] and given["--compute"] and (given["--params"] or given["--tokens"]):
+        raise InputError("--tokens-per-param with --compute fixes both N and D; drop "
+                         + " and ".join(f for f in ("--params", "--tokens") if given[f]))
+    for needs in ("--epochs", "--saturation"):
+        if given[needs] and not given["--unique-tokens"]:
+            raise InputError(f"{needs} needs --unique-tokens")
     name, the_law = _law(law)
     budgets = _many(compute, "compute")
     losses = [] if target_loss is None else _many(target_loss, "target loss")
@@ -534,6 +551,10 @@ def flops(params=None, tokens=None, *, config=None, layers: int | None = None, d
     """
     from .compute import TransformerConfig, flops_breakdown, training_flops
 
+    refuse_together({"--params": params is not None, "--config": config is not None,
+                     "--layers/--d-model/--heads": any(v is not None for v in (layers, d_model, heads))},
+                    ("--config", "--params"), ("--layers/--d-model/--heads", "--params"),
+                    ("--config", "--layers/--d-model/--heads"))
     if tokens is None or (isinstance(tokens, str) and not tokens):
         raise InputError("give --tokens (training tokens D, e.g. 300B)")
     n_tokens = _quantity(tokens, "tokens")

@@ -17,6 +17,7 @@ __all__ = [
     "LawError",
     "Interrupted",
     "did_you_mean",
+    "refuse_together",
 ]
 
 
@@ -65,6 +66,14 @@ class Interrupted(BaseException):
 
     def __str__(self) -> str:
         return "interrupted" + (f"; {self.detail}" if self.detail else "")
+
+
+def refuse_together(given: dict[str, bool], *pairs: tuple[str, str]) -> None:
+    """An options pair that cannot both apply is an error naming both (``given``: option -> whether
+    the user gave it), never one of them silently ignored."""
+    for first, second in pairs:
+        if given.get(first) and given.get(second):
+            raise InputError(f"{first} and {second} cannot be used together; give one of them")
 
 
 def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:

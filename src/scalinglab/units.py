@@ -26,6 +26,8 @@ __all__ = [
     "GrowthRate",
     "parse_growth",
     "SECONDS_PER",
+    "kind_of",
+    "check_kind",
 ]
 
 SUFFIXES = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15, "Q": 1e18}
@@ -249,3 +251,51 @@ def format_growth(rate: GrowthRate, form: str = "factor", digits: int = 3) -> st
     if form == "oom":
         return f"{rate.oom_per_year:.{digits}g} OOM/yr"
     raise UnitError(f"unknown growth format {form!r}; choose factor, doubling or oom")
+
+
+# -- kinds: a value written with the units of another kind is an error, not a silent number ---------------
+_KIND_NAMES = {"money": "an amount of money such as $100M", "duration": "a duration such as '21 days' or 90",
+               "count": "a plain number such as 2048 or 1.4T", "fraction": "a share such as 0.4 or 40%",
+               "rate": "a number per unit such as 0.168/kWh or 400W"}
+_DURATION_TAIL = re.compile(rf"^\s*{_NUMBER}\s*([a-z]+)\s*$", re.I)
+_SHAPES = ("lognormal", "normal", "uniform", "loguniform")
+
+
+def kind_of(text: str) -> str | None:
+    """The kind a piece of text is written in: ``money`` ($, USD), ``duration`` (days, h, weeks, ...),
+    ``fraction`` (%), or None for a plain number (with an optional K/M/B/T suffix or another unit)."""
+    piece = str(text).strip().lower().replace(",", "").replace("_", "")
+    if piece.startswith(("$", "-$", "+$")) or piece.endswith("usd") or piece.startswith("usd"):
+        return "money"
+    if "%" in piece:
+        return "fraction"
+    match = _DURATION_TAIL.match(piece)
+    if match and match.group(1) in _DURATION_ALIASES and match.group(1) not in ("m", "w"):  # M is million, W watts
+        return "duration"
+    return None
+
+
+def _pieces(value: str) -> list[str]:
+    words = [w for w in str(value).split() if w.lower() not in _SHAPES]
+    return [p for p in re.split(r"\s+to\s+", " ".join(words)) if p.strip()]
+
+
+def check_kind(value, kind: str, *, what: str, unit: str | None = None):
+    """Refuse ``value`` written in another kind's units: ``check_kind("21 days", "money", what="--dollars")``
+    is an error. ``kind`` is money, duration, count, fraction or rate. For a ``duration`` with ``unit``
+    (``"day"``, ``"h"``), pieces written with a time unit are converted to that unit ("3 weeks" -> "21")
+    so the caller reads plain numbers. Non-text values pass through unchanged."""
+    if not isinstance(value, str):
+        return value
+    allowed = {"money": {"money"}, "duration": {"duration"}, "count": set(), "fraction": {"fraction"},
+               "rate": {"money", "fraction"}}[kind]
+    converted = value
+    for piece in _pieces(value):
+        found = kind_of(piece)
+        if found is not None and found not in allowed:
+            raise UnitError(f"{what} {value.strip()!r} is {_KIND_NAMES.get(found, found).split(' such')[0]}; "
+                            f"expected {_KIND_NAMES[kind]}")
+        if found == "duration" and unit is not None:
+            number = parse_duration(piece.strip(), what=what) / SECONDS_PER[unit]
+            converted = converted.replace(piece.strip(), repr(number), 1)
+    return converted

@@ -72,19 +72,41 @@ def _check(name: str, value) -> None:
                 raise InputError(f"{what} must be at least 1, got {v:g}")
             span = f"{'[' if inclusive else '('}{lo:g}, {hi:g}]" if hi is not None else \
                 (f">= {lo:g}" if inclusive else f"> {lo:g}")
-            raise InputError(f"{what} ({name}) must be {'in ' if hi is not None else ''}{span}, got {v:g}")
+            raise InputError(f"{what} ({flag(name)}) must be {'in ' if hi is not None else ''}{span}, got {v:g}")
+
+
+#: Inputs whose kind is not a plain count: (kind, unit a duration converts to). A value written in
+#: another kind's units ("--dollars '21 days'") is an error; "--days '3 weeks'" reads as 21.
+_KINDS = {"dollars": ("money", None), "gpu_price": ("money", None), "price_per_gpu_hour": ("money", None),
+          "electricity": ("rate", None), "days": ("duration", "day"), "gpu_hours": ("duration", "h"),
+          "mfu": ("fraction", None), "goodput": ("fraction", None), "depreciation": ("fraction", None),
+          "overhead": ("fraction", None), "cluster_b": ("fraction", None), "watts": ("rate", None),
+          "carbon": ("rate", None), "tokens_per_second_per_gpu": ("rate", None),
+          "flops_per_second_per_gpu": ("rate", None), "peak_flops": ("rate", None)}
+#: The command-line flag of each input, for messages.
+FLAGS = {"n_params": "--params", "n_tokens": "--tokens"}
+
+
+def flag(name: str) -> str:
+    return FLAGS.get(name, "--" + name.replace("_", "-"))
 
 
 def parse_inputs(raw: dict) -> dict:
     """Parse and range-check every given numeric input (numbers, text or a ``Distribution``).
 
-    Points become floats; ranges stay distributions of the ``number`` kind until :func:`draw`.
+    Each is read with its kind (money, duration, count, ...): a value in another kind's units is an
+    error naming the flag. Points become floats; ranges stay distributions of the ``number`` kind
+    until :func:`draw`.
     """
+    from ..units import check_kind
+
     out = {}
     for name, value in raw.items():
         if value is None:
             continue
-        parsed = parse_value(value, "number", what=name.replace("_", " "))
+        kind, unit = _KINDS.get(name, ("count", None))
+        value = check_kind(value, kind, what=flag(name), unit=unit)
+        parsed = parse_value(value, "number", what=flag(name))
         parsed = parsed.value if parsed.is_point else parsed
         _check(name, parsed)
         out[name] = parsed
@@ -238,6 +260,12 @@ def _workload(p: dict, config, flops_method: str) -> dict:
     from .shapes import resolve_config
 
     flops, n, d = p.get("flops"), p.get("n_params"), p.get("n_tokens")
+    if config is not None and (n is not None or flops is not None):
+        raise InputError(f"--model fixes the parameters and the FLOP per token; drop "
+                         f"{' and '.join(f for f, v in (('--params', n), ('--flops', flops)) if v is not None)}")
+    if flops is not None and n is not None and d is not None:
+        raise InputError("--flops conflicts with --params and --tokens (they fix C = 6ND); give --flops, or "
+                         "--params and --tokens, or --flops with one of them")
     if config is not None:
         config = resolve_config(config)
         if d is None:
@@ -356,7 +384,10 @@ def _timing(p: dict, work: dict, peak, g, model, given: dict, notes: list) -> di
                              f"{np.min(g):,.0f}-{np.max(g):,.0f} GPUs is an extrapolation")
     mfu = None if achieved is None else achieved / peak
     if mfu is not None and np.any(np.asarray(mfu) > 1):
-        notes.append("the implied MFU exceeds 100% of the dense peak: check the throughput or the precision")
+        source = ", ".join(flag(k) for k in utilisation_keys) or ("--gpu-hours" if "gpu_hours" in p else "the inputs")
+        raise InputError(f"the implied MFU is {float(np.max(mfu)):.3g}, above 1 (the dense peak of "
+                         f"{float(np.max(peak)):.3g} FLOP/s per accelerator), which no run reaches: "
+                         f"check {source}, --precision or --peak-flops")
     return {"achieved_flops_per_gpu": achieved, "mfu": mfu, "goodput": goodput,
             "average_utilisation": None if mfu is None else mfu * goodput, "seconds": seconds,
             "days": None if seconds is None else seconds / SECONDS_PER["day"],

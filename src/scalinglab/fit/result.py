@@ -95,6 +95,7 @@ class FitResult:
     def load(cls, path: str | Path) -> "FitResult":
         """Read a saved fit; its law is validated (schema, format version, parameter bounds)."""
         from .._io import read_text_file
+        from ..laws.registry import FAMILIES
         from ..laws.saved import check_law_dict
 
         origin = f"fit file {str(path)!r}"
@@ -104,7 +105,7 @@ class FitResult:
             raise InputError(f"{origin} is not valid JSON ({error})") from None
         if not isinstance(data, dict) or "law" not in data or "params" not in data:
             raise InputError(f"{origin} is not a saved fit (no 'law' and 'params')")
-        check_law_dict(data, origin)
+        check_law_dict(data, origin, FAMILIES)
         return cls.from_dict(data)
 
     def report(self):

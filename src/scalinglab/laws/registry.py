@@ -172,6 +172,10 @@ def resolve_law(spec) -> tuple[str, Law]:
     if spec.lower().endswith(".json") or path.is_file():
         from .saved import read_law_file
 
-        return path.name, read_law_file(path)
+        spec = read_law_file(path, FAMILIES)
+        try:
+            return path.name, law_from_dict(spec)
+        except (KeyError, TypeError, ValueError) as error:
+            raise InputError(f"law file {spec!r}: law.params do not make a {spec['family']} law ({error})") from None
     entry = get_law(spec)
     return entry.name, entry.law

@@ -46,10 +46,9 @@ def _where(error: ValidationError) -> str:
     return f"{path}: must be a number, got {shown}" if "params" in path else f"{path}: {first['msg']}, got {shown}"
 
 
-def check_law_dict(data: Any, origin: str) -> Law:
-    """Validate ``{"law": {"family", "params"}, "format_version": 1, ...}`` and build its law."""
-    from .registry import FAMILIES, law_from_dict
-
+def check_law_dict(data: Any, origin: str, families: dict[str, type[Law]]) -> dict:
+    """Validate ``{"law": {"family", "params"}, "format_version": 1, ...}``; returns its ``law`` object
+    (``families``: family name -> law class, whose ``PARAMS`` bound the parameters)."""
     if not isinstance(data, dict):
         raise InputError(f"{origin}: a saved law must be a JSON object with a 'law' key, got {type(data).__name__}")
     version = data.get("format_version", FORMAT_VERSION)
@@ -61,22 +60,19 @@ def check_law_dict(data: Any, origin: str) -> Law:
     except ValidationError as error:
         raise InputError(f"{origin}: {_where(error)}") from None
     family = saved.law.family
-    if family not in FAMILIES:
-        raise InputError(f"{origin}: law.family: {UnknownNameError('law family', family, FAMILIES)}")
-    _check_params(FAMILIES[family], saved.law.params, f"{origin}: law.params")
-    try:
-        return law_from_dict({"family": family, "params": saved.law.params})
-    except (KeyError, TypeError, ValueError) as error:
-        raise InputError(f"{origin}: law.params do not make a {family} law ({error})") from None
+    if family not in families:
+        raise InputError(f"{origin}: law.family: {UnknownNameError('law family', family, families)}")
+    _check_params(families[family], saved.law.params, f"{origin}: law.params", families)
+    return {"family": family, "params": saved.law.params}
 
 
-def _check_params(cls, params: dict, where: str) -> None:
+def _check_params(cls, params: dict, where: str, families: dict) -> None:
+    """Finite numbers within the family's bounds; a nested law (a data-constrained law's ``base``) is a
+    Chinchilla-family law."""
     specs = {s.name: s for s in getattr(cls, "PARAMS", ())}
     for name, value in params.items():
         if isinstance(value, dict):
-            from .chinchilla import ChinchillaLaw
-
-            _check_params(ChinchillaLaw, value, f"{where}.{name}")
+            _check_params(families["chinchilla"], value, f"{where}.{name}", families)
             continue
         if not math.isfinite(value):
             raise InputError(f"{where}.{name}: must be a finite number, got {value!r}")
@@ -92,8 +88,8 @@ def _check_params(cls, params: dict, where: str) -> None:
         raise InputError(f"{where}: missing {', '.join(missing)}")
 
 
-def read_law_file(path: str | Path) -> Law:
-    """The law in a saved fit (or any JSON with a ``law`` object), validated."""
+def read_law_file(path: str | Path, families: dict[str, type[Law]]) -> dict:
+    """The ``law`` object of a saved fit (or any JSON with one), validated."""
     from .._io import read_text_file
 
     path = Path(path)
@@ -105,4 +101,4 @@ def read_law_file(path: str | Path) -> Law:
         data = json.loads(text)
     except ValueError as error:
         raise InputError(f"{origin} is not valid JSON ({error})") from None
-    return check_law_dict(data, origin)
+    return check_law_dict(data, origin, families)
