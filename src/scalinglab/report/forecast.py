@@ -22,11 +22,11 @@ def _year(value: float | None, until: int) -> str:
 
 
 def _years(p: dict, until: int) -> str:
-    """'2027.1 (2026.0-2028.1)'; a range that is one value is printed once ('2030.0', '> 2040')."""
+    """'2027.1 (2026.0–2028.1)'; a range that is one value is printed once ('2030.0', '>2040')."""
     median, low, high = (_year(p[k], until) for k in ("p50", "p5", "p95"))
     if low == high == median:
-        return median
-    return f"{median} ({low}\u00a0to\u00a0{high})"  # wraps, if at all, before the range only
+        return median.replace("> ", ">")
+    return f"{median} ({low}\u2013{high})".replace("> ", ">")  # wraps, if at all, before the range only
 
 
 def section(out_dir: Path) -> Section:

@@ -135,7 +135,7 @@ nav.toc ol { margin: 0.3em 0; } .summary ul { margin: 0.3em 0; padding-left: 1.2
 table.table { border-collapse: collapse; font-size: 0.88em; }
 table.table th, table.table td { padding: 0.25em 0.65em; border-bottom: 1px solid #ddd; text-align: right;
                                  white-space: nowrap; vertical-align: top; }
-table.table td.text { white-space: normal; text-align: left; min-width: 14em; max-width: 24em; }
+table.table td.text { white-space: normal; text-align: left; min-width: 10em; max-width: 24em; }
 table.table td.pair { white-space: normal; min-width: 5.5em; }
 table.table th { background: #f4f4f4; white-space: normal; min-width: 4em; }
 .chart { margin: 1em 0 1.6em; max-width: 100%; overflow: hidden; }

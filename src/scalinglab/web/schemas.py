@@ -51,7 +51,8 @@ class PlanChartRequest(_Body):
     variant: Literal["optimal", "data-constrained", "inference"] = "optimal"
     unique_tokens: Quantity | None = None
     inference_tokens: Quantity | None = None
-    bands: dict[Name, list[list[float]]] = Field(default_factory=dict, max_length=8,
+    bands: dict[Name, Annotated[list[Annotated[list[float], Field(min_length=9, max_length=9)]],
+                                Field(max_length=200)]] = Field(default_factory=dict, max_length=8,
                                                  description="Per law name: rows of [C, N lo, N hi, D lo, D hi, "
                                                              "D/N lo, D/N hi, loss lo, loss hi] (a fit's intervals).")
 

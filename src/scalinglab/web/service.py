@@ -15,9 +15,11 @@ from importlib import resources
 from typing import Any
 
 __all__ = [
-    "clean", "data_version", "law_of", "NamedLaw", "plan", "plan_curves", "predict", "cost", "budget", "hardware_list", "hardware_show",
-    "cluster", "cluster_curve", "cluster_chart", "forecast_spec", "registry_sweeps", "registry_sweep", "laws_list", "law_show", "datasets_list", "dataset_show", "sources",
-    "scenarios_list", "scenario_show", "scenario_yaml", "scenario_from_text", "forecast", "run_fit",
+    "clean", "data_version", "law_of", "NamedLaw", "plan", "plan_curves", "predict", "cost", "budget",
+    "hardware_list", "hardware_show", "cluster", "cluster_curve", "cluster_chart", "laws_list", "law_show",
+    "datasets_list", "dataset_show", "sources", "scenarios_list", "scenario_show", "scenario_yaml",
+    "scenario_from_text", "scenario_describe", "forecast", "forecast_spec", "registry_sweeps", "registry_sweep",
+    "run_fit",
 ]
 
 
@@ -41,8 +43,7 @@ def data_version() -> str:
     digest = hashlib.sha256()
     for package, name in _DATA_FILES:
         digest.update(resources.files(package).joinpath(name).read_bytes())
-    for folder in ("scalinglab.datasets", "scalinglab.forecast"):
-        sub = "data" if folder.endswith("datasets") else "presets"
+    for folder, sub in (("scalinglab.datasets", "data"), ("scalinglab.forecast", "presets")):
         for item in sorted(resources.files(folder).joinpath(sub).iterdir(), key=lambda p: p.name):
             if item.is_file():
                 digest.update(item.name.encode() + item.read_bytes())
@@ -85,14 +86,6 @@ def _quantity(value, what: str) -> float | None:
     if value is None:
         return None
     return float(value) if isinstance(value, (int, float)) else parse_quantity(str(value), what=what)
-
-
-def _quantities(values, what: str) -> list[float]:
-    out = []
-    for value in values or []:
-        parts = [value] if isinstance(value, (int, float)) else [p for p in str(value).split(",") if p.strip()]
-        out += [_quantity(p, what) for p in parts]
-    return out
 
 
 def plan(*, compute=None, law=None, **options):
