@@ -226,6 +226,11 @@ def _load_accuracy(runs, columns: dict | None, table: dict | None, x: str):
     acc = load_runs(runs, loss_col=acc_col, **columns, **options)
     if x != "loss":
         return acc, None
+    if not loss_col:
+        from .runs import FIELDS, read_frame
+
+        names = {str(c).strip().lower(): str(c) for c in read_frame(runs)[0].columns}
+        loss_col = next((names[k] for k in FIELDS["loss"] if k in names), None)
     if not loss_col or loss_col == acc_col:
         raise InputError("fitting accuracy against loss needs a loss column (--loss-col) beside the accuracy "
                          "column (--accuracy-col)")
