@@ -75,13 +75,13 @@ def fit_bootstrap() -> str:
 
 
 BENCHMARKS = [
-    Benchmark("memory: fit, 10,000 synthetic runs", fit_runs(10_000), repeats=1, target="max RSS < 1 GB"),
-    Benchmark("memory: fit, 100,000 synthetic runs", fit_runs(100_000), repeats=1, target="max RSS < 1 GB"),
-    Benchmark("memory: fit, 1,000,000 synthetic runs", fit_runs(1_000_000), repeats=1,
+    Benchmark("max RSS: fit, 10,000 synthetic runs", fit_runs(10_000), repeats=1, target="max RSS < 1 GB"),
+    Benchmark("max RSS: fit, 100,000 synthetic runs", fit_runs(100_000), repeats=1, target="max RSS < 1 GB"),
+    Benchmark("max RSS: fit, 1,000,000 synthetic runs", fit_runs(1_000_000), repeats=1,
               target="max RSS < 2 GB, time ~ linear"),
-    Benchmark("memory: forecast scaling-picture, 100,000 samples", forecast_samples(100_000), repeats=1,
+    Benchmark("max RSS: forecast scaling-picture, 100,000 samples", forecast_samples(100_000), repeats=1,
               target="max RSS < 1 GB"),
-    Benchmark("memory: forecast scaling-picture, 1,000,000 samples", forecast_samples(1_000_000), repeats=1,
+    Benchmark("max RSS: forecast scaling-picture, 1,000,000 samples", forecast_samples(1_000_000), repeats=1,
               target="max RSS within the estimate checked up front"),
-    Benchmark("memory: fit chinchilla --bootstrap 10000", fit_bootstrap, repeats=1, target="max RSS < 1 GB"),
+    Benchmark("max RSS: fit chinchilla --bootstrap 10000", fit_bootstrap, repeats=1, target="max RSS < 1 GB"),
 ]

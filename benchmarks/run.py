@@ -4,6 +4,8 @@ Each ``bench_*.py`` module defines ``BENCHMARKS``: a list of ``Benchmark`` recor
 zero-argument callable, repeats, and the target it is measured against). Usage:
 
     python benchmarks/run.py [--only SUBSTRING] [--json]
+
+``--only "max RSS"`` runs the memory benchmarks of real commands (bench_memory.py, several minutes).
 """
 
 from __future__ import annotations

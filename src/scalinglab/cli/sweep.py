@@ -88,6 +88,7 @@ def register(app: typer.Typer) -> None:
         fit: Annotated[bool, typer.Option("--fit", help="Fit IsoFLOP Approach 2 at the end and chart the curves.")] = False,
         save_models: Annotated[bool, typer.Option("--save-models", help="Save each trained model (state dict and spec).")] = False,
         peak_flops: Annotated[float | None, typer.Option("--peak-flops", help="Accelerator peak FLOP/s for MFU (default: from the catalogue).")] = None,
+        force: Annotated[bool, typer.Option("--force", help="Take the sweep over from a process the registry names as its owner (only when that process no longer runs the sweep).")] = False,
         as_json: JsonOption = False,
     ) -> None:
         """Train every run of the sweep (skipping finished ones) and record it in the registry."""
@@ -110,7 +111,7 @@ def register(app: typer.Typer) -> None:
                            ray_address=ray_address, gpus_per_run=gpus, cpus_per_run=cpus_per_run,
                            max_epochs=float(planned.options["max_epochs"]), fit=fit, save_models=save_models,
                            peak_flops=peak_flops, progress=not as_json, retries=retries,
-                           resources=parse_resources(resource), slurm=slurm or None)
+                           resources=parse_resources(resource), slurm=slurm or None, force=force)
         if fit:
             from ..charts import save_chart
             from ..charts.sweep import isoflop_chart
@@ -124,10 +125,13 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str | None, typer.Option("--name", help="Show this sweep's runs.")] = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Sweeps in a registry, one sweep's runs, and a consistency check."""
+        """Sweeps in a registry, one sweep's runs, and a consistency check (exit 1 when it finds problems)."""
         from ..sweep.api import sweep_status
 
-        emit(sweep_status(db, name), as_json)
+        status = sweep_status(db, name)
+        emit(status, as_json)
+        if status.problems:
+            raise typer.Exit(1)
 
     @group.command("export")
     def export_command(

@@ -133,27 +133,48 @@ def config_hash(run: dict, corpus_hash: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+#: The registry's own tables (an unversioned database holding any other table belongs to someone else).
+_TABLES = ("sweeps", "runs", "losses", "fits", "sqlite_sequence")
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (``/proc/PID/stat`` field 22), or None where
+    there is no /proc. With the PID it names one process: a PID reused later has another start time."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, ValueError):
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # fields after "(comm)" start at field 3
+
+
 def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    start = _start_time(os.getpid())
+    return f"{socket.gethostname()}:{os.getpid()}" + (f":{start}" if start else "")
 
 
 def _owner_alive(owner: str | None) -> bool:
-    """Whether the process named ``host:pid`` still runs (processes on other hosts count as alive)."""
+    """Whether the process named ``host:pid[:start]`` still runs (processes on other hosts count as
+    alive). A live PID with another start time is a new process that reused the number: not alive."""
     if not owner:
         return False
-    host, _, pid = owner.rpartition(":")
+    parts = owner.split(":")
+    host, pid, start = (parts + [None])[:3] if len(parts) == 3 else (owner.rpartition(":")[0], parts[-1], None)
     if host != socket.gethostname():
         return True
     try:
         os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
-    except (ProcessLookupError, ValueError):
+    except (ProcessLookupError, ValueError, OverflowError):
         return False
     except PermissionError:  # it exists, owned by another user
         pass
+    if start is not None:
+        now = _start_time(int(pid))
+        if now is not None and now != start:
+            return False
     return True
 
 
@@ -179,6 +200,12 @@ class RunsRegistry:
                 if version not in (0, *_READABLE_VERSIONS):
                     raise InputError(f"registry {str(path)!r} has schema version {version}; this scalinglab reads "
                                      f"versions {', '.join(map(str, _READABLE_VERSIONS))}")
+                if version == 0:
+                    foreign = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                               if r[0] not in _TABLES]
+                    if foreign:
+                        raise InputError(f"{str(path)!r} is another program's SQLite database (tables "
+                                         f"{', '.join(foreign[:5])}); give a new file for the runs registry")
                 if version == 1:
                     self._migrate_v1(db)
                 for statement in _SCHEMA.split(";"):
@@ -199,6 +226,9 @@ class RunsRegistry:
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as error:
             raise InputError(f"registry {str(self.path)!r} is not a usable SQLite database ({error})") from None
+        if version == 0:
+            raise InputError(f"{str(self.path)!r} is not a scalinglab runs registry (an empty file or another "
+                             "program's database); nothing was written to it")
         if version not in _READABLE_VERSIONS:
             raise InputError(f"registry {str(self.path)!r} has schema version {version}; this scalinglab reads "
                              f"versions {', '.join(map(str, _READABLE_VERSIONS))}")
@@ -255,12 +285,13 @@ class RunsRegistry:
             raise UnknownNameError(f"sweep in {self.path}", name, self.sweep_names())
         return found
 
-    def open_sweep(self, name: str, plan: dict, corpus: dict) -> dict:
+    def open_sweep(self, name: str, plan: dict, corpus: dict, *, force: bool = False) -> dict:
         """Create sweep ``name`` with a pending row per planned run, or reopen it to resume.
 
         ``plan`` is ``SweepPlan.to_dict()`` and ``corpus`` ``TokenizedCorpus.to_dict()``. Reopening with
         another plan or corpus is an error. Runs left ``running`` by a process that no longer exists
-        go back to ``pending``; a sweep another live process is running is refused.
+        go back to ``pending``; a sweep another live process is running is refused unless ``force``
+        (then a warning goes to stderr: two processes writing one sweep would train runs twice).
         """
         if not name or not name.strip():
             raise InputError("sweep name must not be empty")
@@ -274,7 +305,13 @@ class RunsRegistry:
                     raise InputError(f"sweep {name!r} in {self.path} was trained on another corpus "
                                      f"(hash {row['corpus_hash'][:12]}, now {corpus['corpus_hash'][:12]})")
                 if row["owner"] and row["owner"] != _owner() and _owner_alive(row["owner"]):
-                    raise InputError(f"sweep {name!r} in {self.path} is being run by process {row['owner']}")
+                    if not force:
+                        raise InputError(f"sweep {name!r} in {self.path} is being run by process {row['owner']}; "
+                                         "if that process is not running this sweep any more, add --force")
+                    import sys
+
+                    sys.stderr.write(f"warning: taking sweep {name!r} over from process {row['owner']} (--force); "
+                                     "if it still runs, stop it: both would train the same runs\n")
                 db.execute("UPDATE runs SET status = 'pending' WHERE sweep = ? AND status IN ('running', 'failed')",
                            (name,))
                 db.execute("UPDATE sweeps SET owner = ?, updated_at = ? WHERE name = ?", (_owner(), _now(), name))

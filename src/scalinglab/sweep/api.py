@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -180,12 +181,25 @@ class SweepStatus:
         return Group(*parts)
 
 
-def sweep_status(registry: str | Path, name: str | None = None) -> SweepStatus:
+@contextmanager
+def _reading(registry: str | Path):
+    """The registry opened read-only (SQLite ``mode=ro``: nothing is ever written, not even to an empty
+    file or another program's database); damaged pages found while reading are one-line errors."""
+    import sqlite3
+
     from ..store import RunsRegistry
 
     if not Path(registry).is_file():
         raise InputError(f"registry {str(registry)!r} does not exist")
-    with RunsRegistry(registry) as db:
+    try:
+        with RunsRegistry(registry, read_only=True) as db:
+            yield db
+    except sqlite3.DatabaseError as error:
+        raise InputError(f"registry {str(registry)!r} cannot be read ({error}); it may be damaged") from None
+
+
+def sweep_status(registry: str | Path, name: str | None = None) -> SweepStatus:
+    with _reading(registry) as db:
         summaries = [{k: v for k, v in db.status(s).items() if k != "table"} for s in db.sweep_names()]
         detail = db.status(name) if name else None
         problems = db.check(name)
@@ -207,12 +221,9 @@ class ExportResult:
 
 def export_sweep(registry: str | Path, name: str, path: str | Path, *, checkpoints: bool = False) -> ExportResult:
     """Finished runs of ``name`` as CSV (what ``scalinglab fit`` and ``scalinglab isoflop`` read)."""
-    from ..store import RunsRegistry
     from .runner import sweep_frame
 
-    if not Path(registry).is_file():
-        raise InputError(f"registry {str(registry)!r} does not exist")
-    with RunsRegistry(registry) as db:
+    with _reading(registry) as db:
         rows = db.export_rows(name, checkpoints=checkpoints)
     if not rows:
         raise InputError(f"sweep {name!r} has no finished runs to export")

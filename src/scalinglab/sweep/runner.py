@@ -89,7 +89,7 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
               executor: str = "local", device: str = "cpu", ray_address: str | None = None, gpus_per_run: float = 0.0,
               cpus_per_run: float = 1.0, max_epochs: float = 1.0, fit: bool = False, save_models: bool = False,
               peak_flops: float | None = None, progress: bool = True, retries: int = 2, resources: dict | None = None,
-              slurm: dict | None = None) -> SweepResult:
+              slurm: dict | None = None, force: bool = False) -> SweepResult:
     """Execute every unfinished run of ``plan`` on ``corpus`` and record it in ``registry`` under ``name``.
 
     ``retries``: how often a run lost with its node or job is submitted again (ray, submitit);
@@ -101,7 +101,7 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
     corpus.check_tokens(biggest.n_tokens, max_epochs=max_epochs, what=f"run {biggest.key}")
     out = Path(out_dir) / name
     with RunsRegistry(registry) as db:
-        db.open_sweep(name, plan.to_dict(), corpus.to_dict())
+        db.open_sweep(name, plan.to_dict(), corpus.to_dict(), force=force)
         stored = {r["key"]: r for r in db.runs(name)}
         finished_before = {k for k, r in stored.items() if r["status"] == "finished"}
         todo = [r for r in plan.runs if r.key not in finished_before]
