@@ -26,7 +26,7 @@ def _years(p: dict, until: int) -> str:
     median, low, high = (_year(p[k], until) for k in ("p50", "p5", "p95"))
     if low == high == median:
         return median.replace("> ", ">")
-    return f"{median} ({low}\u2013{high})".replace("> ", ">")  # wraps, if at all, before the range only
+    return f"{median} ({low}\u2013{high})".replace("> ", ">")
 
 
 def section(out_dir: Path) -> Section:

@@ -114,8 +114,11 @@ def _table(frame: "pd.DataFrame") -> str:
         cells = []
         for value, name in zip(record, names):
             text, long_text = _cell(value, name)
-            kind = ' class="text"' if long_text and " (" not in text else ' class="pair"' if " (" in text else ""
-            cells.append(f"<td{kind}>{html.escape(text)}</td>")
+            if " (" in text and text.endswith(")"):  # "value (range)": wraps, if at all, before the range only
+                value, rest = text.split(" (", 1)
+                cells.append(f'<td class="pair">{html.escape(value)} <span>({html.escape(rest)}</span></td>')
+            else:
+                cells.append(f'<td class="text">{html.escape(text)}</td>' if long_text else f"<td>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<div class="table-box"><table class="table"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
@@ -136,7 +139,7 @@ table.table { border-collapse: collapse; font-size: 0.88em; }
 table.table th, table.table td { padding: 0.25em 0.65em; border-bottom: 1px solid #ddd; text-align: right;
                                  white-space: nowrap; vertical-align: top; }
 table.table td.text { white-space: normal; text-align: left; min-width: 10em; max-width: 24em; }
-table.table td.pair { white-space: normal; min-width: 5.5em; }
+table.table td.pair { white-space: normal; min-width: 5.5em; } table.table td.pair span { white-space: nowrap; }
 table.table th { background: #f4f4f4; white-space: normal; min-width: 4em; }
 .chart { margin: 1em 0 1.6em; max-width: 100%; overflow: hidden; }
 .chart svg, .chart canvas { max-width: 100%; height: auto; }
