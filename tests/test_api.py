@@ -19,7 +19,7 @@ from scalinglab.errors import ScalingLabError
 def saved_fit(tmp_path_factory):
     """Besiroglu et al. 2024's refit of Chinchilla's runs (drop the 5 highest losses), saved as a law file."""
     path = tmp_path_factory.mktemp("fit") / "fit.json"
-    result = sl.fit("chinchilla", drop_highest_loss=5)
+    result = sl.fit("chinchilla-runs", drop_highest_loss=5)
     result.save(path)
     return result, path
 
@@ -42,7 +42,7 @@ def test_the_face_names():
     for name in ("plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "compare", "trend"):
         assert callable(getattr(sl, name)), name
     assert sl.laws.get("epoch").name == "besiroglu2024"
-    assert {d.name for d in sl.datasets.list()} >= {"chinchilla", "notable-models"}
+    assert {d.name for d in sl.datasets.list()} >= {"chinchilla-runs", "notable-models"}
     assert callable(sl.sweep.plan)
 
 
@@ -74,7 +74,7 @@ def test_predict_accepts_every_law_form_and_arrays(saved_fit):
     fitted, path = saved_fit
     # Hoffmann et al. 2022 eq. 10 at Chinchilla's 70B parameters and 1.4T tokens
     expected = 1.69 + 406.4 / 70e9**0.34 + 410.7 / 1.4e12**0.28
-    assert sl.predict("chinchilla", params="70B", tokens="1.4T").loss == pytest.approx(expected)
+    assert sl.predict("hoffmann2022", params="70B", tokens="1.4T").loss == pytest.approx(expected)
     assert sl.predict(sl.laws.get("hoffmann2022").law, params=70e9, tokens=1.4e12).loss == pytest.approx(expected)
     assert sl.predict(path, params="70B", tokens="1.4T").loss == pytest.approx(
         sl.predict(fitted, params=70e9, tokens=1.4e12).loss)
@@ -90,7 +90,7 @@ def test_budget_and_fit_take_law_objects(saved_fit):
     assert by_name.n_opt == by_object.n_opt
     assert by_file.flops == by_name.flops and by_file.n_opt != by_name.n_opt
     # a law object names its family to fit
-    again = sl.fit("chinchilla", law=sl.laws.get("hoffmann2022").law, drop_highest_loss=5)
+    again = sl.fit("chinchilla-runs", law=sl.laws.get("hoffmann2022").law, drop_highest_loss=5)
     assert again.params == pytest.approx(fitted.params)
 
 
@@ -169,10 +169,10 @@ def test_user_errors_raise_the_package_error():
     (lambda: sl.flops(params="175B", tokens="300B"), ("flops", "--params", "175B", "--tokens", "300B")),
     (lambda: sl.flops(config="gpt3-175b", tokens="300B"), ("flops", "--config", "gpt3-175b", "--tokens", "300B")),
     (lambda: sl.cost(compute=3.14e23, gpu="v100", gpus=1024, mfu="0.25 to 0.35", samples=2000),
-     ("cost", "--flops", "3.14e23", "--gpu", "v100", "--gpus", "1024", "--mfu", "0.25 to 0.35", "--samples", "2000")),
+     ("cost", "--compute", "3.14e23", "--gpu", "v100", "--gpus", "1024", "--mfu", "0.25 to 0.35", "--samples", "2000")),
     (lambda: sl.budget(dollars="100M", gpu="h100-sxm", gpus=4096),
      ("budget", "--dollars", "100M", "--gpu", "h100-sxm", "--gpus", "4096")),
-    (lambda: sl.fit("chinchilla", drop_highest_loss=5), ("fit", "chinchilla", "--drop-highest-loss", "5")),
+    (lambda: sl.fit("chinchilla-runs", drop_highest_loss=5), ("fit", "chinchilla-runs", "--drop-highest-loss", "5")),
     (lambda: sl.laws.get("besiroglu2024"), ("laws", "show", "besiroglu2024")),
     (lambda: sl.forecast("epoch-trends", samples=500, until=2030),
      ("forecast", "--scenario", "epoch-trends", "--samples", "500", "--until", "2030")),

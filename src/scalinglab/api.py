@@ -355,7 +355,7 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
     Parameters
     ----------
     runs : str, path, DataFrame
-        A runs table (.csv, .parquet, .jsonl), a bundled dataset name (``"chinchilla"``) or a DataFrame.
+        A runs table (.csv, .parquet, .jsonl), a bundled dataset name (``"chinchilla-runs"``) or a DataFrame.
     law : str or law object, default ``"chinchilla"``
         The family to fit: chinchilla, kaplan, data-constrained, power, saturating-power,
         broken-power or sigmoid (a published law's name or object means its family).
@@ -396,7 +396,7 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
     Examples
     --------
     >>> import scalinglab as sl
-    >>> result = sl.fit("chinchilla", drop_highest_loss=5)
+    >>> result = sl.fit("chinchilla-runs", drop_highest_loss=5)
     >>> round(result.params["alpha"], 3), round(result.params["beta"], 3)
     (0.347, 0.367)
     """
@@ -438,7 +438,7 @@ def load_fit(path) -> Result:
     --------
     >>> import scalinglab as sl, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "fit.json")
-    >>> _ = sl.fit("chinchilla", drop_highest_loss=5).save(path)
+    >>> _ = sl.fit("chinchilla-runs", drop_highest_loss=5).save(path)
     >>> round(sl.load_fit(path).params["alpha"], 3)
     0.347
     """
@@ -989,8 +989,8 @@ class _Laws(_Namespace):
     Examples
     --------
     >>> import scalinglab as sl
-    >>> sl.laws.get("chinchilla").name
-    'hoffmann2022'
+    >>> sl.laws.get("epoch").name
+    'besiroglu2024'
     >>> "besiroglu2024" in [law.name for law in sl.laws.list()]
     True
     """
@@ -1020,7 +1020,7 @@ class _Datasets(_Namespace):
     Examples
     --------
     >>> import scalinglab as sl
-    >>> len(sl.datasets.read("chinchilla")) > 200
+    >>> len(sl.datasets.read("chinchilla-runs")) > 200
     True
     """
 

@@ -18,6 +18,7 @@ __all__ = [
     "Interrupted",
     "did_you_mean",
     "refuse_together",
+    "RenamedWarning",
 ]
 
 
@@ -74,6 +75,10 @@ def refuse_together(given: dict[str, bool], *pairs: tuple[str, str]) -> None:
     for first, second in pairs:
         if given.get(first) and given.get(second):
             raise InputError(f"{first} and {second} cannot be used together; give one of them")
+
+
+class RenamedWarning(FutureWarning):
+    """A name or flag was renamed; the old spelling still works (the CLI prints this as one ``note:`` line)."""
 
 
 def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:

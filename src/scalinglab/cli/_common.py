@@ -38,6 +38,30 @@ def emit(result, as_json: bool) -> None:
 table = rich_table
 
 
+def renamed(value, old_value, old: str, new: str):
+    """The value of a renamed flag: the new spelling's, or the old one's with a ``RenamedWarning`` (a note).
+
+    Old spellings stay accepted (hidden from ``--help``) so that scripts keep working.
+    """
+    if old_value is None or old_value == [] or old_value == ():
+        return value
+    if value is not None and value != [] and value != ():
+        from ..errors import InputError
+
+        raise InputError(f"give {new} or its old spelling {old}, not both")
+    import warnings
+
+    from ..errors import RenamedWarning
+
+    warnings.warn(RenamedWarning(f"{old} is now {new}"), stacklevel=2)
+    return old_value
+
+
+def old_option(flag: str, new: str):
+    """A hidden option for the old spelling ``flag`` of ``new``."""
+    return typer.Option(flag, hidden=True, help=f"Old spelling of {new}.")
+
+
 def check_outputs(*, save=None, plot=None, inputs=()) -> None:
     """Check ``--save FILE`` (JSON) and ``--plot FILE`` (a chart) before any work: writable, not a
     folder, not one of the command's input files."""

@@ -40,10 +40,26 @@ app = typer.Typer(
     name="scalinglab",
     help="Scaling laws with provenance: fit, plan, cost and forecast AI training runs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        sys.stdout.write(f"scalinglab {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", callback=_version,
+                                 is_eager=True),
+) -> None:
+    """Scaling laws with provenance: fit, plan, cost and forecast AI training runs."""
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__package__}.{_name}").register(app)
@@ -75,6 +91,30 @@ def _signals_interrupt():
             signal.signal(number, handler)
 
 
+@contextmanager
+def _renames_as_notes():
+    """Old names and flags (``RenamedWarning``) become one ``note:`` line each on stderr once the command
+    has succeeded; a failing command prints only its one ``error:`` line. Other warnings pass through."""
+    import warnings
+
+    from ..errors import RenamedWarning
+
+    caught: list = []
+    succeeded = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RenamedWarning)
+            yield
+        succeeded = True
+    finally:
+        for w in caught:
+            if not issubclass(w.category, RenamedWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if succeeded:
+            for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, RenamedWarning)):
+                sys.stderr.write(f"note: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit code 2, never a traceback.
 
@@ -82,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     command = typer.main.get_command(app)
     try:
-        with _signals_interrupt():
+        with _signals_interrupt(), _renames_as_notes():
             code = command.main(args=argv, prog_name="scalinglab", standalone_mode=False)
     except Interrupted as stop:
         fail(str(stop), stop.exit_code)

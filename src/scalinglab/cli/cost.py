@@ -8,7 +8,7 @@ import typer
 
 from .. import api
 from ..laws import DEFAULT_LAW
-from ._common import JsonOption, emit, law_option_help
+from ._common import JsonOption, emit, law_option_help, old_option, renamed
 
 _RANGE = ' Accepts a range, e.g. "0.3 to 0.5" (lognormal 90% interval) or "uniform 0.3 to 0.5".'
 
@@ -17,7 +17,8 @@ def _opt(flag: str, text: str):
     return typer.Option(flag, help=text + _RANGE)
 
 
-Flops = Annotated[Optional[str], _opt("--flops", "Training FLOP, e.g. 3.14e23.")]
+Compute = Annotated[Optional[str], _opt("--compute", "Training compute in FLOP, e.g. 3.14e23.")]
+OldFlops = Annotated[Optional[str], old_option("--flops", "--compute")]
 Params = Annotated[Optional[str], _opt("--params", "Parameters N, e.g. 65.2B (C = 6ND).")]
 Tokens = Annotated[Optional[str], _opt("--tokens", "Training tokens D, e.g. 1.4T.")]
 Gpu = Annotated[Optional[str], typer.Option("--gpu", help="Accelerator (see `scalinglab hardware list`), e.g. h100-sxm.")]
@@ -43,9 +44,11 @@ Seed = Annotated[int, typer.Option("--seed", min=0, help="Seed of the Monte Carl
 def register(app: typer.Typer) -> None:
     @app.command("cost")
     def cost_command(
-        flops: Flops = None, params: Params = None, tokens: Tokens = None,
-        model: Annotated[Optional[str], typer.Option("--model", help="A known transformer configuration (e.g. gpt3-175b) instead of --params; needs --tokens.")] = None,
-        flops_method: Annotated[str, typer.Option("--flops-method", help="FLOP count for --model: 6nd, kaplan or chinchilla.")] = "6nd",
+        compute: Compute = None, params: Params = None, tokens: Tokens = None,
+        config: Annotated[Optional[str], typer.Option("--config", help="A model shape (e.g. gpt3-175b, llama3-70b, or a config.json) instead of --params; needs --tokens.")] = None,
+        flops_method: Annotated[str, typer.Option("--flops-method", help="FLOP count for --config: 6nd, kaplan or chinchilla.")] = "6nd",
+        flops: OldFlops = None,
+        model: Annotated[Optional[str], old_option("--model", "--config")] = None,
         gpu_hours: Annotated[Optional[str], _opt("--gpu-hours", "Measured GPU-hours instead of a utilisation.")] = None,
         gpu: Gpu = None, gpus: Gpus = None, precision: Precision = None, peak_flops: PeakFlops = None,
         mfu: Mfu = None,
@@ -59,7 +62,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Days, GPU-hours, cloud and owned cost, energy and CO2 of a training run."""
         emit(api.cost(
-            flops, gpu=gpu, gpus=gpus, params=params, tokens=tokens, config=model,
+            renamed(compute, flops, "--flops", "--compute"), gpu=gpu, gpus=gpus, params=params, tokens=tokens,
+            config=renamed(config, model, "--model", "--config"),
             flops_method=flops_method, gpu_hours=gpu_hours, precision=precision, peak_flops=peak_flops, mfu=mfu,
             tokens_per_second_per_gpu=tokens_per_second_per_gpu, flops_per_second_per_gpu=flops_per_second_per_gpu,
             cluster_model=cluster_model, cluster_b=cluster_b, goodput=goodput, gpu_price=gpu_price, overhead=overhead,

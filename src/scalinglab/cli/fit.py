@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import api
-from ._common import JsonOption, check_outputs, emit, print_json
+from ._common import JsonOption, check_outputs, emit, old_option, renamed, print_json
 
 RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
 NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]
@@ -43,7 +43,8 @@ def register(app: typer.Typer) -> None:
         level: Level = 0.95,
         holdout_above: Annotated[str | None, typer.Option("--holdout-above", help="Backtest: fit runs with C <= this FLOP, predict the rest.")] = None,
         leave_one_budget_out: Annotated[bool, typer.Option("--leave-one-budget-out", help="Backtest: predict each IsoFLOP budget from the others.")] = False,
-        budget: Annotated[list[str] | None, typer.Option("--budget", help="Compute budget(s) for N_opt, D_opt (default 5.76e23).")] = None,
+        compute: Annotated[list[str] | None, typer.Option("--compute", help="Compute budget(s) in FLOP for N_opt, D_opt (default 5.76e23).")] = None,
+        budget: Annotated[list[str] | None, old_option("--budget", "--compute")] = None,
         at: Annotated[list[str] | None, typer.Option("--at", help="Predict the loss at N:D, e.g. 70B:1.4T (repeatable); accuracy law: at an x value, e.g. 1e24.")] = None,
         target_loss: Annotated[list[float] | None, typer.Option("--target-loss", help="Compute needed to reach this loss (repeatable).")] = None,
         x: Annotated[str, typer.Option("--x", help="One-variable laws: the variable, n, d or c (accuracy law: also loss).")] = "c",
@@ -94,7 +95,8 @@ def register(app: typer.Typer) -> None:
         result = api.fit(
             runs, law, estimator=estimator, objective=objective, delta=delta, weight=weight,
             drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
-            holdout_above=holdout_above, leave_one_budget_out=leave_one_budget_out, compute=budget, at=at,
+            holdout_above=holdout_above, leave_one_budget_out=leave_one_budget_out,
+            compute=renamed(compute, budget, "--budget", "--compute"), at=at,
             target_loss=target_loss, x=x, base=base, n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col,
             u_col=u_col, budget_col=budget_col, group_col=group_col, flops_per_param_token=flops_per_param_token,
             where=where, duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, progress=sys.stderr.isatty(),

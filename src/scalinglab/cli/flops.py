@@ -8,7 +8,7 @@ import typer
 
 from .. import api
 from ..compute import KNOWN_CONFIGS, METHODS
-from ._common import JsonOption, emit
+from ._common import JsonOption, emit, old_option, renamed
 
 
 def register(app: typer.Typer) -> None:
@@ -23,12 +23,13 @@ def register(app: typer.Typer) -> None:
         vocab: Annotated[int, typer.Option("--vocab")] = 50257,
         context: Annotated[int, typer.Option("--context")] = 2048,
         ffn_ratio: Annotated[float, typer.Option("--ffn-ratio")] = 4.0,
-        method: Annotated[str, typer.Option("--method", help=f"Detailed count: {', '.join(METHODS)}.")] = "chinchilla",
+        flops_method: Annotated[str | None, typer.Option("--flops-method", help=f"Detailed count: {', '.join(METHODS)} (default chinchilla).")] = None,
+        method: Annotated[str | None, old_option("--method", "--flops-method")] = None,
         embeddings: Annotated[bool | None, typer.Option("--embeddings/--no-embeddings", help="Count embedding FLOP (default: the method's convention).")] = None,
         lm_head: Annotated[bool, typer.Option("--lm-head/--no-lm-head", help="Count the final logits.")] = True,
         as_json: JsonOption = False,
     ) -> None:
         """Training FLOP: 6ND from --params and --tokens, or a detailed count from a model shape."""
         emit(api.flops(params, tokens, config=config, layers=layers, d_model=d_model, heads=heads, vocab=vocab,
-                       context=context, ffn_ratio=ffn_ratio, flops_method=method, embeddings=embeddings,
+                       context=context, ffn_ratio=ffn_ratio, flops_method=renamed(flops_method, method, "--method", "--flops-method") or "chinchilla", embeddings=embeddings,
                        lm_head=lm_head), as_json)

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ._common import JsonOption, emit, law_option_help
+from ._common import JsonOption, emit, law_option_help, old_option, renamed
 
 Preset = Annotated[str | None, typer.Option("--preset", help="Named option set: tiny (the CPU sweep of the demo and tests, under a minute) or small (21k-305k parameters, about 7 minutes on 2 CPU cores).")]
-Budgets = Annotated[str | None, typer.Option("--budgets", help="Compute budgets in FLOP: 1e15,3e15,1e16 or 1e15..1e17 or 1e15..1e17:5.")]
+Budgets = Annotated[str | None, typer.Option("--compute", help="Compute budgets in FLOP: 1e15,3e15,1e16 or 1e15..1e17 or 1e15..1e17:5.")]
+OldBudgets = Annotated[str | None, old_option("--budgets", "--compute")]
 Corpus = Annotated[str | None, typer.Option("--corpus", help="demo (Python's standard library sources), a text file, a folder, .jsonl or .parquet.")]
 TextField = Annotated[str | None, typer.Option("--text-field", help="JSON field or Parquet column holding the text (default text).")]
 Tokenizer = Annotated[str | None, typer.Option("--tokenizer", help="byte (default) or bpe[:VOCAB], trained here on the training split.")]
@@ -18,7 +19,8 @@ Sizes = Annotated[int | None, typer.Option("--sizes", help="Model sizes per budg
 Spread = Annotated[float | None, typer.Option("--spread", help="Ratio between neighbouring sizes (default 3).")]
 Law = Annotated[str | None, typer.Option("--law", help="Centre sizes on this law's optimum. " + law_option_help)]
 TokensPerParam = Annotated[float | None, typer.Option("--tokens-per-param", help="Without --law: centre at N = sqrt(C / (6 r)) (default r = 20).")]
-Flops = Annotated[str | None, typer.Option("--flops", help="FLOPs per token: 6nd (6 x total params, default), chinchilla (detailed) or kaplan.")]
+Flops = Annotated[str | None, typer.Option("--flops-method", help="FLOPs per token: 6nd (6 x total params, default), chinchilla (detailed) or kaplan.")]
+OldFlops = Annotated[str | None, old_option("--flops", "--flops-method")]
 NCtx = Annotated[int | None, typer.Option("--n-ctx", help="Context length in tokens (default 128).")]
 Positions = Annotated[str | None, typer.Option("--positions", help="rotary (default) or learned.")]
 Aspect = Annotated[float | None, typer.Option("--aspect-ratio", help="d_model / n_layers of the depth rule (default 32).")]
@@ -40,6 +42,9 @@ def _prepare(options: dict, *, estimate: bool):
     """Plan from a command's parameters: those named in ``DEFAULTS`` (``None`` = not given)."""
     from ..sweep.api import DEFAULTS, prepare_plan
 
+    options = dict(options)
+    options["budgets"] = renamed(options["budgets"], options.get("old_budgets"), "--budgets", "--compute")
+    options["flops"] = renamed(options["flops"], options.get("old_flops"), "--flops", "--flops-method")
     given = {k: v for k, v in options.items() if k in DEFAULTS}
     given["seeds"] = tuple(given["seeds"]) if given.get("seeds") else None
     return prepare_plan(preset=options["preset"], cache_dir=options["cache_dir"], estimate=estimate, **given)
@@ -55,6 +60,7 @@ def register(app: typer.Typer) -> None:
         preset: Preset = None, budgets: Budgets = None, corpus: Corpus = None, text_field: TextField = None,
         tokenizer: Tokenizer = None, sizes: Sizes = None, spread: Spread = None, law: Law = None,
         tokens_per_param: TokensPerParam = None, flops: Flops = None, n_ctx: NCtx = None, positions: Positions = None,
+        old_budgets: OldBudgets = None, old_flops: OldFlops = None,
         aspect_ratio: Aspect = None, seeds: Seeds = None, steps: Steps = None, batch_tokens: BatchTokens = None,
         lr: Lr = None, threads: Threads = None, eval_tokens: EvalTokens = None, device: Device = None,
         max_epochs: MaxEpochs = None, compile: Compile = None, cache_dir: CacheDir = None,
@@ -69,6 +75,7 @@ def register(app: typer.Typer) -> None:
         preset: Preset = None, budgets: Budgets = None, corpus: Corpus = None, text_field: TextField = None,
         tokenizer: Tokenizer = None, sizes: Sizes = None, spread: Spread = None, law: Law = None,
         tokens_per_param: TokensPerParam = None, flops: Flops = None, n_ctx: NCtx = None, positions: Positions = None,
+        old_budgets: OldBudgets = None, old_flops: OldFlops = None,
         aspect_ratio: Aspect = None, seeds: Seeds = None, steps: Steps = None, batch_tokens: BatchTokens = None,
         lr: Lr = None, threads: Threads = None, eval_tokens: EvalTokens = None, device: Device = None,
         max_epochs: MaxEpochs = None, compile: Compile = None, cache_dir: CacheDir = None,

@@ -25,8 +25,8 @@ from ..errors import InputError
 from ..laws import DEFAULT_LAW
 from ..units import SECONDS_PER
 from .cluster import achieved_flops_per_gpu, default_cluster_model
-from .cost import (DEFAULT_KEYS, PERCENTILES, EstimateResult, cost_defaults, draw, parse_inputs, resolve_accelerator,
-                   summarise)
+from .cost import (DEFAULT_KEYS, PERCENTILES, EstimateResult, cost_defaults, default_assumptions, draw, parse_inputs,
+                   resolve_accelerator, summarise)
 from .hardware import normalise_precision
 
 __all__ = ["BudgetPlan", "plan_budget"]
@@ -74,9 +74,13 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
         p.setdefault(key, defaults[default].value)
     if "mfu" in given and cluster_model:
         raise InputError("give either an MFU or the cluster-size model, not both")
+    assumed = default_assumptions(given, acc, defaults)
     if "mfu" not in given and not cluster_model:
-        p["mfu"] = defaults["budget_mfu"].value
-        notes.append(f"MFU {defaults['budget_mfu'].value:.0%} assumed ({defaults['budget_mfu'].note})")
+        mfu = defaults["budget_mfu"]  # the same MFU ``cost`` assumes
+        p["mfu"] = mfu.value
+        assumed["mfu"] = {"value": mfu.value, "source": str(mfu.source), "note": mfu.note}
+    elif "mfu" in given:
+        assumed["mfu"] = {"value": str(given["mfu"]), "source": "given"}
 
     hourly = _hourly_rates(p, acc, notes)
     gpu_hours, g = _gpu_hours(p, given, basis, hourly)
@@ -104,7 +108,7 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
     if sampled:
         table.update(_plan_percentiles(law_object, table["flops"], flops_per_param_token, law_name))
     assumptions = {"law": law_name, "flops_per_param_token": flops_per_param_token, "plan_method": plan.method,
-                   "peak_flops_per_gpu": peak if np.ndim(peak) == 0 else str(given["peak_flops"])}
+                   "peak_flops_per_gpu": peak if np.ndim(peak) == 0 else str(given["peak_flops"]), **assumed}
     from ..laws.ranges import extrapolation_warnings, fitted_range
 
     warnings = tuple(extrapolation_warnings(fitted_range(law), n=plan.n_params, d=plan.n_tokens, c=values["flops"],

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._table import rich_table
+from .._table import header, rich_table
 from ..distributions import Distribution, parse_value
 from ..errors import InputError
 from ..provenance import Source
@@ -200,10 +200,10 @@ def report_rows(values: dict, percentiles: dict) -> list[list[str]]:
             continue
         pct = percentiles.get(key)
         if percentiles:
-            rows.append([key] + ([_format(key, pct[f"p{p}"]) for p in PERCENTILES] if pct else
-                                 ["", _format(key, value), ""]))
+            rows.append([header(key)] + ([_format(key, pct[f"p{p}"]) for p in PERCENTILES] if pct else
+                                         ["", _format(key, value), ""]))
         else:
-            rows.append([key, _format(key, value)])
+            rows.append([header(key), _format(key, value)])
     return rows
 
 
@@ -235,10 +235,11 @@ class EstimateResult:
         columns = ["quantity"] + ([f"p{p}" for p in PERCENTILES] if self.percentiles else ["value"])
         if self.percentiles:
             title += f"; Monte Carlo, {self.samples:,} draws, seed {self.seed}"
+        from rich.console import Group
+        from rich.text import Text
+
         table = rich_table(title, columns, report_rows(self.values, self.percentiles))
-        table.caption = "\n".join(self.notes) or None
-        table.caption_justify = "left"
-        return table
+        return Group(table, *[Text(line) for line in [*self.notes, *assumption_lines(self.assumptions)]])
 
 
 @dataclass(frozen=True)
@@ -303,7 +304,7 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
     acc = resolve_accelerator(accelerator, given.get("peak_flops"), precision)
     precision = normalise_precision(precision) if precision else acc.default_precision
     defaults = cost_defaults()
-    assumptions = _assumptions(given, acc, defaults)
+    assumptions = default_assumptions(given, acc, defaults)
     p, sampled, notes = draw(given, samples, seed)
     for key, default in DEFAULT_KEYS.items():
         p.setdefault(key, defaults[default].value)
@@ -315,6 +316,13 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
                                                           if "cluster_b" in given else {})
     elif "cluster_b" in given:
         raise InputError("cluster_b only applies with the cluster-size model (cluster_model=True)")
+    utilisation = ("mfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu", "gpu_hours")
+    if model is None and not any(key in given for key in utilisation):
+        assumed = defaults["budget_mfu"]  # the same MFU ``budget`` assumes, so the two commands agree
+        p["mfu"] = assumed.value
+        assumptions["mfu"] = {"value": assumed.value, "source": str(assumed.source), "note": assumed.note}
+    elif "mfu" in given:
+        assumptions["mfu"] = {"value": str(given["mfu"]), "source": "given"}
 
     work = _workload(p, config, flops_method)
     peak = p["peak_flops"] if "peak_flops" in p else acc.peak(precision)
@@ -340,7 +348,19 @@ def resolve_accelerator(accelerator, peak, precision) -> Accelerator:
     return get_accelerator(accelerator)
 
 
-def _assumptions(given: dict, acc: Accelerator, defaults: dict[str, Default]) -> dict:
+def assumption_lines(assumptions: dict) -> list[str]:
+    """One line per assumed value (not given by the user) with its source, for the printed table."""
+    lines = []
+    for name, item in assumptions.items():
+        if isinstance(item, dict) and "value" in item and item.get("source") not in (None, "given"):
+            value = item["value"]
+            shown = "-" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
+            lines.append(f"assumed {header(name)} = {shown} ({item['source']})")
+    return lines
+
+
+def default_assumptions(given: dict, acc: Accelerator, defaults: dict[str, Default]) -> dict:
+    """Every default the cost model uses, as {name: {value, source, note}} (``given`` values say so)."""
     out = {}
     for key, default in DEFAULT_KEYS.items():
         if key in given:

@@ -1,6 +1,6 @@
 """Bundled public datasets with provenance and checksums, looked up by name.
 
-    >>> read_bundled("chinchilla").shape[0]
+    >>> read_bundled("chinchilla-runs").shape[0]
     245
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import InputError, UnknownNameError
+from ..errors import InputError, RenamedWarning, UnknownNameError
 from ..provenance import Source
 
 __all__ = ["DatasetInfo", "list_datasets", "get_dataset", "read_bundled", "dataset_path", "is_dataset_name"]
@@ -49,17 +49,33 @@ def _registry() -> dict[str, DatasetInfo]:
     }
 
 
+#: Old dataset names, still accepted with a ``RenamedWarning``: ``chinchilla`` is the law family (and,
+#: for ``plan``, the old alias of ``hoffmann2022``), so the runs are ``chinchilla-runs``.
+RENAMED = {"chinchilla": "chinchilla-runs"}
+
+
+def _key(name: str) -> str:
+    key = str(name).strip().lower()
+    if key in RENAMED:
+        import warnings
+
+        warnings.warn(RenamedWarning(f"dataset {key!r} is now {RENAMED[key]!r}"), stacklevel=3)
+        key = RENAMED[key]
+    return key
+
+
 def list_datasets() -> list[DatasetInfo]:
     return list(_registry().values())
 
 
 def is_dataset_name(name: str) -> bool:
-    return str(name).lower() in _registry()
+    key = str(name).strip().lower()
+    return key in _registry() or key in RENAMED
 
 
 def get_dataset(name: str) -> DatasetInfo:
     registry = _registry()
-    key = str(name).lower()
+    key = _key(name)
     if key not in registry:
         raise UnknownNameError("dataset", name, registry)
     return registry[key]
@@ -86,4 +102,4 @@ def read_bundled(name: str) -> "pd.DataFrame":
     """The bundled table ``name`` as a DataFrame, after verifying its SHA-256 checksum."""
     import pandas as pd
 
-    return pd.read_csv(_verified(name.lower()))
+    return pd.read_csv(_verified(get_dataset(name).name))

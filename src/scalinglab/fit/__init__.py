@@ -1,6 +1,6 @@
 """Fitting scaling laws to training runs: estimators, uncertainty, diagnostics, IsoFLOP and backtests.
 
-    >>> result = fit_law("chinchilla", "chinchilla", drop_highest_loss=5)
+    >>> result = fit_law("chinchilla-runs", "chinchilla", drop_highest_loss=5)
     >>> round(result.params["alpha"], 3), round(result.params["beta"], 3)
     (0.347, 0.367)
 """

@@ -123,7 +123,6 @@ agrees with Approaches 1 and 2 (about 20 tokens per parameter) where the publish
 
 #: Short names people use for the laws they mean.
 ALIASES = {
-    "chinchilla": "hoffmann2022",
     "hoffmann": "hoffmann2022",
     "epoch": "besiroglu2024",
     "besiroglu": "besiroglu2024",
@@ -131,6 +130,11 @@ ALIASES = {
     "muennighoff": "muennighoff2023",
     "datablations": "muennighoff2023",
 }
+
+
+#: Old law names, still accepted with a ``RenamedWarning``: ``chinchilla`` names the law family
+#: (L = E + A/N^alpha + B/D^beta, what ``fit --law chinchilla`` fits) and the runs are ``chinchilla-runs``.
+RENAMED = {"chinchilla": "hoffmann2022"}
 
 
 def list_laws() -> list[PublishedLaw]:
@@ -141,6 +145,14 @@ def get_law(name: str) -> PublishedLaw:
     """The published law called ``name`` (case-insensitive); an error suggests close names."""
     registry = _registry()
     key = name.strip().lower()
+    if key in RENAMED:
+        import warnings
+
+        from ..errors import RenamedWarning
+
+        warnings.warn(RenamedWarning(f"law {key!r} means {RENAMED[key]} (Hoffmann et al. 2022, Approach 3); "
+                                     f"{key!r} is the law family, say {RENAMED[key]}"), stacklevel=3)
+        key = RENAMED[key]
     key = ALIASES.get(key, key)
     if key not in registry:
         raise UnknownNameError("law", name, [*registry, *ALIASES])

@@ -34,9 +34,9 @@ def _comparison(result) -> pd.DataFrame:
 def section(out_dir: Path) -> Section:
     from ..charts.fit import fit_chart, isoflop_chart, nopt_chart
 
-    result = fit_law("chinchilla", "chinchilla", drop_highest_loss=5, bootstrap=BOOTSTRAP, seed=SEED,
+    result = fit_law("chinchilla-runs", "chinchilla", drop_highest_loss=5, bootstrap=BOOTSTRAP, seed=SEED,
                      holdout_above=1e21, budgets=(5.76e23, 1e25), points=((70e9, 1.4e12),))
-    iso = isoflop("chinchilla", seed=SEED)
+    iso = isoflop("chinchilla-runs", seed=SEED)
     bt = result.backtest
     budget = result.derived["budgets"][0]
     paragraphs = [
