@@ -46,7 +46,7 @@ def test_laws_and_datasets_listings(cli):
     shown = cli("laws", "show", "besiroglu2024", "--json").json()
     assert shown["stderr"]["alpha"] == 0.015
     datasets = cli("datasets", "list", "--json").json()
-    assert {d["name"] for d in datasets} >= {"chinchilla", "notable-models", "ml-hardware", "llm-dataset-sizes"}
+    assert {d["name"] for d in datasets} >= {"chinchilla-runs", "notable-models", "ml-hardware", "llm-dataset-sizes"}
 
 
 def test_json_shape_does_not_depend_on_the_number_of_budgets(cli):
