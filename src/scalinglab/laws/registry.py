@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -15,24 +14,10 @@ import yaml
 
 from ..errors import UnknownNameError
 from ..provenance import Source
-from .allocation import AllocationRule
 from .base import Law
-from .chinchilla import ChinchillaLaw
-from .data_constrained import DataConstrainedLaw
-from .kaplan import KaplanComputeLaw, KaplanLaw
-from .power import BrokenPowerLaw, PowerLaw, SaturatingPowerLaw
-from .sigmoid import SigmoidAccuracy
+from .families import FAMILIES, law_from_dict, number
 
 __all__ = ["DEFAULT_LAW", "PublishedLaw", "FAMILIES", "get_law", "list_laws", "law_from_dict", "resolve_law"]
-
-FAMILIES: dict[str, type[Law]] = {
-    cls.family: cls
-    for cls in (
-        ChinchillaLaw, KaplanLaw, KaplanComputeLaw, DataConstrainedLaw, AllocationRule,
-        PowerLaw, SaturatingPowerLaw, BrokenPowerLaw, SigmoidAccuracy,
-    )
-}
-
 
 @dataclass(frozen=True)
 class PublishedLaw:
@@ -66,37 +51,6 @@ class PublishedLaw:
         }
 
 
-def _exp_log_keys(params: dict) -> dict:
-    """{'log_E': e, ...} -> {'E': exp(e), ...}, recursively: some papers publish log parameters."""
-    out = {}
-    for key, value in params.items():
-        if isinstance(value, dict):
-            out[key] = _exp_log_keys(value)
-        elif key.startswith("log_"):
-            out[key[4:]] = math.exp(float(value))
-        else:
-            out[key] = _number(value)
-    return out
-
-
-def _number(value):
-    """YAML 1.1 reads '8.8e13' (no sign in the exponent) as a string: take it as the float it is."""
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
-
-
-def law_from_dict(data: dict) -> Law:
-    """Build a law from ``{"family": ..., "params": {...}}`` (the form ``Law.to_dict`` writes)."""
-    family = data.get("family")
-    if family not in FAMILIES:
-        raise UnknownNameError("law family", str(family), FAMILIES)
-    return FAMILIES[family].from_params(_exp_log_keys(dict(data["params"])))
-
-
 @cache
 def _registry() -> dict[str, PublishedLaw]:
     text = resources.files(__package__).joinpath("published.yaml").read_text()
@@ -110,7 +64,7 @@ def _registry() -> dict[str, PublishedLaw]:
             data=entry.get("data", ""),
             notes=entry.get("notes", ""),
             stderr=entry.get("stderr", {}),
-            fitted_range={k: ([_number(x) for x in v] if isinstance(v, list) else v)
+            fitted_range={k: ([number(x) for x in v] if isinstance(v, list) else v)
                           for k, v in (entry.get("fitted_range") or {}).items()},
         )
     return entries
