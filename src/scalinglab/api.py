@@ -1098,7 +1098,7 @@ class _Sweep(_Namespace):
             from .charts import save_chart
             from .charts.sweep import isoflop_chart
 
-            result.charts.append(str(save_chart(isoflop_chart(result.rows, result.fit), out / "isoflop.png")))
+            result.charts.append(str(save_chart(isoflop_chart(result.rows, result.fit), Path(result.out_dir) / "isoflop.png")))
         return Result(result, kind="Sweep", summary=f"{getattr(result, 'name', '')}".strip() or "sweep")
 
     def status(self, db="out/sweeps/runs.sqlite", name: str | None = None) -> Result:

@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
             from ..charts import save_chart
             from ..charts.sweep import isoflop_chart
 
-            result.charts.append(str(save_chart(isoflop_chart(result.rows, result.fit), out / "isoflop.png")))
+            result.charts.append(str(save_chart(isoflop_chart(result.rows, result.fit), Path(result.out_dir) / "isoflop.png")))
         emit(result, as_json)
 
     @group.command("status")
