@@ -267,6 +267,8 @@ def _approach3(runs: Runs) -> dict | None:
     fit = estimate(model, make_objective("huber"), data, y, "fast")
     params = model.params(fit.theta)
     total = params["alpha"] + params["beta"]
+    if not total > 0:
+        return None
     return {"a": params["beta"] / total, "b": params["alpha"] / total, "params": params, "objective": fit.objective,
             "runs": len(runs), "method": "Chinchilla law fitted to every run (log-Huber, fast estimator)"}
 

@@ -177,6 +177,11 @@ def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None
                 break
     if "loss" not in chosen and not explicit.get("loss"):
         problems.append("no loss column (name it with --loss-col)")
+    roles: dict[str, list[str]] = {}
+    for key, column in chosen.items():
+        roles.setdefault(column, []).append(f"{_LABELS[key]} (--{key}-col)")
+    problems += [f"column {column!r} cannot be both {' and '.join(used)}" for column, used in roles.items()
+                 if len(used) > 1]
     if problems:
         have = ", ".join(repr(str(c)) for c in frame.columns)
         raise InputError(f"{name}: {'; '.join(problems)} (columns: {have})")
