@@ -81,7 +81,7 @@ def test_cli_accuracy_family_and_bad_input_is_one_line(tmp_path, capsys):
         ([str(bad), "--accuracy-col", "accuracy"], "values outside [0, 1] (not an accuracy)"),
         ([str(path), "--accuracy-col", "accuracy", "--floor", "0.9", "--ceiling", "0.5"], "--floor 0.9 must lie below --ceiling 0.5"),
         ([str(path), "--accuracy-col", "accuracy", "--floor", "1.5"], "--floor must lie in [0, 1]"),
-        ([str(path), "--accuracy-col", "accuracy", "--x", "loss"], "needs a loss column (--loss-col)"),
+        ([str(path), "--accuracy-col", "accuracy", "--x", "loss", "--loss-col", "accuracy"], "needs a loss column (--loss-col)"),
     ]:
         with pytest.raises(SystemExit) as info:
             main(["fit", "--law", "accuracy", "--c-col", "flops", *argv])
