@@ -70,7 +70,7 @@ def test_bad_curve_tables_are_one_line_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         main(["fit-curves", str(path), "--curve-col", "run", "--x-col", "tokens"])
     err = capsys.readouterr().err
-    assert info.value.code == 2 and "column 'tokens' has 1 non-numeric value (row 4)" in err and err.count("\n") == 1
+    assert info.value.code == 2 and "column 'tokens' has 1 non-numeric value (row 4: 'soon')" in err and err.count("\n") == 1
 
 
 def test_cli_json(tmp_path, capsys):

@@ -63,7 +63,7 @@ def test_nan_and_negative_values_are_named_with_their_rows():
 def test_non_numeric_duplicate_and_inconsistent_compute_are_errors():
     frame = _frame().astype(object)
     frame.loc[2, "d"] = "lots"
-    with pytest.raises(InputError, match=r"column 'd' has 1 non-numeric value \(row 3\)"):
+    with pytest.raises(InputError, match=r"column 'd' has 1 non-numeric value \(row 3: 'lots'\)"):
         load_runs(frame)
     frame = pd.concat([_frame(), _frame().iloc[[1]]], ignore_index=True)
     with pytest.raises(InputError, match=r"1 duplicate row \(row 7 repeating"):

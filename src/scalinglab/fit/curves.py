@@ -157,7 +157,7 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     for col in (x_col, loss_col):
         v, masks = _bad_numbers(frame[col])
         for noun, mask in masks.items():
-            _flag(problems, col, mask, noun, rows)
+            _flag(problems, col, mask, noun, rows, frame[col].to_numpy() if noun == "non-numeric value" else None)
         values[col] = v
     if problems:
         raise InputError(f"{name}: " + "; ".join(problems))

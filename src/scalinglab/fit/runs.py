@@ -129,6 +129,8 @@ def _read_table(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
     if not path.exists() and is_dataset_name(text):
         info = get_dataset(text)
         return read_bundled(text), info.name, dict(info.columns)
+    if path.is_dir():
+        raise InputError(f"runs file {text!r} is a folder; give a table file (.csv, .parquet or .jsonl)")
     if not path.is_file():
         raise InputError(f"runs file {text!r} does not exist (and is not a bundled dataset; "
                          f"see `scalinglab datasets list`)")
@@ -188,13 +190,17 @@ def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None
     return chosen
 
 
-def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str, rows: np.ndarray | None = None) -> None:
-    """Add "column 'x' has 3 <noun>s (rows 4, 9, 17)" when ``mask`` marks any row."""
+def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str, rows: np.ndarray | None = None,
+          cells: np.ndarray | None = None) -> None:
+    """Add "column 'x' has 3 <noun>s (rows 4, 9, 17)" when ``mask`` marks any row; with ``cells``, the
+    first offending cells too ("(row 2: 'n/a')")."""
     if mask.any():
         numbers = (np.flatnonzero(mask) + 1) if rows is None else rows[mask]
         count = int(mask.sum())
         text = noun.format(s="" if count == 1 else "s") if "{s}" in noun else _count(count, noun).split(" ", 1)[1]
-        problems.append(f"column {column!r} has {count} {text} ({_rows_text(numbers)})")
+        shown = "" if cells is None else ": " + ", ".join(repr(str(c)) for c in cells[mask][:3]) + \
+            (", ..." if count > 3 else "")
+        problems.append(f"column {column!r} has {count} {text} ({_rows_text(numbers)}{shown})")
 
 
 def _to_float(raw: pd.Series) -> np.ndarray:
@@ -227,8 +233,9 @@ def _bad_numbers(raw: pd.Series, positive: bool = True) -> tuple[np.ndarray, dic
 def _numeric(frame: pd.DataFrame, column: str, problems: list[str], rows: np.ndarray,
              positive: bool = True) -> np.ndarray:
     values, masks = _bad_numbers(frame[column], positive)
+    cells = frame[column].to_numpy()
     for noun, mask in masks.items():
-        _flag(problems, column, mask, noun, rows)
+        _flag(problems, column, mask, noun, rows, cells if noun == "non-numeric value" else None)
     return values
 
 

@@ -261,6 +261,38 @@ def _pack(tokenizer, documents: list[Document], dtype) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
+def _from_cache(directory: Path, meta_path: Path) -> TokenizedCorpus | None:
+    """The cached corpus, or None when there is none or it is damaged (unreadable or wrong metadata,
+    arrays of the wrong size): a cache entry is derived data, so a damaged one is simply rebuilt."""
+    if not meta_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        corpus = TokenizedCorpus.from_dict({**meta, "directory": str(directory), "from_cache": True})
+        sizes = ((directory / "train.bin").stat().st_size, (directory / "val.bin").stat().st_size)
+        itemsize = np.dtype(corpus.dtype).itemsize
+        (directory / "tokenizer.json").stat()
+        expected = (int(corpus.n_train_tokens) * itemsize, int(corpus.n_val_tokens) * itemsize)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return corpus if sizes == expected else None
+
+
+def _remove_stale_temporaries(directory: Path, age_seconds: float = 600.0) -> None:
+    """Temporary files of a build killed before it could tidy up (SIGKILL, power loss), older than
+    ``age_seconds`` so that a build running now in another process keeps its own."""
+    import time
+
+    if not directory.is_dir():
+        return
+    for path in directory.glob(".*.tmp"):
+        try:
+            if time.time() - path.stat().st_mtime > age_seconds:
+                path.unlink()
+        except OSError:
+            pass
+
+
 def prepare_corpus(source: str | os.PathLike = "demo", *, tokenizer: str = "byte", cache_dir: str | os.PathLike | None = None,
                    val_fraction: float = 0.05, split_seed: int = 0, text_field: str = "text") -> TokenizedCorpus:
     """Read, split, tokenize and pack ``source``, or open the cached arrays of an earlier call."""
@@ -274,13 +306,10 @@ def prepare_corpus(source: str | os.PathLike = "demo", *, tokenizer: str = "byte
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     directory = directory / "corpora" / key
     meta_path = directory / "meta.json"
-    if meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
-        corpus = TokenizedCorpus.from_dict({**meta, "directory": str(directory), "from_cache": True})
-        sizes = ((directory / "train.bin").stat().st_size, (directory / "val.bin").stat().st_size)
-        itemsize = np.dtype(corpus.dtype).itemsize
-        if sizes == (corpus.n_train_tokens * itemsize, corpus.n_val_tokens * itemsize):
-            return corpus
+    cached = _from_cache(directory, meta_path)
+    if cached is not None:
+        return cached
+    _remove_stale_temporaries(directory)
     train_docs, val_docs = split_documents(documents, val_fraction=val_fraction, seed=split_seed)
     tok = train_tokenizer(spec, [d.text for d in train_docs]) if kind == "bpe" else train_tokenizer(spec, [])
     dtype = np.uint16 if tok.vocab_size <= 65536 else np.uint32
