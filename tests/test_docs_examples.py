@@ -7,6 +7,7 @@ the real output, whitespace aside, with every number compared to the digits show
 then ``--law fit.json`` works), with ``COLUMNS=100``; a command whose shown output is an ``error: ...``
 line must fail with exit code 2 and print it. Shell syntax (``&&``, pipes, ``# comments``) is
 not allowed in console blocks: slow or illustrative commands go in ```bash blocks, which are not run.
+An unlabelled block that opens with ``$ scalinglab`` is a transcript and is checked like a console block.
 ```python blocks with ``>>>`` run as doctests.
 """
 
@@ -57,7 +58,7 @@ def blocks(paths=DOCS) -> list[Block]:
         i = 0
         while i < len(lines):
             fence = re.match(r"^(\s*)```(\w*)\s*$", lines[i])
-            if fence and fence.group(2):
+            if fence:
                 start, kind, body = i + 1, fence.group(2), []
                 i += 1
                 while i < len(lines) and not re.match(r"^\s*```\s*$", lines[i]):
@@ -143,7 +144,13 @@ def run_command(command: Command, cwd: Path, block: Block) -> str:
     return proc.stdout + proc.stderr
 
 
-CONSOLE = [b for b in blocks() if b.kind == "console"]
+def _is_console(block: Block) -> bool:
+    """```console blocks, and unlabelled blocks that open with a ``$ scalinglab`` command (transcripts too)."""
+    first = next((line for _, line in block.body if line.strip()), "")
+    return block.kind == "console" or (block.kind == "" and first.startswith("$ scalinglab"))
+
+
+CONSOLE = [b for b in blocks() if _is_console(b)]
 DOCTESTS = [b for b in blocks() if b.kind in ("python", "pycon") and any(">>>" in line for _, line in b.body)]
 
 
