@@ -22,7 +22,7 @@ from scalinglab.sweep.ray_cluster import _descendants, _pids_under  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-ARGS = ("sweep", "run", "--budgets", "1e9,2e9,4e9", "--sizes", "2", "--steps", "40", "--n-ctx", "32",
+ARGS = ("sweep", "run", "--budgets", "1e9,2e9", "--sizes", "2", "--steps", "40", "--n-ctx", "32",
         "--eval-tokens", "4096", "--device", "cpu", "--name", "s", "--json")
 SUBMITIT = ("--executor", "submitit", "--submitit-cluster", "local", "--slurm-array-parallelism", "2")
 
@@ -34,7 +34,7 @@ def local_losses(tmp_path_factory):
                            str(root / "cache")], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     runs = json.loads(proc.stdout)["runs"]
-    assert len(runs) >= 4
+    assert len(runs) >= 3
     return {r["key"]: (r["loss"], r["train_loss"]) for r in runs}, root / "cache"
 
 

@@ -13,7 +13,8 @@ address is given: ``auto``, ``HOST:PORT`` of a cluster's head (a driver on the h
 ``ray://host:10001`` (Ray Client); the corpus cache and output folder must then be on a shared file
 system. An address in 127.0.0.0/8 is a cluster on this machine, and the driver stays on the loopback
 too. Each task asks for ``num_gpus`` GPUs (a fraction lets several small runs share one GPU),
-``num_cpus`` CPUs and any custom ``resources``. Ray does not retry a task itself (``max_retries=0``):
+``num_cpus`` CPUs and any custom ``resources``; tasks are spread over the nodes (Ray's ``SPREAD``
+strategy: independent runs, one per free slot, rather than packed on the first node). Ray does not retry a task itself (``max_retries=0``):
 when a task dies with its worker or node, the executor submits it again, up to ``retries`` times, so
 every lost attempt is counted in the registry; an error inside the run (a bad configuration, out of
 memory) is not retried.
@@ -177,16 +178,19 @@ class RayExecutor:
             flag = "--gpus-per-run" if name == "GPU" else f"--resource {name}={amount:g}"
             raise InputError(f"{flag}: the Ray cluster has {total.get(name, 0):g} {name}; no run could be scheduled")
         self._remote = ray.remote(num_gpus=num_gpus, num_cpus=num_cpus, resources=resources or None,
-                                  max_retries=0, retry_exceptions=False)(_run_on_node)
+                                  max_retries=0, retry_exceptions=False, scheduling_strategy="SPREAD")(_run_on_node)
         self._names: dict[str, str] = {}
 
     def node_name(self, node_id: str) -> str:
-        """A node's ``--node-name`` (Ray's default: its IP address), with its id when another node shares it."""
+        """A node's ``--node-name`` (Ray's default: its IP address), with its id when another live node
+        shares it (nodes on one machine share an IP; a restarted node keeps its name)."""
         if node_id not in self._names:
             nodes = self._ray.nodes()
-            names = [n.get("NodeName") or n.get("NodeManagerAddress") or "?" for n in nodes]
-            for n, name in zip(nodes, names):
-                self._names[n["NodeID"]] = name if names.count(name) == 1 else f"{name}/{n['NodeID'][:8]}"
+            live = [n.get("NodeName") or n.get("NodeManagerAddress") or "?" for n in nodes if n.get("Alive")]
+            for n in nodes:
+                name = n.get("NodeName") or n.get("NodeManagerAddress") or "?"
+                shared = n.get("Alive") and live.count(name) > 1
+                self._names[n["NodeID"]] = f"{name}/{n['NodeID'][:8]}" if shared else name
         return self._names.get(node_id, node_id[:8])
 
     def _lost_text(self, error: BaseException) -> str:

@@ -69,37 +69,43 @@ class RayNode:
     process: subprocess.Popen
     num_cpus: int
     resources: dict = field(default_factory=dict)
+    starts: int = 1  # 2 and more once restarted
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def tasks(self) -> list[str]:
-        """Titles of the Ray workers under this node now running a task (Ray titles them ``ray::NAME``)."""
-        titles = [_cmdline(pid) for pid in _descendants(self.process.pid)]
-        return [t for t in titles if t.startswith("ray::") and not t.startswith("ray::IDLE")]
+    def running(self, function: str) -> bool:
+        """Whether a Ray worker of this node is now running a task of ``function`` (Ray titles such a
+        worker ``ray::FUNCTION``; an idle one ``ray::IDLE``)."""
+        return any(_cmdline(pid).split(" ")[0] == f"ray::{function}" for pid in _descendants(self.process.pid))
 
     def kill(self) -> None:
-        """SIGKILL every process of the node (its raylet, object store and workers share its group)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=30)
-        for pid in _pids_under(self.temp_dir):  # workers that left the group, found by the node's temp dir
+        """SIGKILL every process of the node at once: its ``ray start``, raylet, object store and workers
+        (found below it in the process tree before any dies, and by its temp dir on their command line)."""
+        self._kill(self._pids())
+
+    def stop(self) -> None:
+        """SIGTERM the node's process group, give it a few seconds, then SIGKILL whatever is left."""
+        pids = self._pids()
+        if self.alive:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=5)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        self._kill(pids)
+
+    def _pids(self) -> list[int]:
+        return [self.process.pid, *_descendants(self.process.pid), *_pids_under(self.temp_dir)]
+
+    def _kill(self, pids: list[int]) -> None:
+        for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-
-    def stop(self) -> None:
-        if self.alive:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-        self.kill()
+        self.process.wait(timeout=30)
 
 
 def _cmdline(pid: int) -> str:
@@ -143,8 +149,8 @@ class LocalRayCluster:
 
     ``head_cpus``/``worker_cpus``: CPUs each node offers (1 each keeps a 2-core machine usable);
     ``worker_resources``: custom resources of each worker node (e.g. ``{"accel": 1}``, standing in for
-    GPUs); ``wrap``: a command prefix for every ``ray start``, ``{name}`` replaced by the node's name
-    (the tests put ``strace -o trace-{name}.txt`` here).
+    GPUs); ``wrap``: a command prefix for every ``ray start``, ``{name}`` replaced by the node's name (with
+    ``-2`` etc. once restarted; the tests put ``strace -o trace-{name}.txt`` here).
     """
 
     def __init__(self, *, workers: int = 2, head_cpus: int = 1, worker_cpus: int = 1,
@@ -156,9 +162,8 @@ class LocalRayCluster:
         self.temp_root = Path(tempfile.mkdtemp(prefix="slray-"))
         self.home = private_home()
         self.env = cluster_environment(self.home)
-        self.head_ip = LOOPBACK
         self.port = _free_port()
-        self.address = f"{self.head_ip}:{self.port}"
+        self.address = f"{LOOPBACK}:{self.port}"
         self.nodes: list[RayNode] = []
         self._spec = (workers, head_cpus, worker_cpus, dict(worker_resources or {}))
         self._wrap = tuple(wrap)
@@ -178,12 +183,11 @@ class LocalRayCluster:
 
     def start(self) -> None:
         workers, head_cpus, worker_cpus, resources = self._spec
-        self._start_node("head", head_cpus, {}, ["--head", f"--port={self.port}", "--include-dashboard=false"],
-                         self.head_ip)
-        self._wait_for_nodes(1)
+        self._start_node("head", head_cpus, {})
+        self._wait_for_nodes()
         for i in range(workers):
-            self._start_node(f"worker{i + 1}", worker_cpus, resources, [f"--address={self.address}"], LOOPBACK)
-        self._wait_for_nodes(1 + workers)
+            self._start_node(f"worker{i + 1}", worker_cpus, resources)
+        self._wait_for_nodes()
 
     def stop(self) -> None:
         for node in reversed(self.nodes):
@@ -191,31 +195,46 @@ class LocalRayCluster:
         shutil.rmtree(self.home, ignore_errors=True)
         shutil.rmtree(self.temp_root, ignore_errors=True)
 
-    def _start_node(self, name: str, cpus: int, resources: dict, extra: list[str], ip: str) -> RayNode:
-        temp_dir = str(self.temp_root / name)
+    def restart(self, name: str) -> RayNode:
+        """Start worker node ``name`` again (after :meth:`RayNode.kill`), with a fresh temp dir."""
+        old = self.node(name)
+        old.stop()
+        self.nodes.remove(old)
+        shutil.rmtree(old.temp_dir, ignore_errors=True)
+        node = self._start_node(name, old.num_cpus, old.resources, starts=old.starts + 1)
+        self._wait_for_nodes()
+        return node
+
+    def _start_node(self, name: str, cpus: int, resources: dict, *, starts: int = 1) -> RayNode:
+        temp_dir = str(self.temp_root / (name if starts == 1 else f"{name}-{starts}"))
         os.makedirs(temp_dir, exist_ok=True)
-        ray = [shutil.which("ray", path=os.path.dirname(sys.executable)) or "ray"] if "--head" in extra else \
-            [sys.executable, "-m", "scalinglab.sweep._ray_node"]
-        args = [*(w.format(name=name) for w in self._wrap), *ray, "start", *extra, "--block", f"--node-ip-address={ip}", f"--node-name={name}", f"--num-cpus={cpus}",
-                "--num-gpus=0", "--min-worker-port=0", "--max-worker-port=0", f"--resources={json.dumps({'node:' + name: 1, **resources})}",
+        if name == "head":
+            ray = [shutil.which("ray", path=os.path.dirname(sys.executable)) or "ray", "start", "--head",
+                   f"--port={self.port}", "--include-dashboard=false"]
+        else:
+            ray = [sys.executable, "-m", "scalinglab.sweep._ray_node", "start", f"--address={self.address}"]
+        label = name if starts == 1 else f"{name}-{starts}"
+        args = [*(w.format(name=label) for w in self._wrap), *ray, "--block", f"--node-ip-address={LOOPBACK}",
+                f"--node-name={name}", f"--num-cpus={cpus}", "--num-gpus=0", f"--resources={json.dumps(resources)}",
+                "--min-worker-port=0", "--max-worker-port=0",  # workers bind port 0 on 127.0.0.1, no port probing
                 "--disable-usage-stats", f"--temp-dir={temp_dir}"]
-        log = open(self.root / f"{name}.log", "wb")
-        process = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                   cwd=self.root)
-        log.close()
-        node = RayNode(name, temp_dir, process, cpus, resources)
+        with open(self.root / f"{name}.log", "wb") as log:
+            process = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True, cwd=self.root)
+        node = RayNode(name, temp_dir, process, cpus, dict(resources), starts)
         self.nodes.append(node)
         return node
 
-    def _wait_for_nodes(self, count: int) -> None:
-        """Wait until the first ``count`` nodes say they joined (``ray start`` prints "Ray runtime started")."""
+    def _wait_for_nodes(self) -> None:
+        """Wait until every node says it joined (``ray start`` prints "Ray runtime started")."""
+        count = len(self.nodes)
         deadline = time.monotonic() + self._timeout
         while time.monotonic() < deadline:
-            for node in self.nodes[:count]:
+            for node in self.nodes:
                 if not node.alive:
                     log = self.log(node.name).strip().splitlines()
                     raise InputError(f"Ray node {node.name} did not start: {(log or ['no output'])[-1]}")
-            if all(_STARTED in self.log(n.name) for n in self.nodes[:count]):
+            if all(_STARTED in self.log(n.name) for n in self.nodes):
                 return
             time.sleep(0.2)
         raise InputError(f"the local Ray cluster did not reach {count} nodes in {self._timeout:.0f} s")
