@@ -81,3 +81,12 @@ def test_damaged_corpus_cache_is_rebuilt_and_stale_temporaries_removed(tmp_path)
         assert not again.from_cache and again.n_train_tokens == first.n_train_tokens
     assert not stale.exists()
     assert prepare_corpus(str(text), cache_dir=tmp_path / "cache").from_cache
+
+
+def test_messages_show_numpy_values_as_plain_numbers():
+    import numpy as np
+
+    from scalinglab.errors import InputError
+
+    message = str(InputError(f"--level must be in (0, 1), got {np.float64(-1.0)!r} ({np.int64(3)!r} rows)"))
+    assert message == "--level must be in (0, 1), got -1.0 (3 rows)"

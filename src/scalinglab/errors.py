@@ -7,6 +7,7 @@ The CLI prints ``str(error)`` on one line and exits with code 2; library callers
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 __all__ = [
@@ -22,8 +23,21 @@ __all__ = [
 ]
 
 
+_NUMPY_REPR = re.compile(r"\bnp\.(?:float|int|uint|complex)\d*\(([^()]*)\)|\bnp\.(?:True|False)_\b|\bnp\.str_\(([^()]*)\)")
+
+
+def _plain(message: str) -> str:
+    """``got np.float64(-1.0)`` -> ``got -1.0``: numpy 2 scalar reprs read as code, not as values."""
+    return _NUMPY_REPR.sub(lambda m: m.group(1) or m.group(2) or m.group(0)[3:-1], message)
+
+
 class ScalingLabError(Exception):
     """Base class of every error caused by user input."""
+
+    def __init__(self, *args):
+        if args and isinstance(args[0], str):
+            args = (_plain(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 class UnitError(ScalingLabError, ValueError):
