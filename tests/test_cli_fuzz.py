@@ -269,7 +269,10 @@ def test_every_command_exits_0_or_2_with_one_line_and_sane_results(path, command
         assert not _temporary_files(workspace), (shown, _temporary_files(workspace))
         if code == 0:
             if "--json" in argv and out.strip():
-                _check_numbers(json.loads(out))
+                try:
+                    _check_numbers(json.loads(out))
+                except AssertionError as error:
+                    raise AssertionError(f"{error}\n{shown}") from None
             else:
                 assert not _NOT_FINITE.search(out), shown
 

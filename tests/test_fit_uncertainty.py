@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scalinglab.errors import InputError
 from scalinglab.fit import fit_law
 from scalinglab.laws import ChinchillaLaw
 
@@ -55,15 +56,16 @@ def test_prediction_interval_contains_the_mean_curve_interval():
 
 
 def test_derived_quantities_carry_intervals_and_unreachable_targets_are_counted():
-    result = fit_law(simulate(2), "chinchilla", bootstrap=100, seed=0, budgets=[1e22], targets=[2.2, 1.0])
+    result = fit_law(simulate(2), "chinchilla", bootstrap=100, seed=0, budgets=[1e22], targets=[2.2])
     budget = result.derived["budgets"][0]
     for key in ("n_opt", "d_opt", "tokens_per_param", "loss"):
         low, high = budget[f"{key}_interval"]
         assert low <= budget[key] <= high
     assert budget["n_opt"] * budget["d_opt"] * 6 == pytest.approx(1e22)
-    reachable, unreachable = result.derived["targets"]
+    (reachable,) = result.derived["targets"]
     assert reachable["reachable_fraction"] == 1.0 and reachable["compute"] > 0
-    assert unreachable["reachable_fraction"] == 0.0 and np.isnan(unreachable["compute"])  # below E = 1.8
+    with pytest.raises(InputError, match=r"--target-loss 1 is at or below the fitted law's irreducible loss E = 1\.8"):
+        fit_law(simulate(2), "chinchilla", targets=[1.0])  # below E = 1.8: an error, not a NaN
 
 
 def test_diagnostics_flag_poorly_identified_parameters():

@@ -31,6 +31,7 @@ from scalinglab.sweep.corpus import prepare_corpus
     (["cost", "--params", "70B", "--tokens", "1.4T", "--gpu", "h100-sxm", "--gpus", "1000",
       "--tokens-per-second-per-gpu", "1e12"], ["implied MFU", "--tokens-per-second-per-gpu"]),
     (["plan", "--target-loss", "1.0"], ["irreducible loss"]),
+    (["fit", "chinchilla", "--target-loss", "1.0"], ["--target-loss 1", "fitted law's irreducible loss"]),
     # values out of range
     (["fit", "chinchilla", "--seed", "-1"], ["--seed"]),
     (["fit", "chinchilla", "--bootstrap", "1000000"], ["--bootstrap", "100,000"]),

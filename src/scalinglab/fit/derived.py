@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import LawError
+from ..errors import InputError, LawError
 from ..laws import NDLaw
 from ..plan import compute_for_loss, compute_optimal
 from .bootstrap import Bootstrap, percentile_interval
@@ -95,6 +95,9 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
 
     for target in targets:
         c, n, d = _compute_for(law, float(target), k)
+        if not np.isfinite(c):
+            raise InputError(f"--target-loss {float(target):g} is at or below the fitted law's irreducible loss "
+                             f"E = {law.irreducible():.4g}: no compute reaches it")
         row = {"loss": float(target), "compute": c, "n_opt": n, "d_opt": d}
         if laws:
             reps = np.array([_compute_for(rep, float(target), k) for rep in laws])
