@@ -13,7 +13,7 @@ def test_chinchilla_runs_above_1e21_are_covered_at_85_percent_when_fitted_below(
     # Hoffmann et al. 2022 Figure 4 runs (Besiroglu et al. 2024 extraction), 5 highest-loss dropped as in
     # Besiroglu et al. section 3: fit C <= 1e21 FLOP, predict the 23 larger runs. The bootstrap interval
     # alone covers 56-78% of them depending on the seed; calibrated, at least 85%.
-    result = fit_law("chinchilla", "chinchilla", drop_highest_loss=5, holdout_above=1e21, bootstrap=200, seed=0)
+    result = fit_law("chinchilla-runs", "chinchilla", drop_highest_loss=5, holdout_above=1e21, bootstrap=200, seed=0)
     bt = result.backtest
     assert bt["test_runs"] == 23
     assert bt["coverage_bootstrap"] < 0.8
@@ -22,12 +22,12 @@ def test_chinchilla_runs_above_1e21_are_covered_at_85_percent_when_fitted_below(
 
 
 def test_intervals_inside_the_fitted_range_stay_the_bootstrap_ones():
-    result = fit_law("chinchilla", "chinchilla", drop_highest_loss=5, holdout_above=1e21, bootstrap=100, seed=1)
+    result = fit_law("chinchilla-runs", "chinchilla", drop_highest_loss=5, holdout_above=1e21, bootstrap=100, seed=1)
     for row in result.backtest["rows"]:  # every test run lies beyond the fit, so every interval is widened
         lo, hi = row["prediction_interval"]
         blo, bhi = row["bootstrap_interval"]
         assert lo <= blo and hi >= bhi
-    fit = fit_law("chinchilla", "chinchilla", drop_highest_loss=5, bootstrap=100, seed=1,
+    fit = fit_law("chinchilla-runs", "chinchilla", drop_highest_loss=5, bootstrap=100, seed=1,
                   points=[(1e9, 2e10), (70e9, 1.4e12)])
     inside, outside = fit.derived["points"]
     assert not inside["beyond_fitted_compute"] and inside["prediction_interval"] == inside["bootstrap_interval"]
@@ -37,7 +37,7 @@ def test_intervals_inside_the_fitted_range_stay_the_bootstrap_ones():
 
 
 def test_calibration_needs_budgets_and_widening_is_symmetric_in_log_space():
-    runs = load_runs("chinchilla").take(np.arange(20))
+    runs = load_runs("chinchilla-runs").take(np.arange(20))
     model, objective = make_model("chinchilla"), make_objective("huber")
     few = runs.take(runs.c < 2e19)
     assert extrapolation_calibration(model, objective, few, bootstrap=10) is None

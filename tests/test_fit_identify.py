@@ -40,7 +40,7 @@ def test_well_designed_runs_identify_both_and_chinchilla_raises_no_alarm():
     result = fit_law(_runs(False), "data-constrained", base="muennighoff2023", bootstrap=60)
     assert all(v["identified"] for v in result.diagnostics["identifiability"].values())
     assert result.params["R_D_star"] == pytest.approx(15.39, rel=0.5)
-    chinchilla = fit_law("chinchilla", drop_highest_loss=5, bootstrap=60)
+    chinchilla = fit_law("chinchilla-runs", drop_highest_loss=5, bootstrap=60)
     assert all(v["identified"] for v in chinchilla.diagnostics["identifiability"].values())
     assert not any("not identified" in w for w in chinchilla.warnings)
 
@@ -55,17 +55,17 @@ def test_profile_likelihood_is_open_for_an_unidentified_half_life_and_closed_for
     loose = fit_law(_runs(True), "data-constrained", base="muennighoff2023", profile="R_N_star")
     prof = loose.diagnostics["profile"]
     assert prof["open_above"] or prof["open_below"]
-    tight = fit_law("chinchilla", drop_highest_loss=5, profile="beta")
+    tight = fit_law("chinchilla-runs", drop_highest_loss=5, profile="beta")
     prof = tight.diagnostics["profile"]
     low, high = prof["interval"]
     assert not prof["open_above"] and not prof["open_below"]
     assert low < tight.params["beta"] < high and high - low < 0.1
     assert min(prof["deviance"]) == pytest.approx(0.0, abs=1e-6)
     with pytest.raises(InputError, match="--profile 'gamma': not a free parameter of the chinchilla law"):
-        fit_law("chinchilla", profile="gamma")
+        fit_law("chinchilla-runs", profile="gamma")
 
 
 def test_cli_profile_is_reported(capsys):
-    main(["fit", "chinchilla", "--drop-highest-loss", "5", "--profile", "alpha"])
+    main(["fit", "chinchilla-runs", "--drop-highest-loss", "5", "--profile", "alpha"])
     out = capsys.readouterr().out
     assert "profile-likelihood 95% interval of alpha:" in out

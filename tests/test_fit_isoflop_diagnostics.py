@@ -58,7 +58,7 @@ def test_off_centre_drifting_grid_warns_and_approach3_recovers_the_exponent():
 
 def test_chinchilla_approach2_and_approach3_side_by_side():
     # Hoffmann et al. 2022 Table 2: Approach 2 a = 0.49, Approach 3 a = 0.46.
-    data = isoflop("chinchilla", seed=0).to_dict()
+    data = isoflop("chinchilla-runs", seed=0).to_dict()
     assert data["a"] == pytest.approx(0.49, abs=0.02)
     assert 0.4 < data["approach3"]["a"] < 0.65
     assert data["b"] == pytest.approx(0.517, abs=0.01) and data["b_from_a"] == pytest.approx(1 - data["a"])

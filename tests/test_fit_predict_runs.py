@@ -16,8 +16,8 @@ from scalinglab.laws.ranges import extrapolation_warnings, fitted_range
 
 
 def test_a_published_law_predicts_every_run_with_scores_that_add_up():
-    result = predict_runs("besiroglu2024", "chinchilla")
-    runs = load_runs("chinchilla")
+    result = predict_runs("besiroglu2024", "chinchilla-runs")
+    runs = load_runs("chinchilla-runs")
     law = get_law("besiroglu2024").law
     predicted = law.loss(runs.n, runs.d)
     np.testing.assert_allclose([r["predicted"] for r in result.rows], predicted)
@@ -30,11 +30,11 @@ def test_a_published_law_predicts_every_run_with_scores_that_add_up():
 
 def test_a_saved_fit_gives_intervals_and_writes_csv_and_json(tmp_path, capsys):
     fit = tmp_path / "fit.json"
-    main(["fit", "chinchilla", "--drop-highest-loss", "5", "--save", str(fit)])
+    main(["fit", "chinchilla-runs", "--drop-highest-loss", "5", "--save", str(fit)])
     capsys.readouterr()
     out_csv, out_json = tmp_path / "p.csv", tmp_path / "p.json"
-    main(["predict", "--law", str(fit), "--runs", "chinchilla", "--out", str(out_csv)])
-    main(["predict", "--law", str(fit), "--runs", "chinchilla", "--out", str(out_json), "--json"])
+    main(["predict", "--law", str(fit), "--runs", "chinchilla-runs", "--out", str(out_csv)])
+    main(["predict", "--law", str(fit), "--runs", "chinchilla-runs", "--out", str(out_json), "--json"])
     printed = None
     frame = pd.read_csv(out_csv)
     assert len(frame) == 245 and {"row", "n", "d", "observed", "predicted", "lower", "upper", "residual_log"} <= set(frame)
@@ -43,7 +43,7 @@ def test_a_saved_fit_gives_intervals_and_writes_csv_and_json(tmp_path, capsys):
     assert data["summary"]["runs"] == 245 and 0.9 < data["summary"]["coverage"] <= 1.0  # 5 outliers included
     assert printed is None
     with pytest.raises(SystemExit) as info:
-        main(["predict", "--law", str(fit), "--runs", "chinchilla", "--out", str(tmp_path / "p.xlsx")])
+        main(["predict", "--law", str(fit), "--runs", "chinchilla-runs", "--out", str(tmp_path / "p.xlsx")])
     assert info.value.code == 2 and "use one of .csv, .json" in capsys.readouterr().err
 
 
@@ -52,7 +52,7 @@ def test_fit_predict_uses_the_bootstrap_of_the_fit(tmp_path, capsys):
     big = tmp_path / "big.csv"
     from scalinglab.datasets import read_bundled
 
-    frame = read_bundled("chinchilla")
+    frame = read_bundled("chinchilla-runs")
     frame[frame["Training FLOP"] <= 1e21].to_csv(small, index=False)
     frame[frame["Training FLOP"] > 1e21].to_csv(big, index=False)
     main(["fit", str(small), "--n-col", "Model Size", "--c-col", "Training FLOP", "--bootstrap", "100", "--at",
@@ -69,7 +69,7 @@ def test_published_and_saved_laws_carry_their_fitted_range():
     # Hoffmann et al. 2022, abstract: models from 70M to over 16B parameters, 5B to 500B tokens.
     assert fitted_range("hoffmann2022")["n"] == [7e7, 1.6e10]
     assert fitted_range("hoffmann2022")["d"] == [5e9, 5e11]
-    fit = fit_law("chinchilla")
+    fit = fit_law("chinchilla-runs")
     assert fit.data["fitted_range"]["n"][1] == pytest.approx(1.6183e10, rel=1e-4)
     assert extrapolation_warnings(fitted_range("kaplan2020"), n=1e9, d=1e10) == []
     (warning,) = extrapolation_warnings({"n": [1e8, 1e10]}, n=[5e12], name="x")
