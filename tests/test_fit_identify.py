@@ -69,3 +69,16 @@ def test_cli_profile_is_reported(capsys):
     main(["fit", "chinchilla-runs", "--drop-highest-loss", "5", "--profile", "alpha"])
     out = capsys.readouterr().out
     assert "profile-likelihood 95% interval of alpha:" in out
+
+
+def test_huge_half_lives_reduce_to_the_base_law_without_cancellation():
+    # R_D*, R_N* -> infinity: repeated tokens and excess parameters count in full (D' = D, N' = N).
+    from scalinglab.fit import make_model
+    from scalinglab.laws import DataConstrainedLaw
+
+    law = DataConstrainedLaw(LAW.base, 1e13, 1e13)
+    n, d, u = np.array([2e8, 5e9]), np.array([4e10, 2e11]), np.array([1e10, 2e10])
+    np.testing.assert_allclose(law.loss(n, d, u), LAW.base.loss(n, d), rtol=1e-9)
+    model = make_model("data-constrained", base=LAW.base)
+    pred = model.predict(np.log([[1e13, 1e13]]), {"N": n, "D": d, "U": u})[0]
+    np.testing.assert_allclose(np.exp(pred), LAW.base.loss(n, d), rtol=1e-9)

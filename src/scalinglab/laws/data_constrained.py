@@ -28,7 +28,7 @@ def effective_data(n_tokens, unique_tokens, r_d_star: float):
     d = as_positive_array(n_tokens, "n_tokens")
     u = np.minimum(as_positive_array(unique_tokens, "unique_tokens"), d)
     repetitions = np.maximum(d / u - 1.0, 0.0)
-    return u + u * r_d_star * (1.0 - np.exp(-repetitions / r_d_star))
+    return u + u * r_d_star * -np.expm1(-repetitions / r_d_star)  # expm1: exact when R_D* is huge
 
 
 def effective_params(n_params, unique_params, r_n_star: float):
@@ -36,7 +36,7 @@ def effective_params(n_params, unique_params, r_n_star: float):
     n = as_positive_array(n_params, "n_params")
     u_n = np.minimum(n, as_positive_array(unique_params, "unique_params"))
     excess = np.maximum(n / u_n - 1.0, 0.0)
-    return u_n + u_n * r_n_star * (1.0 - np.exp(-excess / r_n_star))
+    return u_n + u_n * r_n_star * -np.expm1(-excess / r_n_star)
 
 
 @dataclass(frozen=True, slots=True)
