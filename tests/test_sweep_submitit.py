@@ -133,3 +133,19 @@ def test_a_killed_driver_resumes_and_recognises_results_its_jobs_left(tmp_path, 
     _check(data, tmp_path, local)
     _, jobs_after = _state(tmp_path)
     assert {c: jobs_after[c] for c in unrecorded} == unrecorded  # recognised: not submitted again
+
+
+@pytest.mark.parametrize("options, message", [
+    (("--resource", "accel=1"), "--resource needs --executor ray"),
+    (("--slurm-partition", "gpu"), "--slurm-partition needs --executor submitit"),
+    (("--executor", "submitit", "--submitit-cluster", "pbs"), "--submitit-cluster must be slurm, local or auto"),
+    (("--executor", "ray", "--retries", "-1"), "--retries must be >= 0"),
+])
+def test_executor_options_that_do_not_fit_are_one_line_errors_before_any_write(cli, tmp_path, tmp_path_factory,
+                                                                               options, message):
+    from conftest import assert_user_error
+
+    result = cli("sweep", "run", "--compute", "1e9", "--steps", "20", "--device", "cpu", "--out", str(tmp_path / "out"),
+                 "--cache-dir", str(tmp_path_factory.getbasetemp() / "cache"), *options)
+    assert_user_error(result, message)
+    assert not (tmp_path / "out" / "runs.sqlite").exists()

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .._io import atomic_write_text
 from ..errors import InputError
+from .executors import check_slurm
 
 try:
     import submitit
@@ -62,11 +63,7 @@ class SubmititExecutor:
                  cpus_per_run: float = 1.0, retries: int = 2, poll_seconds: float = 0.5):
         if submitit is None:
             raise InputError("the submitit executor needs submitit: pip install 'scalinglab[slurm]'")
-        if cluster not in (None, "auto", "slurm", "local"):
-            raise InputError(f"--submitit-cluster must be slurm, local or auto, got {cluster!r}")
-        if array_parallelism < 1 or not timeout_min > 0:
-            raise InputError(f"--slurm-array-parallelism must be >= 1 and --slurm-time > 0, got {array_parallelism} "
-                             f"and {timeout_min}")
+        check_slurm({"cluster": cluster, "array_parallelism": array_parallelism, "timeout_min": timeout_min})
         self.folder = Path(folder)
         self.retries = int(retries)
         self.parallelism = int(array_parallelism)
