@@ -141,6 +141,9 @@ def main(argv: list[str] | None = None) -> None:
         fail("aborted", 130)
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except MemoryError:
+        fail("out of memory: the machine cannot hold this computation; ask for less (fewer --samples, "
+             "--bootstrap refits or runs, an earlier --until)")
     # Without standalone mode Typer returns (not raises) the code of an ``Exit``, including the 130 it
     # makes of a KeyboardInterrupt it caught itself.
     if isinstance(code, int) and not isinstance(code, bool) and code != 0:

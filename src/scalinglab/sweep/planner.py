@@ -188,6 +188,8 @@ def plan_sweep(budgets, *, sizes: int = 3, spread: float = 3.0, law=None, tokens
         raise InputError(f"unknown FLOP method {flops_method!r}; choose from {', '.join(METHODS)}")
     if sizes < 1:
         raise InputError(f"sizes per budget must be at least 1, got {sizes}")
+    if steps is not None and not (isinstance(steps, (int, np.integer)) and steps >= 1):
+        raise InputError(f"--steps must be a whole number of at least 1, got {steps!r}")
     if not spread > 1.0:
         raise InputError(f"spread (ratio of neighbouring sizes) must be above 1, got {spread!r}")
     seeds = tuple(int(s) for s in seeds) or (0,)
