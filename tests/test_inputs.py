@@ -91,3 +91,17 @@ def test_messages_show_numpy_values_as_plain_numbers():
 
     message = str(InputError(f"--level must be in (0, 1), got {np.float64(-1.0)!r} ({np.int64(3)!r} rows)"))
     assert message == "--level must be in (0, 1), got -1.0 (3 rows)"
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback(monkeypatch, capsys):
+    from scalinglab import api
+    from scalinglab.cli.app import main
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(api, "flops", exhausted)
+    with pytest.raises(SystemExit) as done:
+        main(["flops", "--params", "70B", "--tokens", "1.4T"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and err.startswith("error: out of memory") and err.count("\n") == 1
