@@ -8,14 +8,41 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from .._results import plain
 from .._table import WIDTH, rich_table
 
 __all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help", "check_outputs"]
 
-console = Console(highlight=False, width=shutil.get_terminal_size((WIDTH, 40)).columns)
+class _Lazy:
+    """A module-level object built on first use, so that ``scalinglab --help`` imports no science."""
+
+    def __init__(self, build):
+        self._build, self._value = build, None
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._value is None:
+            self._value = self._build()
+        return getattr(self._value, name)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, width=shutil.get_terminal_size((WIDTH, 40)).columns)
+
+
+def _api():
+    from .. import api as module
+
+    return module
+
+
+console = _Lazy(_console)
+api = _Lazy(_api)
+"""``scalinglab.api``, imported when a command runs (not when ``--help`` lists the commands)."""
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of a table.")]
 

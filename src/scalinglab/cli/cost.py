@@ -6,9 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import api
-from ..laws import DEFAULT_LAW
-from ._common import JsonOption, emit, law_option_help, old_option, renamed
+from .._defaults import DEFAULT_LAW
+from ._common import JsonOption, api, emit, law_option_help, old_option, renamed
 
 _RANGE = ' Accepts a range, e.g. "0.3 to 0.5" (lognormal 90% interval) or "uniform 0.3 to 0.5".'
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..datasets import get_dataset, list_datasets, read_bundled
 from ._common import JsonOption, console, print_json, table
 
 
@@ -17,6 +16,8 @@ def register(app: typer.Typer) -> None:
     @group.command("list")
     def list_command(as_json: JsonOption = False) -> None:
         """List bundled datasets (usable by name wherever a file is accepted)."""
+        from ..datasets import list_datasets
+
         infos = list_datasets()
         if as_json:
             print_json([info.to_dict() for info in infos])
@@ -31,6 +32,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Show a dataset's provenance, checksum, columns and first rows."""
+        from ..datasets import get_dataset, read_bundled
+
         info = get_dataset(name)
         frame = read_bundled(info.name)
         if as_json:

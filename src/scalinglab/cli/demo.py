@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..report.demo import run_demo
 from ._common import console, table
 
 
@@ -29,5 +28,7 @@ def register(app: typer.Typer) -> None:
         from .._io import check_output_dir
 
         check_output_dir(out, flag="--out")
+        from ..report.demo import run_demo
+
         path, _ = run_demo(out, on_section=_print_section)
         console.print(f"\nReport written to {path}", markup=False)

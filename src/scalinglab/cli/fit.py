@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .. import api
-from ._common import JsonOption, check_outputs, emit, old_option, renamed, print_json
+from ._common import JsonOption, api, check_outputs, emit, old_option, print_json, renamed
 
 RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
 NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]

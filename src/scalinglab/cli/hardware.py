@@ -8,9 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..compute.cluster import calibrate_b, default_cluster_model
-from ..compute.hardware import get_accelerator, list_accelerators
-from ..units import format_money
 from ._common import JsonOption, console, print_json, table
 
 
@@ -27,6 +24,9 @@ def register(app: typer.Typer) -> None:
     @group.command("list")
     def list_command(as_json: JsonOption = False) -> None:
         """List every accelerator with its dense peaks (TFLOP/s), memory, TDP and prices."""
+        from ..compute.hardware import list_accelerators
+        from ..units import format_money
+
         accelerators = list_accelerators()
         if as_json:
             print_json([acc.to_dict() for acc in accelerators])
@@ -49,6 +49,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Show one accelerator: every field with its note and source."""
+        from ..compute.hardware import get_accelerator
+
         acc = get_accelerator(name)
         if as_json:
             print_json(acc.to_dict())
@@ -58,6 +60,8 @@ def register(app: typer.Typer) -> None:
     @group.command("cluster")
     def cluster_command(as_json: JsonOption = False) -> None:
         """Calibrate b in U(G) = U1 G^(-b) on the published cluster-size points and show the default model."""
+        from ..compute.cluster import calibrate_b, default_cluster_model
+
         calibration = calibrate_b()
         model = default_cluster_model()
         if as_json:

@@ -7,9 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import api
-from ..laws import DEFAULT_LAW
-from ._common import JsonOption, emit, law_option_help
+from .._defaults import DEFAULT_LAW
+from ._common import JsonOption, api, emit, law_option_help
 
 
 def _opt(name: str, text: str):

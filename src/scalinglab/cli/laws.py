@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .. import api
-from ..laws import list_laws
-from ..units import format_quantity
-from ._common import JsonOption, console, emit, print_json, table
+from ._common import JsonOption, api, console, emit, print_json, table
 
 
 def _format_params(params: dict) -> str:
@@ -29,6 +26,8 @@ def register(app: typer.Typer) -> None:
     @group.command("list")
     def list_command(as_json: JsonOption = False) -> None:
         """List every published law with its family, N convention and source."""
+        from ..laws import list_laws
+
         laws = list_laws()
         if as_json:
             print_json([entry.to_dict() for entry in laws])

@@ -6,8 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import api
-from ._common import JsonOption, emit
+from ._common import JsonOption, api, emit
 
 
 def _opt(name: str, text: str):

@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .. import api
-from ..laws import DEFAULT_LAW
-from ._common import JsonOption, emit, law_option_help
+from .._defaults import DEFAULT_LAW
+from ._common import JsonOption, api, emit, law_option_help
 
 LawOption = Annotated[str, typer.Option("--law", help=law_option_help)]
 Quantity = Annotated[str | None, typer.Option(help="A number with an optional K/M/B/T suffix.")]

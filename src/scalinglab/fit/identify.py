@@ -18,7 +18,6 @@ reported open on that side.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from .estimators import FAST_TOL, make_fg
 from .models import FitModel
@@ -43,6 +42,8 @@ def identifiability(model: FitModel, data: dict, y: np.ndarray, theta: np.ndarra
     params = model.params(theta)
     out, warnings = {}, []
     se_coords = _marginal_stderr(model, data, y, theta)
+    from scipy import stats
+
     z = stats.norm.ppf(0.5 + level / 2)
     for j, spec in enumerate(model.specs):
         name = spec.name
@@ -149,6 +150,8 @@ def profile_likelihood(model: FitModel, objective: Objective, data: dict, y: np.
     values = np.minimum(res.fun, np.inf)
     best = min(best, float(np.min(values)))
     deviance = _deviance(values, best, y.size, objective)
+    from scipy import stats
+
     cutoff = float(stats.chi2.ppf(level, 1))
     keep = deviance <= cutoff
     shown = np.exp(grid) if spec.log_scale else grid

@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from ..errors import InputError
 from .bootstrap import percentile_interval
@@ -129,6 +128,8 @@ def _bootstrap_slopes(log_n, loss, members, log_c, size: int, seed: int, keep_ou
 
 def _line(log_c: np.ndarray, log_n: np.ndarray, level: float) -> tuple[float, float, float, list[float]]:
     """(a, log10 G, stderr of a, t-interval of a) of log10 N = log10 G + a log10 C."""
+    from scipy import stats
+
     fit = stats.linregress(log_c, log_n)
     if len(log_c) > 2:
         t = stats.t.ppf(0.5 + level / 2, len(log_c) - 2)
@@ -351,6 +352,8 @@ def _envelope(log_c_runs: list[np.ndarray], loss_runs: list[np.ndarray], grid: n
 def approach1(runs: Runs, *, points: int = 100, bootstrap: int = 200, seed: int = 0,
               level: float = 0.95) -> IsoFlopResult:
     """Hoffmann's Approach 1: the lower envelope of loss against compute over runs with checkpoints."""
+    from scipy import stats
+
     runs.require(("n", "c", "loss", "group"), "IsoFLOP Approach 1 (runs with checkpoints)")
     groups = np.unique(runs.group)
     if len(groups) < 2:

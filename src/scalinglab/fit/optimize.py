@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 __all__ = ["ManyResult", "minimize_many", "single_threaded_blas"]
 
@@ -147,6 +146,8 @@ def _lockstep(fg: FG, x0: np.ndarray, bounds, ftol: float, gtol: float, maxiter:
 
 def _one_by_one(fg: FG, x0: np.ndarray, bounds, ftol: float, gtol: float, maxiter: int, maxfun: int,
                 on_done: Callable[[int], None] | None) -> ManyResult:
+    from scipy import optimize
+
     xs, fs, nits, nfevs, oks, messages = [], [], [], [], [], []
     for i, start in enumerate(x0):
         rows = np.array([i])

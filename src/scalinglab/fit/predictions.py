@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from ..errors import InputError
 from ..laws import DataConstrainedLaw, Law, NDLaw, resolve_law
@@ -164,6 +163,8 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
         res = ((saved.get("diagnostics") or {}).get("residuals") or {})
         s, n_fit, p = res.get("std"), saved.get("n_runs"), len(saved.get("params") or {})
         if s and n_fit and n_fit > p:
+            from scipy import stats
+
             t = stats.t.ppf(0.5 + level / 2, n_fit - p)
             half = t * float(s) * np.sqrt(1 + p / n_fit)
             interval = np.column_stack([point * np.exp(-half), point * np.exp(half)])

@@ -70,10 +70,7 @@ def _registry() -> dict[str, PublishedLaw]:
     return entries
 
 
-DEFAULT_LAW = "besiroglu2024"
-"""The default for planning: Epoch's replication of Chinchilla's Approach 3 (arXiv:2404.10102), which
-agrees with Approaches 1 and 2 (about 20 tokens per parameter) where the published Approach 3 fit
-(``hoffmann2022``) does not."""
+from .._defaults import DEFAULT_LAW  # noqa: E402  (re-exported: the default law for planning)
 
 #: Short names people use for the laws they mean.
 ALIASES = {
