@@ -96,3 +96,9 @@ def test_in_range_questions_carry_no_warning(capsys):
     assert "warnings" not in json.loads(capsys.readouterr().out)
     main(["plan", "--compute", "1e22", "--json"])
     assert "warnings" not in json.loads(capsys.readouterr().out)
+
+
+def test_fit_at_far_beyond_its_runs_warns():
+    fit = fit_law("chinchilla-runs", points=[(7e12, 1e14), (1e9, 2e10)])
+    far = [w for w in fit.warnings if "beyond the largest" in w]
+    assert len(far) == 3 and all("this fit was fitted on" in w for w in far)  # N, D and C

@@ -9,7 +9,7 @@ import numpy as np
 from .. import __version__
 from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
-from ..laws.ranges import range_of
+from ..laws.ranges import extrapolation_warnings, range_of
 from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, extrapolation_calibration,
                        holdout_above as _holdout, leave_one_budget_out as _lobo)
 from .bootstrap import ProgressBar, percentile_interval, run_bootstrap
@@ -166,6 +166,10 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     data_info = table.describe()
     data_info.update({"runs_in_table": total, "dropped_rows": dropped,
                       "fitted_range": range_of(table.n, table.d, table.c)})
+    if points:  # a new run asked for far beyond the runs fitted says so, as plan and predict do
+        pn, pd_ = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+        diagnostics["warnings"] += extrapolation_warnings(data_info["fitted_range"], n=pn, d=pd_,
+                                                          c=table.flops_per_param_token * pn * pd_, name="this fit")
     settings = {"law": family, "estimator": point.estimator, "objective": obj.to_dict(), "x": x if family in (
         "power", "saturating-power", "broken-power", "sigmoid") else None, "drop_highest_loss": drop_highest_loss,
         "holdout_above": holdout_above, "leave_one_budget_out": leave_one_budget_out,
