@@ -119,3 +119,18 @@ def test_interrupted_sweep_keeps_finished_runs_and_returns_the_running_one_to_pe
         curves = dict(conn.execute("SELECT key, COUNT(*) FROM losses GROUP BY key"))
     assert owner is None  # released: the next run resumes without --force
     assert set(curves) == {k for k, s in after.items() if s == "finished"}
+
+
+def test_interrupted_corpus_cache_build_leaves_no_temporary_file(tmp_path):
+    cache = tmp_path / "cache"
+    proc = _start(["sweep", "plan", "--preset", "tiny", "--no-estimate", "--cache-dir", str(cache)])
+    # The cache folder appears when the tokenized arrays start to be written: interrupt right then.
+    _wait_for(lambda: (cache / "corpora").exists() and any((cache / "corpora").iterdir()), proc,
+              "the cache build started writing", timeout=240)
+    returncode, lines = _stop(proc, signal.SIGINT)
+    leftovers = [p for p in cache.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+    if returncode == 130:  # (the build may have finished just before the signal)
+        assert lines == ["error: interrupted"]
+    else:
+        assert returncode == 0
