@@ -36,14 +36,8 @@ COMMAND_MODULES = (
     "serve",
 )
 
-app = typer.Typer(
-    name="scalinglab",
-    help="Scaling laws with provenance: fit, plan, cost and forecast AI training runs.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+_SETTINGS = dict(name="scalinglab", help="Scaling laws with provenance: fit, plan, cost and forecast AI training runs.",
+                 no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 def _version(value: bool) -> None:
@@ -54,15 +48,59 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit.", callback=_version,
                                  is_eager=True),
 ) -> None:
     """Scaling laws with provenance: fit, plan, cost and forecast AI training runs."""
 
+
+def _typer() -> typer.Typer:
+    """An empty ``scalinglab`` app with the root options."""
+    tree = typer.Typer(**_SETTINGS)
+    tree.callback()(_root)
+    return tree
+
+
+app = _typer()
+#: Command or group name -> the module under ``scalinglab.cli`` that registers it.
+MODULE_OF: dict[str, str] = {}
 for _name in COMMAND_MODULES:
+    _counts = (len(app.registered_commands), len(app.registered_groups))
     importlib.import_module(f"{__package__}.{_name}").register(app)
+    for _info in app.registered_commands[_counts[0]:]:
+        MODULE_OF[_info.name or _info.callback.__name__.replace("_", "-")] = _name
+    for _info in app.registered_groups[_counts[1]:]:
+        MODULE_OF[_info.name] = _name
+
+
+def _noop() -> None:  # pragma: no cover - the listing never runs a command
+    pass
+
+
+def _listing() -> typer.Typer:
+    """The top-level help without building every command's options: each command's name and help only."""
+    import inspect
+
+    tree = _typer()
+    for info in app.registered_commands:
+        tree.command(info.name, help=info.help or inspect.getdoc(info.callback), hidden=info.hidden)(_noop)
+    for info in app.registered_groups:
+        tree.add_typer(typer.Typer(), name=info.name, help=info.help or info.typer_instance.info.help)
+    return tree
+
+
+def tree_for(args: list[str]) -> typer.Typer:
+    """The smallest app that runs ``args``: the one module of the command named, the listing for the top-level
+    help, else everything (building every command's options is most of the start-up time)."""
+    first = next((a for a in args if not a.startswith("-")), None)
+    if first in MODULE_OF:
+        tree = _typer()
+        importlib.import_module(f"{__package__}.{MODULE_OF[first]}").register(tree)
+        return tree
+    if not args or args == ["--help"]:
+        return _listing()
+    return app
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -120,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
 
     Ctrl-C (SIGINT) exits 130 and SIGTERM 143, with one line saying what was kept.
     """
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(tree_for(sys.argv[1:] if argv is None else list(argv)))
     try:
         with _signals_interrupt(), _renames_as_notes():
             code = command.main(args=argv, prog_name="scalinglab", standalone_mode=False)

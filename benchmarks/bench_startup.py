@@ -1,0 +1,127 @@
+"""Start-up and in-process speed: the six figures of the "one face" issue, each against its target.
+
+Whole processes (``python -m scalinglab ...``, as a user runs them): ``--help``, ``plan --json`` and a
+plain fit of the Chinchilla runs. In process (after the imports): the same fit, 1,000 bootstrap refits,
+and a 100,000-sample forecast against hand-written numpy doing the same arithmetic. Start-up figures
+depend on how busy the machine is: the note gives the bare interpreter's start-up measured alongside.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+from run import Benchmark
+
+import scalinglab as sl
+
+
+def _process(*args: str) -> str:
+    subprocess.run([sys.executable, "-m", "scalinglab", *args], check=True, capture_output=True)
+    return ""
+
+
+def _bare_python() -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def help_process() -> str:
+    _process("--help")
+    return f"bare python -c pass: {_bare_python():.3f} s"
+
+
+def plan_process() -> str:
+    _process("plan", "--compute", "1e24", "--json")
+    return ""
+
+
+def fit_process() -> str:
+    _process("fit", "chinchilla-runs", "--drop-highest-loss", "5", "--json")
+    return "imports pandas (the runs table) and scipy.optimize (L-BFGS-B)"
+
+
+sl.fit("chinchilla-runs", drop_highest_loss=5)  # warm: imports and the bundled table's checksum
+
+
+def fit_in_process() -> str:
+    result = sl.fit("chinchilla-runs", drop_highest_loss=5)
+    return f"alpha {result.params['alpha']:.4f}, beta {result.params['beta']:.4f}"
+
+
+def _bootstrap_setup():
+    from scalinglab.fit import estimate, load_runs, make_model, make_objective
+
+    runs, _ = load_runs("chinchilla-runs").drop_highest_loss(5)
+    model = make_model("chinchilla")
+    data, y = model.data(runs)
+    objective = make_objective("huber", delta=1e-3)
+    return model, objective, data, y, estimate(model, objective, data, y, "fast").theta
+
+
+_BOOT = _bootstrap_setup()
+
+
+def bootstrap_1000() -> str:
+    from scalinglab.fit import run_bootstrap
+
+    model, objective, data, y, theta = _BOOT
+    boot = run_bootstrap(model, objective, data, y, theta, 1000, seed=0)
+    return f"{boot.converged.mean():.1%} converged"
+
+
+#: One factor, two uncertain inputs: compute from 1e25-1e26 FLOP in 2025 growing 3-5x a year to 2040.
+_SCENARIO = {"name": "bench", "start_year": 2025, "until": 2040, "factors": {"compute": {
+    "start": {"value": "1e25 to 1e26", "year": 2025, "source": "benchmark"},
+    "growth": [{"rate": "3x/yr to 5x/yr", "source": "benchmark"}]}}}
+_SAMPLES = 100_000
+
+
+def _numpy_reference(seed: int = 0) -> np.ndarray:
+    """The same arithmetic by hand: lognormal start and rate (90% intervals), log10 paths, percentiles."""
+    rng = np.random.default_rng(seed)
+    z = 1.6448536269514722
+
+    def lognormal(lo, hi):
+        return rng.lognormal(np.log(np.sqrt(lo * hi)), np.log(hi / lo) / (2 * z), _SAMPLES)
+
+    start, rate = lognormal(1e25, 1e26), lognormal(3.0, 5.0)
+    years = np.arange(16)[:, None]
+    log_path = np.log10(start)[None, :] + years * np.log10(rate)[None, :]
+    return np.percentile(log_path, [5, 25, 50, 75, 95], axis=1)
+
+
+def forecast_vs_numpy() -> str:
+    from scalinglab.forecast import parse_scenario, run_forecast
+
+    scenario = parse_scenario(dict(_SCENARIO))
+    ours, reference = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        run_forecast(scenario, samples=_SAMPLES, seed=0).percentiles("compute")
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        _numpy_reference()
+        reference.append(time.perf_counter() - start)
+    return f"scalinglab {min(ours):.3f} s, hand-written numpy {min(reference):.3f} s: x{min(ours) / min(reference):.2f}"
+
+
+BENCHMARKS = [
+    Benchmark("start-up: scalinglab --help (whole process)", help_process, repeats=5, target="<= 0.15 s",
+              target_seconds=0.15),
+    Benchmark("start-up: plan --compute 1e24 --json (whole process)", plan_process, repeats=5, target="<= 0.15 s",
+              target_seconds=0.15),
+    Benchmark("start-up: fit chinchilla-runs --drop-highest-loss 5 --json (whole process)", fit_process, repeats=3,
+              target="<= 0.35 s", target_seconds=0.35),
+    Benchmark("in process: the same fit (sl.fit)", fit_in_process, repeats=5, target="<= 20 ms", target_seconds=0.02),
+    Benchmark("in process: 1,000 bootstrap refits of the Chinchilla fit", bootstrap_1000, repeats=3,
+              target="<= 0.3 s", target_seconds=0.3),
+    Benchmark("in process: forecast, 100,000 samples x 16 years, vs hand-written numpy", forecast_vs_numpy, repeats=1,
+              target="no slower than numpy (see note)"),
+]
