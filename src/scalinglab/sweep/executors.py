@@ -34,14 +34,10 @@ from dataclasses import dataclass
 from ..errors import InputError, ScalingLabError
 from .ray_local import LOOPBACK, home_for_ray, is_loopback_address, ray_environment
 
-__all__ = ["Job", "LocalExecutor", "RayExecutor", "make_executor", "check_options", "check_slurm", "EXECUTORS",
-           "SLURM_FLAGS", "parse_resources"]
+__all__ = ["Job", "LocalExecutor", "RayExecutor", "make_executor", "check_options", "EXECUTORS", "parse_resources"]
 
 EXECUTORS = ("local", "ray", "submitit")
 
-#: The submitit executor's options and the ``sweep run`` flags that set them.
-SLURM_FLAGS = {"folder": "--submitit-folder", "cluster": "--submitit-cluster", "partition": "--slurm-partition",
-               "array_parallelism": "--slurm-array-parallelism", "timeout_min": "--slurm-time"}
 
 
 @dataclass(frozen=True)
@@ -248,24 +244,15 @@ def check_options(name: str, *, ray_address: str | None = None, resources: dict 
         raise InputError("--ray-address needs --executor ray")
     if resources and name != "ray":
         raise InputError("--resource needs --executor ray")
-    if slurm and name != "submitit":
-        raise InputError(f"{SLURM_FLAGS[next(iter(slurm))]} needs --executor submitit")
     if retries < 0:
         raise InputError(f"--retries must be >= 0, got {retries}")
-    check_slurm(slurm or {})
+    if slurm:
+        from .submitit_executor import SLURM_FLAGS, check_slurm
 
-
-def check_slurm(slurm: dict) -> None:
-    """The submitit executor's options (``SLURM_FLAGS``), each checked against what it may be."""
-    unknown = set(slurm) - set(SLURM_FLAGS)
-    if unknown:
-        raise InputError(f"unknown submitit option(s): {', '.join(sorted(unknown))}")
-    if slurm.get("cluster") not in (None, "auto", "slurm", "local"):
-        raise InputError(f"--submitit-cluster must be slurm, local or auto, got {slurm['cluster']!r}")
-    if slurm.get("array_parallelism", 1) < 1:
-        raise InputError(f"--slurm-array-parallelism must be >= 1, got {slurm['array_parallelism']}")
-    if not slurm.get("timeout_min", 1) > 0:
-        raise InputError(f"--slurm-time must be > 0 minutes, got {slurm['timeout_min']}")
+        if name != "submitit":
+            first = next(iter(slurm))
+            raise InputError(f"{SLURM_FLAGS.get(first, first)} needs --executor submitit")
+        check_slurm(slurm)
 
 
 def make_executor(name: str, *, ray_address: str | None = None, gpus_per_run: float = 0.0,

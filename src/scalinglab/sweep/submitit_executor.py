@@ -30,17 +30,33 @@ from pathlib import Path
 
 from .._io import atomic_write_text
 from ..errors import InputError
-from .executors import check_slurm
 
 try:
     import submitit
 except ImportError:  # the executor says so when asked for
     submitit = None
 
-__all__ = ["SubmititExecutor"]
+__all__ = ["SubmititExecutor", "SLURM_FLAGS", "check_slurm"]
+
+#: The executor's options and the ``sweep run`` flags that set them.
+SLURM_FLAGS = {"folder": "--submitit-folder", "cluster": "--submitit-cluster", "partition": "--slurm-partition",
+               "array_parallelism": "--slurm-array-parallelism", "timeout_min": "--slurm-time"}
 
 _Checkpointable = submitit.helpers.Checkpointable if submitit is not None else object
 _REQUEUED = "Requeued job"  # what submitit logs when it requeues a task
+
+
+def check_slurm(slurm: dict) -> None:
+    """The submitit executor's options (``SLURM_FLAGS``), each checked against what it may be."""
+    unknown = set(slurm) - set(SLURM_FLAGS)
+    if unknown:
+        raise InputError(f"unknown submitit option(s): {', '.join(sorted(unknown))}")
+    if slurm.get("cluster") not in (None, "auto", "slurm", "local"):
+        raise InputError(f"--submitit-cluster must be slurm, local or auto, got {slurm['cluster']!r}")
+    if slurm.get("array_parallelism", 1) < 1:
+        raise InputError(f"--slurm-array-parallelism must be >= 1, got {slurm['array_parallelism']}")
+    if not slurm.get("timeout_min", 1) > 0:
+        raise InputError(f"--slurm-time must be > 0 minutes, got {slurm['timeout_min']}")
 
 
 class SweepTask(_Checkpointable):
