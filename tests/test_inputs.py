@@ -17,12 +17,12 @@ from scalinglab.sweep.corpus import prepare_corpus
     # a quantity of the wrong kind
     (["budget", "--dollars", "21 days", "--gpu", "h100-sxm"], ["--dollars '21 days' is a duration", "money"]),
     (["budget", "--days", "$10M", "--gpus", "1000", "--gpu", "h100-sxm"], ["--days '$10M' is an amount of money"]),
-    (["cost", "--gpus", "40%", "--flops", "1e23", "--gpu", "h100-sxm", "--mfu", "0.4"], ["--gpus '40%' is a share"]),
+    (["cost", "--gpus", "40%", "--compute", "1e23", "--gpu", "h100-sxm", "--mfu", "0.4"], ["--gpus '40%' is a share"]),
     # options that conflict name both
-    (["cost", "--flops", "1e23", "--params", "70B", "--tokens", "1.4T", "--gpu", "h100-sxm", "--gpus", "1000",
-      "--mfu", "0.4"], ["--flops", "--params", "--tokens"]),
-    (["cost", "--model", "gpt3-175b", "--params", "70B", "--tokens", "300B", "--gpu", "h100-sxm", "--gpus", "1000",
-      "--mfu", "0.4"], ["--model", "--params"]),
+    (["cost", "--compute", "1e23", "--params", "70B", "--tokens", "1.4T", "--gpu", "h100-sxm", "--gpus", "1000",
+      "--mfu", "0.4"], ["--compute", "--params", "--tokens"]),
+    (["cost", "--config", "gpt3-175b", "--params", "70B", "--tokens", "300B", "--gpu", "h100-sxm", "--gpus", "1000",
+      "--mfu", "0.4"], ["--config", "--params"]),
     (["flops", "--config", "gpt3-175b", "--params", "70B", "--tokens", "300B"], ["--config", "--params"]),
     (["plan", "--compute", "1e23", "--target-loss", "2.0"], ["--compute", "--target-loss"]),
     (["plan", "--compute", "1e23", "--params", "7B", "--inference-tokens", "1T"], ["--inference-tokens", "--params"]),

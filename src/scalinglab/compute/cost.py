@@ -80,11 +80,9 @@ def _check(name: str, value) -> None:
 _KINDS = {"dollars": ("money", None), "gpu_price": ("money", None), "price_per_gpu_hour": ("money", None),
           "electricity": ("rate", None), "days": ("duration", "day"), "gpu_hours": ("duration", "h"),
           "mfu": ("fraction", None), "goodput": ("fraction", None), "depreciation": ("fraction", None),
-          "overhead": ("fraction", None), "cluster_b": ("fraction", None), "watts": ("rate", None),
-          "carbon": ("rate", None), "tokens_per_second_per_gpu": ("rate", None),
-          "flops_per_second_per_gpu": ("rate", None), "peak_flops": ("rate", None)}
+          "overhead": ("fraction", None), "cluster_b": ("fraction", None)}
 #: The command-line flag of each input, for messages.
-FLAGS = {"n_params": "--params", "n_tokens": "--tokens"}
+FLAGS = {"n_params": "--params", "n_tokens": "--tokens", "flops": "--compute"}
 
 
 def flag(name: str) -> str:
@@ -262,11 +260,11 @@ def _workload(p: dict, config, flops_method: str) -> dict:
 
     flops, n, d = p.get("flops"), p.get("n_params"), p.get("n_tokens")
     if config is not None and (n is not None or flops is not None):
-        raise InputError(f"--model fixes the parameters and the FLOP per token; drop "
-                         f"{' and '.join(f for f, v in (('--params', n), ('--flops', flops)) if v is not None)}")
+        raise InputError(f"--config fixes the parameters and the FLOP per token; drop "
+                         f"{' and '.join(f for f, v in (('--params', n), ('--compute', flops)) if v is not None)}")
     if flops is not None and n is not None and d is not None:
-        raise InputError("--flops conflicts with --params and --tokens (they fix C = 6ND); give --flops, or "
-                         "--params and --tokens, or --flops with one of them")
+        raise InputError("--compute conflicts with --params and --tokens (they fix C = 6ND); give --compute, or "
+                         "--params and --tokens, or --compute with one of them")
     if config is not None:
         config = resolve_config(config)
         if d is None:
