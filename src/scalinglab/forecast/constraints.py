@@ -70,14 +70,18 @@ def run_law(name: str | None) -> RunLaw:
 
 
 def _discounted(log_x: np.ndarray, log_unique: np.ndarray, r_star: float) -> np.ndarray:
-    """log10 of U (1 + R* (1 - exp(-(X/U - 1) / R*))) where X > U, else log10 X (Muennighoff et al. eq. 5-6)."""
-    excess = np.subtract(log_x, log_unique)
-    over = excess > 0
-    if not over.any():
-        return np.array(log_x, dtype=float, copy=True)
-    ratio = np.power(10.0, excess, where=over, out=np.ones_like(excess))
-    worth = np.log10(1.0 + r_star * -np.expm1(-(ratio - 1.0) / r_star))
-    return np.where(over, log_unique + worth, log_x)
+    """log10 of U (1 + R* (1 - exp(-(X/U - 1) / R*))) where X > U, else log10 X (Muennighoff et al. eq. 5-6).
+
+    Evaluated only where X exceeds U (often a minority of the (years, samples) cells).
+    """
+    out = np.array(log_x, dtype=float, copy=True)
+    log_unique = np.broadcast_to(log_unique, out.shape)
+    over = out > log_unique
+    if over.any():
+        unique = log_unique[over]
+        ratio = np.power(10.0, out[over] - unique)
+        out[over] = unique + np.log10(1.0 - r_star * np.expm1((1.0 - ratio) / r_star))
+    return out
 
 
 def run_path(law: RunLaw, log_compute: np.ndarray, log_dataset: np.ndarray,
