@@ -159,9 +159,11 @@ def test_user_errors_are_the_cli_line(client, path, body, args):
 def test_no_law_is_ever_read_from_a_path(client, tmp_path):
     fit = tmp_path / "fit.json"
     fit.write_text(json.dumps({"law": {"family": "chinchilla", "params": {"E": 1, "A": 1, "B": 1, "alpha": 0.3, "beta": 0.3}}}))
-    for law in (str(fit), "../fit.json", "/etc/passwd"):
+    for law in (str(fit), "../fit.json", "/etc/passwd", "fit.json"):
         response = client.post("/api/v1/plan", json={"compute": ["1e23"], "law": law})
-        assert response.status_code == 422 and response.json()["error"].startswith("unknown law")
+        assert response.status_code == 422 and "n_opt" not in response.json()  # never read, whatever its length
+        if len(law) <= 80:
+            assert response.json()["error"].startswith("unknown law")
     # a law given by value (a fit's 'law' object) is how a fit travels
     law = {"family": "chinchilla", "params": {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}, "name": "mine"}
     data = ok(client.post("/api/v1/plan", json={"compute": ["5.76e23"], "law": law}))
