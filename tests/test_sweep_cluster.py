@@ -25,6 +25,7 @@ pytest.importorskip("ray")
 from scalinglab.errors import InputError  # noqa: E402
 from scalinglab.store import RunsRegistry  # noqa: E402
 from scalinglab.sweep.ray_cluster import LocalRayCluster  # noqa: E402
+from sweep_reference import local_sweep, sweep_result  # noqa: E402
 from test_sweep_network import is_loopback, socket_addresses  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -42,13 +43,7 @@ def _traced(path) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def local_losses(tmp_path_factory):
     """The local executor's results for ARGS: what every cluster run must reproduce bit for bit."""
-    root = tmp_path_factory.mktemp("local")
-    proc = subprocess.run([sys.executable, "-m", "scalinglab", *ARGS, "--out", str(root / "out"), "--cache-dir",
-                           str(root / "cache")], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    runs = json.loads(proc.stdout)["runs"]
-    assert len(runs) >= 7
-    return {r["key"]: (r["loss"], r["train_loss"]) for r in runs}, root / "cache"
+    return local_sweep(ARGS, tmp_path_factory.mktemp("local"), at_least=7)
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +110,7 @@ def _assert_same_as_local(data: dict, db, local: dict) -> dict:
 def test_a_sweep_spreads_over_the_worker_nodes_and_matches_the_local_executor(cluster, tmp_path, local_losses):
     (cluster, root), (local, cache) = cluster, local_losses
     db = tmp_path / "runs.sqlite"
-    proc = _sweep(cluster, root, tmp_path, cache, "--resource", "accel=1")  # what only the workers have
-    out, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err[-2000:]
-    data = json.loads(out)
+    data = sweep_result(_sweep(cluster, root, tmp_path, cache, "--resource", "accel=1"))  # only workers have it
     runs = _assert_same_as_local(data, db, local)
     assert {r["node"] for r in runs.values()} == {"worker1", "worker2"}  # both used, never the head
     assert [r["retries"] for r in runs.values()] == [0] * len(runs) and data["retries"] == 0
@@ -148,12 +140,10 @@ def test_killing_a_worker_node_mid_sweep_retries_its_run_elsewhere_and_loses_not
             pytest.fail("worker1 never ran a run")
         before = _rows(db)
         worker1.kill()  # SIGKILL to its raylet, object store and workers
-        out, err = proc.communicate(timeout=600)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err[-2000:]
-    data = json.loads(out)
+    except BaseException:
+        proc.kill()
+        raise
+    data = sweep_result(proc)
     runs = _assert_same_as_local(data, db, local)
     retried = [r for r in runs.values() if r["retries"]]
     assert retried and data["retries"] == sum(r["retries"] for r in retried)  # the run worker1 was running

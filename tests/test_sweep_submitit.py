@@ -18,7 +18,8 @@ pytest.importorskip("torch")
 pytest.importorskip("submitit")
 
 from scalinglab.store import RunsRegistry  # noqa: E402
-from scalinglab.sweep.ray_cluster import _descendants, _pids_under  # noqa: E402
+from scalinglab.sweep.ray_cluster import descendants, pids_mentioning  # noqa: E402
+from sweep_reference import local_sweep, sweep_result  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +30,7 @@ SUBMITIT = ("--executor", "submitit", "--submitit-cluster", "local", "--slurm-ar
 
 @pytest.fixture(scope="module")
 def local_losses(tmp_path_factory):
-    root = tmp_path_factory.mktemp("local")
-    proc = subprocess.run([sys.executable, "-m", "scalinglab", *ARGS, "--out", str(root / "out"), "--cache-dir",
-                           str(root / "cache")], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    runs = json.loads(proc.stdout)["runs"]
-    assert len(runs) >= 3
-    return {r["key"]: (r["loss"], r["train_loss"]) for r in runs}, root / "cache"
+    return local_sweep(ARGS, tmp_path_factory.mktemp("local"), at_least=3)
 
 
 def _start(tmp_path, cache) -> subprocess.Popen:
@@ -89,16 +84,14 @@ def test_a_preempted_task_is_requeued_and_the_sweep_matches_the_local_executor(t
     proc = _start(tmp_path, cache)
     try:
         key, job_id = _wait_for(lambda: _training(tmp_path, *_state(tmp_path)), proc, "a run started")[0]
-        tasks = _descendants(int(job_id))  # the local job's id is its controller's pid; below it, the task
+        tasks = descendants(int(job_id))  # the local job's id is its controller's pid; below it, the task
         assert tasks, f"job {job_id} has no task process"
         for pid in tasks:
             os.kill(pid, signal.SIGUSR2)  # what Slurm sends before preempting or at the time limit
-        out, err = proc.communicate(timeout=600)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err[-2000:]
-    data = json.loads(out)
+    except BaseException:
+        proc.kill()
+        raise
+    data = sweep_result(proc)
     runs = _check(data, tmp_path, local)
     assert (runs[key]["retries"], runs[key]["attempts"]) == (1, 2) and "requeued" in runs[key]["retry_error"]
     assert data["retries"] == 1 and sum(r["retries"] for r in runs.values()) == 1
@@ -125,7 +118,7 @@ def test_a_killed_driver_resumes_and_recognises_results_its_jobs_left(tmp_path, 
         assert unrecorded, "no job was in flight when the driver was killed"
         again = cli(*ARGS, *SUBMITIT, "--out", str(tmp_path / "out"), "--cache-dir", str(cache))
     finally:  # jobs of the killed driver still running (normally none: they were waited for)
-        for pid in _pids_under(str(tmp_path / "out" / "s" / "submitit")):
+        for pid in pids_mentioning(str(tmp_path / "out" / "s" / "submitit")):
             os.kill(pid, signal.SIGKILL)
     assert again.code == 0, again.stderr[-2000:]
     data = again.json()

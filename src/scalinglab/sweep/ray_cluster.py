@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import InputError
 from .ray_local import LOOPBACK, private_home, ray_environment
 
-__all__ = ["LocalRayCluster", "RayNode", "cluster_environment"]
+__all__ = ["LocalRayCluster", "RayNode", "cluster_environment", "descendants", "pids_mentioning"]
 
 
 #: Where the head's dashboard process sends its one "usage statistics disabled" notice: the loopback
@@ -78,7 +78,7 @@ class RayNode:
     def running(self, function: str) -> bool:
         """Whether a Ray worker of this node is now running a task of ``function`` (Ray titles such a
         worker ``ray::FUNCTION``; an idle one ``ray::IDLE``)."""
-        return any(_cmdline(pid).split(" ")[0] == f"ray::{function}" for pid in _descendants(self.process.pid))
+        return any(_cmdline(pid).split(" ")[0] == f"ray::{function}" for pid in descendants(self.process.pid))
 
     def kill(self) -> None:
         """SIGKILL every process of the node at once: its ``ray start``, raylet, object store and workers
@@ -97,7 +97,7 @@ class RayNode:
         self._kill(pids)
 
     def _pids(self) -> list[int]:
-        return [self.process.pid, *_descendants(self.process.pid), *_pids_under(self.temp_dir)]
+        return [self.process.pid, *descendants(self.process.pid), *pids_mentioning(self.temp_dir)]
 
     def _kill(self, pids: list[int]) -> None:
         for pid in pids:
@@ -115,7 +115,7 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def _descendants(root: int) -> list[int]:
+def descendants(root: int) -> list[int]:
     """Every process below ``root`` in the process tree (from /proc/PID/stat's parent ids)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -133,7 +133,7 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def _pids_under(temp_dir: str) -> list[int]:
+def pids_mentioning(temp_dir: str) -> list[int]:
     """Processes whose command line names ``temp_dir`` (Ray passes each node's session dir to its processes)."""
     found = []
     for entry in Path("/proc").iterdir():
