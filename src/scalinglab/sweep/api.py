@@ -162,15 +162,19 @@ class SweepStatus:
                             [[s["sweep"], s["runs"], s["finished"], s["running"], s["pending"], s["failed"],
                               f"{s['flops_done']:.3g}", s["updated_at"]] for s in self.sweeps])]
         if self.detail:
+            table = self.detail["table"]
+            columns = ["run", "status", "budget", "N", "D (tokens)", "held-out loss", "attempts", "retries", "node",
+                       "seconds", "error"]
             rows = [[r["key"], r["status"], f"{r['budget']:.3g}", format_quantity(r["params"]),
                      format_quantity(r["planned_tokens"]), "-" if r["final_loss"] is None else f"{r['final_loss']:.4f}",
                      r["attempts"], r["retries"], r["node"] or "-",
                      "-" if r["wall_seconds"] is None else f"{r['wall_seconds']:.1f}", r["error"] or ""]
-                    for r in self.detail["table"]]
-            parts.append(rich_table(f"Runs of {self.detail['sweep']}", ["run", "status", "budget", "N", "D (tokens)",
-                                                                        "held-out loss", "attempts", "retries", "node",
-                                                                        "seconds", "error"],
-                                    rows))
+                    for r in table]
+            keep = [i for i, c in enumerate(columns)  # no empty retries or error column in a narrow terminal
+                    if not (c == "retries" and not any(r["retries"] for r in table))
+                    and not (c == "error" and not any(r["error"] for r in table))]
+            parts.append(rich_table(f"Runs of {self.detail['sweep']}", [columns[i] for i in keep],
+                                    [[row[i] for i in keep] for row in rows]))
             nodes = self.detail["nodes"]
             if nodes:
                 parts.append(rich_table(f"Finished runs per node ({self.detail['retries']} attempts lost and retried)",
