@@ -1,15 +1,19 @@
 """The registry's cluster bookkeeping: configuration hashes, duplicate results, lost attempts, nodes,
-and the version 1 -> 2 migration that old registries survive. Real SQLite files, no Ray."""
+and the version 1 -> 2 migration that old registries survive (real SQLite files, no Ray); and the
+``--resource`` parser."""
 
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scalinglab.errors import InputError
 from scalinglab.store import RunsRegistry
 from scalinglab.store.registry import config_hash
+from scalinglab.sweep.executors import parse_resources
 from test_store_registry import CORPUS, _plan, _result
 
 
@@ -113,3 +117,19 @@ def test_check_finds_a_tampered_configuration(tmp_path):
         db._db.execute("UPDATE runs SET config_json = replace(config_json, '\"seed\": 0', '\"seed\": 7') "
                        "WHERE position = 0")
         assert any("configuration hash does not match" in p for p in db.check("s"))
+
+
+@settings(max_examples=50, deadline=None)
+@given(order=st.permutations(sorted(_plan()["runs"][0])), field=st.sampled_from(["lr", "batch_size", "steps", "seed"]))
+def test_the_config_hash_ignores_key_order_and_sees_every_value(order, field):
+    run = _plan()["runs"][0]
+    shuffled = {k: run[k] for k in order}
+    assert config_hash(shuffled, "c") == config_hash(run, "c")
+    assert config_hash({**shuffled, field: run[field] * 2 + 1}, "c") != config_hash(run, "c")
+
+
+def test_custom_resources_parse_and_refuse_what_is_not_one():
+    assert parse_resources(["accel=1", "big_memory=0.5", "tpu"]) == {"accel": 1.0, "big_memory": 0.5, "tpu": 1.0}
+    for bad in ("accel=0", "accel=x", "=1", "GPU=1"):
+        with pytest.raises(InputError, match="--resource"):
+            parse_resources([bad])
