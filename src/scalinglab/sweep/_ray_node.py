@@ -4,7 +4,7 @@ Ray's single-machine mode (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``) is what keep
 the loopback: the node address stays 127.0.0.1 instead of being replaced by the machine's external
 address (found by a UDP "connect" to 8.8.8.8), and services bind 127.0.0.1 instead of every interface.
 In that mode ``ray start --address`` refuses to start a worker node. This entry point lifts that one
-refusal and keeps the given address as it is; everything else is Ray's own ``ray start``:
+refusal (the flag ``ray start`` reads, shown on only to it); everything else is Ray's own ``ray start``:
 
     python -m scalinglab.sweep._ray_node start --address 127.0.0.1:PORT --node-ip-address 127.0.0.1 ...
 

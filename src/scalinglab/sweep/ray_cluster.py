@@ -1,15 +1,20 @@
-"""A multi-node Ray cluster on this one machine, every node on 127.0.0.1: a head and worker nodes.
+"""A multi-node Ray cluster on this one machine, every node at 127.0.0.1: a head and worker nodes.
 
 What the tests and ``benchmarks/bench_cluster.py`` run the ``ray`` executor against, so the cluster
 path (``--ray-address``) is exercised without a second machine. Each node is a real ``ray start``
 process (``--block``, its own session and process group, its own ``--temp-dir``, CPU count and custom
-resources), started with the settings that keep Ray on the loopback (:mod:`.ray_local`): usage
-statistics off, node address 127.0.0.1, no dashboard, a private ``HOME`` with a local provider file.
-Multi-node mode itself stays on (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=1``): worker nodes refuse to join
-without it, and the explicit node address keeps every service on the loopback.
+resources): the head through Ray's ``ray start --head``, worker nodes through
+:mod:`scalinglab.sweep._ray_node` (Ray's ``ray start --address`` with its single-machine refusal lifted).
 
-Nodes are stopped by their own process group (never ``ray stop``, which would stop every Ray process
-of this user on the machine); :meth:`LocalRayCluster.kill_node` SIGKILLs one worker node mid-sweep.
+Every node runs with the settings that keep Ray on the loopback, each found under ``strace``: Ray's
+single-machine mode and a private ``HOME`` with a local provider file (:mod:`.ray_local`), node address
+127.0.0.1, no dashboard, usage statistics off, worker ports chosen by the OS (``--min-worker-port=0``:
+otherwise the raylet probes ports by binding 0.0.0.0), and the "usage statistics disabled" notice of a
+``ray start`` head sent to the loopback (``RAY_USAGE_STATS_REPORT_URL``) instead of usage-stats.ray.io.
+
+Nodes are stopped through their own process trees (never ``ray stop``, which would stop every Ray
+process of this user on the machine); :meth:`RayNode.kill` SIGKILLs one node's processes mid-sweep and
+:meth:`LocalRayCluster.restart` starts it again.
 """
 
 from __future__ import annotations
