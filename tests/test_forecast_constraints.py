@@ -187,7 +187,7 @@ def test_run_path_chart_draws_wanted_trained_and_stock():
 
 @pytest.mark.parametrize("epochs, published, rel", [(1, 8e26, 0.07), (16, 8e28, 0.25), (60, 9e29, 0.01)])
 def test_scaling_picture_compute_that_a_50t_stock_supports(epochs, published, rel):
-    """003_b7471bfefd654f2a.txt: "Chinchilla optimal compute for a 50T token dataset is about 8e26 FLOPs, which turns
+    """Essay "The Scaling Picture": "Chinchilla optimal compute for a 50T token dataset is about 8e26 FLOPs, which turns
     into 8e28 FLOPs with 16x repetition of data, up to 9e29 FLOPs for the barely useful 60x repetition" (with "the
     Chinchilla multiplier of data/parameters ... from 20 to 60" as data repeats). The stock binds when
     D = sqrt(C r / 6) reaches E U, i.e. at C = 6 (E U)^2 / r: 7.5e26 (r = 20, 1 epoch), 6.4e28 (r = 60, 16 epochs;
