@@ -116,7 +116,7 @@ def during_bootstrap() -> str:
 
     with Server() as server:
         alone = asyncio.run(_load(server.base, *PLAN, requests=1_000, seconds=5))
-        job = httpx.post(server.base + "/api/v1/fit/jobs", data={"dataset": "chinchilla", "bootstrap": "2000",
+        job = httpx.post(server.base + "/api/v1/fit/jobs", data={"dataset": "chinchilla-runs", "bootstrap": "2000",
                                                                  "estimator": "hoffmann"}, timeout=30).json()
         time.sleep(1.0)
         busy = asyncio.run(_load(server.base, *PLAN, requests=1_000, seconds=5))

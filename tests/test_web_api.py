@@ -88,7 +88,7 @@ def test_cost_and_budget_are_the_cli_json(client):
     ("/api/v1/laws", ["laws", "list"]),
     ("/api/v1/laws/chinchilla", ["laws", "show", "chinchilla"]),
     ("/api/v1/datasets", ["datasets", "list"]),
-    ("/api/v1/datasets/chinchilla", ["datasets", "show", "chinchilla"]),
+    ("/api/v1/datasets/chinchilla-runs", ["datasets", "show", "chinchilla-runs"]),
     ("/api/v1/scenarios", ["scenarios", "list"]),
     ("/api/v1/scenarios/epoch-trends", ["scenarios", "show", "epoch-trends"]),
 ])
@@ -111,15 +111,15 @@ def test_forecast_of_a_preset_and_of_its_exported_yaml_is_the_cli_json(client, t
 
 
 def test_fit_of_a_bundled_set_and_of_an_upload_is_the_cli_json(client, tmp_path):
-    expected = cli_json("fit", "chinchilla", "--bootstrap", "30", "--seed", "2", "--drop-highest-loss", "5")
-    data = ok(client.post("/api/v1/fit", data={"dataset": "chinchilla", "bootstrap": "30", "seed": "2",
+    expected = cli_json("fit", "chinchilla-runs", "--bootstrap", "30", "--seed", "2", "--drop-highest-loss", "5")
+    data = ok(client.post("/api/v1/fit", data={"dataset": "chinchilla-runs", "bootstrap": "30", "seed": "2",
                                                "drop_highest_loss": "5"}))
     assert without_seconds(data) == without_seconds(expected)
     # an uploaded file: the first 60 Chinchilla runs, fitted under the file's own name
     from scalinglab.datasets import read_bundled
 
     path = tmp_path / "my runs.csv"
-    read_bundled("chinchilla").head(60).to_csv(path, index=False)
+    read_bundled("chinchilla-runs").head(60).to_csv(path, index=False)
     expected = cli_json("fit", str(path), "--n-col", "Model Size", "--c-col", "Training FLOP")
     with path.open("rb") as handle:
         data = ok(client.post("/api/v1/fit", data={"n_col": "Model Size", "c_col": "Training FLOP"},
@@ -129,8 +129,8 @@ def test_fit_of_a_bundled_set_and_of_an_upload_is_the_cli_json(client, tmp_path)
 
 
 def test_isoflop_is_the_cli_json(client):
-    expected = cli_json("isoflop", "chinchilla", "--bootstrap", "40")
-    assert without_seconds(ok(client.post("/api/v1/isoflop", data={"dataset": "chinchilla", "bootstrap": "40"}))) \
+    expected = cli_json("isoflop", "chinchilla-runs", "--bootstrap", "40")
+    assert without_seconds(ok(client.post("/api/v1/isoflop", data={"dataset": "chinchilla-runs", "bootstrap": "40"}))) \
         == without_seconds(expected)
 
 
@@ -211,7 +211,7 @@ def test_limits_are_stated_and_enforced(tight):
     rows = b"N,D,loss\n" + b"".join(b"%d,%d,%.3f\n" % (1e8 * (i + 1), 2e9 * (i + 1), 3 - 0.01 * i) for i in range(20))
     response = tight.post("/api/v1/fit", files={"file": ("rows.csv", rows, "text/csv")})
     assert response.status_code == 422 and "at most 10" in response.json()["error"]
-    response = tight.post("/api/v1/fit", data={"dataset": "chinchilla", "bootstrap": "51"})
+    response = tight.post("/api/v1/fit", data={"dataset": "chinchilla-runs", "bootstrap": "51"})
     assert response.status_code == 422 and "at most 50" in response.json()["error"]
     response = tight.post("/api/v1/cost", json={"flops": "1e23", "gpu": "h100", "gpus": 8, "samples": 5001})
     assert response.status_code == 422 and "5,000" in response.json()["error"]
@@ -232,7 +232,7 @@ def _events(client, job_id):
 
 
 def test_a_bootstrap_streams_progress_then_its_result(client):
-    job = client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla", "bootstrap": "200"})
+    job = client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla-runs", "bootstrap": "200"})
     assert job.status_code == 202
     events = list(_events(client, job.json()["id"]))
     names = [name for name, _ in events]
@@ -244,7 +244,7 @@ def test_a_bootstrap_streams_progress_then_its_result(client):
 
 
 def test_a_running_bootstrap_can_be_cancelled_and_does_not_stall_other_requests(client):
-    job = client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla", "bootstrap": "2000",
+    job = client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla-runs", "bootstrap": "2000",
                                                 "estimator": "hoffmann"}).json()
     time.sleep(0.3)
     started = time.perf_counter()

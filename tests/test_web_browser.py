@@ -170,7 +170,7 @@ def test_a_budget_change_redraws_and_a_permalink_reloads_the_same_state(watched,
 def test_an_uploaded_csv_fits_and_its_fit_appears_on_the_plan_page(watched, tmp_path):
     from scalinglab.datasets import read_bundled
 
-    runs = read_bundled("chinchilla").rename(columns={"Model Size": "N", "Training FLOP": "C"})
+    runs = read_bundled("chinchilla-runs").rename(columns={"Model Size": "N", "Training FLOP": "C"})
     path = tmp_path / "my-runs.csv"
     runs[["N", "C", "loss"]].to_csv(path, index=False)
     page = watched.open("/fit")
@@ -232,8 +232,8 @@ def test_the_exported_scenario_reimports_identically(watched, tmp_path):
 
 
 def test_a_fit_permalink_runs_the_same_fit_again(watched):
-    page = watched.open("/fit?dataset=chinchilla&law=chinchilla&bootstrap=10&seed=3&drop_highest_loss=5&run=fit")
+    page = watched.open("/fit?dataset=chinchilla-runs&law=chinchilla&bootstrap=10&seed=3&drop_highest_loss=5&run=fit")
     page.wait_for_selector("#use-on-plan", timeout=60_000)
     text = page.locator("#fit-result").inner_text()
-    assert "fitted to 240 runs of chinchilla" in text and "run=fit" in page.url
+    assert "fitted to 240 runs of chinchilla-runs" in text and "run=fit" in page.url
     assert page.input_value("#seed") == "3" and page.input_value("#bootstrap") == "10"

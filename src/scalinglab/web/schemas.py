@@ -132,7 +132,7 @@ class _Form(BaseModel):
 class FitOptions(_Form):
     """Options of ``scalinglab fit`` (the runs come as an uploaded file or a bundled dataset's name)."""
 
-    dataset: Name | None = Field(None, description="A bundled dataset instead of an upload, e.g. chinchilla.")
+    dataset: Name | None = Field(None, description="A bundled dataset instead of an upload, e.g. chinchilla-runs.")
     law: Name = "chinchilla"
     estimator: Name = "fast"
     objective: Name = "huber"

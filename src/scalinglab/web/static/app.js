@@ -362,8 +362,9 @@ async function pageFit(main) {
   const q = params();
   const datasets = await api("/datasets");
   const dataset = el("select", { id: "dataset" }, el("option", { value: "" }, "(upload a file)"),
-    datasets.filter((d) => d.name === "chinchilla" || d.name.includes("runs")).map((d) => el("option", { value: d.name }, d.name)));
-  dataset.value = q.get("dataset") ?? "chinchilla";
+    datasets.filter((d) => Object.keys(d.columns || {}).length).map((d) => el("option", { value: d.name }, d.name)));
+  dataset.value = q.get("dataset") ?? "chinchilla-runs";
+  if (dataset.selectedIndex < 0) dataset.value = "chinchilla-runs";  // an old permalink's renamed set
   const file = el("input", { type: "file", id: "file", accept: ".csv,.tsv,.parquet,.jsonl,.ndjson,.json" });
   const law = el("select", { id: "law" }, ["chinchilla", "kaplan", "data-constrained", "power", "saturating-power", "broken-power", "sigmoid"].map((f) => el("option", { value: f }, f)));
   law.value = q.get("law") || "chinchilla";
