@@ -379,3 +379,17 @@ def test_plan_over_http_is_the_python_api_for_any_budget(client, exponent, law):
     compute = float(f"{10 ** exponent:.6g}")
     assert ok(client.post("/api/v1/plan", json={"compute": [compute], "law": law})) == \
         json.loads(json.dumps(sl.plan([compute], law=law).to_dict()))
+
+
+def test_the_plan_chart_leaves_out_laws_that_cannot_plan_the_variant(client):
+    data = ok(client.post("/api/v1/charts/plan", json={"laws": ["besiroglu2024", "muennighoff2023"],
+                                                        "variant": "data-constrained", "unique_tokens": "1T",
+                                                        "compute": "1e22"}))
+    assert [p["law"] for p in data["budget"]] == ["muennighoff2023"]
+    assert data["skipped"][0]["law"] == "besiroglu2024" and "data-constrained law" in data["skipped"][0]["error"]
+    expected = ok(client.post("/api/v1/plan", json={"compute": ["1e22"], "law": "muennighoff2023",
+                                                    "unique_tokens": "1T"}))
+    assert data["budget"][0]["n_opt"] == pytest.approx(expected["n_opt"][0], rel=1e-9)
+    alone = client.post("/api/v1/charts/plan", json={"laws": ["besiroglu2024"], "variant": "data-constrained",
+                                                      "unique_tokens": "1T"})
+    assert alone.status_code == 422 and "data-constrained law" in alone.json()["error"]

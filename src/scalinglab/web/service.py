@@ -103,9 +103,10 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
     """Plans of each law over 1e18-1e28 FLOP plus the chosen budget, and the chart of them.
 
     ``variant`` is ``optimal``, ``data-constrained`` (needs ``unique_tokens`` and a data-constrained
-    law) or ``inference`` (needs ``inference_tokens``). ``bands`` maps a law's name to interval rows
-    (from a bootstrapped fit) drawn as bands. Returns ``{"budget": [plan at the budget per law],
-    "curves": [rows], "spec": Vega-Lite}``.
+    law) or ``inference`` (needs ``inference_tokens``); a law that cannot plan the variant is left out
+    and named in ``skipped``. ``bands`` maps a law's name to interval rows (from a bootstrapped fit)
+    drawn as bands. Returns ``{"budget": [plan at the budget per law], "skipped": [...], "curves":
+    [rows], "spec": Vega-Lite}``.
     """
     import numpy as np
     import pandas as pd
@@ -120,10 +121,18 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
         options["unique_tokens"] = unique_tokens
     elif variant == "inference":
         options["inference_tokens"] = inference_tokens
-    at_budget, rows = [], []
+    from ..errors import InputError, ScalingLabError
+
+    at_budget, rows, skipped = [], [], []
     keys = ("compute", "n_opt", "d_opt", "tokens_per_param", "loss")
     for law in laws:
-        data = plan(compute=grid, law=law, **options).to_dict()
+        try:
+            data = plan(compute=grid, law=law, **options).to_dict()
+        except ScalingLabError as error:  # e.g. a law without repeated data in the data-constrained variant
+            if len(laws) == 1:
+                raise
+            skipped.append({"law": law.get("name") if isinstance(law, dict) else str(law), "error": str(error)})
+            continue
         count = len(data["compute"])
         columns = {k: data[k] if isinstance(data[k], list) else [data[k]] * count for k in keys}
         for i in range(count):
@@ -131,13 +140,16 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
             rows.append(row)
             if i == grid.index(chosen):
                 at_budget.append({**row, "method": data.get("method", "")})
+    if not rows:
+        raise InputError(skipped[0]["error"])
     frame = pd.DataFrame(rows)
     for name, band in (bands or {}).items():
         band_frame = pd.DataFrame(band, columns=["compute"] + [f"{c}_{e}" for c in _BAND_COLUMNS for e in ("lo", "hi")])
         band_frame["law"] = name
         frame = pd.concat([frame, band_frame], ignore_index=True)
     spec = interactive_spec(plan_curves_chart(frame, budget=chosen))
-    return {"compute": chosen, "variant": variant, "budget": at_budget, "curves": clean(rows), "spec": spec}
+    return {"compute": chosen, "variant": variant, "budget": at_budget, "skipped": skipped, "curves": clean(rows),
+            "spec": spec}
 
 
 def predict(*, law=None, **options):

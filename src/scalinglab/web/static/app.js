@@ -221,7 +221,8 @@ async function pagePlan(main) {
       results.replaceChildren(el("h2", {}, `At C = ${sci(data.compute)} FLOP`), table(
         ["law", "N (params)", "D (tokens)", "D/N", "loss", "method"],
         data.budget.map((p) => [p.law, si(p.n_opt), si(p.d_opt), Number(p.tokens_per_param).toFixed(1),
-          p.loss === null ? "-" : Number(p.loss).toFixed(4), p.method]), { text: [0, 5] }));
+          p.loss === null ? "-" : Number(p.loss).toFixed(4), p.method]), { text: [0, 5] }),
+        ...(data.skipped || []).map((s) => el("p", { class: "muted" }, `${s.law} left out: ${s.error}`)));
     } catch (e) { if (mine === sequence) error.textContent = e.message; }
   }, 120);
   redraw();
