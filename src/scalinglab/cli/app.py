@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -93,6 +94,8 @@ def _listing() -> typer.Typer:
 def tree_for(args: list[str]) -> typer.Typer:
     """The smallest app that runs ``args``: the one module of the command named, the listing for the top-level
     help, else everything (building every command's options is most of the start-up time)."""
+    if "_SCALINGLAB_COMPLETE" in os.environ:  # shell completion: the command line is in COMP_WORDS, not argv
+        return app
     first = next((a for a in args if not a.startswith("-")), None)
     if first in MODULE_OF:
         tree = _typer()
