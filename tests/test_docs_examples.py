@@ -135,7 +135,7 @@ def run_command(command: Command, cwd: Path, block: Block) -> str:
     assert words and words[0] == "scalinglab", f"{where}: console blocks hold scalinglab commands only: {command.text}"
     bad = [w for w in words if w in SHELL or w.startswith("#")]
     assert not bad, f"{where}: shell syntax {bad} in a console block; put it in a ```bash block"
-    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "SCALINGLAB_CACHE": str(cwd / ".cache")}  # not ~/.cache
     proc = subprocess.run([sys.executable, "-m", "scalinglab", *words[1:]], cwd=cwd, capture_output=True,
                           text=True, timeout=240, env=env)
     shows_error = any(line.strip().startswith("error:") for line in command.expected)
