@@ -35,9 +35,10 @@ class MultiBreakModel(BrokenPowerModel):
 
     refine = 12
 
-    def __init__(self, breaks: int = 2, x: str = "c"):
+    def __init__(self, breaks: int = 2, x: str = "c", base_theta=None):
         super().__init__(x)
         self.breaks = breaks
+        self.base_theta = None if base_theta is None else np.asarray(base_theta, dtype=float)
         specs = list(self.specs[:3])
         for i in range(1, breaks + 1):
             specs += [ParamSpec(f"c{i}", -5.0, 5.0, (-0.3, 0.0, 0.3), False, f"change of exponent at break {i}"),
@@ -61,15 +62,13 @@ class MultiBreakModel(BrokenPowerModel):
     def extra_starts(self, data, y, fit=None):
         """Each start adds the last break at a quantile of log x to the fit with one break fewer."""
         lx = data["lx"]
-        base = self._base_theta
+        base = self.base_theta
         if base is None:
             return super().grid(data)[:, :6] if self.breaks == 1 else np.empty((0, len(self.specs)))
         starts = [list(base) + [c, ld, lf] for c, ld, lf in product((-0.5, -0.2, 0.2, 0.5),
                                                                     np.quantile(lx, [0.15, 0.35, 0.5, 0.65, 0.85]),
                                                                     (np.log(0.1), np.log(0.5), 0.0))]
         return np.array(starts)
-
-    _base_theta = None
 
     def to_law(self, theta):
         theta = np.asarray(theta, dtype=float).ravel()
@@ -130,8 +129,7 @@ def _fit_candidate(name: str, lx: np.ndarray, y: np.ndarray, base_theta=None):
         model = make_model("broken-power")
         model.refine = 48
     elif name.startswith("broken-"):
-        model = MultiBreakModel(int(name.split("-")[1]))
-        model._base_theta = base_theta
+        model = MultiBreakModel(int(name.split("-")[1]), base_theta=base_theta)
     else:
         model = make_model(name)
     if len(y) <= len(model.specs):
