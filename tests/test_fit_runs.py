@@ -92,3 +92,39 @@ def test_drop_highest_loss_removes_exactly_those_runs():
     assert kept.loss.max() <= np.sort(runs.loss)[-6] + 1e-12
     with pytest.raises(InputError):
         runs.drop_highest_loss(245)
+
+
+# ------------------------------------------------ bundled CSVs read without pandas
+@pytest.mark.parametrize("name", ["chinchilla-runs", "misfitting-lr-sweep", "marin-isoflop"])
+@pytest.mark.parametrize("duplicates", ["keep", "mean", "min"])
+def test_bundled_csv_read_without_pandas_matches_pandas(name, duplicates, monkeypatch):
+    """The csv-module reading of a bundled table gives the same runs, bit for bit, as the pandas reading."""
+    from scalinglab.fit import runs as runs_module
+
+    fast = load_runs(name, duplicates=duplicates)
+    monkeypatch.setattr(runs_module, "_plain_dataset", lambda *args, **kwargs: None)
+    slow = load_runs(name, duplicates=duplicates)
+    for key in ("loss", "rows", "n", "d", "c", "u", "budget", "group"):
+        a, b = getattr(fast, key), getattr(slow, key)
+        assert (a is None) == (b is None), key
+        if a is not None:
+            assert a.dtype == b.dtype and np.array_equal(a, b), key
+    assert (fast.notes, fast.columns, fast.table_columns, fast.source) == \
+        (slow.notes, slow.columns, slow.table_columns, slow.source)
+
+
+def test_plain_bundled_fit_imports_neither_pandas_nor_scipy_optimize_nor_stats():
+    """Start-up time: a plain fit of a bundled table needs none of these (each costs 0.1-0.3 s to import)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, scalinglab as sl; r = sl.fit('chinchilla-runs', drop_highest_loss=5); "
+            "print(round(r.to_dict()['params']['alpha'], 4) > 0, "
+            "sorted(m for m in ('pandas', 'scipy.optimize', 'scipy.stats') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "[]"], out
+
+
+def test_bundled_table_with_a_label_column_still_goes_through_pandas():
+    runs = load_runs("marin-isoflop", group_col="dataset")
+    assert runs.group is not None and set(runs.group) >= {"comma"}

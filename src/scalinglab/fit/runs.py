@@ -7,6 +7,9 @@ with k = 6 (Kaplan et al. 2020, section 2.1); with only D, C = k N D. Every prob
 reported in one line that names the file, the column and the data rows (counted from 1, header
 excluded), e.g. ``runs.csv: column 'loss' has 3 non-positive values (rows 4, 9, 17)``.
 
+A bundled CSV dataset whose columns in use are all plain positive numbers is read with the csv module
+(no pandas import, which is most of a plain fit's start-up time); anything else goes through pandas.
+
 Real tables are messy, so a table can be narrowed first (``where``: a pandas query such as
 ``"dataset == 'c4' and lr <= 0.004"``), rows with missing values dropped (``drop_missing``), cells
 may hold human quantities (``70B``, ``1.4T``), and runs repeating an (N, D) pair (a learning-rate
@@ -19,7 +22,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..errors import InputError
 
@@ -112,6 +114,8 @@ class Runs:
         for key in ("n", "d", "c", "loss", "u", "budget", "group"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        import pandas as pd
+
         return pd.DataFrame(data)
 
     def describe(self) -> dict:
@@ -120,6 +124,8 @@ class Runs:
 
 def _read_table(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
     """(DataFrame, display name, default column mapping) for a path, a dataset name or a DataFrame."""
+    import pandas as pd
+
     if isinstance(source, pd.DataFrame):
         return source.reset_index(drop=True), "DataFrame", {}
     from ..datasets import get_dataset, is_dataset_name, read_bundled
@@ -205,6 +211,8 @@ def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str, rows: n
 
 def _to_float(raw: pd.Series) -> np.ndarray:
     """Numbers as floats; text cells may hold human quantities (``70B``, ``1.4T``, ``5.76e23``); NaN if not."""
+    import pandas as pd
+
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
     text = raw.notna().to_numpy() & np.isnan(values)
     if text.any():
@@ -241,6 +249,8 @@ def _numeric(frame: pd.DataFrame, column: str, problems: list[str], rows: np.nda
 
 def read_frame(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
     """(DataFrame indexed by source row number from 1, display name, default column mapping)."""
+    import pandas as pd
+
     frame, name, defaults = _read_table(source)
     frame = frame.copy()
     frame.index = pd.RangeIndex(1, len(frame) + 1)
@@ -251,6 +261,8 @@ def filter_frame(frame: pd.DataFrame, name: str, where: str | None) -> pd.DataFr
     """The rows for which the pandas query ``where`` holds; one-line errors for queries that do not parse."""
     if where is None or not str(where).strip():
         return frame
+    import pandas as pd
+
     have = ", ".join(repr(str(c)) for c in frame.columns)
     try:
         mask = frame.eval(str(where), engine="python")
@@ -270,6 +282,14 @@ def filter_frame(frame: pd.DataFrame, name: str, where: str | None) -> pd.DataFr
     return kept
 
 
+_KEPT = "{what}; all kept (--duplicates mean averages them, min keeps the best of each)"
+
+
+def _shared_text(repeated: int, groups: int, exact: int, cols: str) -> str:
+    return (f"{_count(repeated, 'run')} share {_count(groups, 'setting')} of {cols}"
+            + (f" ({_count(exact, 'exact repeat')})" if exact else ""))
+
+
 def _reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str, mode: str,
                        notes: list[str]) -> pd.DataFrame:
     """Apply ``--duplicates`` to runs that repeat the values of ``keys``."""
@@ -280,14 +300,13 @@ def _reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: st
     later = frame.duplicated(subset=keys, keep="first").to_numpy()
     exact = int(frame.duplicated(subset=keys + [loss], keep="first").sum())
     cols = ", ".join(repr(str(k)) for k in keys)
-    what = (f"{_count(int(repeated.sum()), 'run')} share {_count(groups, 'setting')} of {cols}"
-            + (f" ({_count(exact, 'exact repeat')})" if exact else ""))
+    what = _shared_text(int(repeated.sum()), groups, exact, cols)
     if mode == "error":
         raise InputError(f"{name}: {_count(int(later.sum()), 'duplicate row')} ({_rows_text(frame.index[later])} "
                          f"repeating earlier rows in columns {cols}); {what}. Choose --duplicates keep, mean or "
                          f"min (min keeps the best run of each setting, as for a hyper-parameter sweep)")
     if mode == "keep":
-        notes.append(f"{what}; all kept (--duplicates mean averages them, min keeps the best of each)")
+        notes.append(_KEPT.format(what=what))
         return frame
     pick = frame.groupby(keys, sort=False)[loss]
     if mode == "min":
@@ -301,6 +320,83 @@ def _reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: st
     notes.append(f"{what}; loss averaged over each setting (--duplicates mean), {len(frame) - len(first)} rows "
                  f"merged into the first of each")
     return first
+
+
+def _compute_columns(name: str, chosen: dict, explicit: dict, values: dict, rows: np.ndarray, k: float,
+                     k_given: bool, c_note: str | None, c_tolerance: float, notes: list[str]):
+    """(N, D, C): checks a user-named C column against k N D, derives the missing one of D and C (noted)."""
+    n, d, c = values.get("n"), values.get("d"), values.get("c")
+    if n is not None and d is not None and c is not None:
+        ratio = c / (k * n * d)
+        off = np.abs(ratio - 1.0) > c_tolerance
+        median = float(np.median(ratio))
+        if off.any() and explicit.get("c") and not (k_given or c_note):
+            raise InputError(
+                f"{name}: column {chosen['c']!r} (--c-col) disagrees with {k:g} N D by more than {c_tolerance:.0%} "
+                f"in {_count(int(off.sum()), 'row')} ({_rows_text(rows[off])}; median ratio {median:.3g}); "
+                f"set --flops-per-param-token, explain the count with --c-note, or drop --c-col")
+        if off.any():
+            why = f" ({c_note})" if c_note else ""
+            notes.append(f"C taken from column {chosen['c']!r} as given{why}: it differs from {k:g} N D by more than "
+                         f"{c_tolerance:.0%} in {_count(int(off.sum()), 'row')} (median C / {k:g}ND = {median:.3g})")
+    elif n is not None and c is not None:
+        d = c / (k * n)
+        notes.append(f"D = C / ({k:g} N): no token column, tokens derived from {chosen['c']!r}")
+    elif n is not None and d is not None:
+        c = k * n * d
+        notes.append(f"C = {k:g} N D: no compute column, compute derived from {chosen['n']!r} and {chosen['d']!r}")
+    return n, d, c
+
+
+def _plain_dataset(source, explicit: dict, where, drop_missing: bool, mode: str, response: str):
+    """(name, chosen columns, table columns, values, duplicate notes) for a bundled CSV dataset read with
+    the csv module, or None when pandas must decide: a filter, --drop-missing, a label column, any cell
+    that is not a plain positive finite number, or repeated settings to merge."""
+    if where or drop_missing or not isinstance(source, str) or Path(source).exists():
+        return None
+    from ..datasets import RENAMED, get_dataset, is_dataset_name, read_bundled_cells
+
+    if not is_dataset_name(source) or source.strip().lower() in RENAMED:  # old names: pandas path, one note
+        return None
+    info = get_dataset(source)
+    header, cells = read_bundled_cells(source)
+    if not cells or "" in header or len(set(header)) != len(header) or any(len(r) != len(header) for r in cells):
+        return None
+
+    class _Header:  # what _pick_columns reads of a DataFrame
+        columns = header
+
+    chosen = _pick_columns(_Header, info.name, explicit, dict(info.columns))
+    values: dict[str, np.ndarray] = {}
+    for key, column in chosen.items():
+        if key not in _NUMERIC:
+            return None
+        j = header.index(column)
+        if any("_" in r[j] for r in cells):  # float() reads 1_000, pandas does not
+            return None
+        try:
+            v = np.array([float(r[j]) for r in cells])
+        except ValueError:
+            return None
+        bad = (v < 0) | (v > 1) if key == "loss" and response == "accuracy" else v <= 0
+        if not np.isfinite(v).all() or bad.any():
+            return None
+        values[key] = v
+    notes: list[str] = []
+    keys = [key for key in ("n", "d", "c", "u") if key in chosen]
+    if keys:
+        settings = list(zip(*(values[key] for key in keys)))
+        counts: dict = {}
+        for setting in settings:
+            counts[setting] = counts.get(setting, 0) + 1
+        repeated = sum(count for count in counts.values() if count > 1)
+        if repeated:
+            if mode != "keep":
+                return None
+            exact = len(settings) - len(set(zip(settings, values["loss"])))
+            cols = ", ".join(repr(str(chosen[key])) for key in keys)
+            notes.append(_KEPT.format(what=_shared_text(repeated, sum(c > 1 for c in counts.values()), exact, cols)))
+    return info.name, chosen, tuple(header), values, notes
 
 
 def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_col: str | None = None,
@@ -328,10 +424,21 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     mode = str(duplicates).strip().lower()
     if mode not in DUPLICATES:
         raise InputError(f"--duplicates must be one of {', '.join(DUPLICATES)}, got {duplicates!r}")
-    frame, table_name, defaults = read_frame(source)
-    name = name or table_name
     explicit = {"n": n_col, "d": d_col, "c": c_col, "loss": loss_col, "u": u_col, "budget": budget_col,
                 "group": group_col}
+    plain = _plain_dataset(source, explicit, where, drop_missing, mode, response)
+    if plain is not None:
+        table_name, chosen, table_columns, values, shared = plain
+        name = name or table_name
+        rows = np.arange(1, len(values["loss"]) + 1)
+        notes = []
+        n, d, c = _compute_columns(name, chosen, explicit, values, rows, k, k_given, c_note, c_tolerance, notes)
+        notes += shared
+        return Runs(source=name, loss=values["loss"], rows=rows, n=n, d=d, c=c, u=values.get("u"),
+                    budget=values.get("budget"), group=None, columns={k: str(v) for k, v in chosen.items()},
+                    notes=tuple(notes), flops_per_param_token=k, table_columns=table_columns)
+    frame, table_name, defaults = read_frame(source)
+    name = name or table_name
     chosen = _pick_columns(frame, name, explicit, defaults)
     if len(frame) == 0:
         raise InputError(f"{name}: the runs table has no rows")
@@ -372,27 +479,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         hint = "" if drop_missing else " (--drop-missing drops such rows)"
         raise InputError(f"{name}: " + "; ".join(problems) + hint)
 
-    n, d, c = values.get("n"), values.get("d"), values.get("c")
-    if n is not None and d is not None and c is not None:
-        ratio = c / (k * n * d)
-        off = np.abs(ratio - 1.0) > c_tolerance
-        median = float(np.median(ratio))
-        if off.any() and explicit.get("c") and not (k_given or c_note):
-            raise InputError(
-                f"{name}: column {chosen['c']!r} (--c-col) disagrees with {k:g} N D by more than {c_tolerance:.0%} "
-                f"in {_count(int(off.sum()), 'row')} ({_rows_text(rows[off])}; median ratio {median:.3g}); "
-                f"set --flops-per-param-token, explain the count with --c-note, or drop --c-col")
-        if off.any():
-            why = f" ({c_note})" if c_note else ""
-            notes.append(f"C taken from column {chosen['c']!r} as given{why}: it differs from {k:g} N D by more than "
-                         f"{c_tolerance:.0%} in {_count(int(off.sum()), 'row')} (median C / {k:g}ND = {median:.3g})")
-    elif n is not None and c is not None:
-        d = c / (k * n)
-        notes.append(f"D = C / ({k:g} N): no token column, tokens derived from {chosen['c']!r}")
-    elif n is not None and d is not None:
-        c = k * n * d
-        notes.append(f"C = {k:g} N D: no compute column, compute derived from {chosen['n']!r} and {chosen['d']!r}")
-
+    n, d, c = _compute_columns(name, chosen, explicit, values, rows, k, k_given, c_note, c_tolerance, notes)
     keys = [chosen[key] for key in ("n", "d", "c", "u", "group") if key in chosen]
     if keys:
         numeric = frame.assign(**{chosen[f]: values[f] for f in ("n", "d", "c", "u", "loss") if f in chosen})
