@@ -82,3 +82,14 @@ def test_huge_half_lives_reduce_to_the_base_law_without_cancellation():
     model = make_model("data-constrained", base=LAW.base)
     pred = model.predict(np.log([[1e13, 1e13]]), {"N": n, "D": d, "U": u})[0]
     np.testing.assert_allclose(np.exp(pred), LAW.base.loss(n, d), rtol=1e-9)
+
+
+def test_tabled_normal_quantiles_are_scipys_bit_for_bit():
+    from scipy import stats
+    from scipy.special import ndtri
+
+    from scalinglab.fit.identify import _Z, _normal_quantile
+
+    for level in [*_Z, 0.75, 0.999]:
+        p = 0.5 + level / 2
+        assert _normal_quantile(p) == float(ndtri(p)) == float(stats.norm.ppf(p)), level
