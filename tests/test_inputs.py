@@ -105,3 +105,8 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(monkeypatch, capsys):
         main(["flops", "--params", "70B", "--tokens", "1.4T"])
     err = capsys.readouterr().err
     assert done.value.code == 2 and err.startswith("error: out of memory") and err.count("\n") == 1
+
+
+def test_cost_samples_have_an_upper_limit_checked_before_drawing(cli):
+    assert_user_error(cli("cost", "--compute", "1e23", "--gpu", "h100-sxm", "--gpus", "1000", "--mfu", "0.3 to 0.5",
+                          "--samples", "1000000000"), "--samples", "1,000,000")

@@ -111,13 +111,17 @@ def parse_inputs(raw: dict) -> dict:
     return out
 
 
+#: Most Monte Carlo draws of a cost or budget estimate: a few dozen arrays of this length stay well under 1 GB.
+MAX_SAMPLES = 1_000_000
+
+
 def draw(inputs: dict, samples: int, seed: int) -> tuple[dict, bool, list[str]]:
     """Replace ranges by ``samples`` seeded draws (in sorted-name order); cap MFU and goodput at 1."""
     ranged = sorted(k for k, v in inputs.items() if isinstance(v, Distribution))
     if not ranged:
         return dict(inputs), False, []
-    if samples < 100:
-        raise InputError(f"samples must be at least 100 for a percentile table, got {samples}")
+    if not 100 <= samples <= MAX_SAMPLES:
+        raise InputError(f"--samples must be from 100 (for a percentile table) to {MAX_SAMPLES:,}, got {samples:,}")
     rng = np.random.default_rng(seed)
     out, notes = dict(inputs), []
     for name in ranged:
