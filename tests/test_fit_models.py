@@ -120,3 +120,18 @@ def test_published_law_names_fit_their_family():
     result = fit_law(pd.DataFrame({"n": N, "d": D, "loss": _noisy(get_law("hoffmann2022").law.loss(N, D))}),
                      "besiroglu2024")
     assert result.family == "chinchilla"
+
+
+def test_chinchilla_predict_is_the_log_sum_exp_bit_for_bit():
+    """The in-place prediction equals _lse3's first output exactly (the fast fit relies on identical ranking)."""
+    from scalinglab.fit.models import _lse3
+
+    rng = np.random.default_rng(3)
+    model = make_model("chinchilla")
+    theta = rng.normal(size=(400, 5)) * [1, 3, 3, 0.3, 0.3] + [0.5, 6, 7, 0.35, 0.35]
+    theta[::13, 0] = 40.0  # E dominating
+    data = {"lN": np.log(rng.uniform(1e7, 1e11, 60)), "lD": np.log(rng.uniform(1e9, 1e12, 60))}
+    e, a, b, alpha, beta = (theta[:, i:i + 1] for i in range(5))
+    t1 = a - alpha * data["lN"]
+    expected = _lse3(t1, b - beta * data["lD"], np.broadcast_to(e, t1.shape))[0]
+    assert np.array_equal(model.predict(theta, data), expected)

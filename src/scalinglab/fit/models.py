@@ -150,7 +150,21 @@ class ChinchillaModel(NDModel):
         return _lse3(t1, b - beta * data["lD"], np.broadcast_to(e, t1.shape))
 
     def predict(self, theta, data):
-        return self._parts(np.atleast_2d(theta), data)[0]
+        """log L: ``_lse3``'s first output by the same operations, in place and without the weights."""
+        theta = np.atleast_2d(theta)
+        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
+        w1 = a - alpha * data["lN"]
+        w2 = b - beta * data["lD"]
+        m = np.maximum(np.maximum(w1, w2), e)
+        w1 -= m
+        np.exp(w1, out=w1)
+        w2 -= m
+        np.exp(w2, out=w2)
+        w1 += w2
+        w1 += np.exp(e - m)
+        np.log(w1, out=w1)
+        m += w1
+        return m
 
     def jacobian(self, theta, data):
         _, p1, p2, p3 = self._parts(np.atleast_2d(theta), data)

@@ -49,7 +49,7 @@ class Objective:
     def value_and_psi(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(sum of rho over the last axis, psi), sharing work for the Huber case."""
         if self.name == "huber":
-            c = np.clip(r, -self.delta, self.delta)
+            c = np.minimum(np.maximum(r, -self.delta), self.delta)  # np.clip's values, less call overhead
             return np.einsum("...n,...n->...", c, r - 0.5 * c), c
         psi = self.psi(r)
         return 0.5 * np.einsum("...n,...n->...", psi, r), psi
