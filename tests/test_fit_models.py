@@ -135,3 +135,15 @@ def test_chinchilla_predict_is_the_log_sum_exp_bit_for_bit():
     t1 = a - alpha * data["lN"]
     expected = _lse3(t1, b - beta * data["lD"], np.broadcast_to(e, t1.shape))[0]
     assert np.array_equal(model.predict(theta, data), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1, max_size=40))
+def test_diagnostics_median_is_numpys_bit_for_bit(values):
+    from scalinglab.fit.diagnostics import _median
+
+    array = np.array(values)
+    with np.errstate(all="ignore"):
+        expected = float(np.median(array))
+    got = _median(array)
+    assert (np.isnan(got) and np.isnan(expected)) or got == expected

@@ -21,9 +21,18 @@ CORR_WARN = 0.99
 """Warn when two parameters' |correlation| exceeds this."""
 
 
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a 1-D array, bit for bit, without its import of ``numpy.ma`` (0.03 s of start-up)."""
+    if values.size == 0 or np.isnan(values).any():
+        return float("nan")
+    ordered = np.sort(values)
+    half = ordered.size // 2
+    return float(ordered[half] if ordered.size % 2 else (ordered[half - 1] + ordered[half]) / 2)
+
+
 def _residual_summary(r: np.ndarray, y: np.ndarray, log_response: bool) -> dict:
     out = {"count": int(r.size), "mean": float(r.mean()), "std": float(r.std(ddof=1)) if r.size > 1 else 0.0,
-           "median_abs": float(np.median(np.abs(r))), "max_abs": float(np.abs(r).max()),
+           "median_abs": _median(np.abs(r)), "max_abs": float(np.abs(r).max()),
            "rmse": float(np.sqrt(np.mean(r * r))), "space": "log loss" if log_response else "response"}
     if log_response:
         observed, predicted = np.exp(y), np.exp(y + r)

@@ -71,7 +71,7 @@ class FitResult:
         """JSON-safe dict; the runs and the bootstrap replicates' laws stay in memory only.
 
         The wall-clock ``seconds`` is left out (the same fit gives the same dict) unless ``timings``."""
-        from ..laws.saved import FORMAT_VERSION
+        from ..laws.base import FORMAT_VERSION
 
         out = {"law": copy.deepcopy(self.law_dict), "format_version": FORMAT_VERSION}
         for f in fields(self):

@@ -14,7 +14,12 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["ParamSpec", "Law", "NDLaw", "as_positive_array"]
+__all__ = ["ParamSpec", "Law", "NDLaw", "as_positive_array", "FORMAT_VERSION"]
+
+#: Version of the saved-fit layout written by ``FitResult.to_dict`` (``format_version``); files without
+#: the key (written before it existed, or by hand) are read as version 1. Kept here rather than in
+#: ``saved`` so that writing a fit does not build the reader's pydantic models.
+FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,10 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, ValidationError
 
 from ..errors import InputError, UnknownNameError
-from .base import Law
+from .base import FORMAT_VERSION, Law
 
 __all__ = ["FORMAT_VERSION", "read_law_file", "check_law_dict"]
 
-#: Version of the saved-fit layout written by ``FitResult.to_dict`` (``format_version``); files without
-#: the key (written before it existed, or by hand) are read as version 1.
-FORMAT_VERSION = 1
 
 Number = Annotated[Union[StrictInt, StrictFloat], "a JSON number"]
 
