@@ -158,3 +158,15 @@ def test_chinchilla_exponents_of_the_closed_form():
     law = ChinchillaLaw(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)
     assert law.optimal_n_exponent == pytest.approx(0.28 / 0.62)
     assert law.optimal_n_exponent + law.optimal_d_exponent == pytest.approx(1.0)
+
+
+def test_bundled_registries_parse_the_same_with_libyaml_and_pure_python():
+    from importlib import resources
+
+    import yaml
+
+    from scalinglab._io import load_bundled_yaml
+
+    for package, name in (("scalinglab.laws", "published.yaml"), ("scalinglab.datasets", "registry.yaml")):
+        text = resources.files(package).joinpath(name).read_text()
+        assert load_bundled_yaml(text) == yaml.safe_load(text), name

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
+from .._io import load_bundled_yaml
 
 from ..errors import InputError, RenamedWarning, UnknownNameError
 from ..provenance import Source
@@ -46,7 +46,7 @@ def _registry() -> dict[str, DatasetInfo]:
     text = resources.files(__package__).joinpath("registry.yaml").read_text()
     return {
         name: DatasetInfo(name=name, source=Source.from_dict(entry.pop("source")), **entry)
-        for name, entry in yaml.safe_load(text).items()
+        for name, entry in load_bundled_yaml(text).items()
     }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import yaml
+from .._io import load_bundled_yaml
 
 from ..errors import UnknownNameError
 from ..provenance import Source
@@ -55,7 +55,7 @@ class PublishedLaw:
 def _registry() -> dict[str, PublishedLaw]:
     text = resources.files(__package__).joinpath("published.yaml").read_text()
     entries = {}
-    for name, entry in yaml.safe_load(text).items():
+    for name, entry in load_bundled_yaml(text).items():
         entries[name] = PublishedLaw(
             name=name,
             law=law_from_dict(entry),
