@@ -133,9 +133,10 @@ def _runs(cli: str, python: str) -> None:
     for line in cli.splitlines():
         args = shlex.split(line)
         assert args[0] == "scalinglab"
-        with contextlib.redirect_stdout(io.StringIO()) as out:
+        with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()) as err:
             main(args[1:])
         assert out.getvalue().strip()
+        assert "note:" not in err.getvalue(), (line, err.getvalue())  # no renamed flag or name in what we show
     namespace: dict = {}
     exec(compile(python, "<copied Python>", "exec"), namespace)  # noqa: S102 - the page's own text
     assert "sl" in namespace

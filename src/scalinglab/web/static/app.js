@@ -315,7 +315,7 @@ async function pageCost(main) {
     const chosenFit = fits.find((f) => f.name === law.value);
     saveState({ ...request, dollars: dollars.value, basis: basis.value === "cloud" ? "" : basis.value, law: law.value,
       fit: chosenFit ? b64encode(JSON.stringify(chosenFit)) : "" });
-    const cli = `scalinglab cost --flops ${shellQuote(request.flops)} --gpu ${request.gpu} --gpus ${shellQuote(request.gpus)}` +
+    const cli = `scalinglab cost --compute ${shellQuote(request.flops)} --gpu ${request.gpu} --gpus ${shellQuote(request.gpus)}` +
       (request.mfu ? ` --mfu ${shellQuote(request.mfu)}` : "") + (cluster.checked ? " --cluster-model" : "") +
       ` --samples ${request.samples} --seed ${request.seed}`;
     const python = `import scalinglab as sl\n\nsl.cost(compute=${pyRepr(request.flops)}, gpu=${pyRepr(request.gpu)}, gpus=${pyRepr(request.gpus)}` +
@@ -438,7 +438,7 @@ async function pageFit(main) {
     if (opts.holdout_above.value.trim()) flags.push(`--holdout-above ${shellQuote(opts.holdout_above.value.trim())}`);
     for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
     const grid = law.value === "chinchilla" || law.value === "kaplan";
-    if (grid) flags.push(`--budget ${FIT_GRID}`);
+    if (grid) flags.push(`--compute ${FIT_GRID}`);
     const pyArgs = [`law=${pyRepr(law.value)}`];
     if (estimator.value !== "fast") pyArgs.push(`estimator=${pyRepr(estimator.value)}`);
     if (Number(opts.bootstrap.value)) pyArgs.push(`bootstrap=${Number(opts.bootstrap.value)}`);
