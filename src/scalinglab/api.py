@@ -1079,12 +1079,13 @@ class _Sweep(_Namespace):
             out="out/sweeps", executor: str = "local", ray_address: str | None = None, gpus_per_run: float = -1.0,
             cpus_per_run: float = 1.0, fit: bool = False, save_models: bool = False, peak_flops=None,
             progress: bool = False, retries: int = 2, resources: dict | None = None, slurm: dict | None = None,
-            **options) -> Result:
+            force: bool = False, **options) -> Result:
         """Train every unfinished run of the sweep and record it (the same ``name`` resumes).
 
         ``executor``: local, ray or submitit; ``retries``: resubmissions of a run lost with its node or
         job; ``resources``: custom Ray resources per run (``{"accel": 1}``); ``slurm``: submitit options
-        (``folder``, ``cluster``, ``partition``, ``array_parallelism``, ``timeout_min``)."""
+        (``folder``, ``cluster``, ``partition``, ``array_parallelism``, ``timeout_min``); ``force``: take
+        the sweep over from a registered owner that no longer runs it."""
         from pathlib import Path
 
         from .sweep.api import prepare_plan
@@ -1099,7 +1100,7 @@ class _Sweep(_Namespace):
                            device=the_plan.device, ray_address=ray_address, gpus_per_run=gpus,
                            cpus_per_run=cpus_per_run, max_epochs=float(planned.options["max_epochs"]), fit=fit,
                            save_models=save_models, peak_flops=peak_flops, progress=progress, retries=retries,
-                           resources=resources, slurm=slurm)
+                           resources=resources, slurm=slurm, force=force)
         if fit:
             from .charts import save_chart
             from .charts.sweep import isoflop_chart

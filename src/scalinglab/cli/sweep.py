@@ -38,16 +38,23 @@ Db = Annotated[Path | None, typer.Option("--db", help="Runs registry (SQLite); d
 Out = Annotated[Path, typer.Option("--out", help="Folder for logs, charts and the default registry.")]
 
 
-def _prepare(options: dict, *, estimate: bool):
-    """Plan from a command's parameters: those named in ``DEFAULTS`` (``None`` = not given)."""
-    from ..sweep.api import DEFAULTS, prepare_plan
+def _given(options: dict) -> dict:
+    """The plan options among a command's parameters: those named in ``DEFAULTS`` (``None`` = not given)."""
+    from ..sweep.api import DEFAULTS
 
     options = dict(options)
     options["budgets"] = renamed(options["budgets"], options.get("old_budgets"), "--budgets", "--compute")
     options["flops"] = renamed(options["flops"], options.get("old_flops"), "--flops", "--flops-method")
     given = {k: v for k, v in options.items() if k in DEFAULTS}
     given["seeds"] = tuple(given["seeds"]) if given.get("seeds") else None
-    return prepare_plan(preset=options["preset"], cache_dir=options["cache_dir"], estimate=estimate, **given)
+    return given
+
+
+def _prepare(options: dict, *, estimate: bool):
+    """Plan from a command's parameters."""
+    from ..sweep.api import prepare_plan
+
+    return prepare_plan(preset=options["preset"], cache_dir=options["cache_dir"], estimate=estimate, **_given(options))
 
 
 def register(app: typer.Typer) -> None:
@@ -99,31 +106,22 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Train every run of the sweep (skipping finished ones) and record it in the registry."""
+        from .. import api
         from .._io import check_output_dir, check_output_path
         from ..sweep.executors import parse_resources
-        from ..sweep.runner import run_sweep
 
         check_output_dir(out, flag="--out")
         if db is not None:
             check_output_path(db, flag="--db")
-        planned = _prepare(locals(), estimate=False)
-        plan = planned.plan
-        gpus = gpus_per_run if gpus_per_run >= 0 else (1.0 if plan.device.startswith("cuda") else 0.0)
         slurm = {k: v for k, v in {"partition": slurm_partition, "array_parallelism": slurm_array_parallelism,
                                    "timeout_min": slurm_time, "cluster": submitit_cluster,
                                    "folder": None if submitit_folder is None else str(submitit_folder)}.items()
                  if v is not None}
-        result = run_sweep(plan, planned.corpus, name=name or f"sweep-{plan.fingerprint()[:8]}",
-                           registry=db or out / "runs.sqlite", out_dir=out, executor=executor, device=plan.device,
-                           ray_address=ray_address, gpus_per_run=gpus, cpus_per_run=cpus_per_run,
-                           max_epochs=float(planned.options["max_epochs"]), fit=fit, save_models=save_models,
-                           peak_flops=peak_flops, progress=not as_json, retries=retries,
-                           resources=parse_resources(resource), slurm=slurm or None, force=force)
-        if fit:
-            from ..charts import save_chart
-            from ..charts.sweep import isoflop_chart
-
-            result.charts.append(str(save_chart(isoflop_chart(result.rows, result.fit), Path(result.out_dir) / "isoflop.png")))
+        result = api.sweep.run(preset=preset, cache_dir=cache_dir, name=name, db=db, out=out, executor=executor,
+                               ray_address=ray_address, gpus_per_run=gpus_per_run, cpus_per_run=cpus_per_run,
+                               fit=fit, save_models=save_models, peak_flops=peak_flops, progress=not as_json,
+                               retries=retries, resources=parse_resources(resource), slurm=slurm or None,
+                               force=force, **_given(locals()))
         emit(result, as_json)
 
     @group.command("status")
