@@ -90,7 +90,10 @@ class Piece:
         log_start, year = self.start
         if self.cum is None:
             return np.atleast_2d(np.asarray(log_start, dtype=float))
-        out = self.cum - self.cum[grid.index(year)]
+        anchor = self.cum[grid.index(year)]
+        if not anchor.any() and not np.signbit(anchor).any():  # x - (+0.0) is x: skip a pass over the paths
+            return self.cum + log_start
+        out = self.cum - anchor
         if np.ndim(log_start) and np.shape(log_start)[-1] > out.shape[1]:
             return out + log_start
         out += log_start

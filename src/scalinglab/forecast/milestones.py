@@ -9,10 +9,11 @@ in the first reported year is dated to that year; one never met by the last year
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["crossing_years", "year_percentiles", "binding_first", "PERCENTILES"]
+__all__ = ["crossing_years", "year_percentiles", "binding_first", "Milestones", "PERCENTILES"]
 
 PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -21,27 +22,59 @@ def crossing_years(log_level: np.ndarray, log_threshold, years: np.ndarray) -> n
     """First (fractional) year each sample's level reaches the threshold; +inf if never.
 
     ``log_level`` and ``log_threshold`` broadcast to (years, samples); a one-row array stands for every year.
+    Only the two rows around each crossing are differenced: with a finite threshold, level >= threshold is
+    the same test as level - threshold >= 0 (IEEE subtraction keeps the sign), without a full-size difference.
     """
     level = np.atleast_2d(np.asarray(log_level, dtype=float))
     threshold = np.atleast_2d(np.asarray(log_threshold, dtype=float))
     rows = len(years)
     width = max(level.shape[1], threshold.shape[1])
-    d = np.ascontiguousarray(np.broadcast_to(level - threshold, (rows, width)))
-    above = d >= 0
+    finite = bool(np.isfinite(threshold).all())
+    level = np.broadcast_to(level, (rows, width))
+    threshold = np.broadcast_to(threshold, (rows, width))
+    if finite:
+        above = level >= threshold
+    else:  # inf - inf is nan: keep the difference's own test
+        above = level - threshold >= 0
     first = np.full(width, rows)
     for t in range(rows - 1, -1, -1):  # walking back leaves the earliest row that reaches it (row by row is fast)
         np.copyto(first, t, where=above[t])
     cols = np.arange(width)
     now = np.minimum(first, rows - 1)
     before = np.maximum(now - 1, 0)
-    flat = d.ravel()
-    d_now, d_before = flat[now * width + cols], flat[before * width + cols]
+    d_now = level[now, cols] - threshold[now, cols]
+    d_before = level[before, cols] - threshold[before, cols]
     years = np.asarray(years, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = years[before] - d_before / (d_now - d_before)
     out[first == 0] = years[0]
     out[first == rows] = np.inf
     return out
+
+
+class Milestones(Mapping):
+    """Milestone label -> first year per sample, each worked out when first read and then kept.
+
+    Built from label -> years or label -> a zero-argument function giving them, in the order shown.
+    """
+
+    def __init__(self, items: dict | None = None):
+        self._items: dict = dict(items or {})
+
+    def __getitem__(self, label: str) -> np.ndarray:
+        value = self._items[label]
+        if callable(value):
+            value = self._items[label] = value()
+        return value
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Milestones({list(self._items)})"
 
 
 def year_percentiles(years: np.ndarray, percentiles=PERCENTILES) -> dict[str, float | None]:

@@ -121,18 +121,27 @@ def _average_growth(path: np.ndarray, grid: Grid) -> np.ndarray:
     return 10.0 ** ((path[-1] - path[i0]) / (grid.last - grid.report_from))
 
 
-def _resolve_money(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, gdp, log_u, compute_full):
-    """Fill spending, FLOP/$ and compute from the identity c = s + p + u (log10)."""
+def _resolve_money(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, gdp, log_u, compute_full,
+                   compute_piece: Piece | None = None):
+    """Fill spending, FLOP/$ and compute from the identity c = s + p + u (log10).
+
+    ``compute_piece`` is the compute factor's piece when the caller has built it already (it is not built twice).
+    """
     f = scenario.factors
     pieces = {
         "spending": series_piece("spending", f.spending, grid, draws, gdp),
         "flop_per_dollar": series_piece("flop_per_dollar", f.flop_per_dollar, grid, draws),
-        "compute": series_piece("compute", f.compute, grid, draws),
+        "compute": compute_piece if compute_piece is not None else series_piece("compute", f.compute, grid, draws),
     }
     if f.cost_per_flop is not None:
         cost = series_piece("cost_per_flop", f.cost_per_flop, grid, draws)
         pieces["flop_per_dollar"] = Piece("flop_per_dollar", None if cost.cum is None else -cost.cum,
                                           None if cost.start is None else (-cost.start[0], cost.start[1]))
+    # compute given as a full path (directly or from GPUs) has both a growth and a start
+    missing_growth = [m for m, p in pieces.items() if p.cum is None and not (m == "compute" and compute_full is not None)]
+    missing_start = [m for m, p in pieces.items() if p.start is None and not (m == "compute" and compute_full is not None)]
+    if len(missing_growth) > 1 or len(missing_start) > 1:
+        return None
     if compute_full is not None:
         compute_full = np.broadcast_to(compute_full, (grid.size, compute_full.shape[1]))
         cum = compute_full - compute_full[:1]
@@ -140,10 +149,6 @@ def _resolve_money(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPat
                                   pieces["compute"].cap)
     sign = {"spending": -1.0, "flop_per_dollar": -1.0, "compute": 1.0}
     u_cum = log_u - log_u[:1]
-    missing_growth = [m for m, p in pieces.items() if p.cum is None]
-    missing_start = [m for m, p in pieces.items() if p.start is None]
-    if len(missing_growth) > 1 or len(missing_start) > 1:
-        return None
     if missing_growth:
         # sum over members of sign * cum + (-u) = 0  ->  solve for the missing one
         target = missing_growth[0]
@@ -182,6 +187,13 @@ def _resolve_money(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPat
     return full
 
 
+def _cut(level: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """``level + cut`` (log10); the level itself when no ceiling cuts it (a single zero), without a copy."""
+    if cut.size == 1 and not cut.any():
+        return level
+    return level + cut
+
+
 def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = None) -> ModelPaths:
     """All log10 paths of a scenario over the grid for every sample.
 
@@ -199,6 +211,7 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = Non
 
     log_gpus = None
     compute_full = None
+    compute_piece = None
     if route == "gpus":
         gpus = series_piece("gpus", f.gpus, grid, draws)
         wanted = gpus.level(grid)
@@ -223,16 +236,19 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = Non
         compute_full = log_gpus + gpu_flops + log_u + run_length
         levels["gpu_flops"] = gpu_flops
     elif route == "direct":
-        compute_full = series_piece("compute", f.compute, grid, draws).level(grid)
+        compute_piece = series_piece("compute", f.compute, grid, draws)
+        compute_full = compute_piece.level(grid)
 
-    money = _resolve_money(scenario, grid, draws, paths, gdp, log_u, compute_full)
+    money = _resolve_money(scenario, grid, draws, paths, gdp, log_u, compute_full, compute_piece)
     linked = money is not None
     if linked:
         compute, spending, fpd = money["compute"], money.get("spending"), money.get("flop_per_dollar")
         compute_cap, spending_cap = money["compute_cap"], money["spending_cap"]
     else:
         compute, spending, fpd, spending_cap = compute_full, None, None, None
-        compute_cap = series_piece("compute", f.compute, grid, draws).cap if f.compute is not None else None
+        if compute_piece is None and f.compute is not None:
+            compute_piece = series_piece("compute", f.compute, grid, draws)
+        compute_cap = None if compute_piece is None else compute_piece.cap
         if f.spending is not None and f.spending.start is not None and f.spending.growth:
             piece = series_piece("spending", f.spending, grid, draws, gdp)
             spending, spending_cap = piece.level(grid), piece.cap
@@ -260,10 +276,10 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = Non
             paths.stages["GPU supply"] = "compute"
             compute_cut = np.minimum(compute_cut, np.minimum(0.0, supply - needed))
     shrink = np.minimum(spend_cut, compute_cut) if linked else compute_cut
-    compute = compute + shrink
+    compute = _cut(compute, shrink)
     paths.shrink = shrink
     if spending is not None:
-        levels["spending"] = spending + (shrink if linked else spend_cut)
+        levels["spending"] = _cut(spending, shrink if linked else spend_cut)
     if fpd is not None:
         levels["flop_per_dollar"] = fpd
     if f.utilisation is not None:

@@ -8,6 +8,8 @@ output. Everything is vectorised over (years, samples).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .._memory import check_memory
@@ -16,7 +18,7 @@ from ..units import format_money
 from .growth import Draws, Grid
 from .constraints import binding_margins, binds_table
 from .inputs import uncertain_inputs
-from .milestones import binding_first, crossing_years
+from .milestones import Milestones, binding_first, crossing_years
 from .model import epoch_multiplier, evaluate
 from .result import CompareResult, ForecastResult
 from .schema import FACTOR_KINDS, Scenario
@@ -97,24 +99,26 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
     levels = {name: _from(level, i0) for name, level in paths.levels.items()}
     _check_finite(levels, years, scenario.name)
 
-    milestones: dict[str, np.ndarray] = {}
+    # milestone years are worked out when first read (a percentile table alone needs none of them); the
+    # constraints' are needed now, for which binds first
+    milestones: dict = {}
     ms = scenario.milestones
     if "spending" in levels:
         from ..units import parse_money
 
         for threshold in ms.spending:
             value = parse_money(threshold)
-            milestones[f"spending >= {format_money(value)}"] = crossing_years(levels["spending"], np.log10(value), years)
+            milestones[f"spending >= {format_money(value)}"] = partial(crossing_years, levels["spending"], np.log10(value), years)
     if "compute" in levels:
         for threshold in ms.compute:
             value = float(threshold)
-            milestones[f"compute >= {value:.0e} FLOP".replace("e+", "e")] = crossing_years(levels["compute"], np.log10(value), years)
+            milestones[f"compute >= {value:.0e} FLOP".replace("e+", "e")] = partial(crossing_years, levels["compute"], np.log10(value), years)
     if paths.stock_margin is not None:
         margin = _from(paths.stock_margin, i0)
         for epochs in ms.epochs:
             need = float(np.log10(epoch_multiplier(epochs, paths.r_d_star)))
             label = f"data stock exhausted at {epochs} epoch{'s' if epochs != 1 else ''}"
-            milestones[label] = crossing_years(margin, need, years)
+            milestones[label] = partial(crossing_years, margin, need, years)
     first_binding = {}
     margins = binding_margins(paths.constraints, paths.stages)
     for name, margin in margins.items():
@@ -122,10 +126,11 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
         first_binding[name] = when
         milestones[f"{name} binds"] = when
     for question in asked:
-        milestones[question.label] = question.years(levels, years, scenario.name)
+        question.check(levels, scenario.name)
+        milestones[question.label] = partial(question.years, levels, years, scenario.name)
     binding = binding_first(first_binding, int(samples))
     return ForecastResult(
-        scenario=scenario, samples=int(samples), seed=seed, years=years, levels=levels, milestones=milestones,
+        scenario=scenario, samples=int(samples), seed=seed, years=years, levels=levels, milestones=Milestones(milestones),
         binding_first=binding, route=paths.route, derived=dict(paths.derived), growth_check=paths.growth_check,
         level_check=paths.level_check, uncapped=_uncapped(paths, i0), binding_epochs=paths.binding_epochs,
         law=paths.law_name, dataset_from=paths.dataset_from, binds=binds_table(scenario, paths, margins, i0, first_binding),
@@ -168,6 +173,9 @@ def _correlate(scenario: Scenario, draws: Draws, rng: np.random.Generator) -> No
 def _uncapped(paths, i0: int) -> dict[str, np.ndarray]:
     """Spending, compute and effective compute before ceilings (for growth tables such as essay 004's)."""
     shrink = _from(paths.shrink, i0)
+    if shrink.size == 1 and not shrink.any() and not np.signbit(shrink).any():  # x - (+0.0) is x: no copies
+        return {name: _from(paths.levels[name], i0) for name in ("spending", "compute", "effective_compute")
+                if name in paths.levels}
     return {name: _from(paths.levels[name], i0) - shrink for name in ("spending", "compute", "effective_compute")
             if name in paths.levels}
 

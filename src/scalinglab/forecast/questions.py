@@ -38,11 +38,15 @@ class Question:
     def rising(self) -> bool:
         return self.op.startswith(">")
 
-    def years(self, levels: dict[str, np.ndarray], years: np.ndarray, scenario: str = "the scenario") -> np.ndarray:
-        """First (fractional) year each sample meets the question; +inf if never."""
+    def check(self, levels: dict[str, np.ndarray], scenario: str = "the scenario") -> None:
+        """Raise MilestoneError unless the forecast has the question's series."""
         if self.series not in levels:
             known = ", ".join(q for q in _quantities() if q in levels)
             raise MilestoneError(f"milestone {self.label!r}: {scenario} has no series {self.series!r} (it has: {known})")
+
+    def years(self, levels: dict[str, np.ndarray], years: np.ndarray, scenario: str = "the scenario") -> np.ndarray:
+        """First (fractional) year each sample meets the question; +inf if never."""
+        self.check(levels, scenario)
         level, threshold = levels[self.series], np.log10(self.threshold)
         if self.rising:
             return crossing_years(level, threshold, years)

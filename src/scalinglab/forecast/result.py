@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,7 +47,8 @@ def percentile_rows(log_level: np.ndarray, percentiles=PERCENTILES, years: int |
         return np.repeat(10.0 ** log_level, len(percentiles), axis=1)
     # order statistics from a single-precision sort (a third faster; log10 values keep ~1e-6 relative
     # precision, far inside the Monte Carlo error); rows the same in every sample stay exact
-    ordered = np.sort(log_level.astype(np.float32), axis=1)
+    ordered = log_level.astype(np.float32)
+    ordered.sort(axis=1)  # in place: the single-precision copy is ours
     n = ordered.shape[1]
     out = np.empty((ordered.shape[0], len(percentiles)))
     for j, q in enumerate(percentiles):
@@ -54,9 +56,13 @@ def percentile_rows(log_level: np.ndarray, percentiles=PERCENTILES, years: int |
         lo = int(np.floor(pos))
         hi = min(lo + 1, n - 1)
         out[:, j] = ordered[:, lo] + (pos - lo) * (ordered[:, hi].astype(float) - ordered[:, lo])
-    first = log_level[:, 0]
-    constant = (log_level.min(axis=1) == first) & (log_level.max(axis=1) == first)
-    out[constant] = first[constant, None]
+    # a row the same in every sample has equal single-precision extremes: only such rows are checked exactly
+    maybe = np.flatnonzero(ordered[:, 0] == ordered[:, -1])
+    if maybe.size:
+        rows = log_level[maybe]
+        first = rows[:, 0]
+        constant = (rows.min(axis=1) == first) & (rows.max(axis=1) == first)
+        out[maybe[constant]] = first[constant, None]
     return 10.0 ** out
 
 
@@ -73,7 +79,7 @@ class ForecastResult:
     seed: int
     years: np.ndarray
     levels: dict[str, np.ndarray]
-    milestones: dict[str, np.ndarray]
+    milestones: Mapping[str, np.ndarray]  # label -> first year per sample (worked out when first read)
     binding_first: dict[str, float]
     route: str
     derived: dict[str, str] = field(default_factory=dict)
