@@ -17,6 +17,7 @@ except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from ..errors import Interrupted, ScalingLabError
+from ._coerce import speed_up
 
 __all__ = ["app", "main"]
 
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     Ctrl-C (SIGINT) exits 130 and SIGTERM 143, with one line saying what was kept.
     """
     command = typer.main.get_command(tree_for(sys.argv[1:] if argv is None else list(argv)))
+    speed_up(command)
     try:
         with _signals_interrupt(), _renames_as_notes():
             code = command.main(args=argv, prog_name="scalinglab", standalone_mode=False)
