@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import signal
@@ -64,16 +65,35 @@ def _typer() -> typer.Typer:
     return tree
 
 
-app = _typer()
-#: Command or group name -> the module under ``scalinglab.cli`` that registers it.
-MODULE_OF: dict[str, str] = {}
-for _name in COMMAND_MODULES:
-    _counts = (len(app.registered_commands), len(app.registered_groups))
-    importlib.import_module(f"{__package__}.{_name}").register(app)
-    for _info in app.registered_commands[_counts[0]:]:
-        MODULE_OF[_info.name or _info.callback.__name__.replace("_", "-")] = _name
-    for _info in app.registered_groups[_counts[1]:]:
-        MODULE_OF[_info.name] = _name
+#: Command or group name -> the module under ``scalinglab.cli`` that registers it, so that a command imports
+#: its own module only (a test checks this table against what each module registers).
+MODULE_OF: dict[str, str] = {
+    "laws": "laws", "plan": "plan", "predict": "plan", "flops": "flops", "datasets": "datasets",
+    "hardware": "hardware", "cost": "cost", "budget": "cost", "memory": "memory", "inference": "inference",
+    "fit": "fit", "fit-curves": "fit", "predict-task": "fit", "isoflop": "fit", "forecast": "forecast",
+    "sensitivity": "forecast", "compare": "forecast", "trend": "forecast", "scenarios": "forecast",
+    "sweep": "sweep", "demo": "demo", "serve": "serve",
+}
+
+
+def _command_name(info) -> str:
+    """The name a registered command is called by."""
+    return info.name or info.callback.__name__.replace("_", "-")
+
+
+@functools.cache
+def _everything() -> typer.Typer:
+    """The whole app: every command module registered (the full help, shell completion, tests)."""
+    tree = _typer()
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__package__}.{name}").register(tree)
+    return tree
+
+
+def __getattr__(name: str):
+    if name == "app":  # ``from scalinglab.cli.app import app``: built on first use, not by every command
+        return _everything()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _noop() -> None:  # pragma: no cover - the listing never runs a command
@@ -84,7 +104,7 @@ def _listing() -> typer.Typer:
     """The top-level help without building every command's options: each command's name and help only."""
     import inspect
 
-    tree = _typer()
+    tree, app = _typer(), _everything()
     for info in app.registered_commands:
         tree.command(info.name, help=info.help or inspect.getdoc(info.callback), hidden=info.hidden)(_noop)
     for info in app.registered_groups:
@@ -93,18 +113,20 @@ def _listing() -> typer.Typer:
 
 
 def tree_for(args: list[str]) -> typer.Typer:
-    """The smallest app that runs ``args``: the one module of the command named, the listing for the top-level
+    """The smallest app that runs ``args``: the one command (or group) named, the listing for the top-level
     help, else everything (building every command's options is most of the start-up time)."""
     if "_SCALINGLAB_COMPLETE" in os.environ:  # shell completion: the command line is in COMP_WORDS, not argv
-        return app
+        return _everything()
     first = next((a for a in args if not a.startswith("-")), None)
     if first in MODULE_OF:
         tree = _typer()
         importlib.import_module(f"{__package__}.{MODULE_OF[first]}").register(tree)
+        tree.registered_commands = [info for info in tree.registered_commands if _command_name(info) == first]
+        tree.registered_groups = [info for info in tree.registered_groups if info.name == first]
         return tree
     if not args or args == ["--help"]:
         return _listing()
-    return app
+    return _everything()
 
 
 def fail(message: str, code: int = 2) -> None:
