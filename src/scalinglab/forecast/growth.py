@@ -85,17 +85,26 @@ class Piece:
     start: tuple[np.ndarray | float, int] | None  # (log10 value, year)
     cap: np.ndarray | float | None = None  # log10 ceiling, broadcastable to (years, n)
 
-    def level(self, grid: Grid) -> np.ndarray:
-        """log10 level over the grid (uncapped); (1, n|1) when the factor has no growth."""
+    def level(self, grid: Grid, *, in_place: bool = False) -> np.ndarray:
+        """log10 level over the grid (uncapped); (1, n|1) when the factor has no growth.
+
+        ``in_place``: the growth array becomes the level (no copy); for a piece that is not used again.
+        """
         log_start, year = self.start
         if self.cum is None:
             return np.atleast_2d(np.asarray(log_start, dtype=float))
         anchor = self.cum[grid.index(year)]
-        if not anchor.any() and not np.signbit(anchor).any():  # x - (+0.0) is x: skip a pass over the paths
-            return self.cum + log_start
-        out = self.cum - anchor
-        if np.ndim(log_start) and np.shape(log_start)[-1] > out.shape[1]:
-            return out + log_start
+        if np.ndim(log_start) and np.shape(log_start)[-1] > self.cum.shape[1]:
+            return self.cum - anchor + log_start
+        shifted = anchor.any() or np.signbit(anchor).any()  # x - (+0.0) is x: no pass for a zero anchor
+        if not in_place:
+            if not shifted:
+                return self.cum + log_start
+            out = self.cum - anchor
+        else:
+            out = self.cum
+            if shifted:
+                out -= anchor.copy()
         out += log_start
         return out
 

@@ -108,7 +108,7 @@ def _utilisation(scenario: Scenario, grid: Grid, draws: Draws, log_gpus: np.ndar
     spec = scenario.factors.utilisation
     if spec is None:
         return np.zeros((1, 1))
-    log_u = series_piece("utilisation", spec, grid, draws).level(grid)
+    log_u = series_piece("utilisation", spec, grid, draws).level(grid, in_place=True)
     if spec.falls_with_cluster is not None:
         falls = spec.falls_with_cluster
         log_u = log_u - draws(falls.exponent) * (log_gpus - draws.log10(falls.reference_gpus))
@@ -206,7 +206,7 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = Non
     levels = paths.levels
     gdp = None
     if f.world_gdp is not None:
-        gdp = series_piece("world_gdp", f.world_gdp, grid, draws).level(grid)
+        gdp = series_piece("world_gdp", f.world_gdp, grid, draws).level(grid, in_place=True)
         levels["world_gdp"] = gdp
 
     log_gpus = None
@@ -214,14 +214,14 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = Non
     compute_piece = None
     if route == "gpus":
         gpus = series_piece("gpus", f.gpus, grid, draws)
-        wanted = gpus.level(grid)
+        wanted = gpus.level(grid, in_place=True)
         ceiling = np.full_like(wanted, np.inf)
         if gpus.cap is not None:
             ceiling = np.minimum(ceiling, gpus.cap)
             paths.constraints["gpus cap"] = (wanted, gpus.cap)
             paths.stages["gpus cap"] = "gpus"
         if f.gpu_production is not None:
-            production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid)
+            production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid, in_place=True)
             supply = production + draws.log10(f.gpu_production.max_share)
             levels["gpu_production"] = production
             paths.constraints["GPU supply"] = (wanted, supply)
@@ -231,13 +231,13 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = Non
         levels["gpus"] = log_gpus
     log_u = _utilisation(scenario, grid, draws, log_gpus)
     if route == "gpus":
-        gpu_flops = series_piece("gpu_flops", f.gpu_flops, grid, draws).level(grid)
-        run_length = series_piece("run_length", f.run_length, grid, draws).level(grid)
+        gpu_flops = series_piece("gpu_flops", f.gpu_flops, grid, draws).level(grid, in_place=True)
+        run_length = series_piece("run_length", f.run_length, grid, draws).level(grid, in_place=True)
         compute_full = log_gpus + gpu_flops + log_u + run_length
         levels["gpu_flops"] = gpu_flops
     elif route == "direct":
         compute_piece = series_piece("compute", f.compute, grid, draws)
-        compute_full = compute_piece.level(grid)
+        compute_full = compute_piece.level(grid, in_place=True)
 
     money = _resolve_money(scenario, grid, draws, paths, gdp, log_u, compute_full, compute_piece)
     linked = money is not None
@@ -251,7 +251,7 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = Non
         compute_cap = None if compute_piece is None else compute_piece.cap
         if f.spending is not None and f.spending.start is not None and f.spending.growth:
             piece = series_piece("spending", f.spending, grid, draws, gdp)
-            spending, spending_cap = piece.level(grid), piece.cap
+            spending, spending_cap = piece.level(grid, in_place=True), piece.cap
     # a ceiling on spending, compute or GPU supply shrinks the run; when the identity links spending and
     # compute they shrink alike
     spend_cut = np.zeros((1, 1)) if spending_cap is None else np.minimum(0.0, spending_cap - spending)
@@ -265,10 +265,10 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = Non
     per_gpu = None
     if f.gpus is None and f.gpu_flops is not None and f.run_length is not None:
         # GPUs the run needs: G = C / (F U T)
-        per_gpu = series_piece("gpu_flops", f.gpu_flops, grid, draws).level(grid) + log_u \
-            + series_piece("run_length", f.run_length, grid, draws).level(grid)
+        per_gpu = series_piece("gpu_flops", f.gpu_flops, grid, draws).level(grid, in_place=True) + log_u \
+            + series_piece("run_length", f.run_length, grid, draws).level(grid, in_place=True)
         if f.gpu_production is not None:
-            production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid)
+            production = series_piece("gpu_production", f.gpu_production, grid, draws).level(grid, in_place=True)
             levels["gpu_production"] = production
             supply = production + draws.log10(f.gpu_production.max_share)
             needed = compute - per_gpu
@@ -292,7 +292,7 @@ def evaluate(scenario: Scenario, grid: Grid, draws: Draws, law: str | None = Non
         piece = series_piece("algorithms", f.algorithms, grid, draws)
         if piece.start is None:
             piece.start = (0.0, grid.report_from)
-        levels["algorithms"] = piece.level(grid)
+        levels["algorithms"] = piece.level(grid, in_place=True)
         levels["effective_compute"] = compute + levels["algorithms"]
     _data(scenario, grid, draws, paths, compute, law)
     return paths
@@ -338,7 +338,7 @@ def _data(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, compu
         paths.law_name = law.name
     if f.dataset is not None and rule is None:
         piece = series_piece("dataset", f.dataset, grid, draws)
-        wanted = piece.level(grid)
+        wanted = piece.level(grid, in_place=True)
         if piece.cap is not None:
             paths.constraints["dataset cap"] = (wanted, piece.cap)
             paths.stages["dataset cap"] = "dataset"
@@ -357,7 +357,7 @@ def _data(scenario: Scenario, grid: Grid, draws: Draws, paths: ModelPaths, compu
         paths.dataset_from = f"compute-optimal under {rule.law}"
     stock = None
     if f.data_stock is not None:
-        stock = series_piece("data_stock", f.data_stock, grid, draws).level(grid)
+        stock = series_piece("data_stock", f.data_stock, grid, draws).level(grid, in_place=True)
         levels["data_stock"] = stock
         if "dataset" in levels:
             paths.r_d_star = muennighoff_r_d_star()

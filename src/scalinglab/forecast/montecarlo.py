@@ -34,9 +34,10 @@ _CHECKED_FROM = 2_000_000
 
 
 def estimate_bytes(scenario: Scenario, samples: int, *, law: str | None = None) -> float:
-    """Peak memory of ``run_forecast(scenario, samples=samples)``: the slope of the peak traced
-    allocations between two small runs (1,000 and 3,000 samples), times ``samples``, plus the
-    interpreter. Memory grows linearly with samples (every path is years x samples)."""
+    """Peak memory of ``run_forecast(scenario, samples=samples)`` and its report (milestone years are worked
+    out when first read): the slope of the peak traced allocations between two small runs (1,000 and 3,000
+    samples), times ``samples``, plus the interpreter. Memory grows linearly with samples (every path is
+    years x samples)."""
     import tracemalloc
 
     if tracemalloc.is_tracing():  # somebody else measures: do not disturb them
@@ -45,7 +46,7 @@ def estimate_bytes(scenario: Scenario, samples: int, *, law: str | None = None) 
     for probe in (1_000, 3_000):
         tracemalloc.start()
         try:
-            run_forecast(scenario, samples=probe, seed=0, law=law)
+            run_forecast(scenario, samples=probe, seed=0, law=law).to_dict()
             peaks.append(tracemalloc.get_traced_memory()[1])
         finally:
             tracemalloc.stop()
