@@ -9,10 +9,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
-from .._io import load_bundled_yaml
+from .._io import read_bundled_yaml
 
 from ..errors import InputError, RenamedWarning, UnknownNameError
 from ..provenance import Source
@@ -41,12 +40,15 @@ class DatasetInfo:
         }
 
 
+#: The installed package's folder (the bundled files are plain files beside this module).
+_HERE = Path(__file__).parent
+
+
 @cache
 def _registry() -> dict[str, DatasetInfo]:
-    text = resources.files(__package__).joinpath("registry.yaml").read_text()
     return {
         name: DatasetInfo(name=name, source=Source.from_dict(entry.pop("source")), **entry)
-        for name, entry in load_bundled_yaml(text).items()
+        for name, entry in read_bundled_yaml(_HERE / "registry.yaml").items()
     }
 
 
@@ -85,7 +87,7 @@ def get_dataset(name: str) -> DatasetInfo:
 def dataset_path(name: str) -> Path:
     """Path of the bundled file (inside the installed package)."""
     info = get_dataset(name)
-    return Path(str(resources.files(__package__).joinpath("data", info.file)))
+    return _HERE / "data" / info.file
 
 
 @cache

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
-from .._io import load_bundled_yaml
+from .._io import read_bundled_yaml
 
 from ..errors import UnknownNameError
 from ..provenance import Source
@@ -53,9 +53,8 @@ class PublishedLaw:
 
 @cache
 def _registry() -> dict[str, PublishedLaw]:
-    text = resources.files(__package__).joinpath("published.yaml").read_text()
     entries = {}
-    for name, entry in load_bundled_yaml(text).items():
+    for name, entry in read_bundled_yaml(Path(__file__).with_name("published.yaml")).items():
         entries[name] = PublishedLaw(
             name=name,
             law=law_from_dict(entry),
