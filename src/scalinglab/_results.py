@@ -7,7 +7,6 @@ numpy scalars and arrays into floats and lists and non-finite floats into ``None
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import math
@@ -135,6 +134,8 @@ class Result:
         return f"<{self._kind} {self._summary}>"
 
     def _repr_html_(self) -> str:
+        import html  # for notebooks only: not imported by every command
+
         data = self.to_dict()
         head = [(k, v) for k, v in data.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
         rows = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
