@@ -104,7 +104,7 @@ class Piece:
         else:
             out = self.cum
             if shifted:
-                out -= anchor.copy()
+                out -= anchor  # numpy reads the anchor row as if copied first
         out += log_start
         return out
 

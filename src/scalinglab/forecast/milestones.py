@@ -67,6 +67,9 @@ class Milestones(Mapping):
             value = self._items[label] = value()
         return value
 
+    def __contains__(self, label) -> bool:  # Mapping's would work the years out
+        return label in self._items
+
     def __iter__(self):
         return iter(self._items)
 
