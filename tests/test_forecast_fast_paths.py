@@ -40,10 +40,11 @@ _values = st.floats(-400, 400) | st.sampled_from([np.inf, -np.inf, np.nan, 0.0, 
 
 @settings(max_examples=200, deadline=None)
 @given(level=hnp.arrays(float, st.tuples(st.integers(1, 6), st.integers(1, 5)), elements=_values),
-       threshold=_values, per_sample=st.booleans())
-def test_crossing_years_equal_the_full_difference(level, threshold, per_sample):
+       threshold=_values, per_sample=st.booleans(), one_row=st.booleans())
+def test_crossing_years_equal_the_full_difference(level, threshold, per_sample, one_row):
     rows, width = level.shape
     years = np.arange(2030, 2030 + rows)
+    level = level[:1] if one_row else level  # a one-row level stands for every year
     limit = np.full((1, width), threshold) if per_sample else threshold
     if per_sample and width > 1:
         limit[0, 0] = 1.5

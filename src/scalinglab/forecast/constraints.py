@@ -72,15 +72,28 @@ def run_law(name: str | None) -> RunLaw:
 def _discounted(log_x: np.ndarray, log_unique: np.ndarray, r_star: float) -> np.ndarray:
     """log10 of U (1 + R* (1 - exp(-(X/U - 1) / R*))) where X > U, else log10 X (Muennighoff et al. eq. 5-6).
 
-    Evaluated only where X exceeds U (often a minority of the (years, samples) cells).
+    Evaluated only where X exceeds U (often a minority of the (years, samples) cells), in one scratch array.
     """
     out = np.array(log_x, dtype=float, copy=True)
     log_unique = np.broadcast_to(log_unique, out.shape)
     over = out > log_unique
-    if over.any():
-        unique = log_unique[over]
-        ratio = np.power(10.0, out[over] - unique)
-        out[over] = unique + np.log10(1.0 - r_star * np.expm1((1.0 - ratio) / r_star))
+    if over.all():  # every cell repeats: the whole array is the scratch, nothing gathered
+        unique, x = log_unique, out
+    elif over.any():
+        unique, x = log_unique[over], out[over]
+    else:
+        return out
+    x -= unique
+    np.power(10.0, x, out=x)  # X / U
+    np.subtract(1.0, x, out=x)
+    x /= r_star
+    np.expm1(x, out=x)
+    x *= r_star
+    np.subtract(1.0, x, out=x)
+    np.log10(x, out=x)
+    x += unique
+    if x is not out:
+        out[over] = x
     return out
 
 

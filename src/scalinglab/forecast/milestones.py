@@ -29,27 +29,37 @@ def crossing_years(log_level: np.ndarray, log_threshold, years: np.ndarray) -> n
     threshold = np.atleast_2d(np.asarray(log_threshold, dtype=float))
     rows = len(years)
     width = max(level.shape[1], threshold.shape[1])
-    finite = bool(np.isfinite(threshold).all())
-    level = np.broadcast_to(level, (rows, width))
-    threshold = np.broadcast_to(threshold, (rows, width))
-    if finite:
+    if np.isfinite(threshold).all():
         above = level >= threshold
     else:  # inf - inf is nan: keep the difference's own test
         above = level - threshold >= 0
+    above = np.broadcast_to(above, (rows, width))
     first = np.full(width, rows)
     for t in range(rows - 1, -1, -1):  # walking back leaves the earliest row that reaches it (row by row is fast)
         np.copyto(first, t, where=above[t])
     cols = np.arange(width)
     now = np.minimum(first, rows - 1)
     before = np.maximum(now - 1, 0)
-    d_now = level[now, cols] - threshold[now, cols]
-    d_before = level[before, cols] - threshold[before, cols]
+    d_now = _at(level, now, cols, rows) - _at(threshold, now, cols, rows)
+    d_before = _at(level, before, cols, rows) - _at(threshold, before, cols, rows)
     years = np.asarray(years, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = years[before] - d_before / (d_now - d_before)
     out[first == 0] = years[0]
     out[first == rows] = np.inf
     return out
+
+
+def _at(array: np.ndarray, row: np.ndarray, cols: np.ndarray, rows: int) -> np.ndarray:
+    """``array`` broadcast to (rows, len(cols)), at (row[j], j) for every column j, without broadcasting it."""
+    np.broadcast_to(array, (rows, cols.size))  # the shapes must agree, as for the full difference
+    if array.shape == (1, 1):
+        return array[0]
+    if array.shape[0] == 1:
+        return array[0, cols]
+    if array.shape[1] == 1:
+        return array[row, 0]
+    return array.ravel()[row * array.shape[1] + cols]
 
 
 class Milestones(Mapping):
