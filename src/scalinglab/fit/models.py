@@ -48,6 +48,8 @@ class FitModel:
     inputs: tuple[str, ...] = ()
     #: How many of the best distinct candidates the fast estimator refines.
     refine = 8
+    #: Whether ``value_grad_hess`` is implemented (then refits are polished by Newton's method).
+    has_hessian = False
 
     def __init__(self, specs: tuple[ParamSpec, ...]):
         self.specs = tuple(specs)
@@ -102,6 +104,10 @@ class FitModel:
         value, psi = objective.value_and_psi(self.predict(theta, data) - y)
         return value, self.grad(theta, data, psi)
 
+    def value_grad_hess(self, theta: np.ndarray, data: dict[str, np.ndarray], y: np.ndarray, objective):
+        """(summed objective (K,), gradient (K, p), Hessian (K, p, p)); families with ``has_hessian``."""
+        raise NotImplementedError(f"no analytic Hessian for the {self.family} family")
+
     def jacobian(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         """d pred / d theta as (K, n, p), by central differences."""
         theta = np.atleast_2d(theta)
@@ -143,6 +149,7 @@ class ChinchillaModel(NDModel):
     """L = E + A N^-alpha + B D^-beta in LSE form; analytic gradient; variable-projection starts."""
 
     family, law_class = "chinchilla", ChinchillaLaw
+    has_hessian = True
 
     def _parts(self, theta, data):
         e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
@@ -199,6 +206,46 @@ class ChinchillaModel(NDModel):
         w3 *= q
         return value, np.stack([w3.sum(-1), w1.sum(-1), w2.sum(-1), -np.einsum("...n,...n->...", w1, ln),
                                 -np.einsum("...n,...n->...", w2, ld)], axis=-1)
+
+    def value_grad_hess(self, theta, data, y, objective):
+        """Objective, gradient and exact Hessian of sum rho(r), r = LSE(u) - y, u = (e, a - alpha lN, b - beta lD).
+
+        u is linear in theta (u = M theta + const, M fixed per run) and LSE has Hessian diag(p) - p p^T
+        for the softmax weights p, so with J = M^T p (the Jacobian of log L):
+
+            H = sum_n (psi'_n - psi_n) J_n J_n^T + psi_n M_n^T diag(p_n) M_n,
+
+        whose second term has the gradient's components on its (e, e), (a, a), (b, b), (a, alpha) and
+        (b, beta) entries and sum psi p1 lN^2, sum psi p2 lD^2 on (alpha, alpha) and (beta, beta).
+        """
+        theta = np.atleast_2d(theta)
+        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
+        ln, ld = data["lN"], data["lD"]
+        w1 = a - alpha * ln
+        w2 = b - beta * ld
+        m = np.maximum(np.maximum(w1, w2), e)
+        w1 -= m
+        np.exp(w1, out=w1)
+        w2 -= m
+        np.exp(w2, out=w2)
+        w3 = np.exp(e - m)
+        s = w1 + w2 + w3
+        m += np.log(s)
+        m -= y
+        value, psi = objective.value_and_psi(m)
+        jac = np.empty((len(theta), 5, m.shape[-1]))  # J_n per problem, laid out (K, p, n) for matmul
+        np.divide(w3, s, out=jac[:, 0])
+        np.divide(w1, s, out=jac[:, 1])
+        np.divide(w2, s, out=jac[:, 2])
+        np.multiply(jac[:, 1], -ln, out=jac[:, 3])
+        np.multiply(jac[:, 2], -ld, out=jac[:, 4])
+        grad = np.matmul(jac, psi[:, :, None])[..., 0]
+        hess = np.matmul(jac * (objective.psi_prime(m) - psi)[:, None, :], jac.transpose(0, 2, 1))
+        for i, j, k in ((0, 0, 0), (1, 1, 1), (2, 2, 2), (1, 3, 3), (3, 1, 3), (2, 4, 4), (4, 2, 4)):
+            hess[:, i, j] += grad[:, k]
+        hess[:, 3, 3] -= np.einsum("kn,kn->k", psi * jac[:, 3], np.broadcast_to(ln, psi.shape))
+        hess[:, 4, 4] -= np.einsum("kn,kn->k", psi * jac[:, 4], np.broadcast_to(ld, psi.shape))
+        return value, grad, hess
 
     def extra_starts(self, data, y, fit=None, size: int = 40):
         """Variable projection: for each (alpha, beta) on a grid, (E, A, B) by weighted linear least squares.

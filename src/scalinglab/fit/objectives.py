@@ -6,7 +6,8 @@
 * ``asymmetric``: squares with over-prediction (r > 0, a run doing better than the law says)
   weighted ``weight`` times more; for laws that should bound loss from below rather than split it.
 
-Each objective gives rho and its derivative psi = rho', so gradients follow by the chain rule.
+Each objective gives rho, its derivative psi = rho' and psi' = rho'', so gradients and Hessians
+follow by the chain rule.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ class Objective:
         if self.name == "squares":
             return r
         return r * np.where(r > 0, self.weight, 1.0)
+
+    def psi_prime(self, r: np.ndarray) -> np.ndarray:
+        """d psi / d r: 1 inside Huber's delta and 0 beyond; 1 for squares; ``weight`` or 1 for asymmetric."""
+        if self.name == "huber":
+            return (np.abs(r) <= self.delta).astype(float)
+        if self.name == "squares":
+            return np.ones_like(r)
+        return np.where(r > 0, self.weight, 1.0)
 
     def value_and_psi(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(sum of rho over the last axis, psi), sharing work for the Huber case."""
