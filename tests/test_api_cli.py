@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
+import sys
 
 import pytest
 
@@ -72,8 +75,11 @@ def test_version_and_shell_completion(cli, tmp_path):
     env = {**os.environ, "HOME": str(tmp_path), "SHELL": "/bin/bash"}
     from conftest import _run
 
-    installed = _run("--install-completion", "bash", env=env)
-    assert installed.code == 0, installed.stderr
+    # Typer detects the shell from the process tree (shellingham), so install from a bash as a user would.
+    # (two commands, so that bash stays the parent instead of exec-ing the only one)
+    proc = subprocess.run(["bash", "-c", f"{shlex.quote(sys.executable)} -m scalinglab --install-completion; exit $?"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
     script = (tmp_path / ".bash_completions" / "scalinglab.sh").read_text()
     assert "_SCALINGLAB_COMPLETE=complete_bash" in script
     assert "scalinglab.sh" in (tmp_path / ".bashrc").read_text()

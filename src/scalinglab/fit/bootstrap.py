@@ -19,11 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .estimators import FAST_TOL, make_fg
+from .estimators import FAST_TOL, refine_many
 from .models import FitModel
 from .objectives import Objective
-from .newton import newton_many
-from .optimize import minimize_many
 
 __all__ = ["Bootstrap", "ProgressBar", "run_bootstrap", "percentile_interval"]
 
@@ -63,41 +61,19 @@ def run_bootstrap(model: FitModel, objective: Objective, data: dict, y: np.ndarr
     n = len(y)
     rng = np.random.default_rng(seed)
     index = rng.integers(0, n, size=(size, n))
-    picked, y_picked = {k: v[index] for k, v in data.items()}, y[index]
     x = np.tile(np.asarray(theta_hat, dtype=float), (size, 1))
-    fun, converged = np.full(size, np.inf), np.zeros(size, bool)
+    fun, converged = np.empty(size), np.empty(size, bool)
     with ProgressBar(progress, size) as advance:
-        if model.has_hessian:
-            for block in np.array_split(np.arange(size), max(1, -(-size * n // _NEWTON_BLOCK))):
-                x[block], fun[block], converged[block] = newton_many(
-                    _vgh(model, objective, {k: v[block] for k, v in picked.items()}, y_picked[block]), x[block],
-                    bounds=model.bounds(), gtol=FAST_TOL["gtol"], ftol=FAST_TOL["ftol"])
-                if advance is not None:
-                    advance(int(converged[block].sum()))
-        rest = np.flatnonzero(~converged)
-        if len(rest):
-            res = minimize_many(make_fg(model, objective, data, y, index[rest]), x[rest], bounds=model.bounds(),
-                                on_done=advance, **FAST_TOL)
-            x[rest], fun[rest], converged[rest] = res.x, res.fun, res.success
-    residuals = model.predict(x, picked) - y_picked
+        for block in np.array_split(np.arange(size), max(1, -(-size * n // _BLOCK))):
+            res = refine_many(model, objective, data, y, x[block], index[block], on_done=advance, **FAST_TOL)
+            x[block], fun[block], converged[block] = res.x, res.fun, res.success
+    picked = {k: v[index] for k, v in data.items()}
+    residuals = model.predict(x, picked) - y[index]
     return Bootstrap(x, fun, converged, residuals, seed, level)
 
 
-_NEWTON_BLOCK = 1 << 16
-"""Replicates x runs per Newton block: the Jacobian is 5 floats per value, so about 3 MB per block."""
-
-
-def _vgh(model: FitModel, objective: Objective, data: dict, y: np.ndarray):
-    """vgh(X, rows, hessian) for ``newton_many`` on replicate ``rows`` of resampled ``data`` (R, n)."""
-
-    def vgh(theta: np.ndarray, rows: np.ndarray, hessian: bool):
-        d, yy = ({k: v[rows] for k, v in data.items()}, y[rows]) if len(rows) < len(y) else (data, y)
-        with np.errstate(all="ignore"):
-            if hessian:
-                return model.value_grad_hess(theta, d, yy, objective)
-            return objective.value_and_psi(model.predict(theta, d) - yy)[0]
-
-    return vgh
+_BLOCK = 1 << 16
+"""Replicates x runs refitted together: Newton's Jacobian is 5 floats per value, about 3 MB per block."""
 
 
 class ProgressBar:

@@ -22,9 +22,10 @@ import numpy as np
 from ..errors import UnknownNameError
 from .models import FitModel
 from .objectives import Objective
-from .optimize import minimize_many
+from .newton import newton_many
+from .optimize import FTOL, GTOL, ManyResult, minimize_many
 
-__all__ = ["Estimate", "ESTIMATORS", "estimate", "make_fg", "objective_values", "FAST_TOL"]
+__all__ = ["Estimate", "ESTIMATORS", "estimate", "make_fg", "make_vgh", "objective_values", "refine_many", "FAST_TOL"]
 
 ESTIMATORS = ("fast", "hoffmann")
 FAST_TOL = {"ftol": 1e-14, "gtol": 1e-10, "maxiter": 5000, "maxfun": 20000}
@@ -70,6 +71,53 @@ def make_fg(model: FitModel, objective: Objective, data: dict, y: np.ndarray, in
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     return fg
+
+
+def make_vgh(model: FitModel, objective: Objective, data: dict, y: np.ndarray):
+    """vgh(X, rows, hessian) for ``newton_many``; ``data`` and ``y`` hold one row of runs per problem (R, n)
+    or one set shared by all (n,)."""
+    per_problem = np.ndim(y) == 2
+
+    def vgh(theta: np.ndarray, rows: np.ndarray, hessian: bool):
+        d, yy = data, y
+        if per_problem and len(rows) < len(y):
+            d, yy = {k: v[rows] for k, v in data.items()}, y[rows]
+        with np.errstate(all="ignore"):
+            if hessian:
+                return model.value_grad_hess(theta, d, yy, objective)
+            return objective.value_and_psi(model.predict(theta, d) - yy)[0]
+
+    return vgh
+
+
+def refine_many(model: FitModel, objective: Objective, data: dict, y: np.ndarray, x0: np.ndarray,
+                index: np.ndarray | None = None, on_done=None, **tol) -> ManyResult:
+    """Minimise from each row of ``x0`` with tolerances ``tol`` (``minimize_many``'s); ``index`` (K, n) resamples.
+
+    Families with an exact Hessian take damped Newton steps first (``newton``); L-BFGS-B finishes the
+    problems Newton leaves unconverged or on a bound, and is the whole method for the other families."""
+    x0 = np.atleast_2d(np.asarray(x0, dtype=float))
+    k = len(x0)
+    x, fun, done = x0.copy(), np.full(k, np.inf), np.zeros(k, bool)
+    nit, messages = np.zeros(k, int), [""] * k
+    if model.has_hessian:
+        per_problem = (data, y) if index is None else ({name: v[index] for name, v in data.items()}, y[index])
+        x, fun, done = newton_many(make_vgh(model, objective, *per_problem), x0, bounds=model.bounds(),
+                                   gtol=tol.get("gtol", GTOL), ftol=tol.get("ftol", FTOL))
+        messages = [_NEWTON_MESSAGE if ok else "" for ok in done]
+        if on_done is not None and done.any():
+            on_done(int(done.sum()))
+    rest = np.flatnonzero(~done)
+    if len(rest):
+        res = minimize_many(make_fg(model, objective, data, y, None if index is None else index[rest]), x[rest],
+                            bounds=model.bounds(), on_done=on_done, **tol)
+        x[rest], fun[rest], done[rest], nit[rest] = res.x, res.fun, res.success, res.nit
+        for j, i in enumerate(rest):
+            messages[i] = res.message[j]
+    return ManyResult(x, fun, nit, nit, done, messages)
+
+
+_NEWTON_MESSAGE = "CONVERGENCE: NEWTON STEP WITHIN TOLERANCE"
 
 
 def objective_values(model: FitModel, objective: Objective, data: dict, y: np.ndarray, thetas: np.ndarray,
@@ -153,7 +201,7 @@ def estimate(model: FitModel, objective: Objective, data: dict, y: np.ndarray, e
         if len(pick) > _TIGHT:
             rough = minimize_many(fg, starts, bounds=model.bounds(), maxiter=_ROUGH_ITER)
             starts = rough.x[_distinct(rough.x, rough.fun, _TIGHT)]
-        res = minimize_many(fg, starts, bounds=model.bounds(), on_done=on_done, **FAST_TOL)
+        res = refine_many(model, objective, data, y, starts, on_done=on_done, **FAST_TOL)
         n_starts, starts_used = len(candidates), len(pick)
     order = _distinct(res.x, res.fun, 5)
     best = int(order[0]) if len(order) else res.best

@@ -82,7 +82,8 @@ class FitModel:
 
     def grid(self, data: dict[str, np.ndarray]) -> np.ndarray:
         """The full start grid: the product of every parameter's grid (in fitted coordinates)."""
-        return np.array(list(product(*[s.grid for s in self.specs])), dtype=float)
+        axes = np.meshgrid(*[np.asarray(s.grid, dtype=float) for s in self.specs], indexing="ij")
+        return np.stack(axes, axis=-1).reshape(-1, len(self.specs))  # itertools.product's order
 
     def extra_starts(self, data: dict[str, np.ndarray], y: np.ndarray, fit=None) -> np.ndarray:
         """Data-driven starts for the fast estimator (none by default).
