@@ -63,7 +63,7 @@ def test_fit_bootstrap_interrupted_exits_with_signal_code_and_one_line(signum, c
     _wait_for(lambda: _handles_sigterm(proc.pid), proc, "the fit started")
     time.sleep(0.5)  # inside the bootstrap loop
     returncode, lines = _stop(proc, signum)
-    assert returncode == code
+    assert returncode == code, lines
     assert lines == ["error: interrupted"]
 
 
@@ -73,7 +73,7 @@ def test_forecast_interrupted_exits_with_signal_code_and_one_line(signum, code):
     _wait_for(lambda: _handles_sigterm(proc.pid), proc, "the forecast started")
     time.sleep(0.3)
     returncode, lines = _stop(proc, signum)
-    assert returncode == code
+    assert returncode == code, lines
     assert lines == ["error: interrupted"]
 
 
@@ -109,7 +109,7 @@ def test_interrupted_sweep_keeps_finished_runs_and_returns_the_running_one_to_pe
     returncode, lines = _stop(proc, signum)
     after = _statuses(db)
     finished = sum(s == "finished" for s in after.values())
-    assert returncode == code
+    assert returncode == code, lines
     assert lines == [f"error: interrupted; {finished} finished run{'s' if finished != 1 else ''} kept, "
                      "the running one returns to pending"]
     assert finished >= 1
