@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 from scalinglab.forecast import get_scenario, run_forecast
 from scalinglab.forecast.growth import Grid, Piece
 from scalinglab.forecast.milestones import Milestones, crossing_years
+from scalinglab.forecast.montecarlo import _LOG10_MAX, _within_range
 from scalinglab.forecast.result import PERCENTILES, percentile_rows
 
 
@@ -131,3 +132,13 @@ def test_a_forecasts_milestones_equal_crossings_worked_out_at_once():
                                   crossing_years(-r.levels["loss"], -np.log10(1.9), r.years))
     summary = r.to_dict()["milestones"]["loss <= 1.9 nats/token"]
     assert summary["reached_share"] == float(np.isfinite(r.milestones["loss <= 1.9 nats/token"]).mean())
+
+
+@settings(max_examples=100, deadline=None)
+@given(shape=st.tuples(st.integers(1, 40), st.sampled_from([1, 3, 5000, 70_000])), where=st.integers(0, 10**9),
+       value=st.sampled_from([0.0, 307.0, 308.3, -308.3, 400.0, np.inf, -np.inf, np.nan]))
+def test_the_range_check_by_blocks_equals_the_whole_array_check(shape, where, value):
+    level = np.zeros(shape)
+    level.flat[where % level.size] = value
+    expected = bool(level.max() < _LOG10_MAX and level.min() > -_LOG10_MAX)
+    assert _within_range(level) is expected
