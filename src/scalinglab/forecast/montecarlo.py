@@ -42,6 +42,7 @@ def estimate_bytes(scenario: Scenario, samples: int, *, law: str | None = None) 
 
     if tracemalloc.is_tracing():  # somebody else measures: do not disturb them
         return BASE_BYTES
+    run_forecast(scenario, samples=10, seed=0, law=law).to_dict()  # first-run imports and caches are not per sample
     peaks = []
     for probe in (1_000, 3_000):
         tracemalloc.start()
