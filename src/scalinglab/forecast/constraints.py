@@ -105,7 +105,8 @@ def run_path(law: RunLaw, log_compute: np.ndarray, log_dataset: np.ndarray,
     in log10 and only where the run repeats data or exceeds U_N (the compute-optimal size for its unique data).
     """
     log_compute, log_d = np.broadcast_arrays(np.asarray(log_compute, float), np.asarray(log_dataset, float))
-    log_n = log_compute - _LOG10_6 - log_d
+    log_n = log_compute - _LOG10_6
+    log_n -= log_d
     dc, base = law.law, law.law.base
     if log_stock is None:
         log_n_eff, log_d_eff = log_n, log_d
@@ -114,11 +115,24 @@ def run_path(law: RunLaw, log_compute: np.ndarray, log_dataset: np.ndarray,
         log_d_eff = _discounted(log_d, log_u, dc.R_D_star)
         # U_N = G (G U)^(beta/alpha) (DataConstrainedLaw.optimal_params_for_tokens)
         log_g = np.log10(base.allocation_constant)
-        log_u_n = log_g + (base.beta / base.alpha) * (log_g + log_u)
+        log_u_n = log_u + log_g
+        log_u_n *= base.beta / base.alpha
+        log_u_n += log_g
         log_n_eff = _discounted(log_n, log_u_n, dc.R_N_star)
+    # E + A N'^-alpha + B D'^-beta, each term in its own scratch array (in-place steps, the same roundings)
     ln10 = np.log(10.0)
-    loss = base.E + base.A * np.exp(-base.alpha * ln10 * log_n_eff) + base.B * np.exp(-base.beta * ln10 * log_d_eff)
-    return {"n_params": log_n, "loss": np.log10(loss), "useful_compute": _LOG10_6 + log_n_eff + log_d_eff}
+    loss = log_n_eff * (-base.alpha * ln10)
+    np.exp(loss, out=loss)
+    loss *= base.A
+    loss += base.E
+    data_term = log_d_eff * (-base.beta * ln10)
+    np.exp(data_term, out=data_term)
+    data_term *= base.B
+    loss += data_term
+    np.log10(loss, out=loss)
+    useful = log_n_eff + _LOG10_6
+    useful += log_d_eff
+    return {"n_params": log_n, "loss": loss, "useful_compute": useful}
 
 
 def binding_margins(constraints: dict, stages: dict[str, str]) -> dict[str, np.ndarray]:
