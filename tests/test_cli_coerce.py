@@ -121,3 +121,11 @@ def test_speed_up_converts_plain_options_and_leaves_the_rest():
     kinds = {param.name: type(param._runtime_param).__name__ for param in command.params}
     assert kinds["path"] == kinds["colour"] == "NoneType"
     assert {kinds[name] for name in PLAIN} == {"_PlainParam"}
+
+
+def test_without_typers_private_converters_nothing_is_changed(monkeypatch):
+    """Another Typer version (no ``typer._coercion.RuntimeParam``): every option keeps Typer's converter."""
+    monkeypatch.setattr(_coerce, "RuntimeParam", None)
+    command = _command()
+    _coerce.speed_up(command)
+    assert all(param._runtime_param is None for param in command.params)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from typing import Any, get_args, get_origin
 
 __all__ = ["speed_up"]
@@ -26,6 +26,8 @@ try:  # Typer's private coercion layer (0.29); absent elsewhere, then Typer is l
     from typer.core import _TyperParameter
 except ImportError:  # pragma: no cover - other Typer versions
     RuntimeParam = None
+if RuntimeParam is not None and not (is_dataclass(RuntimeParam) and RuntimeParam.__dataclass_params__.frozen):
+    RuntimeParam = None  # pragma: no cover - a Typer whose converters are built differently
 
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
