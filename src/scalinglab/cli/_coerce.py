@@ -1,13 +1,14 @@
 """Plain option values converted without pydantic: the same values and errors as Typer, faster start-up.
 
 Typer (0.29) converts every option's value through a pydantic ``TypeAdapter`` that it builds the first
-time the option is parsed; importing pydantic and building the adapters of one command is about a third
-of ``scalinglab plan``'s whole run. :func:`speed_up` gives each option whose type is ``str``, ``int`` or
-``float`` (or a list of one of them), with no parser, choices, path or file handling, a converter that
-handles the unambiguous cases itself (``bool`` flags too): a value already of the right type, or a string that is a plain
-decimal number (``12``, ``-3``, ``1e24``, ``.5``). Anything else (``1_000``, `` 7``, ``inf``, ``abc``,
-an out-of-range value) goes to Typer's own converter, built only then, so errors and edge cases stay
-exactly Typer's. A test checks both give the same value or the same message for random input.
+time the option is parsed; importing pydantic and building the adapters of one command was about a third
+of ``scalinglab plan``'s whole run. :func:`speed_up` gives each option of type ``str``, ``int``,
+``float`` or ``bool`` (or a list of one of them), with no parser, choices, path or file handling, a
+converter that handles the unambiguous cases itself: a value already of the right type, or a string
+that is a plain decimal number (``12``, ``-3``, ``1e24``, ``.5``). Anything else (``1_000``, `` 7``,
+``inf``, ``abc``, an out-of-range value) goes to Typer's own converter, built only then, so errors and
+edge cases stay exactly Typer's. A test checks both give the same value or the same message for random
+input.
 
 If Typer's private names are not there (another Typer version), nothing is changed.
 """
@@ -118,7 +119,7 @@ def _convert(param: Any) -> None:
 def speed_up(command: Any) -> None:
     """Give every plain option of ``command`` and its subcommands the converter above (in place), the
     ``--help`` option too (which Typer makes while parsing)."""
-    if RuntimeParam is None:  # pragma: no cover - other Typer versions
+    if RuntimeParam is None:  # another Typer version
         return
     for param in command.params:
         _convert(param)
