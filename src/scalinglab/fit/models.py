@@ -184,13 +184,11 @@ class ChinchillaModel(NDModel):
         return np.stack([(psi * p3).sum(-1), g1.sum(-1), g2.sum(-1), -(g1 * data["lN"]).sum(-1),
                          -(g2 * data["lD"]).sum(-1)], axis=-1)
 
-    def value_grad(self, theta, data, y, objective):
-        """The objective and its analytic gradient in one pass (the hot loop of every fit)."""
-        theta = np.atleast_2d(theta)
+    def _residuals(self, theta, data, y):
+        """(r = log L - y, the three exponentials w relative to their maximum, and their sum s): p = w / s."""
         e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
-        ln, ld = data["lN"], data["lD"]
-        w1 = a - alpha * ln
-        w2 = b - beta * ld
+        w1 = a - alpha * data["lN"]
+        w2 = b - beta * data["lD"]
         m = np.maximum(np.maximum(w1, w2), e)
         w1 -= m
         np.exp(w1, out=w1)
@@ -200,7 +198,14 @@ class ChinchillaModel(NDModel):
         s = w1 + w2 + w3
         m += np.log(s)
         m -= y
-        value, psi = objective.value_and_psi(m)
+        return m, w1, w2, w3, s
+
+    def value_grad(self, theta, data, y, objective):
+        """The objective and its analytic gradient in one pass (the hot loop of every fit)."""
+        theta = np.atleast_2d(theta)
+        ln, ld = data["lN"], data["lD"]
+        r, w1, w2, w3, s = self._residuals(theta, data, y)
+        value, psi = objective.value_and_psi(r)
         q = psi / s
         w1 *= q
         w2 *= q
@@ -220,28 +225,17 @@ class ChinchillaModel(NDModel):
         (b, beta) entries and sum psi p1 lN^2, sum psi p2 lD^2 on (alpha, alpha) and (beta, beta).
         """
         theta = np.atleast_2d(theta)
-        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
         ln, ld = data["lN"], data["lD"]
-        w1 = a - alpha * ln
-        w2 = b - beta * ld
-        m = np.maximum(np.maximum(w1, w2), e)
-        w1 -= m
-        np.exp(w1, out=w1)
-        w2 -= m
-        np.exp(w2, out=w2)
-        w3 = np.exp(e - m)
-        s = w1 + w2 + w3
-        m += np.log(s)
-        m -= y
-        value, psi = objective.value_and_psi(m)
-        jac = np.empty((len(theta), 5, m.shape[-1]))  # J_n per problem, laid out (K, p, n) for matmul
+        r, w1, w2, w3, s = self._residuals(theta, data, y)
+        value, psi = objective.value_and_psi(r)
+        jac = np.empty((len(theta), 5, r.shape[-1]))  # J_n per problem, laid out (K, p, n) for matmul
         np.divide(w3, s, out=jac[:, 0])
         np.divide(w1, s, out=jac[:, 1])
         np.divide(w2, s, out=jac[:, 2])
         np.multiply(jac[:, 1], -ln, out=jac[:, 3])
         np.multiply(jac[:, 2], -ld, out=jac[:, 4])
         grad = np.matmul(jac, psi[:, :, None])[..., 0]
-        hess = np.matmul(jac * (objective.psi_prime(m) - psi)[:, None, :], jac.transpose(0, 2, 1))
+        hess = np.matmul(jac * (objective.psi_prime(r) - psi)[:, None, :], jac.transpose(0, 2, 1))
         for i, j, k in ((0, 0, 0), (1, 1, 1), (2, 2, 2), (1, 3, 3), (3, 1, 3), (2, 4, 4), (4, 2, 4)):
             hess[:, i, j] += grad[:, k]
         hess[:, 3, 3] -= np.einsum("kn,kn->k", psi * jac[:, 3], np.broadcast_to(ln, psi.shape))
