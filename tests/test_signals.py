@@ -43,9 +43,18 @@ def _wait_for(condition, proc: subprocess.Popen, what: str, timeout: float = 120
 
 
 def _stop(proc: subprocess.Popen, signum: int) -> tuple[int, list[str]]:
+    """Send ``signum``; the exit code and the stderr lines (and, when the code is not 128 + signum, what the
+    process's signal state was when sent and how much it printed, to tell a lost signal from a late one)."""
+    try:
+        state = [line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if line.startswith("Sig")]
+    except OSError:
+        state = ["(process already gone)"]
     proc.send_signal(signum)
-    _, err = proc.communicate(timeout=120)
-    return proc.returncode, [line for line in err.splitlines() if line.strip()]
+    out, err = proc.communicate(timeout=120)
+    lines = [line for line in err.splitlines() if line.strip()]
+    if proc.returncode != 128 + signum:
+        lines += [f"(signal state when sent: {state}; {len(out)} characters on stdout)"]
+    return proc.returncode, lines
 
 
 def _is_linux() -> bool:
