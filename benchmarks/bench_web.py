@@ -1,12 +1,14 @@
 """Explorer load: 32 concurrent clients on the plan and cost endpoints, and the same while a bootstrap runs.
 
 The server is ``scalinglab serve`` in its own process on 127.0.0.1; the clients are one asyncio process
-(httpx). Each measurement is bounded in count and time. Run alone with ``python benchmarks/bench_web.py``.
+holding 32 keep-alive connections (a minimal HTTP/1.1 client, as ``wrk`` is; the same load from httpx is
+reported beside it). Each measurement is bounded in count and time. Run alone with ``python benchmarks/bench_web.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -68,31 +70,65 @@ class Server:
         self.process.wait(timeout=10)
 
 
-async def _load(base: str, path: str, body: dict, clients: int = CLIENTS, requests: int = REQUESTS,
+async def _load(port: int, path: str, body: dict, clients: int = CLIENTS, requests: int = REQUESTS,
                 seconds: float = SECONDS) -> dict:
-    import httpx
+    """``clients`` keep-alive HTTP/1.1 connections, each sending its next request when the last is answered.
 
+    The client writes one prepared request and reads the status line, headers and ``Content-Length`` bytes
+    of the answer (as ``wrk`` does), so the two cores go to the server rather than to the load generator."""
+    payload = json.dumps(body).encode()
+    request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload
     latencies: list[float] = []
     errors = 0
     left = [requests]
     stop = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        async def worker():
-            nonlocal errors
+
+    async def worker():
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
             while left[0] > 0 and time.perf_counter() < stop:
                 left[0] -= 1
                 started = time.perf_counter()
-                response = await client.post(path, json=body)
+                writer.write(request)
+                await writer.drain()
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                length = next(int(line.split(":", 1)[1]) for line in head if line.lower().startswith("content-length:"))
+                await reader.readexactly(length)
                 latencies.append(time.perf_counter() - started)
-                errors += response.status_code != 200
+                errors += head[0].split()[1] != "200"
+        finally:
+            writer.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    wall = time.perf_counter() - began
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors, "per_second": len(latencies) / wall,
+            "p50_ms": 1e3 * latencies[len(latencies) // 2], "p99_ms": 1e3 * latencies[int(0.99 * (len(latencies) - 1))]}
+
+
+async def _load_httpx(base: str, path: str, body: dict, clients: int = CLIENTS, requests: int = 1_000) -> dict:
+    """The same load from ``httpx.AsyncClient``: its own CPU per request (about 2 ms) becomes the limit."""
+    import httpx
+
+    latencies: list[float] = []
+    left = [requests]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        async def worker():
+            while left[0] > 0:
+                left[0] -= 1
+                started = time.perf_counter()
+                (await client.post(path, json=body)).raise_for_status()
+                latencies.append(time.perf_counter() - started)
 
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         wall = time.perf_counter() - began
     latencies.sort()
-    return {"requests": len(latencies), "errors": errors, "per_second": len(latencies) / wall,
-            "p50_ms": 1e3 * latencies[len(latencies) // 2], "p99_ms": 1e3 * latencies[int(0.99 * (len(latencies) - 1))]}
+    return {"per_second": len(latencies) / wall, "p99_ms": 1e3 * latencies[int(0.99 * (len(latencies) - 1))]}
 
 
 def _text(name: str, r: dict) -> str:
@@ -105,9 +141,11 @@ def load(endpoint) -> str:
     """Requests/s and latency; the server's CPU time per request does not depend on other load."""
     with Server() as server:
         cpu = server.cpu_seconds()
-        result = asyncio.run(_load(server.base, *endpoint))
+        result = asyncio.run(_load(server.port, *endpoint))
         result["cpu_ms"] = 1e3 * (server.cpu_seconds() - cpu) / max(1, result["requests"])
-        return _text(endpoint[0], result)
+        heavy = asyncio.run(_load_httpx(server.base, *endpoint))
+        return (f"{_text(endpoint[0], result)}; with httpx as the client: {heavy['per_second']:.0f} req/s, "
+                f"p99 {heavy['p99_ms']:.1f} ms")
 
 
 def during_bootstrap() -> str:
@@ -115,11 +153,11 @@ def during_bootstrap() -> str:
     import httpx
 
     with Server() as server:
-        alone = asyncio.run(_load(server.base, *PLAN, requests=1_000, seconds=5))
+        alone = asyncio.run(_load(server.port, *PLAN, requests=3_000, seconds=5))
         job = httpx.post(server.base + "/api/v1/fit/jobs", data={"dataset": "chinchilla-runs", "bootstrap": "2000",
                                                                  "estimator": "hoffmann"}, timeout=30).json()
         time.sleep(1.0)
-        busy = asyncio.run(_load(server.base, *PLAN, requests=1_000, seconds=5))
+        busy = asyncio.run(_load(server.port, *PLAN, requests=3_000, seconds=5))
         status = httpx.get(f"{server.base}/api/v1/fit/jobs/{job['id']}", timeout=30).json()
         httpx.delete(f"{server.base}/api/v1/fit/jobs/{job['id']}", timeout=30)
     return (f"plan p99 {alone['p99_ms']:.1f} ms alone, {busy['p99_ms']:.1f} ms while the bootstrap ran "

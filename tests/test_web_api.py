@@ -393,3 +393,52 @@ def test_the_plan_chart_leaves_out_laws_that_cannot_plan_the_variant(client):
     alone = client.post("/api/v1/charts/plan", json={"laws": ["besiroglu2024"], "variant": "data-constrained",
                                                       "unique_tokens": "1T"})
     assert alone.status_code == 422 and "data-constrained law" in alone.json()["error"]
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_requests_compute_at_most_compute_threads_at_once(threads, monkeypatch):
+    """32 concurrent plan requests: at most ``compute_threads`` run the library at once, the rest wait
+    their turn (a few threads rather than one per request, so they do not take turns on the GIL)."""
+    import threading
+
+    import anyio
+    import httpx
+
+    from scalinglab.web import service
+
+    real, running, most, lock = service.plan, [0], [0], threading.Lock()
+
+    def counted(**kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.02)
+            return real(**kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(service, "plan", counted)
+    app = create_app(Settings(limits=Limits(compute_threads=threads)))
+
+    async def load():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            async def one():
+                return await client.post("/api/v1/plan", json={"compute": ["5.76e23"]})
+            return [r.status_code for r in await _gather(one, 32)]
+
+    async def _gather(make, count):
+        results = [None] * count
+
+        async def run(i):
+            results[i] = await make()
+
+        async with anyio.create_task_group() as group:
+            for i in range(count):
+                group.start_soon(run, i)
+        return results
+
+    assert anyio.run(load) == [200] * 32
+    assert most[0] == threads

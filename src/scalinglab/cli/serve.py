@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         max_samples: Annotated[int, typer.Option("--max-samples", help="Most Monte Carlo samples of a request.")] = 100_000,
         request_seconds: Annotated[float, typer.Option("--request-seconds", help="Time limit of a request; fit jobs get --fit-seconds.")] = 30.0,
         fit_seconds: Annotated[float, typer.Option("--fit-seconds", help="Time limit of a fit job.")] = 300.0,
+        compute_threads: Annotated[int, typer.Option("--compute-threads", help="Requests computing at once; the others wait their turn, in order.")] = 4,
     ) -> None:
         """Serve the explorer on http://127.0.0.1:PORT (JSON API under /api/v1, the same numbers as --json)."""
         try:
@@ -41,8 +42,10 @@ def register(app: typer.Typer) -> None:
         if host not in LOCAL:
             sys.stderr.write(f"warning: --host {host} exposes the explorer to every machine that can reach this "
                              f"address; it has no login\n")
+        if compute_threads < 1:
+            raise InputError(f"--compute-threads must be at least 1, got {compute_threads}")
         limits = Limits(upload_bytes=int(max_upload_mb * 1e6), bootstrap=max_bootstrap, samples=max_samples,
-                        request_seconds=request_seconds, fit_seconds=fit_seconds)
+                        request_seconds=request_seconds, fit_seconds=fit_seconds, compute_threads=compute_threads)
         settings = Settings(limits=limits, registry=registry.resolve() if registry else None)
         shown = f"[{host}]" if ":" in host else host
         sys.stderr.write(f"scalinglab explorer on http://{shown}:{port}/ (Ctrl-C to stop)\n")

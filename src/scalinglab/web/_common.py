@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from .service import clean
 from .settings import Settings
@@ -40,11 +42,23 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def _compute_limiter(request: Request) -> anyio.CapacityLimiter:
+    """The app's bound on requests computing at once: a few threads, not one per request, so that 32
+    concurrent requests queue in order instead of taking turns on the GIL (which stretches every one)."""
+    state = request.app.state
+    if getattr(state, "compute_limiter", None) is None:
+        state.compute_limiter = anyio.CapacityLimiter(settings_of(request).limits.compute_threads)
+    return state.compute_limiter
+
+
 async def call(request: Request, function, /, **kwargs) -> Any:
-    """Run a library call in a worker thread under the per-request time limit."""
+    """Run a library call in a worker thread (at most ``compute_threads`` at once) under the per-request
+    time limit, which counts the wait for a thread."""
     limit = settings_of(request).limits.request_seconds
+    run = functools.partial(function, **kwargs)
     try:
-        return await asyncio.wait_for(run_in_threadpool(function, **kwargs), timeout=limit)
+        return await asyncio.wait_for(anyio.to_thread.run_sync(run, limiter=_compute_limiter(request)),
+                                      timeout=limit)
     except asyncio.TimeoutError:
         raise ApiError(422, f"the request took longer than the explorer's {limit:g} s limit; ask for less "
                             f"(fewer samples or budgets) or use the command line") from None

@@ -20,6 +20,7 @@ class Limits:
     request_seconds: float = 30.0        #: time limit of a request that is not a fit job
     fit_seconds: float = 300.0           #: time limit of a fit job (then it is stopped)
     jobs: int = 2                        #: fit jobs running at once
+    compute_threads: int = 4             #: requests computing at once (the others wait their turn, in order)
     yaml_chars: int = 200_000            #: longest scenario YAML text
 
     def to_dict(self) -> dict:
