@@ -1,25 +1,32 @@
-"""What a command builds and imports at start-up: its own command only, no pydantic, and no YAML parser
-once the bundled registries are kept as JSON (``scalinglab._io.read_bundled_yaml``)."""
+"""What a command builds and imports at start-up: its own command only, no pydantic, no pandas, and no YAML
+parser once the bundled registries are kept as JSON (``scalinglab._io.read_bundled_yaml``)."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 import scalinglab
 from scalinglab import _io
 from scalinglab.cli import app as cli_app
+from scalinglab.compute import hardware
+from scalinglab.datasets import read_bundled
 
 BUNDLED = [Path(scalinglab.__file__).parent / "laws" / "published.yaml",
-           Path(scalinglab.__file__).parent / "datasets" / "registry.yaml"]
+           Path(scalinglab.__file__).parent / "datasets" / "registry.yaml",
+           Path(scalinglab.__file__).parent / "compute" / "accelerators.yaml",
+           Path(scalinglab.__file__).parent / "compute" / "models.yaml",
+           Path(scalinglab.__file__).parent / "compute" / "parallelism.yaml"]
 
 
 def test_module_of_names_every_command_of_every_module():
@@ -98,23 +105,67 @@ def test_nothing_is_kept_under_pythondontwritebytecode(tmp_path, monkeypatch):
     assert not (tmp_path / "__pycache__").exists()
 
 
+def _same_cell(ours, theirs) -> bool:
+    """The same cell: both missing (NaN), the same text, or floats equal bit for bit."""
+    if isinstance(theirs, float) and math.isnan(theirs):
+        return type(ours) is float and math.isnan(ours)
+    if isinstance(theirs, str):
+        return type(ours) is str and ours == theirs
+    return type(ours) is float and ours.hex() == float(theirs).hex()
+
+
+def test_the_hardware_table_is_read_with_the_csv_module_as_pandas_reads_it():
+    """Every cell of the bundled ``ml-hardware`` table, read with the csv module for the accelerator catalogue,
+    is the cell ``pd.read_csv`` gives: the same columns in order, text, floats to the bit, NaN where missing."""
+    frame = read_bundled("ml-hardware")
+    rows = hardware.epoch_rows()
+    assert len(rows) == len(frame) == 170
+    assert all(list(row) == list(frame.columns) for row in rows)
+    numeric = [column for column in frame.columns if pd.api.types.is_float_dtype(frame[column])]
+    assert "Tensor-FP16/BF16 performance (FLOP/s)" in numeric and "Hardware name" not in numeric
+    different = [(i, column, theirs, rows[i][column]) for column in frame.columns
+                 for i, theirs in enumerate(frame[column].tolist()) if not _same_cell(rows[i][column], theirs)]
+    assert different == []
+
+
+def test_a_cell_pandas_reads_as_missing_or_as_text_is_read_so(monkeypatch):
+    """The typing rule on cells the bundled table does not hold: pandas' missing markers, numbers that are
+    not plain decimals (``1_000``, ``inf``) making the column text, and a column of missing cells only."""
+    from io import StringIO
+
+    text = "name,a,b,c,d\nx,1.5,NA,1_000,\ny,N/A,2e3,7,\nz,-.25,3,inf,\n"
+    header, *cells = [line.split(",") for line in text.splitlines()]
+    monkeypatch.setattr(sys.modules["scalinglab.datasets"], "read_bundled_cells", lambda name: (header, cells))
+    frame = pd.read_csv(StringIO(text))
+    rows = hardware.epoch_rows()
+    assert all(_same_cell(rows[i][column], theirs) for column in frame.columns
+               for i, theirs in enumerate(frame[column].tolist()))
+    assert [row["c"] for row in rows] == ["1_000", "7", "inf"] and math.isnan(rows[0]["d"])
+
+
 def _modules_after(argv: list[str], env: dict) -> list[str]:
     code = ("import sys\nfrom scalinglab.cli.app import main\n"
             f"main({argv!r})\n"
             "sys.stderr.write(repr(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'yaml')"
-            " or m.startswith('scalinglab.cli.'))))")
+            " or m.split('.')[0] == 'pandas' or m.startswith('scalinglab.cli.'))))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     return proc.stderr[proc.stderr.rindex("["):]
 
 
 @pytest.mark.parametrize("argv", [["plan", "--compute", "1e24", "--json"],
-                                  ["fit", "chinchilla-runs", "--drop-highest-loss", "5", "--json"]])
-def test_plain_commands_import_neither_pydantic_nor_yaml_nor_other_commands(argv):
+                                  ["fit", "chinchilla-runs", "--drop-highest-loss", "5", "--json"],
+                                  ["cost", "--compute", "3.8e25", "--gpu", "h100", "--gpus", "16384", "--json"],
+                                  ["budget", "--dollars", "1e9", "--gpu", "h100", "--json"],
+                                  ["hardware", "list", "--json"],
+                                  ["memory", "--config", "llama3-70b", "--gpu", "h100", "--gpus", "64", "--json"],
+                                  ["flops", "--config", "llama3-70b", "--tokens", "15T", "--json"]])
+def test_plain_commands_import_neither_pydantic_nor_yaml_nor_pandas_nor_other_commands(argv):
     """Importing pydantic and building Typer's pydantic converters was about a third of ``plan``'s run;
-    importing PyYAML about 0.01 s. The second run of a command reads the registries kept as JSON."""
+    importing PyYAML about 0.01 s; importing pandas for the hardware table about 0.3 s of ``cost``,
+    ``hardware`` and ``memory``. The second run of a command reads the registries kept as JSON."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     _modules_after(argv, env)
-    own = f"scalinglab.cli.{argv[0]}"
+    own = f"scalinglab.cli.{cli_app.MODULE_OF[argv[0]]}"
     expected = sorted(["scalinglab.cli._coerce", "scalinglab.cli._common", "scalinglab.cli.app", own])
     assert _modules_after(argv, env) == repr(expected)

@@ -373,11 +373,11 @@ KNOWN_CONFIGS = {
 
 def model_table() -> dict:
     """``models.yaml``: published model shapes (Llama 2/3, Mixtral, DeepSeek-V3) with their sources."""
-    from importlib import resources
+    from pathlib import Path
 
-    import yaml
+    from .._io import read_bundled_yaml
 
-    return yaml.safe_load(resources.files(__package__).joinpath("models.yaml").read_text())
+    return read_bundled_yaml(Path(__file__).with_name("models.yaml"))
 
 
 KNOWN_CONFIGS.update({name: TransformerConfig(**entry["shape"]) for name, entry in model_table()["models"].items()})

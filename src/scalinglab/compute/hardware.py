@@ -1,9 +1,11 @@
 """Accelerator catalogue: dense peak FLOP/s by precision, memory, power, prices, each with its source.
 
 Built from ``accelerators.yaml``: every entry names its row in the bundled Epoch AI "Machine Learning
-Hardware" data (``read_bundled("ml-hardware")``); each field found there is read from that row with
+Hardware" data (dataset ``ml-hardware``); each field found there is read from that row with
 the row and column as its source, and the YAML's ``values`` fill the gaps or replace figures that are
-not the dense peak a training run uses (each with a datasheet source and a note).
+not the dense peak a training run uses (each with a datasheet source and a note). The table is read with
+the csv module, each cell typed as ``pandas.read_csv`` types it (:func:`epoch_rows`; a test compares the
+two readings bit for bit): importing pandas was most of the start-up time of ``cost`` and ``hardware``.
 
     >>> get_accelerator("H100").peak("bf16")
     989400000000000.0
@@ -16,10 +18,9 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
-import yaml
-
+from .._io import read_bundled_yaml
 from .._table import rich_table
 from ..errors import InputError, UnknownNameError
 from ..provenance import Source
@@ -151,8 +152,7 @@ def _slug(name: str) -> str:
 @cache
 def catalogue_data() -> dict:
     """The parsed ``accelerators.yaml`` (sources, entries, cluster points, reference runs)."""
-    text = resources.files(__package__).joinpath("accelerators.yaml").read_text()
-    return yaml.safe_load(text)
+    return read_bundled_yaml(Path(__file__).with_name("accelerators.yaml"))
 
 
 def resolve_source(spec, sources: dict, where: str) -> Source:
@@ -173,13 +173,38 @@ def _epoch_value(row, column: str):
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _build(name: str, entry: dict, frame, sources: dict) -> Accelerator:
+#: Cells ``pandas.read_csv`` reads as missing (its default ``na_values``).
+_NA_CELLS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                       "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+_DECIMAL = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def epoch_rows() -> list[dict[str, object]]:
+    """The rows of ``ml-hardware`` (checksum verified) as column -> cell, typed as ``pandas.read_csv`` types
+    them: a column whose every cell is a plain decimal number or missing holds floats (NaN where missing),
+    any other column text (NaN where missing)."""
+    from ..datasets import read_bundled_cells
+
+    header, cells = read_bundled_cells("ml-hardware")
+    if any(len(row) != len(header) for row in cells):
+        raise InputError("bundled dataset 'ml-hardware': a row has the wrong number of cells; reinstall scalinglab")
+    nan = float("nan")
+    columns = []
+    for j in range(len(header)):
+        column = [row[j] for row in cells]
+        if all(cell in _NA_CELLS or _DECIMAL.fullmatch(cell) for cell in column):
+            columns.append([nan if cell in _NA_CELLS else float(cell) for cell in column])
+        else:
+            columns.append([nan if cell in _NA_CELLS else cell for cell in column])
+    return [dict(zip(header, values)) for values in zip(*columns)]
+
+
+def _build(name: str, entry: dict, rows: list[dict], sources: dict) -> Accelerator:
     epoch_name = entry["epoch"]
-    matches = frame.index[frame["Hardware name"] == epoch_name]
+    matches = [row for row in rows if row["Hardware name"] == epoch_name]
     if len(matches) != 1:
         raise InputError(f"accelerators.yaml: {name}: Epoch row {epoch_name!r} not found once in ml-hardware")
-    row_number = int(matches[0])
-    row = frame.loc[row_number]
+    row = matches[0]
     link = str(row["Link to datasheet"]).split()[0].rstrip(";") if isinstance(row["Link to datasheet"], str) else ""
     values: dict[str, object] = {}
     found: dict[str, Source] = {}
@@ -220,11 +245,9 @@ def _build(name: str, entry: dict, frame, sources: dict) -> Accelerator:
 
 @cache
 def _catalogue() -> dict[str, Accelerator]:
-    from ..datasets import read_bundled
-
     data = catalogue_data()
-    frame = read_bundled("ml-hardware").reset_index(drop=True)
-    return {name: _build(name, entry, frame, data.get("sources", {})) for name, entry in data["accelerators"].items()}
+    rows = epoch_rows()
+    return {name: _build(name, entry, rows, data.get("sources", {})) for name, entry in data["accelerators"].items()}
 
 
 @cache

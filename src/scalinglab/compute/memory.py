@@ -27,10 +27,9 @@ import itertools
 import math
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
-import yaml
-
+from .._io import read_bundled_yaml
 from .._table import rich_table
 from ..errors import InputError
 from ..provenance import Source
@@ -47,7 +46,7 @@ GB = 1e9
 @cache
 def parallelism_data() -> dict:
     """The parsed ``parallelism.yaml``: bytes per parameter, interconnects, step-time assumptions."""
-    return yaml.safe_load(resources.files(__package__).joinpath("parallelism.yaml").read_text())
+    return read_bundled_yaml(Path(__file__).with_name("parallelism.yaml"))
 
 
 def _source(spec) -> Source:
