@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .._table import rich_table
 from ..distributions import format_value
 from .milestones import PERCENTILES, year_percentiles
 from .schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ForecastResult", "CompareResult", "QUANTITIES", "percentile_rows"]
 
@@ -122,6 +125,8 @@ class ForecastResult:
             self._cache.update(zip(todo, tables))
 
     def percentile_frame(self, quantity: str) -> pd.DataFrame:
+        import pandas as pd
+
         table = self.percentiles(quantity)
         frame = pd.DataFrame(table, columns=[f"p{q}" for q in PERCENTILES])
         frame.insert(0, "year", self.years)
