@@ -143,7 +143,7 @@ def test_a_cell_pandas_reads_as_missing_or_as_text_is_read_so(monkeypatch):
     assert [row["c"] for row in rows] == ["1_000", "7", "inf"] and math.isnan(rows[0]["d"])
 
 
-def _modules_after(argv: list[str], env: dict, packages=("pydantic", "yaml", "pandas")) -> list[str]:
+def _modules_after(argv: list[str], env: dict, packages=("pydantic", "yaml", "pandas", "statistics")) -> list[str]:
     code = ("import sys\nfrom scalinglab.cli.app import main\n"
             f"main({argv!r})\n"
             f"sys.stderr.write(repr(sorted(m for m in sys.modules if m.split('.')[0] in {tuple(packages)!r}"
@@ -163,7 +163,8 @@ def _modules_after(argv: list[str], env: dict, packages=("pydantic", "yaml", "pa
 def test_plain_commands_import_neither_pydantic_nor_yaml_nor_pandas_nor_other_commands(argv):
     """Importing pydantic and building Typer's pydantic converters was about a third of ``plan``'s run;
     importing PyYAML about 0.01 s; importing pandas for the hardware table about 0.3 s of ``cost``,
-    ``hardware`` and ``memory``. The second run of a command reads the registries kept as JSON."""
+    ``hardware`` and ``memory``; ``statistics`` (with decimal, fractions and random) a few ms, for a normal
+    quantile other than the 90% interval's. The second run of a command reads the registries kept as JSON."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     _modules_after(argv, env)
     own = f"scalinglab.cli.{cli_app.MODULE_OF[argv[0]]}"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Callable, ClassVar
 
 import numpy as np
@@ -46,7 +45,11 @@ _UNIT_WORDS_LONGEST_FIRST = sorted(UNIT_WORDS, key=len, reverse=True)
 
 def z_score(ci: float) -> float:
     """z = Phi^-1((1 + ci) / 2), so that P(|Z| <= z) = ci for a standard normal Z."""
-    return Z90 if ci == 0.9 else NormalDist().inv_cdf(0.5 + ci / 2.0)
+    if ci == 0.9:
+        return Z90
+    from statistics import NormalDist  # with decimal, fractions and random: a few ms no command needs at start-up
+
+    return NormalDist().inv_cdf(0.5 + ci / 2.0)
 
 
 def parse_fraction(value, *, what: str = "fraction") -> float:
