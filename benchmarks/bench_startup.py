@@ -1,11 +1,12 @@
 """Start-up and in-process speed: the six figures of the "one face" issue, each against its target.
 
 Whole processes (``python -m scalinglab ...``, as a user runs them): ``--help``, ``plan --json`` and a
-plain fit of the Chinchilla runs. In process (after the imports): the same fit, 1,000 bootstrap refits,
-and a 100,000-sample forecast against hand-written numpy doing the same arithmetic. Start-up figures
-depend on how busy the machine is: the note gives the bare interpreter's start-up measured alongside.
-The processes run with bytecode caches, as an installed copy does: each command runs once untimed first,
-and ``PYTHONDONTWRITEBYTECODE`` is removed from their environment.
+plain fit of the Chinchilla runs, and, without targets, ``cost --json`` and ``hardware list --json``.
+In process (after the imports): the same fit, 1,000 bootstrap refits, and a 100,000-sample forecast
+against hand-written numpy doing the same arithmetic. Start-up figures depend on how busy the machine
+is: the note gives the bare interpreter's start-up measured alongside. The processes run with bytecode
+caches, as an installed copy does: each command runs once untimed first, and ``PYTHONDONTWRITEBYTECODE``
+is removed from their environment.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import scalinglab as sl
 _ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 _PLAN = ("plan", "--compute", "1e24", "--json")
 _FIT = ("fit", "chinchilla-runs", "--drop-highest-loss", "5", "--json")
+_COST = ("cost", "--compute", "3.8e25", "--gpu", "h100", "--gpus", "16384", "--json")
+_HARDWARE = ("hardware", "list", "--json")
 
 
 def _process(*args: str) -> str:
@@ -33,7 +36,7 @@ def _process(*args: str) -> str:
     return ""
 
 
-for _args in (("--help",), _PLAN, _FIT):  # warm: the bytecode caches exist before anything is timed
+for _args in (("--help",), _PLAN, _FIT, _COST, _HARDWARE):  # warm: bytecode caches exist before anything is timed
     _process(*_args)
 
 
@@ -52,7 +55,7 @@ _BARE = _bare_python()
 
 def help_process() -> str:
     _process("--help")
-    return f"bare python -c pass: {_BARE:.3f} s; all three with bytecode caches (warmed once)"
+    return f"bare python -c pass: {_BARE:.3f} s; all five with bytecode caches (warmed once)"
 
 
 def plan_process() -> str:
@@ -63,6 +66,17 @@ def plan_process() -> str:
 def fit_process() -> str:
     _process(*_FIT)
     return "no pandas, scipy.optimize, scipy.stats or scipy.special: csv module, SciPy's compiled L-BFGS-B alone"
+
+
+def cost_process() -> str:
+    _process(*_COST)
+    return ("no pandas, PyYAML, scipy or statistics: the ml-hardware table with the csv module, the compute YAML "
+            "files kept as JSON; imports numpy, Typer and scalinglab.compute")
+
+
+def hardware_process() -> str:
+    _process(*_HARDWARE)
+    return "the same imports as cost: no pandas, PyYAML, scipy or statistics"
 
 
 sl.fit("chinchilla-runs", drop_highest_loss=5)  # warm: imports and the bundled table's checksum
@@ -172,6 +186,9 @@ BENCHMARKS = [
               target_seconds=0.15),
     Benchmark("start-up: fit chinchilla-runs --drop-highest-loss 5 --json (whole process)", fit_process, repeats=3,
               target="<= 0.35 s", target_seconds=0.35),
+    Benchmark("start-up: cost --compute 3.8e25 --gpu h100 --gpus 16384 --json (whole process)", cost_process,
+              repeats=5),
+    Benchmark("start-up: hardware list --json (whole process)", hardware_process, repeats=5),
     Benchmark("in process: the same fit (sl.fit)", fit_in_process, repeats=5, target="<= 20 ms", target_seconds=0.02),
     Benchmark("in process: 1,000 bootstrap refits of the Chinchilla fit", bootstrap_1000, repeats=3,
               target="<= 0.3 s", target_seconds=0.3),
