@@ -179,3 +179,27 @@ def test_a_forecast_imports_no_pandas():
     argv = ["forecast", "--scenario", "scaling-picture", "--samples", "200", "--json"]
     assert _modules_after(argv, env, packages=("pandas", "pyarrow")) == repr(
         ["scalinglab.cli._coerce", "scalinglab.cli._common", "scalinglab.cli.app", "scalinglab.cli.forecast"])
+
+
+def test_tabled_t_quantiles_are_scipys_bit_for_bit():
+    """The cluster-size calibration's 95% interval uses ``scipy.stats.t.ppf(0.975, dof)``, tabled up to 30
+    degrees of freedom (the bundled calibration has 2) so that the cluster model imports no ``scipy.stats``."""
+    from scipy import stats
+
+    from scalinglab.compute.cluster import _T975, _t975
+
+    assert len(_T975) == 30
+    for dof in range(1, 41):
+        assert _t975(dof) == float(stats.t.ppf(0.975, dof)), dof
+    assert _t975(2) == 4.302652729749462  # Student's t table, 2 degrees of freedom, two-sided 95%: 4.303
+
+
+@pytest.mark.parametrize("argv", [["hardware", "cluster", "--json"],
+                                  ["cost", "--params", "70B", "--tokens", "1.4T", "--gpu", "a100", "--gpus", "1024",
+                                   "--cluster-model", "--json"]])
+def test_the_cluster_model_imports_no_scipy(argv):
+    """Importing ``scipy.stats`` for one t quantile was about 0.5 s of ``hardware cluster`` and
+    ``cost --cluster-model``."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    assert _modules_after(argv, env, packages=("scipy", "pandas", "yaml", "pydantic")) == repr(sorted(
+        ["scalinglab.cli._coerce", "scalinglab.cli._common", "scalinglab.cli.app", f"scalinglab.cli.{argv[0]}"]))

@@ -137,10 +137,27 @@ def _short(source: Source) -> str:
     return f"{source.citation.split(',')[0].split(' 20')[0]} {source.identifier}, {source.locator.split(' (')[0].split(',')[0]}"
 
 
-def calibrate_b(points: list[ScalingPoint] | None = None) -> Calibration:
-    """b from runs measured at two or more cluster sizes (see the module docstring)."""
+#: ``scipy.stats.t.ppf(0.975, dof)`` for 1 to 30 degrees of freedom, bit for bit (a test checks): importing
+#: ``scipy.stats`` takes about 0.5 s, most of ``hardware cluster`` and ``cost --cluster-model``.
+_T975 = (12.706204736174694, 4.302652729749462, 3.1824463052837078, 2.7764451051977934, 2.5705818356363146,
+         2.4469118511449786, 2.364624251592784, 2.306004135204166, 2.262157162798205, 2.228138851986274,
+         2.200985160091639, 2.1788128296672284, 2.1603686564627913, 2.144786687917804, 2.131449545559776,
+         2.1199052992212546, 2.1098155778333156, 2.1009220402410382, 2.0930240544083087, 2.085963447265864,
+         2.0796138447276795, 2.0738730679040254, 2.0686576104190486, 2.0638985616280245, 2.0595385527532972,
+         2.0555294386428735, 2.0518305164802846, 2.0484071417952454, 2.045229642132703, 2.0422724563012378)
+
+
+def _t975(dof: int) -> float:
+    """Student's t quantile at 0.975 with ``dof`` degrees of freedom (tabled up to 30, else SciPy's)."""
+    if 1 <= dof <= len(_T975):
+        return _T975[dof - 1]
     from scipy import stats
 
+    return float(stats.t.ppf(0.975, dof))
+
+
+def calibrate_b(points: list[ScalingPoint] | None = None) -> Calibration:
+    """b from runs measured at two or more cluster sizes (see the module docstring)."""
     points = list(scaling_points() if points is None else points)
     runs: dict[str, list[ScalingPoint]] = {}
     for point in points:
@@ -163,7 +180,7 @@ def calibrate_b(points: list[ScalingPoint] | None = None) -> Calibration:
     dof = len(points) - len(runs) - 1
     if dof > 0:
         stderr = float(math.sqrt(residuals @ residuals / dof / den))
-        t = float(stats.t.ppf(0.975, dof))
+        t = _t975(dof)
         interval = (b - t * stderr, b + t * stderr)
     else:
         stderr, interval = float("nan"), (float("nan"), float("nan"))
