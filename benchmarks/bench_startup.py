@@ -76,7 +76,7 @@ def cost_process() -> str:
 
 def hardware_process() -> str:
     _process(*_HARDWARE)
-    return "the same imports as cost: no pandas, PyYAML, scipy or statistics"
+    return "no numpy, pandas or PyYAML: Typer and the catalogue module alone (the csv module, JSON)"
 
 
 sl.fit("chinchilla-runs", drop_highest_loss=5)  # warm: imports and the bundled table's checksum

@@ -203,3 +203,13 @@ def test_the_cluster_model_imports_no_scipy(argv):
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     assert _modules_after(argv, env, packages=("scipy", "pandas", "yaml", "pydantic")) == repr(sorted(
         ["scalinglab.cli._coerce", "scalinglab.cli._common", "scalinglab.cli.app", f"scalinglab.cli.{argv[0]}"]))
+
+
+@pytest.mark.parametrize("argv", [["hardware", "list", "--json"], ["hardware", "show", "h100", "--json"]])
+def test_the_accelerator_catalogue_imports_no_numpy(argv):
+    """The catalogue is text, floats and sources: ``scalinglab.compute`` imports its modules on first use, so
+    ``hardware list`` and ``show`` import no numpy (about 0.04 s), and with it not the FLOP, cost and budget
+    models."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    assert _modules_after(argv, env, packages=("numpy", "pandas", "yaml")) == repr(
+        ["scalinglab.cli._coerce", "scalinglab.cli._common", "scalinglab.cli.app", "scalinglab.cli.hardware"])

@@ -1,28 +1,35 @@
-"""Compute: FLOP counts of transformer training (and, alongside, hardware and cost models)."""
+"""Compute: FLOP counts of transformer training (and, alongside, hardware and cost models).
 
-from .flops import (
-    KNOWN_CONFIGS,
-    METHODS,
-    FlopsBreakdown,
-    TransformerConfig,
-    flops_breakdown,
-    flops_per_token,
-    param_counts,
-    training_flops,
-)
+The names below are imported from their modules on first use, so that ``scalinglab hardware list`` (the
+catalogue alone) imports neither numpy nor the cost and budget models.
+"""
+
+import importlib
+
+#: Public name -> the module of this package that defines it.
+_HOME = {
+    **dict.fromkeys(("KNOWN_CONFIGS", "METHODS", "FlopsBreakdown", "TransformerConfig", "flops_breakdown",
+                     "flops_per_token", "param_counts", "training_flops"), "flops"),
+    **dict.fromkeys(("BudgetPlan", "plan_budget"), "budget"),
+    **dict.fromkeys(("ClusterSizeModel", "calibrate_b", "default_cluster_model"), "cluster"),
+    **dict.fromkeys(("CostEstimate", "cost_defaults", "estimate_cost"), "cost"),
+    **dict.fromkeys(("Accelerator", "custom_accelerator", "get_accelerator", "list_accelerators"), "hardware"),
+}
 
 __all__ = [
     "KNOWN_CONFIGS", "METHODS", "FlopsBreakdown", "TransformerConfig", "flops_breakdown", "flops_per_token",
     "param_counts", "training_flops",
-]
-
-from .budget import BudgetPlan, plan_budget
-from .cluster import ClusterSizeModel, calibrate_b, default_cluster_model
-from .cost import CostEstimate, cost_defaults, estimate_cost
-from .hardware import Accelerator, custom_accelerator, get_accelerator, list_accelerators
-
-__all__ += [
     "Accelerator", "BudgetPlan", "ClusterSizeModel", "CostEstimate", "calibrate_b", "cost_defaults",
     "custom_accelerator", "default_cluster_model", "estimate_cost", "get_accelerator", "list_accelerators",
     "plan_budget",
 ]
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
