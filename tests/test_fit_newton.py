@@ -119,3 +119,14 @@ def test_screened_fast_fit_equals_the_unscreened_one(seed, noise):
     with mock.patch.object(estimators, "_rank", lambda *args: estimators.objective_values(*args)):
         full = estimate(model, objective, data, y)
     assert screened.objective <= full.objective * (1 + 1e-9)
+
+
+def test_a_singular_system_refuses_only_its_own_step():
+    """An exactly singular damped Hessian (a zero pivot) gives NaN for that problem only, so its step is
+    refused and the damping grows, while the other problems step on."""
+    from scalinglab.fit.newton import _solve
+
+    matrices = np.array([np.zeros((2, 2)), 2 * np.eye(2), [[2.0, 1.0], [1.0, 2.0]]])
+    steps = _solve(matrices, np.array([[1.0, 1.0], [2.0, 4.0], [3.0, 3.0]]))
+    assert np.isnan(steps[0]).all()
+    np.testing.assert_allclose(steps[1:], [[1.0, 2.0], [1.0, 1.0]])

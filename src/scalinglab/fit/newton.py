@@ -17,9 +17,12 @@ over (problems x runs) values and memory is (problems x runs x parameters) float
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import numpy as np
+
+from .optimize import bound_limits
 
 __all__ = ["newton_many", "VGH"]
 
@@ -30,12 +33,16 @@ _LAMBDA_START, _LAMBDA_MIN, _LAMBDA_NEAR_NEWTON, _LAMBDA_GIVE_UP = 1e-6, 1e-12, 
 _GTOL_STALLED = 1e-5
 
 
-def _bounds_arrays(bounds, p: int) -> tuple[np.ndarray, np.ndarray]:
-    if bounds is None:
-        return np.full(p, -np.inf), np.full(p, np.inf)
-    lo = np.array([-np.inf if b[0] is None else b[0] for b in bounds], dtype=float)
-    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=float)
-    return lo, hi
+def _solve(matrices: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Each system's solution; NaN for the singular ones (which then count as refused steps)."""
+    try:
+        return np.linalg.solve(matrices, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.full(rhs.shape, np.nan)
+        for i, (matrix, vector) in enumerate(zip(matrices, rhs)):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                out[i] = np.linalg.solve(matrix, vector)
+        return out
 
 
 def newton_many(vgh: VGH, x0: np.ndarray, *, bounds=None, gtol: float = 1e-10, ftol: float = 1e-14,
@@ -43,7 +50,7 @@ def newton_many(vgh: VGH, x0: np.ndarray, *, bounds=None, gtol: float = 1e-10, f
     """Damped Newton from each row of ``x0`` (K, p): (x (K, p), objective (K,), converged (K,) bool)."""
     x = np.array(x0, dtype=float)
     k, p = x.shape
-    lo, hi = _bounds_arrays(bounds, p)
+    lo, hi = bound_limits(bounds, p)
     x = np.clip(x, lo, hi)
     rows = np.arange(k)
     f, g, h = vgh(x, rows, True)
@@ -58,10 +65,7 @@ def newton_many(vgh: VGH, x0: np.ndarray, *, bounds=None, gtol: float = 1e-10, f
         scale = np.maximum(np.abs(np.einsum("kii->ki", h[act])), 1e-12)
         damped = h[act] + (lam[act, None] * scale)[:, :, None] * eye
         with np.errstate(all="ignore"):
-            try:
-                step = np.linalg.solve(damped, -g[act][..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                step = np.full((len(act), p), np.nan)
+            step = _solve(damped, -g[act])
         trial = np.clip(x[act] + step, lo, hi)
         finite = np.isfinite(trial).all(axis=1)
         f_trial = np.full(len(act), np.inf)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ManyResult", "minimize_many", "single_threaded_blas"]
+__all__ = ["ManyResult", "bound_limits", "minimize_many", "single_threaded_blas"]
 
 FTOL = 2.2204460492503131e-09
 """SciPy's default L-BFGS-B ``ftol`` (factr = 1e7)."""
@@ -79,12 +79,17 @@ def _bounds_arrays(bounds, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return low, up, nbd
 
 
-def _clip_to_bounds(x0: np.ndarray, bounds) -> np.ndarray:
+def bound_limits(bounds, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) arrays of ``bounds`` (pairs with None for no bound), infinite where unbounded."""
     if bounds is None:
-        return x0
-    lo = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
-    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds])
-    return np.clip(x0, lo, hi)
+        return np.full(n, -np.inf), np.full(n, np.inf)
+    lo = np.array([-np.inf if b[0] is None else b[0] for b in bounds], dtype=float)
+    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+    return lo, hi
+
+
+def _clip_to_bounds(x0: np.ndarray, bounds) -> np.ndarray:
+    return x0 if bounds is None else np.clip(x0, *bound_limits(bounds, x0.shape[1]))
 
 
 def _safe(f: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
