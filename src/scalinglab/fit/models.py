@@ -159,17 +159,9 @@ class ChinchillaModel(NDModel):
 
     def predict(self, theta, data):
         """log L: ``_lse3``'s first output by the same operations, in place and without the weights."""
-        theta = np.atleast_2d(theta)
-        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
-        w1 = a - alpha * data["lN"]
-        w2 = b - beta * data["lD"]
-        m = np.maximum(np.maximum(w1, w2), e)
-        w1 -= m
-        np.exp(w1, out=w1)
-        w2 -= m
-        np.exp(w2, out=w2)
+        m, w1, w2, w3 = self._exponentials(np.atleast_2d(theta), data)
         w1 += w2
-        w1 += np.exp(e - m)
+        w1 += w3
         np.log(w1, out=w1)
         m += w1
         return m
@@ -184,8 +176,9 @@ class ChinchillaModel(NDModel):
         return np.stack([(psi * p3).sum(-1), g1.sum(-1), g2.sum(-1), -(g1 * data["lN"]).sum(-1),
                          -(g2 * data["lD"]).sum(-1)], axis=-1)
 
-    def _residuals(self, theta, data, y):
-        """(r = log L - y, the three exponentials w relative to their maximum, and their sum s): p = w / s."""
+    def _exponentials(self, theta, data):
+        """(m, w1, w2, w3): the LSE terms' maximum m and exp(term - m) for a - alpha lN, b - beta lD and e,
+        computed in place."""
         e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
         w1 = a - alpha * data["lN"]
         w2 = b - beta * data["lD"]
@@ -194,7 +187,11 @@ class ChinchillaModel(NDModel):
         np.exp(w1, out=w1)
         w2 -= m
         np.exp(w2, out=w2)
-        w3 = np.exp(e - m)
+        return m, w1, w2, np.exp(e - m)
+
+    def _residuals(self, theta, data, y):
+        """(r = log L - y, the three exponentials w relative to their maximum, and their sum s): p = w / s."""
+        m, w1, w2, w3 = self._exponentials(theta, data)
         s = w1 + w2 + w3
         m += np.log(s)
         m -= y
