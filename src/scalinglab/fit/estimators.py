@@ -100,7 +100,7 @@ def refine_many(model: FitModel, objective: Objective, data: dict, y: np.ndarray
     x0 = np.atleast_2d(np.asarray(x0, dtype=float))
     k = len(x0)
     x, fun, done = x0.copy(), np.full(k, np.inf), np.zeros(k, bool)
-    nit, messages = np.zeros(k, int), [""] * k
+    nit, nfev, messages = np.zeros(k, int), np.zeros(k, int), [""] * k  # L-BFGS-B's counts: 0 where Newton finished
     if model.has_hessian:
         per_problem = (data, y) if index is None else ({name: v[index] for name, v in data.items()}, y[index])
         x, fun, done = newton_many(make_vgh(model, objective, *per_problem), x0, bounds=model.bounds(),
@@ -112,10 +112,10 @@ def refine_many(model: FitModel, objective: Objective, data: dict, y: np.ndarray
     if len(rest):
         res = minimize_many(make_fg(model, objective, data, y, None if index is None else index[rest]), x[rest],
                             bounds=model.bounds(), on_done=on_done, **tol)
-        x[rest], fun[rest], done[rest], nit[rest] = res.x, res.fun, res.success, res.nit
+        x[rest], fun[rest], done[rest], nit[rest], nfev[rest] = res.x, res.fun, res.success, res.nit, res.nfev
         for j, i in enumerate(rest):
             messages[i] = res.message[j]
-    return ManyResult(x, fun, nit, nit, done, messages)
+    return ManyResult(x, fun, nit, nfev, done, messages)
 
 
 _NEWTON_MESSAGE = "CONVERGENCE: NEWTON STEP WITHIN TOLERANCE"
