@@ -26,7 +26,7 @@ from .units import format_quantity, parse_quantity
 
 __all__ = [
     "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
-    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan",
+    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan", "suggest",
 ]
 
 
@@ -445,6 +445,64 @@ def load_fit(path) -> Result:
     from .fit import FitResult
 
     return _fit_result(FitResult.load(path))
+
+
+def _suggest_frame(result):
+    import pandas as pd
+
+    return pd.DataFrame([{"rank": p["rank"], **p["inputs"], "cost": p["cost"],
+                          "variance_reduction": p["variance_reduction"], "cumulative_cost": p["cumulative_cost"],
+                          "reason": p["reason"]} for p in result.picks])
+
+
+def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None, target: str | None = None,
+            target_rows=None, budget, k: int = 5, cost=None, bootstrap: int = 32, seed: int = 0,
+            criterion: str = "v", x: str = "c", objective: str = "huber", n_col=None, d_col=None, c_col=None,
+            loss_col=None, u_col=None, flops_per_param_token: float | None = None) -> Result:
+    """Which runs to train next: a ranked batch that most lowers the predicted-loss variance over a target.
+
+    Greedy V-optimal design per unit cost, linearised at the fit of ``runs`` and at ``bootstrap`` refits
+    on resampled runs (with fewer runs than parameters: a space-filling start).
+
+    Parameters
+    ----------
+    runs : str, path or DataFrame
+        The runs done (a table with N, D or C, and loss; or a bundled dataset name).
+    law : str, law object or path
+        A family (chinchilla, kaplan, power, ...), a published law's name or a saved fit: its family is fitted.
+    candidates : str, path or DataFrame, optional
+        Runs that could be trained next (columns N, D or C; an optional ``cost`` column).
+    grid : str, optional
+        Candidates as ranges, e.g. ``"N=10M..1B:12,D=1B..100B:12"`` (log-spaced, every combination).
+    target : str, optional
+        Where the law must be right, e.g. ``"C=1e22..1e24"`` (compute-optimal runs of the current fit).
+    target_rows : str, path or DataFrame, optional
+        Target points as a table.
+    budget : float or str
+        The most the batch may cost (same unit as the costs; by default FLOP, C = k N D).
+    k : int
+        The most runs to suggest.
+    cost : float or array, optional
+        Each candidate's cost (default: the candidates' cost column, else their compute).
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> result = sl.suggest("chinchilla-runs", grid="N=50M..2B:8,D=1B..50B:8", target="C=1e22..1e24",
+    ...                     budget="1e20", k=3, bootstrap=8)
+    >>> [pick["rank"] for pick in result.picks]
+    [1, 2, 3]
+    """
+    from .fit import as_runs
+    from .fit.design import suggest_runs
+
+    columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col}
+    table = as_runs(_unwrap(runs), columns, flops_per_param_token)
+    result = suggest_runs(table, _unwrap(law), candidates=candidates, grid=grid, target=target,
+                          target_rows=target_rows, budget=parse_quantity(budget, what="--budget"), k=k,
+                          cost=None if cost is None else _quantity(cost, "--cost"), bootstrap=bootstrap, seed=seed,
+                          criterion=criterion, x=x, objective=objective)
+    return Result(result, kind="Suggestion", summary=result.summary, frame=_suggest_frame)
 
 
 def _isoflop_frame(result):

@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "memory",
     "inference",
     "fit",
+    "suggest",
     "forecast",
     "sweep",
     "demo",
@@ -70,7 +71,7 @@ def _typer() -> typer.Typer:
 MODULE_OF: dict[str, str] = {
     "laws": "laws", "plan": "plan", "predict": "plan", "flops": "flops", "datasets": "datasets",
     "hardware": "hardware", "cost": "cost", "budget": "cost", "memory": "memory", "inference": "inference",
-    "fit": "fit", "fit-curves": "fit", "predict-task": "fit", "isoflop": "fit", "forecast": "forecast",
+    "fit": "fit", "fit-curves": "fit", "predict-task": "fit", "isoflop": "fit", "suggest": "suggest", "forecast": "forecast",
     "sensitivity": "forecast", "compare": "forecast", "trend": "forecast", "scenarios": "forecast",
     "sweep": "sweep", "demo": "demo", "serve": "serve",
 }

@@ -1,0 +1,126 @@
+"""Where runs could go and where the law must be right: candidate grids and tables, target regions, costs.
+
+A grid is written ``"N=10M..1B:12,D=1B..100B:12"``: for each input a range ``lo..hi`` with a count of
+log-spaced values (``:12``; a single value needs none), the candidates being every combination. A
+target is written the same way (``"C=1e22..1e24"``, 9 values unless a count is given); a target in C
+alone for a law of N and D means the compute-optimal allocations of the current fit at those budgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ...errors import InputError
+from ...units import parse_quantity
+from ..runs import Runs, load_runs, read_frame
+
+__all__ = ["parse_ranges", "grid_runs", "table_runs", "target_runs", "INPUT_NAMES", "TARGET_POINTS"]
+
+#: Input letters accepted in grids and targets -> the runs field they set.
+INPUT_NAMES = {"n": "n", "d": "d", "c": "c", "u": "u"}
+_LABELS = {"n": "N (parameters)", "d": "D (tokens)", "c": "C (FLOP)", "u": "U (unique tokens)"}
+TARGET_POINTS = 9
+MAX_GRID = 100_000
+
+
+def parse_ranges(text: str, flag: str, default_count: int) -> dict[str, np.ndarray]:
+    """``"N=10M..1B:12,D=1B..100B:12"`` -> {"n": 12 log-spaced values, "d": ...}."""
+    out: dict[str, np.ndarray] = {}
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    if not parts:
+        raise InputError(f"{flag} is empty; write e.g. {flag} \"N=10M..1B:12,D=1B..100B:12\"")
+    for part in parts:
+        name, eq, spec = part.partition("=")
+        key = name.strip().lower()
+        if not eq or key not in INPUT_NAMES:
+            raise InputError(f"{flag} {part!r}: write NAME=lo..hi:count with NAME one of N, D, C, U")
+        if key in out:
+            raise InputError(f"{flag}: {name.strip()} is given twice")
+        spec, colon, count_text = spec.partition(":")
+        lo_text, dots, hi_text = spec.partition("..")
+        what = f"{flag} {name.strip()}"
+        lo = parse_quantity(lo_text.strip(), what=what)
+        hi = parse_quantity(hi_text.strip(), what=what) if dots else lo
+        if not (lo > 0 and hi > 0):
+            raise InputError(f"{what}: values must be positive, got {part.split('=', 1)[1].strip()!r}")
+        if hi < lo:
+            raise InputError(f"{what}: the range {lo:g}..{hi:g} runs backwards")
+        count = 1 if hi == lo else default_count
+        if colon:
+            try:
+                count = int(count_text.strip())
+            except ValueError:
+                raise InputError(f"{what}: the count {count_text.strip()!r} is not a whole number") from None
+            if count < 1 or (count == 1 and hi != lo):
+                raise InputError(f"{what}: a range needs a count of at least 2, got {count}")
+        out[key] = np.geomspace(lo, hi, count)
+    return out
+
+
+def _product(axes: dict[str, np.ndarray], flag: str) -> dict[str, np.ndarray]:
+    size = int(np.prod([len(v) for v in axes.values()]))
+    if size > MAX_GRID:
+        raise InputError(f"{flag} makes {size:,} points; at most {MAX_GRID:,}")
+    mesh = np.meshgrid(*axes.values(), indexing="ij")
+    return {key: m.ravel() for key, m in zip(axes, mesh)}
+
+
+def _as_runs(values: dict[str, np.ndarray], source: str, k: float) -> Runs:
+    """Input arrays as ``Runs`` (loss unknown: NaN), D = C / (k N) or C = k N D filled in when possible."""
+    n, d, c = values.get("n"), values.get("d"), values.get("c")
+    if n is not None and d is None and c is not None:
+        d = c / (k * n)
+    if n is not None and d is not None and c is None:
+        c = k * n * d
+    size = len(next(iter(values.values())))
+    return Runs(source=source, loss=np.full(size, np.nan), rows=np.arange(1, size + 1), n=n, d=d, c=c,
+                u=values.get("u"), flops_per_param_token=k)
+
+
+def grid_runs(text: str, k: float) -> Runs:
+    """The candidate runs of a ``--grid`` text."""
+    return _as_runs(_product(parse_ranges(text, "--grid", 12), "--grid"), "--grid", k)
+
+
+def table_runs(source, k: float, flag: str) -> tuple[Runs, np.ndarray | None]:
+    """(runs read from a table without losses, its 'cost' column when it has one)."""
+    frame, name, _ = read_frame(source)
+    if len(frame) == 0:
+        raise InputError(f"{flag} {name}: the table has no rows")
+    lookup = {str(c).strip().lower(): c for c in frame.columns}
+    frame = frame.assign(**{"__loss__": 1.0})
+    runs = load_runs(frame, loss_col="__loss__", name=name, flops_per_param_token=k)
+    cost = None
+    if "cost" in lookup:
+        import pandas as pd
+
+        cost = pd.to_numeric(frame[lookup["cost"]], errors="coerce").to_numpy(dtype=float)
+        bad = ~(np.isfinite(cost) & (cost > 0))
+        if bad.any():
+            rows = ", ".join(str(r) for r in (np.flatnonzero(bad) + 1)[:10])
+            raise InputError(f"{flag} {name}: column {lookup['cost']!r} has {int(bad.sum())} non-positive or "
+                             f"unreadable costs (rows {rows})")
+    return replace(runs, loss=np.full(len(runs), np.nan)), cost
+
+
+def target_runs(text: str, inputs: tuple[str, ...], k: float, law=None) -> Runs:
+    """Target points of a ``--target`` text for a law of ``inputs``; C alone, for N and D, via the optimum."""
+    axes = parse_ranges(text, "--target", TARGET_POINTS)
+    outside = [key for key in axes if key not in inputs and not (key == "c" and set(inputs) >= {"n", "d"})]
+    if outside:
+        names = ", ".join(key.upper() for key in outside)
+        raise InputError(f"--target {text!r}: {names} is not an input of this law (its inputs: "
+                         f"{', '.join(i.upper() for i in inputs)})")
+    values = _product(axes, "--target")
+    if "c" in values and set(inputs) >= {"n", "d"} and not {"n", "d"} & set(values):
+        from ...plan import compute_optimal
+
+        plan = compute_optimal(law, values["c"], flops_per_param_token=k)
+        values.update(n=np.asarray(plan.n_params, dtype=float), d=np.asarray(plan.n_tokens, dtype=float))
+    missing = [key for key in inputs if key not in values and not (key == "d" and "c" in values)]
+    if missing:
+        raise InputError(f"--target {text!r} leaves out {', '.join(_LABELS[m] for m in missing)}; "
+                         f"the law needs {', '.join(i.upper() for i in inputs)}")
+    return _as_runs(values, "--target", k)
