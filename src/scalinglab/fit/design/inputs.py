@@ -16,13 +16,20 @@ from ...errors import InputError
 from ...units import parse_quantity
 from ..runs import Runs, load_runs, read_frame
 
-__all__ = ["parse_ranges", "grid_runs", "table_runs", "target_runs", "INPUT_NAMES", "TARGET_POINTS"]
+__all__ = ["rows_text", "parse_ranges", "grid_runs", "table_runs", "target_runs", "INPUT_NAMES", "TARGET_POINTS"]
 
 #: Input letters accepted in grids and targets -> the runs field they set.
 INPUT_NAMES = {"n": "n", "d": "d", "c": "c", "u": "u"}
 _LABELS = {"n": "N (parameters)", "d": "D (tokens)", "c": "C (FLOP)", "u": "U (unique tokens)"}
 TARGET_POINTS = 9
 MAX_GRID = 100_000
+
+
+def rows_text(rows) -> str:
+    """'row 4' or 'rows 4, 9, 17' (the first ten)."""
+    rows = [int(r) for r in rows]
+    shown = ", ".join(str(r) for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+    return f"row {shown}" if len(rows) == 1 else f"rows {shown}"
 
 
 def parse_ranges(text: str, flag: str, default_count: int) -> dict[str, np.ndarray]:
@@ -99,9 +106,9 @@ def table_runs(source, k: float, flag: str) -> tuple[Runs, np.ndarray | None]:
         cost = pd.to_numeric(frame[lookup["cost"]], errors="coerce").to_numpy(dtype=float)
         bad = ~(np.isfinite(cost) & (cost > 0))
         if bad.any():
-            rows = ", ".join(str(r) for r in (np.flatnonzero(bad) + 1)[:10])
-            raise InputError(f"{flag} {name}: column {lookup['cost']!r} has {int(bad.sum())} non-positive or "
-                             f"unreadable costs (rows {rows})")
+            count = int(bad.sum())
+            raise InputError(f"{flag} {name}: column {lookup['cost']!r} has {count} non-positive or unreadable "
+                             f"cost{'s' if count > 1 else ''} ({rows_text(np.flatnonzero(bad) + 1)})")
     return replace(runs, loss=np.full(len(runs), np.nan)), cost
 
 

@@ -28,7 +28,7 @@ from ..models import FAMILIES_FITTABLE, FitModel, make_model
 from ..objectives import make_objective
 from ..runs import Runs
 from .criterion import CRITERIA, greedy_batch, linearise, parameter_gains
-from .inputs import grid_runs, parse_ranges, table_runs, target_runs
+from .inputs import grid_runs, parse_ranges, rows_text, table_runs, target_runs
 from .result import Suggestion
 
 __all__ = ["suggest_runs", "NOISE_SCALE", "DEFAULT_BOOTSTRAP"]
@@ -85,8 +85,9 @@ def _costs(candidates: Runs, cost, column_cost) -> np.ndarray:
         raise InputError("the candidates have no compute C (no N and D); give their cost with --cost or a cost column")
     bad = ~(np.isfinite(values) & (values > 0))
     if bad.any():
-        rows = ", ".join(str(r) for r in candidates.rows[bad][:10])
-        raise InputError(f"{where}: {int(bad.sum())} candidates have a non-positive cost (rows {rows})")
+        count = int(bad.sum())
+        raise InputError(f"{where}: {count} candidate{'s have' if count > 1 else ' has'} a non-positive cost "
+                         f"({rows_text(candidates.rows[bad])})")
     return values
 
 
