@@ -50,15 +50,18 @@ def test_greedy_gains_are_the_exact_drop_of_the_target_variance(seed):
 
 
 def test_greedy_first_pick_is_the_best_single_run_per_unit_cost():
+    """Scored by the mean over parameter vectors of the gain relative to each one's variance, per cost."""
     _, lin = _chinchilla_lin(3)
     cost = np.linspace(1.0, 3.0, lin.cand.shape[1])
     picks, gains, power = greedy_batch(lin, cost, budget=100, k=1, cost_power=1.0)
-    single = []
+    single, relative = [], []
     for i in range(lin.cand.shape[1]):
         j = lin.cand[:, i]
         sj = np.einsum("bpq,bq->bp", lin.cov, j)
-        single.append(np.mean(np.einsum("bp,bpq,bq->b", sj, lin.target, sj) / (lin.noise + np.einsum("bp,bp->b", j, sj))))
-    assert picks[0] == int(np.argmax(np.array(single) / cost))
+        gain = np.einsum("bp,bpq,bq->b", sj, lin.target, sj) / (lin.noise + np.einsum("bp,bp->b", j, sj))
+        single.append(gain.mean())
+        relative.append(np.mean(gain / lin.variance()))
+    assert picks[0] == int(np.argmax(np.array(relative) / cost))
     assert np.isclose(gains[0], single[picks[0]]) and power == 1.0
 
 

@@ -9,12 +9,13 @@ V = tr(G S), and by Sherman and Morrison adding x lowers it by
     dV(x) = j^T S G S j / (s^2 + j^T S j)                       (V-optimality; Atkinson and Donev 1992, ch. 10)
 
 while log det M rises by log(1 + j^T S j / s^2) (D-optimality). Both gains are averaged over several
-parameter vectors (the bootstrap refits: a poor current fit does not steer the design alone). The
-batch is built greedily: each step takes the affordable candidate with the largest mean gain per
-unit cost, then updates every S by the same rank-one formula, so later picks see earlier ones. As
-the budget need not bind (at most k runs), the batch picked by gain alone is built too and the one
-with the larger total gain is kept: the cost-benefit rule of budgeted submodular maximisation
-(Krause and Guestrin 2005; Leskovec et al. 2007, CELF), which alone can waste a large budget on tiny runs.
+parameter vectors (the bootstrap refits: a poor current fit does not steer the design alone); the
+V gains of each vector are taken relative to its own starting variance tr(G S_b), so that a few wild
+refits of a small table, whose variances are orders of magnitude larger, do not outvote the rest.
+The batch is built greedily: each step takes the affordable candidate with the largest mean gain per
+price, then updates every S by the same rank-one formula, so later picks see earlier ones. The price
+is the cost, but never less than budget / k: with at most k runs, a run cheaper than its share of the
+budget saves nothing that buys more information (per unit cost alone fills the batch with tiny runs).
 """
 
 from __future__ import annotations
@@ -67,28 +68,33 @@ def linearise(model, thetas: np.ndarray, runs: dict, candidates: dict, targets: 
     return Linearisation(_inverse(info), _jacobian(model, thetas, candidates), gram, noise)
 
 
-def _gains(lin: Linearisation, cov: np.ndarray, criterion: str) -> tuple[np.ndarray, np.ndarray]:
-    """(mean gain over parameter vectors (m,), S_b j (B, m, p)) for every candidate."""
+def _gains(lin: Linearisation, cov: np.ndarray, criterion: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean gain (m,), mean gain relative to each vector's starting variance (m,), S_b j (B, m, p))."""
     sj = np.einsum("bpq,bmq->bmp", cov, lin.cand)
     spread = np.einsum("bmp,bmp->bm", lin.cand, sj)
     if criterion == "d":
-        return np.log1p(np.maximum(spread, 0.0) / lin.noise).mean(axis=0), sj
-    num = np.einsum("bmp,bpq,bmq->bm", sj, lin.target, sj)
-    return (num / (lin.noise + spread)).mean(axis=0), sj
+        gain = np.log1p(np.maximum(spread, 0.0) / lin.noise)
+        return gain.mean(axis=0), gain.mean(axis=0), sj
+    gain = np.einsum("bmp,bpq,bmq->bm", sj, lin.target, sj) / (lin.noise + spread)
+    start = np.maximum(lin.variance(), 1e-300)[:, None]
+    return gain.mean(axis=0), (gain / start).mean(axis=0), sj
 
 
 def greedy_batch(lin: Linearisation, cost: np.ndarray, budget: float, k: int, *, criterion: str = "v",
-                 cost_power: float | None = None) -> tuple[list[int], list[float], float]:
-    """(candidate indices, their expected gains, the cost power used), picked greedily by gain /
-    cost**cost_power within ``budget``; ``cost_power`` None: the better (larger total gain) of the batches
-    by gain per unit cost (power 1) and by gain alone (power 0)."""
-    powers = (1.0, 0.0) if cost_power is None else (float(cost_power),)
-    batches = [(*_greedy(lin, cost, budget, k, criterion, power), power) for power in powers]
-    return max(batches, key=lambda batch: sum(batch[1]))
+                 cost_power: float | None = None) -> tuple[list[int], list[float], float | None]:
+    """(candidate indices, their expected gains, the cost power used) picked greedily within ``budget``.
+
+    The score is gain / price: price = cost**cost_power, or with ``cost_power`` None, max(cost, budget / k)
+    (each of the k picks has a fair share of the budget; cheaper runs save nothing that matters)."""
+    if cost_power is None:
+        price = np.maximum(cost, budget / k)
+    else:
+        price = cost ** float(cost_power)
+    return (*_greedy(lin, cost, price, budget, k, criterion), cost_power)
 
 
-def _greedy(lin: Linearisation, cost: np.ndarray, budget: float, k: int, criterion: str,
-            cost_power: float) -> tuple[list[int], list[float]]:
+def _greedy(lin: Linearisation, cost: np.ndarray, price: np.ndarray, budget: float, k: int,
+            criterion: str) -> tuple[list[int], list[float]]:
     cov = lin.cov.copy()
     left = float(budget)
     free = np.ones(len(cost), bool)
@@ -97,8 +103,8 @@ def _greedy(lin: Linearisation, cost: np.ndarray, budget: float, k: int, criteri
         ok = free & (cost <= left * (1 + 1e-12))
         if not ok.any():
             break
-        gain, sj = _gains(lin, cov, criterion)
-        score = np.where(ok, gain / cost**cost_power, -np.inf)
+        gain, relative, sj = _gains(lin, cov, criterion)
+        score = np.where(ok, relative / price, -np.inf)
         best = int(np.argmax(score))
         picks.append(best)
         gains.append(float(gain[best]))

@@ -10,7 +10,8 @@ s^2 = (2 (0.01)^2 + RSS / 2) / (1 + n / 2). The prior precision of each fitted c
 
 With fewer runs than parameters there is nothing to linearise at: the batch fills the input space
 instead (maximin distance in standardised log inputs from the runs done and the runs already picked),
-each pick costing at most the budget left divided by the picks still to make.
+spending at most half the budget: each pick costs at most that half's remainder divided by the picks
+still to make (the cheapest candidate when none is that cheap).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ NOISE_SCALE = 0.01
 DEFAULT_BOOTSTRAP = 32
 _PRIOR_SD = 2.0
 _SAME_RUN = 1e-9
+START_SHARE = 0.5
+"""The share of the budget a space-filling start may spend: the design proper needs the rest."""
 
 
 def _resolve(law, x: str) -> tuple[str, object | None]:
@@ -108,7 +111,7 @@ def _check_new(model: FitModel, table: Runs, candidates: Runs) -> None:
 
 def _space_filling(model: FitModel, table: Runs, candidates: Runs, cost: np.ndarray, budget: float,
                    k: int) -> list[int]:
-    """Greedy maximin in standardised log inputs; each pick costs at most the budget left / picks to make."""
+    """Greedy maximin in standardised log inputs within ``START_SHARE`` of the budget (see the module docstring)."""
     cand = np.log(_inputs(model, candidates))
     done = np.log(_inputs(model, table)) if len(table) else np.empty((0, cand.shape[1]))
     scale = np.ptp(cand, axis=0)
@@ -117,15 +120,16 @@ def _space_filling(model: FitModel, table: Runs, candidates: Runs, cost: np.ndar
     nearest = np.full(len(cand), np.inf)
     for point in done:
         nearest = np.minimum(nearest, np.linalg.norm(cand - point, axis=1))
-    picks, left = [], float(budget)
+    picks, left = [], float(budget) * START_SHARE
     free = np.ones(len(cand), bool)
     while len(picks) < k:
         cap = left / (k - len(picks))
         ok = free & (cost <= cap)
         if not ok.any():
-            ok = free & (cost <= left)
+            ok = free & (cost <= left + float(budget) * (1 - START_SHARE))
             if not ok.any():
                 break
+            ok &= cost <= cost[ok].min()
         distance = np.where(np.isfinite(nearest), nearest, 0.0)
         score = np.where(ok, distance - 1e-9 * cost / cost.max(), -np.inf)  # ties: the cheaper
         best = int(np.argmax(score))
@@ -223,7 +227,8 @@ def suggest_runs(runs: Runs, law="chinchilla", *, candidates=None, grid: str | N
         v_before = float(lin.variance().mean())
         v_after = max(v_before - float(np.sum(gains)), 0.0) if criterion == "v" else None
         method = ({"v": "V-optimal", "d": "D-optimal"}[criterion] + " greedy batch, "
-                  + ("by gain per unit cost" if power == 1 else "by gain" if power == 0 else f"by gain / cost^{power:g}"))
+                  + ("by gain per share of the budget" if power is None else "by gain per unit cost" if power == 1
+                     else "by gain" if power == 0 else f"by gain / cost^{power:g}"))
         ident, _ = identifiability(model, data, y, theta_hat, None, None if boot is None else boot.thetas, level)
         reasons = [f"{100 * g / v_before:.1f}% of the target variance" if criterion == "v" and v_before > 0 else
                    "information gain" for g in gains]
