@@ -345,8 +345,14 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         x: str = "c", base=None, n_col=None, d_col=None, c_col=None, loss_col=None, u_col=None,
         budget_col=None, group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
         duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-        progress: bool = False, floor=None, ceiling=None, accuracy_col=None, profile: str | None = None) -> Result:
+        progress: bool = False, floor=None, ceiling=None, accuracy_col=None, profile: str | None = None,
+        formula: str | None = None, variables=None, params=None) -> Result:
     """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest.
+
+    With ``formula`` (e.g. ``"L + B / (N^alpha * E^beta)"``) a law of one's own is fitted instead of a
+    family: ``variables`` maps its input names to columns (``{"N": "dense_parameter_count"}``; a list of
+    ``"N=column"`` texts works too), every other name is a parameter, and ``params`` overrides a
+    parameter's start and bounds (``{"alpha": "0.3:0:3"}``, start:lower:upper).
 
     With ``law="accuracy"`` (or ``"sigmoid"``) the accuracy S-curve is fitted to the column
     ``accuracy_col`` against ``x`` (``c``, ``n``, ``d`` or ``loss``), with ``floor`` and ``ceiling``
@@ -386,6 +392,13 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         Drop rows with a missing value in a column used (noted on the result).
     c_note : str, optional
         Explain a compute column that is not k N D (a note instead of an error).
+    formula : str, optional
+        A law of one's own (grammar: ``scalinglab.laws.formula``); ``objective`` may then be
+        ``target-huber`` (residuals in the target's units) or ``log-huber``.
+    variables : dict or list of "NAME=COLUMN", optional
+        The formula's inputs; ``"N"`` alone means the runs' N (likewise D, C, U).
+    params : dict or list of "NAME=START:LOWER:UPPER", optional
+        Starts and bounds of the formula's parameters (lower = upper fixes one).
 
     Returns
     -------
@@ -402,6 +415,9 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
     """
     from .fit import fit_law
 
+    own = formula_options(law, formula, variables, params)
+    if own:
+        law = "formula"
     family = law
     law = _unwrap(law)
     if not isinstance(law, str):
@@ -427,8 +443,38 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=_pairs(at), targets=targets, x=x,
         base=None if base is None else _unwrap(base), columns=columns,
         flops_per_param_token=flops_per_param_token, table=_table(where, duplicates, drop_missing, c_note),
-        progress=progress, profile=profile)
+        progress=progress, profile=profile, **own)
     return _fit_result(result)
+
+
+def formula_options(law, formula, variables, params) -> dict:
+    """``fit_law``'s ``formula``, ``variables`` and ``params`` from the user's (empty without a formula)."""
+    if formula is None:
+        if variables or params:
+            raise InputError("--var and --param belong to --formula fits; give the formula with --formula")
+        return {}
+    if isinstance(law, str) and law.strip().lower() not in ("chinchilla", "formula"):
+        raise InputError(f"give --law {law} or --formula, not both")
+    return {"formula": formula, "variables": _named(variables, "var"), "params": _named(params, "param")}
+
+
+def _named(values, flag: str) -> dict:
+    """{name: value} from a dict or from ``NAME=VALUE`` texts (``--var N=params``, ``--param alpha=0.3:0:3``)."""
+    from .laws.formula_law import parse_param, parse_variable
+
+    if values is None:
+        return {}
+    if isinstance(values, dict):
+        return dict(values)
+    if isinstance(values, str):
+        values = [values]
+    out = {}
+    for text in values:
+        name, value = (parse_variable(text) if flag == "var" else parse_param(text))
+        if name in out:
+            raise InputError(f"--{flag} {name}: given twice")
+        out[name] = value
+    return out
 
 
 def load_fit(path) -> Result:
