@@ -89,6 +89,16 @@ def test_a_table_missing_a_column_or_with_a_bad_split_is_refused(cli, tmp_path):
     assert_user_error(cli("bench", "--task", "parallel", "--tables", str(tmp_path)), "'split'", "held-out")
 
 
+@pytest.mark.parametrize("loss, split, fragment", [
+    (["3.0", "2.8", "n/a", "2.5"], ["train", "train", "train", "test"], "column 'loss' has 1 missing or non-numeric"),
+    (["3.0", "2.8", "2.6", "2.5"], ["train"] * 4, "needs both train and test rows"),
+])
+def test_non_numeric_values_and_a_split_without_test_rows_are_refused(cli, tmp_path, loss, split, fragment):
+    pd.DataFrame({"group": ["a"] * 4, "split": split, "num_params": [1e8, 2e8, 4e8, 8e8],
+                  "parallel_size": [1, 2, 4, 8], "loss": loss}).to_csv(tmp_path / "parallel.csv", index=False)
+    assert_user_error(cli("bench", "--task", "parallel", "--tables", str(tmp_path)), fragment)
+
+
 def test_tasks_without_tables_are_skipped_with_a_note_when_all_run(tmp_path):
     names = [name for name, spec in bench_tasks().items() if "table" in spec]
     result = run_bench(tables=tmp_path, on_task=lambda *_: None)

@@ -182,7 +182,10 @@ def _read_task_table(spec: dict, tables: Path):
     path = tables / spec["table"]
     if not path.is_file():
         return None, str(path)
-    return pd.read_csv(path), str(path)
+    try:
+        return pd.read_csv(path), str(path)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise InputError(f"{path}: not a readable CSV table ({str(error).splitlines()[0]})") from None
 
 
 def _test_mask(frame, spec: dict, where: str) -> np.ndarray:
@@ -199,12 +202,21 @@ def _test_mask(frame, spec: dict, where: str) -> np.ndarray:
 
 
 def _check_columns(frame, spec: dict, where: str) -> None:
-    needed = list(spec["targets"]) + ([spec["groups"]] if spec.get("groups") else [])
-    for law in spec["laws"]:
-        needed += list(law["variables"].values())
+    """Every column the task reads is there, and the numeric ones hold finite numbers (rows named)."""
+    import pandas as pd
+
+    numeric = list(spec["targets"]) + [c for law in spec["laws"] for c in law["variables"].values()]
+    needed = numeric + ([spec["groups"]] if spec.get("groups") else [])
     missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
     if missing:
         raise InputError(f"{where}: no column {missing[0]!r} (columns: {', '.join(map(str, frame.columns))})")
+    for column in dict.fromkeys(numeric):
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            rows = ", ".join(str(i + 1) for i in bad[:5]) + (", ..." if bad.size > 5 else "")
+            raise InputError(f"{where}: column {column!r} has {bad.size} missing or non-numeric values "
+                             f"(rows {rows})")
 
 
 def _law_text(law: dict) -> tuple[str, str, dict]:
@@ -290,6 +302,9 @@ def run_bench(task: str | None = None, *, tables: str | Path | None = None, obje
             continue
         _check_columns(frame, spec, where)
         test = _test_mask(frame, spec, where)
+        if not test.any() or test.all():
+            raise InputError(f"{where}: task {name} needs both train and test rows, found "
+                             f"{int((~test).sum())} train and {int(test.sum())} test")
         laws = tuple(_score_law(frame, test, spec, law, objective) for law in spec["laws"])
         scored.append(TaskScore(name, spec["title"], spec["source"], where, int((~test).sum()), int(test.sum()),
                                 spec.get("reported"), laws))
