@@ -1067,6 +1067,8 @@ def _catalogue_report(entry):
              rich_table(None, ["parameter", "start", "bounds", "published"], params),
              Text("Constants: " + (entry.constants_source if entry.constants else
                                    "none checked; fittable only (fit it to your runs with scalinglab fit --formula)")),
+             Text(f"Fit: scalinglab fit RUNS --formula '{entry.formula}' "
+                  + " ".join(f"--var {name}=COLUMN" for name in entry.inputs)),
              Text(f"Source: {entry.source}"), Text(f"Checked against: {entry.checked}")]
     return Group(*lines)
 
