@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
@@ -22,6 +23,7 @@ from .isoflop import IsoFlopResult, approach1, approach2
 from .formula_model import SPACES, FormulaModel
 from .models import FAMILIES_FITTABLE, FitModel, make_model
 from .objectives import make_objective
+from .optimize import single_threaded_blas
 from .result import FitResult
 from .runs import Runs, _rows_text, load_runs
 
@@ -159,7 +161,9 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         raise InputError(f"{table.source}: {len(table)} runs for the {p} parameters of the {family} law "
                          f"({', '.join(model.names)}); need at least {p} runs")
     exact = str(estimator).strip().lower() == "hoffmann"
-    with ProgressBar(progress if exact else False, len(model.grid(data)), "L-BFGS-B starts") as advance:
+    # formula fits hold BLAS to one thread: their many tiny products are slower threaded on a busy machine
+    quiet = single_threaded_blas if spec is not None else contextlib.nullcontext
+    with ProgressBar(progress if exact else False, len(model.grid(data)), "L-BFGS-B starts") as advance, quiet():
         point = estimate(model, obj, data, y, estimator, on_done=advance)
     if spec is not None and not np.isfinite(point.objective):
         raise InputError(_non_finite(model, table, data, point.theta))
@@ -167,7 +171,9 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
 
     boot, stderr, intervals, boot_info, boot_params = None, None, None, None, None
     if bootstrap > 0:
-        boot = run_bootstrap(model, obj, data, y, point.theta, bootstrap, seed=seed, level=level, progress=progress)
+        with quiet():
+            boot = run_bootstrap(model, obj, data, y, point.theta, bootstrap, seed=seed, level=level,
+                                 progress=progress)
         boot_params = np.array([list(model.params(t).values()) for t in boot.thetas])
         names = list(params)
         stderr = dict(zip(names, boot_params.std(axis=0, ddof=1).tolist()))

@@ -37,9 +37,22 @@ from .runs import Runs, _rows_text
 __all__ = ["FormulaModel", "SPACES", "MAX_STARTS"]
 
 SPACES = ("log", "target")
-MAX_STARTS = 20_000
+MAX_STARTS = 4096
 """Most grid starts evaluated (a seeded subset of the full product beyond this)."""
 _HESSIAN_MAX_PARAMS = 12
+_BLOCK = 1 << 15
+
+
+def _weighted_sum(psi: np.ndarray, values) -> np.ndarray:
+    """sum_n psi_kn values_kn for values of shape (K, n), (K, 1), (n,) or a number."""
+    values = np.asarray(values)
+    if values.ndim == 2 and values.shape == psi.shape:
+        return np.einsum("kn,kn->k", psi, values)
+    if values.ndim == 2 and values.shape[1] == 1:
+        return psi.sum(axis=-1) * values[:, 0]
+    if values.ndim == 1:
+        return psi @ values
+    return psi.sum(axis=-1) * values
 
 
 def _coordinate(j: int) -> str:
@@ -50,7 +63,7 @@ class FormulaModel(FitModel):
     """A ``FormulaFamily`` prepared for fitting (see the module docstring)."""
 
     family, law_class = "formula", FormulaLaw
-    refine = 12
+    refine = 8
 
     def __init__(self, family: FormulaFamily, space: str = "log"):
         if space not in SPACES:
@@ -63,33 +76,34 @@ class FormulaModel(FitModel):
 
     # ---------------------------------------------------------------- trees and compiled programs
     @cached_property
-    def _trees(self) -> tuple[Expr, list[Expr], list[Expr]]:
-        """(prediction, gradient, upper-triangle Hessian) in the coordinates, before hoisting."""
+    def _trees(self) -> tuple[Expr, list[Expr], list[tuple[int, int, Expr]]]:
+        """(f, its gradient, its non-zero upper-triangle second derivatives (i, j, tree)) in the coordinates."""
         coords = {s.name: call("exp", variable(_coordinate(j))) if s.log_scale else variable(_coordinate(j))
                   for j, s in enumerate(self.specs)}
-        tree = power_as_exp(self.formula.tree, self.formula.inputs)
-        pred = substitute(tree, coords)
-        if self.space == "log":
-            pred = call("log", pred)
+        f = substitute(power_as_exp(self.formula.tree, self.formula.inputs), coords)
         p = len(self.specs)
-        grad = [derivative(pred, _coordinate(j)) for j in range(p)]
-        hess = [derivative(grad[i], _coordinate(j)) for i in range(p) for j in range(i, p)] if self.has_hessian else []
-        return pred, grad, hess
+        grad = [derivative(f, _coordinate(j)) for j in range(p)]
+        hess = []
+        if self.has_hessian:
+            for i in range(p):
+                for j in range(i, p):
+                    second = derivative(grad[i], _coordinate(j))
+                    if not (second.op == "num" and second.value == 0):
+                        hess.append((i, j, second))
+        return f, grad, hess
 
     @cached_property
     def _compiled(self) -> tuple[Program, Program, Program | None, dict[str, Expr]]:
-        pred, grad, hess = self._trees
-        outputs, parts = hoist([pred, *grad, *hess], self.formula.inputs)
+        f, grad, hess = self._trees
+        outputs, parts = hoist([f, *grad, *(h for _, _, h in hess)], self.formula.inputs)
         p = len(grad)
-        value = Program(outputs[:1])
-        gradient = Program(outputs[:1 + p])
-        hessian = Program(outputs) if self.has_hessian else None
-        return value, gradient, hessian, parts
+        return (Program(outputs[:1]), Program(outputs[:1 + p]), Program(outputs) if self.has_hessian else None,
+                parts)
 
     def describe_trees(self) -> dict[str, str]:
-        """The prediction and its gradient as formula text (for tests and curious users)."""
-        pred, grad, _ = self._trees
-        return {"prediction": to_text(pred), **{f"d/d{c}": to_text(g) for c, g in zip(self.coords, grad)}}
+        """The formula and its gradient in the fitted coordinates, as text (#j is coordinate j)."""
+        f, grad, _ = self._trees
+        return {"f": to_text(f), **{f"df/d{c}": to_text(g) for c, g in zip(self.coords, grad)}}
 
     # ---------------------------------------------------------------------------------- data
     def data(self, runs: Runs) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -135,42 +149,88 @@ class FormulaModel(FitModel):
         n = np.shape(next(iter(data.values())))[-1] if data else 1  # data may hold one row per problem (K, n)
         return len(np.atleast_2d(theta)), n
 
+    def _blocks(self, theta, data, y=None):
+        """(theta, data, y) in blocks of at most ``_BLOCK`` residuals: numpy is many times faster on arrays
+        that stay in cache than on fresh multi-megabyte temporaries."""
+        theta = np.atleast_2d(theta)
+        k, n = self._shape(theta, data)
+        step = max(1, _BLOCK // max(n, 1))
+        for i in range(0, k, step):
+            rows = slice(i, i + step)
+            yield (theta[rows], {name: v[rows] if np.ndim(v) == 2 else v for name, v in data.items()},
+                   None if y is None else (y[rows] if np.ndim(y) == 2 else y))
+
+    def _response(self, f):
+        """log f in log space (where f > 0), f itself in target space."""
+        if self.space != "log":
+            return f
+        with np.errstate(all="ignore"):
+            return np.log(f)
+
+    def _first(self, theta, data, program: int):
+        """(shape, prediction, Jacobian columns J_j = d pred / d theta_j, f, outputs) of one block."""
+        outputs = self._compiled[program](self._env(theta, data))
+        shape = self._shape(theta, data)
+        f = np.broadcast_to(outputs[0], shape)
+        p = len(self.specs)
+        if self.space == "log":
+            with np.errstate(all="ignore"):
+                inverse = 1.0 / f
+            columns = [np.broadcast_to(g, shape) * inverse for g in outputs[1:1 + p]]
+        else:
+            columns = [np.broadcast_to(g, shape) for g in outputs[1:1 + p]]
+        return shape, self._response(f), columns, f, outputs
+
     def predict(self, theta, data):
-        out = self._compiled[0](self._env(theta, data))[0]
-        return np.broadcast_to(out, self._shape(theta, data))
+        shape = self._shape(theta, data)
+        if not shape[0]:
+            return np.empty(shape)
+        return np.concatenate([self._response(np.broadcast_to(self._compiled[0](self._env(t, d))[0],
+                                                              self._shape(t, d)))
+                               for t, d, _ in self._blocks(theta, data)])
 
     def jacobian(self, theta, data):
-        outputs = self._compiled[1](self._env(theta, data))
-        shape = self._shape(theta, data)
-        return np.stack([np.broadcast_to(g, shape) for g in outputs[1:]], axis=-1)
+        return np.concatenate([np.stack(self._first(t, d, 1)[2], axis=-1) for t, d, _ in self._blocks(theta, data)])
 
     def value_grad(self, theta, data, y, objective):
-        outputs = self._compiled[1](self._env(theta, data))
-        shape = self._shape(theta, data)
-        value, psi = objective.value_and_psi(np.broadcast_to(outputs[0], shape) - y)
-        grad = np.stack([np.einsum("kn,kn->k", psi, np.broadcast_to(g, shape)) for g in outputs[1:]], axis=-1)
-        return value, grad
+        values, grads = [], []
+        for t, d, yy in self._blocks(theta, data, y):
+            _, pred, columns, _, _ = self._first(t, d, 1)
+            value, psi = objective.value_and_psi(pred - yy)
+            values.append(value)
+            grads.append(np.stack([np.einsum("kn,kn->k", psi, c) for c in columns], axis=-1))
+        return np.concatenate(values), np.concatenate(grads)
 
     def value_grad_hess(self, theta, data, y, objective):
-        """Objective, gradient and exact Hessian: sum psi' J J^T + psi d2 pred (chain rule on r = pred - y)."""
+        """Objective, gradient and exact Hessian by the chain rule from f's own derivatives f_i, f_ij:
+
+            target space (pred = f):     H = sum psi' J J^T + psi f_ij
+            log space (pred = log f):    H = sum (psi' - psi) J J^T + (psi / f) f_ij,   J = f_i / f
+
+        f_ij is non-zero for few pairs in a sum of terms, so only those are computed.
+        """
         if not self.has_hessian:
             raise NotImplementedError(f"no Hessian for formulas of more than {_HESSIAN_MAX_PARAMS} parameters")
-        outputs = self._compiled[2](self._env(theta, data))
-        shape = self._shape(theta, data)
-        p = len(self.specs)
-        r = np.broadcast_to(outputs[0], shape) - y
+        parts = [self._value_grad_hess(t, d, yy, objective) for t, d, yy in self._blocks(theta, data, y)]
+        return tuple(np.concatenate([part[i] for part in parts]) for i in range(3))
+
+    def _value_grad_hess(self, theta, data, y, objective):
+        shape, pred, columns, f, outputs = self._first(theta, data, 2)
+        r = pred - y
         value, psi = objective.value_and_psi(r)
-        jac = np.stack([np.broadcast_to(g, shape) for g in outputs[1:1 + p]], axis=1)  # (K, p, n)
+        jac = np.stack(columns, axis=1)  # (K, p, n)
         grad = np.einsum("kpn,kn->kp", jac, psi)
-        hess = np.matmul(jac * objective.psi_prime(r)[:, None, :], jac.transpose(0, 2, 1))
-        k = 1 + p
-        for i in range(p):
-            for j in range(i, p):
-                extra = np.einsum("kn,kn->k", psi, np.broadcast_to(outputs[k], shape))
-                hess[:, i, j] += extra
-                if i != j:
-                    hess[:, j, i] += extra
-                k += 1
+        curvature = objective.psi_prime(r)
+        if self.space == "log":
+            curvature = curvature - psi
+            with np.errstate(all="ignore"):
+                psi = psi / f
+        hess = np.einsum("kpn,kqn->kpq", jac * curvature[:, None, :], jac)  # no BLAS threads for tiny products
+        for (i, j, _), second in zip(self._trees[2], outputs[1 + len(columns):]):
+            extra = _weighted_sum(psi, second)
+            hess[:, i, j] += extra
+            if i != j:
+                hess[:, j, i] += extra
         return value, grad, hess
 
     # ----------------------------------------------------------------------------------- starts
@@ -181,8 +241,7 @@ class FormulaModel(FitModel):
         if total <= MAX_STARTS:
             return super().grid(data)
         rng = np.random.default_rng(0)
-        picks = np.column_stack([a[rng.integers(0, len(a), MAX_STARTS)] for a in axes])
-        return np.unique(picks, axis=0)
+        return np.column_stack([a[rng.integers(0, len(a), MAX_STARTS)] for a in axes])
 
     def extra_starts(self, data, y, fit=None):
         return _projection_starts(self, data, y)
@@ -238,12 +297,12 @@ def _linear_terms(model: FormulaModel) -> list[tuple[int, Expr]] | None:
 
 
 def _projection_starts(model: FormulaModel, data: dict, y: np.ndarray, per_axis: int = 12,
-                       most: int = 4096) -> np.ndarray:
+                       most: int = 2048, rows: int = 256) -> np.ndarray:
     """Variable-projection starts (module docstring); none when the formula is not a sum of linear terms.
 
     The other parameters run over ``per_axis`` values spanning each one's start grid (a seeded subset
-    of ``most`` points of their product when larger); the linear solves go in chunks of about 2^20
-    residuals, so memory stays small for any table.
+    of ``most`` points of their product when larger); the coefficients are solved on at most ``rows``
+    evenly spaced runs (they are starts: the fit itself uses every run), in cache-sized blocks.
     """
     p = len(model.specs)
     terms = _linear_terms(model)
@@ -258,11 +317,14 @@ def _projection_starts(model: FormulaModel, data: dict, y: np.ndarray, per_axis:
     mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(others)) if others else np.empty((1, 0))
     if len(mesh) > most:
         mesh = mesh[np.sort(np.random.default_rng(1).choice(len(mesh), most, replace=False))]
+    if len(y) > rows:
+        pick = np.linspace(0, len(y) - 1, rows).round().astype(int)
+        data, y = {name: v[pick] for name, v in data.items()}, y[pick]
     target = np.exp(y) if model.space == "log" else y
     weight = 1.0 / np.abs(target) if model.space == "log" else np.ones_like(target)
     program = Program([f for _, f in terms])
     n, coefs = len(y), []
-    step = max(1, (1 << 20) // max(n * len(terms), 1))
+    step = max(1, _BLOCK // max(n, 1))
     for start in range(0, len(mesh), step):
         block = mesh[start:start + step]
         env = {**{name: data[name] for name in model.formula.inputs}, **model.formula.fixed}
