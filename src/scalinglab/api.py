@@ -1000,6 +1000,13 @@ def bench(task: str | None = None, *, tables=None, objective: str = "squares", o
     SLDBench tables (tasks on bundled datasets need none); ``objective``: ``squares`` (default) or
     ``huber``; ``on_task(name, index, count)`` is called before each task. R^2 is clipped to [-1, 1];
     MAPE in percent; ``to_frame()`` has one row per task and law.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> task = sl.bench("chinchilla-runs").tasks[0]
+    >>> task.n_train, task.n_test, round(task.published.r2_clipped, 3)
+    (222, 23, 0.368)
     """
     from .fit.bench import run_bench
 
@@ -1088,6 +1095,8 @@ class _Laws(_Namespace):
     'besiroglu2024'
     >>> "besiroglu2024" in [law.name for law in sl.laws.list()]
     True
+    >>> sl.laws.get("vocab-tao2024").inputs["H"].unit
+    'characters'
     """
 
     _package = "scalinglab.laws"
