@@ -26,7 +26,7 @@ from .units import format_quantity, parse_quantity
 
 __all__ = [
     "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
-    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan", "suggest",
+    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan", "suggest", "bench",
 ]
 
 
@@ -345,8 +345,14 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         x: str = "c", base=None, n_col=None, d_col=None, c_col=None, loss_col=None, u_col=None,
         budget_col=None, group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
         duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-        progress: bool = False, floor=None, ceiling=None, accuracy_col=None, profile: str | None = None) -> Result:
+        progress: bool = False, floor=None, ceiling=None, accuracy_col=None, profile: str | None = None,
+        formula: str | None = None, variables=None, params=None) -> Result:
     """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest.
+
+    With ``formula`` (e.g. ``"L + B / (N^alpha * E^beta)"``) a law of one's own is fitted instead of a
+    family: ``variables`` maps its input names to columns (``{"N": "dense_parameter_count"}``; a list of
+    ``"N=column"`` texts works too), every other name is a parameter, and ``params`` overrides a
+    parameter's start and bounds (``{"alpha": "0.3:0:3"}``, start:lower:upper).
 
     With ``law="accuracy"`` (or ``"sigmoid"``) the accuracy S-curve is fitted to the column
     ``accuracy_col`` against ``x`` (``c``, ``n``, ``d`` or ``loss``), with ``floor`` and ``ceiling``
@@ -386,6 +392,13 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         Drop rows with a missing value in a column used (noted on the result).
     c_note : str, optional
         Explain a compute column that is not k N D (a note instead of an error).
+    formula : str, optional
+        A law of one's own (grammar: ``scalinglab.laws.formula``); ``objective`` may then be
+        ``target-huber`` (residuals in the target's units) or ``log-huber``.
+    variables : dict or list of "NAME=COLUMN", optional
+        The formula's inputs; ``"N"`` alone means the runs' N (likewise D, C, U).
+    params : dict or list of "NAME=START:LOWER:UPPER", optional
+        Starts and bounds of the formula's parameters (lower = upper fixes one).
 
     Returns
     -------
@@ -402,6 +415,9 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
     """
     from .fit import fit_law
 
+    own = formula_options(law, formula, variables, params)
+    if own:
+        law = "formula"
     family = law
     law = _unwrap(law)
     if not isinstance(law, str):
@@ -427,8 +443,38 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=_pairs(at), targets=targets, x=x,
         base=None if base is None else _unwrap(base), columns=columns,
         flops_per_param_token=flops_per_param_token, table=_table(where, duplicates, drop_missing, c_note),
-        progress=progress, profile=profile)
+        progress=progress, profile=profile, **own)
     return _fit_result(result)
+
+
+def formula_options(law, formula, variables, params) -> dict:
+    """``fit_law``'s ``formula``, ``variables`` and ``params`` from the user's (empty without a formula)."""
+    if formula is None:
+        if variables or params:
+            raise InputError("--var and --param belong to --formula fits; give the formula with --formula")
+        return {}
+    if isinstance(law, str) and law.strip().lower() not in ("chinchilla", "formula"):
+        raise InputError(f"give --law {law} or --formula, not both")
+    return {"formula": formula, "variables": _named(variables, "var"), "params": _named(params, "param")}
+
+
+def _named(values, flag: str) -> dict:
+    """{name: value} from a dict or from ``NAME=VALUE`` texts (``--var N=params``, ``--param alpha=0.3:0:3``)."""
+    from .laws.formula_law import parse_param, parse_variable
+
+    if values is None:
+        return {}
+    if isinstance(values, dict):
+        return dict(values)
+    if isinstance(values, str):
+        values = [values]
+    out = {}
+    for text in values:
+        name, value = (parse_variable(text) if flag == "var" else parse_param(text))
+        if name in out:
+            raise InputError(f"--{flag} {name}: given twice")
+        out[name] = value
+    return out
 
 
 def load_fit(path) -> Result:
@@ -999,6 +1045,34 @@ def trend(data, y: str, *, date_column: str | None = None, since=None, until=Non
 
 
 # ------------------------------------------------------------------------------------- namespaces
+def _bench_frame(result):
+    import pandas as pd
+
+    return pd.DataFrame([{"task": task.name, **law.to_dict()} for task in result.tasks for law in task.laws])
+
+
+def bench(task: str | None = None, *, tables=None, objective: str = "squares", on_task=None) -> Result:
+    """The extrapolation benchmark: each task's laws fitted on its train rows, scored on its test rows.
+
+    ``task``: one task (``sl.bench("chinchilla-runs")``), default all; ``tables``: the folder of the
+    SLDBench tables (tasks on bundled datasets need none); ``objective``: ``squares`` (default) or
+    ``huber``; ``on_task(name, index, count)`` is called before each task. R^2 is clipped to [-1, 1];
+    MAPE in percent; ``to_frame()`` has one row per task and law.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> task = sl.bench("chinchilla-runs").tasks[0]
+    >>> task.n_train, task.n_test, round(task.published.r2_clipped, 3)
+    (222, 23, 0.368)
+    """
+    from .fit.bench import run_bench
+
+    result = run_bench(task, tables=tables, objective=objective, on_task=on_task)
+    return Result(result, kind="Bench", summary=f"{len(result.tasks)} tasks, mean R^2 of the published laws "
+                  f"{result.mean_r2:.3f}", frame=_bench_frame)
+
+
 class _Namespace:
     """A few functions, and the names of a subpackage behind them (``sl.laws.ChinchillaLaw``)."""
 
@@ -1041,6 +1115,34 @@ def _law_result(entry) -> Result:
                   report=_law_report)
 
 
+def _catalogue_report(entry):
+    from ._table import rich_table
+    from rich.console import Group
+    from rich.text import Text
+
+    target = entry.target
+    inputs = [[name, spec.unit, spec.meaning] for name, spec in entry.inputs.items()]
+    params = [[name, f"{spec.start:g}", f"[{spec.bounds[0]:g}, {spec.bounds[1]:g}]",
+               f"{entry.constants[name]:.6g}" if name in entry.constants else ""]
+              for name, spec in entry.params.items()]
+    lines = [Text(f"{entry.name}  ({entry.group}: {entry.title})", style="bold"),
+             Text(f"{target['name']} = {entry.formula}"),
+             Text(f"{target['name']}: {target['meaning']} ({target['unit']})"),
+             rich_table(None, ["input", "unit", "meaning"], inputs),
+             rich_table(None, ["parameter", "start", "bounds", "published"], params),
+             Text("Constants: " + (entry.constants_source if entry.constants else
+                                   "none checked; fittable only (fit it to your runs with scalinglab fit --formula)")),
+             Text(f"Fit: scalinglab fit RUNS --formula '{entry.formula}' "
+                  + " ".join(f"--var {name}=COLUMN" for name in entry.inputs)),
+             Text(f"Source: {entry.source}"), Text(f"Checked against: {entry.checked}")]
+    return Group(*lines)
+
+
+def _catalogue_result(entry) -> Result:
+    return Result(entry, kind="Law", summary=f"{entry.name} (formula, {entry.group}; "
+                  f"{entry.source.citation.split(',')[0]})", report=_catalogue_report)
+
+
 class _Laws(_Namespace):
     """Published laws: ``sl.laws.list()``, ``sl.laws.get(name)``.
 
@@ -1051,21 +1153,33 @@ class _Laws(_Namespace):
     'besiroglu2024'
     >>> "besiroglu2024" in [law.name for law in sl.laws.list()]
     True
+    >>> sl.laws.get("vocab-tao2024").inputs["H"].unit
+    'characters'
     """
 
     _package = "scalinglab.laws"
 
     def list(self) -> list[Result]:
-        """Every published law with its family, N convention and source."""
+        """Every published law with its family, N convention and source, then the formula laws by group."""
         from .laws import list_laws
+        from .laws.catalogue import catalogue
 
-        return [_law_result(entry) for entry in list_laws()]
+        return [_law_result(entry) for entry in list_laws()] + [_catalogue_result(e) for e in catalogue().values()]
 
     def get(self, name: str) -> Result:
-        """One published law (aliases such as ``chinchilla`` and ``epoch`` accepted); ``.law`` is the object."""
+        """One law: a published law (aliases such as ``chinchilla`` and ``epoch`` accepted; ``.law`` is the
+        object) or a formula law of the catalogue (``.formula``, ``.inputs``, ``.constants``)."""
+        from .errors import UnknownNameError
         from .laws import get_law
+        from .laws.catalogue import catalogue
 
-        return _law_result(get_law(name))
+        try:
+            return _law_result(get_law(name))
+        except UnknownNameError as error:
+            entry = catalogue().get(name.strip().lower())
+            if entry is None:
+                raise UnknownNameError("law", name, [*error.choices, *catalogue()]) from None
+            return _catalogue_result(entry)
 
 
 def _dataset_report(info) -> str:

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         runs: RunsArgument,
         law: Annotated[str, typer.Option("--law", help="Law family: chinchilla, kaplan, data-constrained, power, saturating-power, broken-power, or accuracy (alias sigmoid: an S-curve of accuracy).")] = "chinchilla",
         estimator: Annotated[str, typer.Option("--estimator", help="fast (default) or hoffmann (the published 4,500-start procedure).")] = "fast",
-        objective: Annotated[str, typer.Option("--objective", help="huber (log-Huber), squares (on log loss) or asymmetric.")] = "huber",
+        objective: Annotated[str, typer.Option("--objective", help="huber (log-Huber), squares (on log loss) or asymmetric; with --formula, target-huber (target-squares, ...) takes residuals in the target's own units (the default when a target is zero or negative).")] = "huber",
         delta: Annotated[float, typer.Option("--delta", help="Huber delta on log-loss residuals.")] = 1e-3,
         weight: Annotated[float, typer.Option("--weight", help="Asymmetric objective: weight of over-prediction.")] = 4.0,
         drop_highest_loss: Annotated[int, typer.Option("--drop-highest-loss", help="Drop the K runs with the highest loss first.")] = 0,
@@ -58,6 +58,9 @@ def register(app: typer.Typer) -> None:
         floor: Annotated[str | None, typer.Option("--floor", help="Accuracy law: the chance level, fixed (e.g. 0.25) or 'fit' (default).")] = None,
         ceiling: Annotated[str | None, typer.Option("--ceiling", help="Accuracy law: the best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,
         accuracy_col: Annotated[str | None, typer.Option("--accuracy-col", help="Accuracy law: the column of accuracies in [0, 1] (with --x loss, --loss-col names the losses).")] = None,
+        formula: Annotated[str | None, typer.Option("--formula", help="Fit a law of your own, e.g. \"L + B / (N^alpha * E^beta)\": numbers, names, + - * / ^, parentheses, log exp sqrt abs min max softplus log1p.")] = None,
+        var: Annotated[list[str] | None, typer.Option("--var", help="With --formula: an input NAME=COLUMN (repeatable); --var N alone takes the runs' N (D, C, U alike). Other names are parameters.")] = None,
+        param: Annotated[list[str] | None, typer.Option("--param", help="With --formula: a parameter's NAME=START:LOWER:UPPER, e.g. alpha=0.3:0:3 (fields may be empty; lower = upper fixes it).")] = None,
         predict: Annotated[str | None, typer.Option("--predict", help="Then predict every run of this table with the fit (intervals from its bootstrap).")] = None,
         predictions_out: Annotated[str | None, typer.Option("--predictions-out", help="With --predict: write the per-run predictions (.csv or .json).")] = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
@@ -79,7 +82,8 @@ def register(app: typer.Typer) -> None:
                                 table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing,
                                        "c_note": c_note},
                                 estimator=estimator, objective=objective, delta=delta, weight=weight,
-                                drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level, x=x)
+                                drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level, x=x,
+                                **api.formula_options(law, formula, var, param))
             if plot:
                 from ..charts import save_chart
                 from ..charts.fit import groups_chart
@@ -99,7 +103,8 @@ def register(app: typer.Typer) -> None:
             target_loss=target_loss, x=x, base=base, n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col,
             u_col=u_col, budget_col=budget_col, group_col=group_col, flops_per_param_token=flops_per_param_token,
             where=where, duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, progress=sys.stderr.isatty(),
-            floor=floor, ceiling=ceiling, accuracy_col=accuracy_col, profile=profile)
+            floor=floor, ceiling=ceiling, accuracy_col=accuracy_col, profile=profile, formula=formula,
+            variables=var, params=param)
         if plot:
             from ..charts import save_chart
             from ..charts.fit import fit_chart

@@ -53,10 +53,15 @@ def register(app: typer.Typer) -> None:
         where: Annotated[str | None, typer.Option("--where", help="With --runs: keep rows matching a pandas query.")] = None,
         duplicates: Annotated[str, typer.Option("--duplicates", help="With --runs: keep, mean, min or error for repeated (N, D).")] = "keep",
         drop_missing: Annotated[bool, typer.Option("--drop-missing", help="With --runs: drop rows with missing values.")] = False,
+        var: Annotated[list[str] | None, typer.Option("--var", help="With --runs and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), instead of the column its fit used.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x), or for every run of a table."""
         if runs is None:
+            if var:
+                from ..errors import InputError
+
+                raise InputError("--var goes with --runs (the table whose columns it names)")
             emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x),
                  as_json)
             return
@@ -67,7 +72,8 @@ def register(app: typer.Typer) -> None:
             check_output_path(out, flag="--out", inputs=(runs, law), suffixes=(".csv", ".json"))
         result = predict_runs(law, runs, level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col,
                                                                 "loss_col": loss_col, "u_col": u_col},
-                              table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
+                              table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing},
+                              variables=api._named(var, "var"))
         if out:
             result.save(out)
         emit(result, as_json)

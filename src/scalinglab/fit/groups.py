@@ -85,6 +85,9 @@ def fit_groups(runs, group_by, law: str = "chinchilla", *, columns: dict | None 
         raise InputError(f"{name}: --group-by column {', '.join(repr(c) for c in missing)} not found (columns: {have})")
     options = dict(table or {})
     where = options.pop("where", None)
+    if fit_options.get("formula") is not None:  # a formula's inputs are read from their own columns
+        options.update({"inputs": dict(fit_options.get("variables") or {}), "response": "any"})
+        law = fit_options["formula"]
     frame = filter_frame(frame, name, where)
     cols = {**{f"{k}_col": v for k, v in defaults.items()}, **{k: v for k, v in (columns or {}).items() if v}}
     fits, labels = [], []

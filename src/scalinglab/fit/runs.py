@@ -10,6 +10,11 @@ excluded), e.g. ``runs.csv: column 'loss' has 3 non-positive values (rows 4, 9, 
 A bundled CSV dataset whose columns in use are all plain positive numbers is read with the csv module
 (no pandas import, which is most of a plain fit's start-up time); anything else goes through pandas.
 
+A fit of a formula (``--formula`` with ``--var NAME=COLUMN``) reads its inputs from any numeric
+columns (``inputs``; finite values of any sign) into ``Runs.inputs``; its target may then hold
+values of any sign (``response="any"``). Predicting a table needs no loss column
+(``require_loss=False``).
+
 Real tables are messy, so a table can be narrowed first (``where``: a pandas query such as
 ``"dataset == 'c4' and lr <= 0.004"``), rows with missing values dropped (``drop_missing``), cells
 may hold human quantities (``70B``, ``1.4T``), and runs repeating an (N, D) pair (a learning-rate
@@ -57,10 +62,12 @@ def _rows_text(rows, limit: int = 10) -> str:
 
 @dataclass(frozen=True)
 class Runs:
-    """Validated runs: float arrays per field (None when absent) and the 1-based source row numbers."""
+    """Validated runs: float arrays per field (None when absent) and the 1-based source row numbers.
+
+    ``inputs``: a formula's input arrays by formula name; ``loss`` is None for a table read without one."""
 
     source: str
-    loss: np.ndarray
+    loss: np.ndarray | None
     rows: np.ndarray
     n: np.ndarray | None = None
     d: np.ndarray | None = None
@@ -72,16 +79,17 @@ class Runs:
     notes: tuple[str, ...] = ()
     flops_per_param_token: float = 6.0
     table_columns: tuple[str, ...] = ()
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.loss)
+        return len(self.rows)
 
     def take(self, index) -> "Runs":
         """The runs at ``index`` (an integer array or a boolean mask), in that order."""
         index = np.asarray(index)
         pick = {k: (None if getattr(self, k) is None else getattr(self, k)[index])
                 for k in ("loss", "rows", "n", "d", "c", "u", "budget", "group")}
-        return replace(self, **pick)
+        return replace(self, **pick, inputs={k: v[index] for k, v in self.inputs.items()})
 
     def column(self, name: str) -> str:
         """The source column behind field ``name`` (for messages)."""
@@ -114,6 +122,7 @@ class Runs:
         for key in ("n", "d", "c", "loss", "u", "budget", "group"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        data.update({name: values for name, values in self.inputs.items() if name not in data})
         import pandas as pd
 
         return pd.DataFrame(data)
@@ -163,7 +172,7 @@ def _read_table(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
 
 
 def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None],
-                  defaults: dict[str, str]) -> dict[str, str]:
+                  defaults: dict[str, str], require_loss: bool = True) -> dict[str, str]:
     lookup = {str(c).strip().lower(): c for c in frame.columns}
     chosen, problems = {}, []
     for key, candidates in FIELDS.items():
@@ -183,7 +192,7 @@ def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None
             if candidate in lookup:
                 chosen[key] = lookup[candidate]
                 break
-    if "loss" not in chosen and not explicit.get("loss"):
+    if "loss" not in chosen and not explicit.get("loss") and require_loss:
         problems.append("no loss column (name it with --loss-col)")
     roles: dict[str, list[str]] = {}
     for key, column in chosen.items():
@@ -348,11 +357,11 @@ def _compute_columns(name: str, chosen: dict, explicit: dict, values: dict, rows
     return n, d, c
 
 
-def _plain_dataset(source, explicit: dict, where, drop_missing: bool, mode: str, response: str):
+def _plain_dataset(source, explicit: dict, where, drop_missing: bool, mode: str, response: str, inputs: dict):
     """(name, chosen columns, table columns, values, duplicate notes) for a bundled CSV dataset read with
     the csv module, or None when pandas must decide: a filter, --drop-missing, a label column, any cell
     that is not a plain positive finite number, or repeated settings to merge."""
-    if where or drop_missing or not isinstance(source, str) or Path(source).exists():
+    if where or drop_missing or inputs or response == "any" or not isinstance(source, str) or Path(source).exists():
         return None
     from ..datasets import RENAMED, get_dataset, is_dataset_name, read_bundled_cells
 
@@ -404,7 +413,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
               group_col: str | None = None, flops_per_param_token: float | None = None,
               c_tolerance: float = 0.1, where: str | None = None, duplicates: str = "keep",
               drop_missing: bool = False, c_note: str | None = None, name: str | None = None,
-              response: str = "loss") -> Runs:
+              response: str = "loss", inputs: dict[str, str] | None = None, require_loss: bool = True) -> Runs:
     """Load and validate a runs table from a file path, a bundled dataset name or a DataFrame.
 
     Columns are found by the names in ``FIELDS`` (or the dataset's own mapping) unless named
@@ -415,7 +424,9 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     are given too, C must equal k N D within ``c_tolerance``; an explicit ``flops_per_param_token``
     or a ``c_note`` explaining the count turns a disagreement into a note. A C column found by
     name is taken as the user's own count and never checked. ``response="accuracy"`` lets the
-    metric column hold values in [0, 1], zeros included.
+    metric column hold values in [0, 1], zeros included; ``response="any"`` any finite value.
+    ``inputs`` (formula name -> column) are read into ``Runs.inputs`` (see ``_input_columns``); with
+    ``require_loss=False`` a table without a loss column gives ``loss=None``.
     """
     k_given = flops_per_param_token is not None
     k = 6.0 if flops_per_param_token is None else float(flops_per_param_token)
@@ -426,7 +437,8 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         raise InputError(f"--duplicates must be one of {', '.join(DUPLICATES)}, got {duplicates!r}")
     explicit = {"n": n_col, "d": d_col, "c": c_col, "loss": loss_col, "u": u_col, "budget": budget_col,
                 "group": group_col}
-    plain = _plain_dataset(source, explicit, where, drop_missing, mode, response)
+    inputs = dict(inputs or {})
+    plain = _plain_dataset(source, explicit, where, drop_missing, mode, response, inputs) if require_loss else None
     if plain is not None:
         table_name, chosen, table_columns, values, shared = plain
         name = name or table_name
@@ -439,7 +451,8 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
                     notes=tuple(notes), flops_per_param_token=k, table_columns=table_columns)
     frame, table_name, defaults = read_frame(source)
     name = name or table_name
-    chosen = _pick_columns(frame, name, explicit, defaults)
+    chosen = _pick_columns(frame, name, explicit, defaults, require_loss)
+    sources = _input_columns(frame, name, inputs, chosen)
     if len(frame) == 0:
         raise InputError(f"{name}: the runs table has no rows")
     table_columns = tuple(str(c) for c in frame.columns)
@@ -451,10 +464,12 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         bad = np.zeros(len(frame), dtype=bool)
         for key, column in chosen.items():
             if key in _NUMERIC:
-                masks = _bad_numbers(frame[column], positive=not (key == "loss" and response == "accuracy"))[1]
+                masks = _bad_numbers(frame[column], positive=key != "loss" or response == "loss")[1]
                 bad |= np.logical_or.reduce(list(masks.values()))
             else:
                 bad |= frame[column].isna().to_numpy()
+        for column in set(sources.values()) - {None}:
+            bad |= np.logical_or.reduce(list(_bad_numbers(frame[column], positive=False)[1].values()))
         if bad.all():
             raise InputError(f"{name}: --drop-missing would drop all {len(frame)} rows")
         if bad.any():
@@ -467,7 +482,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     for key, column in chosen.items():
         if key in _NUMERIC:
             accuracy = key == "loss" and response == "accuracy"
-            values[key] = _numeric(frame, column, problems, rows, positive=not accuracy)
+            values[key] = _numeric(frame, column, problems, rows, positive=key != "loss" or response == "loss")
             if accuracy:
                 v = values[key]
                 _flag(problems, column, np.isfinite(v) & ((v < 0) | (v > 1)), "value{s} outside [0, 1] (not an accuracy)", rows)
@@ -475,22 +490,58 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
             labels = frame[column]
             _flag(problems, column, labels.isna().to_numpy(), "missing value", rows)
             values[key] = labels.astype(str).to_numpy()
+    columns_read = {column: _numeric(frame, column, problems, rows, positive=False)
+                    for column in dict.fromkeys(sources.values()) if column is not None}
     if problems:
         hint = "" if drop_missing else " (--drop-missing drops such rows)"
         raise InputError(f"{name}: " + "; ".join(problems) + hint)
 
     n, d, c = _compute_columns(name, chosen, explicit, values, rows, k, k_given, c_note, c_tolerance, notes)
-    keys = [chosen[key] for key in ("n", "d", "c", "u", "group") if key in chosen]
-    if keys:
-        numeric = frame.assign(**{chosen[f]: values[f] for f in ("n", "d", "c", "u", "loss") if f in chosen})
+    fields = {"n": n, "d": d, "c": c, "u": values.get("u")}
+    read = {}
+    for formula_name, column in sources.items():
+        if column is None:
+            field_name = formula_name.lower()
+            if fields[field_name] is None:
+                raise InputError(f"{name}: --var {formula_name}: no column {formula_name!r} and no {_LABELS[field_name]} "
+                                 f"in the table (columns: {', '.join(repr(c) for c in table_columns)})")
+            read[formula_name] = fields[field_name]
+        else:
+            read[formula_name] = columns_read[column]
+    keys = list(dict.fromkeys([chosen[key] for key in ("n", "d", "c", "u", "group") if key in chosen]
+                              + [column for column in sources.values() if column is not None]))
+    if keys and "loss" in chosen:
+        numeric = frame.assign(**{**columns_read, **{chosen[f]: values[f] for f in ("n", "d", "c", "u", "loss")
+                                                     if f in chosen}})
         reduced = _reduce_duplicates(numeric, name, keys, chosen["loss"], mode, notes)
         if len(reduced) != len(frame):
             pick = frame.index.get_indexer(reduced.index)
             values = {key: v[pick] for key, v in values.items()}
             values["loss"] = reduced[chosen["loss"]].to_numpy(dtype=float)
             n, d, c = (None if v is None else v[pick] for v in (n, d, c))
+            read = {key: v[pick] for key, v in read.items()}
             rows = rows[pick]
-    return Runs(source=name, loss=values["loss"], rows=rows.astype(int), n=n, d=d, c=c,
+    return Runs(source=name, loss=values.get("loss"), rows=rows.astype(int), n=n, d=d, c=c,
                 u=values.get("u"), budget=values.get("budget"), group=values.get("group"),
                 columns={k: str(v) for k, v in chosen.items()}, notes=tuple(notes), flops_per_param_token=k,
-                table_columns=table_columns)
+                table_columns=table_columns, inputs=read)
+
+
+def _input_columns(frame: pd.DataFrame, name: str, inputs: dict[str, str], chosen: dict) -> dict[str, str | None]:
+    """Formula name -> the column holding it (exact name, else any case), or None for the runs' own N, D,
+    C or U (``--var N``: a name bound to itself that no column holds). One error names every column missing."""
+    lookup = {str(c).strip().lower(): c for c in frame.columns}
+    out, missing = {}, []
+    for formula_name, column in inputs.items():
+        if column in frame.columns:
+            out[formula_name] = column
+        elif column.strip().lower() in lookup:
+            out[formula_name] = lookup[column.strip().lower()]
+        elif column == formula_name and formula_name.lower() in ("n", "d", "c", "u"):
+            out[formula_name] = None
+        else:
+            missing.append(f"--var {formula_name}={column}: no column {column!r}")
+    if missing:
+        have = ", ".join(repr(str(c)) for c in frame.columns)
+        raise InputError(f"{name}: {'; '.join(missing)} (columns: {have})")
+    return out
