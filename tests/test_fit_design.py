@@ -146,6 +146,9 @@ def done_csv(tmp_path):
     (["--grid", "X=1..2:3", "--target", "C=1e22", "--budget", "1e20"], ("--grid", "N, D, C, U")),
     (["--target", "C=1e22", "--budget", "1e20"], ("--candidates", "--grid")),
     (["--grid", GRID, "--budget", "1e20"], ("--target",)),
+    (["--grid", GRID, "--target", "C=1e22", "--budget", "1e20", "--cost", "N-1e8"], ("--cost", "non-positive cost")),
+    (["--grid", GRID, "--target", "C=1e22", "--budget", "1e20", "--cost", "6*N*X"], ("--cost", "no X")),
+    (["--grid", GRID, "--target", "C=1e22", "--budget", "1e20", "--cost", "__import__('os')"], ("not allowed",)),
 ])
 def test_bad_suggest_input_is_one_line_exit_2(cli, done_csv, extra, fragments):
     assert_user_error(cli("suggest", "--runs", done_csv, *extra), *fragments)
@@ -171,3 +174,14 @@ def test_suggest_from_bundled_runs_through_the_api():
     runs = load_runs("chinchilla-runs").take(np.arange(0, 245, 5))
     result = suggest_runs(runs, "hoffmann2022", grid=GRID, target="C=1e22..1e24", budget=5e19, k=2, bootstrap=4)
     assert result.family == "chinchilla" and 1 <= len(result.picks) <= 2
+
+
+def test_a_cost_formula_prices_the_candidates():
+    """--cost is read by the formula grammar: 6*N*D*(1 + N/1e9) on every candidate, the budget on that cost."""
+    runs = synthetic_runs(np.geomspace(2e7, 4e8, 4), np.geomspace(1e9, 8e9, 3))
+    result = suggest_runs(runs, "chinchilla", grid=GRID, target="C=1e23", budget=2e19, k=3, bootstrap=4,
+                          cost="6*N*D*(1 + N/1e9)")
+    for pick in result.picks:
+        n, d = pick["inputs"]["n"], pick["inputs"]["d"]
+        assert np.isclose(pick["cost"], 6 * n * d * (1 + n / 1e9))
+    assert result.spent <= 2e19 and result.settings["cost"] == "6*N*D*(1 + N/1e9)"

@@ -528,8 +528,9 @@ def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None,
         The most the batch may cost (same unit as the costs; by default FLOP, C = k N D).
     k : int
         The most runs to suggest.
-    cost : float or array, optional
-        Each candidate's cost (default: the candidates' cost column, else their compute).
+    cost : str, float or array, optional
+        Each candidate's cost: a formula of N, D, C and U such as ``"6*N*D"`` (parsed by our own grammar,
+        never evaluated as Python), or numbers; by default the candidates' cost column, else their compute.
 
     Examples
     --------
@@ -546,7 +547,8 @@ def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None,
     table = as_runs(_unwrap(runs), columns, flops_per_param_token)
     result = suggest_runs(table, _unwrap(law), candidates=candidates, grid=grid, target=target,
                           target_rows=target_rows, budget=parse_quantity(budget, what="--budget"), k=k,
-                          cost=None if cost is None else _quantity(cost, "--cost"), bootstrap=bootstrap, seed=seed,
+                          cost=cost if cost is None or isinstance(cost, str) else _quantity(cost, "--cost"),
+                          bootstrap=bootstrap, seed=seed,
                           criterion=criterion, x=x, objective=objective)
     return Result(result, kind="Suggestion", summary=result.summary, frame=_suggest_frame)
 

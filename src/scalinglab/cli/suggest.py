@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
         grid: Annotated[str | None, typer.Option("--grid", help="Candidates as log-spaced ranges, every combination, e.g. \"N=10M..1B:12,D=1B..100B:12\".")] = None,
         target: Annotated[str | None, typer.Option("--target", help="Where the law must be right, e.g. \"C=1e22..1e24\" (compute-optimal runs of the fit) or \"N=70B,D=1.4T\".")] = None,
         target_rows: Annotated[str | None, typer.Option("--target-rows", help="Target points as a table with the law's inputs.")] = None,
+        cost: Annotated[str | None, typer.Option("--cost", help="Each candidate's cost as a formula of N, D, C, U, e.g. \"6*N*D\" (default: the candidates' cost column, else C = k N D).")] = None,
         k: Annotated[int, typer.Option("--k", help="The most runs to suggest.")] = 5,
         bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap refits the design is averaged over (0: the fit alone).")] = 32,
         seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the bootstrap's random generator.")] = 0,
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Which runs to train next: a batch within a budget that most narrows the prediction at the target."""
         result = api.suggest(runs, law, candidates=candidates, grid=grid, target=target, target_rows=target_rows,
-                             budget=budget, k=k, bootstrap=bootstrap, seed=seed, criterion=criterion, x=x,
+                             budget=budget, cost=cost, k=k, bootstrap=bootstrap, seed=seed, criterion=criterion, x=x,
                              n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col,
                              flops_per_param_token=flops_per_param_token)
         emit(result, as_json)

@@ -16,7 +16,7 @@ from ...errors import InputError
 from ...units import parse_quantity
 from ..runs import Runs, load_runs, read_frame
 
-__all__ = ["rows_text", "parse_ranges", "grid_runs", "table_runs", "target_runs", "INPUT_NAMES", "TARGET_POINTS"]
+__all__ = ["rows_text", "formula_costs", "parse_ranges", "grid_runs", "table_runs", "target_runs", "INPUT_NAMES", "TARGET_POINTS"]
 
 #: Input letters accepted in grids and targets -> the runs field they set.
 INPUT_NAMES = {"n": "n", "d": "d", "c": "c", "u": "u"}
@@ -97,8 +97,7 @@ def table_runs(source, k: float, flag: str) -> tuple[Runs, np.ndarray | None]:
     if len(frame) == 0:
         raise InputError(f"{flag} {name}: the table has no rows")
     lookup = {str(c).strip().lower(): c for c in frame.columns}
-    frame = frame.assign(**{"__loss__": 1.0})
-    runs = load_runs(frame, loss_col="__loss__", name=name, flops_per_param_token=k)
+    runs = load_runs(frame, name=name, flops_per_param_token=k, require_loss=False)
     cost = None
     if "cost" in lookup:
         import pandas as pd
@@ -110,6 +109,21 @@ def table_runs(source, k: float, flag: str) -> tuple[Runs, np.ndarray | None]:
             raise InputError(f"{flag} {name}: column {lookup['cost']!r} has {count} non-positive or unreadable "
                              f"cost{'s' if count > 1 else ''} ({rows_text(np.flatnonzero(bad) + 1)})")
     return replace(runs, loss=np.full(len(runs), np.nan)), cost
+
+
+def formula_costs(text: str, runs: Runs) -> np.ndarray:
+    """Each run's cost from a ``--cost`` formula of N, D, C, U (our own grammar: ``laws.formula``, no eval)."""
+    from ...laws.formula import evaluate, names, parse
+
+    expr = parse(text)
+    env = {key.upper(): getattr(runs, key) for key in ("n", "d", "c", "u") if getattr(runs, key) is not None}
+    env.update(runs.inputs)
+    missing = [name for name in names(expr) if name not in env]
+    if missing:
+        raise InputError(f"--cost {text!r}: the candidates have no {', '.join(missing)} (they have "
+                         f"{', '.join(env) or 'no inputs'})")
+    with np.errstate(all="ignore"):
+        return np.broadcast_to(evaluate(expr, env), (len(runs),)).astype(float)
 
 
 def target_runs(text: str, inputs: tuple[str, ...], k: float, law=None) -> Runs:

@@ -29,7 +29,7 @@ from ..models import FAMILIES_FITTABLE, FitModel, make_model
 from ..objectives import make_objective
 from ..runs import Runs
 from .criterion import CRITERIA, greedy_batch, linearise, parameter_gains
-from .inputs import grid_runs, parse_ranges, rows_text, table_runs, target_runs
+from .inputs import formula_costs, grid_runs, parse_ranges, rows_text, table_runs, target_runs
 from .result import Suggestion
 
 __all__ = ["suggest_runs", "NOISE_SCALE", "DEFAULT_BOOTSTRAP"]
@@ -77,7 +77,9 @@ def _prior_precision(model: FitModel) -> np.ndarray:
 
 def _costs(candidates: Runs, cost, column_cost) -> np.ndarray:
     """Each candidate's cost: given values, the table's cost column, or its compute C = k N D."""
-    if cost is not None:
+    if isinstance(cost, str):
+        values, where = formula_costs(cost, candidates), f"--cost {cost!r}"
+    elif cost is not None:
         values = np.broadcast_to(np.asarray(cost, dtype=float), (len(candidates),)).copy()
         where = "--cost"
     elif column_cost is not None:
@@ -157,7 +159,8 @@ def suggest_runs(runs: Runs, law="chinchilla", *, candidates=None, grid: str | N
     """Up to ``k`` runs from the candidates (a table or a ``grid`` text), ranked, within ``budget``.
 
     ``target`` (text, e.g. ``"C=1e22..1e24"``) or ``target_rows`` (a table) is where the law must be
-    right; ``cost`` gives each candidate's cost (default: the table's cost column, else C = k N D).
+    right; ``cost`` gives each candidate's cost: a formula of N, D, C, U (``"6*N*D"``), numbers, or by
+    default the table's cost column, else C = k N D.
     """
     started = time.perf_counter()
     if criterion not in CRITERIA:
@@ -255,7 +258,7 @@ def suggest_runs(runs: Runs, law="chinchilla", *, candidates=None, grid: str | N
     if len(picks) < k:
         notes.append(f"{len(picks)} of the {k} runs asked fit in the budget")
     settings = {"criterion": criterion, "cost_power": cost_power, "bootstrap": bootstrap, "seed": seed,
-                "objective": objective, "x": x if model.inputs == (x,) else None, "cost": "given" if cost is not None
+                "objective": objective, "x": x if model.inputs == (x,) else None, "cost": cost if isinstance(cost, str) else "given" if cost is not None
                 else ("column" if column_cost is not None else "C = k N D"), "flops_per_param_token": kk}
     return Suggestion(family=family, method=method, picks=rows, budget=float(budget),
                       spent=float(spent[-1]) if len(spent) else 0.0, n_runs=len(runs), n_candidates=len(cand),
