@@ -185,3 +185,21 @@ def test_a_cost_formula_prices_the_candidates():
         n, d = pick["inputs"]["n"], pick["inputs"]["d"]
         assert np.isclose(pick["cost"], 6 * n * d * (1 + n / 1e9))
     assert result.spent <= 2e19 and result.settings["cost"] == "6*N*D*(1 + N/1e9)"
+
+
+def test_a_formula_law_is_designed_for_with_its_own_input_names(cli, tmp_path):
+    """--formula with --var: the grid and the target name the formula's inputs; costs default to 6 N D."""
+    runs = synthetic_runs(np.geomspace(2e7, 4e8, 4), np.geomspace(1e9, 8e9, 3))
+    done = tmp_path / "done.csv"
+    done.write_text("params,tokens,loss\n" + "".join(f"{float(n)!r},{float(d)!r},{float(l)!r}\n"
+                                                   for n, d, l in zip(runs.n, runs.d, runs.loss)))
+    args = ["suggest", "--runs", done, "--formula", "E + A / N^alpha + B / D^beta", "--var", "N=params", "--var",
+            "D=tokens", "--grid", GRID, "--budget", "3e19", "--k", "3", "--bootstrap", "4"]
+    out = cli(*args, "--target", "N=7B,D=140B", "--json")
+    assert out.code == 0, out.stderr
+    data = out.json()
+    assert data["family"] == "formula" and data["method"].startswith("V-optimal")
+    assert all(set(p["inputs"]) == {"N", "D"} and np.isclose(p["cost"], 6 * p["inputs"]["N"] * p["inputs"]["D"])
+               for p in data["picks"])
+    assert 0 < data["variance_after"] < data["variance_before"]
+    assert_user_error(cli(*args, "--target", "N=7B"), "--target", "leaves out D")

@@ -504,7 +504,8 @@ def _suggest_frame(result):
 def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None, target: str | None = None,
             target_rows=None, budget, k: int = 5, cost=None, bootstrap: int = 32, seed: int = 0,
             criterion: str = "v", x: str = "c", objective: str = "huber", n_col=None, d_col=None, c_col=None,
-            loss_col=None, u_col=None, flops_per_param_token: float | None = None) -> Result:
+            loss_col=None, u_col=None, flops_per_param_token: float | None = None, formula: str | None = None,
+            variables=None, params=None) -> Result:
     """Which runs to train next: a ranked batch that most lowers the predicted-loss variance over a target.
 
     Greedy V-optimal design per unit cost, linearised at the fit of ``runs`` and at ``bootstrap`` refits
@@ -528,6 +529,8 @@ def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None,
         The most the batch may cost (same unit as the costs; by default FLOP, C = k N D).
     k : int
         The most runs to suggest.
+    formula, variables, params : optional
+        A law of one's own, as for ``fit``: candidates, grid and target then name its inputs.
     cost : str, float or array, optional
         Each candidate's cost: a formula of N, D, C and U such as ``"6*N*D"`` (parsed by our own grammar,
         never evaluated as Python), or numbers; by default the candidates' cost column, else their compute.
@@ -544,8 +547,10 @@ def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None,
     from .fit.design import suggest_runs
 
     columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col}
-    table = as_runs(_unwrap(runs), columns, flops_per_param_token)
-    result = suggest_runs(table, _unwrap(law), candidates=candidates, grid=grid, target=target,
+    own = formula_options(law, formula, variables, params)
+    options = {"inputs": own["variables"], "response": "any"} if own else None
+    table = as_runs(_unwrap(runs), columns, flops_per_param_token, options)
+    result = suggest_runs(table, _unwrap(law), **own, candidates=candidates, grid=grid, target=target,
                           target_rows=target_rows, budget=parse_quantity(budget, what="--budget"), k=k,
                           cost=cost if cost is None or isinstance(cost, str) else _quantity(cost, "--cost"),
                           bootstrap=bootstrap, seed=seed,

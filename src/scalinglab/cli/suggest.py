@@ -15,6 +15,9 @@ def register(app: typer.Typer) -> None:
         runs: Annotated[str, typer.Option("--runs", help="The runs done: a table (.csv, .parquet, .jsonl) or a bundled dataset name.")],
         budget: Annotated[str, typer.Option("--budget", help="The most the suggested runs may cost together (FLOP by default, e.g. 1e21).")],
         law: Annotated[str, typer.Option("--law", help="Law family (chinchilla, kaplan, power, ...), a published law or a saved fit (.json): its family is fitted to the runs.")] = "chinchilla",
+        formula: Annotated[str | None, typer.Option("--formula", help="Design for a law of your own, e.g. \"L + A / N^alpha + B / D^beta\" (as for fit --formula).")] = None,
+        var: Annotated[list[str] | None, typer.Option("--var", help="With --formula: an input NAME=COLUMN (repeatable); --grid and --target then use these names.")] = None,
+        param: Annotated[list[str] | None, typer.Option("--param", help="With --formula: a parameter's NAME=START:LOWER:UPPER.")] = None,
         candidates: Annotated[str | None, typer.Option("--candidates", help="Runs that could be trained next: a table with N, D or C (and an optional cost column).")] = None,
         grid: Annotated[str | None, typer.Option("--grid", help="Candidates as log-spaced ranges, every combination, e.g. \"N=10M..1B:12,D=1B..100B:12\".")] = None,
         target: Annotated[str | None, typer.Option("--target", help="Where the law must be right, e.g. \"C=1e22..1e24\" (compute-optimal runs of the fit) or \"N=70B,D=1.4T\".")] = None,
@@ -36,5 +39,5 @@ def register(app: typer.Typer) -> None:
         result = api.suggest(runs, law, candidates=candidates, grid=grid, target=target, target_rows=target_rows,
                              budget=budget, cost=cost, k=k, bootstrap=bootstrap, seed=seed, criterion=criterion, x=x,
                              n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col,
-                             flops_per_param_token=flops_per_param_token)
+                             flops_per_param_token=flops_per_param_token, formula=formula, variables=var, params=param)
         emit(result, as_json)

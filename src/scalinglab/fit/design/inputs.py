@@ -32,17 +32,34 @@ def rows_text(rows) -> str:
     return f"row {shown}" if len(rows) == 1 else f"rows {shown}"
 
 
-def parse_ranges(text: str, flag: str, default_count: int) -> dict[str, np.ndarray]:
-    """``"N=10M..1B:12,D=1B..100B:12"`` -> {"n": 12 log-spaced values, "d": ...}."""
+def _key(name: str, flag: str, part: str, names: tuple[str, ...] | None) -> str:
+    """The field (n, d, c, u) of a built-in law's input letter, or a formula's own input name."""
+    if names is None:
+        key = name.lower()
+        if key in INPUT_NAMES:
+            return key
+        raise InputError(f"{flag} {part!r}: write NAME=lo..hi:count with NAME one of N, D, C, U")
+    if name in names:
+        return name
+    folded = [n for n in names if n.lower() == name.lower()]
+    if len(folded) == 1:
+        return folded[0]
+    raise InputError(f"{flag} {part!r}: {name!r} is not an input of the formula (its inputs: {', '.join(names)})")
+
+
+def parse_ranges(text: str, flag: str, default_count: int, names: tuple[str, ...] | None = None
+                 ) -> dict[str, np.ndarray]:
+    """``"N=10M..1B:12,D=1B..100B:12"`` -> {"n": 12 log-spaced values, "d": ...}; for a formula law
+    (``names``: its inputs) the keys are the formula's own names."""
     out: dict[str, np.ndarray] = {}
     parts = [p.strip() for p in str(text).split(",") if p.strip()]
     if not parts:
         raise InputError(f"{flag} is empty; write e.g. {flag} \"N=10M..1B:12,D=1B..100B:12\"")
     for part in parts:
         name, eq, spec = part.partition("=")
-        key = name.strip().lower()
-        if not eq or key not in INPUT_NAMES:
-            raise InputError(f"{flag} {part!r}: write NAME=lo..hi:count with NAME one of N, D, C, U")
+        if not eq:
+            raise InputError(f"{flag} {part!r}: write NAME=lo..hi:count, e.g. N=10M..1B:12")
+        key = _key(name.strip(), flag, part, names)
         if key in out:
             raise InputError(f"{flag}: {name.strip()} is given twice")
         spec, colon, count_text = spec.partition(":")
@@ -74,30 +91,35 @@ def _product(axes: dict[str, np.ndarray], flag: str) -> dict[str, np.ndarray]:
     return {key: m.ravel() for key, m in zip(axes, mesh)}
 
 
-def _as_runs(values: dict[str, np.ndarray], source: str, k: float) -> Runs:
-    """Input arrays as ``Runs`` (loss unknown: NaN), D = C / (k N) or C = k N D filled in when possible."""
+def _as_runs(values: dict[str, np.ndarray], source: str, k: float, names: tuple[str, ...] | None = None) -> Runs:
+    """Input arrays as ``Runs`` (loss unknown: NaN), D = C / (k N) or C = k N D filled in when possible;
+    a formula's inputs (``names``) go to ``Runs.inputs``, those named N, D, C, U to the fields too."""
+    inputs = {} if names is None else {name: values[name] for name in names if name in values}
+    if names is not None:
+        values = {key.lower(): inputs[key] for key in ("N", "D", "C", "U") if key in inputs}
     n, d, c = values.get("n"), values.get("d"), values.get("c")
     if n is not None and d is None and c is not None:
         d = c / (k * n)
     if n is not None and d is not None and c is None:
         c = k * n * d
-    size = len(next(iter(values.values())))
+    size = len(next(iter((inputs or values).values())))
     return Runs(source=source, loss=np.full(size, np.nan), rows=np.arange(1, size + 1), n=n, d=d, c=c,
-                u=values.get("u"), flops_per_param_token=k)
+                u=values.get("u"), flops_per_param_token=k, inputs=inputs)
 
 
-def grid_runs(text: str, k: float) -> Runs:
-    """The candidate runs of a ``--grid`` text."""
-    return _as_runs(_product(parse_ranges(text, "--grid", 12), "--grid"), "--grid", k)
+def grid_runs(text: str, k: float, names: tuple[str, ...] | None = None) -> Runs:
+    """The candidate runs of a ``--grid`` text (``names``: a formula law's inputs)."""
+    return _as_runs(_product(parse_ranges(text, "--grid", 12, names), "--grid"), "--grid", k, names)
 
 
-def table_runs(source, k: float, flag: str) -> tuple[Runs, np.ndarray | None]:
-    """(runs read from a table without losses, its 'cost' column when it has one)."""
+def table_runs(source, k: float, flag: str, variables: dict | None = None) -> tuple[Runs, np.ndarray | None]:
+    """(runs read from a table without losses, its 'cost' column when it has one); ``variables``: a formula
+    law's inputs (name -> column)."""
     frame, name, _ = read_frame(source)
     if len(frame) == 0:
         raise InputError(f"{flag} {name}: the table has no rows")
     lookup = {str(c).strip().lower(): c for c in frame.columns}
-    runs = load_runs(frame, name=name, flops_per_param_token=k, require_loss=False)
+    runs = load_runs(frame, name=name, flops_per_param_token=k, require_loss=False, inputs=variables)
     cost = None
     if "cost" in lookup:
         import pandas as pd
@@ -126,13 +148,21 @@ def formula_costs(text: str, runs: Runs) -> np.ndarray:
         return np.broadcast_to(evaluate(expr, env), (len(runs),)).astype(float)
 
 
-def target_runs(text: str, inputs: tuple[str, ...], k: float, law=None) -> Runs:
-    """Target points of a ``--target`` text for a law of ``inputs``; C alone, for N and D, via the optimum."""
-    axes = parse_ranges(text, "--target", TARGET_POINTS)
+def target_runs(text: str, inputs: tuple[str, ...], k: float, law=None, names: tuple[str, ...] | None = None
+                ) -> Runs:
+    """Target points of a ``--target`` text for a law of ``inputs`` (fields; or a formula's ``names``);
+    C alone, for a built-in law of N and D, means the compute-optimal runs of ``law``."""
+    axes = parse_ranges(text, "--target", TARGET_POINTS, names)
+    if names is not None:
+        missing = [name for name in names if name not in axes]
+        if missing:
+            raise InputError(f"--target {text!r} leaves out {', '.join(missing)}; the formula's inputs are "
+                             f"{', '.join(names)}")
+        return _as_runs(_product(axes, "--target"), "--target", k, names)
     outside = [key for key in axes if key not in inputs and not (key == "c" and set(inputs) >= {"n", "d"})]
     if outside:
-        names = ", ".join(key.upper() for key in outside)
-        raise InputError(f"--target {text!r}: {names} is not an input of this law (its inputs: "
+        shown = ", ".join(key.upper() for key in outside)
+        raise InputError(f"--target {text!r}: {shown} is not an input of this law (its inputs: "
                          f"{', '.join(i.upper() for i in inputs)})")
     values = _product(axes, "--target")
     if "c" in values and set(inputs) >= {"n", "d"} and not {"n", "d"} & set(values):

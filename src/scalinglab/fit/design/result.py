@@ -56,8 +56,8 @@ class Suggestion:
 
         parts = [Text(f"Which runs next ({self.method}) for the {self.family} law: {self.n_runs} runs done, "
                       f"{self.n_candidates} candidates, budget {self.budget:.3g}", style="bold"),
-                 Text(f"target: {self.target['text']} ({self.target['points']} points)")]
-        inputs = [key for key in ("n", "d", "c", "u") if self.picks and key in self.picks[0]["inputs"]]
+                 Text(f"target: {self.target['text']} ({self.target['points']} point{'' if self.target['points'] == 1 else 's'})")]
+        inputs = list(self.picks[0]["inputs"]) if self.picks else []
         rows = []
         for pick in self.picks:
             gain = pick.get("variance_reduction")
@@ -65,7 +65,7 @@ class Suggestion:
                                                f"{pick['inputs'][key]:.3g}" for key in inputs]
                         + [f"{pick['cost']:.3g}", "-" if gain is None else f"{gain:.3g}",
                            f"{pick['cumulative_cost']:.3g}", pick["reason"]])
-        columns = ["rank"] + [_INPUT_LABELS[key] for key in inputs] + ["cost", "expected variance reduction",
+        columns = ["rank"] + [_INPUT_LABELS.get(key, key) for key in inputs] + ["cost", "expected variance reduction",
                                                                          "cumulative cost", "why"]
         parts.append(rich_table("Runs to train next", columns, rows))
         if self.variance_before is not None and self.variance_after is not None:

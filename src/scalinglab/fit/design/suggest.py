@@ -96,9 +96,20 @@ def _costs(candidates: Runs, cost, column_cost) -> np.ndarray:
     return values
 
 
+def _input_values(model: FitModel, runs: Runs) -> dict[str, np.ndarray]:
+    """The law's inputs of ``runs`` by name: a formula's own names, else N, D, C, U as the law reads them."""
+    formula = getattr(model, "formula", None)
+    if formula is None:
+        return {key.upper(): getattr(runs, key).astype(float) for key in model.inputs}
+    missing = [name for name in formula.inputs if name not in runs.inputs]
+    if missing:
+        raise InputError(f"{runs.source}: no values for the formula's input {', '.join(missing)} (--var)")
+    return {name: np.asarray(runs.inputs[name], dtype=float) for name in formula.inputs}
+
+
 def _inputs(model: FitModel, runs: Runs) -> np.ndarray:
-    """(n, len(model.inputs)) input values, for comparing candidates with runs and for space filling."""
-    return np.column_stack([getattr(runs, key) for key in model.inputs]).astype(float)
+    """(n, inputs) input values, for comparing candidates with runs and for space filling."""
+    return np.column_stack(list(_input_values(model, runs).values()))
 
 
 def _check_new(model: FitModel, table: Runs, candidates: Runs) -> None:
@@ -106,7 +117,7 @@ def _check_new(model: FitModel, table: Runs, candidates: Runs) -> None:
     for i, row in enumerate(cand):
         same = np.flatnonzero(np.all(np.abs(done - row) <= _SAME_RUN, axis=1))
         if len(same):
-            values = ", ".join(f"{key.upper()}={float(np.exp(v)):.6g}" for key, v in zip(model.inputs, row))
+            values = ", ".join(f"{key}={float(np.exp(v)):.6g}" for key, v in zip(_input_values(model, candidates), row))
             raise InputError(f"candidate row {int(candidates.rows[i])} ({values}) is already a run (row "
                              f"{int(table.rows[same[0]])} of {table.source}); leave it out of the candidates")
 
@@ -148,17 +159,23 @@ def _noise(model: FitModel, theta: np.ndarray, data: dict, y: np.ndarray) -> flo
 
 
 def _describe(model: FitModel, runs: Runs, i: int) -> dict:
+    """The inputs of candidate ``i``: n, d, c (u) for a built-in law, a formula's own names for a formula."""
+    if getattr(model, "formula", None) is not None:
+        return {name: float(v[i]) for name, v in _input_values(model, runs).items()}
     out = {key: float(getattr(runs, key)[i]) for key in ("n", "d", "c", "u") if getattr(runs, key) is not None}
     return {key: out[key] for key in out if key in model.inputs or key in ("n", "d", "c")}
 
 
-def suggest_runs(runs: Runs, law="chinchilla", *, candidates=None, grid: str | None = None,
+def suggest_runs(runs: Runs, law="chinchilla", *, formula: str | None = None, variables: dict | None = None,
+                 params: dict | None = None, candidates=None, grid: str | None = None,
                  target: str | None = None, target_rows=None, budget: float, k: int = 5, cost=None,
                  bootstrap: int = DEFAULT_BOOTSTRAP, seed: int = 0, criterion: str = "v", cost_power: float | None = None,
                  x: str = "c", objective: str = "huber", level: float = 0.95) -> Suggestion:
     """Up to ``k`` runs from the candidates (a table or a ``grid`` text), ranked, within ``budget``.
 
-    ``target`` (text, e.g. ``"C=1e22..1e24"``) or ``target_rows`` (a table) is where the law must be
+    ``formula`` (with ``variables``, its inputs -> columns, and ``params``) designs for a law of one's own;
+    ``runs`` then holds its inputs (``load_runs(..., inputs=variables)``). ``target`` (text, e.g.
+    ``"C=1e22..1e24"``) or ``target_rows`` (a table) is where the law must be
     right; ``cost`` gives each candidate's cost: a formula of N, D, C, U (``"6*N*D"``), numbers, or by
     default the table's cost column, else C = k N D.
     """
@@ -173,14 +190,26 @@ def suggest_runs(runs: Runs, law="chinchilla", *, candidates=None, grid: str | N
         raise InputError("give the candidate runs with exactly one of --candidates (a table) or --grid (a range)")
     if (target is None) == (target_rows is None):
         raise InputError("give the target region with exactly one of --target (a range) or --target-rows (a table)")
-    family, concrete = _resolve(law, x)
     obj = make_objective(objective)
-    model = _model(family, x, concrete, runs, obj)
+    names = spec = None
+    if formula is not None:
+        from ...laws.formula_law import formula_family
+        from ..formula_model import FormulaModel
+
+        spec = formula_family(formula, variables, params)
+        family, concrete, names = "formula", None, spec.inputs
+        model = FormulaModel(spec, "log" if runs.loss is None or np.all(runs.loss > 0) else "target")
+    else:
+        family, concrete = _resolve(law, x)
+        model = _model(family, x, concrete, runs, obj)
     kk = runs.flops_per_param_token
-    cand, column_cost = (grid_runs(grid, kk), None) if grid is not None else table_runs(candidates, kk, "--candidates")
+    var = None if spec is None else dict(spec.variables)
+    cand, column_cost = (grid_runs(grid, kk, names), None) if grid is not None else table_runs(
+        candidates, kk, "--candidates", var)
     if len(cand) == 0:
         raise InputError("the candidate set is empty")
     cand.require(model.inputs, f"a candidate run of the {family} law")
+    _input_values(model, cand)
     costs = _costs(cand, cost, column_cost)
     if budget < costs.min():
         raise InputError(f"--budget {budget:.3g} is below the cheapest candidate's cost {costs.min():.3g}")
@@ -196,21 +225,22 @@ def suggest_runs(runs: Runs, law="chinchilla", *, candidates=None, grid: str | N
         theta_hat = estimate(model, obj, data, y).theta
     the_law = model.to_law(theta_hat) if theta_hat is not None else concrete
     if target is not None:
-        if the_law is None:
+        if the_law is None and names is None:
             parse_ranges(target, "--target", 2)
             tgt = None
         else:
             try:
-                tgt = target_runs(target, model.inputs, kk, the_law)
+                tgt = target_runs(target, model.inputs, kk, the_law, names)
             except LawError as error:
                 raise InputError(f"--target {target!r}: the fitted law gives no compute-optimal runs ({error})") from None
         target_info = {"text": target, "points": 0 if tgt is None else len(tgt)}
     else:
-        tgt, _ = table_runs(target_rows, kk, "--target-rows")
+        tgt, _ = table_runs(target_rows, kk, "--target-rows", var)
         tgt.require(model.inputs, f"a target row of the {family} law")
+        _input_values(model, tgt)
         target_info = {"text": str(target_rows), "points": len(tgt)}
     if tgt is not None:
-        target_info["inputs"] = {key: getattr(tgt, key).tolist() for key in model.inputs}
+        target_info["inputs"] = {key: v.tolist() for key, v in _input_values(model, tgt).items()}
 
     v_before = v_after = None
     if theta_hat is None:
@@ -235,6 +265,7 @@ def suggest_runs(runs: Runs, law="chinchilla", *, candidates=None, grid: str | N
         ident, _ = identifiability(model, data, y, theta_hat, None, None if boot is None else boot.thetas, level)
         reasons = [f"{100 * g / v_before:.1f}% of the target variance" if criterion == "v" and v_before > 0 else
                    "information gain" for g in gains]
+        shown = _input_values(model, cand)
         for j, name in enumerate(model.names):
             info = ident.get(name)
             if info is None or info["identified"]:
@@ -245,8 +276,8 @@ def suggest_runs(runs: Runs, law="chinchilla", *, candidates=None, grid: str | N
             identified[name] = {
                 "identified": False,
                 "best_candidates": [_describe(model, cand, i) for i in best],
-                "best_candidates_text": "; ".join(", ".join(f"{key.upper()}={v:.3g}" for key, v in _describe(
-                    model, cand, i).items() if key in model.inputs) for i in best),
+                "best_candidates_text": "; ".join(", ".join(f"{key}={v[i]:.3g}" for key, v in shown.items())
+                                                  for i in best),
                 "moved_by_picks": [rank + 1 for rank, i in enumerate(picks) if i in best]}
             for rank, i in enumerate(picks):
                 if i in best:
@@ -257,7 +288,7 @@ def suggest_runs(runs: Runs, law="chinchilla", *, candidates=None, grid: str | N
                   "reason": reasons[rank]} for rank, i in enumerate(picks))
     if len(picks) < k:
         notes.append(f"{len(picks)} of the {k} runs asked fit in the budget")
-    settings = {"criterion": criterion, "cost_power": cost_power, "bootstrap": bootstrap, "seed": seed,
+    settings = {"formula": formula, "variables": var, "criterion": criterion, "cost_power": cost_power, "bootstrap": bootstrap, "seed": seed,
                 "objective": objective, "x": x if model.inputs == (x,) else None, "cost": cost if isinstance(cost, str) else "given" if cost is not None
                 else ("column" if column_cost is not None else "C = k N D"), "flops_per_param_token": kk}
     return Suggestion(family=family, method=method, picks=rows, budget=float(budget),
