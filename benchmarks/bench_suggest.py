@@ -99,7 +99,6 @@ def _frame(runs: Runs, index: np.ndarray):
     return pd.DataFrame(cols)
 
 
-COST_POWER = None  # suggest's default: the better of gain per unit cost and gain alone
 BOOTSTRAP = 16
 
 
@@ -109,8 +108,7 @@ def _design_round(task, chosen, free, left, criterion, bootstrap, seed):
     free_idx = np.array(sorted(free))
     result = suggest_runs(done, task["family"], candidates=_frame(train, free_idx),
                           target_rows=_frame(task["test"], np.arange(len(task["test"]))), budget=left,
-                          k=PER_ROUND, bootstrap=bootstrap, seed=seed, criterion=criterion,
-                          cost_power=COST_POWER)
+                          k=PER_ROUND, bootstrap=bootstrap, seed=seed, criterion=criterion)
     return [int(free_idx[p["candidate_row"] - 1]) for p in result.picks]
 
 
