@@ -10,9 +10,10 @@ CONTRACT = ("days", "gpu_hours", "energy_mwh", "co2_t", "cloud_cost_usd", "owned
 
 
 def test_cost_json_has_the_contract_keys_for_llama_65b(cli):
-    # Touvron et al. 2023, section 2.4 and Table 15: 20.8 days, ~1.02M GPU-hours, 449 MWh, 173 tCO2eq
+    # Touvron et al. 2023, section 2.4 and Table 15: 20.8 days, ~1.02M GPU-hours, 449 MWh, 173 tCO2eq; the
+    # paper's days are 1.4T tokens / (380 tokens/s x 2,048 GPUs) with no time lost: goodput 1
     result = cli("cost", "--params", "65.2B", "--tokens", "1.4T", "--gpu", "a100-80gb", "--gpus", "2048",
-                 "--tokens-per-second-per-gpu", "380", "--watts", "400", "--pue", "1.1", "--carbon", "0.385",
+                 "--tokens-per-second-per-gpu", "380", "--goodput", "1", "--watts", "400", "--pue", "1.1", "--carbon", "0.385",
                  "--gpu-price", "15000", "--depreciation", "25%", "--electricity", "0.168", "--overhead", "0",
                  "--price-per-gpu-hour", "2", "--json")
     assert result.code == 0, result.stderr
@@ -36,9 +37,17 @@ def test_cost_with_the_cluster_model(cli):
     result = cli("cost", "--flops", "1e25", "--gpu", "h100-sxm", "--gpus", "8192", "--cluster-model", "--json")
     assert result.code == 0, result.stderr
     data = result.json()
-    # the default curve passes between MT-NLG (30% MFU) and Llama 3.1 (41-43% MFU): 33% on 8,192 GPUs
-    assert data["mfu"] == pytest.approx(0.333, abs=0.001)
-    assert data["assumptions"]["cluster_model"]["b"] == pytest.approx(0.1190, abs=1e-4)
+    # on H100s the curve is Llama 3.1's own (Llama 3 paper, Table 4: 43% MFU on 8,192 H100s, 41% on 16,384)
+    assert data["mfu"] == pytest.approx(0.43, abs=1e-9)
+    assert data["assumptions"]["cluster_model"]["b"] == pytest.approx(0.0687, abs=1e-4)
+    lo, hi = data["assumptions"]["cluster_model"]["mfu_interval_95"]
+    assert lo < 0.43 < hi
+    # on A100s it is MT-NLG's (Smith et al. 2022, Table 1), named or chosen by the accelerator
+    a100 = cli("cost", "--flops", "1e25", "--gpu", "a100-80gb", "--gpus", "2240", "--cluster-model", "--json").json()
+    named = cli("cost", "--flops", "1e25", "--gpu", "h100-sxm", "--gpus", "2240", "--cluster-model",
+                "--cluster-family", "MT-NLG 530B", "--json").json()
+    assert a100["mfu"] == pytest.approx(named["mfu"]) == pytest.approx(0.3046, abs=1e-4)
+    assert a100["assumptions"]["cluster_model"]["b"] == pytest.approx(0.2654, abs=1e-4)
 
 
 def test_budget_json_has_flops_n_d_and_loss(cli):

@@ -37,7 +37,7 @@ def test_money_energy_and_carbon_identities(c, g, mfu, carbon, pue, price, rate,
 
 
 def test_goodput_stretches_time_but_not_the_useful_rate():
-    full = estimate_cost(accelerator="b200", gpus=1000, flops=1e25, mfu=0.4)
+    full = estimate_cost(accelerator="b200", gpus=1000, flops=1e25, mfu=0.4, goodput=1)
     lossy = estimate_cost(accelerator="b200", gpus=1000, flops=1e25, mfu=0.4, goodput=0.8)
     assert lossy.days == pytest.approx(full.days / 0.8)
     assert lossy.mfu == full.mfu and lossy.average_utilisation == pytest.approx(0.32)

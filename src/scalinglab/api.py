@@ -592,7 +592,8 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
          gpu=None, gpus=None, precision: str | None = None, peak_flops=None, mfu=None,
          tokens_per_second_per_gpu=None, flops_per_second_per_gpu=None, cluster_model: bool = False,
          cluster_b=None, goodput=None, gpu_price=None, overhead=None, depreciation=None, electricity=None, pue=None,
-         watts=None, carbon=None, price_per_gpu_hour=None, samples: int = 10_000, seed: int = 0) -> Result:
+         watts=None, carbon=None, price_per_gpu_hour=None, hfu=None, recompute: str | None = None,
+         cluster_family: str | None = None, samples: int = 10_000, seed: int = 0) -> Result:
     """Days, GPU-hours, cloud and owned cost, energy and CO2 of a training run.
 
     Numeric arguments take numbers, text (``"40%"``, ``"$2M"``, ``"70B"``) or ranges
@@ -608,6 +609,13 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
         Number of accelerators G.
     mfu : float or str, optional
         Model FLOP utilisation; default: the same assumption as ``budget`` (printed with its source).
+    hfu, recompute : optional
+        Hardware FLOP utilisation instead of ``mfu``, converted with the recomputation it counts
+        (``"full"``: x 6/8, ``"selective"`` (needs ``config``), ``"none"``).
+    goodput : float or str, optional
+        Share of wall-clock time on useful steps, in (0, 1]; default 0.80 with its sourced range 0.66-0.97.
+    cluster_family : str, optional
+        With ``cluster_model``: the calibration run whose curve is used (default: the one on ``gpu``).
     price_per_gpu_hour, gpu_price, depreciation, electricity, pue, carbon : optional
         Cost assumptions; defaults (with sources) are listed in ``to_dict()["assumptions"]``.
 
@@ -620,9 +628,9 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
     Examples
     --------
     >>> import scalinglab as sl
-    >>> estimate = sl.cost(compute=3.14e23, gpu="v100", gpus=1024, mfu=0.3)
+    >>> estimate = sl.cost(compute=3.14e23, gpu="v100", gpus=1024, mfu=0.3, goodput=0.8)
     >>> round(estimate.days, 1)
-    94.6
+    118.3
     """
     from .compute.cost import estimate_cost
 
@@ -632,7 +640,8 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
         tokens_per_second_per_gpu=tokens_per_second_per_gpu, flops_per_second_per_gpu=flops_per_second_per_gpu,
         cluster_model=cluster_model, cluster_b=cluster_b, goodput=goodput, gpu_price=gpu_price, overhead=overhead,
         depreciation=depreciation, electricity=electricity, pue=pue, watts=watts, carbon=carbon,
-        price_per_gpu_hour=price_per_gpu_hour, samples=samples, seed=seed)
+        price_per_gpu_hour=price_per_gpu_hour, hfu=hfu, recompute=recompute, cluster_family=cluster_family,
+        samples=samples, seed=seed)
     days = result.values.get("days")
     shown = "" if days is None else f"{days:.4g} days"
     dollars = result.values.get("cloud_cost_usd")
@@ -670,7 +679,7 @@ def budget(dollars=None, *, gpus=None, days=None, basis: str = "cloud", gpu=None
     Examples
     --------
     >>> import scalinglab as sl
-    >>> plan = sl.budget(gpus=1024, days=30, gpu="h100-sxm", mfu=0.4, law="hoffmann2022")
+    >>> plan = sl.budget(gpus=1024, days=30, gpu="h100-sxm", mfu=0.4, goodput=1, law="hoffmann2022")
     >>> f"{plan.flops:.3g}"
     '1.05e+24'
     """

@@ -89,7 +89,7 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
     if cluster_model:
         if g is None:
             raise InputError("the cluster-size model needs the number of GPUs")
-        model = default_cluster_model()
+        model = default_cluster_model(accelerator=acc.name)
     achieved = achieved_flops_per_gpu(peak, g, mfu=None if cluster_model else p["mfu"], cluster_model=model,
                                       cluster_b=p.get("cluster_b"))
     flops = gpu_hours * 3600.0 * achieved * p["goodput"]
