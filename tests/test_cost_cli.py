@@ -86,3 +86,49 @@ def test_gpu_hours_alone_give_energy_co2_and_dollars(cli):
     with_gpus = cli("cost", "--gpu-hours", "30.84M", "--gpu", "h100-sxm", "--gpus", "16384", "--json").json()
     for key in ("energy_mwh", "co2_t", "cloud_cost_usd", "depreciation_usd", "owned_cost_usd"):
         assert with_gpus[key] == pytest.approx(data[key])
+
+
+def test_goodput_and_hfu_end_to_end(cli):
+    # the default goodput and its sourced range are printed and in JSON (PaLM 540B and Gemini 1.0, see
+    # tests/test_cost_wholerun.py); --goodput replaces it
+    shown = cli("cost", "--compute", "3.8e25", "--gpu", "h100", "--gpus", "16384", "--mfu", "0.4")
+    assert shown.code == 0 and "goodput not given: 80% assumed" in shown.stdout and "66-97%" in shown.stdout
+    data = cli("cost", "--compute", "3.8e25", "--gpu", "h100", "--gpus", "16384", "--mfu", "0.4", "--json").json()
+    assert data["goodput"] == 0.8 and data["assumptions"]["goodput"]["range"] == [0.66, 0.97]
+    given = cli("cost", "--compute", "3.8e25", "--gpu", "h100", "--gpus", "16384", "--mfu", "0.4", "--goodput", "90%",
+                "--json").json()
+    assert given["goodput"] == 0.9 and given["days"] == pytest.approx(data["days"] * 0.8 / 0.9)
+    assert not any("goodput not given" in note for note in given["notes"])
+    budget = cli("budget", "--dollars", "100M", "--gpu", "h100-sxm", "--goodput", "0.9", "--json").json()
+    assert budget["goodput"] == 0.9
+    # MT-NLG's 126 TFLOP/s per A100 (Smith et al. 2022, Table 1) are hardware FLOP with full recomputation:
+    # 40.4% HFU is 30.3% MFU (PaLM, Table 3: 30.2%)
+    hfu = cli("cost", "--compute", "1e24", "--gpu", "a100-80gb", "--gpus", "2240", "--hfu", f"{126 / 312}",
+              "--json").json()
+    assert hfu["mfu"] == pytest.approx(126 / 312 * 0.75)
+    flops = cli("cost", "--compute", "1e24", "--gpu", "a100-80gb", "--gpus", "2240",
+                "--flops-per-second-per-gpu", "126e12", "--json").json()
+    assert flops["mfu"] == pytest.approx(126 / 312) and any("HFU-based" in note for note in flops["notes"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--goodput", "0"), ("goodput (--goodput)", "(0, 1]")),
+    (("--goodput", "1.2"), ("--goodput", "1.2")),
+    (("--hfu", "0.5", "--mfu", "0.4"), ("--mfu or --hfu",)),
+    (("--hfu", "1.5"), ("--hfu", "1.5")),
+    (("--mfu", "0.4", "--recompute", "full"), ("--recompute", "--hfu")),
+    (("--hfu", "0.5", "--recompute", "some"), ("--recompute", "'some'")),
+    (("--hfu", "0.5", "--recompute", "selective"), ("selective", "--config")),
+    (("--mfu", "0.4", "--cluster-family", "MT-NLG 530B"), ("--cluster-family", "--cluster-model")),
+    (("--cluster-model", "--cluster-family", "GPT-5"), ("calibration run", "GPT-5")),
+])
+def test_goodput_hfu_and_family_errors_are_one_line(cli, args, words):
+    assert_user_error(cli("cost", "--compute", "1e24", "--gpu", "h100", "--gpus", "1024", *args), *words)
+
+
+def test_selective_recomputation_converts_by_the_model_shape(cli):
+    # Korthikanti et al. 2022 (arXiv:2205.05198), section 5: selective recomputation repeats only the attention
+    # core; for GPT-3 175B at 2,048 tokens that is under 1% of the training FLOP
+    data = cli("cost", "--config", "gpt3-175b", "--tokens", "300B", "--gpu", "a100-80gb", "--gpus", "1024",
+               "--hfu", "0.5", "--recompute", "selective", "--json").json()
+    assert 0.49 < data["mfu"] < 0.5

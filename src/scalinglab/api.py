@@ -701,7 +701,8 @@ def budget(dollars=None, *, gpus=None, days=None, basis: str = "cloud", gpu=None
 def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | None = None, pp: int | None = None,
            ep: int | None = None, zero: int | None = None, recompute: str | None = None, micro_batch: int | None = None,
            global_batch: int | None = None, seq: int | None = None, sp: bool = True, inference: bool = False,
-           weight_bytes: float | None = None, search: bool = False, top: int = 10) -> Result:
+           weight_bytes: float | None = None, search: bool = False, top: int = 10,
+           virtual_stages: int | None = None) -> Result:
     """Memory per GPU by part under TP/PP/SP/EP/DP and ZeRO, fits or not; ``search=True`` ranks the layouts
     that fit on ``gpus`` by estimated step time (options given pin the search).
 
@@ -713,6 +714,8 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
         Total GPUs (TP x PP x DP); default TP x PP. Needed by ``search``.
     seq : int, optional
         Sequence length; default the model's context. ``global_batch`` (sequences) defaults to about 4M tokens.
+    virtual_stages : int, optional
+        Model chunks per pipeline stage: above 1, the interleaved schedule (bubble (p - 1) / (m v)).
 
     Examples
     --------
@@ -731,8 +734,8 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
             raise InputError("--search needs --gpus (the number of GPUs to lay the model out on)")
         if inference:
             raise InputError("--search ranks training layouts; drop --inference")
-        fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute,
-                                       micro_batch=micro_batch).items() if v is not None}
+        fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute, micro_batch=micro_batch,
+                                       virtual_stages=virtual_stages).items() if v is not None}
         result = search_layouts(shape, gpus=int(gpus), accelerator=gpu, seq=seq_len, global_batch=global_batch,
                                 model=name, fixed=fixed, top=top)
         best = result.ranked[0] if result.ranked else None
@@ -748,7 +751,7 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
         tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
         global_batch = max(d * mb, round(tokens / seq_len / (d * mb)) * d * mb)
     layout = Layout(tp=t, pp=p, dp=d, ep=ep or 1, sp=sp, zero=zero or 0, recompute=recompute or "none",
-                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len)
+                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len, virtual_stages=1 if virtual_stages is None else virtual_stages)
     result = memory_per_gpu(shape, layout, accelerator=gpu, gpus=total, inference=inference, model=name,
                             weight_bytes=weight_bytes)
     verdict = "fits" if result.fits else "does not fit"
