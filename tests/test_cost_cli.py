@@ -116,6 +116,7 @@ def test_goodput_and_hfu_end_to_end(cli):
     (("--goodput", "1.2"), ("--goodput", "1.2")),
     (("--hfu", "0.5", "--mfu", "0.4"), ("--mfu or --hfu",)),
     (("--hfu", "1.5"), ("--hfu", "1.5")),
+    (("--hfu", "0.5", "--cluster-model"), ("--cluster-model or --hfu",)),
     (("--mfu", "0.4", "--recompute", "full"), ("--recompute", "--hfu")),
     (("--hfu", "0.5", "--recompute", "some"), ("--recompute", "'some'")),
     (("--hfu", "0.5", "--recompute", "selective"), ("selective", "--config")),

@@ -329,8 +329,9 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
     if recompute is not None and "hfu" not in given:
         raise InputError("--recompute says how to convert --hfu to MFU; give --hfu with it")
     if "hfu" in given:
-        if "mfu" in given:
-            raise InputError("give --mfu or --hfu, not both (--hfu is converted to MFU)")
+        if "mfu" in given or model is not None:
+            raise InputError(f"give {'--mfu' if 'mfu' in given else '--cluster-model'} or --hfu, not both "
+                             "(--hfu is converted to MFU)")
         from .shapes import resolve_config
 
         factor, how = hfu_to_mfu(recompute or "full", None if config is None else resolve_config(config))
