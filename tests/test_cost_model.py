@@ -64,7 +64,7 @@ def test_hfu_with_full_recomputation_is_mfu_over_three_quarters(hfu, c):
 def test_the_default_goodput_span_brackets_the_estimate():
     est = estimate_cost(accelerator="h100", gpus=1024, flops=1e24, mfu=0.4)
     lo, hi = est.assumptions["goodput"]["gpu_hours_range"]
-    assert lo == pytest.approx(est.gpu_hours * 0.80 / 0.97) and hi == pytest.approx(est.gpu_hours * 0.80 / 0.66)
+    assert lo == pytest.approx(est.gpu_hours * 0.79 / 0.97) and hi == pytest.approx(est.gpu_hours * 0.79 / 0.65)
     measured = estimate_cost(accelerator="h100", gpus=1024, flops=1e24, gpu_hours=1e6)
     lo, hi = measured.assumptions["goodput"]["mfu_range"]
     assert lo < measured.mfu < hi

@@ -613,7 +613,7 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
         Hardware FLOP utilisation instead of ``mfu``, converted with the recomputation it counts
         (``"full"``: x 6/8, ``"selective"`` (needs ``config``), ``"none"``).
     goodput : float or str, optional
-        Share of wall-clock time on useful steps, in (0, 1]; default 0.80 with its sourced range 0.66-0.97.
+        Share of wall-clock time on useful steps, in (0, 1]; default 0.79 with its sourced range 0.65-0.97.
     cluster_family : str, optional
         With ``cluster_model``: the calibration run whose curve is used (default: the one on ``gpu``).
     price_per_gpu_hour, gpu_price, depreciation, electricity, pue, carbon : optional

@@ -27,7 +27,7 @@ PeakFlops = Annotated[Optional[str], _opt("--peak-flops", "Peak FLOP/s per accel
 Mfu = Annotated[Optional[str], _opt("--mfu", "Model FLOP utilisation in (0, 1], e.g. 0.4 or 40%.")]
 ClusterModel = Annotated[bool, typer.Option("--cluster-model", help="Utilisation from U(G) = U1 G^(-b), fitted per run family: Llama 3.1 on H100s, MT-NLG on A100s (see `scalinglab hardware cluster`).")]
 ClusterB = Annotated[Optional[str], _opt("--cluster-b", "Override the calibrated exponent b of the cluster-size model.")]
-Goodput = Annotated[Optional[str], _opt("--goodput", "Share of wall-clock time doing useful steps, in (0, 1] (default 0.80: sourced range 0.66-0.97, printed with the result).")]
+Goodput = Annotated[Optional[str], _opt("--goodput", "Share of wall-clock time doing useful steps, in (0, 1] (default 0.79: sourced range 0.65-0.97, printed with the result).")]
 GpuPrice = Annotated[Optional[str], _opt("--gpu-price", "Hardware price per accelerator in USD (default: catalogue release price).")]
 Overhead = Annotated[Optional[str], _opt("--overhead", "Server, network and facility cost as a fraction of the GPU price (default 1.0).")]
 Depreciation = Annotated[Optional[str], _opt("--depreciation", "Depreciation per year, e.g. 0.25 or 25% (default 25%).")]

@@ -125,7 +125,7 @@ def section(out_dir: Path) -> Section:
             f"{100 * float(model.utilisation(16384)):.1f}% (U1 = {model.u1:.2f}).",
             "Llama 3.1 405B used 3.8e25 FLOP in 30.84M H100-hours, a whole-run average of 34.6% of the dense BF16 "
             "peak; the 38-43% MFU reported while training is reconciled by a goodput of 0.80-0.91 (the paper reports "
-            "more than 90% effective training time). The default goodput, 0.80 (range 0.66-0.97), comes from PaLM's "
+            "more than 90% effective training time). The default goodput, 0.79 (range 0.65-0.97), comes from PaLM's "
             "whole run and Gemini's reported goodput, not from this run.",
         ],
         [
@@ -145,5 +145,5 @@ def _summary(b: float) -> str:
     plan = plan_budget(accelerator="h100-sxm", dollars="100M", law="besiroglu2024")
     return (f"Published runs are recomputed from their own inputs (Llama 3.1 405B: 3.8e25 FLOP in 30.84M H100-hours, "
             f"34.6% of peak on average); on H100s utilisation falls with cluster size as G^-{b:.3f}; $100M of H100 "
-            f"cloud time at 40% MFU and 80% goodput buys {plan.flops:.3g} FLOP, a {format_quantity(plan.n_opt)}-parameter model on "
+            f"cloud time at 40% MFU and 79% goodput buys {plan.flops:.3g} FLOP, a {format_quantity(plan.n_opt)}-parameter model on "
             f"{format_quantity(plan.d_opt)} tokens under besiroglu2024.")

@@ -262,7 +262,7 @@ async function pageCost(main) {
     flops: el("input", { type: "text", id: "flops", value: q.get("flops") ?? "3.8e25" }),
     gpus: el("input", { type: "text", id: "gpus", value: q.get("gpus") ?? "16384" }),
     mfu: el("input", { type: "text", id: "mfu", value: q.get("mfu") ?? "0.3 to 0.45", title: "a number, a percentage or a range 'lo to hi'" }),
-    goodput: el("input", { type: "text", id: "goodput", value: q.get("goodput") ?? "", placeholder: "0.80 (default)", title: "share of wall-clock time on useful steps, in (0, 1]; empty: 0.80, sourced range 0.66-0.97" }),
+    goodput: el("input", { type: "text", id: "goodput", value: q.get("goodput") ?? "", placeholder: "0.79 (default)", title: "share of wall-clock time on useful steps, in (0, 1]; empty: 0.79, sourced range 0.65-0.97" }),
     samples: el("input", { type: "number", id: "samples", value: q.get("samples") ?? "10000", min: 1 }),
     seed: el("input", { type: "number", id: "seed", value: q.get("seed") ?? "0", min: 0 }),
   };
