@@ -70,7 +70,8 @@ def hfu_to_mfu(recompute: str, config=None) -> tuple[float, str]:
 
     model = flops_per_token(config, method="chinchilla")
     s, layers = config.n_ctx, config.n_layers
-    core = layers * (2 * s * config.n_heads * config.qk_dim + 3 * config.n_heads * s + 2 * s * config.n_heads * config.v_dim)
+    a = config.n_heads
+    core = layers * (2 * s * a * config.qk_dim + 3 * a * s + 2 * s * a * config.v_dim)
     return model / (model + core), (f"selective recomputation of the attention core: {model:.4g} model FLOP per "
                                     f"token of {model + core:.4g} hardware FLOP")
 

@@ -80,8 +80,8 @@ def _check(name: str, value) -> None:
 #: another kind's units ("--dollars '21 days'") is an error; "--days '3 weeks'" reads as 21.
 _KINDS = {"dollars": ("money", None), "gpu_price": ("money", None), "price_per_gpu_hour": ("money", None),
           "electricity": ("rate", None), "days": ("duration", "day"), "gpu_hours": ("duration", "h"),
-          "mfu": ("fraction", None), "hfu": ("fraction", None), "goodput": ("fraction", None), "depreciation": ("fraction", None),
-          "overhead": ("fraction", None), "cluster_b": ("fraction", None)}
+          "mfu": ("fraction", None), "hfu": ("fraction", None), "goodput": ("fraction", None),
+          "depreciation": ("fraction", None), "overhead": ("fraction", None), "cluster_b": ("fraction", None)}
 #: The command-line flag of each input, for messages.
 FLAGS = {"n_params": "--params", "n_tokens": "--tokens", "flops": "--compute"}
 
