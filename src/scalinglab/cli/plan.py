@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .._defaults import DEFAULT_LAW
-from ._common import JsonOption, api, emit, law_option_help
+from ._common import WHERE_HELP, JsonOption, api, emit, law_option_help, where_filter
 
 LawOption = Annotated[str, typer.Option("--law", help=law_option_help)]
 Quantity = Annotated[str | None, typer.Option(help="A number with an optional K/M/B/T suffix.")]
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         c_col: Annotated[str | None, typer.Option("--c-col", help="With --runs: column of C.")] = None,
         loss_col: Annotated[str | None, typer.Option("--loss-col", help="With --runs: column of observed losses.")] = None,
         u_col: Annotated[str | None, typer.Option("--u-col", help="With --runs: column of unique tokens.")] = None,
-        where: Annotated[str | None, typer.Option("--where", help="With --runs: keep rows matching a pandas query.")] = None,
+        where: Annotated[str | None, typer.Option("--where", help=f"With --runs: {WHERE_HELP[0].lower()}{WHERE_HELP[1:]}")] = None,
         duplicates: Annotated[str, typer.Option("--duplicates", help="With --runs: keep, mean, min or error for repeated (N, D).")] = "keep",
         drop_missing: Annotated[bool, typer.Option("--drop-missing", help="With --runs: drop rows with missing values.")] = False,
         as_json: JsonOption = False,
@@ -63,6 +63,7 @@ def register(app: typer.Typer) -> None:
         from .._io import check_output_path
         from ..fit.predictions import predict_runs
 
+        where = where_filter(where)
         if out is not None:
             check_output_path(out, flag="--out", inputs=(runs, law), suffixes=(".csv", ".json"))
         result = predict_runs(law, runs, level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col,
