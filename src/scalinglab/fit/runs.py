@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..filters import Filter, as_filter, numbers_of
+from ..tablefile import read_table_file
 
 __all__ = ["Runs", "load_runs", "read_frame", "filter_frame", "FIELDS", "DUPLICATES"]
 
@@ -123,8 +124,9 @@ class Runs:
         return {"source": self.source, "runs": len(self), "columns": dict(self.columns), "notes": list(self.notes)}
 
 
-def _read_table(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
-    """(DataFrame, display name, default column mapping) for a path, a dataset name or a DataFrame."""
+def _read_table(source, max_rows: int | None = None) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """(DataFrame, display name, default column mapping) for a path, a dataset name or a DataFrame; a file
+    is read within its limits (:func:`scalinglab.tablefile.read_table_file`, ``max_rows``)."""
     import pandas as pd
 
     if isinstance(source, pd.DataFrame):
@@ -138,29 +140,10 @@ def _read_table(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
         return read_bundled(text), info.name, dict(info.columns)
     if path.is_dir():
         raise InputError(f"runs file {text!r} is a folder; give a table file (.csv, .parquet or .jsonl)")
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"runs file {text!r} does not exist (and is not a bundled dataset; "
                          f"see `scalinglab datasets list`)")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path)
-        elif suffix == ".tsv":
-            frame = pd.read_csv(path, sep="\t")
-        elif suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        elif suffix in (".jsonl", ".ndjson"):
-            frame = pd.read_json(path, lines=True)
-        elif suffix == ".json":
-            frame = pd.read_json(path)
-        else:
-            raise InputError(f"{path.name}: unknown runs file type {suffix!r}; use .csv, .tsv, .parquet or .jsonl")
-    except InputError:
-        raise
-    except Exception as error:  # pandas/pyarrow raise many types for unreadable files
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"{path.name}: cannot read runs table ({message})") from None
-    return frame, path.name, {}
+    return read_table_file(path, max_rows=max_rows, what="runs table"), path.name, {}
 
 
 def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None],
@@ -230,11 +213,12 @@ def _numeric(frame: pd.DataFrame, column: str, problems: list[str], rows: np.nda
     return values
 
 
-def read_frame(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
-    """(DataFrame indexed by source row number from 1, display name, default column mapping)."""
+def read_frame(source, max_rows: int | None = None) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """(DataFrame indexed by source row number from 1, display name, default column mapping); a file holding
+    more than ``max_rows`` rows (default ``tablefile.MAX_ROWS``) is refused before it is decoded."""
     import pandas as pd
 
-    frame, name, defaults = _read_table(source)
+    frame, name, defaults = _read_table(source, max_rows)
     frame = frame.copy()
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame, name, defaults
@@ -368,7 +352,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
               group_col: str | None = None, flops_per_param_token: float | None = None,
               c_tolerance: float = 0.1, where: str | Filter | None = None, duplicates: str = "keep",
               drop_missing: bool = False, c_note: str | None = None, name: str | None = None,
-              response: str = "loss") -> Runs:
+              response: str = "loss", max_rows: int | None = None) -> Runs:
     """Load and validate a runs table from a file path, a bundled dataset name or a DataFrame.
 
     Columns are found by the names in ``FIELDS`` (or the dataset's own mapping) unless named
@@ -379,7 +363,8 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     are given too, C must equal k N D within ``c_tolerance``; an explicit ``flops_per_param_token``
     or a ``c_note`` explaining the count turns a disagreement into a note. A C column found by
     name is taken as the user's own count and never checked. ``response="accuracy"`` lets the
-    metric column hold values in [0, 1], zeros included.
+    metric column hold values in [0, 1], zeros included. A table file with more than ``max_rows`` rows
+    (default ``tablefile.MAX_ROWS``) is refused from its size or metadata, before it is decoded.
     """
     where = as_filter(where)
     k_given = flops_per_param_token is not None
@@ -402,7 +387,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         return Runs(source=name, loss=values["loss"], rows=rows, n=n, d=d, c=c, u=values.get("u"),
                     budget=values.get("budget"), group=None, columns={k: str(v) for k, v in chosen.items()},
                     notes=tuple(notes), flops_per_param_token=k, table_columns=table_columns)
-    frame, table_name, defaults = read_frame(source)
+    frame, table_name, defaults = read_frame(source, max_rows)
     name = name or table_name
     chosen = _pick_columns(frame, name, explicit, defaults)
     if len(frame) == 0:
