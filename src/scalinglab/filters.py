@@ -54,7 +54,7 @@ _TOKEN = re.compile(r"""
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    kind: str    # name, column, number, text, keyword, symbol, end
+    kind: str    # name, number, text, keyword, symbol, end
     value: object
     position: int  # 1-based character position
     source: str
@@ -103,6 +103,8 @@ def _tokens(text: str, flag: str) -> list[Token]:
 def _hint(char: str) -> str:
     if char == "=":
         return " (write == to compare)"
+    if char in "!~":
+        return " (write not to negate)"
     if char in "@.:;{}\\":
         return f" (a filter holds comparisons such as \"{EXAMPLE}\", nothing else)"
     return ""
@@ -256,14 +258,22 @@ class _Parser:
         negated = self.is_("keyword", "not") and self.tokens[self.at + 1].kind == "keyword" \
             and self.tokens[self.at + 1].value == "in"
         if negated or self.is_("keyword", "in"):
-            self.take() if not negated else (self.take(), self.take())
+            self.take()
+            if negated:
+                self.take()
             if not isinstance(left, Column):
                 self.fail(f"'in' needs a column on its left, at position {token.position}")
             return Member(left, self.members(), negated, token.position)
         if isinstance(left, Literal):
-            self.fail(f"{token_text(left, self.tokens)} at position {left.position} is not a condition; "
+            self.fail(f"{self.written(left)} at position {left.position} is not a condition; "
                       f"compare a column with it, e.g. \"{EXAMPLE}\"")
         return Truth(left)
+
+    def written(self, literal: Literal) -> str:
+        """A literal as the user wrote it (a signed number is two tokens)."""
+        i = next(i for i, t in enumerate(self.tokens) if t.position == literal.position)
+        token = self.tokens[i]
+        return repr(token.source + self.tokens[i + 1].source) if token.kind == "symbol" else token.shown()
 
     def members(self) -> tuple[Literal, ...]:
         if not self.is_("symbol", "["):
@@ -305,10 +315,6 @@ class _Parser:
             self.unexpected(f"a column, a number or quoted text (a column named {token.source!r} goes in "
                             f"backticks: `{token.source}`)")
         self.unexpected("a column, a number or quoted text")
-
-
-def token_text(literal: Literal, tokens: list[Token]) -> str:
-    return next((t.shown() for t in tokens if t.position == literal.position), repr(literal.value))
 
 
 # -- evaluation: numpy and pandas column operations only ---------------------------------------------------
