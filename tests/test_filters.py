@@ -376,3 +376,10 @@ def test_escape_pieces_in_any_order_and_depth_never_raise_anything_but_one_line(
         parse_filter(text).mask(frame, "t.csv")
     except InputError as error:
         assert "\n" not in str(error)
+
+
+def test_predict_refuses_a_where_without_runs(cli):
+    from conftest import assert_user_error
+
+    assert_user_error(cli("predict", "--law", "hoffmann2022", "--params", "7B", "--tokens", "1T", "--where", "n > 1"),
+                      "--where filters the rows of a table: give it with --runs TABLE")

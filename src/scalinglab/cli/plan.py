@@ -56,14 +56,18 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x), or for every run of a table."""
+        where = where_filter(where)
         if runs is None:
+            if where is not None:
+                from ..errors import InputError
+
+                raise InputError("--where filters the rows of a table: give it with --runs TABLE")
             emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x),
                  as_json)
             return
         from .._io import check_output_path
         from ..fit.predictions import predict_runs
 
-        where = where_filter(where)
         if out is not None:
             check_output_path(out, flag="--out", inputs=(runs, law), suffixes=(".csv", ".json"))
         result = predict_runs(law, runs, level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col,
