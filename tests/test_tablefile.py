@@ -142,3 +142,30 @@ def test_a_repeated_long_text_is_counted_as_the_copies_it_would_become(tmp_path,
     assert path.stat().st_size < 10_000
     with pytest.raises(InputError, match=r"^text.parquet: its data is 600 MB uncompressed; a table is read up to 500 MB$"):
         read_table_file(path)
+
+
+def test_parquet_whose_decoded_size_cannot_be_known_is_refused(tmp_path):
+    """Prefix-encoded text (each value a prefix of the one before plus a suffix) and list columns (a
+    repetition of one value) decode to sizes their footer does not state: refused by name."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("note", pa.string())])
+    with pq.ParquetWriter(tmp_path / "prefix.parquet", schema, use_dictionary=False,
+                          column_encoding={"note": "DELTA_BYTE_ARRAY"}) as writer:
+        writer.write_table(pa.table({"note": ["x" * 1000] * 100}, schema=schema))
+    with pytest.raises(InputError, match=r"^prefix.parquet: column 'note' is stored with DELTA_BYTE_ARRAY encoding"):
+        read_table_file(tmp_path / "prefix.parquet")
+    pq.write_table(pa.table({"n": [[1.0] * 1000] * 100}), tmp_path / "lists.parquet")
+    with pytest.raises(InputError, match=r"^lists.parquet: column 'n' holds list<.*double> values; a table holds"):
+        read_table_file(tmp_path / "lists.parquet")
+
+
+def test_plain_parquet_tables_with_every_flat_type_still_read(tmp_path):
+    frame = pd.DataFrame({"n": [1e9, 2e9], "steps": [1, 2], "ok": [True, False], "name": ["a", None],
+                          "when": pd.to_datetime(["2024-01-01", "2025-01-01"]), "empty": [None, None],
+                          "kind": pd.Categorical(["x", "y"]), "loss": [2.5, 2.4]})
+    frame.to_parquet(tmp_path / "runs.parquet")
+    back = read_table_file(tmp_path / "runs.parquet")
+    pd.testing.assert_frame_equal(back, pd.read_parquet(tmp_path / "runs.parquet"))
+    assert len(load_runs(tmp_path / "runs.parquet")) == 2

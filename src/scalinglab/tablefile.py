@@ -67,10 +67,26 @@ def _is_text(kind) -> bool:
         or pa.types.is_large_binary(kind)
 
 
+def _width(kind) -> int | None:
+    """Bytes per value of a fixed-width type (numbers, true/false, dates; an all-missing column counts as
+    numbers), or None."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        return _width(kind.value_type)
+    if pa.types.is_null(kind):
+        return 8
+    try:
+        return max(1, (kind.bit_width + 7) // 8)
+    except ValueError:
+        return None
+
+
 def _check_parquet(handle, name: str, max_rows: int, max_bytes: int) -> None:
     """Refuse a Parquet file whose decoded columns would pass the limits, before any of them exists: rows and
     uncompressed bytes from the footer; fixed-width columns from the schema (rows times width); text columns
-    read as dictionaries (each distinct value once) and counted as the plain copies they would become."""
+    read as dictionaries (each distinct value once) and counted as the plain copies they would become.
+    Nested columns (lists, structs) and prefix-encoded text, whose decoded size is unknown, are refused."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -80,12 +96,23 @@ def _check_parquet(handle, name: str, max_rows: int, max_bytes: int) -> None:
     rows = max(meta.num_rows, sum(group.num_rows for group in groups))
     if rows > max_rows:
         raise _too_many(name, f"{rows:,}", max_rows)
-    schema = parquet.schema_arrow
-    fixed = sum(rows * (field.type.bit_width + 7) // 8 for field in schema
-                if pa.types.is_primitive(field.type) and not pa.types.is_boolean(field.type))
+    chunks = [group.column(j) for group in groups for j in range(group.num_columns)]
+    prefixed = sorted({chunk.path_in_schema for chunk in chunks if "DELTA_BYTE_ARRAY" in chunk.encodings})
+    if prefixed:  # each value stored as a prefix of the one before: no size is known before decoding
+        raise InputError(f"{name}: column {prefixed[0]!r} is stored with DELTA_BYTE_ARRAY encoding, whose "
+                         f"decoded size cannot be checked before decoding; write the table with plain or "
+                         f"dictionary encoding (what pandas and pyarrow write by default)")
+    text, fixed = [], 0
+    for field in parquet.schema_arrow:
+        if _is_text(field.type):
+            text.append(field.name)
+        elif (width := _width(field.type)) is not None:
+            fixed += rows * width
+        else:
+            raise InputError(f"{name}: column {field.name!r} holds {field.type} values; a table holds numbers, "
+                             f"text, true/false and dates, one per cell")
     footer = max(sum(group.total_byte_size for group in groups),
-                 sum(group.column(j).total_uncompressed_size for group in groups for j in range(group.num_columns)))
-    text = [field.name for field in schema if _is_text(field.type)]
+                 sum(chunk.total_uncompressed_size for chunk in chunks))
     size = max(footer, fixed)
     if size <= max_bytes and text:
         handle.seek(0)
