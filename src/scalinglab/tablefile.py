@@ -3,8 +3,10 @@
 A table must be a regular file (not a device such as ``/dev/zero``, a pipe or a socket) of at most
 ``MAX_BYTES``. A Parquet file's row count and uncompressed size are read from its footer before any
 column is decoded, so a small file that decompresses to gigabytes (a "bomb": 30M rows of one repeated
-value fit in a few hundred KB with zstd) is refused in one line at the cost of reading the footer. CSV
-and JSON lines are read for at most ``max_rows + 1`` rows, then refused when there are more.
+value fit in a few hundred KB with zstd) is refused in one line at the cost of reading the footer; the
+decoded size is bounded from the schema too (rows times the width of each number column, text columns
+read as dictionaries and counted as the copies they would become). CSV and JSON lines are read for at
+most ``max_rows + 1`` rows, then refused when there are more.
 """
 
 from __future__ import annotations
