@@ -253,7 +253,7 @@ def test_the_python_api_names_its_own_argument():
 
 # -- fuzzing -----------------------------------------------------------------------------------------------
 @given(st.text(max_size=60) | st.text(alphabet="nok()[]`'\"<>=!&|,.-+ 0123456789eBTandortuefls", max_size=60))
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_text_is_a_mask_or_a_one_line_error(frame, text):
     try:
         mask = parse_filter(text).mask(frame, "t.csv")
@@ -358,7 +358,7 @@ def _reference(tree, frame, row) -> bool:
 
 
 @given(tree=_trees(_tests()), spell=st.sampled_from([("and", "or"), ("&", "|"), ("AND", "Or")]))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_random_valid_filters_agree_with_a_row_by_row_reference(frame, tree, spell):
     text = _render(tree, spell=spell)
     mask = parse_filter(text).mask(frame, "t.csv")
