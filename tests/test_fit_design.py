@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from conftest import assert_user_error
 from scalinglab.fit import Runs, load_runs, make_model
@@ -203,3 +203,24 @@ def test_a_formula_law_is_designed_for_with_its_own_input_names(cli, tmp_path):
                for p in data["picks"])
     assert 0 < data["variance_after"] < data["variance_before"]
     assert_user_error(cli(*args, "--target", "N=7B"), "--target", "leaves out D")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="NDCUXnd=.,:0123456789eEKMBT-+ _()*'", max_size=40))
+@example("N=10M..1B:12,D=1B..100B:3")
+@example("n=1..0.5:3")
+@example("N=0..1:3")
+@example("N=1..2:1,N=3")
+def test_grid_text_is_parsed_or_refused_in_one_line(text):
+    """Any --grid text gives log-spaced positive ranges or a ScalingLabError, never another exception."""
+    from scalinglab.errors import ScalingLabError
+    from scalinglab.fit.design.inputs import parse_ranges
+
+    try:
+        axes = parse_ranges(text, "--grid", 12)
+    except ScalingLabError as error:
+        assert "\n" not in str(error) and str(error)
+        return
+    assert axes and set(axes) <= {"n", "d", "c", "u"}
+    for values in axes.values():
+        assert np.all(values > 0) and np.all(np.diff(values) > 0)
