@@ -144,6 +144,7 @@ def done_csv(tmp_path):
     (["--grid", GRID, "--target", "U=1e12", "--budget", "1e20"], ("--target", "U is not an input")),
     (["--grid", GRID, "--target", "C=1e22", "--budget", "-5"], ("--budget", "positive")),
     (["--grid", "X=1..2:3", "--target", "C=1e22", "--budget", "1e20"], ("--grid", "N, D, C, U")),
+    (["--grid", "N=10M..1B:4", "--target", "C=1e22", "--budget", "1e20"], ("--grid", "needs D", "D=lo..hi")),
     (["--target", "C=1e22", "--budget", "1e20"], ("--candidates", "--grid")),
     (["--grid", GRID, "--budget", "1e20"], ("--target",)),
     (["--grid", GRID, "--target", "C=1e22", "--budget", "1e20", "--cost", "N-1e8"], ("--cost", "non-positive cost")),

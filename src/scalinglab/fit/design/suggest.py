@@ -208,6 +208,10 @@ def suggest_runs(runs: Runs, law="chinchilla", *, formula: str | None = None, va
         candidates, kk, "--candidates", var)
     if len(cand) == 0:
         raise InputError("the candidate set is empty")
+    missing = [key.upper() for key in model.inputs if getattr(cand, key) is None]
+    if grid is not None and missing:
+        raise InputError(f"--grid {grid!r}: the {family} law needs {', '.join(missing)} for each candidate; add "
+                         f"{missing[0]}=lo..hi:count to --grid")
     cand.require(model.inputs, f"a candidate run of the {family} law")
     _input_values(model, cand)
     costs = _costs(cand, cost, column_cost)
