@@ -35,17 +35,32 @@ PER_ROUND = 3
 OBJECTIVE = make_objective("huber", delta=1e-3)
 
 
-def _split(runs: Runs, name: str, family: str = "chinchilla") -> dict:
-    test = runs.c >= np.quantile(runs.c, 0.9)
+def _split(runs: Runs, name: str, test: np.ndarray | None = None, family: str = "chinchilla") -> dict:
+    """Train and test runs; without a ``test`` mask, the top 10% of compute is the test split."""
+    if test is None:
+        test = runs.c >= np.quantile(runs.c, 0.9)
     return {"name": name, "family": family, "train": runs.take(~test), "test": runs.take(test)}
 
 
+def _bench_test(dataset: str, runs: Runs) -> np.ndarray:
+    """The test rows of ``scalinglab bench``'s task on ``dataset`` (its split rule: a column at least a value)."""
+    from scalinglab.datasets import read_bundled
+    from scalinglab.fit.bench import bench_tasks
+
+    rule = bench_tasks()[dataset]["split"]
+    frame = read_bundled(dataset)
+    return frame[rule["column"]].to_numpy(dtype=float)[runs.rows - 1] >= float(rule["test_at_least"])
+
+
 def bundled_tasks() -> list[dict]:
-    tasks = [_split(load_runs("chinchilla-runs"), "chinchilla"),
+    """chinchilla-runs and marin-isoflop (per dataset) split as ``scalinglab bench`` splits them;
+    misfitting-lr-sweep (no bench task) at the top 10% of compute."""
+    chinchilla = load_runs("chinchilla-runs")
+    tasks = [_split(chinchilla, "chinchilla", _bench_test("chinchilla-runs", chinchilla)),
              _split(load_runs("misfitting-lr-sweep", duplicates="min"), "misfitting")]
     for data in ("comma", "dclm", "nemotron"):
-        tasks.append(_split(load_runs("marin-isoflop", where=f"dataset == '{data}'", duplicates="min"),
-                            f"marin-{data}"))
+        runs = load_runs("marin-isoflop", where=f"dataset == '{data}'", duplicates="min")
+        tasks.append(_split(runs, f"marin-{data}", _bench_test("marin-isoflop", runs)))
     return tasks
 
 
