@@ -14,22 +14,15 @@ import numpy as np
 
 from ...errors import InputError
 from ...units import parse_quantity
-from ..runs import Runs, load_runs, read_frame
+from ..runs import Runs, _rows_text, load_runs, read_frame
 
-__all__ = ["rows_text", "formula_costs", "parse_ranges", "grid_runs", "table_runs", "target_runs", "INPUT_NAMES", "TARGET_POINTS"]
+__all__ = ["formula_costs", "parse_ranges", "grid_runs", "table_runs", "target_runs", "INPUT_NAMES", "TARGET_POINTS"]
 
 #: Input letters accepted in grids and targets -> the runs field they set.
 INPUT_NAMES = {"n": "n", "d": "d", "c": "c", "u": "u"}
 _LABELS = {"n": "N (parameters)", "d": "D (tokens)", "c": "C (FLOP)", "u": "U (unique tokens)"}
 TARGET_POINTS = 9
 MAX_GRID = 100_000
-
-
-def rows_text(rows) -> str:
-    """'row 4' or 'rows 4, 9, 17' (the first ten)."""
-    rows = [int(r) for r in rows]
-    shown = ", ".join(str(r) for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
-    return f"row {shown}" if len(rows) == 1 else f"rows {shown}"
 
 
 def _key(name: str, flag: str, part: str, names: tuple[str, ...] | None) -> str:
@@ -129,7 +122,7 @@ def table_runs(source, k: float, flag: str, variables: dict | None = None) -> tu
         if bad.any():
             count = int(bad.sum())
             raise InputError(f"{flag} {name}: column {lookup['cost']!r} has {count} non-positive or unreadable "
-                             f"cost{'s' if count > 1 else ''} ({rows_text(np.flatnonzero(bad) + 1)})")
+                             f"cost{'s' if count > 1 else ''} ({_rows_text(np.flatnonzero(bad) + 1)})")
     return replace(runs, loss=np.full(len(runs), np.nan)), cost
 
 

@@ -27,9 +27,9 @@ from ..estimators import estimate
 from ..identify import identifiability
 from ..models import FAMILIES_FITTABLE, FitModel, make_model
 from ..objectives import make_objective
-from ..runs import Runs
+from ..runs import Runs, _rows_text
 from .criterion import CRITERIA, greedy_batch, linearise, parameter_gains
-from .inputs import formula_costs, grid_runs, parse_ranges, rows_text, table_runs, target_runs
+from .inputs import formula_costs, grid_runs, parse_ranges, table_runs, target_runs
 from .result import Suggestion
 
 __all__ = ["suggest_runs", "NOISE_SCALE", "DEFAULT_BOOTSTRAP"]
@@ -92,7 +92,7 @@ def _costs(candidates: Runs, cost, column_cost) -> np.ndarray:
     if bad.any():
         count = int(bad.sum())
         raise InputError(f"{where}: {count} candidate{'s have' if count > 1 else ' has'} a non-positive cost "
-                         f"({rows_text(candidates.rows[bad])})")
+                         f"({_rows_text(candidates.rows[bad])})")
     return values
 
 
