@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from .. import service
-from .._common import ApiError, body, call, check_samples, settings_of
+from .._common import DocumentedRoute, ApiError, body, call, check_samples, settings_of
 from ..schemas import ForecastRequest, ScenarioText
 
-router = APIRouter(tags=["forecast"])
+router = APIRouter(tags=["forecast"], route_class=DocumentedRoute)
 
 
 @router.get("/scenarios", summary="Preset scenarios (scalinglab scenarios list --json)")

@@ -7,9 +7,9 @@ from fastapi.responses import PlainTextResponse
 
 from ... import __version__
 from .. import service
-from .._common import body, settings_of
+from .._common import DocumentedRoute, body, settings_of
 
-router = APIRouter(tags=["sources"])
+router = APIRouter(tags=["sources"], route_class=DocumentedRoute)
 
 
 @router.get("/meta", summary="Package version, data version, limits and defaults")
