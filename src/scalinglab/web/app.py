@@ -14,12 +14,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from .. import __version__
-from ..errors import ScalingLabError
+from ..errors import ScalingLabError, UnknownNameError
 from ._common import ApiError, JsonBody
-from .guard import BodyTooLarge, Guard, allowed_hosts
+from .guard import Guard, allowed_hosts
 from .jobs import JobManager
 from .redact import redact
 from .routes import cost, fit, forecast, pages, plan, registry, sources
@@ -28,6 +27,9 @@ from .settings import Settings
 __all__ = ["create_app", "CSP"]
 
 #: Nothing from another origin: scripts, styles, images, fonts and requests come from this server only.
+_API = "/api/v1"
+_ROUTERS = (plan, cost, fit, forecast, sources, registry)
+
 #: Slack for the form fields and multipart framing around an uploaded file.
 _FORM_OVERHEAD = 64 * 1024
 
@@ -68,21 +70,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "DELETE from another origin 403. Limits: GET /api/v1/meta.")
     app.state.settings = settings
     app.state.jobs = JobManager(settings.limits)
+    plain_schema = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            _state_limits(plain_schema(), settings.limits)
+        return app.openapi_schema
+
+    app.openapi = openapi
 
     def error_body(message: str, status: int, headers=None) -> JsonBody:
         return JsonBody({"error": redact(message, settings.registry)}, status_code=status, headers=headers)
 
     @app.exception_handler(ScalingLabError)
     async def user_error(request: Request, error: ScalingLabError):
-        return error_body(str(error), 422)
+        missing = isinstance(error, UnknownNameError) and request.method == "GET"  # a name in the URL
+        return error_body(str(error), 404 if missing else 422)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError):
         return error_body(error.message, error.status)
-
-    @app.exception_handler(BodyTooLarge)
-    async def body_too_large(request: Request, error: BodyTooLarge):
-        return error_body(str(error), 413)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError):
@@ -92,15 +99,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def http_error(request: Request, error: StarletteHTTPException):
         headers = error.headers
         if error.status_code == 405:
-            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(app, request.scope))}
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request.url.path))}
         return error_body(str(error.detail), error.status_code, headers)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, error: Exception):
         return error_body(f"internal error ({type(error).__name__}); please report it", 500)
 
-    for module in (plan, cost, fit, forecast, sources, registry):
-        app.include_router(module.router, prefix="/api/v1")
+    for module in _ROUTERS:
+        app.include_router(module.router, prefix=_API)
     app.include_router(pages.router)
     app.add_middleware(Guard, hosts=allowed_hosts(settings.host),
                        max_body=settings.limits.upload_bytes + _FORM_OVERHEAD)
@@ -108,14 +115,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _allowed_methods(app: FastAPI, scope) -> list[str]:
-    """Every method some route answers at this path (Starlette names only the first route's)."""
-    methods = set()
-    for route in app.router.routes:
-        match, _ = route.matches(scope)
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+def _state_limits(schema: dict, limits) -> None:
+    """Write this server's limits into the schema (``serve --max-samples`` and others set them), so that
+    a request the schema allows is not refused for its size."""
+    bounds = {"samples": ("integer", "maximum", limits.samples), "bootstrap": ("integer", "maximum", limits.bootstrap),
+              "compute": ("array", "maxItems", limits.compute_points), "yaml": ("string", "maxLength", limits.yaml_chars)}
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            for name, spec in (node.get("properties") or {}).items():
+                if name in bounds:
+                    kind, key, value = bounds[name]
+                    for option in spec.get("anyOf", [spec]):
+                        if option.get("type") == kind:
+                            option[key] = value
+            for child in node.values():
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    visit(schema)
+
+
+def _allowed_methods(path: str) -> list[str]:
+    """Every method some ``/api/v1`` route answers at this path (Starlette names only the first matching
+    route's); the pages and their assets answer GET."""
+    if not path.startswith(_API):
+        return ["GET"]
+    rest = path[len(_API):]
+    routes = [route for module in _ROUTERS for route in module.router.routes if route.path_regex.match(rest)]
+    literal = [route for route in routes if route.path == rest]  # /scenarios/describe, not /scenarios/{name}
+    return sorted({method for route in literal or routes for method in route.methods})
 
 
 class SecurityHeaders:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+from starlette.exceptions import HTTPException
+
 __all__ = ["LOOPBACK", "BodyTooLarge", "Guard", "allowed_hosts", "host_name"]
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -52,8 +54,12 @@ def _refusal(status: int, message: str):
             {"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(Exception):
-    """A chunked request body went past the limit while the app was reading it (answered 413)."""
+class BodyTooLarge(HTTPException):
+    """A chunked request body went past the limit while the app was reading it: a 413 (an HTTP error, so
+    that the body parser passes it on rather than calling it a parse error)."""
+
+    def __init__(self, message: str):
+        super().__init__(413, message)
 
 
 class Guard:

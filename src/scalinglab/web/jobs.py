@@ -148,8 +148,10 @@ class JobManager:
     def close(self) -> None:
         for job_id in list(self._processes):
             self.cancel(job_id)
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        with self._lock:
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None  # a restarted app (lifespan) makes a new one
 
     # -- internals ---------------------------------------------------------------------------------
     def _finish(self, job: Job, status: str, *, result=None, charts=None, error=None) -> None:

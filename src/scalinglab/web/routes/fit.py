@@ -104,7 +104,7 @@ async def _finished(request: Request, job: Job):
     raise ApiError(422, job.error or job.status)
 
 
-Upload = Annotated[UploadFile | None, File(description="Runs table: .csv, .tsv, .parquet or .jsonl.")]
+Upload = Annotated[UploadFile, File(description="Runs table: .csv, .tsv, .parquet or .jsonl.")]
 
 
 @router.post("/fit", responses=errors(429), summary="Fit a law to runs and wait for the result (scalinglab fit --json)")

@@ -23,7 +23,7 @@ async def scenario(request: Request, name: str):
 
 
 @router.get("/scenarios/{name}/yaml", summary="A preset's YAML, as `scalinglab forecast --scenario FILE` reads it",
-            response_class=PlainTextResponse)
+            responses={200: {"content": {"application/yaml": {"schema": {"type": "string"}}}}})
 async def scenario_yaml(name: str):
     return PlainTextResponse(service.scenario_yaml(name), media_type="application/yaml")
 

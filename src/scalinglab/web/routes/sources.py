@@ -46,7 +46,8 @@ async def sources():
     return body(service.sources())
 
 
-@router.get("/sources.bib", summary="All sources as one BibTeX file", response_class=PlainTextResponse)
+@router.get("/sources.bib", summary="All sources as one BibTeX file",
+            responses={200: {"content": {"application/x-bibtex": {"schema": {"type": "string"}}}}})
 async def bibtex():
     seen, entries = set(), []
     for item in service.sources():
