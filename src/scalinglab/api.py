@@ -495,8 +495,8 @@ def _named(values, flag: str) -> dict:
         return {}
     if isinstance(values, dict):
         return dict(values)
-    if isinstance(values, str):
-        values = [values]
+    if isinstance(values, str):  # one text holds several, comma-separated (a web form's field)
+        values = [part for part in values.split(",") if part.strip()]
     out = {}
     for text in values:
         if flag == "input":

@@ -154,6 +154,12 @@ class FitOptions(_Form):
     budget_col: Name | None = None
     group_col: Name | None = None
     flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
+    formula: Annotated[str, Field(max_length=2000)] | None = Field(
+        None, description="A law of your own instead of law, e.g. 'L + B / (N^alpha * E^beta)' (--formula).")
+    variables: Annotated[str, Field(max_length=1000)] | None = Field(
+        None, description="The formula's inputs, NAME=COLUMN comma-separated, e.g. 'N=params, E=experts' (--var).")
+    params: Annotated[str, Field(max_length=1000)] | None = Field(
+        None, description="Starts and bounds, NAME=START:LOWER:UPPER comma-separated, e.g. 'alpha=0.3:0:3' (--param).")
 
 
 class IsoflopOptions(_Form):
