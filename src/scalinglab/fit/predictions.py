@@ -62,13 +62,13 @@ class RunPredictions:
 
     def save(self, path: str | Path) -> Path:
         """CSV (one row per run) or JSON (``to_dict()``), by the file's suffix; written atomically."""
-        from .._io import atomic_write_json, atomic_write_text
+        from .._io import atomic_write_csv, atomic_write_json
 
         suffix = Path(path).suffix.lower()
         if suffix == ".json":
             return atomic_write_json(path, self.to_dict())
         if suffix in (".csv", ".txt"):
-            return atomic_write_text(path, self.frame().to_csv(index=False))
+            return atomic_write_csv(path, self.frame())
         raise InputError(f"--out {str(path)!r}: write predictions to a .csv or .json file")
 
     def report(self):

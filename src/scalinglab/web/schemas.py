@@ -95,6 +95,10 @@ class CostRequest(_Money):
     gpu_hours: Quantity | None = None
     tokens_per_second_per_gpu: Quantity | None = None
     flops_per_second_per_gpu: Quantity | None = None
+    hfu: Quantity | None = None
+    recompute: Name | None = Field(None, description="What --hfu counts: full, selective or none.")
+    cluster_family: Annotated[str, Field(max_length=100)] | None = Field(
+        None, description="With cluster_model: the calibration run whose curve is used, e.g. 'MT-NLG 530B'.")
     carbon: Quantity | None = None
 
 
