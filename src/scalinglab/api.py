@@ -275,7 +275,8 @@ def _with_inputs(law, inputs):
     return law.with_inputs(values)
 
 
-def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, compute=None, x=None) -> Result:
+def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, compute=None, x=None,
+            inputs=None) -> Result:
     """The loss a law predicts at N parameters trained on D tokens (or at compute C, or at x).
 
     Parameters
@@ -289,6 +290,8 @@ def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, co
         Compute C in FLOP (laws of compute only, e.g. ``kaplan2020-compute``).
     x : float or array, optional
         The variable of a one-variable law (power laws, sigmoids).
+    inputs : dict or list of "NAME=VALUE", optional
+        A formula law's inputs other than N and D, held fixed (e.g. ``{"E": 8}``).
 
     Returns
     -------
@@ -306,6 +309,7 @@ def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, co
     from .plan import predict as _predict
 
     name, the_law = _law(law)
+    the_law = _with_inputs(the_law, inputs)
     n, d, c = _quantity(params, "params"), _quantity(tokens, "tokens"), _quantity(compute, "compute")
     result = _predict(the_law, n_params=n, n_tokens=d, unique_tokens=_quantity(unique_tokens, "unique tokens"),
                       compute_flops=c, x=_quantity(x, "x"), name=name)

@@ -57,6 +57,7 @@ def register(app: typer.Typer) -> None:
         duplicates: Annotated[str, typer.Option("--duplicates", help="With --runs: keep, mean, min or error for repeated (N, D).")] = "keep",
         drop_missing: Annotated[bool, typer.Option("--drop-missing", help="With --runs: drop rows with missing values.")] = False,
         var: Annotated[list[str] | None, typer.Option("--var", help="With --runs and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), instead of the column its fit used.")] = None,
+        input_: Annotated[list[str] | None, typer.Option("--input", help="A formula law's input other than N and D held fixed, NAME=VALUE (repeatable), e.g. E=8.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x), or for every run of a table."""
@@ -70,9 +71,14 @@ def register(app: typer.Typer) -> None:
                 from ..errors import InputError
 
                 raise InputError("--where filters the rows of a table: give it with --runs TABLE")
-            emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x),
-                 as_json)
+            emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x,
+                             inputs=input_), as_json)
             return
+        if input_:
+            from ..errors import InputError
+
+            raise InputError("--input holds an input fixed for --params/--tokens; with --runs the table gives every "
+                             "input (rebind a column with --var)")
         from .._io import check_output_path
         from ..fit.predictions import predict_runs
 
