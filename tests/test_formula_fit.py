@@ -249,3 +249,11 @@ def test_a_published_law_predicts_a_table_without_a_loss_column(tmp_path):
     written = pd.read_csv(tmp_path / "p.csv")["predicted_loss"]
     assert list(written) == [r["predicted"] for r in result.rows]
     assert round(written[1], 4) == 1.9366  # Hoffmann et al. 2022 (Approach 3 law) at 70B parameters, 1.4T tokens
+
+
+def test_a_formula_law_or_its_fit_given_as_the_law_refits_its_own_formula():
+    first = sl.fit("chinchilla-runs", formula=CHINCHILLA, variables=["N", "D"], drop_highest_loss=5)
+    again = sl.fit("chinchilla-runs", law=first, drop_highest_loss=5).raw
+    assert again.law_dict["formula"] == CHINCHILLA and again.params == first.raw.params
+    from_law = sl.fit("chinchilla-runs", law=first.raw.law, drop_highest_loss=5).raw
+    assert from_law.params == first.raw.params
