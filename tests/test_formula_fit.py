@@ -150,6 +150,7 @@ def test_a_saved_formula_fit_loads_predicts_and_plans(tmp_path):
     ({"formula": CHINCHILLA, "variables": ["N", "D"], "params": ["alpha=a:0:1"]}, "'a' is not a number"),
     ({"formula": CHINCHILLA, "params": ["alpha=1"]}, "no inputs"),
     ({"formula": "E + A * log(N - 1e12)", "variables": ["N"]}, "is not a number at rows"),
+    ({"formula": "E + log(a - N)", "variables": ["N"]}, "gives NaN or infinity on the data at every start (e.g. rows 1,"),
 ])
 def test_bad_formula_input_is_one_clear_error(options, fragment):
     with pytest.raises(InputError) as caught:
