@@ -27,12 +27,15 @@ def register(app: typer.Typer) -> None:
         tokens_per_param: Annotated[float | None, typer.Option("--tokens-per-param", help="Fixed ratio D/N, e.g. 20.")] = None,
         inference_tokens: Annotated[str | None, typer.Option("--inference-tokens", help="Tokens to be served: inference-aware N and D (Sardana & Frankle 2023).")] = None,
         flops_per_param_token: Annotated[float, typer.Option("--flops-per-param-token", help="k in C = k N D.")] = 6.0,
+        cost: Annotated[str | None, typer.Option("--cost", help="With --compute: the training cost as a formula of N and D, e.g. \"6*N*D + 2e9*D\", instead of k N D (numeric optimum).")] = None,
+        input_: Annotated[list[str] | None, typer.Option("--input", help="A formula law's input other than N and D held fixed, NAME=VALUE (repeatable), e.g. E=8.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Compute-optimal N and D for a budget, and its variants (inverse, fixed N or D, data-constrained, inference-aware)."""
         emit(api.plan(compute or [], law=law, unique_tokens=unique_tokens, epochs=epochs, saturation=saturation,
                       target_loss=target_loss, params=params, tokens=tokens, tokens_per_param=tokens_per_param,
-                      inference_tokens=inference_tokens, flops_per_param_token=flops_per_param_token), as_json)
+                      inference_tokens=inference_tokens, flops_per_param_token=flops_per_param_token, cost=cost,
+                      inputs=input_), as_json)
 
     @app.command("predict")
     def predict_command(

@@ -306,8 +306,12 @@ class FormulaLaw(NDLaw):
 
     def loss(self, n_params, n_tokens):
         if not self.is_nd:
-            raise LawError(f"the formula {self.text!r} has inputs {', '.join(self.inputs)}, not exactly N and D; "
-                           f"fix the others first (e.g. --input E=8)")
+            others = [n for n in self.inputs if n not in ("N", "D")]
+            if not {"N", "D"} <= set(self.inputs):
+                raise LawError(f"the formula {self.text!r} has inputs {', '.join(self.inputs) or 'none'}; a loss "
+                               f"of N and D needs inputs named N and D")
+            raise LawError(f"the formula {self.text!r} has inputs {', '.join(others)} besides N and D; hold them "
+                           f"fixed first (--input {others[0]}=VALUE)")
         return self.evaluate({"N": n_params, "D": n_tokens})
 
     def irreducible(self) -> float:
