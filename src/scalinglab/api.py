@@ -275,7 +275,8 @@ def _with_inputs(law, inputs):
     return law.with_inputs(values)
 
 
-def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, compute=None, x=None) -> Result:
+def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, compute=None, x=None,
+            inputs=None) -> Result:
     """The loss a law predicts at N parameters trained on D tokens (or at compute C, or at x).
 
     Parameters
@@ -289,6 +290,8 @@ def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, co
         Compute C in FLOP (laws of compute only, e.g. ``kaplan2020-compute``).
     x : float or array, optional
         The variable of a one-variable law (power laws, sigmoids).
+    inputs : dict or list of "NAME=VALUE", optional
+        A formula law's inputs other than N and D, held fixed (e.g. ``{"E": 8}``).
 
     Returns
     -------
@@ -306,6 +309,7 @@ def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, co
     from .plan import predict as _predict
 
     name, the_law = _law(law)
+    the_law = _with_inputs(the_law, inputs)
     n, d, c = _quantity(params, "params"), _quantity(tokens, "tokens"), _quantity(compute, "compute")
     result = _predict(the_law, n_params=n, n_tokens=d, unique_tokens=_quantity(unique_tokens, "unique tokens"),
                       compute_flops=c, x=_quantity(x, "x"), name=name)
@@ -414,7 +418,7 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
     flops_per_param_token : float, optional
         k in C = k N D (default 6).
     where : str, optional
-        Keep the rows matching a pandas query, e.g. ``"dataset == 'c4'"``.
+        Keep the rows matching a filter (the README's filter language), e.g. ``"dataset == 'c4'"``.
     duplicates : {"keep", "mean", "min", "error"}
         Runs repeating an (N, D) setting.
     drop_missing : bool
@@ -495,8 +499,8 @@ def _named(values, flag: str) -> dict:
         return {}
     if isinstance(values, dict):
         return dict(values)
-    if isinstance(values, str):
-        values = [values]
+    if isinstance(values, str):  # one text holds several, comma-separated (a web form's field)
+        values = [part for part in values.split(",") if part.strip()]
     out = {}
     for text in values:
         if flag == "input":
@@ -673,7 +677,8 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
          gpu=None, gpus=None, precision: str | None = None, peak_flops=None, mfu=None,
          tokens_per_second_per_gpu=None, flops_per_second_per_gpu=None, cluster_model: bool = False,
          cluster_b=None, goodput=None, gpu_price=None, overhead=None, depreciation=None, electricity=None, pue=None,
-         watts=None, carbon=None, price_per_gpu_hour=None, samples: int = 10_000, seed: int = 0) -> Result:
+         watts=None, carbon=None, price_per_gpu_hour=None, hfu=None, recompute: str | None = None,
+         cluster_family: str | None = None, samples: int = 10_000, seed: int = 0) -> Result:
     """Days, GPU-hours, cloud and owned cost, energy and CO2 of a training run.
 
     Numeric arguments take numbers, text (``"40%"``, ``"$2M"``, ``"70B"``) or ranges
@@ -689,6 +694,13 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
         Number of accelerators G.
     mfu : float or str, optional
         Model FLOP utilisation; default: the same assumption as ``budget`` (printed with its source).
+    hfu, recompute : optional
+        Hardware FLOP utilisation instead of ``mfu``, converted with the recomputation it counts
+        (``"full"``: x 6/8, ``"selective"`` (needs ``config``), ``"none"``).
+    goodput : float or str, optional
+        Share of wall-clock time on useful steps, in (0, 1]; default 0.79 with its sourced range 0.65-0.97.
+    cluster_family : str, optional
+        With ``cluster_model``: the calibration run whose curve is used (default: the one on ``gpu``).
     price_per_gpu_hour, gpu_price, depreciation, electricity, pue, carbon : optional
         Cost assumptions; defaults (with sources) are listed in ``to_dict()["assumptions"]``.
 
@@ -701,9 +713,9 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
     Examples
     --------
     >>> import scalinglab as sl
-    >>> estimate = sl.cost(compute=3.14e23, gpu="v100", gpus=1024, mfu=0.3)
+    >>> estimate = sl.cost(compute=3.14e23, gpu="v100", gpus=1024, mfu=0.3, goodput=0.8)
     >>> round(estimate.days, 1)
-    94.6
+    118.3
     """
     from .compute.cost import estimate_cost
 
@@ -713,7 +725,8 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
         tokens_per_second_per_gpu=tokens_per_second_per_gpu, flops_per_second_per_gpu=flops_per_second_per_gpu,
         cluster_model=cluster_model, cluster_b=cluster_b, goodput=goodput, gpu_price=gpu_price, overhead=overhead,
         depreciation=depreciation, electricity=electricity, pue=pue, watts=watts, carbon=carbon,
-        price_per_gpu_hour=price_per_gpu_hour, samples=samples, seed=seed)
+        price_per_gpu_hour=price_per_gpu_hour, hfu=hfu, recompute=recompute, cluster_family=cluster_family,
+        samples=samples, seed=seed)
     days = result.values.get("days")
     shown = "" if days is None else f"{days:.4g} days"
     dollars = result.values.get("cloud_cost_usd")
@@ -751,7 +764,7 @@ def budget(dollars=None, *, gpus=None, days=None, basis: str = "cloud", gpu=None
     Examples
     --------
     >>> import scalinglab as sl
-    >>> plan = sl.budget(gpus=1024, days=30, gpu="h100-sxm", mfu=0.4, law="hoffmann2022")
+    >>> plan = sl.budget(gpus=1024, days=30, gpu="h100-sxm", mfu=0.4, goodput=1, law="hoffmann2022")
     >>> f"{plan.flops:.3g}"
     '1.05e+24'
     """
@@ -773,7 +786,8 @@ def budget(dollars=None, *, gpus=None, days=None, basis: str = "cloud", gpu=None
 def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | None = None, pp: int | None = None,
            ep: int | None = None, zero: int | None = None, recompute: str | None = None, micro_batch: int | None = None,
            global_batch: int | None = None, seq: int | None = None, sp: bool = True, inference: bool = False,
-           weight_bytes: float | None = None, search: bool = False, top: int = 10) -> Result:
+           weight_bytes: float | None = None, search: bool = False, top: int = 10,
+           virtual_stages: int | None = None) -> Result:
     """Memory per GPU by part under TP/PP/SP/EP/DP and ZeRO, fits or not; ``search=True`` ranks the layouts
     that fit on ``gpus`` by estimated step time (options given pin the search).
 
@@ -785,6 +799,8 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
         Total GPUs (TP x PP x DP); default TP x PP. Needed by ``search``.
     seq : int, optional
         Sequence length; default the model's context. ``global_batch`` (sequences) defaults to about 4M tokens.
+    virtual_stages : int, optional
+        Model chunks per pipeline stage: above 1, the interleaved schedule (bubble (p - 1) / (m v)).
 
     Examples
     --------
@@ -803,8 +819,8 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
             raise InputError("--search needs --gpus (the number of GPUs to lay the model out on)")
         if inference:
             raise InputError("--search ranks training layouts; drop --inference")
-        fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute,
-                                       micro_batch=micro_batch).items() if v is not None}
+        fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute, micro_batch=micro_batch,
+                                       virtual_stages=virtual_stages).items() if v is not None}
         result = search_layouts(shape, gpus=int(gpus), accelerator=gpu, seq=seq_len, global_batch=global_batch,
                                 model=name, fixed=fixed, top=top)
         best = result.ranked[0] if result.ranked else None
@@ -820,7 +836,7 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
         tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
         global_batch = max(d * mb, round(tokens / seq_len / (d * mb)) * d * mb)
     layout = Layout(tp=t, pp=p, dp=d, ep=ep or 1, sp=sp, zero=zero or 0, recompute=recompute or "none",
-                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len)
+                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len, virtual_stages=1 if virtual_stages is None else virtual_stages)
     result = memory_per_gpu(shape, layout, accelerator=gpu, gpus=total, inference=inference, model=name,
                             weight_bytes=weight_bytes)
     verdict = "fits" if result.fits else "does not fit"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import JsonOption, api, check_outputs, emit, old_option, print_json, renamed
+from ._common import WHERE_HELP, JsonOption, api, check_outputs, emit, old_option, print_json, renamed, where_filter
 
 RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
 NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]
@@ -20,7 +20,7 @@ Seed = Annotated[int, typer.Option("--seed", min=0, help="Seed of the bootstrap'
 Level = Annotated[float, typer.Option("--level", help="Coverage of the percentile intervals, e.g. 0.95.")]
 Plot = Annotated[str | None, typer.Option("--plot", help="Write a chart (.png, .svg, .pdf or .html).")]
 Save = Annotated[str | None, typer.Option("--save", help="Write the result as JSON (usable as --law FILE by plan/predict).")]
-Where = Annotated[str | None, typer.Option("--where", help="Keep the rows matching a pandas query, e.g. \"dataset == 'c4' and lr <= 0.004\".")]
+Where = Annotated[str | None, typer.Option("--where", help=WHERE_HELP)]
 Duplicates = Annotated[str, typer.Option("--duplicates", help="Runs repeating an (N, D) setting: keep (default, noted), mean, min (the best run of each, as for a hyper-parameter sweep) or error.")]
 DropMissing = Annotated[bool, typer.Option("--drop-missing", help="Drop rows with a missing or unreadable value in a column used (noted).")]
 CNote = Annotated[str | None, typer.Option("--c-note", help="Explain a --c-col that is not k N D (e.g. 'detailed count with attention'): a note instead of an error.")]
@@ -67,6 +67,7 @@ def register(app: typer.Typer) -> None:
         timings: Annotated[bool, typer.Option("--timings", help="With --json: include the wall-clock seconds of the fit (left out so that the same fit prints the same JSON).")] = False,
     ) -> None:
         """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest."""
+        where = where_filter(where)
         check_outputs(save=save, plot=plot, inputs=(runs, base, predict))
         if predictions_out is not None:
             from .._io import check_output_path
@@ -146,6 +147,7 @@ def register(app: typer.Typer) -> None:
         from ..fit.curves import fit_curves
         from ..units import parse_quantity
 
+        where = where_filter(where)
         emit(fit_curves(runs, curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
                         holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
                         where=where), as_json)
@@ -168,6 +170,7 @@ def register(app: typer.Typer) -> None:
         """Task accuracy of target models in two steps: loss from (N, D), then accuracy from loss (OLMo ladder, Bhagia et al. 2024)."""
         from ..fit.task import predict_task
 
+        where = where_filter(where)
         result = predict_task(runs, api._pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
                               floor=api._bound(floor, "--floor"), ceiling=api._bound(ceiling, "--ceiling"),
                               bootstrap=bootstrap, seed=seed, level=level,
@@ -190,6 +193,7 @@ def register(app: typer.Typer) -> None:
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
     ) -> None:
         """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
+        where = where_filter(where)
         check_outputs(save=save, plot=plot, inputs=(runs,))
         result = api.isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,
                              n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col, budget_col=budget_col,

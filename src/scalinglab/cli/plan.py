@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .._defaults import DEFAULT_LAW
-from ._common import JsonOption, api, emit, law_option_help
+from ._common import WHERE_HELP, JsonOption, api, emit, law_option_help, where_filter
 
 LawOption = Annotated[str, typer.Option("--law", help=law_option_help)]
 Quantity = Annotated[str | None, typer.Option(help="A number with an optional K/M/B/T suffix.")]
@@ -53,21 +53,32 @@ def register(app: typer.Typer) -> None:
         c_col: Annotated[str | None, typer.Option("--c-col", help="With --runs: column of C.")] = None,
         loss_col: Annotated[str | None, typer.Option("--loss-col", help="With --runs: column of observed losses.")] = None,
         u_col: Annotated[str | None, typer.Option("--u-col", help="With --runs: column of unique tokens.")] = None,
-        where: Annotated[str | None, typer.Option("--where", help="With --runs: keep rows matching a pandas query.")] = None,
+        where: Annotated[str | None, typer.Option("--where", help=f"With --runs: {WHERE_HELP[0].lower()}{WHERE_HELP[1:]}")] = None,
         duplicates: Annotated[str, typer.Option("--duplicates", help="With --runs: keep, mean, min or error for repeated (N, D).")] = "keep",
         drop_missing: Annotated[bool, typer.Option("--drop-missing", help="With --runs: drop rows with missing values.")] = False,
         var: Annotated[list[str] | None, typer.Option("--var", help="With --runs and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), instead of the column its fit used.")] = None,
+        input_: Annotated[list[str] | None, typer.Option("--input", help="A formula law's input other than N and D held fixed, NAME=VALUE (repeatable), e.g. E=8.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x), or for every run of a table."""
+        where = where_filter(where)
         if runs is None:
             if var:
                 from ..errors import InputError
 
                 raise InputError("--var goes with --runs (the table whose columns it names)")
-            emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x),
-                 as_json)
+            if where is not None:
+                from ..errors import InputError
+
+                raise InputError("--where filters the rows of a table: give it with --runs TABLE")
+            emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x,
+                             inputs=input_), as_json)
             return
+        if input_:
+            from ..errors import InputError
+
+            raise InputError("--input holds an input fixed for --params/--tokens; with --runs the table gives every "
+                             "input (rebind a column with --var)")
         from .._io import check_output_path
         from ..fit.predictions import predict_runs
 

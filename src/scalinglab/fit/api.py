@@ -255,7 +255,10 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
 
 def _spec_dicts(spec) -> dict:
     """The parameters' bounds, transforms and starts as fitted (and the fixed ones), for the saved fit."""
-    out = {s.name: {"lower": s.lower, "upper": s.upper, "transform": "log" if s.log_scale else "linear",
+    def bound(value: float) -> float | None:  # JSON has no infinity: an open side is null
+        return float(value) if np.isfinite(value) else None
+
+    out = {s.name: {"lower": bound(s.lower), "upper": bound(s.upper), "transform": "log" if s.log_scale else "linear",
                     "starts": [float(np.exp(g)) if s.log_scale else float(g) for g in s.grid],
                     "role": s.description} for s in spec.specs}
     out.update({name: {"fixed": value} for name, value in spec.fixed.items()})

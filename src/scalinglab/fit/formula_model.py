@@ -131,8 +131,9 @@ class FormulaModel(FitModel):
                 value = np.broadcast_to(np.asarray(value, dtype=float), (len(runs),))
                 bad = np.isnan(value)
                 if bad.any():
-                    raise InputError(f"{runs.source}: the formula's part {to_text(tree)!r} is not a number at "
-                                     f"{_rows_text(runs.rows[bad])}; check the inputs there")
+                    raise InputError(f"{runs.source}: the formula needs {to_text(tree)!r} of the inputs alone, which is "
+                                     f"not a number at {_rows_text(runs.rows[bad])} (a fitted power or log needs a "
+                                     f"positive base there); check the inputs")
                 data[name] = np.ascontiguousarray(value)
         return data
 
