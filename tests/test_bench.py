@@ -99,6 +99,14 @@ def test_non_numeric_values_and_a_split_without_test_rows_are_refused(cli, tmp_p
     assert_user_error(cli("bench", "--task", "parallel", "--tables", str(tmp_path)), fragment)
 
 
+def test_a_task_table_that_is_not_a_table_is_refused(cli, tmp_path):
+    (tmp_path / "parallel.csv").write_bytes(b"\x00\xff\xfe" * 10 + b'\n"unterminated')
+    assert_user_error(cli("bench", "--task", "parallel", "--tables", str(tmp_path)), "parallel.csv")
+    (tmp_path / "parallel.csv").unlink()
+    (tmp_path / "parallel.csv").mkdir()
+    assert_user_error(cli("bench", "--task", "parallel", "--tables", str(tmp_path)), "parallel.csv")
+
+
 def test_tasks_without_tables_are_skipped_with_a_note_when_all_run(tmp_path):
     names = [name for name, spec in bench_tasks().items() if "table" in spec]
     result = run_bench(tables=tmp_path, on_task=lambda *_: None)
