@@ -8,13 +8,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import scalinglab as sl
 from scalinglab.errors import InputError
 from scalinglab.fit import fit_law, load_runs
 from scalinglab.fit.formula_model import FormulaModel
 from scalinglab.fit.objectives import make_objective
-from scalinglab.laws.formula_law import formula_family, parse_param
+from scalinglab.laws.formula_law import formula_family, parse_param, parse_variable
 
 from conftest import assert_user_error
 
@@ -218,3 +219,33 @@ def test_plan_finds_the_numeric_optimum_under_k_n_d_or_a_declared_cost():
         sl.plan(compute=1e22, law=moe)
     with pytest.raises(InputError, match="formula of N and D only"):
         sl.plan(compute=1e22, law=law, cost="6*N*E")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_random_param_and_var_texts_parse_or_fail_in_one_line(text):
+    for parse in (parse_param, parse_variable):
+        try:
+            name, value = parse(text)
+        except InputError as error:
+            assert "\n" not in str(error)
+        else:
+            assert name == name.strip() and name
+    try:
+        formula_family(CHINCHILLA, {"N": "N", "D": "D"}, {"alpha": text})
+    except InputError as error:
+        assert "\n" not in str(error)
+
+
+def test_a_published_law_predicts_a_table_without_a_loss_column(tmp_path):
+    frame = pd.DataFrame({"n": [1e9, 7e10], "d": [2e10, 1.4e12]})
+    from scalinglab.fit.predictions import predict_runs
+
+    result = predict_runs("hoffmann2022", frame)
+    np.testing.assert_allclose([r["predicted"] for r in result.rows],
+                               sl.predict("hoffmann2022", params=[1e9, 7e10], tokens=[2e10, 1.4e12]).loss)
+    assert result.summary["r2"] is None and all(r["observed"] is None for r in result.rows)
+    result.save(tmp_path / "p.csv")
+    written = pd.read_csv(tmp_path / "p.csv")["predicted_loss"]
+    assert list(written) == [r["predicted"] for r in result.rows]
+    assert round(written[1], 4) == 1.9366  # Hoffmann et al. 2022 (Approach 3 law) at 70B parameters, 1.4T tokens

@@ -100,11 +100,6 @@ class FormulaModel(FitModel):
         return (Program(outputs[:1]), Program(outputs[:1 + p]), Program(outputs) if self.has_hessian else None,
                 parts)
 
-    def describe_trees(self) -> dict[str, str]:
-        """The formula and its gradient in the fitted coordinates, as text (#j is coordinate j)."""
-        f, grad, _ = self._trees
-        return {"f": to_text(f), **{f"df/d{c}": to_text(g) for c, g in zip(self.coords, grad)}}
-
     # ---------------------------------------------------------------------------------- data
     def data(self, runs: Runs) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """(input arrays and the data-only parts of the formula, observed target in the model's space)."""
