@@ -26,7 +26,7 @@ from .units import format_quantity, parse_quantity
 
 __all__ = [
     "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
-    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan",
+    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan", "bench",
 ]
 
 
@@ -1048,6 +1048,34 @@ def trend(data, y: str, *, date_column: str | None = None, since=None, until=Non
 
 
 # ------------------------------------------------------------------------------------- namespaces
+def _bench_frame(result):
+    import pandas as pd
+
+    return pd.DataFrame([{"task": task.name, **law.to_dict()} for task in result.tasks for law in task.laws])
+
+
+def bench(task: str | None = None, *, tables=None, objective: str = "squares", on_task=None) -> Result:
+    """The extrapolation benchmark: each task's laws fitted on its train rows, scored on its test rows.
+
+    ``task``: one task (``sl.bench("chinchilla-runs")``), default all; ``tables``: the folder of the
+    SLDBench tables (tasks on bundled datasets need none); ``objective``: ``squares`` (default) or
+    ``huber``; ``on_task(name, index, count)`` is called before each task. R^2 is clipped to [-1, 1];
+    MAPE in percent; ``to_frame()`` has one row per task and law.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> task = sl.bench("chinchilla-runs").tasks[0]
+    >>> task.n_train, task.n_test, round(task.published.r2_clipped, 3)
+    (222, 23, 0.368)
+    """
+    from .fit.bench import run_bench
+
+    result = run_bench(task, tables=tables, objective=objective, on_task=on_task)
+    return Result(result, kind="Bench", summary=f"{len(result.tasks)} tasks, mean R^2 of the published laws "
+                  f"{result.mean_r2:.3f}", frame=_bench_frame)
+
+
 class _Namespace:
     """A few functions, and the names of a subpackage behind them (``sl.laws.ChinchillaLaw``)."""
 
@@ -1090,6 +1118,34 @@ def _law_result(entry) -> Result:
                   report=_law_report)
 
 
+def _catalogue_report(entry):
+    from ._table import rich_table
+    from rich.console import Group
+    from rich.text import Text
+
+    target = entry.target
+    inputs = [[name, spec.unit, spec.meaning] for name, spec in entry.inputs.items()]
+    params = [[name, f"{spec.start:g}", f"[{spec.bounds[0]:g}, {spec.bounds[1]:g}]",
+               f"{entry.constants[name]:.6g}" if name in entry.constants else ""]
+              for name, spec in entry.params.items()]
+    lines = [Text(f"{entry.name}  ({entry.group}: {entry.title})", style="bold"),
+             Text(f"{target['name']} = {entry.formula}"),
+             Text(f"{target['name']}: {target['meaning']} ({target['unit']})"),
+             rich_table(None, ["input", "unit", "meaning"], inputs),
+             rich_table(None, ["parameter", "start", "bounds", "published"], params),
+             Text("Constants: " + (entry.constants_source if entry.constants else
+                                   "none checked; fittable only (fit it to your runs with scalinglab fit --formula)")),
+             Text(f"Fit: scalinglab fit RUNS --formula '{entry.formula}' "
+                  + " ".join(f"--var {name}=COLUMN" for name in entry.inputs)),
+             Text(f"Source: {entry.source}"), Text(f"Checked against: {entry.checked}")]
+    return Group(*lines)
+
+
+def _catalogue_result(entry) -> Result:
+    return Result(entry, kind="Law", summary=f"{entry.name} (formula, {entry.group}; "
+                  f"{entry.source.citation.split(',')[0]})", report=_catalogue_report)
+
+
 class _Laws(_Namespace):
     """Published laws: ``sl.laws.list()``, ``sl.laws.get(name)``.
 
@@ -1100,21 +1156,33 @@ class _Laws(_Namespace):
     'besiroglu2024'
     >>> "besiroglu2024" in [law.name for law in sl.laws.list()]
     True
+    >>> sl.laws.get("vocab-tao2024").inputs["H"].unit
+    'characters'
     """
 
     _package = "scalinglab.laws"
 
     def list(self) -> list[Result]:
-        """Every published law with its family, N convention and source."""
+        """Every published law with its family, N convention and source, then the formula laws by group."""
         from .laws import list_laws
+        from .laws.catalogue import catalogue
 
-        return [_law_result(entry) for entry in list_laws()]
+        return [_law_result(entry) for entry in list_laws()] + [_catalogue_result(e) for e in catalogue().values()]
 
     def get(self, name: str) -> Result:
-        """One published law (aliases such as ``chinchilla`` and ``epoch`` accepted); ``.law`` is the object."""
+        """One law: a published law (aliases such as ``chinchilla`` and ``epoch`` accepted; ``.law`` is the
+        object) or a formula law of the catalogue (``.formula``, ``.inputs``, ``.constants``)."""
+        from .errors import UnknownNameError
         from .laws import get_law
+        from .laws.catalogue import catalogue
 
-        return _law_result(get_law(name))
+        try:
+            return _law_result(get_law(name))
+        except UnknownNameError as error:
+            entry = catalogue().get(name.strip().lower())
+            if entry is None:
+                raise UnknownNameError("law", name, [*error.choices, *catalogue()]) from None
+            return _catalogue_result(entry)
 
 
 def _dataset_report(info) -> str:
