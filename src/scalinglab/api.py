@@ -137,7 +137,7 @@ def _plan_result(the_plan) -> Result:
 
 def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, saturation: bool = False,
          target_loss=None, params=None, tokens=None, tokens_per_param: float | None = None, inference_tokens=None,
-         flops_per_param_token: float = 6.0) -> Result:
+         flops_per_param_token: float = 6.0, cost: str | None = None, inputs=None) -> Result:
     """Compute-optimal parameters N and tokens D for a compute budget, and its variants.
 
     Parameters
@@ -163,6 +163,11 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
         compute (Sardana & Frankle 2023).
     flops_per_param_token : float, default 6
         k in C = k N D.
+    cost : str, optional
+        With ``compute``: a declared training cost, a formula of N and D (e.g. ``"6*N*D + 1e9*D"``),
+        instead of k N D; the optimum is found numerically.
+    inputs : dict or list of "NAME=VALUE", optional
+        A formula law's inputs other than N and D, held fixed (e.g. ``{"E": 8}`` experts).
 
     Returns
     -------
@@ -185,6 +190,7 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
                        fixed_allocation, fixed_ratio, inference_optimal, saturation_compute)
 
     given = {"--compute": compute not in (None, [], ()), "--target-loss": target_loss not in (None, [], ()),
+             "--cost": cost is not None,
              "--params": params is not None, "--tokens": tokens is not None,
              "--tokens-per-param": tokens_per_param is not None, "--inference-tokens": inference_tokens is not None,
              "--unique-tokens": unique_tokens is not None, "--epochs": epochs is not None, "--saturation": saturation}
@@ -194,7 +200,11 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
                     ("--tokens-per-param", "--unique-tokens"), ("--target-loss", "--params"),
                     ("--target-loss", "--tokens"), ("--target-loss", "--unique-tokens"),
                     ("--unique-tokens", "--params"), ("--unique-tokens", "--tokens"), ("--compute", "--epochs"),
-                    ("--compute", "--saturation"), ("--epochs", "--saturation"))
+                    ("--compute", "--saturation"), ("--epochs", "--saturation"), ("--cost", "--target-loss"),
+                    ("--cost", "--params"), ("--cost", "--tokens"), ("--cost", "--tokens-per-param"),
+                    ("--cost", "--inference-tokens"), ("--cost", "--unique-tokens"))
+    if given["--cost"] and not given["--compute"]:
+        raise InputError("--cost needs --compute (the budget it spends)")
     if given["--tokens-per-param"] and given["--compute"] and (given["--params"] or given["--tokens"]):
         raise InputError("--tokens-per-param with --compute fixes both N and D; drop "
                          + " and ".join(f for f in ("--params", "--tokens") if given[f]))
@@ -202,6 +212,7 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
         if given[needs] and not given["--unique-tokens"]:
             raise InputError(f"{needs} needs --unique-tokens")
     name, the_law = _law(law)
+    the_law = _with_inputs(the_law, inputs)
     budgets = _many(compute, "compute")
     losses = [] if target_loss is None else _many(target_loss, "target loss")
     many = any(_is_many(v) or (isinstance(v, str) and "," in v) for v in (compute, target_loss, epochs))
@@ -238,6 +249,10 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
                                   name=name) for c in budgets]
     elif unique is not None:
         plans = [data_constrained_optimal(the_law, c, unique, flops_per_param_token=k, name=name) for c in budgets]
+    elif cost is not None:
+        from .plan.declared_cost import optimal_under_cost
+
+        plans = [optimal_under_cost(the_law, np.array(budgets), cost, name=name)]
     else:
         plans = [compute_optimal(the_law, np.array(budgets), flops_per_param_token=k, name=name)]
     stacked = _stack(plans)
@@ -246,7 +261,22 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
                                                             c=final.compute_flops)))
 
 
-def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, compute=None, x=None) -> Result:
+def _with_inputs(law, inputs):
+    """A formula law with its inputs other than N and D held at the given values (``--input E=8``)."""
+    if not inputs:
+        return law
+    from .laws.formula_law import FormulaLaw
+
+    if not isinstance(law, FormulaLaw):
+        raise InputError(f"--input fixes inputs of a formula law; the {law.family} law has none but N and D")
+    values = {}
+    for name, value in _named(inputs, "input").items():
+        values[name] = parse_quantity(value, what=f"--input {name}")
+    return law.with_inputs(values)
+
+
+def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, compute=None, x=None,
+            inputs=None) -> Result:
     """The loss a law predicts at N parameters trained on D tokens (or at compute C, or at x).
 
     Parameters
@@ -260,6 +290,8 @@ def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, co
         Compute C in FLOP (laws of compute only, e.g. ``kaplan2020-compute``).
     x : float or array, optional
         The variable of a one-variable law (power laws, sigmoids).
+    inputs : dict or list of "NAME=VALUE", optional
+        A formula law's inputs other than N and D, held fixed (e.g. ``{"E": 8}``).
 
     Returns
     -------
@@ -277,6 +309,7 @@ def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, co
     from .plan import predict as _predict
 
     name, the_law = _law(law)
+    the_law = _with_inputs(the_law, inputs)
     n, d, c = _quantity(params, "params"), _quantity(tokens, "tokens"), _quantity(compute, "compute")
     result = _predict(the_law, n_params=n, n_tokens=d, unique_tokens=_quantity(unique_tokens, "unique tokens"),
                       compute_flops=c, x=_quantity(x, "x"), name=name)
@@ -364,7 +397,8 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         A runs table (.csv, .parquet, .jsonl), a bundled dataset name (``"chinchilla-runs"``) or a DataFrame.
     law : str or law object, default ``"chinchilla"``
         The family to fit: chinchilla, kaplan, data-constrained, power, saturating-power,
-        broken-power or sigmoid (a published law's name or object means its family).
+        broken-power or sigmoid (a published law's name or object means its family; a formula
+        law's object, or a fit of one, means its formula with its inputs).
     estimator : {"fast", "hoffmann"}
         ``hoffmann`` is the published 4,500-start L-BFGS procedure.
     objective : {"huber", "squares", "asymmetric"}
@@ -414,7 +448,16 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
     (0.347, 0.367)
     """
     from .fit import fit_law
+    from .fit.models import FAMILIES_FITTABLE
 
+    if formula is None:  # a formula law given as the law (a published name, an object, a fit of one) fits its formula
+        given = getattr(_unwrap(law), "law", _unwrap(law))
+        if isinstance(given, str) and given.strip().lower() not in (*FAMILIES_FITTABLE, "accuracy", "formula"):
+            from .laws import get_law, list_laws
+
+            given = get_law(given).law if given.strip().lower() in {e.name for e in list_laws()} else given
+        if getattr(given, "family", None) == "formula" and hasattr(given, "text"):
+            law, formula, variables = "formula", given.text, variables or dict(given.variables)
     own = formula_options(law, formula, variables, params)
     if own:
         law = "formula"
@@ -466,11 +509,17 @@ def _named(values, flag: str) -> dict:
         return {}
     if isinstance(values, dict):
         return dict(values)
-    if isinstance(values, str):
-        values = [values]
+    if isinstance(values, str):  # one text holds several, comma-separated (a web form's field)
+        values = [part for part in values.split(",") if part.strip()]
     out = {}
     for text in values:
-        name, value = (parse_variable(text) if flag == "var" else parse_param(text))
+        if flag == "input":
+            name, sep, value = str(text).partition("=")
+            if not sep or not name.strip():
+                raise InputError(f"--input {text!r}: write NAME=VALUE, e.g. E=8")
+            name, value = name.strip(), value.strip()
+        else:
+            name, value = (parse_variable(text) if flag == "var" else parse_param(text))
         if name in out:
             raise InputError(f"--{flag} {name}: given twice")
         out[name] = value

@@ -27,12 +27,15 @@ def register(app: typer.Typer) -> None:
         tokens_per_param: Annotated[float | None, typer.Option("--tokens-per-param", help="Fixed ratio D/N, e.g. 20.")] = None,
         inference_tokens: Annotated[str | None, typer.Option("--inference-tokens", help="Tokens to be served: inference-aware N and D (Sardana & Frankle 2023).")] = None,
         flops_per_param_token: Annotated[float, typer.Option("--flops-per-param-token", help="k in C = k N D.")] = 6.0,
+        cost: Annotated[str | None, typer.Option("--cost", help="With --compute: the training cost as a formula of N and D, e.g. \"6*N*D + 2e9*D\", instead of k N D (numeric optimum).")] = None,
+        input_: Annotated[list[str] | None, typer.Option("--input", help="A formula law's input other than N and D held fixed, NAME=VALUE (repeatable), e.g. E=8.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Compute-optimal N and D for a budget, and its variants (inverse, fixed N or D, data-constrained, inference-aware)."""
         emit(api.plan(compute or [], law=law, unique_tokens=unique_tokens, epochs=epochs, saturation=saturation,
                       target_loss=target_loss, params=params, tokens=tokens, tokens_per_param=tokens_per_param,
-                      inference_tokens=inference_tokens, flops_per_param_token=flops_per_param_token), as_json)
+                      inference_tokens=inference_tokens, flops_per_param_token=flops_per_param_token, cost=cost,
+                      inputs=input_), as_json)
 
     @app.command("predict")
     def predict_command(
@@ -54,6 +57,7 @@ def register(app: typer.Typer) -> None:
         duplicates: Annotated[str, typer.Option("--duplicates", help="With --runs: keep, mean, min or error for repeated (N, D).")] = "keep",
         drop_missing: Annotated[bool, typer.Option("--drop-missing", help="With --runs: drop rows with missing values.")] = False,
         var: Annotated[list[str] | None, typer.Option("--var", help="With --runs and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), instead of the column its fit used.")] = None,
+        input_: Annotated[list[str] | None, typer.Option("--input", help="A formula law's input other than N and D held fixed, NAME=VALUE (repeatable), e.g. E=8.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x), or for every run of a table."""
@@ -67,9 +71,14 @@ def register(app: typer.Typer) -> None:
                 from ..errors import InputError
 
                 raise InputError("--where filters the rows of a table: give it with --runs TABLE")
-            emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x),
-                 as_json)
+            emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x,
+                             inputs=input_), as_json)
             return
+        if input_:
+            from ..errors import InputError
+
+            raise InputError("--input holds an input fixed for --params/--tokens; with --runs the table gives every "
+                             "input (rebind a column with --var)")
         from .._io import check_output_path
         from ..fit.predictions import predict_runs
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 
 import numpy as np
@@ -109,6 +110,19 @@ def _formula_model(table: Runs, family, space: str | None) -> tuple[FitModel, st
     return FormulaModel(family, space), None
 
 
+def _one_blas_thread_for_formulas(function):
+    """Formula fits hold BLAS to one thread: their many small products and solves run slower threaded,
+    most of all on a busy machine (the built-in families keep their own settings)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with single_threaded_blas() if kwargs.get("formula") is not None else contextlib.nullcontext():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_one_blas_thread_for_formulas
 def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective: str = "huber",
             delta: float = 1e-3, weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0,
             level: float = 0.95, holdout_above: float | None = None, leave_one_budget_out: bool = False,
@@ -161,9 +175,7 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         raise InputError(f"{table.source}: {len(table)} runs for the {p} parameters of the {family} law "
                          f"({', '.join(model.names)}); need at least {p} runs")
     exact = str(estimator).strip().lower() == "hoffmann"
-    # formula fits hold BLAS to one thread: their many tiny products are slower threaded on a busy machine
-    quiet = single_threaded_blas if spec is not None else contextlib.nullcontext
-    with ProgressBar(progress if exact else False, len(model.grid(data)), "L-BFGS-B starts") as advance, quiet():
+    with ProgressBar(progress if exact else False, len(model.grid(data)), "L-BFGS-B starts") as advance:
         point = estimate(model, obj, data, y, estimator, on_done=advance)
     if spec is not None and not np.isfinite(point.objective):
         raise InputError(_non_finite(model, table, data, point.theta))
@@ -171,9 +183,7 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
 
     boot, stderr, intervals, boot_info, boot_params = None, None, None, None, None
     if bootstrap > 0:
-        with quiet():
-            boot = run_bootstrap(model, obj, data, y, point.theta, bootstrap, seed=seed, level=level,
-                                 progress=progress)
+        boot = run_bootstrap(model, obj, data, y, point.theta, bootstrap, seed=seed, level=level, progress=progress)
         boot_params = np.array([list(model.params(t).values()) for t in boot.thetas])
         names = list(params)
         stderr = dict(zip(names, boot_params.std(axis=0, ddof=1).tolist()))
@@ -245,7 +255,10 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
 
 def _spec_dicts(spec) -> dict:
     """The parameters' bounds, transforms and starts as fitted (and the fixed ones), for the saved fit."""
-    out = {s.name: {"lower": s.lower, "upper": s.upper, "transform": "log" if s.log_scale else "linear",
+    def bound(value: float) -> float | None:  # JSON has no infinity: an open side is null
+        return float(value) if np.isfinite(value) else None
+
+    out = {s.name: {"lower": bound(s.lower), "upper": bound(s.upper), "transform": "log" if s.log_scale else "linear",
                     "starts": [float(np.exp(g)) if s.log_scale else float(g) for g in s.grid],
                     "role": s.description} for s in spec.specs}
     out.update({name: {"fixed": value} for name, value in spec.fixed.items()})

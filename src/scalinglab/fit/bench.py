@@ -173,19 +173,16 @@ def default_tables() -> Path:
 
 def _read_task_table(spec: dict, tables: Path):
     """The task's table and a description of where it came from; None when its file is absent."""
-    import pandas as pd
-
     if "dataset" in spec:
         from ..datasets import read_bundled
 
         return read_bundled(spec["dataset"]), f"bundled dataset {spec['dataset']}"
     path = tables / spec["table"]
-    if not path.is_file():
+    if not path.exists():
         return None, str(path)
-    try:
-        return pd.read_csv(path), str(path)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputError(f"{path}: not a readable CSV table ({str(error).splitlines()[0]})") from None
+    from ..tablefile import read_table_file
+
+    return read_table_file(path, what="task table"), str(path)
 
 
 def _test_mask(frame, spec: dict, where: str) -> np.ndarray:

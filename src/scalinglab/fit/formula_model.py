@@ -100,11 +100,6 @@ class FormulaModel(FitModel):
         return (Program(outputs[:1]), Program(outputs[:1 + p]), Program(outputs) if self.has_hessian else None,
                 parts)
 
-    def describe_trees(self) -> dict[str, str]:
-        """The formula and its gradient in the fitted coordinates, as text (#j is coordinate j)."""
-        f, grad, _ = self._trees
-        return {"f": to_text(f), **{f"df/d{c}": to_text(g) for c, g in zip(self.coords, grad)}}
-
     # ---------------------------------------------------------------------------------- data
     def data(self, runs: Runs) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """(input arrays and the data-only parts of the formula, observed target in the model's space)."""
@@ -131,8 +126,9 @@ class FormulaModel(FitModel):
                 value = np.broadcast_to(np.asarray(value, dtype=float), (len(runs),))
                 bad = np.isnan(value)
                 if bad.any():
-                    raise InputError(f"{runs.source}: the formula's part {to_text(tree)!r} is not a number at "
-                                     f"{_rows_text(runs.rows[bad])}; check the inputs there")
+                    raise InputError(f"{runs.source}: the formula needs {to_text(tree)!r} of the inputs alone, which is "
+                                     f"not a number at {_rows_text(runs.rows[bad])} (a fitted power or log needs a "
+                                     f"positive base there); check the inputs")
                 data[name] = np.ascontiguousarray(value)
         return data
 
@@ -314,9 +310,11 @@ def _projection_starts(model: FormulaModel, data: dict, y: np.ndarray, per_axis:
     for j in others:
         grid = np.asarray(model.specs[j].grid, dtype=float)
         axes.append(np.linspace(grid.min(), grid.max(), per_axis) if len(grid) > 1 else grid)
-    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(others)) if others else np.empty((1, 0))
-    if len(mesh) > most:
-        mesh = mesh[np.sort(np.random.default_rng(1).choice(len(mesh), most, replace=False))]
+    if float(np.prod([len(a) for a in axes], dtype=float)) <= most:
+        mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(others)) if others else np.empty((1, 0))
+    else:  # a seeded sample of the product, never the product itself
+        rng = np.random.default_rng(1)
+        mesh = np.column_stack([a[rng.integers(0, len(a), most)] for a in axes])
     if len(y) > rows:
         pick = np.linspace(0, len(y) - 1, rows).round().astype(int)
         data, y = {name: v[pick] for name, v in data.items()}, y[pick]

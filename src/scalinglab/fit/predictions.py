@@ -30,6 +30,11 @@ from .runs import Runs, _rows_text
 __all__ = ["RunPredictions", "predict_runs"]
 
 
+_ROW_KEYS = {"row", "n", "d", "c", "u", "observed", "predicted", "interval", "residual_log", "residual",
+             "error_percent", "beyond_fitted_compute"}
+"""The keys of every prediction row; a formula law's rows add its input columns."""
+
+
 @dataclass(frozen=True)
 class RunPredictions:
     """Predictions for every run of a table, with residuals and scores."""
@@ -88,13 +93,16 @@ class RunPredictions:
         def q(v):
             return "-" if v is None else format_quantity(v)
 
-        table_rows = [[str(r["row"]), q(r.get("n")), q(r.get("d")),
+        # a formula law's own input columns, else N and D
+        inputs = [k for k in (self.rows[0] if self.rows else {}) if k not in _ROW_KEYS] or ["n", "d"]
+        table_rows = [[str(r["row"]), *(q(r.get(k)) for k in inputs),
                        "-" if r["observed"] is None else f"{r['observed']:.4f}", f"{r['predicted']:.4f}",
                        "-" if r["interval"] is None else f"{r['interval'][0]:.4f} - {r['interval'][1]:.4f}",
                        "-" if r.get("error_percent") is None else f"{r['error_percent']:+.2f}"]
                       for r in self.rows[::step]]
         title = "Predictions" + ("" if step == 1 else f" (every {step}th run; --out writes all)")
-        parts = [head, rich_table(title, ["row", "N", "D", "observed", "predicted", f"{self.level:.0%} interval",
+        shown = [{"n": "N", "d": "D"}.get(k, k) for k in inputs]
+        parts = [head, rich_table(title, ["row", *shown, "observed", "predicted", f"{self.level:.0%} interval",
                                           "error %"], table_rows), Text(f"intervals: {self.interval_method}")]
         parts += [Text(f"note: {n}") for n in self.notes]
         parts += [Text(f"warning: {w}", style="yellow") for w in self.warnings]

@@ -309,8 +309,8 @@ def _plain_dataset(source, explicit: dict, where, drop_missing: bool, mode: str,
     """(name, chosen columns, table columns, values, duplicate notes) for a bundled CSV dataset read with
     the csv module, or None when pandas must decide: a filter, --drop-missing, a label column, any cell
     that is not a plain positive finite number, or repeated settings to merge."""
-    if where is not None or drop_missing or inputs or response == "any" or not isinstance(source, str) \
-            or Path(source).exists():
+    if (where is not None or drop_missing or inputs or response == "any" or not isinstance(source, str)
+            or Path(source).exists()):
         return None
     from ..datasets import RENAMED, get_dataset, is_dataset_name, read_bundled_cells
 
@@ -362,8 +362,8 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
               group_col: str | None = None, flops_per_param_token: float | None = None,
               c_tolerance: float = 0.1, where: str | Filter | None = None, duplicates: str = "keep",
               drop_missing: bool = False, c_note: str | None = None, name: str | None = None,
-              response: str = "loss", inputs: dict[str, str] | None = None, require_loss: bool = True,
-              max_rows: int | None = None) -> Runs:
+              response: str = "loss", max_rows: int | None = None, inputs: dict[str, str] | None = None,
+              require_loss: bool = True) -> Runs:
     """Load and validate a runs table from a file path, a bundled dataset name or a DataFrame.
 
     Columns are found by the names in ``FIELDS`` (or the dataset's own mapping) unless named
@@ -374,10 +374,10 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     are given too, C must equal k N D within ``c_tolerance``; an explicit ``flops_per_param_token``
     or a ``c_note`` explaining the count turns a disagreement into a note. A C column found by
     name is taken as the user's own count and never checked. ``response="accuracy"`` lets the
-    metric column hold values in [0, 1], zeros included; ``response="any"`` any finite value.
-    ``inputs`` (formula name -> column) are read into ``Runs.inputs`` (see ``_input_columns``); with
-    ``require_loss=False`` a table without a loss column gives ``loss=None``. A table file with more than
-    ``max_rows`` rows (default ``tablefile.MAX_ROWS``) is refused from its size or metadata, before it is decoded.
+    metric column hold values in [0, 1], zeros included; ``response="any"`` any finite value. A table
+    file with more than ``max_rows`` rows (default ``tablefile.MAX_ROWS``) is refused from its size or
+    metadata, before it is decoded. ``inputs`` (formula name -> column) are read into ``Runs.inputs``
+    (see ``_input_columns``); with ``require_loss=False`` a table without a loss column gives ``loss=None``.
     """
     where = as_filter(where)
     k_given = flops_per_param_token is not None

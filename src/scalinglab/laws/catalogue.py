@@ -57,11 +57,6 @@ class CatalogueEntry:
         """True when no published constants were checked: fit the family to your own runs."""
         return not self.constants
 
-    def param_option(self, name: str) -> str:
-        """The parameter as ``fit --param`` takes it: ``name=start:lo:hi``."""
-        spec = self.params[name]
-        return f"{name}={spec.start:g}:{spec.bounds[0]:g}:{spec.bounds[1]:g}"
-
     def to_dict(self) -> dict:
         return {
             "name": self.name,

@@ -553,7 +553,7 @@ def _sigmoid(a):
 
 
 def _le(a, b):
-    return (a <= b).astype(np.result_type(a, b, np.float32))
+    return np.less_equal(a, b).astype(np.result_type(a, b, np.float32))
 
 
 _NUMPY = {"neg": np.negative, "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -82,6 +83,11 @@ def _roles(tree: Expr) -> dict[str, str]:
 
     visit(tree, True)
     return roles
+
+
+@lru_cache(maxsize=256)
+def _names(text: str) -> tuple[str, ...]:
+    return names(parse(text))
 
 
 def _float(text: str, what: str) -> float:
@@ -208,7 +214,7 @@ class FormulaFamily:
     def law(self, values: dict[str, float]) -> "FormulaLaw":
         """The fitted law at ``values`` of the free parameters (fixed ones added)."""
         ordered = {name: float(values[name]) if name in values else self.fixed[name] for name in
-                   names(parse(self.text)) if name not in self.variables}
+                   _names(self.text) if name not in self.variables}
         return FormulaLaw(self.text, dict(self.variables), ordered)
 
 
@@ -256,14 +262,14 @@ class FormulaLaw(NDLaw):
     family: ClassVar[str] = "formula"
 
     def __post_init__(self):
-        found = names(parse(self.text))
+        found = _names(self.text)
         missing = [n for n in found if n not in self.variables and n not in self.values]
         if missing:
             raise LawError(f"formula {self.text!r}: no value for {', '.join(missing)}")
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        return tuple(n for n in names(parse(self.text)) if n in self.variables)
+        return tuple(n for n in _names(self.text) if n in self.variables)
 
     def params(self) -> dict[str, float]:
         return dict(self.values)
@@ -306,8 +312,12 @@ class FormulaLaw(NDLaw):
 
     def loss(self, n_params, n_tokens):
         if not self.is_nd:
-            raise LawError(f"the formula {self.text!r} has inputs {', '.join(self.inputs)}, not exactly N and D; "
-                           f"fix the others first (e.g. --input E=8)")
+            others = [n for n in self.inputs if n not in ("N", "D")]
+            if not {"N", "D"} <= set(self.inputs):
+                raise LawError(f"the formula {self.text!r} has inputs {', '.join(self.inputs) or 'none'}; a loss "
+                               f"of N and D needs inputs named N and D")
+            raise LawError(f"the formula {self.text!r} has inputs {', '.join(others)} besides N and D; hold them "
+                           f"fixed first (--input {others[0]}=VALUE)")
         return self.evaluate({"N": n_params, "D": n_tokens})
 
     def irreducible(self) -> float:

@@ -382,6 +382,8 @@ async function pageFit(main) {
   const columns = {};
   const names = el("datalist", { id: "columns" });
   for (const key of ["n_col", "d_col", "c_col", "loss_col"]) columns[key] = el("input", { type: "text", id: key, list: "columns", value: q.get(key) ?? "", placeholder: "auto" });
+  const own = { formula: el("input", { type: "text", id: "formula", value: q.get("formula") ?? "", placeholder: "optional, e.g. E + A/N^alpha + B/D^beta" }),
+    variables: el("input", { type: "text", id: "variables", value: q.get("variables") ?? "", placeholder: "N, D or N=params, E=experts" }) };
   const go = el("button", { id: "fit-button", type: "button" }, "Fit");
   const isoButton = el("button", { id: "isoflop-button", type: "button", class: "secondary" }, "IsoFLOP (Approach 2)");
   const cancel = el("button", { id: "cancel-button", type: "button", class: "secondary", disabled: true }, "Cancel");
@@ -390,6 +392,24 @@ async function pageFit(main) {
   const error = el("div", { class: "error", id: "error" });
   const out = el("div", { id: "fit-result" });
   const copy = el("div");
+  const jobs = el("table", { id: "jobs", class: "data" });
+
+  // Every job on this server (from any tab or a curl), newest first; a running one has a Cancel button.
+  const refreshJobs = async () => {
+    let list;
+    try { list = await api("/fit/jobs"); } catch (e) { return; }
+    const cancelButton = (j) => el("button", { type: "button", class: "secondary job-cancel", onclick: async (event) => {
+      event.target.disabled = true;
+      try { await api(`/fit/jobs/${j.id}`, { method: "DELETE" }); } catch (e) { error.textContent = e.message; }
+      refreshJobs();
+    } }, "Cancel");
+    jobs.replaceChildren(el("tr", {}, ["job", "kind", "status", "created (UTC)", "progress", ""].map((h) => el("th", {}, h))),
+      ...(list.length ? list.map((j) => el("tr", { "data-job": j.id },
+        el("td", {}, el("code", {}, j.id)), el("td", {}, j.kind), el("td", { class: "job-status" }, j.status),
+        el("td", {}, j.created.replace("T", " ").replace("Z", "")), el("td", {}, `${Math.round(100 * j.progress)}% (${j.done} / ${j.total})`),
+        el("td", {}, j.status === "running" ? cancelButton(j) : "")))
+        : [el("tr", {}, el("td", { class: "muted", colspan: 6 }, "no jobs yet"))]));
+  };
 
   file.addEventListener("change", async () => {
     if (!file.files.length) return;
@@ -406,7 +426,11 @@ async function pageFit(main) {
       field("objective", objective), field("bootstrap refits", opts.bootstrap), field("seed", opts.seed),
       field("drop K highest-loss runs", opts.drop_highest_loss), field("backtest: hold out C above", opts.holdout_above)),
     el("div", { class: "controls" }, field("N column", columns.n_col), field("D column", columns.d_col), field("C column", columns.c_col), field("loss column", columns.loss_col), names),
-    el("p", {}, go, " ", isoButton, " ", cancel, " ", bar, " ", status), error, copy, out);
+    el("div", { class: "controls" }, field("your own law (instead of law)", own.formula), field("its inputs", own.variables)),
+    el("p", {}, go, " ", isoButton, " ", cancel, " ", bar, " ", status), error, copy, out,
+    el("h2", {}, "Fit jobs on this server"), jobs);
+  refreshJobs();
+  setInterval(refreshJobs, 2000);
 
   let job = null, source = null;
   const formOf = (kind) => {
@@ -417,10 +441,12 @@ async function pageFit(main) {
     form.append("seed", opts.seed.value);
     form.append("bootstrap", opts.bootstrap.value);
     if (kind === "fit") {
-      form.append("law", law.value); form.append("estimator", estimator.value); form.append("objective", objective.value);
+      if (own.formula.value.trim()) { form.append("formula", own.formula.value.trim()); form.append("variables", own.variables.value.trim()); }
+      else form.append("law", law.value);
+      form.append("estimator", estimator.value); form.append("objective", objective.value);
       form.append("drop_highest_loss", opts.drop_highest_loss.value);
       if (opts.holdout_above.value.trim()) form.append("holdout_above", opts.holdout_above.value.trim());
-      if (law.value === "chinchilla" || law.value === "kaplan") form.append("budget", FIT_GRID);
+      if (!own.formula.value.trim() && (law.value === "chinchilla" || law.value === "kaplan")) form.append("budget", FIT_GRID);
     }
     return form;
   };
@@ -431,8 +457,11 @@ async function pageFit(main) {
       objective: objective.value === "huber" ? "" : objective.value, run: dataset.value ? ran : "" };
     for (const [key, input] of Object.entries(opts)) state[key] = input.value;
     for (const [key, input] of Object.entries(columns)) state[key] = input.value;
+    for (const [key, input] of Object.entries(own)) state[key] = input.value;
     saveState(state);
-    const flags = [`--law ${law.value}`];
+    const formula = own.formula.value.trim();
+    const flags = formula ? [`--formula ${shellQuote(formula)}`, ...own.variables.value.split(",").filter((v) => v.trim()).map((v) => `--var ${shellQuote(v.trim())}`)]
+      : [`--law ${law.value}`];
     if (estimator.value !== "fast") flags.push(`--estimator ${estimator.value}`);
     if (objective.value !== "huber") flags.push(`--objective ${objective.value}`);
     if (Number(opts.bootstrap.value)) flags.push(`--bootstrap ${opts.bootstrap.value}`);
@@ -440,9 +469,9 @@ async function pageFit(main) {
     if (Number(opts.drop_highest_loss.value)) flags.push(`--drop-highest-loss ${opts.drop_highest_loss.value}`);
     if (opts.holdout_above.value.trim()) flags.push(`--holdout-above ${shellQuote(opts.holdout_above.value.trim())}`);
     for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
-    const grid = law.value === "chinchilla" || law.value === "kaplan";
+    const grid = !formula && (law.value === "chinchilla" || law.value === "kaplan");
     if (grid) flags.push(`--compute ${FIT_GRID}`);
-    const pyArgs = [`law=${pyRepr(law.value)}`];
+    const pyArgs = formula ? [`formula=${pyRepr(formula)}`, `variables=${pyRepr(own.variables.value)}`] : [`law=${pyRepr(law.value)}`];
     if (estimator.value !== "fast") pyArgs.push(`estimator=${pyRepr(estimator.value)}`);
     if (Number(opts.bootstrap.value)) pyArgs.push(`bootstrap=${Number(opts.bootstrap.value)}`);
     if (Number(opts.seed.value)) pyArgs.push(`seed=${Number(opts.seed.value)}`);
@@ -451,7 +480,7 @@ async function pageFit(main) {
     copy.replaceChildren(copyBox(`scalinglab fit ${shellQuote(runsArg())} ${flags.join(" ")} --save fit.json`,
       `import scalinglab as sl\n\nresult = sl.fit(${pyRepr(runsArg())}, ${pyArgs.join(", ")})\nresult.save("fit.json")`));
   };
-  for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns)]) input.addEventListener("change", update);
+  for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns), ...Object.values(own)]) input.addEventListener("change", update);
   update();
 
   const isoflopCopy = () => {
@@ -465,10 +494,11 @@ async function pageFit(main) {
     if (kind === "isoflop") isoflopCopy(); else update();
     error.textContent = ""; out.replaceChildren();
     go.disabled = isoButton.disabled = true; cancel.disabled = false; bar.value = 0; status.textContent = "starting";
-    const done = () => { go.disabled = isoButton.disabled = false; cancel.disabled = true; if (source) source.close(); source = null; };
+    const done = () => { go.disabled = isoButton.disabled = false; cancel.disabled = true; if (source) source.close(); source = null; refreshJobs(); };
     try {
       job = await api(kind === "fit" ? "/fit/jobs" : "/isoflop/jobs", { form: formOf(kind) });
     } catch (e) { error.textContent = e.message; status.textContent = ""; done(); return; }
+    refreshJobs();
     source = new EventSource(`${API}/fit/jobs/${job.id}/events`);
     source.addEventListener("progress", (event) => {
       const p = JSON.parse(event.data); bar.max = p.total; bar.value = p.done; status.textContent = `${p.label}: ${p.done} / ${p.total}`;
@@ -527,7 +557,9 @@ function showFit(out, kind, result, charts, runs) {
       const laws = "besiroglu2024,hoffmann2022";
       location.href = `/plan?laws=${laws}&fits=${b64encode(JSON.stringify([fit]))}`;
     } }, "Use this fit on the Plan page");
-    parts.push(el("p", {}, use, " ", download()));
+    // the Plan page takes laws of the built-in families; a formula fit is planned from the command line
+    parts.push(result.family === "formula" ? el("p", {}, download(), " ", el("span", { class: "muted" }, "plan with it: scalinglab plan --law fit.json"))
+      : el("p", {}, use, " ", download()));
     const target = el("div", { class: "chart", id: "fit-chart" });
     parts.push(target);
     out.replaceChildren(...parts, stamp(result.bootstrap ? result.bootstrap.seed : undefined));
