@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         runs: RunsArgument,
         law: Annotated[str, typer.Option("--law", help="Law family: chinchilla, kaplan, data-constrained, power, saturating-power, broken-power, or accuracy (alias sigmoid: an S-curve of accuracy).")] = "chinchilla",
         estimator: Annotated[str, typer.Option("--estimator", help="fast (default) or hoffmann (the published 4,500-start procedure).")] = "fast",
-        objective: Annotated[str, typer.Option("--objective", help="huber (log-Huber), squares (on log loss) or asymmetric.")] = "huber",
+        objective: Annotated[str | None, typer.Option("--objective", help="huber (log-Huber, the default), squares (on log loss) or asymmetric; the accuracy law: squares only.")] = None,
         delta: Annotated[float, typer.Option("--delta", help="Huber delta on log-loss residuals.")] = 1e-3,
         weight: Annotated[float, typer.Option("--weight", help="Asymmetric objective: weight of over-prediction.")] = 4.0,
         drop_highest_loss: Annotated[int, typer.Option("--drop-highest-loss", help="Drop the K runs with the highest loss first.")] = 0,
@@ -113,11 +113,18 @@ def register(app: typer.Typer) -> None:
             else:
                 emit(result, as_json)
             return
-        from ..fit.predictions import predict_runs
-
         columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col}
-        predictions = predict_runs(None, predict, fit=result.raw, level=level, seed=seed, columns=columns,
-                                   table={"duplicates": duplicates, "drop_missing": drop_missing})
+        if result.raw.family == "accuracy":
+            from ..fit.accuracy import predict_accuracy_runs
+
+            predictions = predict_accuracy_runs(result.raw, predict, columns={**columns, "accuracy_col": accuracy_col},
+                                                table={"duplicates": duplicates, "drop_missing": drop_missing},
+                                                level=level, seed=seed)
+        else:
+            from ..fit.predictions import predict_runs
+
+            predictions = predict_runs(None, predict, fit=result.raw, level=level, seed=seed, columns=columns,
+                                       table={"duplicates": duplicates, "drop_missing": drop_missing})
         if predictions_out:
             predictions.save(predictions_out)
         if as_json:

@@ -20,6 +20,7 @@ from .estimators import estimate
 from .isoflop import IsoFlopResult, approach1, approach2
 from .models import FAMILIES_FITTABLE, FitModel, make_model
 from .objectives import make_objective
+from .options import check_family_options
 from .result import FitResult
 from .runs import Runs, load_runs
 
@@ -81,7 +82,7 @@ def _check_settings(level: float, bootstrap: int, drop: int) -> None:
         raise InputError(f"--drop-highest-loss must be >= 0, got {drop}")
 
 
-def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective: str = "huber",
+def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective: str | None = None,
             delta: float = 1e-3, weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0,
             level: float = 0.95, holdout_above: float | None = None, leave_one_budget_out: bool = False,
             budgets=None, points=(), targets=(), x: str = "c", base=None, columns: dict | None = None,
@@ -95,19 +96,25 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     ``leave_one_budget_out``, a backtest. ``table``: options of ``load_runs`` (``where``,
     ``duplicates``, ``drop_missing``, ``c_note``). Every fit says which parameters the runs do not
     identify (``diagnostics.identifiability``); ``profile`` names a parameter whose
-    profile-likelihood interval is added (``diagnostics.profile``).
+    profile-likelihood interval is added (``diagnostics.profile``). ``objective``: huber when None.
+    Options the family cannot use are refused (``options.check_family_options``).
     """
     if str(law).strip().lower() in ("accuracy", "sigmoid"):
         from .accuracy import fit_accuracy
 
-        return fit_accuracy(runs, x=x, bootstrap=bootstrap, seed=seed, level=level, columns=columns, table=table)
+        check_family_options("accuracy", leave_one_budget_out=leave_one_budget_out,
+                             drop_highest_loss=drop_highest_loss > 0, target_loss=bool(targets),
+                             compute=budgets is not None, at=bool(points), objective=objective not in (None, "squares"),
+                             estimator=str(estimator).strip().lower() != "fast", base=base is not None)
+        return fit_accuracy(runs, x=x, bootstrap=bootstrap, seed=seed, level=level, columns=columns, table=table,
+                            holdout_above=holdout_above, profile=profile)
     started = time.perf_counter()
     _check_settings(level, bootstrap, drop_highest_loss)
     table = as_runs(runs, columns, flops_per_param_token, table)
     total = len(table)
     table, dropped = table.drop_highest_loss(drop_highest_loss)
     family = _family(law)
-    obj = make_objective(objective, delta=delta, weight=weight)
+    obj = make_objective(objective or "huber", delta=delta, weight=weight)
     model = (_data_constrained_model(table, base, obj, estimator) if family == "data-constrained"
              else make_model(family, x=x))
     data, y = model.data(table)

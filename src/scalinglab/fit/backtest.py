@@ -32,12 +32,36 @@ from .models import FitModel
 from .objectives import Objective
 from .runs import Runs
 
-__all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "DEFAULT_BACKTEST_BOOTSTRAP"]
+__all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "DEFAULT_BACKTEST_BOOTSTRAP",
+           "above_threshold", "BUDGET_RTOL"]
 
 DEFAULT_BACKTEST_BOOTSTRAP = 200
 """Bootstrap replicates for the prediction intervals of a backtest when none were asked for."""
 CALIBRATION_BOOTSTRAP = 200
 """Most bootstrap replicates per forward-chaining split of ``extrapolation_calibration``."""
+
+
+BUDGET_RTOL = 10 ** 0.05 - 1
+"""Relative tolerance of a compute threshold: 0.05 dex, the window that gathers runs into one IsoFLOP budget."""
+
+
+def above_threshold(runs: Runs, threshold: float, flag: str = "--holdout-above") -> tuple[np.ndarray, list[str]]:
+    """(runs above ``threshold`` FLOP, notes), comparing each run's IsoFLOP budget (its own C outside any).
+
+    A budget is compared as a whole, so its runs are never split across the threshold, and within
+    ``BUDGET_RTOL`` of it counts as at the threshold (kept below): a computed 6ND of a 1e19-FLOP
+    budget may read 1.03e19.
+    """
+    runs.require(("c",), flag)
+    labels = find_budgets(runs)
+    budget = np.where(np.isfinite(labels), labels, runs.c)
+    above = budget > threshold * (1 + BUDGET_RTOL)
+    notes = []
+    near = ~above & (runs.c > threshold)
+    if near.any():
+        notes.append(f"{int(near.sum())} runs with C above {flag} {threshold:.3g} belong to a budget within "
+                     f"{BUDGET_RTOL:.0%} of it and count as at the threshold (a budget is never split)")
+    return above, notes
 
 
 def _response(model: FitModel, values: np.ndarray) -> np.ndarray:
@@ -158,15 +182,14 @@ def _scores(errors: np.ndarray, inside: np.ndarray, inside_boot: np.ndarray) -> 
 def holdout_above(model: FitModel, objective: Objective, runs: Runs, threshold: float, *, estimator: str = "fast",
                   bootstrap: int = DEFAULT_BACKTEST_BOOTSTRAP, seed: int = 0, level: float = 0.95) -> dict:
     """Fit on runs with C <= ``threshold`` FLOP, score the predictions of the runs above it."""
-    runs.require(("c",), "--holdout-above")
     threshold = float(threshold)
-    above = runs.c > threshold
+    above, notes = above_threshold(runs, threshold)
     if not above.any():
         raise InputError(f"{runs.source}: no runs above --holdout-above {threshold:.3g} FLOP "
                          f"(largest compute {runs.c.max():.3g})")
     split = _predict_split(model, objective, runs.take(~above), runs.take(above), estimator, bootstrap, seed, level)
     out = {"method": f"fit on C <= {threshold:.3g} FLOP, predict the {int(above.sum())} runs above",
-           "holdout_above": threshold, "level": level, "bootstrap": bootstrap, "seed": seed}
+           "holdout_above": threshold, "notes": notes, "level": level, "bootstrap": bootstrap, "seed": seed}
     out.update(_scores(split.pop("errors"), split.pop("inside"), split.pop("inside_boot")))
     out.update(split)
     return out
