@@ -302,7 +302,7 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
     free = [list(params).index(n) for n in model.names]
     diagnostics = diagnose(model, data, y, point.theta, None if boot_params is None else boot_params[:, free])
     ident, ident_warnings = identifiability(model, data, y, point.theta, intervals,
-                                            None if boot is None else boot.thetas, level)
+                                            None if boot is None else boot.thetas, level, objective)
     diagnostics["identifiability"] = ident
     diagnostics["warnings"] += ident_warnings
     if profile:

@@ -10,8 +10,8 @@ from .. import __version__
 from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
 from ..laws.ranges import extrapolation_warnings, range_of
-from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, extrapolation_calibration,
-                       holdout_above as _holdout, leave_one_budget_out as _lobo)
+from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, calibration_skipped,
+                       extrapolation_calibration, holdout_above as _holdout, leave_one_budget_out as _lobo)
 from .bootstrap import ProgressBar, percentile_interval, run_bootstrap
 from .derived import derived_quantities
 from .diagnostics import diagnose
@@ -139,7 +139,7 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
                      "method": "runs resampled with replacement; percentile intervals"}
     diagnostics = diagnose(model, data, y, point.theta, boot_params)
     ident, ident_warnings = identifiability(model, data, y, point.theta, intervals,
-                                            None if boot is None else boot.thetas, level)
+                                            None if boot is None else boot.thetas, level, obj)
     diagnostics["identifiability"] = ident
     diagnostics["warnings"] += ident_warnings
     if profile:
@@ -171,6 +171,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         backtest = _lobo(model, obj, table, estimator=estimator, bootstrap=backtest_size, seed=seed, level=level)
 
     data_info = table.describe()
+    if boot is not None and points and isinstance(model.to_law(point.theta), NDLaw) and not derived.get("calibration"):
+        data_info["notes"] = [*data_info.get("notes", []), calibration_skipped(table)]
     data_info.update({"runs_in_table": total, "dropped_rows": dropped,
                       "fitted_range": range_of(table.n, table.d, table.c)})
     if points:  # a new run asked for far beyond the runs fitted says so, as plan and predict do

@@ -32,8 +32,8 @@ from .models import FitModel
 from .objectives import Objective
 from .runs import Runs
 
-__all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "DEFAULT_BACKTEST_BOOTSTRAP",
-           "above_threshold", "BUDGET_RTOL"]
+__all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "forward_groups",
+           "calibration_skipped", "above_threshold", "BUDGET_RTOL", "DEFAULT_BACKTEST_BOOTSTRAP"]
 
 DEFAULT_BACKTEST_BOOTSTRAP = 200
 """Bootstrap replicates for the prediction intervals of a backtest when none were asked for."""
@@ -101,22 +101,54 @@ def widen(point, interval, factor: float, outside, log: bool = True) -> np.ndarr
     return np.stack([lo, hi], axis=-1)
 
 
+COMPUTE_BINS = 10
+"""Groups of equal size by log C that forward chaining uses when the runs are not on IsoFLOP budgets."""
+
+
+def forward_groups(runs: Runs, min_budgets: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """(a group label per run, the ordered labels that forward chaining splits at).
+
+    The IsoFLOP budgets of at least three runs each (a run outside any budget is labelled by its own
+    C); with ``min_budgets`` or fewer of those (a learning-rate sweep reduced to its best run per
+    setting) and at least three runs per bin, ``COMPUTE_BINS`` bins of equal size by compute, each labelled by its largest C (equal C
+    always share a bin).
+    """
+    labels = find_budgets(runs)
+    labels = np.where(np.isfinite(labels), labels, runs.c)
+    budgets = np.unique(labels)
+    budgets = budgets[[np.sum(labels == b) >= 3 for b in budgets]]
+    if len(budgets) > min_budgets or len(runs) < 3 * COMPUTE_BINS:
+        return labels, budgets
+    edges = np.unique(np.quantile(runs.c, np.linspace(0, 1, COMPUTE_BINS + 1)[1:-1]))
+    bins = np.searchsorted(edges, runs.c, side="left")
+    tops = np.array([runs.c[bins == k].max() for k in range(len(edges) + 1) if np.any(bins == k)])
+    labels = tops[np.searchsorted(np.unique(bins), bins)]
+    return labels, np.unique(labels)
+
+
+def calibration_skipped(runs: Runs) -> str:
+    """The note said when ``extrapolation_calibration`` returns None."""
+    if runs.c is None:
+        return "intervals beyond the fitted compute are not calibrated: the runs have no compute C"
+    return (f"intervals beyond the fitted compute are not calibrated: {len(runs)} runs at "
+            f"{len(np.unique(runs.c))} distinct computes are too few to chain forward (the bootstrap interval alone "
+            f"understates extrapolation error)")
+
+
 def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs, *, estimator: str = "fast",
                               bootstrap: int = DEFAULT_BACKTEST_BOOTSTRAP, seed: int = 0,
                               level: float = 0.95, min_budgets: int = 4) -> dict | None:
     """The factor that widens prediction intervals beyond the fitted compute range (see the module doc).
 
-    Returns None when the runs have fewer than ``min_budgets`` + 1 IsoFLOP budgets or no C.
+    Returns None when the runs have no C or too few distinct computes to chain (``calibration_skipped``
+    says why).
     """
     if runs.c is None:
         return None
-    labels = find_budgets(runs)
-    labels = np.where(np.isfinite(labels), labels, runs.c)
-    budgets = np.unique(labels)
-    budgets = budgets[[np.sum(labels == b) >= 3 for b in budgets]]
+    labels, budgets = forward_groups(runs, min_budgets)
     if len(budgets) <= min_budgets:
         return None
-    scores, quantiles = [], []
+    scores, folds = [], []
     p = len(model.specs)
     for i, b in enumerate(budgets[min_budgets - 1:-1]):
         below = labels <= b
@@ -124,17 +156,20 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
             continue
         point, interval, observed, _ = _fit_predict(model, objective, runs.take(below), runs.take(~below), estimator,
                                                     bootstrap, seed + 1000 + i, level)
-        s = _score(point, interval, observed, model.response == "log")
-        scores.append(s)
-        quantiles.append(_conformal_quantile(s, level))
+        scores.append(_score(point, interval, observed, model.response == "log"))
+        folds.append(np.full(len(observed), len(folds)))
     if not scores:
         return None
-    s = np.concatenate(scores)
-    q = max(quantiles)
-    return {"factor": max(q, 1.0), "fold_quantiles": quantiles, "scores": int(len(s)), "folds": len(scores),
-            "level": level, "coverage_bootstrap": float(np.mean(s <= 1)), "compute_max": float(runs.c.max()),
-            "method": (f"forward chaining over {len(scores)} budget splits of the fitting runs ({len(s)} predictions); "
-                       f"largest split-conformal quantile of |log error| / bootstrap half-width")}
+    s, fold = np.concatenate(scores), np.concatenate(folds)
+    factor = _conformal_quantile(s, level)
+    held = [s[fold == k] <= _conformal_quantile(s[fold != k], level) for k in range(len(scores)) if len(scores) > 1]
+    return {"factor": factor, "fold_quantiles": [_conformal_quantile(f, level) for f in scores],
+            "calibration_size": int(len(s)), "scores": int(len(s)), "folds": len(scores), "level": level,
+            "coverage_bootstrap": float(np.mean(s <= 1)), "coverage_cross_fold": float(np.mean(np.concatenate(held))) if held else None,
+            "compute_max": float(runs.c.max()),
+            "method": (f"split-conformal over {len(s)} forward-chaining predictions ({len(scores)} budget splits of "
+                       f"the fitting runs): the ceil((n + 1) {level:g})-th smallest |log error| / bootstrap "
+                       f"half-width")}
 
 
 def _conformal_quantile(scores: np.ndarray, level: float) -> float:
@@ -171,7 +206,8 @@ def _predict_split(model: FitModel, objective: Objective, train: Runs, test: Run
              "inside_bootstrap": bool(inside_boot[i])}
             for i, r in enumerate(test.rows)]
     return {"train_runs": len(train), "test_runs": len(test), "params": model.params(theta), "rows": rows,
-            "calibration": calibration, "errors": (point - obs) / obs, "inside": inside, "inside_boot": inside_boot}
+            "calibration": calibration, "errors": (point - obs) / obs, "inside": inside, "inside_boot": inside_boot,
+            "notes": [calibration_skipped(train)] if calibrate and calibration is None else []}
 
 
 def _scores(errors: np.ndarray, inside: np.ndarray, inside_boot: np.ndarray) -> dict:
@@ -189,7 +225,7 @@ def holdout_above(model: FitModel, objective: Objective, runs: Runs, threshold: 
                          f"(largest compute {runs.c.max():.3g})")
     split = _predict_split(model, objective, runs.take(~above), runs.take(above), estimator, bootstrap, seed, level)
     out = {"method": f"fit on C <= {threshold:.3g} FLOP, predict the {int(above.sum())} runs above",
-           "holdout_above": threshold, "notes": notes, "level": level, "bootstrap": bootstrap, "seed": seed}
+           "holdout_above": threshold, "notes": notes + split.pop("notes"), "level": level, "bootstrap": bootstrap, "seed": seed}
     out.update(_scores(split.pop("errors"), split.pop("inside"), split.pop("inside_boot")))
     out.update(split)
     return out
@@ -209,6 +245,7 @@ def leave_one_budget_out(model: FitModel, objective: Objective, runs: Runs, *, e
         split = _predict_split(model, objective, runs.take(~held), runs.take(held), estimator, bootstrap, seed + i,
                                level, calibrate=False)
         e, ok, ok_boot = split.pop("errors"), split.pop("inside"), split.pop("inside_boot")
+        split.pop("notes")
         errors.append(e)
         inside.append(ok)
         folds.append({"budget": float(budget), **_scores(e, ok, ok_boot), **split})

@@ -24,6 +24,7 @@ from ..errors import InputError
 from .accuracy import AccuracyModel, accuracy_draws
 from .bootstrap import percentile_interval, run_bootstrap
 from .estimators import estimate
+from .identify import identifiability
 from .models import make_model
 from .objectives import Objective, make_objective
 from .runs import load_runs
@@ -48,6 +49,7 @@ class TaskPrediction:
     version: str = ""
     seconds: float = 0.0
     calibration: dict | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"method": "two-step: loss law in (N, D), then accuracy from loss (Bhagia et al. 2024)",
@@ -56,7 +58,7 @@ class TaskPrediction:
                 "accuracy_law": {"family": "sigmoid", "against": "loss", "params": dict(self.accuracy_params),
                                  "fixed": dict(self.fixed)},
                 "targets": [dict(t) for t in self.targets], "calibration": self.calibration,
-                "notes": list(self.notes), "version": self.version, "seconds": self.seconds}
+                "notes": list(self.notes), "warnings": list(self.warnings), "version": self.version, "seconds": self.seconds}
 
     def report(self):
         from rich.console import Group
@@ -77,6 +79,7 @@ class TaskPrediction:
         parts.append(rich_table("Targets", ["N", "D", "loss", f"{self.level:.0%} interval", "accuracy",
                                             f"{self.level:.0%} interval (both steps)"], rows))
         parts += [Text(f"note: {n}") for n in self.notes]
+        parts += [Text(f"warning: {w}", style="yellow") for w in self.warnings]
         return Group(*parts)
 
 
@@ -138,7 +141,22 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
         notes.append(f"accuracy intervals widened x{factor:.2f}: {calibration['method']}")
     return TaskPrediction(loss_runs.source, len(loss_runs), level, bootstrap, seed, model1.params(fit1.theta),
                           model2.params(fit2.theta), dict(model2.fixed), targets, notes, __version__,
-                          time.perf_counter() - started, calibration)
+                          time.perf_counter() - started, calibration, _step_warnings(fitted, level))
+
+
+def _step_warnings(fitted: dict, level: float) -> list[str]:
+    """The two inner fits' own warnings (convergence, identifiability), each named by its step."""
+    out = []
+    for step, model, fit, boot, (data, y), objective in zip(("step 1 (loss law)", "step 2 (accuracy from loss)"),
+                                                            fitted["models"], fitted["fits"], fitted["boots"],
+                                                            fitted["data"], fitted["objectives"]):
+        params = np.array([list(model.params(t).values()) for t in boot.thetas])
+        intervals = dict(zip(model.params(fit.theta), (list(iv) for iv in percentile_interval(params, level))))
+        warnings = identifiability(model, data, y, fit.theta, intervals, boot.thetas, level, objective)[1]
+        if not fit.success:
+            warnings.append(f"the optimiser did not report convergence ({fit.message})")
+        out += [f"{step}: {w}" for w in warnings]
+    return out
 
 
 def _two_step(loss_runs, accuracy, n_t, d_t, floor, ceiling, bootstrap: int, seed: int, level: float, rng) -> dict:
@@ -164,7 +182,8 @@ def _two_step(loss_runs, accuracy, n_t, d_t, floor, ceiling, bootstrap: int, see
     full = model2.full(boot2.thetas)
     return {"loss": loss, "loss_draws": new_loss, "accuracy": accuracy, "acc_draws": acc_draws,
             "acc_range": (float(np.clip(full[:, 0].min(), 0, 1)), float(np.clip(full[:, 1].max(), 0, 1))),
-            "models": (model1, model2), "fits": (fit1, fit2)}
+            "models": (model1, model2), "fits": (fit1, fit2), "boots": (boot1, boot2),
+            "data": ((data1, y1), (data2, y2)), "objectives": (obj1, obj2)}
 
 
 def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, seed: int, level: float,
