@@ -139,18 +139,22 @@ def register(app: typer.Typer) -> None:
         curve_col: Annotated[str, typer.Option("--curve-col", help="Column naming the curve (run) of each row.")],
         x_col: Annotated[str, typer.Option("--x-col", help="Column of the scale along each curve (tokens, steps, FLOP).")],
         loss_col: Annotated[str, typer.Option("--loss-col", help="Column of the loss.")] = "loss",
-        holdout_col: Annotated[str | None, typer.Option("--holdout-col", help="Column marking held-out points (true, 1, yes, test, holdout, val).")] = None,
+        holdout_col: Annotated[str | None, typer.Option("--holdout-col", help="Column marking held-out points; with --holdout-value, the value that means held out (else true, 1, yes, test, holdout, val).")] = None,
+        holdout_value: Annotated[str | None, typer.Option("--holdout-value", help="With --holdout-col: the value that marks a held-out row, e.g. 1.")] = None,
+        train_col: Annotated[str | None, typer.Option("--train-col", help="Column marking the training points (the others are held out); with --train-value, the value that means training.")] = None,
+        train_value: Annotated[str | None, typer.Option("--train-value", help="With --train-col: the value that marks a training row, e.g. 1.")] = None,
         holdout_above: Annotated[str | None, typer.Option("--holdout-above", help="Hold out the points with x above this value.")] = None,
-        where: Where = None,
+        where: Where = None, duplicates: Duplicates = "keep",
         as_json: JsonOption = False,
     ) -> None:
-        """Fit each learning curve of a long table; power, saturating and 1-3-break power laws chosen by held-out error."""
+        """Fit each learning curve of a long table; power, saturating and 1-3-break power laws chosen on training points."""
         from ..fit.curves import fit_curves
         from ..units import parse_quantity
 
         emit(fit_curves(runs, curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
+                        holdout_value=holdout_value, train_col=train_col, train_value=train_value,
                         holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
-                        where=where), as_json)
+                        where=where, duplicates=duplicates), as_json)
 
     @app.command("predict-task")
     def predict_task_command(
