@@ -108,3 +108,16 @@ def test_a_runaway_half_life_is_reported_unbounded_and_its_profile_reaches_far()
 def test_identified_parameters_are_never_called_unbounded(name):
     result = fit_law(name, bootstrap=20)
     assert not any(v.get("unbounded") for v in result.diagnostics["identifiability"].values())
+
+
+def test_the_factor_grows_with_the_extrapolation_distance_it_was_calibrated_at():
+    from scalinglab.fit.backtest import calibration_factor
+
+    runs = load_runs("marin-isoflop")
+    cal = extrapolation_calibration(make_model("chinchilla"), make_objective("huber"), runs, bootstrap=20, seed=0)
+    table = cal["by_distance"]
+    assert table[0][0] == 0 and table[0][2] == cal["calibration_size"]
+    assert all(a[1] <= b[1] and a[2] >= b[2] >= 19 for a, b in zip(table, table[1:]))
+    far = calibration_factor(cal, cal["compute_max"] * 10 ** np.array([0.01, table[-1][0] + 1.0]))
+    assert far[0] == table[0][1] and far[1] == table[-1][1]
+    assert calibration_factor({"factor": 2.5, "compute_max": 1e20}, [1e22])[0] == 2.5  # a fit saved before the table

@@ -33,7 +33,7 @@ from .objectives import Objective
 from .runs import Runs
 
 __all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "forward_groups",
-           "calibration_skipped", "above_threshold", "BUDGET_RTOL", "DEFAULT_BACKTEST_BOOTSTRAP"]
+           "calibration_skipped", "calibration_factor", "above_threshold", "BUDGET_RTOL", "DEFAULT_BACKTEST_BOOTSTRAP"]
 
 DEFAULT_BACKTEST_BOOTSTRAP = 200
 """Bootstrap replicates for the prediction intervals of a backtest when none were asked for."""
@@ -90,12 +90,13 @@ def _score(point, interval, observed, log: bool) -> np.ndarray:
     return np.abs(o - p) / np.maximum(half, 1e-12)
 
 
-def widen(point, interval, factor: float, outside, log: bool = True) -> np.ndarray:
-    """``interval`` stretched about ``point`` by ``factor`` where ``outside`` (log space for log responses)."""
+def widen(point, interval, factor, outside, log: bool = True) -> np.ndarray:
+    """``interval`` stretched about ``point`` by ``factor`` (one, or one per row, never below 1) where
+    ``outside`` (log space for log responses)."""
     point, interval = np.asarray(point, dtype=float), np.asarray(interval, dtype=float)
     f, g = (np.log, np.exp) if log else ((lambda v: v), (lambda v: v))
     p = f(point)
-    scale = np.where(np.asarray(outside, dtype=bool), max(float(factor), 1.0), 1.0)
+    scale = np.where(np.asarray(outside, dtype=bool), np.maximum(np.asarray(factor, dtype=float), 1.0), 1.0)
     lo = g(p - scale * (p - f(interval[..., 0])))
     hi = g(p + scale * (f(interval[..., 1]) - p))
     return np.stack([lo, hi], axis=-1)
@@ -148,7 +149,7 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
     labels, budgets = forward_groups(runs, min_budgets)
     if len(budgets) <= min_budgets:
         return None
-    scores, folds = [], []
+    scores, folds, distances = [], [], []
     p = len(model.specs)
     for i, b in enumerate(budgets[min_budgets - 1:-1]):
         below = labels <= b
@@ -158,18 +159,49 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
                                                     bootstrap, seed + 1000 + i, level)
         scores.append(_score(point, interval, observed, model.response == "log"))
         folds.append(np.full(len(observed), len(folds)))
+        distances.append(np.log10(runs.c[~below] / runs.c[below].max()))
     if not scores:
         return None
-    s, fold = np.concatenate(scores), np.concatenate(folds)
-    factor = _conformal_quantile(s, level)
+    s, fold, dist = np.concatenate(scores), np.concatenate(folds), np.concatenate(distances)
     held = [s[fold == k] <= _conformal_quantile(s[fold != k], level) for k in range(len(scores)) if len(scores) > 1]
-    return {"factor": factor, "fold_quantiles": [_conformal_quantile(f, level) for f in scores],
-            "calibration_size": int(len(s)), "scores": int(len(s)), "folds": len(scores), "level": level,
-            "coverage_bootstrap": float(np.mean(s <= 1)), "coverage_cross_fold": float(np.mean(np.concatenate(held))) if held else None,
+    return {"factor": _conformal_quantile(s, level), "by_distance": _by_distance(s, dist, level),
+            "fold_quantiles": [_conformal_quantile(f, level) for f in scores], "calibration_size": int(len(s)),
+            "scores": int(len(s)), "folds": len(scores), "level": level, "coverage_bootstrap": float(np.mean(s <= 1)),
+            "coverage_cross_fold": float(np.mean(np.concatenate(held))) if held else None,
             "compute_max": float(runs.c.max()),
-            "method": (f"split-conformal over {len(s)} forward-chaining predictions ({len(scores)} budget splits of "
-                       f"the fitting runs): the ceil((n + 1) {level:g})-th smallest |log error| / bootstrap "
-                       f"half-width")}
+            "method": (f"split-conformal over {len(s)} forward-chaining predictions ({len(scores)} splits of the "
+                       f"fitting runs): the ceil((n + 1) {level:g})-th smallest |log error| / bootstrap half-width "
+                       f"among those extrapolating at least as far")}
+
+
+DISTANCE_STEP = 0.25
+"""Extrapolation distances (dex of compute beyond the fitted runs) at which the calibration factor is tabled."""
+
+
+def _by_distance(scores: np.ndarray, distances: np.ndarray, level: float) -> list[list[float]]:
+    """[[d, factor, n], ...]: the conformal quantile of the n scores of predictions at least d dex beyond
+    their fit, for d = 0, 0.25, ... while n >= level / (1 - level) (enough for the quantile to be a score);
+    never decreasing with d, since farther extrapolation is not easier."""
+    need = int(np.ceil(level / (1 - level)))
+    rows, d, top = [], 0.0, 0.0
+    while np.sum(distances >= d - 1e-9) >= need:
+        far = scores[distances >= d - 1e-9]
+        top = max(top, _conformal_quantile(far, level))
+        rows.append([d, top, int(far.size)])
+        d += DISTANCE_STEP
+    return rows
+
+
+def calibration_factor(calibration: dict, compute) -> np.ndarray:
+    """The factor for predictions at ``compute`` FLOP: that of the farthest tabled distance they reach
+    (the pooled factor for calibrations saved without the table)."""
+    compute = np.atleast_1d(np.asarray(compute, dtype=float))
+    table = calibration.get("by_distance") or []
+    if not table:
+        return np.full(compute.shape, float(calibration["factor"]))
+    steps, factors = np.array([r[0] for r in table]), np.array([r[1] for r in table])
+    distance = np.log10(compute / float(calibration["compute_max"]))
+    return factors[np.clip(np.searchsorted(steps, distance, side="right") - 1, 0, len(steps) - 1)]
 
 
 def _conformal_quantile(scores: np.ndarray, level: float) -> float:
@@ -195,8 +227,8 @@ def _predict_split(model: FitModel, objective: Objective, train: Runs, test: Run
                                             bootstrap=min(size, CALIBRATION_BOOTSTRAP), seed=seed,
                                             level=level) if calibrate else None
     outside = (test.c > train.c.max()) if (calibration and test.c is not None) else np.zeros(len(test), dtype=bool)
-    interval = (widen(point, boot_interval, calibration["factor"], outside, model.response == "log")
-                if calibration else boot_interval)
+    interval = (widen(point, boot_interval, calibration_factor(calibration, test.c), outside,
+                      model.response == "log") if calibration else boot_interval)
     inside = (obs >= interval[:, 0]) & (obs <= interval[:, 1])
     inside_boot = (obs >= boot_interval[:, 0]) & (obs <= boot_interval[:, 1])
     rows = [{"row": int(r), "compute": None if test.c is None else float(test.c[i]), "observed": float(obs[i]),

@@ -192,8 +192,8 @@ def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, see
 
     For each model size s from the ``min_sizes``-th to the second largest: both steps fitted to the
     runs with N <= s predict the larger runs; a score is |observed - predicted accuracy| over the
-    interval's half-width on the side of the error. The largest split's conformal quantile (at
-    least 1) is the factor (as in ``backtest.extrapolation_calibration``).
+    interval's half-width on the side of the error. The split-conformal quantile of the pooled scores
+    (at least 1) is the factor (as in ``backtest.extrapolation_calibration``).
     """
     from .backtest import _conformal_quantile
 
@@ -201,7 +201,7 @@ def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, see
     if len(sizes) <= min_sizes:
         return None
     accuracy = np.asarray(accuracy, dtype=float)
-    quantiles, count = [], 0
+    quantiles, pooled = [], []
     rng = np.random.default_rng([seed, 5])
     for s in sizes[min_sizes - 1:-1]:
         train = loss_runs.n <= s
@@ -215,9 +215,11 @@ def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, see
         half = np.where(obs >= pred, iv[:, 1] - pred, pred - iv[:, 0])
         scores = np.abs(obs - pred) / np.maximum(half, 1e-9)
         quantiles.append(_conformal_quantile(scores, level))
-        count += len(scores)
+        pooled.append(scores)
     if not quantiles:
         return None
-    return {"factor": max(1.0, max(quantiles)), "fold_quantiles": quantiles, "folds": len(quantiles),
-            "predictions": count, "method": f"forward chaining over {len(quantiles)} model sizes of the ladder "
-                                            f"({count} predictions of larger runs); largest conformal quantile"}
+    count = sum(len(p) for p in pooled)
+    return {"factor": max(1.0, _conformal_quantile(np.concatenate(pooled), level)), "fold_quantiles": quantiles,
+            "folds": len(quantiles), "predictions": count, "calibration_size": count,
+            "method": f"forward chaining over {len(quantiles)} model sizes of the ladder ({count} predictions of "
+                      f"larger runs); split-conformal quantile of the pooled scores"}
