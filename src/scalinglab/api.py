@@ -468,7 +468,7 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
             min_runs: int = 5, n_col=None, d_col=None, c_col=None, loss_col=None, budget_col=None,
             group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
             duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-            keep_outside: bool = False) -> Result:
+            keep_outside: bool = False, group_by=None) -> Result:
     """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a.
 
     Parameters
@@ -484,11 +484,14 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
         Table options, as for ``fit``.
     keep_outside : bool
         Approach 2: keep budgets whose parabola's minimum lies beyond the sampled sizes (flagged).
+    group_by : str or list of str, optional
+        One analysis per group of rows sharing these columns' values (e.g. ``"dataset"``), compared.
 
     Returns
     -------
     Result
-        Wrapping an ``IsoFlopResult``: exponent ``a``, constant ``G``, per-budget minima.
+        Wrapping an ``IsoFlopResult``: exponent ``a``, constant ``G``, per-budget minima; with
+        ``group_by``, an ``IsoFlopGroups`` (``groups``: one comparison row per group; ``results``).
 
     Examples
     --------
@@ -505,9 +508,21 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
 
     columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "budget_col": budget_col,
                "group_col": group_col}
-    result = _isoflop(_unwrap(runs), approach=approach, bootstrap=bootstrap, seed=seed, level=level,
-                      min_runs=min_runs, columns=columns, flops_per_param_token=flops_per_param_token,
-                      table=_table(where, duplicates, drop_missing, c_note), keep_outside=keep_outside)
+    options = {"approach": approach, "bootstrap": bootstrap, "seed": seed, "level": level, "min_runs": min_runs,
+               "keep_outside": keep_outside}
+    if group_by is not None:
+        import pandas as pd
+
+        from .fit.groups import isoflop_groups
+
+        result = isoflop_groups(_unwrap(runs), group_by, lambda part: _isoflop(part, **options), columns=columns,
+                                table=_table(where, duplicates, drop_missing, c_note),
+                                flops_per_param_token=flops_per_param_token)
+        shown = ", ".join(f"{'/'.join(r['group'].values())}: a = {r['a']:.3f}" for r in result.rows())
+        return Result(result, kind="IsoFLOP groups", summary=shown,
+                      frame=lambda value: pd.json_normalize(value.rows()))
+    result = _isoflop(_unwrap(runs), columns=columns, flops_per_param_token=flops_per_param_token,
+                      table=_table(where, duplicates, drop_missing, c_note), **options)
     return Result(result, kind="IsoFLOP", summary=f"approach {approach}: N_opt = {result.G:.4g} C^{result.a:.4f}",
                   frame=_isoflop_frame)
 

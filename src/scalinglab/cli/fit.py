@@ -193,6 +193,7 @@ def register(app: typer.Typer) -> None:
         n_col: NCol = None, d_col: DCol = None, c_col: CCol = None, loss_col: LossCol = None,
         budget_col: BudgetCol = None, group_col: GroupCol = None, flops_per_param_token: FlopsK = None,
         where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False, c_note: CNote = None,
+        group_by: Annotated[str | None, typer.Option("--group-by", help="One analysis per group of rows sharing these columns' values (COL[,COL]), compared in one table.")] = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
     ) -> None:
         """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
@@ -200,7 +201,19 @@ def register(app: typer.Typer) -> None:
         result = api.isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,
                              n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col, budget_col=budget_col,
                              group_col=group_col, flops_per_param_token=flops_per_param_token, where=where,
-                             duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, keep_outside=keep_outside)
+                             duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, keep_outside=keep_outside,
+                             group_by=group_by)
+        if group_by is not None:
+            if plot:
+                from ..errors import InputError
+
+                raise InputError("--plot draws one IsoFLOP analysis; with --group-by, use --where to pick a group")
+            if save:
+                from .._io import atomic_write_json
+
+                atomic_write_json(save, result.to_dict())
+            emit(result, as_json)
+            return
         if plot:
             from ..charts import save_chart
             from ..charts.fit import isoflop_chart, nopt_chart
