@@ -160,7 +160,8 @@ class FitResult:
             lo, hi = prof["interval"]
             shown = "none within the profiled range" if lo is None else (
                 f"{'unbounded below' if prof['open_below'] else _fmt(lo)} - "
-                f"{'unbounded above' if prof['open_above'] else _fmt(hi)} (flat from {_fmt(lo)} to {_fmt(hi)})")
+                f"{'unbounded above' if prof['open_above'] else _fmt(hi)}"
+                + (f" (flat from {_fmt(lo)} to {_fmt(hi)})" if prof["open_below"] or prof["open_above"] else ""))
             parts.append(Text(f"profile-likelihood {prof['level']:.0%} interval of {prof['parameter']}: {shown} "
                               f"({prof['method']})"))
         parts += self._derived_tables(rich_table, format_quantity)
@@ -192,8 +193,11 @@ class FitResult:
             if cal and any(p.get("beyond_fitted_compute") for p in self.derived["points"]):
                 from rich.text import Text
 
+                factors = [p["calibration_factor"] for p in self.derived["points"] if p.get("calibration_factor")]
+                shown = (f"x{min(factors):.2f}" if factors and min(factors) == max(factors) else
+                         f"x{min(factors):.2f}-{max(factors):.2f}" if factors else f"x{cal['factor']:.2f}")
                 tables.append(Text(f"note: beyond the fitted compute ({cal['compute_max']:.3g} FLOP) the new-run interval "
-                                   f"is the bootstrap one widened x{cal['factor']:.2f}, calibrated by {cal['method']}"))
+                                   f"is the bootstrap one widened {shown} (at least 1), calibrated by {cal['method']}"))
         if self.derived.get("targets"):
             rows = [[f"{t['loss']:.4f}", _fmt(t["compute"]), iv(t["compute_interval"], lambda v: f"{v:.3g}"),
                      "-" if t["reachable_fraction"] is None else f"{t['reachable_fraction']:.1%}"]
