@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..filters import Filter, as_filter
 from ..laws import BrokenPowerLaw
 from ..laws.base import ParamSpec
 from .estimators import estimate
@@ -213,7 +214,8 @@ def _validation_split(x: np.ndarray) -> np.ndarray:
 
 def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", holdout_col: str | None = None,
                holdout_value=None, train_col: str | None = None, train_value=None,
-               holdout_above: float | None = None, where: str | None = None, duplicates: str = "keep") -> CurveFits:
+               holdout_above: float | None = None, where: str | Filter | None = None,
+               duplicates: str = "keep") -> CurveFits:
     """Fit every curve of a long table and choose its family on its training points only (see the module doc).
 
     Held-out points: rows of ``holdout_col`` equal to ``holdout_value`` (without one: true, 1, yes,
@@ -221,6 +223,7 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     x above ``holdout_above``, or each curve's last quarter. ``duplicates``: rows repeating a (curve,
     x) pair are kept (noted), averaged (mean), reduced to the lowest loss (min) or refused (error).
     """
+    where = as_filter(where)
     frame, name, _ = read_frame(runs)
     have = ", ".join(repr(str(c)) for c in frame.columns)
     for flag, col in (("--curve-col", curve_col), ("--x-col", x_col), ("--loss-col", loss_col),

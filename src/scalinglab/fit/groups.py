@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+from ..filters import as_filter
 from .runs import filter_frame, load_runs, read_frame
 
 __all__ = ["GroupFits", "fit_groups", "IsoFlopGroups", "isoflop_groups", "split_groups"]
@@ -68,21 +69,23 @@ class GroupFits:
 
 
 def split_groups(runs, group_by, *, columns: dict | None = None, table: dict | None = None,
-                 flops_per_param_token: float | None = None):
+                 flops_per_param_token: float | None = None, extra: dict | None = None):
     """(source name, the columns, ``where`` note or None, [(label, loaded Runs, rows in the group)]).
 
-    ``columns`` and ``table`` are as in ``fit_law``; ``table["where"]`` filters before grouping.
+    ``columns`` and ``table`` are as in ``fit_law``; ``table["where"]`` filters before grouping;
+    ``extra``: more options of ``load_runs`` (a formula's inputs).
     """
     by = [c.strip() for c in (group_by.split(",") if isinstance(group_by, str) else group_by) if c.strip()]
     if not by:
         raise InputError("--group-by needs one or more column names, e.g. --group-by dataset,model")
+    options = dict(table or {})
+    where = as_filter(options.pop("where", None))
     frame, name, defaults = read_frame(runs)
     missing = [c for c in by if c not in frame.columns]
     if missing:
         have = ", ".join(repr(str(c)) for c in frame.columns)
         raise InputError(f"{name}: --group-by column {', '.join(repr(c) for c in missing)} not found (columns: {have})")
-    options = dict(table or {})
-    where = options.pop("where", None)
+    options.update(extra or {})
     frame = filter_frame(frame, name, where)
     cols = {**{f"{k}_col": v for k, v in defaults.items()}, **{k: v for k, v in (columns or {}).items() if v}}
     parts = []
@@ -94,7 +97,7 @@ def split_groups(runs, group_by, *, columns: dict | None = None, table: dict | N
         loaded = load_runs(part.reset_index(drop=True), name=f"{name} [{shown}]",
                            flops_per_param_token=flops_per_param_token, **cols, **options)
         parts.append((label, _renumber(loaded, part.index.to_numpy()), len(part)))
-    return name, by, (f"--where {where!r}: {len(frame)} rows kept" if where else None), parts
+    return name, by, (f"{where.label}: {len(frame)} rows kept" if where is not None else None), parts
 
 
 def _each(parts, work):
@@ -118,8 +121,12 @@ def fit_groups(runs, group_by, law: str = "chinchilla", *, columns: dict | None 
     """
     from .api import fit_law
 
+    extra = None
+    if fit_options.get("formula") is not None:  # a formula's inputs are read from their own columns
+        extra = {"inputs": dict(fit_options.get("variables") or {}), "response": "any"}
+        law = fit_options["formula"]
     name, by, where, parts = split_groups(runs, group_by, columns=columns, table=table,
-                                          flops_per_param_token=flops_per_param_token)
+                                          flops_per_param_token=flops_per_param_token, extra=extra)
     fits = _each(parts, lambda loaded: fit_law(loaded, law, **fit_options))
     notes = [where] if where else []
     notes.append(f"{len(fits)} groups by {', '.join(by)}; each fitted on its own runs")
