@@ -169,6 +169,7 @@ def register(app: typer.Typer) -> None:
         at: Annotated[list[str], typer.Option("--at", help="Target model N:D, e.g. 7B:140B (repeatable).")],
         accuracy_col: Annotated[str, typer.Option("--accuracy-col", help="Column of task accuracies in [0, 1].")],
         loss_col: LossCol = None,
+        task_loss_col: Annotated[str | None, typer.Option("--task-loss-col", help="Column of the task's own loss (bits per byte of the correct answer): the intermediate step when given; the chain through --loss-col is reported beside it.")] = None,
         floor: Annotated[str | None, typer.Option("--floor", help="Chance accuracy, fixed (e.g. 0.25) or 'fit' (default).")] = None,
         ceiling: Annotated[str | None, typer.Option("--ceiling", help="Best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,
         bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates of each step (at least 20).")] = 200,
@@ -183,6 +184,7 @@ def register(app: typer.Typer) -> None:
 
         where = where_filter(where)
         result = predict_task(runs, api._pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
+                              task_loss_col=task_loss_col,
                               floor=api._bound(floor, "--floor"), ceiling=api._bound(ceiling, "--ceiling"),
                               bootstrap=bootstrap, seed=seed, level=level,
                               columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
