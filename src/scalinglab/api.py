@@ -399,7 +399,8 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | Non
         A runs table (.csv, .parquet, .jsonl), a bundled dataset name (``"chinchilla-runs"``) or a DataFrame.
     law : str or law object, default ``"chinchilla"``
         The family to fit: chinchilla, kaplan, data-constrained, power, saturating-power,
-        broken-power or sigmoid (a published law's name or object means its family).
+        broken-power or sigmoid (a published law's name or object means its family; a formula
+        law's object, or a fit of one, means its formula with its inputs).
     estimator : {"fast", "hoffmann"}
         ``hoffmann`` is the published 4,500-start L-BFGS procedure.
     objective : {"huber", "squares", "asymmetric"}, optional
@@ -450,7 +451,16 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | Non
     (0.347, 0.367)
     """
     from .fit import fit_law
+    from .fit.models import FAMILIES_FITTABLE
 
+    if formula is None:  # a formula law given as the law (a published name, an object, a fit of one) fits its formula
+        given = getattr(_unwrap(law), "law", _unwrap(law))
+        if isinstance(given, str) and given.strip().lower() not in (*FAMILIES_FITTABLE, "accuracy", "formula"):
+            from .laws import get_law, list_laws
+
+            given = get_law(given).law if given.strip().lower() in {e.name for e in list_laws()} else given
+        if getattr(given, "family", None) == "formula" and hasattr(given, "text"):
+            law, formula, variables = "formula", given.text, variables or dict(given.variables)
     own = formula_options(law, formula, variables, params)
     if own:
         law = "formula"

@@ -535,7 +535,9 @@ function showFit(out, kind, result, charts, runs) {
       const laws = "besiroglu2024,hoffmann2022";
       location.href = `/plan?laws=${laws}&fits=${b64encode(JSON.stringify([fit]))}`;
     } }, "Use this fit on the Plan page");
-    parts.push(el("p", {}, use, " ", download()));
+    // the Plan page takes laws of the built-in families; a formula fit is planned from the command line
+    parts.push(result.family === "formula" ? el("p", {}, download(), " ", el("span", { class: "muted" }, "plan with it: scalinglab plan --law fit.json"))
+      : el("p", {}, use, " ", download()));
     const target = el("div", { class: "chart", id: "fit-chart" });
     parts.push(target);
     out.replaceChildren(...parts, stamp(result.bootstrap ? result.bootstrap.seed : undefined));
