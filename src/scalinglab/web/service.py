@@ -240,15 +240,16 @@ def cluster_chart(gpus: list[float]) -> dict:
 
 # -- laws, datasets, sources ------------------------------------------------------------------------
 def laws_list() -> list[dict]:
-    from ..laws import list_laws
+    """The published laws, then the formula laws of the catalogue (``scalinglab laws list --json``)."""
+    from .. import api
 
-    return [entry.to_dict() for entry in list_laws()]
+    return [result.to_dict() for result in api.laws.list()]
 
 
 def law_show(name: str) -> dict:
-    from ..laws import get_law
+    from .. import api
 
-    return get_law(name).to_dict()
+    return api.laws.get(name).to_dict()
 
 
 def datasets_list() -> list[dict]:
