@@ -21,10 +21,10 @@ ROOT = "scalinglab"
 #: Rank of each layer; a module may import its own layer's packages (as allowed below) or lower ranks.
 LAYERS = {"ground": 0, "data": 1, "science": 2, "charts": 3, "face": 4, "faces": 5}
 
-#: Top-level name (package or module under scalinglab/) -> layer. ``scalinglab`` itself holds only the
-#: version and the lazy face names, so it counts as ground for ``from .. import __version__``.
+#: Top-level name (package or module under scalinglab/) -> layer. ``scalinglab`` itself answers the face's
+#: names (``sl.fit``), so it is the face: modules below take the version from ``_version``, not from the root.
 UNITS = {
-    ROOT: "ground", "errors": "ground", "units": "ground", "provenance": "ground", "_io": "ground",
+    ROOT: "face", "_version": "ground", "errors": "ground", "units": "ground", "provenance": "ground", "_io": "ground",
     "_results": "ground", "_table": "ground", "_defaults": "ground", "_memory": "ground", "filters": "ground",
     "tablefile": "ground",
     "laws": "data", "datasets": "data", "distributions": "data", "store": "data",
@@ -35,12 +35,13 @@ UNITS = {
 }
 
 #: Within one layer, which other units a unit may use (DESIGN.md, "Layout").
-_GROUND = {"errors", "units", "provenance", "_io", "_results", "_table", "_memory", "filters", "tablefile", ROOT}
+_GROUND = {"_version", "errors", "units", "provenance", "_io", "_results", "_table", "_memory", "filters", "tablefile"}
 SAME_LAYER = {
     **{unit: _GROUND - {unit} for unit in _GROUND},
     "laws": set(), "datasets": set(), "distributions": set(), "store": set(),
     "fit": {"plan"}, "plan": set(), "compute": {"plan"}, "forecast": {"plan", "compute"},
     "sweep": {"fit", "plan", "compute"},
+    ROOT: {"api"}, "api": set(),
     "cli": {"report", "web"}, "web": set(), "report": set(), "__main__": {"cli"},
 }
 
@@ -202,6 +203,14 @@ def test_the_check_fails_when_a_science_module_imports_the_report(tmp_path):
     target.write_text(target.read_text() + "\n\ndef _report():\n    from ..report import Section\n    return Section\n")
     graph, _, _ = import_graph(src)
     assert "scalinglab.fit.backtest (science) imports scalinglab.report (faces)" in layer_violations(graph)
+
+
+def test_the_check_fails_when_a_science_module_takes_the_version_from_the_package_root(tmp_path):
+    src = _copy_source(tmp_path)
+    target = src / ROOT / "fit" / "api.py"
+    target.write_text(target.read_text().replace("from .._version import __version__", "from .. import __version__"))
+    graph, _, _ = import_graph(src)
+    assert "scalinglab.fit.api (science) imports scalinglab (face)" in layer_violations(graph)
 
 
 def test_the_check_finds_a_cycle(tmp_path):

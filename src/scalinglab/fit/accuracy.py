@@ -21,7 +21,7 @@ from itertools import product
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError
 from ..laws import SigmoidAccuracy
 from ..laws.base import ParamSpec

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
 from ..laws.formula_law import formula_family

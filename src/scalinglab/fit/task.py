@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError
 from .accuracy import AccuracyModel, accuracy_draws
 from .bootstrap import percentile_interval, run_bootstrap
