@@ -26,7 +26,7 @@ from .models import FAMILIES_FITTABLE, FitModel, make_model
 from .objectives import make_objective
 from .optimize import single_threaded_blas
 from .result import FitResult
-from .runs import Runs, _rows_text, load_runs
+from .runs import Runs, rows_text, load_runs
 
 __all__ = ["fit_law", "isoflop", "as_runs", "DEFAULT_BUDGETS"]
 
@@ -270,7 +270,7 @@ def _non_finite(model: FitModel, table: Runs, data: dict, theta) -> str:
     with np.errstate(all="ignore"):
         values = model.predict(np.asarray(theta)[None, :], data)[0]
     bad = ~np.isfinite(values)
-    where = f" (e.g. {_rows_text(table.rows[bad])})" if bad.any() else ""
+    where = f" (e.g. {rows_text(table.rows[bad])})" if bad.any() else ""
     return (f"{table.source}: the formula {model.formula.text!r} gives NaN or infinity on the data at every start"
             f"{where}; check its inputs there, or give starts and bounds with --param")
 

@@ -32,7 +32,8 @@ from .models import FitModel
 from .objectives import Objective
 from .runs import Runs
 
-__all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "DEFAULT_BACKTEST_BOOTSTRAP"]
+__all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "DEFAULT_BACKTEST_BOOTSTRAP",
+           "conformal_quantile"]
 
 DEFAULT_BACKTEST_BOOTSTRAP = 200
 """Bootstrap replicates for the prediction intervals of a backtest when none were asked for."""
@@ -102,7 +103,7 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
                                                     bootstrap, seed + 1000 + i, level)
         s = _score(point, interval, observed, model.response == "log")
         scores.append(s)
-        quantiles.append(_conformal_quantile(s, level))
+        quantiles.append(conformal_quantile(s, level))
     if not scores:
         return None
     s = np.concatenate(scores)
@@ -113,7 +114,7 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
                        f"largest split-conformal quantile of |log error| / bootstrap half-width")}
 
 
-def _conformal_quantile(scores: np.ndarray, level: float) -> float:
+def conformal_quantile(scores: np.ndarray, level: float) -> float:
     """The ceil((n + 1) level)-th smallest of n scores (the largest when that exceeds n)."""
     rank = min(len(scores), int(np.ceil((len(scores) + 1) * level)))
     return float(np.sort(scores)[rank - 1])

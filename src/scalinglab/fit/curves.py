@@ -23,7 +23,7 @@ from ..laws.base import ParamSpec
 from .estimators import estimate
 from .models import BrokenPowerModel, make_model
 from .objectives import Objective
-from .runs import _bad_numbers, _flag, filter_frame, read_frame
+from .runs import bad_numbers, filter_frame, flag_column, read_frame
 
 __all__ = ["CurveFits", "fit_curves", "MultiBreakModel", "CANDIDATES"]
 
@@ -155,9 +155,9 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     problems: list[str] = []
     values = {}
     for col in (x_col, loss_col):
-        v, masks = _bad_numbers(frame[col])
+        v, masks = bad_numbers(frame[col])
         for noun, mask in masks.items():
-            _flag(problems, col, mask, noun, rows, frame[col].to_numpy() if noun == "non-numeric value" else None)
+            flag_column(problems, col, mask, noun, rows, frame[col].to_numpy() if noun == "non-numeric value" else None)
         values[col] = v
     if problems:
         raise InputError(f"{name}: " + "; ".join(problems))

@@ -176,7 +176,7 @@ def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, see
     interval's half-width on the side of the error. The largest split's conformal quantile (at
     least 1) is the factor (as in ``backtest.extrapolation_calibration``).
     """
-    from .backtest import _conformal_quantile
+    from .backtest import conformal_quantile
 
     sizes = np.unique(loss_runs.n)
     if len(sizes) <= min_sizes:
@@ -195,7 +195,7 @@ def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, see
         obs, pred = accuracy[test], got["accuracy"]
         half = np.where(obs >= pred, iv[:, 1] - pred, pred - iv[:, 0])
         scores = np.abs(obs - pred) / np.maximum(half, 1e-9)
-        quantiles.append(_conformal_quantile(scores, level))
+        quantiles.append(conformal_quantile(scores, level))
         count += len(scores)
     if not quantiles:
         return None
