@@ -347,7 +347,7 @@ def _table(where, duplicates, drop_missing, c_note) -> dict:
     return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
 
 
-def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "huber", delta: float = 1e-3,
+def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | None = None, delta: float = 1e-3,
         weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0, level: float = 0.95,
         holdout_above=None, leave_one_budget_out: bool = False, compute=None, at=None, target_loss=None,
         x: str = "c", base=None, n_col=None, d_col=None, c_col=None, loss_col=None, u_col=None,
@@ -364,7 +364,9 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
 
     With ``law="accuracy"`` (or ``"sigmoid"``) the accuracy S-curve is fitted to the column
     ``accuracy_col`` against ``x`` (``c``, ``n``, ``d`` or ``loss``), with ``floor`` and ``ceiling``
-    fixed (numbers) or fitted (None or ``"fit"``), and ``at`` holds x values.
+    fixed (numbers) or fitted (None or ``"fit"``), and ``at`` holds x values. An option that the
+    family cannot use (``target_loss`` for the accuracy law, ``floor`` for Chinchilla, ...) is
+    refused with an ``InputError``, never ignored.
 
     Parameters
     ----------
@@ -376,7 +378,8 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         law's object, or a fit of one, means its formula with its inputs).
     estimator : {"fast", "hoffmann"}
         ``hoffmann`` is the published 4,500-start L-BFGS procedure.
-    objective : {"huber", "squares", "asymmetric"}
+    objective : {"huber", "squares", "asymmetric"}, optional
+        Default: huber (log-Huber) for loss laws; the accuracy law takes only squares.
     drop_highest_loss : int
         Drop the K runs with the highest loss first (Hoffmann et al. drop 5 outliers).
     bootstrap : int
@@ -446,6 +449,15 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
                "budget_col": budget_col, "group_col": group_col}
     budgets = _many(compute, "compute") or None
     targets = [] if target_loss is None else [float(t) for t in np.atleast_1d(target_loss)]
+    from .fit.options import check_family_options
+
+    check_family_options(family, leave_one_budget_out=leave_one_budget_out, drop_highest_loss=drop_highest_loss > 0,
+                         target_loss=bool(targets), compute=budgets is not None, at=bool(at),
+                         objective=objective not in (None, "squares"), delta=delta != 1e-3, weight=weight != 4.0,
+                         estimator=str(estimator).strip().lower() != "fast", base=base is not None,
+                         u_col=u_col is not None, floor=floor is not None, ceiling=ceiling is not None,
+                         accuracy_col=accuracy_col is not None, x=str(x).strip().lower() != "c")
+    holdout = None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above")
     if isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid"):
         from .fit.accuracy import fit_accuracy, parse_bound
 
@@ -453,12 +465,12 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         return _fit_result(fit_accuracy(
             _unwrap(runs), x=x, floor=parse_bound(floor, "--floor"), ceiling=parse_bound(ceiling, "--ceiling"),
             bootstrap=bootstrap, seed=seed, level=level, at=_many(at, "--at") if at else (), columns=columns,
-            table=_table(where, duplicates, drop_missing, c_note)))
+            table=_table(where, duplicates, drop_missing, c_note), holdout_above=holdout, profile=profile))
     result = fit_law(
-        _unwrap(runs), family, estimator=estimator, objective=objective, delta=delta, weight=weight,
+        _unwrap(runs), family, estimator=estimator, objective=objective or "huber", delta=delta, weight=weight,
         drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
-        holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
-        leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=parse_pairs(at), targets=targets, x=x,
+        holdout_above=holdout, leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=parse_pairs(at),
+        targets=targets, x=x,
         base=None if base is None else _unwrap(base), columns=columns,
         flops_per_param_token=flops_per_param_token, table=_table(where, duplicates, drop_missing, c_note),
         progress=progress, profile=profile, **own)
@@ -504,7 +516,7 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
             min_runs: int = 5, n_col=None, d_col=None, c_col=None, loss_col=None, budget_col=None,
             group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
             duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-            keep_outside: bool = False) -> Result:
+            keep_outside: bool = False, group_by=None) -> Result:
     """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a.
 
     Parameters
@@ -520,11 +532,14 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
         Table options, as for ``fit``.
     keep_outside : bool
         Approach 2: keep budgets whose parabola's minimum lies beyond the sampled sizes (flagged).
+    group_by : str or list of str, optional
+        One analysis per group of rows sharing these columns' values (e.g. ``"dataset"``), compared.
 
     Returns
     -------
     Result
-        Wrapping an ``IsoFlopResult``: exponent ``a``, constant ``G``, per-budget minima.
+        Wrapping an ``IsoFlopResult``: exponent ``a``, constant ``G``, per-budget minima; with
+        ``group_by``, an ``IsoFlopGroups`` (``groups``: one comparison row per group; ``results``).
 
     Examples
     --------
@@ -541,9 +556,21 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
 
     columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "budget_col": budget_col,
                "group_col": group_col}
-    result = _isoflop(_unwrap(runs), approach=approach, bootstrap=bootstrap, seed=seed, level=level,
-                      min_runs=min_runs, columns=columns, flops_per_param_token=flops_per_param_token,
-                      table=_table(where, duplicates, drop_missing, c_note), keep_outside=keep_outside)
+    options = {"approach": approach, "bootstrap": bootstrap, "seed": seed, "level": level, "min_runs": min_runs,
+               "keep_outside": keep_outside}
+    if group_by is not None:
+        import pandas as pd
+
+        from .fit.groups import isoflop_groups
+
+        result = isoflop_groups(_unwrap(runs), group_by, lambda part: _isoflop(part, **options), columns=columns,
+                                table=_table(where, duplicates, drop_missing, c_note),
+                                flops_per_param_token=flops_per_param_token)
+        shown = ", ".join(f"{'/'.join(r['group'].values())}: a = {r['a']:.3f}" for r in result.rows())
+        return Result(result, kind="IsoFLOP groups", summary=shown,
+                      frame=lambda value: pd.json_normalize(value.rows()))
+    result = _isoflop(_unwrap(runs), columns=columns, flops_per_param_token=flops_per_param_token,
+                      table=_table(where, duplicates, drop_missing, c_note), **options)
     return Result(result, kind="IsoFLOP", summary=f"approach {approach}: N_opt = {result.G:.4g} C^{result.a:.4f}",
                   frame=_isoflop_frame)
 

@@ -33,7 +33,7 @@ from ..filters import Filter, as_filter, numbers_of
 from ..tablefile import read_table_file
 
 __all__ = ["Runs", "load_runs", "read_frame", "filter_frame", "FIELDS", "DUPLICATES", "rows_text", "flag_column",
-           "bad_numbers"]
+           "bad_numbers", "reduce_duplicates"]
 
 #: What to do with runs that repeat an (N, D) pair (and U, group when present).
 DUPLICATES = ("keep", "error", "mean", "min")
@@ -249,8 +249,8 @@ def _shared_text(repeated: int, groups: int, exact: int, cols: str) -> str:
             + (f" ({_count(exact, 'exact repeat')})" if exact else ""))
 
 
-def _reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str, mode: str,
-                       notes: list[str]) -> pd.DataFrame:
+def reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str, mode: str,
+                      notes: list[str]) -> pd.DataFrame:
     """Apply ``--duplicates`` to runs that repeat the values of ``keys``."""
     repeated = frame.duplicated(subset=keys, keep=False).to_numpy()
     if not repeated.any():
@@ -468,7 +468,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     if keys and "loss" in chosen:
         numeric = frame.assign(**{**columns_read, **{chosen[f]: values[f] for f in ("n", "d", "c", "u", "loss")
                                                      if f in chosen}})
-        reduced = _reduce_duplicates(numeric, name, keys, chosen["loss"], mode, notes)
+        reduced = reduce_duplicates(numeric, name, keys, chosen["loss"], mode, notes)
         if len(reduced) != len(frame):
             pick = frame.index.get_indexer(reduced.index)
             values = {key: v[pick] for key, v in values.items()}
