@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from scalinglab.fit import fit_law, load_runs, make_model, make_objective
-from scalinglab.fit.backtest import (BUDGET_RTOL, _conformal_quantile, above_threshold, extrapolation_calibration,
+from scalinglab.fit.backtest import (BUDGET_RTOL, above_threshold, conformal_quantile, extrapolation_calibration,
                                      forward_groups)
 from scalinglab.fit.isoflop import find_budgets
 from scalinglab.fit.task import predict_task
@@ -44,8 +44,8 @@ def test_holdout_keeps_a_whole_budget_on_the_training_side():
 
 def test_conformal_quantile_is_the_right_order_statistic():
     scores = np.arange(1.0, 20.0)  # 19 scores: ceil(20 x 0.9) = 18th smallest
-    assert _conformal_quantile(scores, 0.9) == 18.0
-    assert _conformal_quantile(scores, 0.99) == 19.0  # rank beyond n: the largest
+    assert conformal_quantile(scores, 0.9) == 18.0
+    assert conformal_quantile(scores, 0.99) == 19.0  # rank beyond n: the largest
 
 
 def test_calibration_pools_the_folds_and_reports_its_size_and_coverage():

@@ -12,7 +12,7 @@ The functions (``plan``, ``predict``, ``fit``, ``isoflop``, ``flops``, ``cost``,
 import sys as _sys
 import types as _types
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _FACE = ("plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
          "load_fit", "laws", "datasets", "sweep", "Result", "memory", "inference", "inference_plan", "suggest", "bench")

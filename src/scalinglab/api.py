@@ -22,7 +22,7 @@ import numpy as np
 from ._results import Result
 from .errors import InputError, refuse_together
 from .laws import DEFAULT_LAW
-from .units import format_quantity, parse_quantity
+from .units import format_quantity, parse_pairs, parse_quantity
 
 __all__ = [
     "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
@@ -265,12 +265,12 @@ def _with_inputs(law, inputs):
     """A formula law with its inputs other than N and D held at the given values (``--input E=8``)."""
     if not inputs:
         return law
-    from .laws.formula_law import FormulaLaw
+    from .laws.formula_law import FormulaLaw, parse_named
 
     if not isinstance(law, FormulaLaw):
         raise InputError(f"--input fixes inputs of a formula law; the {law.family} law has none but N and D")
     values = {}
-    for name, value in _named(inputs, "input").items():
+    for name, value in parse_named(inputs, "input").items():
         values[name] = parse_quantity(value, what=f"--input {name}")
     return law.with_inputs(values)
 
@@ -341,31 +341,6 @@ def _fit_frame(result):
 def _fit_result(result) -> Result:
     params = ", ".join(f"{k} = {v:.4g}" for k, v in list(result.params.items())[:5])
     return Result(result, kind="Fit", summary=f"{result.law.family}: {params}", frame=_fit_frame)
-
-
-def _pairs(points) -> list[tuple[float, float]]:
-    """(N, D) pairs from tuples or ``"70B:1.4T"`` text."""
-    pairs = []
-    for point in points or ():
-        if isinstance(point, str):
-            parts = point.replace(",", ":").split(":")
-            if len(parts) != 2:
-                raise InputError(f"--at expects N:D such as 70B:1.4T, got {point!r}")
-            point = parts
-        if len(point) != 2:
-            raise InputError(f"--at expects N:D such as 70B:1.4T, got {point!r}")
-        pairs.append((parse_quantity(point[0], what="N"), parse_quantity(point[1], what="D")))
-    return pairs
-
-
-def _bound(value, flag: str) -> float | None:
-    """A fixed accuracy bound, or None for "fit" / not given."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("fit", "fitted", "")):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{flag} must be an accuracy in [0, 1] or 'fit', got {value!r}") from None
 
 
 def _table(where, duplicates, drop_missing, c_note) -> dict:
@@ -484,17 +459,17 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | Non
                          accuracy_col=accuracy_col is not None, x=str(x).strip().lower() != "c")
     holdout = None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above")
     if isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid"):
-        from .fit.accuracy import fit_accuracy
+        from .fit.accuracy import fit_accuracy, parse_bound
 
         columns["accuracy_col"] = accuracy_col
         return _fit_result(fit_accuracy(
-            _unwrap(runs), x=x, floor=_bound(floor, "--floor"), ceiling=_bound(ceiling, "--ceiling"),
+            _unwrap(runs), x=x, floor=parse_bound(floor, "--floor"), ceiling=parse_bound(ceiling, "--ceiling"),
             bootstrap=bootstrap, seed=seed, level=level, at=_many(at, "--at") if at else (), columns=columns,
             table=_table(where, duplicates, drop_missing, c_note), holdout_above=holdout, profile=profile))
     result = fit_law(
         _unwrap(runs), family, estimator=estimator, objective=objective or "huber", delta=delta, weight=weight,
         drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
-        holdout_above=holdout, leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=_pairs(at),
+        holdout_above=holdout, leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=parse_pairs(at),
         targets=targets, x=x,
         base=None if base is None else _unwrap(base), columns=columns,
         flops_per_param_token=flops_per_param_token, table=_table(where, duplicates, drop_missing, c_note),
@@ -510,32 +485,9 @@ def formula_options(law, formula, variables, params) -> dict:
         return {}
     if isinstance(law, str) and law.strip().lower() not in ("chinchilla", "formula"):
         raise InputError(f"give --law {law} or --formula, not both")
-    return {"formula": formula, "variables": _named(variables, "var"), "params": _named(params, "param")}
+    from .laws.formula_law import parse_named
 
-
-def _named(values, flag: str) -> dict:
-    """{name: value} from a dict or from ``NAME=VALUE`` texts (``--var N=params``, ``--param alpha=0.3:0:3``)."""
-    from .laws.formula_law import parse_param, parse_variable
-
-    if values is None:
-        return {}
-    if isinstance(values, dict):
-        return dict(values)
-    if isinstance(values, str):  # one text holds several, comma-separated (a web form's field)
-        values = [part for part in values.split(",") if part.strip()]
-    out = {}
-    for text in values:
-        if flag == "input":
-            name, sep, value = str(text).partition("=")
-            if not sep or not name.strip():
-                raise InputError(f"--input {text!r}: write NAME=VALUE, e.g. E=8")
-            name, value = name.strip(), value.strip()
-        else:
-            name, value = (parse_variable(text) if flag == "var" else parse_param(text))
-        if name in out:
-            raise InputError(f"--{flag} {name}: given twice")
-        out[name] = value
-    return out
+    return {"formula": formula, "variables": parse_named(variables, "var"), "params": parse_named(params, "param")}
 
 
 def load_fit(path) -> Result:

@@ -47,7 +47,7 @@ _SETTINGS = dict(name="scalinglab", help="Scaling laws with provenance: fit, pla
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from .._version import __version__
 
         sys.stdout.write(f"scalinglab {__version__}\n")
         raise typer.Exit()

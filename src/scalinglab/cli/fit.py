@@ -180,12 +180,14 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Task accuracy of target models in two steps: loss from (N, D), then accuracy from loss (OLMo ladder, Bhagia et al. 2024)."""
+        from ..fit.accuracy import parse_bound
         from ..fit.task import predict_task
+        from ..units import parse_pairs
 
         where = where_filter(where)
-        result = predict_task(runs, api._pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
+        result = predict_task(runs, parse_pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
                               task_loss_col=task_loss_col,
-                              floor=api._bound(floor, "--floor"), ceiling=api._bound(ceiling, "--ceiling"),
+                              floor=parse_bound(floor, "--floor"), ceiling=parse_bound(ceiling, "--ceiling"),
                               bootstrap=bootstrap, seed=seed, level=level,
                               columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
                               table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})

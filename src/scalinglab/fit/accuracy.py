@@ -21,7 +21,7 @@ from itertools import product
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError
 from ..laws import SigmoidAccuracy
 from ..laws.base import ParamSpec
@@ -34,7 +34,7 @@ from .objectives import Objective
 from .runs import Runs, load_runs
 
 __all__ = ["AccuracyModel", "AccuracyFit", "fit_accuracy", "ACCURACY_X", "accuracy_draws", "AccuracyPredictions",
-           "predict_accuracy_runs"]
+           "predict_accuracy_runs", "parse_bound"]
 
 ACCURACY_X = ("c", "n", "d", "loss")
 _NAMES = {"c": "compute C (FLOP)", "n": "parameters N", "d": "tokens D", "loss": "loss"}
@@ -107,6 +107,16 @@ class AccuracyModel(FitModel):
     def t_of(self, x) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         return -x if self.x == "loss" else np.log10(x)
+
+
+def parse_bound(value, flag: str) -> float | None:
+    """A fixed accuracy bound (``--floor``, ``--ceiling``), or None for "fit" / not given."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("fit", "fitted", "")):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{flag} must be an accuracy in [0, 1] or 'fit', got {value!r}") from None
 
 
 def _check_bounds(floor, ceiling) -> None:

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
 from ..laws.formula_law import formula_family
@@ -27,7 +27,7 @@ from .objectives import make_objective
 from .optimize import single_threaded_blas
 from .options import check_family_options
 from .result import FitResult
-from .runs import Runs, _rows_text, load_runs
+from .runs import Runs, rows_text, load_runs
 
 __all__ = ["fit_law", "isoflop", "as_runs", "DEFAULT_BUDGETS"]
 
@@ -280,7 +280,7 @@ def _non_finite(model: FitModel, table: Runs, data: dict, theta) -> str:
     with np.errstate(all="ignore"):
         values = model.predict(np.asarray(theta)[None, :], data)[0]
     bad = ~np.isfinite(values)
-    where = f" (e.g. {_rows_text(table.rows[bad])})" if bad.any() else ""
+    where = f" (e.g. {rows_text(table.rows[bad])})" if bad.any() else ""
     return (f"{table.source}: the formula {model.formula.text!r} gives NaN or infinity on the data at every start"
             f"{where}; check its inputs there, or give starts and bounds with --param")
 

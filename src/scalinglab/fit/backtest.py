@@ -33,7 +33,8 @@ from .objectives import Objective
 from .runs import Runs
 
 __all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "forward_groups",
-           "calibration_skipped", "calibration_factor", "above_threshold", "BUDGET_RTOL", "DEFAULT_BACKTEST_BOOTSTRAP"]
+           "calibration_skipped", "calibration_factor", "above_threshold", "BUDGET_RTOL", "DEFAULT_BACKTEST_BOOTSTRAP",
+           "conformal_quantile"]
 
 DEFAULT_BACKTEST_BOOTSTRAP = 200
 """Bootstrap replicates for the prediction intervals of a backtest when none were asked for."""
@@ -163,9 +164,9 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
     if not scores:
         return None
     s, fold, dist = np.concatenate(scores), np.concatenate(folds), np.concatenate(distances)
-    held = [s[fold == k] <= _conformal_quantile(s[fold != k], level) for k in range(len(scores)) if len(scores) > 1]
-    return {"factor": _conformal_quantile(s, level), "by_distance": _by_distance(s, dist, level),
-            "fold_quantiles": [_conformal_quantile(f, level) for f in scores], "calibration_size": int(len(s)),
+    held = [s[fold == k] <= conformal_quantile(s[fold != k], level) for k in range(len(scores)) if len(scores) > 1]
+    return {"factor": conformal_quantile(s, level), "by_distance": _by_distance(s, dist, level),
+            "fold_quantiles": [conformal_quantile(f, level) for f in scores], "calibration_size": int(len(s)),
             "scores": int(len(s)), "folds": len(scores), "level": level, "coverage_bootstrap": float(np.mean(s <= 1)),
             "coverage_cross_fold": float(np.mean(np.concatenate(held))) if held else None,
             "compute_max": float(runs.c.max()),
@@ -186,7 +187,7 @@ def _by_distance(scores: np.ndarray, distances: np.ndarray, level: float) -> lis
     rows, d, top = [], 0.0, 0.0
     while np.sum(distances >= d - 1e-9) >= need:
         far = scores[distances >= d - 1e-9]
-        top = max(top, _conformal_quantile(far, level))
+        top = max(top, conformal_quantile(far, level))
         rows.append([d, top, int(far.size)])
         d += DISTANCE_STEP
     return rows
@@ -204,7 +205,7 @@ def calibration_factor(calibration: dict, compute) -> np.ndarray:
     return factors[np.clip(np.searchsorted(steps, distance, side="right") - 1, 0, len(steps) - 1)]
 
 
-def _conformal_quantile(scores: np.ndarray, level: float) -> float:
+def conformal_quantile(scores: np.ndarray, level: float) -> float:
     """The ceil((n + 1) level)-th smallest of n scores (the largest when that exceeds n)."""
     rank = min(len(scores), int(np.ceil((len(scores) + 1) * level)))
     return float(np.sort(scores)[rank - 1])

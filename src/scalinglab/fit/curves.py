@@ -29,7 +29,7 @@ from ..laws.base import ParamSpec
 from .estimators import estimate
 from .models import BrokenPowerModel, make_model
 from .objectives import Objective
-from .runs import _bad_numbers, _flag, _reduce_duplicates, filter_frame, read_frame
+from .runs import bad_numbers, filter_frame, flag_column, read_frame, reduce_duplicates
 
 __all__ = ["CurveFits", "fit_curves", "MultiBreakModel", "CANDIDATES"]
 
@@ -242,14 +242,14 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     rows = frame.index.to_numpy()
     problems: list[str] = []
     for col in (x_col, loss_col):
-        v, masks = _bad_numbers(frame[col])
+        v, masks = bad_numbers(frame[col])
         for noun, mask in masks.items():
-            _flag(problems, col, mask, noun, rows, frame[col].to_numpy() if noun == "non-numeric value" else None)
+            flag_column(problems, col, mask, noun, rows, frame[col].to_numpy() if noun == "non-numeric value" else None)
         frame[col] = v
     if problems:
         raise InputError(f"{name}: " + "; ".join(problems))
     notes: list[str] = []
-    frame = _reduce_duplicates(frame, name, [curve_col, x_col], loss_col, duplicates, notes)
+    frame = reduce_duplicates(frame, name, [curve_col, x_col], loss_col, duplicates, notes)
     x_all, loss_all = frame[x_col].to_numpy(dtype=float), frame[loss_col].to_numpy(dtype=float)
     if holdout_col is not None:
         held_all = _marks(frame[holdout_col], holdout_value)

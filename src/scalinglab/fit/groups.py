@@ -48,7 +48,7 @@ class GroupFits:
         from rich.text import Text
 
         from .._table import rich_table
-        from .result import _fmt
+        from .result import format_cell
 
         names = list(self.fits[0].params)
         columns = [*self.by, "runs", *names, "objective"]
@@ -57,7 +57,8 @@ class GroupFits:
             cells = [str(row["group"][b]) for b in self.by] + [str(row["runs"])]
             for name in names:
                 iv = (row["intervals"] or {}).get(name)
-                cells.append(_fmt(row["params"][name]) + ("" if iv is None else f" ({_fmt(iv[0])}-{_fmt(iv[1])})"))
+                shown = "" if iv is None else f" ({format_cell(iv[0])}-{format_cell(iv[1])})"
+                cells.append(format_cell(row["params"][name]) + shown)
             cells.append(f"{row['objective']:.4g}")
             rows.append(cells)
         parts = [rich_table(f"{self.law} fitted per {', '.join(self.by)} on {self.source}", columns, rows)]

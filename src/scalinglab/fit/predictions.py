@@ -25,7 +25,7 @@ from ..laws import DataConstrainedLaw, Law, NDLaw, resolve_law
 from ..laws.formula_law import FormulaLaw
 from ..laws.ranges import extrapolation_warnings, fitted_range
 from .bootstrap import percentile_interval
-from .runs import Runs, _rows_text
+from .runs import Runs, rows_text
 
 __all__ = ["RunPredictions", "predict_runs"]
 
@@ -114,7 +114,7 @@ def _point(law: Law, runs: Runs) -> np.ndarray:
         values = np.broadcast_to(np.asarray(law.evaluate(runs.inputs), dtype=float), (len(runs),))
         bad = ~np.isfinite(values)
         if bad.any():
-            raise InputError(f"{runs.source}: the law {law.text!r} gives NaN or infinity at {_rows_text(runs.rows[bad])}; "
+            raise InputError(f"{runs.source}: the law {law.text!r} gives NaN or infinity at {rows_text(runs.rows[bad])}; "
                              f"check its inputs there")
         return values
     if isinstance(law, DataConstrainedLaw):

@@ -16,10 +16,11 @@ from ..errors import InputError
 from ..laws import Law, law_from_dict
 from .runs import Runs
 
-__all__ = ["FitResult"]
+__all__ = ["FitResult", "format_cell"]
 
 
-def _fmt(value) -> str:
+def format_cell(value) -> str:
+    """A number for a table cell: 5 significant digits, 4 in scientific notation when large or small; "-" for None."""
     if value is None:
         return "-"
     value = float(value)
@@ -136,18 +137,19 @@ class FitResult:
         for name, value in self.params.items():
             se = None if self.stderr is None else self.stderr.get(name)
             iv = None if self.intervals is None else self.intervals.get(name)
-            shown = "-" if iv is None else f"{_fmt(iv[0])} - {_fmt(iv[1])}"
+            shown = "-" if iv is None else f"{format_cell(iv[0])} - {format_cell(iv[1])}"
             if (ident.get(name) or {}).get("unbounded"):
                 shown = f"unbounded {ident[name]['unbounded']}"
-            rows.append([name, _fmt(value), _fmt(se), shown, _fmt(gn.get(name))])
+            rows.append([name, format_cell(value), format_cell(se), shown, format_cell(gn.get(name))])
         parts.append(rich_table("Parameters", columns, rows))
         res = self.diagnostics.get("residuals", {})
         stats = [["objective", f"{self.objective:.6g}"], ["runs", str(self.n_runs)],
                  ["starts (evaluated / refined)", f"{self.n_starts} / {self.n_refined}"],
                  ["converged", f"{self.success} ({self.message})"],
-                 [f"residual sd ({res.get('space', 'log loss')})", _fmt(res.get("std"))], ["residual max |r|", _fmt(res.get("max_abs"))],
-                 ["in-sample MAPE of loss (%)", _fmt(res.get("mape_percent"))],
-                 ["condition number", _fmt(self.diagnostics.get("condition_number"))],
+                 [f"residual sd ({res.get('space', 'log loss')})", format_cell(res.get("std"))],
+                 ["residual max |r|", format_cell(res.get("max_abs"))],
+                 ["in-sample MAPE of loss (%)", format_cell(res.get("mape_percent"))],
+                 ["condition number", format_cell(self.diagnostics.get("condition_number"))],
                  ["time (s)", f"{self.seconds:.2f}"]]
         if self.bootstrap:
             stats.append(["bootstrap", f"{self.bootstrap['size']} refits, seed {self.bootstrap['seed']}, "
@@ -162,9 +164,10 @@ class FitResult:
         if prof:
             lo, hi = prof["interval"]
             shown = "none within the profiled range" if lo is None else (
-                f"{'unbounded below' if prof['open_below'] else _fmt(lo)} - "
-                f"{'unbounded above' if prof['open_above'] else _fmt(hi)}"
-                + (f" (flat from {_fmt(lo)} to {_fmt(hi)})" if prof["open_below"] or prof["open_above"] else ""))
+                f"{'unbounded below' if prof['open_below'] else format_cell(lo)} - "
+                f"{'unbounded above' if prof['open_above'] else format_cell(hi)}"
+                + (f" (flat from {format_cell(lo)} to {format_cell(hi)})"
+                   if prof["open_below"] or prof["open_above"] else ""))
             parts.append(Text(f"profile-likelihood {prof['level']:.0%} interval of {prof['parameter']}: {shown} "
                               f"({prof['method']})"))
         parts += self._derived_tables(rich_table, format_quantity)
@@ -202,7 +205,7 @@ class FitResult:
                 tables.append(Text(f"note: beyond the fitted compute ({cal['compute_max']:.3g} FLOP) the new-run interval "
                                    f"is the bootstrap one widened {shown} (at least 1), calibrated by {cal['method']}"))
         if self.derived.get("targets"):
-            rows = [[f"{t['loss']:.4f}", _fmt(t["compute"]), iv(t["compute_interval"], lambda v: f"{v:.3g}"),
+            rows = [[f"{t['loss']:.4f}", format_cell(t["compute"]), iv(t["compute_interval"], lambda v: f"{v:.3g}"),
                      "-" if t["reachable_fraction"] is None else f"{t['reachable_fraction']:.1%}"]
                     for t in self.derived["targets"]]
             tables.append(rich_table("Compute to reach a loss", ["target loss", "C (FLOP)", "interval",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError
 from .accuracy import AccuracyModel, accuracy_draws
 from .bootstrap import percentile_interval, run_bootstrap
@@ -236,7 +236,7 @@ def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, see
     interval's half-width on the side of the error. The split-conformal quantile of the pooled scores
     (at least 1) is the factor (as in ``backtest.extrapolation_calibration``).
     """
-    from .backtest import _conformal_quantile
+    from .backtest import conformal_quantile
 
     sizes = np.unique(loss_runs.n)
     if len(sizes) <= min_sizes:
@@ -255,12 +255,12 @@ def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, see
         obs, pred = accuracy[test], got["accuracy"]
         half = np.where(obs >= pred, iv[:, 1] - pred, pred - iv[:, 0])
         scores = np.abs(obs - pred) / np.maximum(half, 1e-9)
-        quantiles.append(_conformal_quantile(scores, level))
+        quantiles.append(conformal_quantile(scores, level))
         pooled.append(scores)
     if not quantiles:
         return None
     count = sum(len(p) for p in pooled)
-    return {"factor": max(1.0, _conformal_quantile(np.concatenate(pooled), level)), "fold_quantiles": quantiles,
+    return {"factor": max(1.0, conformal_quantile(np.concatenate(pooled), level)), "fold_quantiles": quantiles,
             "folds": len(quantiles), "predictions": count, "calibration_size": count,
             "method": f"forward chaining over {len(quantiles)} model sizes of the ladder ({count} predictions of "
                       f"larger runs); split-conformal quantile of the pooled scores"}

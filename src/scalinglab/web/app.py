@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ScalingLabError, UnknownNameError
 from ._common import ApiError, JsonBody
 from .guard import Guard, allowed_hosts

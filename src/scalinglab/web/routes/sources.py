@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
-from ... import __version__
+from ..._version import __version__
 from .. import service
 from .._common import DocumentedRoute, body, settings_of
 
