@@ -14,7 +14,7 @@ import numpy as np
 
 from ...errors import InputError
 from ...units import parse_quantity
-from ..runs import Runs, _rows_text, load_runs, read_frame
+from ..runs import Runs, rows_text, load_runs, read_frame
 
 __all__ = ["formula_costs", "parse_ranges", "grid_runs", "table_runs", "target_runs", "INPUT_NAMES", "TARGET_POINTS"]
 
@@ -122,7 +122,7 @@ def table_runs(source, k: float, flag: str, variables: dict | None = None) -> tu
         if bad.any():
             count = int(bad.sum())
             raise InputError(f"{flag} {name}: column {lookup['cost']!r} has {count} non-positive or unreadable "
-                             f"cost{'s' if count > 1 else ''} ({_rows_text(np.flatnonzero(bad) + 1)})")
+                             f"cost{'s' if count > 1 else ''} ({rows_text(np.flatnonzero(bad) + 1)})")
     return replace(runs, loss=np.full(len(runs), np.nan)), cost
 
 

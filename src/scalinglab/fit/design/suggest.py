@@ -20,14 +20,14 @@ import time
 
 import numpy as np
 
-from ... import __version__
+from ..._version import __version__
 from ...errors import InputError, LawError
 from ..bootstrap import run_bootstrap
 from ..estimators import estimate
 from ..identify import identifiability
 from ..models import FAMILIES_FITTABLE, FitModel, make_model
 from ..objectives import make_objective
-from ..runs import Runs, _rows_text
+from ..runs import Runs, rows_text
 from .criterion import CRITERIA, greedy_batch, linearise, parameter_gains
 from .inputs import formula_costs, grid_runs, parse_ranges, table_runs, target_runs
 from .result import Suggestion
@@ -92,7 +92,7 @@ def _costs(candidates: Runs, cost, column_cost) -> np.ndarray:
     if bad.any():
         count = int(bad.sum())
         raise InputError(f"{where}: {count} candidate{'s have' if count > 1 else ' has'} a non-positive cost "
-                         f"({_rows_text(candidates.rows[bad])})")
+                         f"({rows_text(candidates.rows[bad])})")
     return values
 
 
