@@ -26,9 +26,8 @@ from ..errors import InputError
 from ..laws import SigmoidAccuracy
 from ..laws.base import ParamSpec
 from .bootstrap import percentile_interval, run_bootstrap
-from .diagnostics import diagnose
 from .estimators import estimate
-from .identify import identifiability, profile_likelihood
+from .identify import fit_diagnostics
 from .models import FitModel
 from .objectives import Objective
 from .runs import Runs, load_runs
@@ -310,15 +309,9 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
                      "method": "runs resampled with replacement; percentile intervals; new-run draws clipped to "
                                "each replicate's [floor, ceiling]"}
     free = [list(params).index(n) for n in model.names]
-    diagnostics = diagnose(model, data, y, point.theta, None if boot_params is None else boot_params[:, free])
-    ident, ident_warnings = identifiability(model, data, y, point.theta, intervals,
-                                            None if boot is None else boot.thetas, level, objective)
-    diagnostics["identifiability"] = ident
-    diagnostics["warnings"] += ident_warnings
-    if profile:
-        diagnostics["profile"] = profile_likelihood(model, objective, data, y, point.theta, profile, level=level)
-    if not point.success:
-        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+    diagnostics = fit_diagnostics(model, objective, data, y, point,
+                                  None if boot_params is None else boot_params[:, free],
+                                  None if boot is None else boot.thetas, intervals, level, profile)
     predictions = []
     rng = np.random.default_rng([seed, 3])
     for value in at:

@@ -17,8 +17,7 @@ from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, calibr
                        extrapolation_calibration, holdout_above as _holdout, leave_one_budget_out as _lobo)
 from .bootstrap import ProgressBar, percentile_interval, run_bootstrap
 from .derived import derived_quantities
-from .diagnostics import diagnose
-from .identify import identifiability, profile_likelihood
+from .identify import fit_diagnostics
 from .estimators import estimate
 from .isoflop import IsoFlopResult, approach1, approach2
 from .formula_model import SPACES, FormulaModel
@@ -198,15 +197,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         boot_info = {"size": bootstrap, "seed": seed, "level": level,
                      "converged_fraction": float(np.mean(boot.converged)),
                      "method": "runs resampled with replacement; percentile intervals"}
-    diagnostics = diagnose(model, data, y, point.theta, boot_params)
-    ident, ident_warnings = identifiability(model, data, y, point.theta, intervals,
-                                            None if boot is None else boot.thetas, level, obj)
-    diagnostics["identifiability"] = ident
-    diagnostics["warnings"] += ident_warnings
-    if profile:
-        diagnostics["profile"] = profile_likelihood(model, obj, data, y, point.theta, profile, level=level)
-    if not point.success:
-        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+    diagnostics = fit_diagnostics(model, obj, data, y, point, boot_params, None if boot is None else boot.thetas,
+                                  intervals, level, profile)
 
     derived = {}
     fitted = model.to_law(point.theta)
