@@ -1088,9 +1088,11 @@ class _Sweep(_Namespace):
         the sweep over from a registered owner that no longer runs it."""
         from pathlib import Path
 
+        from .store import RunsRegistry
         from .sweep.api import prepare_plan
         from .sweep.runner import run_sweep
 
+        RunsRegistry.check_intact(db or Path(out) / "runs.sqlite")  # before the corpus work, writing nothing
         planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **self._given(options))
         the_plan = planned.plan
         out = Path(out)
