@@ -23,6 +23,15 @@ class Limits:
     compute_threads: int = 4             #: requests computing at once (the others wait their turn, in order)
     yaml_chars: int = 200_000            #: longest scenario YAML text
 
+    def __post_init__(self):
+        import math
+
+        from ..errors import InputError
+
+        for name, value in asdict(self).items():
+            if not (math.isfinite(value) and value > 0) or (isinstance(value, int) and value < 1):
+                raise InputError(f"limit {name} must be a finite number above 0, got {value!r}")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
