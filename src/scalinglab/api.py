@@ -339,6 +339,13 @@ def _table(where, duplicates, drop_missing, c_note) -> dict:
     return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
 
 
+def _refuse_unused(why: str, given: dict) -> None:
+    """An option given where it has no effect is an error naming it and why (``given``: flag -> value)."""
+    for flag, value in given.items():
+        if value is not None and value is not False and not (isinstance(value, (list, tuple)) and not value):
+            raise InputError(f"{flag} {why}")
+
+
 def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "huber", delta: float = 1e-3,
         weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0, level: float = 0.95,
         holdout_above=None, leave_one_budget_out: bool = False, compute=None, at=None, target_loss=None,
@@ -412,7 +419,15 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
                "budget_col": budget_col, "group_col": group_col}
     budgets = _many(compute, "compute") or None
     targets = [] if target_loss is None else [float(t) for t in np.atleast_1d(target_loss)]
-    if isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid"):
+    accuracy = isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid")
+    if accuracy:
+        _refuse_unused("applies to loss laws, not --law accuracy", {
+            "--holdout-above": holdout_above, "--leave-one-budget-out": leave_one_budget_out, "--compute": compute,
+            "--target-loss": target_loss, "--base": base, "--profile": profile})
+    else:
+        _refuse_unused(f"applies to --law accuracy, not the {family} law",
+                       {"--floor": floor, "--ceiling": ceiling, "--accuracy-col": accuracy_col})
+    if accuracy:
         from .fit.accuracy import fit_accuracy
 
         columns["accuracy_col"] = accuracy_col

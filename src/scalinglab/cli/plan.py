@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from .._defaults import DEFAULT_LAW
+from ..errors import InputError
 from ._common import JsonOption, api, emit, law_option_help
 
 LawOption = Annotated[str, typer.Option("--law", help=law_option_help)]
@@ -57,9 +58,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x), or for every run of a table."""
         if runs is None:
+            if out is not None:
+                raise InputError("--out writes the per-run predictions of --runs; give --runs too")
             emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x),
                  as_json)
             return
+        for flag, value in (("--params", params), ("--tokens", tokens), ("--unique-tokens", unique_tokens),
+                            ("--compute", compute), ("--x", x)):
+            if value is not None:
+                raise InputError(f"{flag} and --runs cannot be used together: --runs predicts each run at its own "
+                                 "N and D")
         from .._io import check_output_path
         from ..fit.predictions import predict_runs
 

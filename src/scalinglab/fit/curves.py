@@ -149,6 +149,8 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     if holdout_col is not None and holdout_above is not None:
         raise InputError("give --holdout-col or --holdout-above, not both")
     frame = filter_frame(frame, name, where)
+    if frame.empty:
+        raise InputError(f"{name}: no rows to fit" + (f" (--where {where!r} kept none)" if where else ""))
     rows = frame.index.to_numpy()
     problems: list[str] = []
     values = {}
@@ -180,6 +182,9 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
         if train.sum() < 4 or held.sum() == 0:
             raise InputError(f"{name}: curve {key!r} has {int(train.sum())} points to fit and {int(held.sum())} "
                              f"held out; each curve needs at least 4 and 1")
+        if np.unique(x[train]).size < 2:
+            raise InputError(f"{name}: curve {key!r} has one {x_col} value ({x[0]:g}) at every point it fits; "
+                             "a curve needs points at different x")
         lx, y = np.log(x), np.log(loss)
         scores, base, best = [], None, None
         for cand in CANDIDATES:
