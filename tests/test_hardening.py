@@ -88,3 +88,18 @@ def test_equal_inputs_print_equal_json(cli, tables, args):
     assert "seconds" not in first.json()
     assert first.stdout == second.stdout
     assert "seconds" in cli(*args, "--timings").json()
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--slurm-time", "1e400"], ["--slurm-time", "inf"]),
+    (["--cpus-per-run", "0"], ["--cpus-per-run", "got 0"]),  # was 0 CPUs per Slurm task
+    (["--cpus-per-run", "nan"], ["--cpus-per-run", "nan"]),
+    (["--gpus-per-run", "-5"], ["--gpus-per-run", "-5"]),
+    (["--submitit-folder", "{file}"], ["--submitit-folder", "is a file"]),
+])
+def test_submitit_options_are_checked_before_any_work(cli, tmp_path, args, fragments):
+    (tmp_path / "afile").write_text("")
+    args = [a.format(file=tmp_path / "afile") for a in args]
+    result = cli("sweep", "run", "--preset", "tiny", "--out", str(tmp_path / "out"), "--executor", "submitit", *args)
+    assert_user_error(result, *fragments)
+    assert not (tmp_path / "out").exists()

@@ -1114,8 +1114,11 @@ class _Sweep(_Namespace):
 
         from .store import RunsRegistry
         from .sweep.api import prepare_plan
+        from .sweep.executors import check_options
         from .sweep.runner import run_sweep
 
+        check_options(executor, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries,
+                      cpus_per_run=cpus_per_run, gpus_per_run=0.0 if gpus_per_run == -1.0 else gpus_per_run)
         RunsRegistry.check_intact(db or Path(out) / "runs.sqlite")  # before the corpus work, writing nothing
         planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **self._given(options))
         the_plan = planned.plan
