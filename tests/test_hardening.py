@@ -103,3 +103,11 @@ def test_submitit_options_are_checked_before_any_work(cli, tmp_path, args, fragm
     result = cli("sweep", "run", "--preset", "tiny", "--out", str(tmp_path / "out"), "--executor", "submitit", *args)
     assert_user_error(result, *fragments)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_centred_beyond_any_float_is_refused():
+    from scalinglab.errors import InputError
+    from scalinglab.sweep.planner import plan_sweep
+
+    with pytest.raises(InputError, match="--tokens-per-param"):  # was an OverflowError in math.ceil
+        plan_sweep([6e23], tokens_per_param=1e-320)
