@@ -85,6 +85,52 @@ def learning_curves():
     return f"chosen {curve['chosen']}, held-out MAPE {curve['holdout_mape']:.3f}%"
 
 
+FORMULA = "L + A / N^alpha + B / D^beta + G / (E^gamma * N^delta) + H * exp(-k * E)"
+"""Ten parameters over three inputs (N, D and a number of experts E), for the formula benchmarks."""
+
+
+def _formula_runs(rows: int = 3000, seed: int = 0):
+    """``rows`` synthetic runs of ``FORMULA`` with 0.5% log-normal noise (N 1e7-1e10, D/N 3-300, E 1-64)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = 10 ** rng.uniform(7, 10, rows)
+    d = n * 10 ** rng.uniform(0.5, 2.5, rows)
+    e = rng.choice([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0], rows)
+    loss = (1.7 + 400 / n**0.34 + 1800 / d**0.28 + 30 / (e**0.4 * n**0.15) + 0.05 * np.exp(-0.2 * e)) * np.exp(
+        rng.normal(0, 0.005, rows))
+    return load_runs(pd.DataFrame({"n": n, "d": d, "experts": e, "loss": loss}),
+                     inputs={"N": "n", "D": "d", "E": "experts"}, response="any")
+
+
+_FORMULA_RUNS = _formula_runs()
+
+
+def _formula_fit(bootstrap: int = 0):
+    from scalinglab.fit import fit_law
+
+    return fit_law(_FORMULA_RUNS, formula=FORMULA, variables={"N": "n", "D": "d", "E": "experts"}, bootstrap=bootstrap)
+
+
+def formula_fit():
+    import time
+
+    cpu = time.process_time()
+    fit = _formula_fit()
+    return (f"{time.process_time() - cpu:.2f} s CPU; alpha {fit.params['alpha']:.4f}, gamma {fit.params['gamma']:.4f}, "
+            f"k {fit.params['k']:.4f}")
+
+
+def formula_bootstrap():
+    import time
+
+    cpu = time.process_time()
+    fit = _formula_fit(200)
+    return (f"{time.process_time() - cpu:.2f} s CPU; SE alpha {fit.stderr['alpha']:.4f}; "
+            f"{fit.bootstrap['converged_fraction']:.1%} converged")
+
+
 BENCHMARKS = [
     Benchmark("fit: fast estimator, chinchilla", fast, repeats=5, target="< 1 s", target_seconds=1.0),
     Benchmark("fit: hoffmann (4,500 L-BFGS-B starts)", hoffmann, repeats=1, target="< 20 s", target_seconds=20.0),
@@ -96,4 +142,8 @@ BENCHMARKS = [
     Benchmark("predict-task: 24-run ladder, 200 bootstrap", two_step, repeats=1, target="< 20 s", target_seconds=20.0),
     Benchmark("fit-curves: one 40-point curve, 5 families", learning_curves, repeats=1, target="< 10 s",
               target_seconds=10.0),
+    Benchmark("fit: formula law, 10 parameters, 3,000 runs", formula_fit, repeats=3, target="< 1 s",
+              target_seconds=1.0),
+    Benchmark("fit: formula law, 10 parameters, 3,000 runs, 200 bootstrap", formula_bootstrap, repeats=1,
+              target="< 5 s", target_seconds=5.0),
 ]

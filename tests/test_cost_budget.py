@@ -20,9 +20,12 @@ def test_cloud_dollars_buy_gpu_hours_then_flops_then_a_plan():
     plan = plan_budget(accelerator="h100-sxm", dollars="100M", mfu=0.4)
     h100 = get_accelerator("h100-sxm")
     gpu_hours = 100e6 / h100.cloud_usd_per_hour
-    flops = gpu_hours * 3600 * h100.peak("bf16") * 0.4
+    flops = gpu_hours * 3600 * h100.peak("bf16") * 0.4 * 0.79  # default goodput 0.79 (PaLM, Gemini)
     assert plan.gpu_hours == pytest.approx(gpu_hours)
     assert plan.flops == pytest.approx(flops)
+    # the FLOP its sourced goodput range (0.65-0.97) would buy, printed and in the assumptions
+    assert plan.assumptions["goodput"]["flops_range"] == pytest.approx([flops * 0.65 / 0.79, flops * 0.97 / 0.79])
+    assert any("buys" in note and "--goodput" in note for note in plan.notes)
     expected = compute_optimal(get_law(DEFAULT_LAW).law, flops)
     assert plan.n_opt == pytest.approx(float(expected.n_params))
     assert plan.d_opt == pytest.approx(float(expected.n_tokens))

@@ -37,7 +37,34 @@ def test_money_energy_and_carbon_identities(c, g, mfu, carbon, pue, price, rate,
 
 
 def test_goodput_stretches_time_but_not_the_useful_rate():
-    full = estimate_cost(accelerator="b200", gpus=1000, flops=1e25, mfu=0.4)
+    full = estimate_cost(accelerator="b200", gpus=1000, flops=1e25, mfu=0.4, goodput=1)
     lossy = estimate_cost(accelerator="b200", gpus=1000, flops=1e25, mfu=0.4, goodput=0.8)
     assert lossy.days == pytest.approx(full.days / 0.8)
     assert lossy.mfu == full.mfu and lossy.average_utilisation == pytest.approx(0.32)
+
+
+@settings(max_examples=40, deadline=None)
+@given(goodput=st.one_of(st.floats(-10, 0), st.floats(1.0, 10).filter(lambda g: g > 1.0),
+                         st.sampled_from([float("nan"), float("inf")])))
+def test_goodput_outside_zero_to_one_is_refused(goodput):
+    from scalinglab.errors import ScalingLabError
+
+    with pytest.raises(ScalingLabError, match=r"--goodput"):
+        estimate_cost(accelerator="h100", gpus=8, flops=1e24, mfu=0.4, goodput=goodput)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hfu=st.floats(0.01, 1.0), c=flops)
+def test_hfu_with_full_recomputation_is_mfu_over_three_quarters(hfu, c):
+    by_hfu = estimate_cost(accelerator="a100", gpus=1024, flops=c, hfu=hfu, goodput=0.9)
+    by_mfu = estimate_cost(accelerator="a100", gpus=1024, flops=c, mfu=hfu * 0.75, goodput=0.9)
+    assert by_hfu.mfu == pytest.approx(hfu * 0.75) and by_hfu.days == pytest.approx(by_mfu.days)
+
+
+def test_the_default_goodput_span_brackets_the_estimate():
+    est = estimate_cost(accelerator="h100", gpus=1024, flops=1e24, mfu=0.4)
+    lo, hi = est.assumptions["goodput"]["gpu_hours_range"]
+    assert lo == pytest.approx(est.gpu_hours * 0.79 / 0.97) and hi == pytest.approx(est.gpu_hours * 0.79 / 0.65)
+    measured = estimate_cost(accelerator="h100", gpus=1024, flops=1e24, gpu_hours=1e6)
+    lo, hi = measured.assumptions["goodput"]["mfu_range"]
+    assert lo < measured.mfu < hi

@@ -11,8 +11,9 @@ def test_llama_65b_days_gpu_hours_energy_and_co2():
     # Touvron et al. 2023 (arXiv:2302.13971), section 2.4: 65B model, 380 tokens/s/GPU on 2,048 A100-80GB,
     # 1.4T tokens -> "approximately 21 days". Table 15: 1,022,362 GPU-hours, 400 W, PUE 1.1,
     # 0.385 kg CO2eq/kWh -> 449 MWh and 173 tCO2eq.
+    # The 21 days are tokens / throughput with no time lost: goodput 1.
     est = estimate_cost(accelerator="a100-80gb", gpus=2048, n_params=65.2e9, n_tokens=1.4e12,
-                        tokens_per_second_per_gpu=380, watts=400, pue=1.1, carbon=0.385)
+                        tokens_per_second_per_gpu=380, watts=400, pue=1.1, carbon=0.385, goodput=1)
     assert est.days == pytest.approx(20.8, abs=0.05)
     assert est.gpu_hours == pytest.approx(1_022_362, rel=0.002)
     assert est.energy_mwh == pytest.approx(449, rel=0.005)
@@ -49,8 +50,8 @@ def test_essay_004_owned_cost_of_llama_65b():
 
 def test_gpt3_on_10000_v100_takes_14_8_days():
     # Patterson et al. 2021 (arXiv:2104.10350), Table 4, GPT-3: 3.14e23 FLOP, 10,000 V100 at 24.6 TFLOP/s
-    # measured per processor, 14.8 days.
-    est = estimate_cost(accelerator="v100", gpus=10_000, flops=3.14e23, flops_per_second_per_gpu=24.6e12)
+    # measured per processor, 14.8 days (C / (G x F), nothing lost: goodput 1).
+    est = estimate_cost(accelerator="v100", gpus=10_000, flops=3.14e23, flops_per_second_per_gpu=24.6e12, goodput=1)
     assert est.days == pytest.approx(14.8, abs=0.05)
     assert est.mfu == pytest.approx(24.6 / 125)  # of the V100's 125 TFLOP/s FP16 tensor peak
 
@@ -85,7 +86,7 @@ def test_llama_31_405b_whole_run_average_and_goodput():
 def test_essay_002_supercomputer_needs_7_years_for_gpt4():
     # Essay "Scaling Laws for AI And Some Implications": "the largest supercomputer in the world is 5.3x10^17 FLOPs, which (at 20%
     # utilization and continuous usage) would have taken 7 years to train GPT-4" (2.4x10^25 FLOP).
-    est = estimate_cost(peak_flops=5.3e17, gpus=1, flops=2.4e25, mfu=0.2)
+    est = estimate_cost(peak_flops=5.3e17, gpus=1, flops=2.4e25, mfu=0.2, goodput=1)  # "continuous usage"
     assert est.years == pytest.approx(7.0, abs=0.2)
     assert est.accelerator == "custom"
 

@@ -25,7 +25,8 @@ LAYERS = {"ground": 0, "data": 1, "science": 2, "charts": 3, "face": 4, "faces":
 #: version and the lazy face names, so it counts as ground for ``from .. import __version__``.
 UNITS = {
     ROOT: "ground", "errors": "ground", "units": "ground", "provenance": "ground", "_io": "ground",
-    "_results": "ground", "_table": "ground", "_defaults": "ground", "_memory": "ground",
+    "_results": "ground", "_table": "ground", "_defaults": "ground", "_memory": "ground", "filters": "ground",
+    "tablefile": "ground",
     "laws": "data", "datasets": "data", "distributions": "data", "store": "data",
     "fit": "science", "plan": "science", "compute": "science", "forecast": "science", "sweep": "science",
     "charts": "charts",
@@ -34,7 +35,7 @@ UNITS = {
 }
 
 #: Within one layer, which other units a unit may use (DESIGN.md, "Layout").
-_GROUND = {"errors", "units", "provenance", "_io", "_results", "_table", "_memory", ROOT}
+_GROUND = {"errors", "units", "provenance", "_io", "_results", "_table", "_memory", "filters", "tablefile", ROOT}
 SAME_LAYER = {
     **{unit: _GROUND - {unit} for unit in _GROUND},
     "laws": set(), "datasets": set(), "distributions": set(), "store": set(),

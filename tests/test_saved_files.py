@@ -50,7 +50,7 @@ def test_missing_parameter_and_unknown_family_are_errors(tmp_path):
         resolve_law(str(path))
 
 
-@pytest.mark.parametrize("version", [0, 2, 999, "1", None, True])
+@pytest.mark.parametrize("version", [0, 3, 999, "1", None, True])
 def test_unknown_format_version_is_refused(tmp_path, version):
     path = _saved(tmp_path, format_version=version)
     with pytest.raises(InputError, match=f"format_version {version!r} is not one this scalinglab reads"):

@@ -81,6 +81,18 @@ def test_cost_and_budget_are_the_cli_json(client):
     assert ok(client.post("/api/v1/budget", json={"dollars": "100M", "gpu": "h100", "basis": "owned"})) == expected
 
 
+def test_goodput_hfu_and_cluster_family_are_the_cli_json(client):
+    body = {"flops": "1e24", "gpu": "a100-80gb", "gpus": 2240, "hfu": "40.4%", "goodput": "0.9"}
+    assert ok(client.post("/api/v1/cost", json=body)) == cli_json(
+        "cost", "--flops", "1e24", "--gpu", "a100-80gb", "--gpus", "2240", "--hfu", "40.4%", "--goodput", "0.9")
+    body = {"flops": "1e24", "gpu": "h100", "gpus": 4096, "cluster_model": True, "cluster_family": "MT-NLG 530B"}
+    assert ok(client.post("/api/v1/cost", json=body)) == cli_json(
+        "cost", "--flops", "1e24", "--gpu", "h100", "--gpus", "4096", "--cluster-model", "--cluster-family",
+        "MT-NLG 530B")
+    bad = client.post("/api/v1/cost", json={"flops": "1e24", "gpu": "h100", "gpus": 8, "goodput": "1.5"})
+    assert bad.status_code == 422 and bad.json()["error"] == "goodput (--goodput) must be in (0, 1], got 1.5"
+
+
 @pytest.mark.parametrize("path, args", [
     ("/api/v1/hardware", ["hardware", "list"]),
     ("/api/v1/hardware/H100", ["hardware", "show", "H100"]),

@@ -123,6 +123,15 @@ def test_each_page_loads_with_no_error_and_no_external_request(watched, name, ch
         _runs(cli, python)
 
 
+def test_cost_page_takes_the_goodput(watched):
+    page = watched.open("/cost?goodput=0.9")
+    page.wait_for_function("document.querySelector('#cost-result')?.innerText.includes('goodput')", timeout=30_000)
+    assert "90.0%" in page.locator("#cost-result").inner_text()
+    cli, python = (page.locator(".copy pre").nth(i).inner_text() for i in (0, 1))
+    assert "--goodput 0.9" in cli and "goodput=" in python
+    _runs(cli, python)
+
+
 def _runs(cli: str, python: str) -> None:
     import contextlib
     import io

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "check_output_path", "check_output_dir"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "atomic_write_csv", "spreadsheet_safe",
+           "check_output_path", "check_output_dir"]
 
 
 def _writable_folder(folder: Path, what: str) -> None:
@@ -119,6 +121,32 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 
 def atomic_write_json(path: str | os.PathLike, data) -> Path:
     return atomic_write_text(path, json.dumps(data, indent=2, default=_json_default) + "\n")
+
+
+#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): these first characters.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value):
+    """A text cell that a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``@SUM(...)``, ``-2+3``)
+    with a single quote in front, which spreadsheets show as text; numbers, and text that is a plain
+    number such as ``-1.5``, are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def atomic_write_csv(path: str | os.PathLike, frame) -> Path:
+    """``frame`` as CSV (no index), text cells and headers made :func:`spreadsheet_safe`, written atomically.
+
+    Lines end in CRLF (RFC 4180): then a carriage return inside a cell is quoted like a newline, and cannot
+    start a new row (with LF endings the csv module leaves a lone CR unquoted)."""
+    safe = frame.rename(columns=lambda column: spreadsheet_safe(str(column)))
+    for column in safe.columns:
+        if not (safe[column].dtype.kind in "biufcmM"):
+            safe[column] = safe[column].map(spreadsheet_safe)
+    return atomic_write_text(path, safe.to_csv(index=False, lineterminator="\r\n"))
 
 
 def _json_default(value):

@@ -26,7 +26,7 @@ from .units import format_quantity, parse_quantity
 
 __all__ = [
     "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
-    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan",
+    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan", "bench",
 ]
 
 
@@ -137,7 +137,7 @@ def _plan_result(the_plan) -> Result:
 
 def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, saturation: bool = False,
          target_loss=None, params=None, tokens=None, tokens_per_param: float | None = None, inference_tokens=None,
-         flops_per_param_token: float = 6.0) -> Result:
+         flops_per_param_token: float = 6.0, cost: str | None = None, inputs=None) -> Result:
     """Compute-optimal parameters N and tokens D for a compute budget, and its variants.
 
     Parameters
@@ -163,6 +163,11 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
         compute (Sardana & Frankle 2023).
     flops_per_param_token : float, default 6
         k in C = k N D.
+    cost : str, optional
+        With ``compute``: a declared training cost, a formula of N and D (e.g. ``"6*N*D + 1e9*D"``),
+        instead of k N D; the optimum is found numerically.
+    inputs : dict or list of "NAME=VALUE", optional
+        A formula law's inputs other than N and D, held fixed (e.g. ``{"E": 8}`` experts).
 
     Returns
     -------
@@ -185,6 +190,7 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
                        fixed_allocation, fixed_ratio, inference_optimal, saturation_compute)
 
     given = {"--compute": compute not in (None, [], ()), "--target-loss": target_loss not in (None, [], ()),
+             "--cost": cost is not None,
              "--params": params is not None, "--tokens": tokens is not None,
              "--tokens-per-param": tokens_per_param is not None, "--inference-tokens": inference_tokens is not None,
              "--unique-tokens": unique_tokens is not None, "--epochs": epochs is not None, "--saturation": saturation}
@@ -194,7 +200,11 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
                     ("--tokens-per-param", "--unique-tokens"), ("--target-loss", "--params"),
                     ("--target-loss", "--tokens"), ("--target-loss", "--unique-tokens"),
                     ("--unique-tokens", "--params"), ("--unique-tokens", "--tokens"), ("--compute", "--epochs"),
-                    ("--compute", "--saturation"), ("--epochs", "--saturation"))
+                    ("--compute", "--saturation"), ("--epochs", "--saturation"), ("--cost", "--target-loss"),
+                    ("--cost", "--params"), ("--cost", "--tokens"), ("--cost", "--tokens-per-param"),
+                    ("--cost", "--inference-tokens"), ("--cost", "--unique-tokens"))
+    if given["--cost"] and not given["--compute"]:
+        raise InputError("--cost needs --compute (the budget it spends)")
     if given["--tokens-per-param"] and given["--compute"] and (given["--params"] or given["--tokens"]):
         raise InputError("--tokens-per-param with --compute fixes both N and D; drop "
                          + " and ".join(f for f in ("--params", "--tokens") if given[f]))
@@ -202,6 +212,7 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
         if given[needs] and not given["--unique-tokens"]:
             raise InputError(f"{needs} needs --unique-tokens")
     name, the_law = _law(law)
+    the_law = _with_inputs(the_law, inputs)
     budgets = _many(compute, "compute")
     losses = [] if target_loss is None else _many(target_loss, "target loss")
     many = any(_is_many(v) or (isinstance(v, str) and "," in v) for v in (compute, target_loss, epochs))
@@ -238,6 +249,10 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
                                   name=name) for c in budgets]
     elif unique is not None:
         plans = [data_constrained_optimal(the_law, c, unique, flops_per_param_token=k, name=name) for c in budgets]
+    elif cost is not None:
+        from .plan.declared_cost import optimal_under_cost
+
+        plans = [optimal_under_cost(the_law, np.array(budgets), cost, name=name)]
     else:
         plans = [compute_optimal(the_law, np.array(budgets), flops_per_param_token=k, name=name)]
     stacked = _stack(plans)
@@ -246,7 +261,22 @@ def plan(compute=None, *, law=DEFAULT_LAW, unique_tokens=None, epochs=None, satu
                                                             c=final.compute_flops)))
 
 
-def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, compute=None, x=None) -> Result:
+def _with_inputs(law, inputs):
+    """A formula law with its inputs other than N and D held at the given values (``--input E=8``)."""
+    if not inputs:
+        return law
+    from .laws.formula_law import FormulaLaw
+
+    if not isinstance(law, FormulaLaw):
+        raise InputError(f"--input fixes inputs of a formula law; the {law.family} law has none but N and D")
+    values = {}
+    for name, value in _named(inputs, "input").items():
+        values[name] = parse_quantity(value, what=f"--input {name}")
+    return law.with_inputs(values)
+
+
+def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, compute=None, x=None,
+            inputs=None) -> Result:
     """The loss a law predicts at N parameters trained on D tokens (or at compute C, or at x).
 
     Parameters
@@ -260,6 +290,8 @@ def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, co
         Compute C in FLOP (laws of compute only, e.g. ``kaplan2020-compute``).
     x : float or array, optional
         The variable of a one-variable law (power laws, sigmoids).
+    inputs : dict or list of "NAME=VALUE", optional
+        A formula law's inputs other than N and D, held fixed (e.g. ``{"E": 8}``).
 
     Returns
     -------
@@ -277,6 +309,7 @@ def predict(law=DEFAULT_LAW, *, params=None, tokens=None, unique_tokens=None, co
     from .plan import predict as _predict
 
     name, the_law = _law(law)
+    the_law = _with_inputs(the_law, inputs)
     n, d, c = _quantity(params, "params"), _quantity(tokens, "tokens"), _quantity(compute, "compute")
     result = _predict(the_law, n_params=n, n_tokens=d, unique_tokens=_quantity(unique_tokens, "unique tokens"),
                       compute_flops=c, x=_quantity(x, "x"), name=name)
@@ -352,8 +385,14 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         x: str = "c", base=None, n_col=None, d_col=None, c_col=None, loss_col=None, u_col=None,
         budget_col=None, group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
         duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-        progress: bool = False, floor=None, ceiling=None, accuracy_col=None, profile: str | None = None) -> Result:
+        progress: bool = False, floor=None, ceiling=None, accuracy_col=None, profile: str | None = None,
+        formula: str | None = None, variables=None, params=None) -> Result:
     """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest.
+
+    With ``formula`` (e.g. ``"L + B / (N^alpha * E^beta)"``) a law of one's own is fitted instead of a
+    family: ``variables`` maps its input names to columns (``{"N": "dense_parameter_count"}``; a list of
+    ``"N=column"`` texts works too), every other name is a parameter, and ``params`` overrides a
+    parameter's start and bounds (``{"alpha": "0.3:0:3"}``, start:lower:upper).
 
     With ``law="accuracy"`` (or ``"sigmoid"``) the accuracy S-curve is fitted to the column
     ``accuracy_col`` against ``x`` (``c``, ``n``, ``d`` or ``loss``), with ``floor`` and ``ceiling``
@@ -386,13 +425,20 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
     flops_per_param_token : float, optional
         k in C = k N D (default 6).
     where : str, optional
-        Keep the rows matching a pandas query, e.g. ``"dataset == 'c4'"``.
+        Keep the rows matching a filter (the README's filter language), e.g. ``"dataset == 'c4'"``.
     duplicates : {"keep", "mean", "min", "error"}
         Runs repeating an (N, D) setting.
     drop_missing : bool
         Drop rows with a missing value in a column used (noted on the result).
     c_note : str, optional
         Explain a compute column that is not k N D (a note instead of an error).
+    formula : str, optional
+        A law of one's own (grammar: ``scalinglab.laws.formula``); ``objective`` may then be
+        ``target-huber`` (residuals in the target's units) or ``log-huber``.
+    variables : dict or list of "NAME=COLUMN", optional
+        The formula's inputs; ``"N"`` alone means the runs' N (likewise D, C, U).
+    params : dict or list of "NAME=START:LOWER:UPPER", optional
+        Starts and bounds of the formula's parameters (lower = upper fixes one).
 
     Returns
     -------
@@ -409,6 +455,9 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
     """
     from .fit import fit_law
 
+    own = formula_options(law, formula, variables, params)
+    if own:
+        law = "formula"
     family = law
     law = _unwrap(law)
     if not isinstance(law, str):
@@ -442,8 +491,44 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=_pairs(at), targets=targets, x=x,
         base=None if base is None else _unwrap(base), columns=columns,
         flops_per_param_token=flops_per_param_token, table=_table(where, duplicates, drop_missing, c_note),
-        progress=progress, profile=profile)
+        progress=progress, profile=profile, **own)
     return _fit_result(result)
+
+
+def formula_options(law, formula, variables, params) -> dict:
+    """``fit_law``'s ``formula``, ``variables`` and ``params`` from the user's (empty without a formula)."""
+    if formula is None:
+        if variables or params:
+            raise InputError("--var and --param belong to --formula fits; give the formula with --formula")
+        return {}
+    if isinstance(law, str) and law.strip().lower() not in ("chinchilla", "formula"):
+        raise InputError(f"give --law {law} or --formula, not both")
+    return {"formula": formula, "variables": _named(variables, "var"), "params": _named(params, "param")}
+
+
+def _named(values, flag: str) -> dict:
+    """{name: value} from a dict or from ``NAME=VALUE`` texts (``--var N=params``, ``--param alpha=0.3:0:3``)."""
+    from .laws.formula_law import parse_param, parse_variable
+
+    if values is None:
+        return {}
+    if isinstance(values, dict):
+        return dict(values)
+    if isinstance(values, str):  # one text holds several, comma-separated (a web form's field)
+        values = [part for part in values.split(",") if part.strip()]
+    out = {}
+    for text in values:
+        if flag == "input":
+            name, sep, value = str(text).partition("=")
+            if not sep or not name.strip():
+                raise InputError(f"--input {text!r}: write NAME=VALUE, e.g. E=8")
+            name, value = name.strip(), value.strip()
+        else:
+            name, value = (parse_variable(text) if flag == "var" else parse_param(text))
+        if name in out:
+            raise InputError(f"--{flag} {name}: given twice")
+        out[name] = value
+    return out
 
 
 def load_fit(path) -> Result:
@@ -607,7 +692,8 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
          gpu=None, gpus=None, precision: str | None = None, peak_flops=None, mfu=None,
          tokens_per_second_per_gpu=None, flops_per_second_per_gpu=None, cluster_model: bool = False,
          cluster_b=None, goodput=None, gpu_price=None, overhead=None, depreciation=None, electricity=None, pue=None,
-         watts=None, carbon=None, price_per_gpu_hour=None, samples: int = 10_000, seed: int = 0) -> Result:
+         watts=None, carbon=None, price_per_gpu_hour=None, hfu=None, recompute: str | None = None,
+         cluster_family: str | None = None, samples: int = 10_000, seed: int = 0) -> Result:
     """Days, GPU-hours, cloud and owned cost, energy and CO2 of a training run.
 
     Numeric arguments take numbers, text (``"40%"``, ``"$2M"``, ``"70B"``) or ranges
@@ -623,6 +709,13 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
         Number of accelerators G.
     mfu : float or str, optional
         Model FLOP utilisation; default: the same assumption as ``budget`` (printed with its source).
+    hfu, recompute : optional
+        Hardware FLOP utilisation instead of ``mfu``, converted with the recomputation it counts
+        (``"full"``: x 6/8, ``"selective"`` (needs ``config``), ``"none"``).
+    goodput : float or str, optional
+        Share of wall-clock time on useful steps, in (0, 1]; default 0.79 with its sourced range 0.65-0.97.
+    cluster_family : str, optional
+        With ``cluster_model``: the calibration run whose curve is used (default: the one on ``gpu``).
     price_per_gpu_hour, gpu_price, depreciation, electricity, pue, carbon : optional
         Cost assumptions; defaults (with sources) are listed in ``to_dict()["assumptions"]``.
 
@@ -635,9 +728,9 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
     Examples
     --------
     >>> import scalinglab as sl
-    >>> estimate = sl.cost(compute=3.14e23, gpu="v100", gpus=1024, mfu=0.3)
+    >>> estimate = sl.cost(compute=3.14e23, gpu="v100", gpus=1024, mfu=0.3, goodput=0.8)
     >>> round(estimate.days, 1)
-    94.6
+    118.3
     """
     from .compute.cost import estimate_cost
 
@@ -647,7 +740,8 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
         tokens_per_second_per_gpu=tokens_per_second_per_gpu, flops_per_second_per_gpu=flops_per_second_per_gpu,
         cluster_model=cluster_model, cluster_b=cluster_b, goodput=goodput, gpu_price=gpu_price, overhead=overhead,
         depreciation=depreciation, electricity=electricity, pue=pue, watts=watts, carbon=carbon,
-        price_per_gpu_hour=price_per_gpu_hour, samples=samples, seed=seed)
+        price_per_gpu_hour=price_per_gpu_hour, hfu=hfu, recompute=recompute, cluster_family=cluster_family,
+        samples=samples, seed=seed)
     days = result.values.get("days")
     shown = "" if days is None else f"{days:.4g} days"
     dollars = result.values.get("cloud_cost_usd")
@@ -685,7 +779,7 @@ def budget(dollars=None, *, gpus=None, days=None, basis: str = "cloud", gpu=None
     Examples
     --------
     >>> import scalinglab as sl
-    >>> plan = sl.budget(gpus=1024, days=30, gpu="h100-sxm", mfu=0.4, law="hoffmann2022")
+    >>> plan = sl.budget(gpus=1024, days=30, gpu="h100-sxm", mfu=0.4, goodput=1, law="hoffmann2022")
     >>> f"{plan.flops:.3g}"
     '1.05e+24'
     """
@@ -707,7 +801,8 @@ def budget(dollars=None, *, gpus=None, days=None, basis: str = "cloud", gpu=None
 def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | None = None, pp: int | None = None,
            ep: int | None = None, zero: int | None = None, recompute: str | None = None, micro_batch: int | None = None,
            global_batch: int | None = None, seq: int | None = None, sp: bool = True, inference: bool = False,
-           weight_bytes: float | None = None, search: bool = False, top: int = 10) -> Result:
+           weight_bytes: float | None = None, search: bool = False, top: int = 10,
+           virtual_stages: int | None = None) -> Result:
     """Memory per GPU by part under TP/PP/SP/EP/DP and ZeRO, fits or not; ``search=True`` ranks the layouts
     that fit on ``gpus`` by estimated step time (options given pin the search).
 
@@ -719,6 +814,8 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
         Total GPUs (TP x PP x DP); default TP x PP. Needed by ``search``.
     seq : int, optional
         Sequence length; default the model's context. ``global_batch`` (sequences) defaults to about 4M tokens.
+    virtual_stages : int, optional
+        Model chunks per pipeline stage: above 1, the interleaved schedule (bubble (p - 1) / (m v)).
 
     Examples
     --------
@@ -729,7 +826,8 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
     from .compute.memory import Layout, check_counts, memory_per_gpu, parallelism_data, search_layouts
     from .compute.shapes import resolve_config
 
-    check_counts(gpus=gpus, tp=tp, pp=pp, ep=ep, micro_batch=micro_batch, global_batch=global_batch, seq=seq)
+    check_counts(gpus=gpus, tp=tp, pp=pp, ep=ep, micro_batch=micro_batch, global_batch=global_batch, seq=seq,
+                 virtual_stages=virtual_stages)
     if weight_bytes is not None and not inference:
         raise InputError("--weight-bytes sets the serving precision and needs --inference (training keeps "
                          "mixed-precision weights, gradients and Adam state)")
@@ -746,8 +844,8 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
             raise InputError("--search needs --gpus (the number of GPUs to lay the model out on)")
         if inference:
             raise InputError("--search ranks training layouts; drop --inference")
-        fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute,
-                                       micro_batch=micro_batch).items() if v is not None}
+        fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute, micro_batch=micro_batch,
+                                       virtual_stages=virtual_stages).items() if v is not None}
         result = search_layouts(shape, gpus=int(gpus), accelerator=gpu, seq=seq_len, global_batch=global_batch,
                                 model=name, fixed=fixed, top=top)
         best = result.ranked[0] if result.ranked else None
@@ -763,7 +861,8 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
         tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
         global_batch = max(d * mb, round(tokens / seq_len / (d * mb)) * d * mb)
     layout = Layout(tp=t, pp=p, dp=d, ep=1 if ep is None else ep, sp=sp, zero=zero or 0, recompute=recompute or "none",
-                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len)
+                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len,
+                    virtual_stages=1 if virtual_stages is None else virtual_stages)
     result = memory_per_gpu(shape, layout, accelerator=gpu, gpus=total, inference=inference, model=name,
                             weight_bytes=weight_bytes)
     verdict = "fits" if result.fits else "does not fit"
@@ -965,6 +1064,34 @@ def trend(data, y: str, *, date_column: str | None = None, since=None, until=Non
 
 
 # ------------------------------------------------------------------------------------- namespaces
+def _bench_frame(result):
+    import pandas as pd
+
+    return pd.DataFrame([{"task": task.name, **law.to_dict()} for task in result.tasks for law in task.laws])
+
+
+def bench(task: str | None = None, *, tables=None, objective: str = "squares", on_task=None) -> Result:
+    """The extrapolation benchmark: each task's laws fitted on its train rows, scored on its test rows.
+
+    ``task``: one task (``sl.bench("chinchilla-runs")``), default all; ``tables``: the folder of the
+    SLDBench tables (tasks on bundled datasets need none); ``objective``: ``squares`` (default) or
+    ``huber``; ``on_task(name, index, count)`` is called before each task. R^2 is clipped to [-1, 1];
+    MAPE in percent; ``to_frame()`` has one row per task and law.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> task = sl.bench("chinchilla-runs").tasks[0]
+    >>> task.n_train, task.n_test, round(task.published.r2_clipped, 3)
+    (222, 23, 0.368)
+    """
+    from .fit.bench import run_bench
+
+    result = run_bench(task, tables=tables, objective=objective, on_task=on_task)
+    return Result(result, kind="Bench", summary=f"{len(result.tasks)} tasks, mean R^2 of the published laws "
+                  f"{result.mean_r2:.3f}", frame=_bench_frame)
+
+
 class _Namespace:
     """A few functions, and the names of a subpackage behind them (``sl.laws.ChinchillaLaw``)."""
 
@@ -1007,6 +1134,34 @@ def _law_result(entry) -> Result:
                   report=_law_report)
 
 
+def _catalogue_report(entry):
+    from ._table import rich_table
+    from rich.console import Group
+    from rich.text import Text
+
+    target = entry.target
+    inputs = [[name, spec.unit, spec.meaning] for name, spec in entry.inputs.items()]
+    params = [[name, f"{spec.start:g}", f"[{spec.bounds[0]:g}, {spec.bounds[1]:g}]",
+               f"{entry.constants[name]:.6g}" if name in entry.constants else ""]
+              for name, spec in entry.params.items()]
+    lines = [Text(f"{entry.name}  ({entry.group}: {entry.title})", style="bold"),
+             Text(f"{target['name']} = {entry.formula}"),
+             Text(f"{target['name']}: {target['meaning']} ({target['unit']})"),
+             rich_table(None, ["input", "unit", "meaning"], inputs),
+             rich_table(None, ["parameter", "start", "bounds", "published"], params),
+             Text("Constants: " + (entry.constants_source if entry.constants else
+                                   "none checked; fittable only (fit it to your runs with scalinglab fit --formula)")),
+             Text(f"Fit: scalinglab fit RUNS --formula '{entry.formula}' "
+                  + " ".join(f"--var {name}=COLUMN" for name in entry.inputs)),
+             Text(f"Source: {entry.source}"), Text(f"Checked against: {entry.checked}")]
+    return Group(*lines)
+
+
+def _catalogue_result(entry) -> Result:
+    return Result(entry, kind="Law", summary=f"{entry.name} (formula, {entry.group}; "
+                  f"{entry.source.citation.split(',')[0]})", report=_catalogue_report)
+
+
 class _Laws(_Namespace):
     """Published laws: ``sl.laws.list()``, ``sl.laws.get(name)``.
 
@@ -1017,21 +1172,33 @@ class _Laws(_Namespace):
     'besiroglu2024'
     >>> "besiroglu2024" in [law.name for law in sl.laws.list()]
     True
+    >>> sl.laws.get("vocab-tao2024").inputs["H"].unit
+    'characters'
     """
 
     _package = "scalinglab.laws"
 
     def list(self) -> list[Result]:
-        """Every published law with its family, N convention and source."""
+        """Every published law with its family, N convention and source, then the formula laws by group."""
         from .laws import list_laws
+        from .laws.catalogue import catalogue
 
-        return [_law_result(entry) for entry in list_laws()]
+        return [_law_result(entry) for entry in list_laws()] + [_catalogue_result(e) for e in catalogue().values()]
 
     def get(self, name: str) -> Result:
-        """One published law (aliases such as ``chinchilla`` and ``epoch`` accepted); ``.law`` is the object."""
+        """One law: a published law (aliases such as ``chinchilla`` and ``epoch`` accepted; ``.law`` is the
+        object) or a formula law of the catalogue (``.formula``, ``.inputs``, ``.constants``)."""
+        from .errors import UnknownNameError
         from .laws import get_law
+        from .laws.catalogue import catalogue
 
-        return _law_result(get_law(name))
+        try:
+            return _law_result(get_law(name))
+        except UnknownNameError as error:
+            entry = catalogue().get(name.strip().lower())
+            if entry is None:
+                raise UnknownNameError("law", name, [*error.choices, *catalogue()]) from None
+            return _catalogue_result(entry)
 
 
 def _dataset_report(info) -> str:

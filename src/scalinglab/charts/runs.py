@@ -29,13 +29,17 @@ def loss_curves_chart(frame: pd.DataFrame, width: int = 600, height: int = 320) 
 
 def cluster_chart(frame: pd.DataFrame, points: pd.DataFrame | None = None, width: int = 520,
                   height: int = 260) -> alt.LayerChart:
-    """Utilisation U(G) against cluster size (``frame``: gpus, utilisation), with published points
-    (``points``: gpus, utilisation, label) when given."""
+    """Utilisation U(G) against cluster size (``frame``: gpus, utilisation, and ``family`` for one line per
+    run family), with published points (``points``: gpus, utilisation, label) when given."""
     x = alt.X("gpus:Q", scale=alt.Scale(type="log"), axis=alt.Axis(values=[1, 10, 100, 1000, 10_000, 100_000], labelExpr=SI_LABEL),
               title="accelerators G")
     y = alt.Y("utilisation:Q", axis=alt.Axis(format=".0%"), scale=alt.Scale(zero=True), title="utilisation (MFU)")
-    line = alt.Chart(frame).mark_line().encode(
-        x=x, y=y, tooltip=[alt.Tooltip("gpus:Q", format=",.0f"), alt.Tooltip("utilisation:Q", format=".1%")])
+    tips = [alt.Tooltip("gpus:Q", format=",.0f"), alt.Tooltip("utilisation:Q", format=".1%")]
+    if "family" in frame.columns:
+        line = alt.Chart(frame).mark_line().encode(x=x, y=y, color=alt.Color("family:N", title="run family"),
+                                                   tooltip=["family:N", *tips])
+    else:
+        line = alt.Chart(frame).mark_line().encode(x=x, y=y, tooltip=tips)
     layers = [line]
     if points is not None and len(points):
         layers.append(alt.Chart(points).mark_point(filled=True, size=60, color="#d62728").encode(

@@ -13,7 +13,8 @@ import typer
 from .._results import plain
 from .._table import WIDTH, rich_table
 
-__all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help", "check_outputs"]
+__all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help", "check_outputs", "where_filter",
+           "WHERE_HELP"]
 
 class _Lazy:
     """A module-level object built on first use, so that ``scalinglab --help`` imports no science."""
@@ -88,6 +89,17 @@ def renamed(value, old_value, old: str, new: str):
 def old_option(flag: str, new: str):
     """A hidden option for the old spelling ``flag`` of ``new``."""
     return typer.Option(flag, hidden=True, help=f"Old spelling of {new}.")
+
+
+WHERE_HELP = ("Keep the rows that match a filter, e.g. \"dataset == 'c4' and lr <= 0.004\" (comparisons, and/or/not, "
+              "in [...], `odd names` in backticks, numbers such as 7B; see the README).")
+
+
+def where_filter(text: str | None):
+    """``--where`` parsed before any work (a table is not read for a filter that cannot be)."""
+    from ..filters import as_filter
+
+    return as_filter(text, flag="--where")
 
 
 def check_outputs(*, save=None, plot=None, inputs=()) -> None:

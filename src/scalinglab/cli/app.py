@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "memory",
     "inference",
     "fit",
+    "bench",
     "forecast",
     "sweep",
     "demo",
@@ -71,7 +72,7 @@ MODULE_OF: dict[str, str] = {
     "laws": "laws", "plan": "plan", "predict": "plan", "flops": "flops", "datasets": "datasets",
     "hardware": "hardware", "cost": "cost", "budget": "cost", "memory": "memory", "inference": "inference",
     "fit": "fit", "fit-curves": "fit", "predict-task": "fit", "isoflop": "fit", "forecast": "forecast",
-    "sensitivity": "forecast", "compare": "forecast", "trend": "forecast", "scenarios": "forecast",
+    "bench": "bench", "sensitivity": "forecast", "compare": "forecast", "trend": "forecast", "scenarios": "forecast",
     "sweep": "sweep", "demo": "demo", "serve": "serve",
 }
 

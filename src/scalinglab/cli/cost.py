@@ -25,9 +25,9 @@ Gpus = Annotated[Optional[str], _opt("--gpus", "Number of accelerators G.")]
 Precision = Annotated[Optional[str], typer.Option("--precision", help="fp32, tf32, bf16, fp16, fp8 or fp4 (default: bf16 where the chip has it).")]
 PeakFlops = Annotated[Optional[str], _opt("--peak-flops", "Peak FLOP/s per accelerator, overriding the catalogue (or instead of --gpu).")]
 Mfu = Annotated[Optional[str], _opt("--mfu", "Model FLOP utilisation in (0, 1], e.g. 0.4 or 40%.")]
-ClusterModel = Annotated[bool, typer.Option("--cluster-model", help="Utilisation from U(G) = U1 G^(-b), b calibrated on MT-NLG and Llama 3.1 (see `scalinglab hardware cluster`).")]
+ClusterModel = Annotated[bool, typer.Option("--cluster-model", help="Utilisation from U(G) = U1 G^(-b), fitted per run family: Llama 3.1 on H100s, MT-NLG on A100s (see `scalinglab hardware cluster`).")]
 ClusterB = Annotated[Optional[str], _opt("--cluster-b", "Override the calibrated exponent b of the cluster-size model.")]
-Goodput = Annotated[Optional[str], _opt("--goodput", "Share of wall-clock time doing useful steps, in (0, 1] (default 1).")]
+Goodput = Annotated[Optional[str], _opt("--goodput", "Share of wall-clock time doing useful steps, in (0, 1] (default 0.79: sourced range 0.65-0.97, printed with the result).")]
 GpuPrice = Annotated[Optional[str], _opt("--gpu-price", "Hardware price per accelerator in USD (default: catalogue release price).")]
 Overhead = Annotated[Optional[str], _opt("--overhead", "Server, network and facility cost as a fraction of the GPU price (default 1.0).")]
 Depreciation = Annotated[Optional[str], _opt("--depreciation", "Depreciation per year, e.g. 0.25 or 25% (default 25%).")]
@@ -51,6 +51,9 @@ def register(app: typer.Typer) -> None:
         gpu_hours: Annotated[Optional[str], _opt("--gpu-hours", "Measured GPU-hours instead of a utilisation.")] = None,
         gpu: Gpu = None, gpus: Gpus = None, precision: Precision = None, peak_flops: PeakFlops = None,
         mfu: Mfu = None,
+        hfu: Annotated[Optional[str], _opt("--hfu", "Hardware FLOP utilisation (counting recomputation), converted to MFU with --recompute.")] = None,
+        recompute: Annotated[Optional[str], typer.Option("--recompute", help="Recomputation the --hfu figure counts: full (MFU = HFU x 6/8, default), selective (needs --config) or none.")] = None,
+        cluster_family: Annotated[Optional[str], typer.Option("--cluster-family", help="With --cluster-model: the calibration run whose curve to use, e.g. 'MT-NLG 530B' (default: the run on --gpu).")] = None,
         tokens_per_second_per_gpu: Annotated[Optional[str], _opt("--tokens-per-second-per-gpu", "Measured throughput per accelerator.")] = None,
         flops_per_second_per_gpu: Annotated[Optional[str], _opt("--flops-per-second-per-gpu", "Measured achieved FLOP/s per accelerator.")] = None,
         cluster_model: ClusterModel = False, cluster_b: ClusterB = None, goodput: Goodput = None,
@@ -67,7 +70,8 @@ def register(app: typer.Typer) -> None:
             tokens_per_second_per_gpu=tokens_per_second_per_gpu, flops_per_second_per_gpu=flops_per_second_per_gpu,
             cluster_model=cluster_model, cluster_b=cluster_b, goodput=goodput, gpu_price=gpu_price, overhead=overhead,
             depreciation=depreciation, electricity=electricity, pue=pue, watts=watts, carbon=carbon,
-            price_per_gpu_hour=price_per_gpu_hour, samples=samples, seed=seed), as_json)
+            price_per_gpu_hour=price_per_gpu_hour, hfu=hfu, recompute=recompute, cluster_family=cluster_family,
+            samples=samples, seed=seed), as_json)
 
     @app.command("budget")
     def budget_command(

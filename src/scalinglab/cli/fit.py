@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ._common import JsonOption, api, check_outputs, emit, old_option, print_json, renamed
+from ._common import WHERE_HELP, JsonOption, api, check_outputs, emit, old_option, print_json, renamed, where_filter
 
 RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
 NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]
@@ -21,7 +21,7 @@ Seed = Annotated[int, typer.Option("--seed", min=0, help="Seed of the bootstrap'
 Level = Annotated[float, typer.Option("--level", help="Coverage of the percentile intervals, e.g. 0.95.")]
 Plot = Annotated[str | None, typer.Option("--plot", help="Write a chart (.png, .svg, .pdf or .html).")]
 Save = Annotated[str | None, typer.Option("--save", help="Write the result as JSON (usable as --law FILE by plan/predict).")]
-Where = Annotated[str | None, typer.Option("--where", help="Keep the rows matching a pandas query, e.g. \"dataset == 'c4' and lr <= 0.004\".")]
+Where = Annotated[str | None, typer.Option("--where", help=WHERE_HELP)]
 Duplicates = Annotated[str, typer.Option("--duplicates", help="Runs repeating an (N, D) setting: keep (default, noted), mean, min (the best run of each, as for a hyper-parameter sweep) or error.")]
 DropMissing = Annotated[bool, typer.Option("--drop-missing", help="Drop rows with a missing or unreadable value in a column used (noted).")]
 CNote = Annotated[str | None, typer.Option("--c-note", help="Explain a --c-col that is not k N D (e.g. 'detailed count with attention'): a note instead of an error.")]
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         runs: RunsArgument,
         law: Annotated[str, typer.Option("--law", help="Law family: chinchilla, kaplan, data-constrained, power, saturating-power, broken-power, or accuracy (alias sigmoid: an S-curve of accuracy).")] = "chinchilla",
         estimator: Annotated[str, typer.Option("--estimator", help="fast (default) or hoffmann (the published 4,500-start procedure).")] = "fast",
-        objective: Annotated[str, typer.Option("--objective", help="huber (log-Huber), squares (on log loss) or asymmetric.")] = "huber",
+        objective: Annotated[str, typer.Option("--objective", help="huber (log-Huber), squares (on log loss) or asymmetric; with --formula, target-huber (target-squares, ...) takes residuals in the target's own units (the default when a target is zero or negative).")] = "huber",
         delta: Annotated[float, typer.Option("--delta", help="Huber delta on log-loss residuals.")] = 1e-3,
         weight: Annotated[float, typer.Option("--weight", help="Asymmetric objective: weight of over-prediction.")] = 4.0,
         drop_highest_loss: Annotated[int, typer.Option("--drop-highest-loss", help="Drop the K runs with the highest loss first.")] = 0,
@@ -59,12 +59,16 @@ def register(app: typer.Typer) -> None:
         floor: Annotated[str | None, typer.Option("--floor", help="Accuracy law: the chance level, fixed (e.g. 0.25) or 'fit' (default).")] = None,
         ceiling: Annotated[str | None, typer.Option("--ceiling", help="Accuracy law: the best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,
         accuracy_col: Annotated[str | None, typer.Option("--accuracy-col", help="Accuracy law: the column of accuracies in [0, 1] (with --x loss, --loss-col names the losses).")] = None,
+        formula: Annotated[str | None, typer.Option("--formula", help="Fit a law of your own, e.g. \"L + B / (N^alpha * E^beta)\": numbers, names, + - * / ^, parentheses, log exp sqrt abs min max softplus log1p.")] = None,
+        var: Annotated[list[str] | None, typer.Option("--var", help="With --formula: an input NAME=COLUMN (repeatable); --var N alone takes the runs' N (D, C, U alike). Other names are parameters.")] = None,
+        param: Annotated[list[str] | None, typer.Option("--param", help="With --formula: a parameter's NAME=START:LOWER:UPPER, e.g. alpha=0.3:0:3 (fields may be empty; lower = upper fixes it).")] = None,
         predict: Annotated[str | None, typer.Option("--predict", help="Then predict every run of this table with the fit (intervals from its bootstrap).")] = None,
         predictions_out: Annotated[str | None, typer.Option("--predictions-out", help="With --predict: write the per-run predictions (.csv or .json).")] = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
         timings: Annotated[bool, typer.Option("--timings", help="With --json: include the wall-clock seconds of the fit (left out so that the same fit prints the same JSON).")] = False,
     ) -> None:
         """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest."""
+        where = where_filter(where)
         check_outputs(save=save, plot=plot, inputs=(runs, base, predict))
         if predictions_out is not None:
             from .._io import check_output_path
@@ -88,7 +92,8 @@ def register(app: typer.Typer) -> None:
                                 table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing,
                                        "c_note": c_note},
                                 estimator=estimator, objective=objective, delta=delta, weight=weight,
-                                drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level, x=x)
+                                drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level, x=x,
+                                **api.formula_options(law, formula, var, param))
             if plot:
                 from ..charts import save_chart
                 from ..charts.fit import groups_chart
@@ -108,7 +113,8 @@ def register(app: typer.Typer) -> None:
             target_loss=target_loss, x=x, base=base, n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col,
             u_col=u_col, budget_col=budget_col, group_col=group_col, flops_per_param_token=flops_per_param_token,
             where=where, duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, progress=sys.stderr.isatty(),
-            floor=floor, ceiling=ceiling, accuracy_col=accuracy_col, profile=profile)
+            floor=floor, ceiling=ceiling, accuracy_col=accuracy_col, profile=profile, formula=formula,
+            variables=var, params=param)
         if plot:
             from ..charts import save_chart
             from ..charts.fit import fit_chart
@@ -150,6 +156,7 @@ def register(app: typer.Typer) -> None:
         from ..fit.curves import fit_curves
         from ..units import parse_quantity
 
+        where = where_filter(where)
         emit(fit_curves(runs, curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
                         holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
                         where=where), as_json)
@@ -173,6 +180,7 @@ def register(app: typer.Typer) -> None:
         """Task accuracy of target models in two steps: loss from (N, D), then accuracy from loss (OLMo ladder, Bhagia et al. 2024)."""
         from ..fit.task import predict_task
 
+        where = where_filter(where)
         result = predict_task(runs, api._pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
                               floor=api._bound(floor, "--floor"), ceiling=api._bound(ceiling, "--ceiling"),
                               bootstrap=bootstrap, seed=seed, level=level,
@@ -197,6 +205,7 @@ def register(app: typer.Typer) -> None:
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
     ) -> None:
         """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
+        where = where_filter(where)
         check_outputs(save=save, plot=plot, inputs=(runs,))
         result = api.isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,
                              n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col, budget_col=budget_col,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from typing import Annotated
 
 import typer
@@ -68,12 +66,15 @@ def register(app: typer.Typer) -> None:
             print_json({"calibration": calibration.to_dict(), "model": model.to_dict()})
             return
         console.print(calibration.report())
-        lo, hi = calibration.b_interval
-        console.print(f"Default model: U(G) = {model.u1:.3f} G^(-{model.b:.4f}) on MFU, capped at 1; "
-                      f"b 95% interval {lo:.3f} to {hi:.3f}; anchored {model.anchor}", markup=False)
-        gpus = (8, 256, 1024, 2048, 8192, 16384, 100_000)
-        rows = [["U (MFU)"] + [f"{100 * float(model.utilisation(g)):.1f}%" for g in gpus]]
-        for label, b in (("U at the interval's low b", max(lo, 0.0)), ("U at the interval's high b", min(hi, 0.99))):
-            if math.isfinite(b):
-                rows.append([f"{label} ({b:.3f})"] + [f"{100 * float(model.utilisation(g, b)):.1f}%" for g in gpus])
-        console.print(table("U(G) of the default model", ["GPUs"] + [f"{g:,}" for g in gpus], rows))
+        console.print(f"Default model: U(G) = {model.u1:.3f} G^(-{model.b:.4f}) on MFU, capped at 1; {model.anchor}. "
+                      f"Intervals: 95% prediction, residual s = {calibration.residual_sd:.4f} on "
+                      f"{calibration.residual_dof} degree(s) of freedom", markup=False)
+        gpus = (256, 1024, 2048, 4096, 8192, 16384, 100_000)
+        rows = []
+        for run in calibration.families:
+            curve = default_cluster_model(anchor=run)
+            lo, hi = curve.interval(gpus)
+            rows.append([f"{run}, b = {curve.b:.4f}"] + [f"{100 * float(u):.1f}% ({100 * float(a):.0f}-{100 * float(b):.0f})"
+                                                       for u, a, b in zip(curve.utilisation(gpus), lo, hi)])
+        console.print(table("U(G) of each run family's curve (95% interval)", ["GPUs"] + [f"{g:,}" for g in gpus],
+                            rows))

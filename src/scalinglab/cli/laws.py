@@ -25,22 +25,31 @@ def register(app: typer.Typer) -> None:
 
     @group.command("list")
     def list_command(as_json: JsonOption = False) -> None:
-        """List every published law with its family, N convention and source."""
+        """List every published law with its family, N convention and source, then the formula laws by group."""
         from ..laws import list_laws
+        from ..laws.catalogue import catalogue
 
-        laws = list_laws()
+        laws, formulas = list_laws(), list(catalogue().values())
         if as_json:
-            print_json([entry.to_dict() for entry in laws])
+            print_json([entry.to_dict() for entry in laws] + [entry.to_dict() for entry in formulas])
             return
         rows = [[e.name, e.family, e.n_convention, _format_params(e.law.params()), e.source.citation.split(",")[0]]
                 for e in laws]
         console.print(table("Published laws (details: scalinglab laws show NAME)",
                             ["name", "family", "N", "parameters", "source"], rows))
+        rows, group = [], None
+        for e in sorted(formulas, key=lambda e: e.group):
+            rows.append([e.group if e.group != group else "", e.name, ", ".join(e.inputs),
+                         "published" if e.constants else "fittable"])
+            group = e.group
+        console.print(table("Formula laws by group (formula, units, source: scalinglab laws show NAME)",
+                            ["group", "name", "inputs", "constants"], rows))
 
     @group.command("show")
     def show_command(
-        name: Annotated[str, typer.Argument(help="Law name, e.g. hoffmann2022.")],
+        name: Annotated[str, typer.Argument(help="Law name, e.g. hoffmann2022 or parallel-chen2025.")],
         as_json: JsonOption = False,
     ) -> None:
-        """Show one law: formula, parameters (with published standard errors), data and source."""
+        """Show one law: formula, inputs and units, parameters (with published values and standard errors),
+        data and source."""
         emit(api.laws.get(name), as_json)

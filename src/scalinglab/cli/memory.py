@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         no_sp: Annotated[bool, _opt("--no-sp", "Without sequence parallelism (norm and dropout activations replicated across TP).")] = False,
         inference: Annotated[bool, _opt("--inference", "Serving: weights and KV cache only.")] = False,
         weight_bytes: Annotated[Optional[float], _opt("--weight-bytes", "Bytes per weight (inference; 1 for FP8/INT8, 0.5 for 4-bit).")] = None,
+        virtual_stages: Annotated[Optional[int], _opt("--virtual-stages", "Model chunks per pipeline stage; above 1 the interleaved schedule, bubble (PP-1)/(m v) (Narayanan et al. 2021).")] = None,
         search: Annotated[bool, _opt("--search", "List the layouts that fit on --gpus, ranked by estimated step time.")] = False,
         top: Annotated[int, _opt("--top", "Layouts to list with --search.")] = 10,
         as_json: JsonOption = False,
@@ -37,4 +38,4 @@ def register(app: typer.Typer) -> None:
         """Memory per GPU by part (weights, gradients, optimizer, activations, KV cache), fits or not; --search ranks layouts."""
         emit(api.memory(config, gpu=gpu, gpus=gpus, tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute,
                         micro_batch=micro_batch, global_batch=global_batch, seq=seq, sp=not no_sp, inference=inference,
-                        weight_bytes=weight_bytes, search=search, top=top), as_json)
+                        weight_bytes=weight_bytes, search=search, top=top, virtual_stages=virtual_stages), as_json)

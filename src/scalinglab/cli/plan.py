@@ -8,7 +8,7 @@ import typer
 
 from .._defaults import DEFAULT_LAW
 from ..errors import InputError
-from ._common import JsonOption, api, emit, law_option_help
+from ._common import WHERE_HELP, JsonOption, api, emit, law_option_help, where_filter
 
 LawOption = Annotated[str, typer.Option("--law", help=law_option_help)]
 Quantity = Annotated[str | None, typer.Option(help="A number with an optional K/M/B/T suffix.")]
@@ -28,12 +28,15 @@ def register(app: typer.Typer) -> None:
         tokens_per_param: Annotated[float | None, typer.Option("--tokens-per-param", help="Fixed ratio D/N, e.g. 20.")] = None,
         inference_tokens: Annotated[str | None, typer.Option("--inference-tokens", help="Tokens to be served: inference-aware N and D (Sardana & Frankle 2023).")] = None,
         flops_per_param_token: Annotated[float, typer.Option("--flops-per-param-token", help="k in C = k N D.")] = 6.0,
+        cost: Annotated[str | None, typer.Option("--cost", help="With --compute: the training cost as a formula of N and D, e.g. \"6*N*D + 2e9*D\", instead of k N D (numeric optimum).")] = None,
+        input_: Annotated[list[str] | None, typer.Option("--input", help="A formula law's input other than N and D held fixed, NAME=VALUE (repeatable), e.g. E=8.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Compute-optimal N and D for a budget, and its variants (inverse, fixed N or D, data-constrained, inference-aware)."""
         emit(api.plan(compute or [], law=law, unique_tokens=unique_tokens, epochs=epochs, saturation=saturation,
                       target_loss=target_loss, params=params, tokens=tokens, tokens_per_param=tokens_per_param,
-                      inference_tokens=inference_tokens, flops_per_param_token=flops_per_param_token), as_json)
+                      inference_tokens=inference_tokens, flops_per_param_token=flops_per_param_token, cost=cost,
+                      inputs=input_), as_json)
 
     @app.command("predict")
     def predict_command(
@@ -51,18 +54,28 @@ def register(app: typer.Typer) -> None:
         c_col: Annotated[str | None, typer.Option("--c-col", help="With --runs: column of C.")] = None,
         loss_col: Annotated[str | None, typer.Option("--loss-col", help="With --runs: column of observed losses.")] = None,
         u_col: Annotated[str | None, typer.Option("--u-col", help="With --runs: column of unique tokens.")] = None,
-        where: Annotated[str | None, typer.Option("--where", help="With --runs: keep rows matching a pandas query.")] = None,
+        where: Annotated[str | None, typer.Option("--where", help=f"With --runs: {WHERE_HELP[0].lower()}{WHERE_HELP[1:]}")] = None,
         duplicates: Annotated[str, typer.Option("--duplicates", help="With --runs: keep, mean, min or error for repeated (N, D).")] = "keep",
         drop_missing: Annotated[bool, typer.Option("--drop-missing", help="With --runs: drop rows with missing values.")] = False,
+        var: Annotated[list[str] | None, typer.Option("--var", help="With --runs and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), instead of the column its fit used.")] = None,
+        input_: Annotated[list[str] | None, typer.Option("--input", help="A formula law's input other than N and D held fixed, NAME=VALUE (repeatable), e.g. E=8.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x), or for every run of a table."""
+        where = where_filter(where)
         if runs is None:
             if out is not None:
                 raise InputError("--out writes the per-run predictions of --runs; give --runs too")
-            emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x),
-                 as_json)
+            if var:
+                raise InputError("--var goes with --runs (the table whose columns it names)")
+            if where is not None:
+                raise InputError("--where filters the rows of a table: give it with --runs TABLE")
+            emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x,
+                             inputs=input_), as_json)
             return
+        if input_:
+            raise InputError("--input holds an input fixed for --params/--tokens; with --runs the table gives every "
+                             "input (rebind a column with --var)")
         for flag, value in (("--params", params), ("--tokens", tokens), ("--unique-tokens", unique_tokens),
                             ("--compute", compute), ("--x", x)):
             if value is not None:
@@ -75,7 +88,8 @@ def register(app: typer.Typer) -> None:
             check_output_path(out, flag="--out", inputs=(runs, law), suffixes=(".csv", ".json"))
         result = predict_runs(law, runs, level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col,
                                                                 "loss_col": loss_col, "u_col": u_col},
-                              table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
+                              table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing},
+                              variables=api._named(var, "var"))
         if out:
             result.save(out)
         emit(result, as_json)

@@ -89,7 +89,7 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
     if cluster_model:
         if g is None:
             raise InputError("the cluster-size model needs the number of GPUs")
-        model = default_cluster_model()
+        model = default_cluster_model(accelerator=acc.name)
     achieved = achieved_flops_per_gpu(peak, g, mfu=None if cluster_model else p["mfu"], cluster_model=model,
                                       cluster_b=p.get("cluster_b"))
     flops = gpu_hours * 3600.0 * achieved * p["goodput"]
@@ -101,6 +101,12 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
         "owned_cost_usd": None if hourly["owned"] is None else gpu_hours * hourly["owned"],
     }
     values, table = summarise(out)
+    if "goodput" not in given and defaults["goodput"].range is not None:  # FLOP bought scale with the goodput
+        g, (lo, hi) = defaults["goodput"].value, defaults["goodput"].range
+        span = [values["flops"] * lo / g, values["flops"] * hi / g]
+        assumed["goodput"]["flops_range"] = span
+        notes.append(f"goodput not given: {100 * g:.0f}% assumed; its sourced range {100 * lo:.0f}-{100 * hi:.0f}% "
+                     f"buys {span[0]:.3g} to {span[1]:.3g} FLOP (--goodput sets it)")
     plan = compute_optimal(law_object, values["flops"], flops_per_param_token=flops_per_param_token, name=law_name)
     values.update({"n_opt": float(plan.n_params), "d_opt": float(plan.n_tokens),
                    "tokens_per_param": float(plan.tokens_per_param),

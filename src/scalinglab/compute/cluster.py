@@ -20,9 +20,13 @@ The goodput factor (0, 1] is the share of wall-clock time spent on useful steps,
 failures and checkpoint reloads (Llama 3, section 3.3.4: "higher than 90% effective training time").
 
 b is calibrated on MFU only, on published runs measured at two or more cluster sizes
-(``cluster_scaling_points`` in ``accelerators.yaml``): the least-squares slope of ln U on ln G with
-one intercept per run, with a t-interval from the residuals. The default curve passes between the runs
-(the mean of their intercepts in ln U), or through a named run.
+(``cluster_scaling_points`` in ``accelerators.yaml``). Each run family (one model on one machine) gets
+its own line, ln U = ln U1 - b ln G by least squares, because the runs disagree (MT-NLG on A100s
+loses utilisation four times faster than Llama 3.1 on H100s); a pooled slope with one intercept per run
+is shown for comparison only. The 95% prediction interval of a family's line is
+ln U +- t s sqrt(1 + 1/n + (ln G - mean)^2 / Sxx), with s^2 the families' residual variance pooled over
+their degrees of freedom (n - 2 each). The default curve is the family on the same accelerator, else the
+one whose accelerator's peak is nearest; a named run can be chosen instead.
 """
 
 from __future__ import annotations
@@ -42,6 +46,34 @@ __all__ = ["ScalingPoint", "Calibration", "ClusterSizeModel", "scaling_points", 
 
 HFU_TO_MFU_FULL_RECOMPUTE = 6.0 / 8.0
 """Full recomputation runs the forward pass twice: 8 N D hardware FLOP for 6 N D model FLOP per token."""
+
+RECOMPUTE = ("full", "selective", "none")
+
+
+def hfu_to_mfu(recompute: str, config=None) -> tuple[float, str]:
+    """MFU / HFU for a run's activation recomputation, and how it was found.
+
+    full: 6/8 (the forward pass runs twice; PaLM, appendix B); none: 1; selective (Korthikanti et al. 2022,
+    section 5: only the attention core, Q K^T, softmax and the weighted sum of V, is recomputed): training
+    FLOP per token F (Chinchilla count) over F + that core's forward FLOP, L (2 s d_qk + 3 a s + 2 s d_v);
+    it needs the model's shape.
+    """
+    if recompute == "full":
+        return HFU_TO_MFU_FULL_RECOMPUTE, "full recomputation: 6ND model FLOP of 8ND hardware FLOP"
+    if recompute == "none":
+        return 1.0, "no recomputation: hardware FLOP are model FLOP"
+    if recompute != "selective":
+        raise InputError(f"--recompute must be one of {', '.join(RECOMPUTE)}, got {recompute!r}")
+    if config is None:
+        raise InputError("--recompute selective converts HFU to MFU by the model's shape: give --config")
+    from .flops import flops_per_token
+
+    model = flops_per_token(config, method="chinchilla")
+    s, layers = config.n_ctx, config.n_layers
+    a = config.n_heads
+    core = layers * (2 * s * a * config.qk_dim + 3 * a * s + 2 * s * a * config.v_dim)
+    return model / (model + core), (f"selective recomputation of the attention core: {model:.4g} model FLOP per "
+                                    f"token of {model + core:.4g} hardware FLOP")
 
 
 @dataclass(frozen=True)
@@ -99,8 +131,26 @@ def check_points() -> list[ScalingPoint]:
 
 
 @dataclass(frozen=True)
+class Family:
+    """One run family's own line ln U = ln U1 - b ln G and what its prediction interval needs."""
+
+    run: str
+    accelerator: str
+    b: float
+    ln_u1: float
+    gpus: tuple[int, ...]
+    x_mean: float
+    sxx: float
+
+    def to_dict(self) -> dict:
+        return {"run": self.run, "accelerator": self.accelerator, "b": self.b, "u1": math.exp(self.ln_u1),
+                "gpus": list(self.gpus)}
+
+
+@dataclass(frozen=True)
 class Calibration:
-    """b per run and pooled with its 95% interval; ``intercepts`` are ln U1 per run at the pooled b."""
+    """b per run family (its own line) and pooled with its 95% interval; ``intercepts`` are ln U1 per run at
+    the pooled b; ``residual_sd`` and ``residual_dof`` are the families' scatter about their own lines."""
 
     b: float
     b_by_run: dict[str, float]
@@ -109,26 +159,28 @@ class Calibration:
     b_interval: tuple[float, float] = (float("nan"), float("nan"))
     dof: int = 0
     intercepts: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def mean_intercept(self) -> float:
-        return float(np.mean(list(self.intercepts.values())))
+    families: dict[str, Family] = field(default_factory=dict)
+    residual_sd: float = float("nan")
+    residual_dof: int = 0
 
     def to_dict(self) -> dict:
         return {"b": self.b, "b_stderr": self.b_stderr, "b_interval_95": list(self.b_interval), "dof": self.dof,
                 "b_by_run": dict(self.b_by_run), "u1_by_run": {k: math.exp(v) for k, v in self.intercepts.items()},
+                "families": {k: f.to_dict() for k, f in self.families.items()},
+                "residual_sd": self.residual_sd, "residual_dof": self.residual_dof,
                 "points": [p.to_dict() for p in self.points]}
 
     def report(self):
         rows = [[p.run, p.accelerator, f"{p.gpus:,}", p.reported, f"{100 * p.mfu:.1f}%",
                  f"{self.b_by_run[p.run]:.4f}", _short(p.source)] for p in self.points]
         lo, hi = self.b_interval
-        rows.append(["pooled (one intercept per run)", "", "", "", "", f"{self.b:.4f}",
-                     f"least squares on ln U, ln G; 95% interval {lo:.3f} to {hi:.3f} (t, {self.dof} dof)"])
+        rows.append(["pooled, for comparison (not used)", "", "", "", "", f"{self.b:.4f}",
+                     f"one slope, one intercept per run; 95% interval {lo:.3f} to {hi:.3f} (t, {self.dof} dof)"])
         for p in check_points():
             rows.append([f"{p.run} (check, not fitted)", p.accelerator, f"{p.gpus:,}", p.reported, f"{100 * p.mfu:.1f}%",
                          "", _short(p.source)])
-        return rich_table("Cluster-size exponent b in U(G) = U1 G^(-b), on model-FLOP utilisation (MFU)",
+        return rich_table("Cluster-size exponent b in U(G) = U1 G^(-b), on model-FLOP utilisation (MFU), "
+                          "one line per run family",
                           ["run", "accelerator", "GPUs", "reported", "MFU", "b", "source"], rows)
 
 
@@ -184,7 +236,15 @@ def calibrate_b(points: list[ScalingPoint] | None = None) -> Calibration:
         interval = (b - t * stderr, b + t * stderr)
     else:
         stderr, interval = float("nan"), (float("nan"), float("nan"))
-    return Calibration(b, by_run, tuple(points), stderr, interval, dof, intercepts)
+    families, rss, family_dof = {}, 0.0, 0
+    for run, (x, y) in data.items():
+        ln_u1 = float(np.mean(y + by_run[run] * x))
+        rss += float(np.sum((y - (ln_u1 - by_run[run] * x)) ** 2))
+        family_dof += len(x) - 2
+        families[run] = Family(run, runs[run][0].accelerator, by_run[run], ln_u1, tuple(p.gpus for p in runs[run]),
+                               float(x.mean()), float(np.sum((x - x.mean()) ** 2)))
+    residual_sd = math.sqrt(rss / family_dof) if family_dof > 0 else float("nan")
+    return Calibration(b, by_run, tuple(points), stderr, interval, dof, intercepts, families, residual_sd, family_dof)
 
 
 @dataclass(frozen=True)
@@ -196,6 +256,8 @@ class ClusterSizeModel:
     g_ref: float
     anchor: str = ""
     calibration: dict = field(default_factory=dict, compare=False)
+    spread: tuple[float, int, float, float] | None = None
+    """(t s, n, mean ln G, Sxx) of the family's 95% prediction interval, if it has one."""
 
     def __post_init__(self):
         if not (0 <= self.b < 1):
@@ -217,6 +279,16 @@ class ClusterSizeModel:
         """G^(1-b) U1: the essay's effective compute per unit of peak, in GPU-equivalents at 100%."""
         return self.u1 * np.asarray(gpus, dtype=float) ** (1.0 - self.b)
 
+    def interval(self, gpus):
+        """95% prediction interval of U(G) (capped at 1), or None without a residual scale."""
+        if self.spread is None:
+            return None
+        ts, n, x_mean, sxx = self.spread
+        x = np.log(np.asarray(gpus, dtype=float))
+        half = ts * np.sqrt(1.0 + 1.0 / n + (x - x_mean) ** 2 / sxx)
+        u = self.utilisation(gpus)
+        return np.minimum(u * np.exp(-half), 1.0), np.minimum(u * np.exp(half), 1.0)
+
     def calibrated_range(self) -> tuple[int, int]:
         gpus = [p["gpus"] for p in self.calibration.get("points", [])] or [int(self.g_ref)]
         return min(gpus), max(gpus)
@@ -226,28 +298,49 @@ class ClusterSizeModel:
                 "calibration": self.calibration}
 
 
-def default_cluster_model(b: float | None = None, anchor: str | None = None) -> ClusterSizeModel:
-    """Pooled b from the published MFU points. With ``anchor=None`` the curve passes between the runs
-    (U1 = exp of the mean of their ln-intercepts), referenced at the geometric mean of their cluster sizes;
-    with a run name (e.g. ``"Llama 3.1 405B"``) it uses that run's own intercept."""
+def default_cluster_model(b: float | None = None, anchor: str | None = None,
+                          accelerator: str | None = None) -> ClusterSizeModel:
+    """The cluster-size curve of one run family (see the module docstring): the run named ``anchor``
+    (e.g. ``"Llama 3.1 405B"``), else the family on ``accelerator``, else the one whose accelerator's
+    dense BF16 peak is nearest, else Llama 3.1 405B. ``b`` overrides the slope, keeping U at the family's
+    geometric-mean cluster size."""
     calibration = calibrate_b()
-    b_used = calibration.b if b is None else float(b)
-    if anchor is None:
-        g_ref = float(math.exp(np.mean([math.log(p.gpus) for p in calibration.points])))
-        u_ref = math.exp(calibration.mean_intercept) * g_ref ** (-calibration.b)
-        text = (f"between the runs ({', '.join(calibration.intercepts)}): mean ln-intercept, "
-                f"U({g_ref:,.0f}) = {100 * u_ref:.1f}% MFU")
-        if b is not None:  # keep U at the reference size when b is overridden
-            text += "; b given"
-        return ClusterSizeModel(b_used, u_ref, g_ref, text, calibration.to_dict())
-    matches = [p for p in calibration.points if p.run.lower() == str(anchor).lower()]
-    if not matches:
-        raise UnknownNameError("calibration run", str(anchor), list(calibration.intercepts))
-    run = matches[0].run
-    g_ref = float(math.exp(np.mean([math.log(p.gpus) for p in matches])))
-    u_ref = math.exp(calibration.intercepts[run]) * g_ref ** (-calibration.b)
-    return ClusterSizeModel(b_used, u_ref, g_ref, f"on {run} (its own intercept at the pooled b): "
-                            f"U({g_ref:,.0f}) = {100 * u_ref:.1f}% MFU", calibration.to_dict())
+    family, why = _choose_family(calibration, anchor, accelerator)
+    g_ref = float(math.exp(family.x_mean))
+    u_ref = math.exp(family.ln_u1 - family.b * family.x_mean)
+    spread = None
+    if calibration.residual_dof > 0:
+        spread = (_t975(calibration.residual_dof) * calibration.residual_sd, len(family.gpus), family.x_mean,
+                  family.sxx)
+    text = (f"{family.run} ({why}): its own line, b = {family.b:.4f}, U({g_ref:,.0f}) = {100 * u_ref:.1f}% MFU"
+            + ("; b given" if b is not None else ""))
+    return ClusterSizeModel(family.b if b is None else float(b), u_ref, g_ref, text,
+                            calibration.to_dict() | {"points": [p.to_dict() for p in calibration.points
+                                                                if p.run == family.run], "family": family.run},
+                            spread)
+
+
+def _choose_family(calibration: Calibration, anchor: str | None, accelerator: str | None) -> tuple[Family, str]:
+    families = calibration.families
+    if anchor is not None:
+        for run, family in families.items():
+            if run.lower() == str(anchor).lower():
+                return family, "named"
+        raise UnknownNameError("calibration run", str(anchor), list(families))
+    if accelerator is not None:
+        try:
+            acc = get_accelerator(accelerator)
+        except UnknownNameError:
+            acc = None
+        if acc is not None:
+            same = [f for f in families.values() if f.accelerator == acc.name]
+            if same:
+                return same[0], f"calibrated on {acc.name}"
+            if "bf16" in acc.peak_flops:
+                nearest = min(families.values(), key=lambda f: abs(math.log(get_accelerator(f.accelerator).peak("bf16")
+                                                                              / acc.peak("bf16"))))
+                return nearest, f"no run on {acc.name}; nearest BF16 peak, {nearest.accelerator}"
+    return families["Llama 3.1 405B"], "the default family"
 
 
 def achieved_flops_per_gpu(peak, gpus, *, mfu=None, flops_per_second_per_gpu=None, tokens_per_second_per_gpu=None,

@@ -29,7 +29,7 @@ from ..distributions import Distribution, parse_value
 from ..errors import InputError
 from ..provenance import Source
 from ..units import SECONDS_PER, format_money, format_quantity
-from .cluster import ClusterSizeModel, achieved_flops_per_gpu, default_cluster_model
+from .cluster import ClusterSizeModel, achieved_flops_per_gpu, default_cluster_model, hfu_to_mfu
 from .hardware import Accelerator, catalogue_data, custom_accelerator, get_accelerator, normalise_precision, \
     resolve_source
 
@@ -41,6 +41,7 @@ PERCENTILES = (5, 50, 95)
 _LIMITS = {
     "gpus": (1.0, True, None, "number of GPUs"),
     "mfu": (0.0, False, 1.0, "MFU"),
+    "hfu": (0.0, False, 1.0, "HFU"),
     "goodput": (0.0, False, 1.0, "goodput"),
     "flops": (0.0, False, None, "training FLOP"),
     "n_params": (0.0, False, None, "parameter count"),
@@ -79,8 +80,8 @@ def _check(name: str, value) -> None:
 #: another kind's units ("--dollars '21 days'") is an error; "--days '3 weeks'" reads as 21.
 _KINDS = {"dollars": ("money", None), "gpu_price": ("money", None), "price_per_gpu_hour": ("money", None),
           "electricity": ("rate", None), "days": ("duration", "day"), "gpu_hours": ("duration", "h"),
-          "mfu": ("fraction", None), "goodput": ("fraction", None), "depreciation": ("fraction", None),
-          "overhead": ("fraction", None), "cluster_b": ("fraction", None)}
+          "mfu": ("fraction", None), "hfu": ("fraction", None), "goodput": ("fraction", None),
+          "depreciation": ("fraction", None), "overhead": ("fraction", None), "cluster_b": ("fraction", None)}
 #: The command-line flag of each input, for messages.
 FLAGS = {"n_params": "--params", "n_tokens": "--tokens", "flops": "--compute"}
 
@@ -156,13 +157,14 @@ class Default:
     value: float
     source: Source
     note: str = ""
+    range: tuple[float, float] | None = None
 
 
 def cost_defaults() -> dict[str, Default]:
     """The cost model's defaults (overhead, depreciation, electricity, PUE, carbon, goodput) with sources."""
     data = catalogue_data()
     return {name: Default(float(spec["value"]), resolve_source(spec["source"], data["sources"], f"default {name}"),
-                          spec.get("note", ""))
+                          spec.get("note", ""), tuple(map(float, spec["range"])) if "range" in spec else None)
             for name, spec in data["cost_defaults"].items()}
 
 
@@ -293,12 +295,17 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
                   peak_flops=None, mfu=None, tokens_per_second_per_gpu=None, flops_per_second_per_gpu=None,
                   cluster_model: bool | ClusterSizeModel = False, cluster_b=None, goodput=None, gpu_price=None,
                   overhead=None, depreciation=None, electricity=None, pue=None, watts=None, carbon=None,
-                  price_per_gpu_hour=None, samples: int = 10_000, seed: int = 0) -> CostEstimate:
-    """Estimate one training run. Numeric arguments take numbers, text (``"40%"``, ``"$2M"``) or ranges."""
+                  price_per_gpu_hour=None, hfu=None, recompute: str | None = None, cluster_family: str | None = None,
+                  samples: int = 10_000, seed: int = 0) -> CostEstimate:
+    """Estimate one training run. Numeric arguments take numbers, text (``"40%"``, ``"$2M"``) or ranges.
+
+    ``hfu`` is a hardware-FLOP utilisation, converted to MFU for ``recompute`` ("full" by default: x 6/8);
+    ``goodput`` defaults to the sourced value of ``cost_defaults()`` and its range is reported.
+    """
     if gpus is None and gpu_hours is None:
         raise InputError("give the number of GPUs (or measured GPU-hours: energy, CO2 and dollars need no GPU count)")
     raw = dict(gpus=gpus, flops=flops, n_params=n_params, n_tokens=n_tokens, gpu_hours=gpu_hours,
-               peak_flops=peak_flops, mfu=mfu, tokens_per_second_per_gpu=tokens_per_second_per_gpu,
+               peak_flops=peak_flops, mfu=mfu, hfu=hfu, tokens_per_second_per_gpu=tokens_per_second_per_gpu,
                flops_per_second_per_gpu=flops_per_second_per_gpu, cluster_b=cluster_b, goodput=goodput,
                gpu_price=gpu_price, overhead=overhead, depreciation=depreciation, electricity=electricity, pue=pue,
                watts=watts, carbon=carbon, price_per_gpu_hour=price_per_gpu_hour)
@@ -313,12 +320,26 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
 
     model = None
     if cluster_model is not False and cluster_model is not None:
-        model = cluster_model if isinstance(cluster_model, ClusterSizeModel) else default_cluster_model()
+        model = cluster_model if isinstance(cluster_model, ClusterSizeModel) else \
+            default_cluster_model(anchor=cluster_family, accelerator=acc.name)
         assumptions["cluster_model"] = model.to_dict() | ({"b": str(given["cluster_b"]), "b_source": "given"}
                                                           if "cluster_b" in given else {})
-    elif "cluster_b" in given:
-        raise InputError("cluster_b only applies with the cluster-size model (cluster_model=True)")
-    utilisation = ("mfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu", "gpu_hours")
+    elif "cluster_b" in given or cluster_family is not None:
+        raise InputError("--cluster-b and --cluster-family only apply with the cluster-size model (--cluster-model)")
+    if recompute is not None and "hfu" not in given:
+        raise InputError("--recompute says how to convert --hfu to MFU; give --hfu with it")
+    if "hfu" in given:
+        if "mfu" in given or model is not None:
+            raise InputError(f"give {'--mfu' if 'mfu' in given else '--cluster-model'} or --hfu, not both "
+                             "(--hfu is converted to MFU)")
+        from .shapes import resolve_config
+
+        factor, how = hfu_to_mfu(recompute or "full", None if config is None else resolve_config(config))
+        p["mfu"] = p["hfu"] * factor
+        assumptions["mfu"] = {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as --hfu", "note": how}
+        notes.append(f"--hfu {given['hfu']} is hardware FLOP with {recompute or 'full'} recomputation: "
+                     f"MFU = HFU x {factor:.4g} ({how})")
+    utilisation = ("mfu", "hfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu", "gpu_hours")
     if model is None and not any(key in given for key in utilisation):
         assumed = defaults["budget_mfu"]  # the same MFU ``budget`` assumes, so the two commands agree
         p["mfu"] = assumed.value
@@ -332,12 +353,43 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
     if g is None:
         notes.append("no GPU count: wall-clock days and the capital outlay need --gpus; GPU-hours fix the rest")
     timing = _timing(p, work, peak, g, model, given, notes)
+    if model is not None and g is not None and model.interval(1) is not None and "cluster_b" not in given:
+        lo, hi = model.interval(float(np.median(g)))
+        assumptions["cluster_model"]["mfu_interval_95"] = [float(lo), float(hi)]
+        notes.append(f"cluster-size model ({model.anchor.split(' (')[0]}): MFU {100 * float(np.median(timing['mfu'])):.1f}%, "
+                     f"95% prediction interval {100 * float(lo):.1f}-{100 * float(hi):.1f}%")
+    if "goodput" not in given:
+        _goodput_span(timing, "gpu_hours" in given, defaults["goodput"], assumptions["goodput"], notes)
+    if "flops_per_second_per_gpu" in given:
+        notes.append("--flops-per-second-per-gpu is read as model FLOP; a figure that counts recomputation is "
+                     "hardware FLOP (MT-NLG's 126 TFLOP/s, Megatron-LM's and BLOOM's counters), and the MFU shown "
+                     "is then an HFU-based figure: pass it as --hfu (F / peak) with --recompute to convert it")
     out = {"gpus": g, "flops": work["flops"], "n_params": work["n_params"], "n_tokens": work["n_tokens"],
            "flops_per_token": work["flops_per_token"], "peak_flops_per_gpu": peak, **timing}
     out.update(_money(p, acc, g, timing["seconds"], timing["gpu_hours"], notes))
     values, table = summarise(out)
     return CostEstimate(acc.name, precision, values, table if sampled else {}, assumptions,
                         tuple(dict.fromkeys(notes)), samples, seed, inputs={k: str(v) for k, v in given.items()})
+
+
+def _goodput_span(timing: dict, measured: bool, default: Default, assumed: dict, notes: list) -> None:
+    """Time scales as 1 / goodput: what the default goodput's sourced range does to GPU-hours and days
+    (or, with measured GPU-hours, to the MFU while running)."""
+    if default.range is None:
+        return
+    g, (lo, hi) = default.value, default.range
+    spans = {}
+    if not measured:
+        spans = {key: [float(np.median(timing[key])) * g / hi, float(np.median(timing[key])) * g / lo]
+                 for key in ("gpu_hours", "days") if timing.get(key) is not None}
+    elif timing.get("mfu") is not None:
+        spans = {"mfu": [float(np.median(timing["mfu"])) * g / hi, float(np.median(timing["mfu"])) * g / lo]}
+    if not spans:
+        return
+    assumed.update({f"{key}_range": span for key, span in spans.items()})
+    shown = "; ".join(f"{header(key)} {_format(key, a)} to {_format(key, b)}" for key, (a, b) in spans.items())
+    notes.append(f"goodput not given: {100 * g:.0f}% assumed; its sourced range {100 * lo:.0f}-{100 * hi:.0f}% "
+                 f"gives {shown} (--goodput sets it)")
 
 
 def resolve_accelerator(accelerator, peak, precision) -> Accelerator:
@@ -357,6 +409,8 @@ def assumption_lines(assumptions: dict) -> list[str]:
         if isinstance(item, dict) and "value" in item and item.get("source") not in (None, "given"):
             value = item["value"]
             shown = "-" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
+            if item.get("range"):
+                shown += f" (sourced range {item['range'][0]:g} to {item['range'][1]:g})"
             lines.append(f"assumed {header(name)} = {shown} ({item['source']})")
     return lines
 
@@ -369,7 +423,8 @@ def default_assumptions(given: dict, acc: Accelerator, defaults: dict[str, Defau
             out[default] = {"value": str(given[key]), "source": "given"}
         else:
             d = defaults[default]
-            out[default] = {"value": d.value, "source": str(d.source), "note": d.note}
+            out[default] = {"value": d.value, "source": str(d.source), "note": d.note} | \
+                ({"range": list(d.range)} if d.range else {})
     for key, field_name in (("gpu_price", "release_price_usd"), ("watts", "tdp_watts"),
                             ("price_per_gpu_hour", "cloud_usd_per_hour")):
         if key in given:
@@ -382,7 +437,7 @@ def default_assumptions(given: dict, acc: Accelerator, defaults: dict[str, Defau
 
 def _timing(p: dict, work: dict, peak, g, model, given: dict, notes: list) -> dict:
     flops, goodput = work["flops"], p["goodput"]
-    utilisation_keys = [k for k in ("mfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu") if k in given]
+    utilisation_keys = [k for k in ("mfu", "hfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu") if k in given]
     if "gpu_hours" in p:
         if utilisation_keys or model is not None:
             raise InputError("measured GPU-hours already fix the time; drop the utilisation "

@@ -26,17 +26,14 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import asdict, dataclass, field
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 
-from .._io import read_bundled_yaml
 from .._table import rich_table
 from ..errors import InputError
-from ..provenance import Source
-from .flops import TransformerConfig, flops_per_token, param_counts
+from .flops import TransformerConfig, param_counts
 from .hardware import Accelerator, get_accelerator
+from .steptime import estimate_step_time, interconnect, param_split, parallelism_data
 
 __all__ = ["Layout", "MemoryEstimate", "LayoutSearch", "memory_per_gpu", "search_layouts",
            "activation_bytes_per_token", "RECOMPUTE", "parallelism_data", "check_counts", "check_bytes_per_value",
@@ -47,21 +44,11 @@ GB = 1e9
 BYTES_PER_VALUE = (0.125, 8.0)  #: the domain of --weight-bytes and --kv-bytes
 
 
-@cache
-def parallelism_data() -> dict:
-    """The parsed ``parallelism.yaml``: bytes per parameter, interconnects, step-time assumptions."""
-    return read_bundled_yaml(Path(__file__).with_name("parallelism.yaml"))
-
-
-def _source(spec) -> Source:
-    sources = parallelism_data()["sources"]
-    return Source.from_dict(sources[spec]) if isinstance(spec, str) else Source.from_dict(spec)
-
-
 @dataclass(frozen=True)
 class Layout:
     """How a training step is spread: TP x PP x DP GPUs (EP inside DP), ZeRO stage, recomputation,
-    micro-batch and global batch in sequences, sequence length."""
+    micro-batch and global batch in sequences, sequence length, and model chunks per pipeline stage
+    (``virtual_stages`` > 1: the interleaved schedule of Narayanan et al. 2021)."""
 
     tp: int = 1
     pp: int = 1
@@ -73,6 +60,7 @@ class Layout:
     micro_batch: int = 1
     global_batch: int = 1
     seq: int = 2048
+    virtual_stages: int = 1
 
     @property
     def gpus(self) -> int:
@@ -84,7 +72,8 @@ class Layout:
         return self.global_batch // (self.dp * self.micro_batch)
 
     def label(self) -> str:
-        return (f"TP{self.tp} PP{self.pp} DP{self.dp}" + (f" EP{self.ep}" if self.ep > 1 else "")
+        return (f"TP{self.tp} PP{self.pp}" + (f"x{self.virtual_stages}" if self.virtual_stages > 1 else "")
+                + f" DP{self.dp}" + (f" EP{self.ep}" if self.ep > 1 else "")
                 + f" ZeRO-{self.zero} {self.recompute} mb{self.micro_batch}")
 
     def to_dict(self) -> dict:
@@ -117,7 +106,7 @@ def check_bytes_per_value(flag: str, value: float | None) -> None:
 def check_layout(config: TransformerConfig, layout: Layout, gpus: int | None = None, inference: bool = False) -> None:
     """Every way a layout can be impossible for this model, as one InputError naming the option."""
     check_counts(**{name: getattr(layout, name) for name in ("tp", "pp", "dp", "ep", "micro_batch", "global_batch",
-                                                              "seq")})
+                                                              "seq", "virtual_stages")})
     if gpus is not None and layout.tp * layout.pp * layout.dp != gpus:
         raise InputError(f"--gpus {gpus} is not --tp {layout.tp} x --pp {layout.pp} x a whole data-parallel size "
                          f"(tp x pp = {layout.tp * layout.pp})")
@@ -127,6 +116,9 @@ def check_layout(config: TransformerConfig, layout: Layout, gpus: int | None = N
         raise InputError(f"--tp {layout.tp} and the model's {config.kv_heads} key/value heads do not divide each other")
     if layout.pp > config.n_layers:
         raise InputError(f"--pp {layout.pp} is larger than the model's {config.n_layers} layers")
+    if layout.virtual_stages > 1 and layout.pp * layout.virtual_stages > config.n_layers:
+        raise InputError(f"--virtual-stages {layout.virtual_stages} x --pp {layout.pp} is more model chunks than the "
+                         f"model's {config.n_layers} layers")
     if layout.zero not in (0, 1, 2, 3):
         raise InputError(f"--zero must be 0, 1, 2 or 3, got {layout.zero!r}")
     if layout.recompute not in RECOMPUTE:
@@ -233,17 +225,6 @@ def _bytes_defaults() -> dict[str, float]:
     return {k: float(v["value"]) for k, v in parallelism_data()["bytes_per_param"].items()}
 
 
-def _param_split(config: TransformerConfig) -> tuple[float, float, float]:
-    """(non-expert parameters per layer on average, routed-expert parameters per layer, embedding-side
-    parameters of the heaviest end stage)."""
-    counts = param_counts(config)
-    expert = (config.n_experts * (3 if config.gated_ffn else 2) * config.d_model * config.expert_dim
-              * config.n_moe_layers)
-    body = counts["non_embedding"] - expert
-    ends = counts["embedding"] + counts["positions"] + counts["lm_head"]
-    return body / config.n_layers, expert / config.n_layers, ends
-
-
 def memory_per_gpu(config: TransformerConfig, layout: Layout, *, accelerator: str | Accelerator = "h100-sxm",
                    gpus: int | None = None, inference: bool = False, model: str = "model",
                    flash_attention: bool = True, dropout: bool = False, kv_bytes: float = 2.0,
@@ -260,7 +241,7 @@ def memory_per_gpu(config: TransformerConfig, layout: Layout, *, accelerator: st
         per_param["weights"] = float(weight_bytes)
     t, p, d, e = layout.tp, layout.pp, layout.dp, layout.ep
     layers = math.ceil(config.n_layers / p)
-    body, expert, ends = _param_split(config)
+    body, expert, ends = param_split(config)
     counts = param_counts(config)
     first = counts["embedding"] + counts["positions"]
     last = counts["lm_head"] if not config.tied_embeddings else counts["embedding"]
@@ -286,6 +267,8 @@ def memory_per_gpu(config: TransformerConfig, layout: Layout, *, accelerator: st
     per_token = activation_bytes_per_token(config, tp=t, sp=layout.sp, recompute=layout.recompute,
                                            flash_attention=flash_attention, dropout=dropout, seq=layout.seq)
     in_flight = min(p, max(layout.micro_batches, 1))
+    if layout.virtual_stages > 1:  # interleaved: (1 + (p - 1) / (p v)) times more (Korthikanti et al. 2022, 4.2.3)
+        in_flight *= 1 + (p - 1) / (p * layout.virtual_stages)
     tokens = layout.micro_batch * layout.seq
     parts["activations"] = per_token * tokens * layers * in_flight
     if p == 1:  # the same GPU also holds the logits for the loss (fp32)
@@ -299,72 +282,6 @@ def memory_per_gpu(config: TransformerConfig, layout: Layout, *, accelerator: st
         estimate = MemoryEstimate(model, acc.name, layout, parts, float(acc.memory_bytes), False, step, assumptions,
                                   tuple(notes))
     return estimate
-
-
-def _interconnect(acc: Accelerator) -> tuple[dict, list[str]]:
-    table = parallelism_data()["interconnect"]
-    if acc.name in table:
-        return table[acc.name], []
-    return table["h100-sxm"], [f"no interconnect figures for {acc.name}: the H100 SXM's DGX figures are used"]
-
-
-def estimate_step_time(config: TransformerConfig, layout: Layout, acc: Accelerator) -> tuple[dict, dict]:
-    """Seconds per training step: compute at a fixed share of peak, the 1F1B pipeline bubble
-    (p - 1) / m (Narayanan et al. 2021, section 2.2.1), ring all-reduce / all-to-all volumes for TP, DP
-    (ZeRO-3: 1.5x, ZeRO paper section 7) and EP, and point-to-point for PP; no overlap."""
-    data = parallelism_data()
-    assume = data["step_time"]
-    eff = float(assume["matmul_efficiency"]["value"])
-    net, notes = _interconnect(acc)
-    t, p, d, e = layout.tp, layout.pp, layout.dp, layout.ep
-    m = max(layout.micro_batches, 1)
-    tokens = layout.global_batch * layout.seq
-    shape = config if config.n_ctx == layout.seq else _with_ctx(config, layout.seq)
-    model_flop = flops_per_token(shape, method="chinchilla") * tokens
-    recompute = {"none": 1.0, "selective": 1.0, "full": 4.0 / 3.0}[layout.recompute]
-    peak = acc.peak()
-    compute = model_flop * recompute / (layout.gpus * peak * eff)
-    bubble = compute * (p - 1) / m
-    node = int(net["node_size"])
-    intra, inter = float(net["intra_node"]), float(net["inter_node"])
-    layers = math.ceil(config.n_layers / p)
-    act = 2.0 * layout.micro_batch * layout.seq * config.d_model  # one activation tensor, bytes
-    tp_bw = intra if t <= node else inter
-    n_tp = 4 + (2 if layout.recompute == "full" else 0)  # all-reduces per layer: 2 forward, 2 backward
-    tp_comm = 0.0 if t == 1 else layers * m * n_tp * 2 * (t - 1) / t * act / tp_bw
-    pp_comm = 0.0 if p == 1 else 2 * m * act / t / (inter if t * p > node else intra)
-    body, expert, ends = _param_split(config)
-    grads = 2.0 * (layers * (body + expert / e) + ends / (1 if p == 1 else 2)) / t
-    dp_bw = intra if t * p * d <= node else inter
-    dp_comm = 0.0 if d == 1 else (1.5 if layout.zero == 3 else 1.0) * 2 * (d - 1) / d * grads / dp_bw
-    ep_comm = 0.0
-    if e > 1:
-        moe_layers = math.ceil(config.n_moe_layers / p)
-        ep_bw = intra if e * t <= node else inter
-        ep_comm = moe_layers * m * 4 * config.top_k * act / t * (e - 1) / e / ep_bw
-    total = (compute + bubble + (1 - float(assume["overlap"]["value"])) * (tp_comm + pp_comm + dp_comm + ep_comm))
-    step = {"seconds": total, "compute": compute, "bubble": bubble, "tp_comm": tp_comm, "pp_comm": pp_comm,
-            "dp_comm": dp_comm, "ep_comm": ep_comm, "model_flop": model_flop,
-            "mfu": model_flop / (layout.gpus * peak * total)}
-    assumptions = {
-        "matmul_efficiency": eff, "overlap": float(assume["overlap"]["value"]),
-        "interconnect": {"node_size": node, "intra_node_bytes_per_s": intra, "inter_node_bytes_per_s": inter,
-                         "source": str(_source(net["source"]))},
-        "compute": "chinchilla FLOP per token x tokens per step (x 4/3 with full recomputation) / (GPUs x peak x efficiency)",
-        "bubble": "(PP - 1) / micro-batches x compute (1F1B, Narayanan et al. 2021)",
-        "tp": "4 all-reduces of s x b x h per layer and micro-batch (6 with full recomputation), ring 2(t-1)/t, NVLink within a node",
-        "dp": "one ring all-reduce of the bf16 gradients (1.5x with ZeRO-3), network between nodes",
-        "pp": "one activation send forward and one backward per micro-batch",
-        "ep": "dispatch and combine all-to-all, forward and backward, top-k copies per token",
-        "notes": notes,
-    }
-    return step, assumptions
-
-
-def _with_ctx(config: TransformerConfig, seq: int) -> TransformerConfig:
-    from dataclasses import replace
-
-    return replace(config, n_ctx=seq)
 
 
 @dataclass(frozen=True)
@@ -396,10 +313,10 @@ class LayoutSearch:
                  f"{self.accelerator}; fastest first (estimated)")
         table = rich_table(title, ["rank", "layout", "GB/GPU", "step s", "MFU", "bubble s", "comm s"], rows)
         a = self.assumptions
-        table.caption = (f"Assumptions: matmuls at {100 * a['matmul_efficiency']:.0f}% of peak; no overlap of "
-                         f"communication; NVLink {a['interconnect']['intra_node_bytes_per_s'] / 1e9:,.0f} GB/s within "
+        table.caption = (f"Assumptions: matmuls at {100 * a['matmul_efficiency']:.0f}% of peak; the gradient "
+                         f"all-reduce overlaps the last backward pass; NVLink {a['interconnect']['intra_node_bytes_per_s'] / 1e9:,.0f} GB/s within "
                          f"{a['interconnect']['node_size']} GPUs, network {a['interconnect']['inter_node_bytes_per_s'] / 1e9:,.0f}"
-                         f" GB/s per GPU between nodes; bubble (PP-1)/m; ZeRO-3 moves 1.5x the gradient volume.")
+                         f" GB/s per GPU between nodes; bubble (PP-1)/(m v); ZeRO-3 moves 1.5x the gradient volume.")
         table.caption_justify = "left"
         return table
 
@@ -412,9 +329,9 @@ def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | A
                    seq: int | None = None, global_batch: int | None = None, model: str = "model",
                    fixed: dict | None = None, top: int | None = None) -> LayoutSearch:
     """Every TP x PP x DP (x EP) layout, ZeRO stage, recomputation and micro-batch that fits, fastest first.
-    ``fixed`` pins any of tp, pp, ep, zero, recompute, micro_batch."""
-    check_counts(gpus=gpus, seq=seq, global_batch=global_batch, **{k: v for k, v in (fixed or {}).items()
-                                                                    if k in ("tp", "pp", "ep", "micro_batch")})
+    ``fixed`` pins any of tp, pp, ep, zero, recompute, micro_batch, virtual_stages (searched: 1, 2, 4)."""
+    check_counts(gpus=gpus, seq=seq, global_batch=global_batch,
+                 **{k: v for k, v in (fixed or {}).items() if k in ("tp", "pp", "ep", "micro_batch", "virtual_stages")})
     if top is not None and top < 1:
         raise InputError(f"--top must be at least 1, got {top!r}")
     fixed = dict(fixed or {})
@@ -423,7 +340,7 @@ def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | A
     if global_batch is None:
         tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
         global_batch = max(1, round(tokens / seq))
-    node = int(_interconnect(acc)[0]["node_size"])
+    node = int(interconnect(acc)[0]["node_size"])
     tps = [fixed["tp"]] if "tp" in fixed else [t for t in _powers_of_two(min(gpus, 4 * node))
                                                if config.n_heads % t == 0 and (config.kv_heads % t == 0 or t % config.kv_heads == 0)]
     pps = [fixed["pp"]] if "pp" in fixed else sorted({p for p in range(1, config.n_layers + 1)
@@ -432,12 +349,14 @@ def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | A
     zeros = [fixed["zero"]] if "zero" in fixed else [0, 1, 2, 3]
     recomputes = [fixed["recompute"]] if "recompute" in fixed else list(RECOMPUTE)
     mbs = [fixed["micro_batch"]] if "micro_batch" in fixed else [1, 2, 4, 8]
+    vs = [fixed["virtual_stages"]] if "virtual_stages" in fixed else [1, 2, 4]
     fits, candidates = [], 0
-    for t, p, e, z, r, mb in itertools.product(tps, pps, eps, zeros, recomputes, mbs):
-        if gpus % (t * p):
+    for t, p, e, z, r, mb, v in itertools.product(tps, pps, eps, zeros, recomputes, mbs, vs):
+        if gpus % (t * p) or (v > 1 and p == 1):
             continue
         d = gpus // (t * p)
-        layout = Layout(tp=t, pp=p, dp=d, ep=e, zero=z, recompute=r, micro_batch=mb, global_batch=global_batch, seq=seq)
+        layout = Layout(tp=t, pp=p, dp=d, ep=e, zero=z, recompute=r, micro_batch=mb, global_batch=global_batch, seq=seq,
+                        virtual_stages=v)
         try:
             check_layout(config, layout, gpus)
         except InputError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
 
 import numpy as np
@@ -9,6 +11,7 @@ import numpy as np
 from .. import __version__
 from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
+from ..laws.formula_law import formula_family
 from ..laws.ranges import extrapolation_warnings, range_of
 from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, extrapolation_calibration,
                        holdout_above as _holdout, leave_one_budget_out as _lobo)
@@ -18,10 +21,12 @@ from .diagnostics import diagnose
 from .identify import identifiability, profile_likelihood
 from .estimators import estimate
 from .isoflop import IsoFlopResult, approach1, approach2
+from .formula_model import SPACES, FormulaModel
 from .models import FAMILIES_FITTABLE, FitModel, make_model
 from .objectives import make_objective
+from .optimize import single_threaded_blas
 from .result import FitResult
-from .runs import Runs, load_runs
+from .runs import Runs, _rows_text, load_runs
 
 __all__ = ["fit_law", "isoflop", "as_runs", "DEFAULT_BUDGETS"]
 
@@ -76,13 +81,55 @@ def _check_settings(level: float, bootstrap: int, drop: int) -> None:
         raise InputError(f"--drop-highest-loss must be >= 0, got {drop}")
 
 
+def objective_space(objective: str) -> tuple[str | None, str]:
+    """(``"log"``, ``"target"`` or None when not said, the objective's own name) of ``--objective`` text:
+    ``target-huber`` is the Huber loss on residuals in the target's units, ``log-huber`` (= ``huber``) on
+    log residuals."""
+    key = str(objective).strip().lower()
+    for space in SPACES:
+        if key.startswith(space + "-"):
+            return space, key[len(space) + 1:]
+    return None, key
+
+
+def _formula_model(table: Runs, family, space: str | None) -> tuple[FitModel, str | None]:
+    """The formula's model in ``space`` (by default log space when every target is positive), and a note
+    when the default chose the target's own units."""
+    if space is None:
+        positive = bool(np.all(table.loss > 0))
+        space = "log" if positive else "target"
+        if not positive:
+            return FormulaModel(family, space), (
+                f"column {table.column('loss')!r} has zero or negative values: residuals are taken in its own units "
+                f"(predicted - observed), not in log space (--objective target-huber says so explicitly)")
+    return FormulaModel(family, space), None
+
+
+def _one_blas_thread_for_formulas(function):
+    """Formula fits hold BLAS to one thread: their many small products and solves run slower threaded,
+    most of all on a busy machine (the built-in families keep their own settings)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with single_threaded_blas() if kwargs.get("formula") is not None else contextlib.nullcontext():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_one_blas_thread_for_formulas
 def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective: str = "huber",
             delta: float = 1e-3, weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0,
             level: float = 0.95, holdout_above: float | None = None, leave_one_budget_out: bool = False,
             budgets=None, points=(), targets=(), x: str = "c", base=None, columns: dict | None = None,
             flops_per_param_token: float | None = None, table: dict | None = None,
-            progress=False, profile: str | None = None) -> FitResult:
+            progress=False, profile: str | None = None, formula: str | None = None,
+            variables: dict | None = None, params: dict | None = None) -> FitResult:
     """Fit the law family ``law`` to ``runs`` (a file, a bundled dataset name, a DataFrame or ``Runs``).
+
+    ``formula`` fits a law of one's own instead (``laws.formula_law``): ``variables`` maps its input
+    names to columns, ``params`` overrides parameter bounds and starts; ``objective`` may then name
+    the residuals' space, ``target-huber`` or ``log-huber`` (default: log when every target is positive).
 
     Returns a ``FitResult``: parameters, objective, diagnostics; with ``bootstrap`` B > 0, standard
     errors and ``level`` percentile intervals of parameters and derived quantities (``budgets``:
@@ -98,13 +145,25 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         return fit_accuracy(runs, x=x, bootstrap=bootstrap, seed=seed, level=level, columns=columns, table=table)
     started = time.perf_counter()
     _check_settings(level, bootstrap, drop_highest_loss)
+    space, objective = objective_space(objective)
+    spec = None
+    if formula is not None:
+        spec = formula_family(formula, variables, params)
+        table = {**(table or {}), "inputs": spec.variables, "response": "any"}
+    elif space is not None:
+        raise InputError(f"--objective {space}-{objective}: choosing the residuals' space is for --formula fits; "
+                         f"the {law} law is fitted in its own (use --objective {objective})")
     table = as_runs(runs, columns, flops_per_param_token, table)
     total = len(table)
     table, dropped = table.drop_highest_loss(drop_highest_loss)
-    family = _family(law)
+    family = "formula" if spec is not None else _family(law)
     obj = make_objective(objective, delta=delta, weight=weight)
-    model = (_data_constrained_model(table, base, obj, estimator) if family == "data-constrained"
-             else make_model(family, x=x))
+    space_note = None
+    if spec is not None:
+        model, space_note = _formula_model(table, spec, space)
+    else:
+        model = (_data_constrained_model(table, base, obj, estimator) if family == "data-constrained"
+                 else make_model(family, x=x))
     data, y = model.data(table)
     check_bootstrap(bootstrap, runs=len(y), columns=len(data))
     p = len(model.specs)
@@ -114,6 +173,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     exact = str(estimator).strip().lower() == "hoffmann"
     with ProgressBar(progress if exact else False, len(model.grid(data)), "L-BFGS-B starts") as advance:
         point = estimate(model, obj, data, y, estimator, on_done=advance)
+    if spec is not None and not np.isfinite(point.objective):
+        raise InputError(_non_finite(model, table, data, point.theta))
     params = model.params(point.theta)
 
     boot, stderr, intervals, boot_info, boot_params = None, None, None, None, None
@@ -137,7 +198,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
 
     derived = {}
-    if isinstance(model.to_law(point.theta), NDLaw):
+    fitted = model.to_law(point.theta)
+    if isinstance(fitted, NDLaw) and getattr(fitted, "is_nd", True):
         calibration = None
         if boot is not None and points:
             calibration = extrapolation_calibration(model, obj, table, estimator=estimator, seed=seed, level=level,
@@ -160,6 +222,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         backtest = _lobo(model, obj, table, estimator=estimator, bootstrap=backtest_size, seed=seed, level=level)
 
     data_info = table.describe()
+    if space_note:
+        data_info["notes"].append(space_note)
     data_info.update({"runs_in_table": total, "dropped_rows": dropped,
                       "fitted_range": range_of(table.n, table.d, table.c)})
     if points:  # a new run asked for far beyond the runs fitted says so, as plan and predict do
@@ -171,14 +235,40 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         "holdout_above": holdout_above, "leave_one_budget_out": leave_one_budget_out,
         "flops_per_param_token": table.flops_per_param_token, "base_fitted": family == "data-constrained" and getattr(
             model, "base", None) is None}
+    if spec is not None:
+        settings.update({"formula": spec.text, "variables": dict(spec.variables), "space": model.space,
+                         "param_specs": _spec_dicts(spec)})
     return FitResult(
         family=family, law_dict=model.to_law(point.theta).to_dict(), params=params, objective=point.objective,
-        objective_spec={**obj.to_dict(), "description": obj.describe()}, estimator=point.estimator,
+        objective_spec={**obj.to_dict(), **({"space": model.space} if spec is not None else {}),
+                        "description": obj.describe(getattr(model, "space", "log"))}, estimator=point.estimator,
         success=point.success, message=point.message, n_runs=len(table), n_starts=point.n_starts,
         n_refined=point.n_refined, data=data_info, diagnostics=diagnostics, level=level, stderr=stderr,
         intervals=intervals, bootstrap=boot_info, derived=derived, backtest=backtest, settings=settings,
         version=__version__, seconds=time.perf_counter() - started, runs=table,
         replicate_laws=() if boot is None else tuple(model.to_law(t).to_dict() for t in boot.thetas))
+
+
+def _spec_dicts(spec) -> dict:
+    """The parameters' bounds, transforms and starts as fitted (and the fixed ones), for the saved fit."""
+    def bound(value: float) -> float | None:  # JSON has no infinity: an open side is null
+        return float(value) if np.isfinite(value) else None
+
+    out = {s.name: {"lower": bound(s.lower), "upper": bound(s.upper), "transform": "log" if s.log_scale else "linear",
+                    "starts": [float(np.exp(g)) if s.log_scale else float(g) for g in s.grid],
+                    "role": s.description} for s in spec.specs}
+    out.update({name: {"fixed": value} for name, value in spec.fixed.items()})
+    return out
+
+
+def _non_finite(model: FitModel, table: Runs, data: dict, theta) -> str:
+    """The one-line error of a formula that gives NaN or infinity on the data at every start."""
+    with np.errstate(all="ignore"):
+        values = model.predict(np.asarray(theta)[None, :], data)[0]
+    bad = ~np.isfinite(values)
+    where = f" (e.g. {_rows_text(table.rows[bad])})" if bad.any() else ""
+    return (f"{table.source}: the formula {model.formula.text!r} gives NaN or infinity on the data at every start"
+            f"{where}; check its inputs there, or give starts and bounds with --param")
 
 
 def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,

@@ -17,6 +17,7 @@ from itertools import product
 import numpy as np
 
 from ..errors import InputError
+from ..filters import Filter, as_filter
 from ..laws import BrokenPowerLaw
 from ..laws.base import ParamSpec
 from .estimators import estimate
@@ -138,8 +139,9 @@ def _fit_candidate(name: str, lx: np.ndarray, y: np.ndarray, base_theta=None):
 
 
 def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", holdout_col: str | None = None,
-               holdout_above: float | None = None, where: str | None = None) -> CurveFits:
+               holdout_above: float | None = None, where: str | Filter | None = None) -> CurveFits:
     """Fit every curve of a long table and choose its family by held-out error (see the module doc)."""
+    where = as_filter(where)
     frame, name, _ = read_frame(runs)
     have = ", ".join(repr(str(c)) for c in frame.columns)
     for flag, col in (("--curve-col", curve_col), ("--x-col", x_col), ("--loss-col", loss_col),

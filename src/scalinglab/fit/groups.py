@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+from ..filters import as_filter
 from .runs import filter_frame, load_runs, read_frame
 
 __all__ = ["GroupFits", "fit_groups"]
@@ -78,13 +79,16 @@ def fit_groups(runs, group_by, law: str = "chinchilla", *, columns: dict | None 
     by = [c.strip() for c in (group_by.split(",") if isinstance(group_by, str) else group_by) if c.strip()]
     if not by:
         raise InputError("--group-by needs one or more column names, e.g. --group-by dataset,model")
+    options = dict(table or {})
+    where = as_filter(options.pop("where", None))
     frame, name, defaults = read_frame(runs)
     missing = [c for c in by if c not in frame.columns]
     if missing:
         have = ", ".join(repr(str(c)) for c in frame.columns)
         raise InputError(f"{name}: --group-by column {', '.join(repr(c) for c in missing)} not found (columns: {have})")
-    options = dict(table or {})
-    where = options.pop("where", None)
+    if fit_options.get("formula") is not None:  # a formula's inputs are read from their own columns
+        options.update({"inputs": dict(fit_options.get("variables") or {}), "response": "any"})
+        law = fit_options["formula"]
     frame = filter_frame(frame, name, where)
     cols = {**{f"{k}_col": v for k, v in defaults.items()}, **{k: v for k, v in (columns or {}).items() if v}}
     fits, labels = [], []
@@ -101,7 +105,7 @@ def fit_groups(runs, group_by, law: str = "chinchilla", *, columns: dict | None 
         except InputError as error:
             raise InputError(f"--group-by: group {shown} ({len(part)} runs): {error}") from None
         labels.append(label)
-    notes = [f"--where {where!r}: {len(frame)} rows kept"] if where else []
+    notes = [f"{where.label}: {len(frame)} rows kept"] if where is not None else []
     notes.append(f"{len(fits)} groups by {', '.join(by)}; each fitted on its own runs")
     return GroupFits(name, by, str(law), fits, labels, notes)
 

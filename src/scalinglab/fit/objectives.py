@@ -1,5 +1,8 @@
 """Objectives on residuals r = log(predicted loss) - log(observed loss), summed over runs.
 
+(A formula law may take its residuals in the target's own units instead, r = predicted - observed:
+``fit.formula_model``; the objectives are the same functions of r.)
+
 * ``huber`` (default): the log-Huber loss of Hoffmann et al. 2022 (section 3.3, delta = 1e-3),
   rho(r) = r^2 / 2 for |r| <= delta, delta (|r| - delta / 2) beyond; robust to outlying runs.
 * ``squares``: least squares on log loss, rho(r) = r^2 / 2.
@@ -63,12 +66,15 @@ class Objective:
         psi = self.psi(r)
         return 0.5 * np.einsum("...n,...n->...", psi, r), psi
 
-    def describe(self) -> str:
+    def describe(self, space: str = "log") -> str:
+        """In words; ``space="target"``: the residuals are in the target's own units (formula fits)."""
+        on = "log loss" if space == "log" else "the target"
         if self.name == "huber":
-            return f"log-Huber (delta {self.delta:g}), summed over runs"
+            prefix = "log-Huber" if space == "log" else "Huber on the target"
+            return f"{prefix} (delta {self.delta:g}), summed over runs"
         if self.name == "squares":
-            return "least squares on log loss, summed over runs"
-        return f"asymmetric squares on log loss (over-prediction weighted {self.weight:g}x), summed over runs"
+            return f"least squares on {on}, summed over runs"
+        return f"asymmetric squares on {on} (over-prediction weighted {self.weight:g}x), summed over runs"
 
     def to_dict(self) -> dict:
         out = {"name": self.name}

@@ -121,6 +121,9 @@ class FitResult:
         head = (f"{self.family} law fitted to {self.n_runs} runs of {d.get('source')} with the {self.estimator} "
                 f"estimator ({self.objective_spec.get('description', '')})")
         parts.append(Text(head, style="bold"))
+        if self.law_dict.get("formula"):
+            inputs = ", ".join(f"{k} = {v!r}" for k, v in self.law_dict.get("variables", {}).items())
+            parts.append(Text(f"law: {self.law_dict['formula']}   (inputs: {inputs})"))
         for note in d.get("notes", []):
             parts.append(Text(f"note: {note}"))
         if d.get("dropped_rows"):
@@ -139,7 +142,7 @@ class FitResult:
         stats = [["objective", f"{self.objective:.6g}"], ["runs", str(self.n_runs)],
                  ["starts (evaluated / refined)", f"{self.n_starts} / {self.n_refined}"],
                  ["converged", f"{self.success} ({self.message})"],
-                 ["residual sd (log loss)", _fmt(res.get("std"))], ["residual max |r|", _fmt(res.get("max_abs"))],
+                 [f"residual sd ({res.get('space', 'log loss')})", _fmt(res.get("std"))], ["residual max |r|", _fmt(res.get("max_abs"))],
                  ["in-sample MAPE of loss (%)", _fmt(res.get("mape_percent"))],
                  ["condition number", _fmt(self.diagnostics.get("condition_number"))],
                  ["time (s)", f"{self.seconds:.2f}"]]

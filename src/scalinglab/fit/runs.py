@@ -10,8 +10,13 @@ excluded), e.g. ``runs.csv: column 'loss' has 3 non-positive values (rows 4, 9, 
 A bundled CSV dataset whose columns in use are all plain positive numbers is read with the csv module
 (no pandas import, which is most of a plain fit's start-up time); anything else goes through pandas.
 
-Real tables are messy, so a table can be narrowed first (``where``: a pandas query such as
-``"dataset == 'c4' and lr <= 0.004"``), rows with missing values dropped (``drop_missing``), cells
+A fit of a formula (``--formula`` with ``--var NAME=COLUMN``) reads its inputs from any numeric
+columns (``inputs``; finite values of any sign) into ``Runs.inputs``; its target may then hold
+values of any sign (``response="any"``). Predicting a table needs no loss column
+(``require_loss=False``).
+
+Real tables are messy, so a table can be narrowed first (``where``: a filter of :mod:`scalinglab.filters`
+such as ``"dataset == 'c4' and lr <= 0.004"``), rows with missing values dropped (``drop_missing``), cells
 may hold human quantities (``70B``, ``1.4T``), and runs repeating an (N, D) pair (a learning-rate
 sweep, reruns) are kept, averaged or reduced to the best (``duplicates``), with a note saying so.
 """
@@ -24,6 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..filters import Filter, as_filter, numbers_of
+from ..tablefile import read_table_file
 
 __all__ = ["Runs", "load_runs", "read_frame", "filter_frame", "FIELDS", "DUPLICATES"]
 
@@ -57,10 +64,12 @@ def _rows_text(rows, limit: int = 10) -> str:
 
 @dataclass(frozen=True)
 class Runs:
-    """Validated runs: float arrays per field (None when absent) and the 1-based source row numbers."""
+    """Validated runs: float arrays per field (None when absent) and the 1-based source row numbers.
+
+    ``inputs``: a formula's input arrays by formula name; ``loss`` is None for a table read without one."""
 
     source: str
-    loss: np.ndarray
+    loss: np.ndarray | None
     rows: np.ndarray
     n: np.ndarray | None = None
     d: np.ndarray | None = None
@@ -72,16 +81,17 @@ class Runs:
     notes: tuple[str, ...] = ()
     flops_per_param_token: float = 6.0
     table_columns: tuple[str, ...] = ()
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.loss)
+        return len(self.rows)
 
     def take(self, index) -> "Runs":
         """The runs at ``index`` (an integer array or a boolean mask), in that order."""
         index = np.asarray(index)
         pick = {k: (None if getattr(self, k) is None else getattr(self, k)[index])
                 for k in ("loss", "rows", "n", "d", "c", "u", "budget", "group")}
-        return replace(self, **pick)
+        return replace(self, **pick, inputs={k: v[index] for k, v in self.inputs.items()})
 
     def column(self, name: str) -> str:
         """The source column behind field ``name`` (for messages)."""
@@ -114,6 +124,7 @@ class Runs:
         for key in ("n", "d", "c", "loss", "u", "budget", "group"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        data.update({name: values for name, values in self.inputs.items() if name not in data})
         import pandas as pd
 
         return pd.DataFrame(data)
@@ -122,8 +133,9 @@ class Runs:
         return {"source": self.source, "runs": len(self), "columns": dict(self.columns), "notes": list(self.notes)}
 
 
-def _read_table(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
-    """(DataFrame, display name, default column mapping) for a path, a dataset name or a DataFrame."""
+def _read_table(source, max_rows: int | None = None) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """(DataFrame, display name, default column mapping) for a path, a dataset name or a DataFrame; a file
+    is read within its limits (:func:`scalinglab.tablefile.read_table_file`, ``max_rows``)."""
     import pandas as pd
 
     if isinstance(source, pd.DataFrame):
@@ -137,33 +149,14 @@ def _read_table(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
         return read_bundled(text), info.name, dict(info.columns)
     if path.is_dir():
         raise InputError(f"runs file {text!r} is a folder; give a table file (.csv, .parquet or .jsonl)")
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"runs file {text!r} does not exist (and is not a bundled dataset; "
                          f"see `scalinglab datasets list`)")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path)
-        elif suffix == ".tsv":
-            frame = pd.read_csv(path, sep="\t")
-        elif suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        elif suffix in (".jsonl", ".ndjson"):
-            frame = pd.read_json(path, lines=True)
-        elif suffix == ".json":
-            frame = pd.read_json(path)
-        else:
-            raise InputError(f"{path.name}: unknown runs file type {suffix!r}; use .csv, .tsv, .parquet or .jsonl")
-    except InputError:
-        raise
-    except Exception as error:  # pandas/pyarrow raise many types for unreadable files
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"{path.name}: cannot read runs table ({message})") from None
-    return frame, path.name, {}
+    return read_table_file(path, max_rows=max_rows, what="runs table"), path.name, {}
 
 
 def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None],
-                  defaults: dict[str, str]) -> dict[str, str]:
+                  defaults: dict[str, str], require_loss: bool = True) -> dict[str, str]:
     lookup = {str(c).strip().lower(): c for c in frame.columns}
     chosen, problems = {}, []
     for key, candidates in FIELDS.items():
@@ -183,7 +176,7 @@ def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None
             if candidate in lookup:
                 chosen[key] = lookup[candidate]
                 break
-    if "loss" not in chosen and not explicit.get("loss"):
+    if "loss" not in chosen and not explicit.get("loss") and require_loss:
         problems.append("no loss column (name it with --loss-col)")
     roles: dict[str, list[str]] = {}
     for key, column in chosen.items():
@@ -209,27 +202,9 @@ def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str, rows: n
         problems.append(f"column {column!r} has {count} {text} ({_rows_text(numbers)}{shown})")
 
 
-def _to_float(raw: pd.Series) -> np.ndarray:
-    """Numbers as floats; text cells may hold human quantities (``70B``, ``1.4T``, ``5.76e23``); NaN if not."""
-    import pandas as pd
-
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
-    text = raw.notna().to_numpy() & np.isnan(values)
-    if text.any():
-        from ..errors import UnitError
-        from ..units import parse_quantity
-
-        for i in np.flatnonzero(text):
-            try:
-                values[i] = parse_quantity(str(raw.iloc[i]))
-            except UnitError:
-                pass
-    return values
-
-
 def _bad_numbers(raw: pd.Series, positive: bool = True) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(float values, {problem noun: mask}) for one column."""
-    values = _to_float(raw)
+    values = numbers_of(raw)
     missing = raw.isna().to_numpy()
     problems = {"non-numeric value": np.isnan(values) & ~missing, "missing or NaN value": missing,
                 "infinite value": np.isinf(values)}
@@ -247,39 +222,21 @@ def _numeric(frame: pd.DataFrame, column: str, problems: list[str], rows: np.nda
     return values
 
 
-def read_frame(source) -> tuple[pd.DataFrame, str, dict[str, str]]:
-    """(DataFrame indexed by source row number from 1, display name, default column mapping)."""
+def read_frame(source, max_rows: int | None = None) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """(DataFrame indexed by source row number from 1, display name, default column mapping); a file holding
+    more than ``max_rows`` rows (default ``tablefile.MAX_ROWS``) is refused before it is decoded."""
     import pandas as pd
 
-    frame, name, defaults = _read_table(source)
+    frame, name, defaults = _read_table(source, max_rows)
     frame = frame.copy()
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame, name, defaults
 
 
-def filter_frame(frame: pd.DataFrame, name: str, where: str | None) -> pd.DataFrame:
-    """The rows for which the pandas query ``where`` holds; one-line errors for queries that do not parse."""
-    if where is None or not str(where).strip():
-        return frame
-    import pandas as pd
-
-    have = ", ".join(repr(str(c)) for c in frame.columns)
-    try:
-        mask = frame.eval(str(where), engine="python")
-    except pd.errors.UndefinedVariableError as error:
-        raise InputError(f"{name}: --where {where!r}: {error} (columns: {have}; quote names with spaces "
-                         f"in backticks)") from None
-    except Exception as error:  # pandas raises SyntaxError, TypeError, ValueError, KeyError for bad queries
-        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"{name}: --where {where!r} is not a valid condition ({text}); write it as a pandas "
-                         f"query such as \"dataset == 'c4' and lr <= 0.004\" (columns: {have})") from None
-    if not isinstance(mask, pd.Series) or mask.dtype != bool:
-        raise InputError(f"{name}: --where {where!r} does not give true or false for each row; write a "
-                         f"condition such as \"dataset == 'c4' and lr <= 0.004\"")
-    kept = frame[mask.to_numpy()]
-    if len(kept) == 0:
-        raise InputError(f"{name}: no rows satisfy --where {where!r} (of {len(frame)} rows)")
-    return kept
+def filter_frame(frame: pd.DataFrame, name: str, where: str | Filter | None) -> pd.DataFrame:
+    """The rows for which the filter ``where`` holds (:mod:`scalinglab.filters`: text or a parsed Filter)."""
+    where = as_filter(where)
+    return frame if where is None else where.apply(frame, name)
 
 
 _KEPT = "{what}; all kept (--duplicates mean averages them, min keeps the best of each)"
@@ -348,11 +305,12 @@ def _compute_columns(name: str, chosen: dict, explicit: dict, values: dict, rows
     return n, d, c
 
 
-def _plain_dataset(source, explicit: dict, where, drop_missing: bool, mode: str, response: str):
+def _plain_dataset(source, explicit: dict, where, drop_missing: bool, mode: str, response: str, inputs: dict):
     """(name, chosen columns, table columns, values, duplicate notes) for a bundled CSV dataset read with
     the csv module, or None when pandas must decide: a filter, --drop-missing, a label column, any cell
     that is not a plain positive finite number, or repeated settings to merge."""
-    if where or drop_missing or not isinstance(source, str) or Path(source).exists():
+    if (where is not None or drop_missing or inputs or response == "any" or not isinstance(source, str)
+            or Path(source).exists()):
         return None
     from ..datasets import RENAMED, get_dataset, is_dataset_name, read_bundled_cells
 
@@ -402,21 +360,26 @@ def _plain_dataset(source, explicit: dict, where, drop_missing: bool, mode: str,
 def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_col: str | None = None,
               loss_col: str | None = None, u_col: str | None = None, budget_col: str | None = None,
               group_col: str | None = None, flops_per_param_token: float | None = None,
-              c_tolerance: float = 0.1, where: str | None = None, duplicates: str = "keep",
+              c_tolerance: float = 0.1, where: str | Filter | None = None, duplicates: str = "keep",
               drop_missing: bool = False, c_note: str | None = None, name: str | None = None,
-              response: str = "loss") -> Runs:
+              response: str = "loss", max_rows: int | None = None, inputs: dict[str, str] | None = None,
+              require_loss: bool = True) -> Runs:
     """Load and validate a runs table from a file path, a bundled dataset name or a DataFrame.
 
     Columns are found by the names in ``FIELDS`` (or the dataset's own mapping) unless named
     explicitly. All problems are collected and raised as one InputError naming columns and rows.
-    ``where`` narrows the table first (a pandas query); ``drop_missing`` drops rows with a missing
+    ``where`` narrows the table first (a filter, :mod:`scalinglab.filters`); ``drop_missing`` drops rows with a missing
     or unreadable value in a column used (noted); ``duplicates`` (``DUPLICATES``) says what to do
     with runs repeating an (N, D) setting. When the user names the C column (``c_col``) and N and D
     are given too, C must equal k N D within ``c_tolerance``; an explicit ``flops_per_param_token``
     or a ``c_note`` explaining the count turns a disagreement into a note. A C column found by
     name is taken as the user's own count and never checked. ``response="accuracy"`` lets the
-    metric column hold values in [0, 1], zeros included.
+    metric column hold values in [0, 1], zeros included; ``response="any"`` any finite value. A table
+    file with more than ``max_rows`` rows (default ``tablefile.MAX_ROWS``) is refused from its size or
+    metadata, before it is decoded. ``inputs`` (formula name -> column) are read into ``Runs.inputs``
+    (see ``_input_columns``); with ``require_loss=False`` a table without a loss column gives ``loss=None``.
     """
+    where = as_filter(where)
     k_given = flops_per_param_token is not None
     k = 6.0 if flops_per_param_token is None else float(flops_per_param_token)
     if not (np.isfinite(k) and 1.0 <= k <= 100.0):  # 6 for training (2 forward + 4 backward, Kaplan et al. 2020)
@@ -427,7 +390,8 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         raise InputError(f"--duplicates must be one of {', '.join(DUPLICATES)}, got {duplicates!r}")
     explicit = {"n": n_col, "d": d_col, "c": c_col, "loss": loss_col, "u": u_col, "budget": budget_col,
                 "group": group_col}
-    plain = _plain_dataset(source, explicit, where, drop_missing, mode, response)
+    inputs = dict(inputs or {})
+    plain = _plain_dataset(source, explicit, where, drop_missing, mode, response, inputs) if require_loss else None
     if plain is not None:
         table_name, chosen, table_columns, values, shared = plain
         name = name or table_name
@@ -438,24 +402,27 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         return Runs(source=name, loss=values["loss"], rows=rows, n=n, d=d, c=c, u=values.get("u"),
                     budget=values.get("budget"), group=None, columns={k: str(v) for k, v in chosen.items()},
                     notes=tuple(notes), flops_per_param_token=k, table_columns=table_columns)
-    frame, table_name, defaults = read_frame(source)
+    frame, table_name, defaults = read_frame(source, max_rows)
     name = name or table_name
-    chosen = _pick_columns(frame, name, explicit, defaults)
+    chosen = _pick_columns(frame, name, explicit, defaults, require_loss)
+    sources = _input_columns(frame, name, inputs, chosen)
     if len(frame) == 0:
         raise InputError(f"{name}: the runs table has no rows")
     table_columns = tuple(str(c) for c in frame.columns)
     frame = filter_frame(frame, name, where)
     notes: list[str] = []
-    if where:
-        notes.append(f"--where {where!r}: {len(frame)} rows kept")
+    if where is not None:
+        notes.append(f"{where.label}: {len(frame)} rows kept")
     if drop_missing:
         bad = np.zeros(len(frame), dtype=bool)
         for key, column in chosen.items():
             if key in _NUMERIC:
-                masks = _bad_numbers(frame[column], positive=not (key == "loss" and response == "accuracy"))[1]
+                masks = _bad_numbers(frame[column], positive=key != "loss" or response == "loss")[1]
                 bad |= np.logical_or.reduce(list(masks.values()))
             else:
                 bad |= frame[column].isna().to_numpy()
+        for column in set(sources.values()) - {None}:
+            bad |= np.logical_or.reduce(list(_bad_numbers(frame[column], positive=False)[1].values()))
         if bad.all():
             raise InputError(f"{name}: --drop-missing would drop all {len(frame)} rows")
         if bad.any():
@@ -468,7 +435,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     for key, column in chosen.items():
         if key in _NUMERIC:
             accuracy = key == "loss" and response == "accuracy"
-            values[key] = _numeric(frame, column, problems, rows, positive=not accuracy)
+            values[key] = _numeric(frame, column, problems, rows, positive=key != "loss" or response == "loss")
             if accuracy:
                 v = values[key]
                 _flag(problems, column, np.isfinite(v) & ((v < 0) | (v > 1)), "value{s} outside [0, 1] (not an accuracy)", rows)
@@ -476,22 +443,58 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
             labels = frame[column]
             _flag(problems, column, labels.isna().to_numpy(), "missing value", rows)
             values[key] = labels.astype(str).to_numpy()
+    columns_read = {column: _numeric(frame, column, problems, rows, positive=False)
+                    for column in dict.fromkeys(sources.values()) if column is not None}
     if problems:
         hint = "" if drop_missing else " (--drop-missing drops such rows)"
         raise InputError(f"{name}: " + "; ".join(problems) + hint)
 
     n, d, c = _compute_columns(name, chosen, explicit, values, rows, k, k_given, c_note, c_tolerance, notes)
-    keys = [chosen[key] for key in ("n", "d", "c", "u", "group") if key in chosen]
-    if keys:
-        numeric = frame.assign(**{chosen[f]: values[f] for f in ("n", "d", "c", "u", "loss") if f in chosen})
+    fields = {"n": n, "d": d, "c": c, "u": values.get("u")}
+    read = {}
+    for formula_name, column in sources.items():
+        if column is None:
+            field_name = formula_name.lower()
+            if fields[field_name] is None:
+                raise InputError(f"{name}: --var {formula_name}: no column {formula_name!r} and no {_LABELS[field_name]} "
+                                 f"in the table (columns: {', '.join(repr(c) for c in table_columns)})")
+            read[formula_name] = fields[field_name]
+        else:
+            read[formula_name] = columns_read[column]
+    keys = list(dict.fromkeys([chosen[key] for key in ("n", "d", "c", "u", "group") if key in chosen]
+                              + [column for column in sources.values() if column is not None]))
+    if keys and "loss" in chosen:
+        numeric = frame.assign(**{**columns_read, **{chosen[f]: values[f] for f in ("n", "d", "c", "u", "loss")
+                                                     if f in chosen}})
         reduced = _reduce_duplicates(numeric, name, keys, chosen["loss"], mode, notes)
         if len(reduced) != len(frame):
             pick = frame.index.get_indexer(reduced.index)
             values = {key: v[pick] for key, v in values.items()}
             values["loss"] = reduced[chosen["loss"]].to_numpy(dtype=float)
             n, d, c = (None if v is None else v[pick] for v in (n, d, c))
+            read = {key: v[pick] for key, v in read.items()}
             rows = rows[pick]
-    return Runs(source=name, loss=values["loss"], rows=rows.astype(int), n=n, d=d, c=c,
+    return Runs(source=name, loss=values.get("loss"), rows=rows.astype(int), n=n, d=d, c=c,
                 u=values.get("u"), budget=values.get("budget"), group=values.get("group"),
                 columns={k: str(v) for k, v in chosen.items()}, notes=tuple(notes), flops_per_param_token=k,
-                table_columns=table_columns)
+                table_columns=table_columns, inputs=read)
+
+
+def _input_columns(frame: pd.DataFrame, name: str, inputs: dict[str, str], chosen: dict) -> dict[str, str | None]:
+    """Formula name -> the column holding it (exact name, else any case), or None for the runs' own N, D,
+    C or U (``--var N``: a name bound to itself that no column holds). One error names every column missing."""
+    lookup = {str(c).strip().lower(): c for c in frame.columns}
+    out, missing = {}, []
+    for formula_name, column in inputs.items():
+        if column in frame.columns:
+            out[formula_name] = column
+        elif column.strip().lower() in lookup:
+            out[formula_name] = lookup[column.strip().lower()]
+        elif column == formula_name and formula_name.lower() in ("n", "d", "c", "u"):
+            out[formula_name] = None
+        else:
+            missing.append(f"--var {formula_name}={column}: no column {column!r}")
+    if missing:
+        have = ", ".join(repr(str(c)) for c in frame.columns)
+        raise InputError(f"{name}: {'; '.join(missing)} (columns: {have})")
+    return out

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._table import rich_table
 from ..errors import InputError, UnknownNameError
+from ..tablefile import read_table_file
 
 __all__ = ["Trend", "fit_trend", "load_table", "decimal_year"]
 
@@ -55,7 +56,8 @@ def _parse_when(value, what: str) -> float | None:
 
 
 def load_table(spec: str) -> tuple[pd.DataFrame, str, str | None]:
-    """(table, its name, its date column) from a bundled dataset name or a CSV file."""
+    """(table, its name, its date column) from a bundled dataset name or a table file (CSV, Parquet, JSON
+    lines), read within the limits of :func:`scalinglab.tablefile.read_table_file`."""
     from ..datasets import get_dataset, is_dataset_name, read_bundled
 
     if is_dataset_name(spec):
@@ -66,11 +68,7 @@ def load_table(spec: str) -> tuple[pd.DataFrame, str, str | None]:
         from ..datasets import list_datasets
 
         raise UnknownNameError("dataset or CSV file", spec, [d.name for d in list_datasets()])
-    try:
-        frame = pd.read_csv(path, comment=None)
-    except (OSError, ValueError, pd.errors.ParserError) as error:
-        raise InputError(f"cannot read CSV {spec!r}: {str(error).splitlines()[0]}") from None
-    return frame, path.name, None
+    return read_table_file(path, what="trend table"), path.name, None
 
 
 def _find_column(frame: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], what: str, origin: str) -> str:

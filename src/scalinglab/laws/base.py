@@ -14,12 +14,14 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["ParamSpec", "Law", "NDLaw", "as_positive_array", "FORMAT_VERSION"]
+__all__ = ["ParamSpec", "Law", "NDLaw", "as_positive_array", "FORMAT_VERSION", "READABLE_VERSIONS"]
 
 #: Version of the saved-fit layout written by ``FitResult.to_dict`` (``format_version``); files without
-#: the key (written before it existed, or by hand) are read as version 1. Kept here rather than in
-#: ``saved`` so that writing a fit does not build the reader's pydantic models.
-FORMAT_VERSION = 1
+#: the key (written before it existed, or by hand) are read as version 1. Version 2 adds formula laws
+#: (``"law": {"family": "formula", "formula", "variables", "params"}``); version 1 files read unchanged.
+#: Kept here rather than in ``saved`` so that writing a fit does not build the reader's pydantic models.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from .allocation import AllocationRule
 from .base import Law
 from .chinchilla import ChinchillaLaw
 from .data_constrained import DataConstrainedLaw
+from .formula_law import FormulaLaw
 from .kaplan import KaplanComputeLaw, KaplanLaw
 from .power import BrokenPowerLaw, PowerLaw, SaturatingPowerLaw
 from .sigmoid import SigmoidAccuracy
@@ -23,7 +24,7 @@ FAMILIES: dict[str, type[Law]] = {
     cls.family: cls
     for cls in (
         ChinchillaLaw, KaplanLaw, KaplanComputeLaw, DataConstrainedLaw, AllocationRule,
-        PowerLaw, SaturatingPowerLaw, BrokenPowerLaw, SigmoidAccuracy,
+        PowerLaw, SaturatingPowerLaw, BrokenPowerLaw, SigmoidAccuracy, FormulaLaw,
     )
 }
 
@@ -52,8 +53,11 @@ def number(value):
 
 
 def law_from_dict(data: dict) -> Law:
-    """Build a law from ``{"family": ..., "params": {...}}`` (the form ``Law.to_dict`` writes)."""
+    """Build a law from ``{"family": ..., "params": {...}}`` (the form ``Law.to_dict`` writes; a formula law
+    also has ``formula`` and ``variables``, and its parameter names are taken as written)."""
     family = data.get("family")
     if family not in FAMILIES:
         raise UnknownNameError("law family", str(family), FAMILIES)
+    if family == FormulaLaw.family:
+        return FormulaLaw.from_law_dict(data)
     return FAMILIES[family].from_params(_exp_log_keys(dict(data["params"])))

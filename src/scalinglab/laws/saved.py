@@ -12,7 +12,7 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, ValidationError
 
 from ..errors import InputError, UnknownNameError
-from .base import FORMAT_VERSION, Law
+from .base import FORMAT_VERSION, READABLE_VERSIONS, Law
 
 __all__ = ["FORMAT_VERSION", "read_law_file", "check_law_dict"]
 
@@ -49,9 +49,9 @@ def check_law_dict(data: Any, origin: str, families: dict[str, type[Law]]) -> di
     if not isinstance(data, dict):
         raise InputError(f"{origin}: a saved law must be a JSON object with a 'law' key, got {type(data).__name__}")
     version = data.get("format_version", FORMAT_VERSION)
-    if version != FORMAT_VERSION or isinstance(version, bool):
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise InputError(f"{origin}: format_version {version!r} is not one this scalinglab reads "
-                         f"(version {FORMAT_VERSION}); save the fit again with this version")
+                         f"(versions {', '.join(map(str, READABLE_VERSIONS))}); save the fit again with this version")
     try:
         saved = _SavedLaw.model_validate(data)
     except ValidationError as error:
@@ -59,8 +59,40 @@ def check_law_dict(data: Any, origin: str, families: dict[str, type[Law]]) -> di
     family = saved.law.family
     if family not in families:
         raise InputError(f"{origin}: law.family: {UnknownNameError('law family', family, families)}")
+    if family == "formula":
+        return _check_formula(data["law"], origin)
     _check_params(families[family], saved.law.params, f"{origin}: law.params", families)
     return {"family": family, "params": saved.law.params}
+
+
+def _check_formula(law: dict, origin: str) -> dict:
+    """A formula law: the formula parses, ``variables`` maps its input names to columns, and ``params``
+    gives a finite number for every other name (and nothing else)."""
+    from .formula import names, parse
+
+    text, variables, params = law.get("formula"), law.get("variables"), law["params"]
+    if not isinstance(text, str):
+        raise InputError(f"{origin}: law.formula: must be the formula text, got {text!r}")
+    if not isinstance(variables, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in variables.items()):
+        raise InputError(f"{origin}: law.variables: must map the formula's input names to column names")
+    try:
+        found = names(parse(text))
+    except InputError as error:
+        raise InputError(f"{origin}: law.formula: {error}") from None
+    wanted = [n for n in found if n not in variables]
+    for name in variables:
+        if name not in found:
+            raise InputError(f"{origin}: law.variables.{name}: not a name of the formula {text!r}")
+    for name, value in params.items():
+        if name not in wanted:
+            raise InputError(f"{origin}: law.params.{name}: not a parameter of the formula {text!r}")
+        if isinstance(value, dict) or not math.isfinite(value):
+            raise InputError(f"{origin}: law.params.{name}: must be a finite number, got {value!r}")
+    missing = [n for n in wanted if n not in params]
+    if missing:
+        raise InputError(f"{origin}: law.params: missing {', '.join(missing)}")
+    return {"family": "formula", "formula": text, "variables": dict(variables), "params": dict(params)}
 
 
 def _check_params(cls, params: dict, where: str, families: dict) -> None:

@@ -86,7 +86,8 @@ class Plan:
         from rich.console import Group
         from rich.text import Text
 
-        title = f"Plan under {self.law}: {self.method}, C = {self.flops_per_param_token:g} N D"
+        budget = f"C = {self.extra['cost']}" if self.extra.get("cost") else f"C = {self.flops_per_param_token:g} N D"
+        title = f"Plan under {self.law}: {self.method}, {budget}"
         columns, rows = self.columns(), self.rows()
         tables = [rich_table(title, columns[:5], [row[:5] for row in rows])]
         if len(columns) > 5:  # the planner's extra numbers: one row each, one column per budget

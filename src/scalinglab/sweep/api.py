@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_write_text
+from .._io import atomic_write_csv
 from ..errors import InputError
 from ..units import parse_quantity
 from .config import HyperparameterRule, TrainSettings
@@ -233,5 +233,5 @@ def export_sweep(registry: str | Path, name: str, path: str | Path, *, checkpoin
     if not rows:
         raise InputError(f"sweep {name!r} has no finished runs to export")
     frame = sweep_frame(rows)
-    atomic_write_text(path, frame.to_csv(index=False))
+    atomic_write_csv(path, frame)
     return ExportResult(str(path), len(frame), [str(c) for c in frame.columns])

@@ -45,8 +45,14 @@ def main(kind: str, source: str, name: str | None, options: dict, max_rows: int,
         options = dict(options)
         columns = {key: options.pop(key) for key in _COLUMNS if key in options}
         k = options.get("flops_per_param_token")
+        own = {}
+        if options.get("formula") is not None:  # a formula's inputs are read from their own columns
+            from ..api import formula_options
+
+            variables = formula_options(options.get("law"), options["formula"], options.get("variables"), None)
+            own = {"inputs": variables["variables"], "response": "any"}
         runs = load_runs(source, flops_per_param_token=k, name=name,
-                         **{c: v for c, v in columns.items() if v is not None})
+                         **{c: v for c, v in columns.items() if v is not None}, **own)
         if len(runs) > max_rows:
             raise InputError(f"{runs.source}: {len(runs):,} runs; the explorer fits at most {max_rows:,} "
                              f"(use the command line for more)")

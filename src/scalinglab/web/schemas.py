@@ -95,6 +95,10 @@ class CostRequest(_Money):
     gpu_hours: Quantity | None = None
     tokens_per_second_per_gpu: Quantity | None = None
     flops_per_second_per_gpu: Quantity | None = None
+    hfu: Quantity | None = None
+    recompute: Name | None = Field(None, description="What --hfu counts: full, selective or none.")
+    cluster_family: Annotated[str, Field(max_length=100)] | None = Field(
+        None, description="With cluster_model: the calibration run whose curve is used, e.g. 'MT-NLG 530B'.")
     carbon: Quantity | None = None
 
 
@@ -154,6 +158,12 @@ class FitOptions(_Form):
     budget_col: Name | None = None
     group_col: Name | None = None
     flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
+    formula: Annotated[str, Field(max_length=2000)] | None = Field(
+        None, description="A law of your own instead of law, e.g. 'L + B / (N^alpha * E^beta)' (--formula).")
+    variables: Annotated[str, Field(max_length=1000)] | None = Field(
+        None, description="The formula's inputs, NAME=COLUMN comma-separated, e.g. 'N=params, E=experts' (--var).")
+    params: Annotated[str, Field(max_length=1000)] | None = Field(
+        None, description="Starts and bounds, NAME=START:LOWER:UPPER comma-separated, e.g. 'alpha=0.3:0:3' (--param).")
 
 
 class IsoflopOptions(_Form):

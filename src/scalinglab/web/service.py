@@ -207,11 +207,15 @@ def cluster_chart(gpus: list[float]) -> dict:
     from ..charts.runs import cluster_chart as chart
     from ..charts.save import interactive_spec
 
+    from ..compute.cluster import default_cluster_model
+
     curve = cluster_curve(gpus)
     calibration = cluster()
     points = pd.DataFrame([{"gpus": p["gpus"], "utilisation": p["mfu"], "label": f"{p['run']} ({p['reported']})"}
                            for p in calibration["calibration"]["points"]])
-    return {"curve": curve, **calibration, "spec": interactive_spec(chart(pd.DataFrame(curve), points))}
+    families = pd.DataFrame([{"gpus": float(g), "utilisation": float(default_cluster_model(anchor=run).utilisation(g)),
+                              "family": run} for run in calibration["calibration"]["families"] for g in gpus])
+    return {"curve": curve, **calibration, "spec": interactive_spec(chart(families, points))}
 
 
 # -- laws, datasets, sources ------------------------------------------------------------------------

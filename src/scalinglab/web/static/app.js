@@ -250,7 +250,7 @@ const COST_ROWS = [
   ["days", "wall-clock days", (v) => Number(v).toFixed(1)], ["gpu_hours", "GPU-hours", si],
   ["cloud_cost_usd", "cloud cost", money], ["owned_cost_usd", "owned cost", money],
   ["energy_mwh", "energy (MWh)", si], ["co2_t", "CO2 (t)", si],
-  ["mfu", "MFU", pct], ["achieved_flops_per_gpu", "achieved FLOP/s per GPU", sci],
+  ["mfu", "MFU", pct], ["goodput", "goodput", pct], ["achieved_flops_per_gpu", "achieved FLOP/s per GPU", sci],
 ];
 
 async function pageCost(main) {
@@ -262,6 +262,7 @@ async function pageCost(main) {
     flops: el("input", { type: "text", id: "flops", value: q.get("flops") ?? "3.8e25" }),
     gpus: el("input", { type: "text", id: "gpus", value: q.get("gpus") ?? "16384" }),
     mfu: el("input", { type: "text", id: "mfu", value: q.get("mfu") ?? "0.3 to 0.45", title: "a number, a percentage or a range 'lo to hi'" }),
+    goodput: el("input", { type: "text", id: "goodput", value: q.get("goodput") ?? "", placeholder: "0.79 (default)", title: "share of wall-clock time on useful steps, in (0, 1]; empty: 0.79, sourced range 0.65-0.97" }),
     samples: el("input", { type: "number", id: "samples", value: q.get("samples") ?? "10000", min: 1 }),
     seed: el("input", { type: "number", id: "seed", value: q.get("seed") ?? "0", min: 0 }),
   };
@@ -300,7 +301,7 @@ async function pageCost(main) {
     el("h1", {}, "Cost and budget"),
     el("p", { class: "lead" }, "Time, dollars, energy and CO2 of a training run on a catalogue accelerator. Any input may be a range such as '0.3 to 0.45' (a lognormal 90% interval); the result then shows 5th-95th percentile bands."),
     el("div", { class: "controls" }, field("training FLOP", inputs.flops), field("accelerator", gpu), field("accelerators G", inputs.gpus),
-      field("MFU", inputs.mfu), check("utilisation falls with cluster size", cluster), field("samples", inputs.samples), field("seed", inputs.seed)),
+      field("MFU", inputs.mfu), field("goodput", inputs.goodput), check("utilisation falls with cluster size", cluster), field("samples", inputs.samples), field("seed", inputs.seed)),
     error, out, copy,
     el("h2", {}, "What does a budget buy?"),
     el("div", { class: "controls" }, field("dollars", dollars), field("basis", basis), field("law (published or your fit)", law)), buyError, buy,
@@ -312,14 +313,16 @@ async function pageCost(main) {
     const request = { flops: inputs.flops.value, gpu: gpu.value, gpus: inputs.gpus.value, mfu: inputs.mfu.value,
       cluster_model: cluster.checked, samples: Number(inputs.samples.value), seed: Number(inputs.seed.value) };
     if (cluster.checked) delete request.mfu;
+    if (inputs.goodput.value.trim()) request.goodput = inputs.goodput.value.trim();
     const chosenFit = fits.find((f) => f.name === law.value);
     saveState({ ...request, dollars: dollars.value, basis: basis.value === "cloud" ? "" : basis.value, law: law.value,
       fit: chosenFit ? b64encode(JSON.stringify(chosenFit)) : "" });
     const cli = `scalinglab cost --compute ${shellQuote(request.flops)} --gpu ${request.gpu} --gpus ${shellQuote(request.gpus)}` +
       (request.mfu ? ` --mfu ${shellQuote(request.mfu)}` : "") + (cluster.checked ? " --cluster-model" : "") +
-      ` --samples ${request.samples} --seed ${request.seed}`;
+      (request.goodput ? ` --goodput ${shellQuote(request.goodput)}` : "") + ` --samples ${request.samples} --seed ${request.seed}`;
     const python = `import scalinglab as sl\n\nsl.cost(compute=${pyRepr(request.flops)}, gpu=${pyRepr(request.gpu)}, gpus=${pyRepr(request.gpus)}` +
-      (request.mfu ? `, mfu=${pyRepr(request.mfu)}` : "") + (cluster.checked ? ", cluster_model=True" : "") + `, samples=${request.samples}, seed=${request.seed})`;
+      (request.mfu ? `, mfu=${pyRepr(request.mfu)}` : "") + (cluster.checked ? ", cluster_model=True" : "") +
+      (request.goodput ? `, goodput=${pyRepr(request.goodput)}` : "") + `, samples=${request.samples}, seed=${request.seed})`;
     copy.replaceChildren(copyBox(cli, python));
     try {
       const data = await api("/cost", { json: request });
@@ -327,7 +330,7 @@ async function pageCost(main) {
       out.replaceChildren(costTable(data), stamp(data.samples ? request.seed : undefined));
     } catch (e) { error.textContent = e.message; out.replaceChildren(); }
     try {
-      const plan = await api("/budget", { json: { dollars: dollars.value, gpu: gpu.value, basis: basis.value, law: lawOf(), samples: request.samples, seed: request.seed } });
+      const plan = await api("/budget", { json: { dollars: dollars.value, gpu: gpu.value, basis: basis.value, law: lawOf(), goodput: request.goodput, samples: request.samples, seed: request.seed } });
       buyError.textContent = "";
       buy.replaceChildren(table(["FLOP", "N_opt", "D_opt", "D/N", "loss", "GPU-hours", "law"],
         [[sci(plan.flops), si(plan.n_opt), si(plan.d_opt), Number(plan.tokens_per_param).toFixed(1), Number(plan.loss).toFixed(4), si(plan.gpu_hours), plan.law]], { text: [6] }),
@@ -379,6 +382,8 @@ async function pageFit(main) {
   const columns = {};
   const names = el("datalist", { id: "columns" });
   for (const key of ["n_col", "d_col", "c_col", "loss_col"]) columns[key] = el("input", { type: "text", id: key, list: "columns", value: q.get(key) ?? "", placeholder: "auto" });
+  const own = { formula: el("input", { type: "text", id: "formula", value: q.get("formula") ?? "", placeholder: "optional, e.g. E + A/N^alpha + B/D^beta" }),
+    variables: el("input", { type: "text", id: "variables", value: q.get("variables") ?? "", placeholder: "N, D or N=params, E=experts" }) };
   const go = el("button", { id: "fit-button", type: "button" }, "Fit");
   const isoButton = el("button", { id: "isoflop-button", type: "button", class: "secondary" }, "IsoFLOP (Approach 2)");
   const cancel = el("button", { id: "cancel-button", type: "button", class: "secondary", disabled: true }, "Cancel");
@@ -403,6 +408,7 @@ async function pageFit(main) {
       field("objective", objective), field("bootstrap refits", opts.bootstrap), field("seed", opts.seed),
       field("drop K highest-loss runs", opts.drop_highest_loss), field("backtest: hold out C above", opts.holdout_above)),
     el("div", { class: "controls" }, field("N column", columns.n_col), field("D column", columns.d_col), field("C column", columns.c_col), field("loss column", columns.loss_col), names),
+    el("div", { class: "controls" }, field("your own law (instead of law)", own.formula), field("its inputs", own.variables)),
     el("p", {}, go, " ", isoButton, " ", cancel, " ", bar, " ", status), error, copy, out);
 
   let job = null, source = null;
@@ -414,10 +420,12 @@ async function pageFit(main) {
     form.append("seed", opts.seed.value);
     form.append("bootstrap", opts.bootstrap.value);
     if (kind === "fit") {
-      form.append("law", law.value); form.append("estimator", estimator.value); form.append("objective", objective.value);
+      if (own.formula.value.trim()) { form.append("formula", own.formula.value.trim()); form.append("variables", own.variables.value.trim()); }
+      else form.append("law", law.value);
+      form.append("estimator", estimator.value); form.append("objective", objective.value);
       form.append("drop_highest_loss", opts.drop_highest_loss.value);
       if (opts.holdout_above.value.trim()) form.append("holdout_above", opts.holdout_above.value.trim());
-      if (law.value === "chinchilla" || law.value === "kaplan") form.append("budget", FIT_GRID);
+      if (!own.formula.value.trim() && (law.value === "chinchilla" || law.value === "kaplan")) form.append("budget", FIT_GRID);
     }
     return form;
   };
@@ -428,8 +436,11 @@ async function pageFit(main) {
       objective: objective.value === "huber" ? "" : objective.value, run: dataset.value ? ran : "" };
     for (const [key, input] of Object.entries(opts)) state[key] = input.value;
     for (const [key, input] of Object.entries(columns)) state[key] = input.value;
+    for (const [key, input] of Object.entries(own)) state[key] = input.value;
     saveState(state);
-    const flags = [`--law ${law.value}`];
+    const formula = own.formula.value.trim();
+    const flags = formula ? [`--formula ${shellQuote(formula)}`, ...own.variables.value.split(",").filter((v) => v.trim()).map((v) => `--var ${shellQuote(v.trim())}`)]
+      : [`--law ${law.value}`];
     if (estimator.value !== "fast") flags.push(`--estimator ${estimator.value}`);
     if (objective.value !== "huber") flags.push(`--objective ${objective.value}`);
     if (Number(opts.bootstrap.value)) flags.push(`--bootstrap ${opts.bootstrap.value}`);
@@ -437,9 +448,9 @@ async function pageFit(main) {
     if (Number(opts.drop_highest_loss.value)) flags.push(`--drop-highest-loss ${opts.drop_highest_loss.value}`);
     if (opts.holdout_above.value.trim()) flags.push(`--holdout-above ${shellQuote(opts.holdout_above.value.trim())}`);
     for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
-    const grid = law.value === "chinchilla" || law.value === "kaplan";
+    const grid = !formula && (law.value === "chinchilla" || law.value === "kaplan");
     if (grid) flags.push(`--compute ${FIT_GRID}`);
-    const pyArgs = [`law=${pyRepr(law.value)}`];
+    const pyArgs = formula ? [`formula=${pyRepr(formula)}`, `variables=${pyRepr(own.variables.value)}`] : [`law=${pyRepr(law.value)}`];
     if (estimator.value !== "fast") pyArgs.push(`estimator=${pyRepr(estimator.value)}`);
     if (Number(opts.bootstrap.value)) pyArgs.push(`bootstrap=${Number(opts.bootstrap.value)}`);
     if (Number(opts.seed.value)) pyArgs.push(`seed=${Number(opts.seed.value)}`);
@@ -448,7 +459,7 @@ async function pageFit(main) {
     copy.replaceChildren(copyBox(`scalinglab fit ${shellQuote(runsArg())} ${flags.join(" ")} --save fit.json`,
       `import scalinglab as sl\n\nresult = sl.fit(${pyRepr(runsArg())}, ${pyArgs.join(", ")})\nresult.save("fit.json")`));
   };
-  for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns)]) input.addEventListener("change", update);
+  for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns), ...Object.values(own)]) input.addEventListener("change", update);
   update();
 
   const isoflopCopy = () => {
