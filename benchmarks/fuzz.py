@@ -4,9 +4,10 @@ The same command-line builder and the same checks as ``tests/test_cli_fuzz.py`` 
 each option's declaration; exit 0 or 2, one error line, no traceback, no leaked warning or temporary
 file, finite numbers within their physical bounds), but many more examples, drawn with a seeded
 ``random.Random`` and run until the time is up. It prints, per command, how many calls exited 0 and 2
-and how many broke a property, then one example of each kind of failure. Usage:
+and how many broke a property (a call past ``--call-seconds`` counts as broken), then one example of each
+kind of failure. Usage:
 
-    python benchmarks/fuzz.py [--seconds 300] [--seed 0] [--only memory]
+    python benchmarks/fuzz.py [--seconds 300] [--seed 0] [--only memory] [--call-seconds 60]
 
 Exit status 1 when any call broke a property.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -26,12 +28,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import test_cli_fuzz as fuzz  # noqa: E402 - the test module holds the builder and the checks
 
 
+class SlowCall(BaseException):
+    """Raised in a call that runs past --call-seconds."""
+
+
+def _too_slow(signum, frame):
+    raise SlowCall()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=300.0, help="Wall-clock time to fuzz for.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default="", help="Fuzz only commands whose name contains this.")
+    parser.add_argument("--call-seconds", type=int, default=60, help="A call running longer is stopped and counted.")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGALRM, _too_slow)
     rng = random.Random(args.seed)
     commands = [(path, command) for path, command in fuzz.COMMANDS if args.only in " ".join(path)]
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -42,7 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     while time.monotonic() < deadline:
         path, command = commands[calls % len(commands)]
         argv = fuzz.build_argv(path, command, rng.choice, rng.randint)
-        code, problem, shown = fuzz.run_and_judge(path, command, argv, rng.random() < 0.5, workspace)
+        signal.alarm(args.call_seconds)
+        try:
+            code, problem, shown = fuzz.run_and_judge(path, command, argv, rng.random() < 0.5, workspace)
+        finally:
+            signal.alarm(0)
+        if "SlowCall" in shown:
+            problem = f"slower than {args.call_seconds} s"
         name = " ".join(path)
         counts[name][f"exit {code}"] += 1
         if problem is not None:

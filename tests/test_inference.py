@@ -172,3 +172,8 @@ def test_inference_plan_refuses_a_target_that_is_not_a_loss(cli, args, flag):
     assert_user_error(cli("inference", "plan", "--inference-tokens", "2T", *args), flag)
     assert_user_error(cli("inference", "plan", "--inference-tokens", "-2T", "--compute", "1e23"),
                       "--inference-tokens", "got -2T")
+
+
+def test_a_price_too_small_to_price_a_flop_is_one_line(cli):
+    assert_user_error(cli("inference", "plan", "--inference-tokens", "2T", "--compute", "1e23",
+                          "--price-per-gpu-hour", "1e-320"), "--price-per-gpu-hour", "too small")

@@ -269,6 +269,8 @@ def inference_aware_cost(law, inference_tokens: float, *, compute_flops: float |
         raise InputError(f"--price-per-gpu-hour must be positive, got {price_per_gpu_hour!r}")
     usd_per_flop_train = price / 3600.0 / (acc.peak() * t_mfu)
     usd_per_flop_serve = price / 3600.0 / (acc.peak() * i_mfu)
+    if not (usd_per_flop_train > 0 and usd_per_flop_serve > 0):  # a price so small a FLOP costs 0.0
+        raise InputError(f"--price-per-gpu-hour {price:g} is too small to price a FLOP; give dollars per GPU-hour")
     weight = usd_per_flop_serve / usd_per_flop_train
     kwargs = {"compute_flops": compute_flops} if compute_flops is not None else {"target_loss": target_loss}
     plan = inference_optimal(law, float(inference_tokens) * weight, **kwargs)
