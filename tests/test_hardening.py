@@ -109,5 +109,10 @@ def test_a_sweep_centred_beyond_any_float_is_refused():
     from scalinglab.errors import InputError
     from scalinglab.sweep.planner import plan_sweep
 
-    with pytest.raises(InputError, match="--tokens-per-param"):  # was an OverflowError in math.ceil
-        plan_sweep([6e23], tokens_per_param=1e-320)
+    import warnings
+
+    for ratio in (1e-320, -1.0):  # 1e-320 was an OverflowError in math.ceil; -1 warned about sqrt
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(InputError, match="--tokens-per-param"):
+                plan_sweep([6e23], tokens_per_param=ratio)

@@ -165,7 +165,7 @@ class SweepPlan:
 
 def _centres(budgets: np.ndarray, law, tokens_per_param: float) -> tuple[np.ndarray, str]:
     if law is None:
-        with np.errstate(over="ignore", divide="ignore"):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             centres = np.sqrt(budgets / (6.0 * tokens_per_param))
         if not (math.isfinite(tokens_per_param) and tokens_per_param > 0 and np.isfinite(centres).all()):
             raise InputError(f"--tokens-per-param must be a positive number that gives a finite model size, "
