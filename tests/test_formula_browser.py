@@ -21,3 +21,5 @@ def test_a_formula_typed_on_the_fit_page_fits_with_its_inputs(watched):
     page.wait_for_function("document.querySelector('#fit-result').innerText.includes('formula law fitted to 240 runs')",
                            timeout=60_000)
     assert "0.3473" in page.locator("#fit-result").inner_text()  # alpha, as the built-in fit
+    assert page.locator("#use-on-plan").count() == 0  # the Plan page plans built-in families only
+    assert "scalinglab plan --law fit.json" in page.locator("#fit-result").inner_text()

@@ -150,6 +150,7 @@ def test_a_saved_formula_fit_loads_predicts_and_plans(tmp_path):
     ({"formula": CHINCHILLA, "variables": ["N", "D"], "params": ["alpha=a:0:1"]}, "'a' is not a number"),
     ({"formula": CHINCHILLA, "params": ["alpha=1"]}, "no inputs"),
     ({"formula": "E + A * log(N - 1e12)", "variables": ["N"]}, "is not a number at rows"),
+    ({"formula": "E + log(a - N)", "variables": ["N"]}, "gives NaN or infinity on the data at every start (e.g. rows 1,"),
 ])
 def test_bad_formula_input_is_one_clear_error(options, fragment):
     with pytest.raises(InputError) as caught:
@@ -249,3 +250,11 @@ def test_a_published_law_predicts_a_table_without_a_loss_column(tmp_path):
     written = pd.read_csv(tmp_path / "p.csv")["predicted_loss"]
     assert list(written) == [r["predicted"] for r in result.rows]
     assert round(written[1], 4) == 1.9366  # Hoffmann et al. 2022 (Approach 3 law) at 70B parameters, 1.4T tokens
+
+
+def test_a_formula_law_or_its_fit_given_as_the_law_refits_its_own_formula():
+    first = sl.fit("chinchilla-runs", formula=CHINCHILLA, variables=["N", "D"], drop_highest_loss=5)
+    again = sl.fit("chinchilla-runs", law=first, drop_highest_loss=5).raw
+    assert again.law_dict["formula"] == CHINCHILLA and again.params == first.raw.params
+    from_law = sl.fit("chinchilla-runs", law=first.raw.law, drop_highest_loss=5).raw
+    assert from_law.params == first.raw.params

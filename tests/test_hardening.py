@@ -32,7 +32,7 @@ def tables(tmp_path_factory):
 @pytest.mark.parametrize("args, fragments", [
     (["predict", "--runs", "{one}", "--params", "1B"], ["--params", "--runs"]),
     (["predict", "--params", "1B", "--tokens", "1T", "--out", "{dir}/p.csv"], ["--out", "--runs"]),
-    (["fit", "{runs}", "--floor", "0.2"], ["--floor", "--law accuracy"]),
+    (["fit", "{runs}", "--floor", "0.2"], ["--floor", "accuracy law"]),
     (["fit", "{runs}", "--law", "accuracy", "--accuracy-col", "acc", "--compute", "1e20"], ["--compute", "accuracy"]),
     (["fit", "{runs}", "--profile", "alpha", "--group-by", "params"], ["--profile", "--group-by"]),
     (["fit", "{runs}", "--timings"], ["--timings", "--json"]),
@@ -42,7 +42,7 @@ def tables(tmp_path_factory):
     (["predict-task", "{runs}", "--at", "7B:140B", "--accuracy-col", "acc", "--bootstrap", "1000000"], ["--bootstrap"]),
     (["fit", "{runs}", "--law", "accuracy", "--accuracy-col", "acc", "--bootstrap", "1000000"], ["--bootstrap"]),
     (["fit-curves", "{header}", "--curve-col", "run", "--x-col", "step"], ["header.csv", "no rows"]),
-    (["fit-curves", "{flat}", "--curve-col", "run", "--x-col", "step"], ["curve 'a'", "one step value"]),
+    (["fit-curves", "{flat}", "--curve-col", "run", "--x-col", "step"], ["curve 'a'", "1 distinct points"]),
     (["forecast", "--scenario", "scaling-picture", "--samples", "100", "--plot", "/proc/x.png"], ["--plot", "/proc"]),
 ])
 def test_each_reproduction_is_one_line(cli, tables, args, fragments):

@@ -379,7 +379,7 @@ def _refuse_unused(why: str, given: dict) -> None:
             raise InputError(f"{flag} {why}")
 
 
-def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "huber", delta: float = 1e-3,
+def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | None = None, delta: float = 1e-3,
         weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0, level: float = 0.95,
         holdout_above=None, leave_one_budget_out: bool = False, compute=None, at=None, target_loss=None,
         x: str = "c", base=None, n_col=None, d_col=None, c_col=None, loss_col=None, u_col=None,
@@ -396,7 +396,9 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
 
     With ``law="accuracy"`` (or ``"sigmoid"``) the accuracy S-curve is fitted to the column
     ``accuracy_col`` against ``x`` (``c``, ``n``, ``d`` or ``loss``), with ``floor`` and ``ceiling``
-    fixed (numbers) or fitted (None or ``"fit"``), and ``at`` holds x values.
+    fixed (numbers) or fitted (None or ``"fit"``), and ``at`` holds x values. An option that the
+    family cannot use (``target_loss`` for the accuracy law, ``floor`` for Chinchilla, ...) is
+    refused with an ``InputError``, never ignored.
 
     Parameters
     ----------
@@ -404,10 +406,12 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         A runs table (.csv, .parquet, .jsonl), a bundled dataset name (``"chinchilla-runs"``) or a DataFrame.
     law : str or law object, default ``"chinchilla"``
         The family to fit: chinchilla, kaplan, data-constrained, power, saturating-power,
-        broken-power or sigmoid (a published law's name or object means its family).
+        broken-power or sigmoid (a published law's name or object means its family; a formula
+        law's object, or a fit of one, means its formula with its inputs).
     estimator : {"fast", "hoffmann"}
         ``hoffmann`` is the published 4,500-start L-BFGS procedure.
-    objective : {"huber", "squares", "asymmetric"}
+    objective : {"huber", "squares", "asymmetric"}, optional
+        Default: huber (log-Huber) for loss laws; the accuracy law takes only squares.
     drop_highest_loss : int
         Drop the K runs with the highest loss first (Hoffmann et al. drop 5 outliers).
     bootstrap : int
@@ -454,7 +458,16 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
     (0.347, 0.367)
     """
     from .fit import fit_law
+    from .fit.models import FAMILIES_FITTABLE
 
+    if formula is None:  # a formula law given as the law (a published name, an object, a fit of one) fits its formula
+        given = getattr(_unwrap(law), "law", _unwrap(law))
+        if isinstance(given, str) and given.strip().lower() not in (*FAMILIES_FITTABLE, "accuracy", "formula"):
+            from .laws import get_law, list_laws
+
+            given = get_law(given).law if given.strip().lower() in {e.name for e in list_laws()} else given
+        if getattr(given, "family", None) == "formula" and hasattr(given, "text"):
+            law, formula, variables = "formula", given.text, variables or dict(given.variables)
     own = formula_options(law, formula, variables, params)
     if own:
         law = "formula"
@@ -468,27 +481,28 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
                "budget_col": budget_col, "group_col": group_col}
     budgets = _many(compute, "compute") or None
     targets = [] if target_loss is None else [float(t) for t in np.atleast_1d(target_loss)]
-    accuracy = isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid")
-    if accuracy:
-        _refuse_unused("applies to loss laws, not --law accuracy", {
-            "--holdout-above": holdout_above, "--leave-one-budget-out": leave_one_budget_out, "--compute": compute,
-            "--target-loss": target_loss, "--base": base, "--profile": profile})
-    else:
-        _refuse_unused(f"applies to --law accuracy, not the {family} law",
-                       {"--floor": floor, "--ceiling": ceiling, "--accuracy-col": accuracy_col})
-    if accuracy:
+    from .fit.options import check_family_options
+
+    check_family_options(family, leave_one_budget_out=leave_one_budget_out, drop_highest_loss=drop_highest_loss > 0,
+                         target_loss=bool(targets), compute=budgets is not None, at=bool(at),
+                         objective=objective not in (None, "squares"), delta=delta != 1e-3, weight=weight != 4.0,
+                         estimator=str(estimator).strip().lower() != "fast", base=base is not None,
+                         u_col=u_col is not None, floor=floor is not None, ceiling=ceiling is not None,
+                         accuracy_col=accuracy_col is not None, x=str(x).strip().lower() != "c")
+    holdout = None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above")
+    if isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid"):
         from .fit.accuracy import fit_accuracy
 
         columns["accuracy_col"] = accuracy_col
         return _fit_result(fit_accuracy(
             _unwrap(runs), x=x, floor=_bound(floor, "--floor"), ceiling=_bound(ceiling, "--ceiling"),
             bootstrap=bootstrap, seed=seed, level=level, at=_many(at, "--at") if at else (), columns=columns,
-            table=_table(where, duplicates, drop_missing, c_note)))
+            table=_table(where, duplicates, drop_missing, c_note), holdout_above=holdout, profile=profile))
     result = fit_law(
-        _unwrap(runs), family, estimator=estimator, objective=objective, delta=delta, weight=weight,
+        _unwrap(runs), family, estimator=estimator, objective=objective or "huber", delta=delta, weight=weight,
         drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
-        holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
-        leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=_pairs(at), targets=targets, x=x,
+        holdout_above=holdout, leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=_pairs(at),
+        targets=targets, x=x,
         base=None if base is None else _unwrap(base), columns=columns,
         flops_per_param_token=flops_per_param_token, table=_table(where, duplicates, drop_missing, c_note),
         progress=progress, profile=profile, **own)
@@ -557,7 +571,7 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
             min_runs: int = 5, n_col=None, d_col=None, c_col=None, loss_col=None, budget_col=None,
             group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
             duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-            keep_outside: bool = False) -> Result:
+            keep_outside: bool = False, group_by=None) -> Result:
     """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a.
 
     Parameters
@@ -573,11 +587,14 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
         Table options, as for ``fit``.
     keep_outside : bool
         Approach 2: keep budgets whose parabola's minimum lies beyond the sampled sizes (flagged).
+    group_by : str or list of str, optional
+        One analysis per group of rows sharing these columns' values (e.g. ``"dataset"``), compared.
 
     Returns
     -------
     Result
-        Wrapping an ``IsoFlopResult``: exponent ``a``, constant ``G``, per-budget minima.
+        Wrapping an ``IsoFlopResult``: exponent ``a``, constant ``G``, per-budget minima; with
+        ``group_by``, an ``IsoFlopGroups`` (``groups``: one comparison row per group; ``results``).
 
     Examples
     --------
@@ -594,9 +611,21 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
 
     columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "budget_col": budget_col,
                "group_col": group_col}
-    result = _isoflop(_unwrap(runs), approach=approach, bootstrap=bootstrap, seed=seed, level=level,
-                      min_runs=min_runs, columns=columns, flops_per_param_token=flops_per_param_token,
-                      table=_table(where, duplicates, drop_missing, c_note), keep_outside=keep_outside)
+    options = {"approach": approach, "bootstrap": bootstrap, "seed": seed, "level": level, "min_runs": min_runs,
+               "keep_outside": keep_outside}
+    if group_by is not None:
+        import pandas as pd
+
+        from .fit.groups import isoflop_groups
+
+        result = isoflop_groups(_unwrap(runs), group_by, lambda part: _isoflop(part, **options), columns=columns,
+                                table=_table(where, duplicates, drop_missing, c_note),
+                                flops_per_param_token=flops_per_param_token)
+        shown = ", ".join(f"{'/'.join(r['group'].values())}: a = {r['a']:.3f}" for r in result.rows())
+        return Result(result, kind="IsoFLOP groups", summary=shown,
+                      frame=lambda value: pd.json_normalize(value.rows()))
+    result = _isoflop(_unwrap(runs), columns=columns, flops_per_param_token=flops_per_param_token,
+                      table=_table(where, duplicates, drop_missing, c_note), **options)
     return Result(result, kind="IsoFLOP", summary=f"approach {approach}: N_opt = {result.G:.4g} C^{result.a:.4f}",
                   frame=_isoflop_frame)
 

@@ -13,8 +13,8 @@ from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
 from ..laws.formula_law import formula_family
 from ..laws.ranges import extrapolation_warnings, range_of
-from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, extrapolation_calibration,
-                       holdout_above as _holdout, leave_one_budget_out as _lobo)
+from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, calibration_skipped,
+                       extrapolation_calibration, holdout_above as _holdout, leave_one_budget_out as _lobo)
 from .bootstrap import MAX_BOOTSTRAP, ProgressBar, check_bootstrap, percentile_interval, run_bootstrap  # noqa: F401 - MAX_BOOTSTRAP re-exported
 from .derived import derived_quantities
 from .diagnostics import diagnose
@@ -25,6 +25,7 @@ from .formula_model import SPACES, FormulaModel
 from .models import FAMILIES_FITTABLE, FitModel, make_model
 from .objectives import make_objective
 from .optimize import single_threaded_blas
+from .options import check_family_options
 from .result import FitResult
 from .runs import Runs, _rows_text, load_runs
 
@@ -118,7 +119,7 @@ def _one_blas_thread_for_formulas(function):
 
 
 @_one_blas_thread_for_formulas
-def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective: str = "huber",
+def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective: str | None = None,
             delta: float = 1e-3, weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0,
             level: float = 0.95, holdout_above: float | None = None, leave_one_budget_out: bool = False,
             budgets=None, points=(), targets=(), x: str = "c", base=None, columns: dict | None = None,
@@ -137,15 +138,21 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     ``leave_one_budget_out``, a backtest. ``table``: options of ``load_runs`` (``where``,
     ``duplicates``, ``drop_missing``, ``c_note``). Every fit says which parameters the runs do not
     identify (``diagnostics.identifiability``); ``profile`` names a parameter whose
-    profile-likelihood interval is added (``diagnostics.profile``).
+    profile-likelihood interval is added (``diagnostics.profile``). ``objective``: huber when None.
+    Options the family cannot use are refused (``options.check_family_options``).
     """
     if str(law).strip().lower() in ("accuracy", "sigmoid"):
         from .accuracy import fit_accuracy
 
-        return fit_accuracy(runs, x=x, bootstrap=bootstrap, seed=seed, level=level, columns=columns, table=table)
+        check_family_options("accuracy", leave_one_budget_out=leave_one_budget_out,
+                             drop_highest_loss=drop_highest_loss > 0, target_loss=bool(targets),
+                             compute=budgets is not None, at=bool(points), objective=objective not in (None, "squares"),
+                             estimator=str(estimator).strip().lower() != "fast", base=base is not None)
+        return fit_accuracy(runs, x=x, bootstrap=bootstrap, seed=seed, level=level, columns=columns, table=table,
+                            holdout_above=holdout_above, profile=profile)
     started = time.perf_counter()
     _check_settings(level, bootstrap, drop_highest_loss)
-    space, objective = objective_space(objective)
+    space, objective = objective_space(objective or "huber")
     spec = None
     if formula is not None:
         spec = formula_family(formula, variables, params)
@@ -189,7 +196,7 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
                      "method": "runs resampled with replacement; percentile intervals"}
     diagnostics = diagnose(model, data, y, point.theta, boot_params)
     ident, ident_warnings = identifiability(model, data, y, point.theta, intervals,
-                                            None if boot is None else boot.thetas, level)
+                                            None if boot is None else boot.thetas, level, obj)
     diagnostics["identifiability"] = ident
     diagnostics["warnings"] += ident_warnings
     if profile:
@@ -224,6 +231,9 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     data_info = table.describe()
     if space_note:
         data_info["notes"].append(space_note)
+    if boot is not None and points and isinstance(fitted, NDLaw) and getattr(fitted, "is_nd", True) \
+            and not derived.get("calibration"):
+        data_info["notes"] = [*data_info.get("notes", []), calibration_skipped(table)]
     data_info.update({"runs_in_table": total, "dropped_rows": dropped,
                       "fitted_range": range_of(table.n, table.d, table.c)})
     if points:  # a new run asked for far beyond the runs fitted says so, as plan and predict do

@@ -200,6 +200,8 @@ def estimate(model: FitModel, objective: Objective, data: dict, y: np.ndarray, e
         candidates = np.vstack([grid, model.extra_starts(few, few_y, fit=fit)])
         values = _rank(model, objective, few, few_y, candidates)
         pick = _distinct(candidates, values, model.refine)
+        if not len(pick):  # no candidate has a finite objective: refine one, whose failure the caller reports
+            pick = np.arange(1)
         starts = candidates[pick]
         if len(pick) > _TIGHT:
             rough = minimize_many(fg, starts, bounds=model.bounds(), maxiter=_ROUGH_ITER)

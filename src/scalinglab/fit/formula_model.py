@@ -310,9 +310,11 @@ def _projection_starts(model: FormulaModel, data: dict, y: np.ndarray, per_axis:
     for j in others:
         grid = np.asarray(model.specs[j].grid, dtype=float)
         axes.append(np.linspace(grid.min(), grid.max(), per_axis) if len(grid) > 1 else grid)
-    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(others)) if others else np.empty((1, 0))
-    if len(mesh) > most:
-        mesh = mesh[np.sort(np.random.default_rng(1).choice(len(mesh), most, replace=False))]
+    if float(np.prod([len(a) for a in axes], dtype=float)) <= most:
+        mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(others)) if others else np.empty((1, 0))
+    else:  # a seeded sample of the product, never the product itself
+        rng = np.random.default_rng(1)
+        mesh = np.column_stack([a[rng.integers(0, len(a), most)] for a in axes])
     if len(y) > rows:
         pick = np.linspace(0, len(y) - 1, rows).round().astype(int)
         data, y = {name: v[pick] for name, v in data.items()}, y[pick]
