@@ -231,7 +231,7 @@ def test_a_null_number_is_refused_at_load_by_every_face(cli, tmp_path, edits, wh
 
     from scalinglab.web import create_app
 
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(), base_url="http://127.0.0.1") as client:
         for route in ("/api/v1/forecast", "/api/v1/scenarios/describe"):
             answer = client.post(route, json={"yaml": path.read_text()})
             assert answer.status_code == 422, (route, answer.text)
