@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from typing import Annotated, Any
@@ -110,4 +111,8 @@ def check_outputs(*, save=None, plot=None, inputs=()) -> None:
     if save is not None:
         check_output_path(save, flag="--save", inputs=inputs)
     if plot is not None:
+        if save is not None and os.path.abspath(save) == os.path.abspath(plot):
+            from ..errors import InputError
+
+            raise InputError(f"--save and --plot name the same file {str(save)!r}; give two files")
         check_output_path(plot, flag="--plot", inputs=inputs, suffixes=CHART_FORMATS)
