@@ -347,13 +347,6 @@ def _table(where, duplicates, drop_missing, c_note) -> dict:
     return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
 
 
-def _refuse_unused(why: str, given: dict) -> None:
-    """An option given where it has no effect is an error naming it and why (``given``: flag -> value)."""
-    for flag, value in given.items():
-        if value is not None and value is not False and not (isinstance(value, (list, tuple)) and not value):
-            raise InputError(f"{flag} {why}")
-
-
 def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | None = None, delta: float = 1e-3,
         weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0, level: float = 0.95,
         holdout_above=None, leave_one_budget_out: bool = False, compute=None, at=None, target_loss=None,

@@ -116,3 +116,12 @@ def check_outputs(*, save=None, plot=None, inputs=()) -> None:
 
             raise InputError(f"--save and --plot name the same file {str(save)!r}; give two files")
         check_output_path(plot, flag="--plot", inputs=inputs, suffixes=CHART_FORMATS)
+
+
+def refuse_unused(why: str, given: dict) -> None:
+    """An option given where it has no effect is an error naming it and why (``given``: flag -> value)."""
+    from ..errors import InputError
+
+    for flag, value in given.items():
+        if value is not None and value is not False and not (isinstance(value, (list, tuple)) and not value):
+            raise InputError(f"{flag} {why}")

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ._common import WHERE_HELP, JsonOption, api, check_outputs, emit, old_option, print_json, renamed, where_filter
+from ._common import (WHERE_HELP, JsonOption, api, check_outputs, emit, old_option, print_json, refuse_unused, renamed,
+                      where_filter)
 
 RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
 NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]
@@ -80,7 +81,7 @@ def register(app: typer.Typer) -> None:
         if predictions_out is not None and predict is None:
             raise InputError("--predictions-out writes the predictions of --predict; give --predict too")
         if group_by is not None:
-            api._refuse_unused("does not apply to --group-by (each group gets a plain fit)", {
+            refuse_unused("does not apply to --group-by (each group gets a plain fit)", {
                 "--profile": profile, "--holdout-above": holdout_above, "--leave-one-budget-out": leave_one_budget_out,
                 "--compute": compute, "--at": at, "--target-loss": target_loss, "--base": base, "--floor": floor,
                 "--ceiling": ceiling, "--accuracy-col": accuracy_col, "--predict": predict, "--timings": timings})
