@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, note, settings, strategies as st
 
 from scalinglab.errors import InputError
 from scalinglab.laws.formula import (MAX_DEPTH, MAX_LENGTH, Program, derivative, evaluate, hoist, names, parse,
@@ -249,6 +249,7 @@ def _central(tree, name: str, env: dict, h: float = 1e-5) -> float:
 @settings(max_examples=200, deadline=None)
 @given(_TREES, st.sampled_from(["a", "b", "x"]))
 def test_symbolic_gradients_and_hessians_match_finite_differences(pair, name):
+    note(f"formula {pair[0]!r}, derivative in {name}")
     tree = parse(pair[0])
     value = float(evaluate(tree, _SAFE))
     assume(math.isfinite(value) and abs(value) < 1e6)

@@ -179,6 +179,8 @@ def call(op: str, *args: Expr) -> Expr:
                 return number(0.0)
             if _is(b, 1):
                 return a
+            if a is b:
+                return number(1.0)
         elif op == "pow":
             if _is(b, 0):
                 return number(1.0)
@@ -484,7 +486,11 @@ _ONE, _TWO = number(1.0), number(2.0)
 
 
 def derivative(expr: Expr, name: str) -> Expr:
-    """d expr / d ``name``, symbolically (chain rule on the tree), lightly simplified."""
+    """d expr / d ``name``, symbolically (chain rule on the tree), lightly simplified.
+
+    ``expr`` is simplified first, so that a part that is constant where it is defined (``log(a / a)``) has
+    derivative 0 rather than 0 times the infinite slope of the function around it."""
+    expr = substitute(expr, {})
     zero = number(0.0)
     d: dict[int, Expr] = {}
     for node in _postorder([expr]):
