@@ -1,9 +1,10 @@
-"""Each law family as a fitting model: coordinates, start grid, vectorised prediction and gradient.
+"""Each law family as a fitting model: coordinates, start grid, and its formula from ``laws`` adapted.
 
 Positive parameters flagged ``log_scale`` in the law's ``PARAMS`` are fitted as their logarithms,
-so the Chinchilla law is fitted in the log-sum-exp form of Hoffmann et al. 2022 (section D.2):
-
-    log L = LSE(a - alpha log N, b - beta log D, e),  A = exp(a), B = exp(b), E = exp(e).
+and each family's formula is written once, in ``laws``, in those coordinates (the Chinchilla law in
+the log-sum-exp form of Hoffmann et al. 2022, section D.2). A model names the formula, the keys of
+its data that are the formula's inputs, and, where ``laws`` has one, its analytic Jacobian; without
+one the Jacobian is taken by central differences of the formula.
 
 ``predict(theta, data)`` takes K parameter vectors (K, p) and data arrays of shape (n,) or (K, n)
 and returns (K, n) predictions of the response (log loss; accuracy for the sigmoid).
@@ -19,6 +20,8 @@ from ..errors import InputError, UnknownNameError
 from ..laws import (BrokenPowerLaw, ChinchillaLaw, DataConstrainedLaw, KaplanLaw, Law, PowerLaw,
                     SaturatingPowerLaw, SigmoidAccuracy)
 from ..laws.base import ParamSpec
+from ..laws.chinchilla import (chinchilla_exponentials, chinchilla_log_loss, chinchilla_log_loss_jacobian,
+                               log_sum_exp3 as _lse3)
 from .runs import Runs
 
 __all__ = ["FitModel", "make_model", "FAMILIES_FITTABLE"]
@@ -29,14 +32,6 @@ FAMILIES_FITTABLE = ("chinchilla", "kaplan", "data-constrained", "power", "satur
 
 def _col(theta: np.ndarray, i: int) -> np.ndarray:
     return theta[:, i:i + 1]
-
-
-def _lse3(t1, t2, t3):
-    """log(e^t1 + e^t2 + e^t3) and the three softmax weights."""
-    m = np.maximum(np.maximum(t1, t2), t3)
-    w1, w2, w3 = np.exp(t1 - m), np.exp(t2 - m), np.exp(t3 - m)
-    s = w1 + w2 + w3
-    return m + np.log(s), w1 / s, w2 / s, w3 / s
 
 
 class FitModel:
@@ -50,6 +45,11 @@ class FitModel:
     refine = 8
     #: Whether ``value_grad_hess`` is implemented (then refits are polished by Newton's method).
     has_hessian = False
+    #: The family's formula in ``laws`` (parameter columns in the fitted coordinates, then the inputs), the
+    #: keys of ``data`` that are its inputs, and its analytic Jacobian (K, n, p) where ``laws`` has one.
+    formula = None
+    formula_inputs: tuple[str, ...] = ()
+    formula_jacobian = None
 
     def __init__(self, specs: tuple[ParamSpec, ...]):
         self.specs = tuple(specs)
@@ -93,8 +93,17 @@ class FitModel:
         """
         return np.empty((0, len(self.specs)))
 
-    def predict(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def columns(self, theta: np.ndarray) -> list[np.ndarray]:
+        """The formula's parameter columns (K, 1) for K parameter vectors in the fitted coordinates."""
+        theta = np.atleast_2d(theta)
+        return [theta[:, i:i + 1] for i in range(theta.shape[1])]
+
+    def _formula_args(self, theta, data) -> list:
+        return [*self.columns(theta), *(data[key] for key in self.formula_inputs)]
+
+    def predict(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
+        """The response (K, n): the family's formula in ``laws`` at the fitted coordinates."""
+        return self.formula(*self._formula_args(theta, data))
 
     def grad(self, theta: np.ndarray, data: dict[str, np.ndarray], psi: np.ndarray) -> np.ndarray:
         """sum_n psi_n d pred_n / d theta: (K, p); central differences unless a family overrides it."""
@@ -110,7 +119,9 @@ class FitModel:
         raise NotImplementedError(f"no analytic Hessian for the {self.family} family")
 
     def jacobian(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
-        """d pred / d theta as (K, n, p), by central differences."""
+        """d pred / d theta as (K, n, p): the formula's analytic Jacobian, or central differences."""
+        if self.formula_jacobian is not None:
+            return self.formula_jacobian(*self._formula_args(theta, data))
         theta = np.atleast_2d(theta)
         cols = []
         for j in range(theta.shape[1]):
@@ -147,51 +158,24 @@ class NDModel(FitModel):
 
 
 class ChinchillaModel(NDModel):
-    """L = E + A N^-alpha + B D^-beta in LSE form; analytic gradient; variable-projection starts."""
+    """``laws.chinchilla.chinchilla_log_loss``; a fused objective, gradient and Hessian; variable-projection starts."""
 
     family, law_class = "chinchilla", ChinchillaLaw
     has_hessian = True
-
-    def _parts(self, theta, data):
-        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
-        t1 = a - alpha * data["lN"]
-        return _lse3(t1, b - beta * data["lD"], np.broadcast_to(e, t1.shape))
-
-    def predict(self, theta, data):
-        """log L: ``_lse3``'s first output by the same operations, in place and without the weights."""
-        m, w1, w2, w3 = self._exponentials(np.atleast_2d(theta), data)
-        w1 += w2
-        w1 += w3
-        np.log(w1, out=w1)
-        m += w1
-        return m
-
-    def jacobian(self, theta, data):
-        _, p1, p2, p3 = self._parts(np.atleast_2d(theta), data)
-        return np.stack([p3, p1, p2, -p1 * data["lN"], -p2 * data["lD"]], axis=-1)
+    formula, formula_inputs = staticmethod(chinchilla_log_loss), ("lN", "lD")
+    formula_jacobian = staticmethod(chinchilla_log_loss_jacobian)
 
     def grad(self, theta, data, psi):
-        _, p1, p2, p3 = self._parts(np.atleast_2d(theta), data)
+        e, a, b, alpha, beta = self.columns(theta)
+        t1 = a - alpha * data["lN"]
+        _, p1, p2, p3 = _lse3(t1, b - beta * data["lD"], np.broadcast_to(e, t1.shape))
         g1, g2 = psi * p1, psi * p2
         return np.stack([(psi * p3).sum(-1), g1.sum(-1), g2.sum(-1), -(g1 * data["lN"]).sum(-1),
                          -(g2 * data["lD"]).sum(-1)], axis=-1)
 
-    def _exponentials(self, theta, data):
-        """(m, w1, w2, w3): the LSE terms' maximum m and exp(term - m) for a - alpha lN, b - beta lD and e,
-        computed in place."""
-        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
-        w1 = a - alpha * data["lN"]
-        w2 = b - beta * data["lD"]
-        m = np.maximum(np.maximum(w1, w2), e)
-        w1 -= m
-        np.exp(w1, out=w1)
-        w2 -= m
-        np.exp(w2, out=w2)
-        return m, w1, w2, np.exp(e - m)
-
     def _residuals(self, theta, data, y):
         """(r = log L - y, the three exponentials w relative to their maximum, and their sum s): p = w / s."""
-        m, w1, w2, w3 = self._exponentials(theta, data)
+        m, w1, w2, w3 = chinchilla_exponentials(*self._formula_args(theta, data))
         s = w1 + w2 + w3
         m += np.log(s)
         m -= y
