@@ -9,18 +9,39 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scalinglab.fit import make_model, make_objective
+from scalinglab.laws import get_law
 
 RNG = np.random.default_rng(11)
 N = 10 ** RNG.uniform(7.5, 10.5, 50)
 D = 10 ** RNG.uniform(9.0, 12.0, 50)
 X = 10 ** RNG.uniform(17.0, 23.0, 50)
+U = D / 10 ** RNG.uniform(0.0, 1.5, 50)  # up to ~30 epochs
+MUENNIGHOFF = get_law("muennighoff2023").law  # a base law for the data-constrained family
+
+
+def _model(family):
+    """The fit model of a family (the data-constrained one with its base law fixed or fitted too; the accuracy
+    S-curve with its floor and ceiling fixed)."""
+    if family == "accuracy":
+        from scalinglab.fit.accuracy import AccuracyModel
+
+        return AccuracyModel(floor=0.25, ceiling=0.9)
+    if family == "data-constrained-fixed":
+        return make_model("data-constrained", base=MUENNIGHOFF.base)
+    if family == "data-constrained":
+        from scalinglab.fit.models import ChinchillaModel
+
+        return make_model(family, base_start=ChinchillaModel().from_params(MUENNIGHOFF.base.params()))
+    return make_model(family)
 
 
 def _data(family):
     """The fit model's data for the runs (N, D) or x, and the law's arguments for the same runs."""
     if family in ("chinchilla", "kaplan"):
         return {"lN": np.log(N), "lD": np.log(D)}, (N, D)
-    if family == "sigmoid":
+    if family.startswith("data-constrained"):
+        return {"N": N, "D": D, "U": U}, (N, D, U)
+    if family in ("sigmoid", "accuracy"):
         return {"t": np.log10(X)}, (X,)
     return {"lx": np.log(X)}, (X,)
 
@@ -30,29 +51,34 @@ def _theta(model, data, rng, k=3):
     return grid[rng.integers(len(grid), size=k)] + rng.normal(0, 0.05, (k, grid.shape[1]))
 
 
+def _central_differences(function, theta, h=1e-6):
+    """d function(theta) / d theta_j by central differences, stacked on a last axis (one step per row)."""
+    columns = []
+    for j in range(theta.shape[1]):
+        step = h * np.maximum(1.0, np.abs(theta[:, j]))
+        up, down = theta.copy(), theta.copy()
+        up[:, j] += step
+        down[:, j] -= step
+        diff = function(up) - function(down)
+        columns.append(diff / (2 * step).reshape((-1,) + (1,) * (diff.ndim - 1)))
+    return np.stack(columns, axis=-1)
+
+
 def _evaluate(law, args):
     return law.loss(*args) if hasattr(law, "loss") else law(*args)
 
 
-ANALYTIC = ["chinchilla"]
-ALL = ["chinchilla"]
+ANALYTIC = ["chinchilla", "kaplan", "power", "saturating-power", "sigmoid"]
+ALL = ANALYTIC + ["broken-power", "data-constrained", "data-constrained-fixed", "accuracy"]
 
 
 @pytest.mark.parametrize("family", ANALYTIC)
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_analytic_jacobian_matches_central_differences_of_the_formula(family, seed):
-    model = make_model(family)
-    data, _ = _data(family)
+    model, (data, _) = _model(family), _data(family)
     theta = _theta(model, data, np.random.default_rng(seed))
-    numeric = np.empty(theta.shape[:1] + (len(N),) + theta.shape[1:])
-    for j in range(theta.shape[1]):
-        h = 1e-6 * np.maximum(1.0, np.abs(theta[:, j]))[:, None]
-        up, down = theta.copy(), theta.copy()
-        up[:, j:j + 1] += h
-        down[:, j:j + 1] -= h
-        numeric[..., j] = (model.formula(*model.columns(up), *(data[k] for k in model.formula_inputs))
-                           - model.formula(*model.columns(down), *(data[k] for k in model.formula_inputs))) / (2 * h)
+    numeric = _central_differences(lambda t: model.predict(t, data), theta)  # predict is the laws formula
     np.testing.assert_allclose(model.jacobian(theta, data), numeric, rtol=1e-5, atol=1e-7)
 
 
@@ -61,8 +87,7 @@ def test_analytic_jacobian_matches_central_differences_of_the_formula(family, se
 @given(seed=st.integers(0, 10_000))
 def test_law_evaluation_and_fit_prediction_agree(family, seed):
     """The law built from a fit's coordinates evaluates to exactly what the fit model predicts."""
-    model = make_model(family)
-    data, args = _data(family)
+    model, (data, args) = _model(family), _data(family)
     for theta in _theta(model, data, np.random.default_rng(seed)):
         predicted = model.predict(theta[None, :], data)[0]
         law = model.to_law(theta)
@@ -88,12 +113,8 @@ def test_fused_chinchilla_objective_is_the_formulas(objective):
     np.testing.assert_allclose(hess_value, value, rtol=1e-12)
     np.testing.assert_allclose(fused_grad, grad, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(hess_grad, grad, rtol=1e-9, atol=1e-9)
-    for j in range(theta.shape[1]):  # the Hessian's columns: central differences of the formula's gradient
-        h = 1e-6
-        up, down = theta.copy(), theta.copy()
-        up[:, j] += h
-        down[:, j] -= h
-        g_up = np.einsum("kn,knp->kp", obj.value_and_psi(model.predict(up, data) - y)[1], model.jacobian(up, data))
-        g_down = np.einsum("kn,knp->kp", obj.value_and_psi(model.predict(down, data) - y)[1],
-                           model.jacobian(down, data))
-        np.testing.assert_allclose(hess[:, :, j], (g_up - g_down) / (2 * h), rtol=1e-4, atol=1e-5)
+
+    def formula_gradient(t):
+        return np.einsum("kn,knp->kp", obj.value_and_psi(model.predict(t, data) - y)[1], model.jacobian(t, data))
+
+    np.testing.assert_allclose(hess, _central_differences(formula_gradient, theta), rtol=1e-4, atol=1e-5)

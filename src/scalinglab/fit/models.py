@@ -22,16 +22,17 @@ from ..laws import (BrokenPowerLaw, ChinchillaLaw, DataConstrainedLaw, KaplanLaw
 from ..laws.base import ParamSpec
 from ..laws.chinchilla import (chinchilla_exponentials, chinchilla_log_loss, chinchilla_log_loss_jacobian,
                                log_sum_exp3 as _lse3)
+from ..laws.data_constrained import data_constrained_log_loss
+from ..laws.kaplan import kaplan_log_loss, kaplan_log_loss_jacobian
+from ..laws.power import (broken_power_log, power_log, power_log_jacobian, saturating_power_log,
+                          saturating_power_log_jacobian)
+from ..laws.sigmoid import sigmoid_accuracy, sigmoid_accuracy_jacobian
 from .runs import Runs
 
 __all__ = ["FitModel", "make_model", "FAMILIES_FITTABLE"]
 
 FAMILIES_FITTABLE = ("chinchilla", "kaplan", "data-constrained", "power", "saturating-power", "broken-power",
                      "sigmoid")
-
-
-def _col(theta: np.ndarray, i: int) -> np.ndarray:
-    return theta[:, i:i + 1]
 
 
 class FitModel:
@@ -261,25 +262,11 @@ class ChinchillaModel(NDModel):
 
 
 class KaplanModel(NDModel):
-    """log L = alpha_D LSE((alpha_N / alpha_D)(log N_c - log N), log D_c - log D); analytic gradient."""
+    """``laws.kaplan.kaplan_log_loss``, with its analytic Jacobian."""
 
     family, law_class = "kaplan", KaplanLaw
-
-    def _parts(self, theta, data):
-        nc, dc, an, ad = (_col(theta, i) for i in range(4))
-        ad = np.where(np.abs(ad) < 1e-12, 1e-12, ad)
-        gap = nc - data["lN"]
-        u = (an / ad) * gap
-        s = np.logaddexp(u, dc - data["lD"])
-        return s, np.exp(u - s), u, gap, an, ad
-
-    def predict(self, theta, data):
-        s, _, _, _, _, ad = self._parts(np.atleast_2d(theta), data)
-        return ad * s
-
-    def jacobian(self, theta, data):
-        s, pu, u, gap, an, ad = self._parts(np.atleast_2d(theta), data)
-        return np.stack([an * pu, ad * (1 - pu), pu * gap, s - pu * u], axis=-1)
+    formula, formula_inputs = staticmethod(kaplan_log_loss), ("lN", "lD")
+    formula_jacobian = staticmethod(kaplan_log_loss_jacobian)
 
 
 class OneVariableModel(FitModel):
@@ -297,21 +284,14 @@ class OneVariableModel(FitModel):
 
 
 class PowerModel(OneVariableModel):
-    """log L = log c - a log x (linear in the fitted coordinates)."""
+    """``laws.power.power_log``: log L = log c - a log x (linear in the fitted coordinates)."""
 
     family, law_class = "power", PowerLaw
+    formula, formula_inputs = staticmethod(power_log), ("lx",)
+    formula_jacobian = staticmethod(power_log_jacobian)
 
     def __init__(self, x="c"):
         super().__init__(PowerLaw.PARAMS, x)
-
-    def predict(self, theta, data):
-        theta = np.atleast_2d(theta)
-        return _col(theta, 0) - _col(theta, 1) * data["lx"]
-
-    def jacobian(self, theta, data):
-        theta = np.atleast_2d(theta)
-        lx = np.broadcast_to(data["lx"], (theta.shape[0], np.shape(data["lx"])[-1]))
-        return np.stack([np.ones_like(lx), -lx], axis=-1)
 
     def extra_starts(self, data, y, fit=None):
         slope, intercept = np.polyfit(data["lx"], y, 1)
@@ -319,25 +299,14 @@ class PowerModel(OneVariableModel):
 
 
 class SaturatingPowerModel(OneVariableModel):
-    """log L = LSE(e, log A - a log x); variable-projection starts over the exponent."""
+    """``laws.power.saturating_power_log``: log L = LSE(e, log A - a log x); variable-projection starts."""
 
     family, law_class = "saturating-power", SaturatingPowerLaw
+    formula, formula_inputs = staticmethod(saturating_power_log), ("lx",)
+    formula_jacobian = staticmethod(saturating_power_log_jacobian)
 
     def __init__(self, x="c"):
         super().__init__(SaturatingPowerLaw.PARAMS, x)
-
-    def _parts(self, theta, data):
-        e, la, a = (_col(theta, i) for i in range(3))
-        t = la - a * data["lx"]
-        s = np.logaddexp(e, t)
-        return s, np.exp(e - s), np.exp(t - s)
-
-    def predict(self, theta, data):
-        return self._parts(np.atleast_2d(theta), data)[0]
-
-    def jacobian(self, theta, data):
-        _, pe, pt = self._parts(np.atleast_2d(theta), data)
-        return np.stack([pe, pt, -pt * data["lx"]], axis=-1)
 
     def extra_starts(self, data, y, fit=None):
         exps = np.linspace(0.01, 2.0, 80)
@@ -361,7 +330,7 @@ _BROKEN_SPECS = (
 
 
 class BrokenPowerModel(OneVariableModel):
-    """One-break BNSL (Caballero et al. 2023, eq. 1) in log form:
+    """One-break BNSL (Caballero et al. 2023, eq. 1) in log form, ``laws.power.broken_power_log``:
 
     log y = LSE(log a, log b - c0 log x - c1 f1 softplus((log x - log d1) / f1)).
     """
@@ -373,12 +342,10 @@ class BrokenPowerModel(OneVariableModel):
         super().__init__(_BROKEN_SPECS, x)
 
     def predict(self, theta, data):
-        theta = np.atleast_2d(theta)
-        la, lb, c0, c1, ld, lf = (_col(theta, i) for i in range(6))
-        f = np.exp(lf)
-        z = (data["lx"] - ld) / f
-        softplus = np.logaddexp(0.0, z)
-        return np.logaddexp(la, lb - c0 * data["lx"] - c1 * f * softplus)
+        """``laws.power.broken_power_log``; the parameters after c0 are (c_i, log d_i, log f_i) per break."""
+        cols = self.columns(theta)
+        return broken_power_log(cols[0], cols[1], cols[2], [cols[i:i + 3] for i in range(3, len(cols), 3)],
+                                data["lx"])
 
     def grid(self, data):
         """Starts around a saturating power law, with the break at quantiles of log x."""
@@ -417,9 +384,11 @@ class BrokenPowerModel(OneVariableModel):
 
 
 class SigmoidModel(OneVariableModel):
-    """acc = floor + (ceiling - floor) sigma(slope (log10 x - midpoint)); residuals in accuracy, not log."""
+    """``laws.sigmoid.sigmoid_accuracy`` against t = log10 x; residuals in accuracy, not log."""
 
     family, law_class, response = "sigmoid", SigmoidAccuracy, "linear"
+    formula, formula_inputs = staticmethod(sigmoid_accuracy), ("t",)
+    formula_jacobian = staticmethod(sigmoid_accuracy_jacobian)
 
     def __init__(self, x="c"):
         super().__init__(SigmoidAccuracy.PARAMS, x)
@@ -430,20 +399,6 @@ class SigmoidModel(OneVariableModel):
     def data(self, runs):
         runs.require(self.inputs + ("loss",), "fitting the sigmoid accuracy curve")
         return self._data(runs), runs.loss.astype(float)
-
-    def _parts(self, theta, data):
-        lo, hi, mid, slope = (_col(theta, i) for i in range(4))
-        s = 1.0 / (1.0 + np.exp(-slope * (data["t"] - mid)))
-        return lo, hi, mid, slope, s
-
-    def predict(self, theta, data):
-        lo, hi, _, _, s = self._parts(np.atleast_2d(theta), data)
-        return lo + (hi - lo) * s
-
-    def jacobian(self, theta, data):
-        lo, hi, mid, slope, s = self._parts(np.atleast_2d(theta), data)
-        ds = (hi - lo) * s * (1 - s)
-        return np.stack([1 - s, s, -slope * ds, (data["t"] - mid) * ds], axis=-1)
 
     def grid(self, data):
         mids = np.quantile(data["t"], [0.25, 0.5, 0.75])
@@ -458,9 +413,11 @@ class SigmoidModel(OneVariableModel):
 
 
 class DataConstrainedModel(FitModel):
-    """Muennighoff et al. 2023, eq. 5-7: R_D* and R_N* (log-scale), with the base law fixed or fitted too."""
+    """``laws.data_constrained.data_constrained_log_loss`` (Muennighoff et al. 2023, eq. 5-7): R_D* and R_N*
+    (log-scale), with the base law fixed or fitted too."""
 
     family, law_class, inputs = "data-constrained", DataConstrainedLaw, ("n", "d", "u")
+    formula, formula_inputs = staticmethod(data_constrained_log_loss), ("N", "D", "U")
 
     def __init__(self, base: ChinchillaLaw | None = None, base_start=None):
         self.base = base
@@ -471,25 +428,13 @@ class DataConstrainedModel(FitModel):
     def _data(self, runs):
         return {"N": runs.n, "D": runs.d, "U": np.minimum(runs.u, runs.d)}
 
-    def _base_cols(self, theta):
-        if self.base is not None:
-            k = theta.shape[0]
-            b = self.base
-            return [np.full((k, 1), v) for v in (b.E, b.A, b.B, b.alpha, b.beta)], theta
-        e, a, bb, alpha, beta = (_col(theta, i) for i in range(5))
-        return [np.exp(e), np.exp(a), np.exp(bb), alpha, beta], theta[:, 5:]
-
-    def predict(self, theta, data):
-        theta = np.atleast_2d(theta)
-        (E, A, B, alpha, beta), rest = self._base_cols(theta)
-        r_d, r_n = np.exp(rest[:, 0:1]), np.exp(rest[:, 1:2])
-        n, d, u = data["N"], data["D"], data["U"]
-        d_eff = u + u * r_d * -np.expm1(-np.maximum(d / u - 1.0, 0.0) / r_d)  # expm1: exact for huge R*
-        alpha = np.maximum(alpha, 1e-9)
-        g = (alpha * A / (np.maximum(beta, 1e-9) * B)) ** (1.0 / (alpha + beta))
-        u_n = np.minimum(n, g * (g * u) ** (beta / alpha))
-        n_eff = u_n + u_n * r_n * -np.expm1(-np.maximum(n / u_n - 1.0, 0.0) / r_n)
-        return np.log(E + A * n_eff ** (-alpha) + B * d_eff ** (-beta))
+    def columns(self, theta):
+        """The formula's columns: the base law's (log E, log A, log B, alpha, beta), fixed or fitted, then log R*."""
+        cols = super().columns(theta)
+        if self.base is None:
+            return cols
+        b, k = self.base, len(cols[0])
+        return [np.full((k, 1), v) for v in (np.log(b.E), np.log(b.A), np.log(b.B), b.alpha, b.beta)] + cols
 
     def grid(self, data):
         """log R* over the law's grid; with the base fitted too, each next to the base's start."""

@@ -19,8 +19,13 @@ import numpy as np
 from ..errors import LawError
 from .base import NDLaw, ParamSpec, as_positive_array
 
-__all__ = ["ChinchillaLaw", "chinchilla_log_loss", "chinchilla_exponentials", "chinchilla_log_loss_jacobian",
+__all__ = ["ChinchillaLaw", "allocation_constant", "chinchilla_log_loss", "chinchilla_exponentials", "chinchilla_log_loss_jacobian",
            "log_sum_exp3"]
+
+
+def allocation_constant(a_coef, b_coef, alpha, beta):
+    """G = (alpha A / (beta B))^(1 / (alpha + beta)), so N_opt = G (C/k)^a, D_opt = (C/k)^b / G (eq. 4)."""
+    return (alpha * a_coef / (beta * b_coef)) ** (1.0 / (alpha + beta))
 
 
 def log_sum_exp3(t1, t2, t3):
@@ -113,4 +118,4 @@ class ChinchillaLaw(NDLaw):
         if not min(self.A, self.B, self.alpha, self.beta) > 0:
             raise LawError(f"no compute-optimal allocation: it needs A, B, alpha and beta > 0, got A={self.A:g}, "
                            f"B={self.B:g}, alpha={self.alpha:g}, beta={self.beta:g}")
-        return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
+        return allocation_constant(self.A, self.B, self.alpha, self.beta)
