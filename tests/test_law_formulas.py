@@ -118,3 +118,12 @@ def test_fused_chinchilla_objective_is_the_formulas(objective):
         return np.einsum("kn,knp->kp", obj.value_and_psi(model.predict(t, data) - y)[1], model.jacobian(t, data))
 
     np.testing.assert_allclose(hess, _central_differences(formula_gradient, theta), rtol=1e-4, atol=1e-5)
+
+
+def test_broken_power_law_with_a_negative_floor_is_an_error():
+    """Its formula is in log form, so a negative floor or scale is refused rather than evaluated to NaN."""
+    from scalinglab.errors import InputError
+    from scalinglab.laws import BrokenPowerLaw
+
+    with pytest.raises(InputError, match="a=-0.5, b=1"):
+        BrokenPowerLaw(a=-0.5, b=1.0, c0=0.1)

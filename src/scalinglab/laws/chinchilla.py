@@ -19,8 +19,8 @@ import numpy as np
 from ..errors import LawError
 from .base import NDLaw, ParamSpec, as_positive_array
 
-__all__ = ["ChinchillaLaw", "allocation_constant", "chinchilla_log_loss", "chinchilla_exponentials", "chinchilla_log_loss_jacobian",
-           "log_sum_exp3"]
+__all__ = ["ChinchillaLaw", "allocation_constant", "chinchilla_log_loss", "chinchilla_exponentials",
+           "chinchilla_log_loss_jacobian", "log_sum_exp3"]
 
 
 def allocation_constant(a_coef, b_coef, alpha, beta):

@@ -132,13 +132,15 @@ class BrokenPowerLaw(Law):
             )
         if any(v <= 0 for v in self.d + self.f):
             raise InputError("broken power law break locations d_i and sharpnesses f_i must be positive")
+        if not (self.a >= 0 and self.b >= 0):
+            raise InputError(f"broken power law floor a and scale b must be non-negative, "
+                             f"got a={self.a:g}, b={self.b:g}")
 
     @property
     def n_breaks(self) -> int:
         return len(self.c)
 
     def __call__(self, x):
-        """The law's value; a and b must be positive or zero (the formula is in log form)."""
         breaks = [(c_i, np.log(d_i), np.log(f_i)) for c_i, d_i, f_i in zip(self.c, self.d, self.f)]
         return np.exp(broken_power_log(*_logs(self.a, self.b), self.c0, breaks, np.log(as_positive_array(x, "x"))))
 
