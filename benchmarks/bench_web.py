@@ -1,4 +1,6 @@
-"""Explorer load: 32 concurrent clients on the plan and cost endpoints, and the same while a bootstrap runs.
+"""Explorer load: 32 concurrent clients on the plan and cost endpoints, the same while a bootstrap runs, and
+the same while 300 progress-stream attempts are open on that running job (all refused past the caps but
+the first few, and the connections kept open).
 
 The server is ``scalinglab serve`` in its own process on 127.0.0.1; the clients are one asyncio process
 holding 32 keep-alive connections (a minimal HTTP/1.1 client, as ``wrk`` is; the same load from httpx is
@@ -164,12 +166,60 @@ def during_bootstrap() -> str:
             f"({busy['per_second']:.0f} req/s; job {status['status']} at {status['done']}/{status['total']})")
 
 
+async def _open_streams(port: int, path: str, count: int) -> tuple[list, dict]:
+    """``count`` connections each asking for ``path`` (an event stream) and kept open; their writers and
+    how many got each status."""
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n".encode()
+
+    async def one():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        await writer.drain()
+        status = (await asyncio.wait_for(reader.readline(), 30)).split()[1].decode()
+        return writer, status
+
+    opened = await asyncio.gather(*(one() for _ in range(count)))
+    statuses: dict[str, int] = {}
+    for _, status in opened:
+        statuses[status] = statuses.get(status, 0) + 1
+    return [writer for writer, _ in opened], statuses
+
+
+def during_streams(attempts: int = 300) -> str:
+    """Plan requests while a bootstrap runs and ``attempts`` progress streams on it are open at once."""
+    import httpx
+
+    async def measure(port: int, job_id: str) -> tuple[dict, dict]:
+        writers, statuses = await _open_streams(port, f"/api/v1/fit/jobs/{job_id}/events", attempts)
+        try:
+            return await _load(port, *PLAN, requests=3_000, seconds=10), statuses
+        finally:
+            for writer in writers:
+                writer.close()
+
+    with Server() as server:
+        alone = asyncio.run(_load(server.port, *PLAN, requests=3_000, seconds=5))
+        job = httpx.post(server.base + "/api/v1/fit/jobs", data={"dataset": "chinchilla-runs", "bootstrap": "2000",
+                                                                 "estimator": "hoffmann"}, timeout=30).json()
+        time.sleep(1.0)
+        busy, statuses = asyncio.run(measure(server.port, job["id"]))
+        status = httpx.get(f"{server.base}/api/v1/fit/jobs/{job['id']}", timeout=30).json()
+        httpx.delete(f"{server.base}/api/v1/fit/jobs/{job['id']}", timeout=30)
+    answered = ", ".join(f"{count} answered {code}" for code, count in sorted(statuses.items()))
+    return (f"plan p99 {alone['p99_ms']:.1f} ms alone ({alone['per_second']:.0f} req/s), {busy['p99_ms']:.1f} ms "
+            f"with {attempts} stream attempts open on a running bootstrap ({answered}; {busy['per_second']:.0f} "
+            f"req/s, p50 {busy['p50_ms']:.1f} ms, {busy['errors']} errors; job {status['status']} at "
+            f"{status['done']}/{status['total']})")
+
+
 BENCHMARKS = [
     Benchmark("web: POST /api/v1/plan, 32 clients", lambda: load(PLAN), repeats=1,
               target=">= 300 req/s, p99 < 100 ms (see note)"),
     Benchmark("web: POST /api/v1/cost, 32 clients", lambda: load(COST), repeats=1,
               target=">= 300 req/s, p99 < 100 ms (see note)"),
     Benchmark("web: plan during a running bootstrap", during_bootstrap, repeats=1, target="p99 stays < 100 ms"),
+    Benchmark("web: plan while 300 progress-stream attempts are open", during_streams, repeats=1,
+              target="p99 < 100 ms at 32 clients"),
 ]
 
 if __name__ == "__main__":

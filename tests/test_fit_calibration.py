@@ -11,11 +11,12 @@ from scalinglab.fit.backtest import extrapolation_calibration, widen
 
 def test_chinchilla_runs_above_1e21_are_covered_at_85_percent_when_fitted_below():
     # Hoffmann et al. 2022 Figure 4 runs (Besiroglu et al. 2024 extraction), 5 highest-loss dropped as in
-    # Besiroglu et al. section 3: fit C <= 1e21 FLOP, predict the 23 larger runs. The bootstrap interval
-    # alone covers 56-78% of them depending on the seed; calibrated, at least 85%.
+    # Besiroglu et al. section 3: fit C <= 1e21 FLOP (the 9.8e20 budget whole, its three runs at 1.01e21
+    # included), predict the 20 larger runs. The bootstrap interval alone covers well under 85% of them;
+    # calibrated, at least 85%.
     result = fit_law("chinchilla-runs", "chinchilla", drop_highest_loss=5, holdout_above=1e21, bootstrap=200, seed=0)
     bt = result.backtest
-    assert bt["test_runs"] == 23
+    assert bt["test_runs"] == 20
     assert bt["coverage_bootstrap"] < 0.8
     assert bt["coverage"] >= 0.85
     assert bt["calibration"]["factor"] > 1.0 and bt["calibration"]["folds"] >= 3

@@ -79,3 +79,21 @@ def test_cli_predict_task_and_its_errors(tmp_path, capsys):
             main(["predict-task", str(path), *argv])
         err = capsys.readouterr().err
         assert info.value.code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_the_task_loss_is_the_intermediate_and_both_chains_are_reported(cli, tmp_path):
+    """The OLMo ladder (Bhagia et al. 2024, section 3) chains through the task's own loss; a general loss that
+    tracks it loosely (3% noise per run here) predicts the ladder's largest models worse, and both are shown."""
+    frame = _ladder(0)
+    frame["c4"] = frame["loss"] * np.exp(np.random.default_rng(5).normal(0, 0.03, len(frame)))
+    result = predict_task(frame, [TARGET], accuracy_col="acc", loss_col="c4", task_loss_col="loss", floor=0.25,
+                          bootstrap=40)
+    general, task = result.chains
+    assert (general["intermediate"], task["intermediate"]) == ("c4", "loss") and task["chosen"]
+    assert task["heldout_mae_points"] < general["heldout_mae_points"]
+    assert result.targets[0]["accuracy"] == pytest.approx(task["targets"][0]["accuracy"], abs=1e-12)
+    path = tmp_path / "ladder.csv"
+    frame.to_csv(path, index=False)
+    got = cli("predict-task", str(path), "--at", "7B:140B", "--accuracy-col", "acc", "--loss-col", "c4",
+              "--task-loss-col", "loss", "--floor", "0.25", "--bootstrap", "40", "--json")
+    assert got.code == 0 and [c["intermediate"] for c in json.loads(got.stdout)["chains"]] == ["c4", "loss"]

@@ -19,7 +19,7 @@ FORMULA = "E + A/N^alpha + B/D^beta"
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app()) as test_client:
+    with TestClient(create_app(), base_url="http://127.0.0.1") as test_client:  # a Host the server answers
         yield test_client
 
 

@@ -4,8 +4,9 @@ ground < data < science < charts < face < faces; within science, ``plan`` uses o
 below, ``fit`` may use ``plan`` (derived quantities: N_opt and D_opt of the fitted law), ``compute``
 may use ``plan``, ``forecast`` uses ``plan`` and ``compute``, ``sweep`` uses ``fit``, ``plan`` and
 ``compute``. No two modules import each other (directly or round a longer cycle),
-no module imports another package's private (``_``-prefixed) names, and torch, ray and fastapi are
-imported only where they belong. Imports inside functions count: a lazy import is still a dependency.
+no module takes another module's private (``_``-prefixed) names (``from .x import _name`` or ``x._name``),
+and torch, ray and fastapi are imported only where they belong. Imports inside functions and
+``import_module`` calls with a literal name count: a lazy import is still a dependency.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ ROOT = "scalinglab"
 #: Rank of each layer; a module may import its own layer's packages (as allowed below) or lower ranks.
 LAYERS = {"ground": 0, "data": 1, "science": 2, "charts": 3, "face": 4, "faces": 5}
 
-#: Top-level name (package or module under scalinglab/) -> layer. ``scalinglab`` itself holds only the
-#: version and the lazy face names, so it counts as ground for ``from .. import __version__``.
+#: Top-level name (package or module under scalinglab/) -> layer. ``scalinglab`` itself answers the face's
+#: names (``sl.fit``), so it is the face: modules below take the version from ``_version``, not from the root.
 UNITS = {
-    ROOT: "ground", "errors": "ground", "units": "ground", "provenance": "ground", "_io": "ground",
+    ROOT: "face", "_version": "ground", "errors": "ground", "units": "ground", "provenance": "ground", "_io": "ground",
     "_results": "ground", "_table": "ground", "_defaults": "ground", "_memory": "ground", "filters": "ground",
     "tablefile": "ground",
     "laws": "data", "datasets": "data", "distributions": "data", "store": "data",
@@ -35,12 +36,13 @@ UNITS = {
 }
 
 #: Within one layer, which other units a unit may use (DESIGN.md, "Layout").
-_GROUND = {"errors", "units", "provenance", "_io", "_results", "_table", "_memory", "filters", "tablefile", ROOT}
+_GROUND = {"_version", "errors", "units", "provenance", "_io", "_results", "_table", "_memory", "filters", "tablefile"}
 SAME_LAYER = {
     **{unit: _GROUND - {unit} for unit in _GROUND},
     "laws": set(), "datasets": set(), "distributions": set(), "store": set(),
     "fit": {"plan"}, "plan": set(), "compute": {"plan"}, "forecast": {"plan", "compute"},
     "sweep": {"fit", "plan", "compute"},
+    ROOT: {"api"}, "api": set(),
     "cli": {"report", "web"}, "web": set(), "report": set(), "__main__": {"cli"},
 }
 
@@ -65,34 +67,119 @@ def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _lazy_target(module: str, is_package: bool, call: ast.Call) -> str | None:
+    """The module named by ``import_module("scalinglab.x")`` or ``import_module(".x", __package__)``, if literal."""
+    function = call.func
+    name = function.id if isinstance(function, ast.Name) else function.attr if isinstance(function, ast.Attribute) else ""
+    if name != "import_module" or not call.args:
+        return None
+    first = call.args[0]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return None
+    relative = first.value.lstrip(".")
+    level = len(first.value) - len(relative)
+    if level == 0:
+        return first.value
+    anchor = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "package"), None)
+    if isinstance(anchor, ast.Constant) and isinstance(anchor.value, str):
+        package = anchor.value
+    elif isinstance(anchor, ast.Name) and anchor.id in ("__package__", "__name__"):
+        package = module if is_package or anchor.id == "__name__" else module.rpartition(".")[0]
+    else:
+        return None
+    parts = package.split(".")
+    return ".".join(parts[: len(parts) - (level - 1)] + ([relative] if relative else []))
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+def _module_names(module: str, is_package: bool, tree: ast.Module, paths) -> tuple[set[str], set[str], dict[str, str]]:
+    """(package modules imported, outside packages imported, local name -> package module it stands for)."""
+    targets, outside, bound = set(), set(), {}
+
+    def take(name: str, local: str | None = None) -> None:
+        if name.split(".")[0] != ROOT:
+            outside.add(name.split(".")[0])
+            return
+        targets.add(name)
+        if local:
+            bound[local] = name
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                take(alias.name, alias.asname or (ROOT if alias.name.split(".")[0] == ROOT else None))
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(module, is_package, node)
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                take(candidate if candidate in paths else base, alias.asname or alias.name if candidate in paths else None)
+        elif isinstance(node, ast.Call) and (lazy := _lazy_target(module, is_package, node)):
+            take(lazy)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name) and (lazy := _lazy_target(module, is_package, node.value)):
+            take(lazy, node.targets[0].id)
+    # A module-level loader (``def _api(): from .. import api; return api``) and the names built from it
+    # (``api = _Lazy(_api)``) stand for the module the loader returns.
+    loaders = {f.name: bound[r.value.id] for f in tree.body if isinstance(f, ast.FunctionDef)
+               for r in ast.walk(f) if isinstance(r, ast.Return) and isinstance(r.value, ast.Name) and r.value.id in bound}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & loaders.keys()
+            if len(used) == 1:
+                bound[node.targets[0].id] = loaders[used.pop()]
+    return targets, outside, bound
+
+
 def import_graph(src: Path = SRC) -> tuple[dict[str, set[str]], dict[tuple[str, str], list[str]], dict[str, set[str]]]:
-    """(module -> package modules it imports, (module, target) -> private names imported, module -> externals)."""
+    """(module -> package modules it imports, (module, target) -> private names it takes, module -> externals).
+
+    Imports count wherever they stand (inside functions too), and so do ``import_module`` calls with a literal
+    name. A private name is taken by ``from .x import _name`` or by ``x._name`` where ``x`` stands for another
+    package module (``from . import x``, ``import scalinglab.x``, ``x = import_module(...)``, or a name another
+    module binds to a module, such as the CLI's lazy ``api``).
+    """
     paths = {_module_name(p, src): p for p in (src / ROOT).rglob("*.py")}
+    trees = {m: ast.parse(p.read_text(encoding="utf-8"), filename=str(p)) for m, p in paths.items()}
+    names = {m: _module_names(m, paths[m].name == "__init__.py", trees[m], paths) for m in paths}
     graph: dict[str, set[str]] = {}
     private: dict[tuple[str, str], list[str]] = {}
     external: dict[str, set[str]] = {}
-    for module, path in paths.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        is_package = path.name == "__init__.py"
-        targets, outside = set(), set()
+    for module, tree in trees.items():
+        targets, outside, bound = set(names[module][0]), names[module][1], dict(names[module][2])
+        is_package = paths[module].name == "__init__.py"
         for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    (targets if alias.name.split(".")[0] == ROOT else outside).add(
-                        alias.name if alias.name.split(".")[0] == ROOT else alias.name.split(".")[0])
-            elif isinstance(node, ast.ImportFrom):
-                base = _resolve(module, is_package, node)
-                if base.split(".")[0] != ROOT:
-                    outside.add(base.split(".")[0])
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = _resolve(module, is_package, node)
+            for alias in node.names:
+                if base not in paths or f"{base}.{alias.name}" in paths:
                     continue
-                for alias in node.names:
-                    candidate = f"{base}.{alias.name}"
-                    if candidate in paths:
-                        targets.add(candidate)
-                    else:
-                        targets.add(base)
-                        if alias.name.startswith("_") and not alias.name.startswith("__"):
-                            private.setdefault((module, base), []).append(alias.name)
+                if alias.name in names[base][2]:  # a name that stands for a module there
+                    bound[alias.asname or alias.name] = names[base][2][alias.name]
+                    targets.add(names[base][2][alias.name])
+                elif _is_private(alias.name) and base != module:
+                    private.setdefault((module, base), []).append(alias.name)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and _is_private(node.attr):
+                owner = _dotted(node.value) or ""
+                head, _, rest = owner.partition(".")
+                target = ".".join([bound[head]] + ([rest] if rest else [])) if head in bound else ""
+                if isinstance(node.value, ast.Call):
+                    owner, target = ast.unparse(node.value), _lazy_target(module, is_package, node.value) or ""
+                if target in paths and target != module:
+                    private.setdefault((module, target), []).append(f"{owner}.{node.attr}")
         graph[module] = {t for t in targets if t in paths and t != module}
         external[module] = outside
     return graph, private, external
@@ -158,13 +245,20 @@ def _package_of(module: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def graph():
-    return import_graph()[0]
+def analysis():
+    return import_graph()
+
+
+@pytest.fixture(scope="module")
+def graph(analysis):
+    return analysis[0]
 
 
 def test_the_graph_is_read(graph):
     assert "scalinglab.fit.api" in graph and "scalinglab.laws" in graph["scalinglab.fit.api"]
     assert "scalinglab.api" in graph["scalinglab.cli._common"]  # imported when a command runs
+    assert "scalinglab.api" in graph[ROOT]  # import_module("scalinglab.api") on first use of a face name
+    assert "scalinglab.api" in graph["scalinglab.cli.plan"]  # through _common's lazy ``api``
 
 
 def test_imports_point_down_the_layers(graph):
@@ -175,15 +269,16 @@ def test_no_import_cycles(graph):
     assert cycles(graph) == []
 
 
-def test_no_private_names_across_packages(graph):
-    _, private, _ = import_graph()
-    crossing = {f"{m} takes {', '.join(names)} from {t}" for (m, t), names in private.items()
-                if _package_of(m) != _package_of(t)}
-    assert sorted(crossing) == []
+def private_crossings(private: dict[tuple[str, str], list[str]]) -> list[str]:
+    return sorted(f"{m} takes {', '.join(sorted(set(names)))} from {t}" for (m, t), names in private.items())
 
 
-def test_heavy_optional_packages_stay_in_their_place():
-    _, _, external = import_graph()
+def test_no_private_names_across_modules(analysis):
+    assert private_crossings(analysis[1]) == []
+
+
+def test_heavy_optional_packages_stay_in_their_place(analysis):
+    _, _, external = analysis
     misplaced = [f"{m} imports {name}" for m, names in external.items() for name in names
                  if name in CONFINED and _unit(m) not in CONFINED[name]]
     assert misplaced == []
@@ -202,6 +297,46 @@ def test_the_check_fails_when_a_science_module_imports_the_report(tmp_path):
     target.write_text(target.read_text() + "\n\ndef _report():\n    from ..report import Section\n    return Section\n")
     graph, _, _ = import_graph(src)
     assert "scalinglab.fit.backtest (science) imports scalinglab.report (faces)" in layer_violations(graph)
+
+
+def _append(src: Path, additions: dict[str, str]) -> None:
+    for module, code in additions.items():
+        target = src / ROOT / module
+        target.write_text(target.read_text() + f"\n\n{code}\n")
+
+
+def test_the_check_reads_lazy_imports(tmp_path):
+    src = _copy_source(tmp_path)
+    version = src / ROOT / "fit" / "api.py"
+    version.write_text(version.read_text().replace("from .._version import __version__", "from .. import __version__"))
+    _append(src, {
+        "fit/backtest.py": 'def _report():\n    import importlib\n\n    return importlib.import_module("scalinglab.report")',
+        "plan/optimal.py": 'def _cli():\n    from importlib import import_module\n\n    return import_module("..cli", __package__)',
+        "laws/base.py": 'def _charts():\n    import importlib\n\n    return importlib.import_module(".charts", package="scalinglab")',
+    })
+    problems = layer_violations(import_graph(src)[0])
+    assert {"scalinglab.fit.backtest (science) imports scalinglab.report (faces)",
+            "scalinglab.plan.optimal (science) imports scalinglab.cli (faces)",
+            "scalinglab.laws.base (data) imports scalinglab.charts (charts)",
+            "scalinglab.fit.api (science) imports scalinglab (face)"} <= set(problems)
+
+
+def test_the_check_finds_private_names_taken_from_another_module(tmp_path):
+    src = _copy_source(tmp_path)
+    _append(src, {
+        "fit/api.py": "from .runs import _count",
+        "fit/task.py": "from . import runs\nCOUNT = runs._count",
+        "cli/plan.py": "def _many():\n    return api._many",
+        "report/demo.py": "MANY = importlib.import_module('scalinglab.api')._is_many\nAPI = importlib.import_module("
+                          "'scalinglab.api')\nUNWRAP = API._unwrap",
+        "cli/fit.py": "HELP = api.__doc__",  # dunder names are not private
+    })
+    assert private_crossings(import_graph(src)[1]) == [
+        "scalinglab.cli.plan takes api._many from scalinglab.api",
+        "scalinglab.fit.api takes _count from scalinglab.fit.runs",
+        "scalinglab.fit.task takes runs._count from scalinglab.fit.runs",
+        "scalinglab.report.demo takes API._unwrap, importlib.import_module('scalinglab.api')._is_many from scalinglab.api",
+    ]
 
 
 def test_the_check_finds_a_cycle(tmp_path):

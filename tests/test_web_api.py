@@ -37,7 +37,7 @@ def cli_error(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app()) as test_client:
+    with TestClient(create_app(), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 
@@ -210,7 +210,7 @@ def test_no_endpoint_takes_a_file_system_path(client):
 @pytest.fixture(scope="module")
 def tight():
     limits = Limits(upload_bytes=2_000, upload_rows=10, bootstrap=50, samples=5_000, request_seconds=0.05)
-    with TestClient(create_app(Settings(limits=limits))) as test_client:
+    with TestClient(create_app(Settings(limits=limits)), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 
@@ -293,14 +293,14 @@ def test_registry_is_shown_read_only(tmp_path):
     path = tmp_path / "runs.db"
     run = make_registry(path)
     before = path.read_bytes()
-    with TestClient(create_app(Settings(registry=path))) as client:
+    with TestClient(create_app(Settings(registry=path)), base_url="http://127.0.0.1") as client:
         listing = ok(client.get("/api/v1/registry"))
         assert [s["sweep"] for s in listing["sweeps"]] == ["tiny <b>sweep</b>"]
         data = ok(client.get("/api/v1/registry/tiny <b>sweep</b>"))
         assert data["status"]["finished"] == 1 and data["status"]["pending"] == data["status"]["runs"] - 1
         assert [p["loss"] for p in data["curves"]] == pytest.approx([3.0, 2.85, 2.6])
         assert data["curves"][0]["key"] == run["key"]
-        assert client.get("/api/v1/registry/other").status_code == 422
+        assert client.get("/api/v1/registry/other").status_code == 404  # an unknown name in the URL
     assert path.read_bytes() == before
     from scalinglab.store import RunsRegistry
 

@@ -247,3 +247,46 @@ def test_a_fit_permalink_runs_the_same_fit_again(watched):
     text = page.locator("#fit-result").inner_text()
     assert "fitted to 240 runs of chinchilla-runs" in text and "run=fit" in page.url
     assert page.input_value("#seed") == "3" and page.input_value("#bootstrap") == "10"
+
+
+def test_the_fit_page_lists_every_job_and_cancels_one(watched, server):
+    import httpx
+
+    other = httpx.post(server + "/api/v1/fit/jobs", timeout=30,  # started elsewhere (another tab, a script)
+                       data={"dataset": "chinchilla-runs", "estimator": "hoffmann", "bootstrap": "2000"}).json()
+    try:
+        page = watched.open("/fit")
+        row = page.locator(f"#jobs tr[data-job='{other['id']}']")
+        row.wait_for(timeout=30_000)
+        assert row.locator(".job-status").inner_text() == "running"
+        assert "fit" in row.inner_text() and "%" in row.inner_text()
+        watched.shot("fit-jobs")
+        row.locator("button.job-cancel").click()
+        page.wait_for_function(f"document.querySelector(\"#jobs tr[data-job='{other['id']}'] .job-status\")"
+                               f"?.innerText === 'cancelled'", timeout=30_000)
+        assert row.locator("button.job-cancel").count() == 0
+        assert httpx.get(f"{server}/api/v1/fit/jobs/{other['id']}", timeout=30).json()["status"] == "cancelled"
+    finally:
+        httpx.delete(f"{server}/api/v1/fit/jobs/{other['id']}", timeout=30)
+
+
+def test_a_page_on_another_origin_cannot_start_a_fit(browser, server):
+    """A cross-site multipart form post (what a malicious page can make the browser send) is refused
+    with 403 and starts nothing."""
+    import httpx
+
+    before = len(httpx.get(server + "/api/v1/fit/jobs", timeout=30).json())
+    attack = f"""<!doctype html><form id=f method=post enctype=multipart/form-data
+        action="{server}/api/v1/fit/jobs"><input name=dataset value=chinchilla-runs>
+        <input name=bootstrap value=2000></form><script>document.getElementById('f').submit()</script>"""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.route("http://attacker.test/", lambda route: route.fulfill(body=attack, content_type="text/html"))
+        with page.expect_response(f"{server}/api/v1/fit/jobs") as answer:
+            page.goto("http://attacker.test/")
+        assert answer.value.status == 403
+        assert answer.value.request.headers.get("origin") == "http://attacker.test"
+    finally:
+        context.close()
+    assert len(httpx.get(server + "/api/v1/fit/jobs", timeout=30).json()) == before

@@ -5,17 +5,17 @@
     <Plan hoffmann2022: C = 1e+24 FLOP -> N = 41.3B, D = 4.04T, loss 1.9112>
 
 The functions (``plan``, ``predict``, ``fit``, ``isoflop``, ``flops``, ``cost``, ``budget``, ``forecast``, ``sensitivity``,
-``compare``, ``trend``, ``load_fit``, ``bench``) and namespaces (``laws``, ``datasets``, ``sweep``) live in
+``compare``, ``trend``, ``load_fit``, ``suggest``, ``bench``) and namespaces (``laws``, ``datasets``, ``sweep``) live in
 ``scalinglab.api``, imported on first use so that ``import scalinglab`` stays fast.
 """
 
 import sys as _sys
 import types as _types
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _FACE = ("plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
-         "load_fit", "laws", "datasets", "sweep", "Result", "memory", "inference", "inference_plan", "bench")
+         "load_fit", "laws", "datasets", "sweep", "Result", "memory", "inference", "inference_plan", "suggest", "bench")
 
 __all__ = ["__version__", *_FACE]
 

@@ -22,11 +22,11 @@ import numpy as np
 from ._results import Result
 from .errors import InputError, refuse_together
 from .laws import DEFAULT_LAW
-from .units import format_quantity, parse_quantity
+from .units import format_quantity, parse_pairs, parse_quantity
 
 __all__ = [
     "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
-    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan", "bench",
+    "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan", "suggest", "bench",
 ]
 
 
@@ -265,12 +265,12 @@ def _with_inputs(law, inputs):
     """A formula law with its inputs other than N and D held at the given values (``--input E=8``)."""
     if not inputs:
         return law
-    from .laws.formula_law import FormulaLaw
+    from .laws.formula_law import FormulaLaw, parse_named
 
     if not isinstance(law, FormulaLaw):
         raise InputError(f"--input fixes inputs of a formula law; the {law.family} law has none but N and D")
     values = {}
-    for name, value in _named(inputs, "input").items():
+    for name, value in parse_named(inputs, "input").items():
         values[name] = parse_quantity(value, what=f"--input {name}")
     return law.with_inputs(values)
 
@@ -343,36 +343,11 @@ def _fit_result(result) -> Result:
     return Result(result, kind="Fit", summary=f"{result.law.family}: {params}", frame=_fit_frame)
 
 
-def _pairs(points) -> list[tuple[float, float]]:
-    """(N, D) pairs from tuples or ``"70B:1.4T"`` text."""
-    pairs = []
-    for point in points or ():
-        if isinstance(point, str):
-            parts = point.replace(",", ":").split(":")
-            if len(parts) != 2:
-                raise InputError(f"--at expects N:D such as 70B:1.4T, got {point!r}")
-            point = parts
-        if len(point) != 2:
-            raise InputError(f"--at expects N:D such as 70B:1.4T, got {point!r}")
-        pairs.append((parse_quantity(point[0], what="N"), parse_quantity(point[1], what="D")))
-    return pairs
-
-
-def _bound(value, flag: str) -> float | None:
-    """A fixed accuracy bound, or None for "fit" / not given."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("fit", "fitted", "")):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{flag} must be an accuracy in [0, 1] or 'fit', got {value!r}") from None
-
-
 def _table(where, duplicates, drop_missing, c_note) -> dict:
     return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
 
 
-def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "huber", delta: float = 1e-3,
+def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | None = None, delta: float = 1e-3,
         weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0, level: float = 0.95,
         holdout_above=None, leave_one_budget_out: bool = False, compute=None, at=None, target_loss=None,
         x: str = "c", base=None, n_col=None, d_col=None, c_col=None, loss_col=None, u_col=None,
@@ -389,7 +364,9 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
 
     With ``law="accuracy"`` (or ``"sigmoid"``) the accuracy S-curve is fitted to the column
     ``accuracy_col`` against ``x`` (``c``, ``n``, ``d`` or ``loss``), with ``floor`` and ``ceiling``
-    fixed (numbers) or fitted (None or ``"fit"``), and ``at`` holds x values.
+    fixed (numbers) or fitted (None or ``"fit"``), and ``at`` holds x values. An option that the
+    family cannot use (``target_loss`` for the accuracy law, ``floor`` for Chinchilla, ...) is
+    refused with an ``InputError``, never ignored.
 
     Parameters
     ----------
@@ -401,7 +378,8 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
         law's object, or a fit of one, means its formula with its inputs).
     estimator : {"fast", "hoffmann"}
         ``hoffmann`` is the published 4,500-start L-BFGS procedure.
-    objective : {"huber", "squares", "asymmetric"}
+    objective : {"huber", "squares", "asymmetric"}, optional
+        Default: huber (log-Huber) for loss laws; the accuracy law takes only squares.
     drop_highest_loss : int
         Drop the K runs with the highest loss first (Hoffmann et al. drop 5 outliers).
     bootstrap : int
@@ -471,19 +449,28 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str = "hu
                "budget_col": budget_col, "group_col": group_col}
     budgets = _many(compute, "compute") or None
     targets = [] if target_loss is None else [float(t) for t in np.atleast_1d(target_loss)]
+    from .fit.options import check_family_options
+
+    check_family_options(family, leave_one_budget_out=leave_one_budget_out, drop_highest_loss=drop_highest_loss > 0,
+                         target_loss=bool(targets), compute=budgets is not None, at=bool(at),
+                         objective=objective not in (None, "squares"), delta=delta != 1e-3, weight=weight != 4.0,
+                         estimator=str(estimator).strip().lower() != "fast", base=base is not None,
+                         u_col=u_col is not None, floor=floor is not None, ceiling=ceiling is not None,
+                         accuracy_col=accuracy_col is not None, x=str(x).strip().lower() != "c")
+    holdout = None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above")
     if isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid"):
-        from .fit.accuracy import fit_accuracy
+        from .fit.accuracy import fit_accuracy, parse_bound
 
         columns["accuracy_col"] = accuracy_col
         return _fit_result(fit_accuracy(
-            _unwrap(runs), x=x, floor=_bound(floor, "--floor"), ceiling=_bound(ceiling, "--ceiling"),
+            _unwrap(runs), x=x, floor=parse_bound(floor, "--floor"), ceiling=parse_bound(ceiling, "--ceiling"),
             bootstrap=bootstrap, seed=seed, level=level, at=_many(at, "--at") if at else (), columns=columns,
-            table=_table(where, duplicates, drop_missing, c_note)))
+            table=_table(where, duplicates, drop_missing, c_note), holdout_above=holdout, profile=profile))
     result = fit_law(
-        _unwrap(runs), family, estimator=estimator, objective=objective, delta=delta, weight=weight,
+        _unwrap(runs), family, estimator=estimator, objective=objective or "huber", delta=delta, weight=weight,
         drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
-        holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
-        leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=_pairs(at), targets=targets, x=x,
+        holdout_above=holdout, leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=parse_pairs(at),
+        targets=targets, x=x,
         base=None if base is None else _unwrap(base), columns=columns,
         flops_per_param_token=flops_per_param_token, table=_table(where, duplicates, drop_missing, c_note),
         progress=progress, profile=profile, **own)
@@ -498,32 +485,9 @@ def formula_options(law, formula, variables, params) -> dict:
         return {}
     if isinstance(law, str) and law.strip().lower() not in ("chinchilla", "formula"):
         raise InputError(f"give --law {law} or --formula, not both")
-    return {"formula": formula, "variables": _named(variables, "var"), "params": _named(params, "param")}
+    from .laws.formula_law import parse_named
 
-
-def _named(values, flag: str) -> dict:
-    """{name: value} from a dict or from ``NAME=VALUE`` texts (``--var N=params``, ``--param alpha=0.3:0:3``)."""
-    from .laws.formula_law import parse_param, parse_variable
-
-    if values is None:
-        return {}
-    if isinstance(values, dict):
-        return dict(values)
-    if isinstance(values, str):  # one text holds several, comma-separated (a web form's field)
-        values = [part for part in values.split(",") if part.strip()]
-    out = {}
-    for text in values:
-        if flag == "input":
-            name, sep, value = str(text).partition("=")
-            if not sep or not name.strip():
-                raise InputError(f"--input {text!r}: write NAME=VALUE, e.g. E=8")
-            name, value = name.strip(), value.strip()
-        else:
-            name, value = (parse_variable(text) if flag == "var" else parse_param(text))
-        if name in out:
-            raise InputError(f"--{flag} {name}: given twice")
-        out[name] = value
-    return out
+    return {"formula": formula, "variables": parse_named(variables, "var"), "params": parse_named(params, "param")}
 
 
 def load_fit(path) -> Result:
@@ -542,6 +506,71 @@ def load_fit(path) -> Result:
     return _fit_result(FitResult.load(path))
 
 
+def _suggest_frame(result):
+    import pandas as pd
+
+    return pd.DataFrame([{"rank": p["rank"], **p["inputs"], "cost": p["cost"],
+                          "variance_reduction": p["variance_reduction"], "cumulative_cost": p["cumulative_cost"],
+                          "reason": p["reason"]} for p in result.picks])
+
+
+def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None, target: str | None = None,
+            target_rows=None, budget, k: int = 5, cost=None, bootstrap: int = 32, seed: int = 0,
+            criterion: str = "v", x: str = "c", objective: str = "huber", n_col=None, d_col=None, c_col=None,
+            loss_col=None, u_col=None, flops_per_param_token: float | None = None, formula: str | None = None,
+            variables=None, params=None) -> Result:
+    """Which runs to train next: a ranked batch that most lowers the predicted-loss variance over a target.
+
+    Greedy V-optimal design per unit cost, linearised at the fit of ``runs`` and at ``bootstrap`` refits
+    on resampled runs (with fewer runs than parameters: a space-filling start).
+
+    Parameters
+    ----------
+    runs : str, path or DataFrame
+        The runs done (a table with N, D or C, and loss; or a bundled dataset name).
+    law : str, law object or path
+        A family (chinchilla, kaplan, power, ...), a published law's name or a saved fit: its family is fitted.
+    candidates : str, path or DataFrame, optional
+        Runs that could be trained next (columns N, D or C; an optional ``cost`` column).
+    grid : str, optional
+        Candidates as ranges, e.g. ``"N=10M..1B:12,D=1B..100B:12"`` (log-spaced, every combination).
+    target : str, optional
+        Where the law must be right, e.g. ``"C=1e22..1e24"`` (compute-optimal runs of the current fit).
+    target_rows : str, path or DataFrame, optional
+        Target points as a table.
+    budget : float or str
+        The most the batch may cost (same unit as the costs; by default FLOP, C = k N D).
+    k : int
+        The most runs to suggest.
+    formula, variables, params : optional
+        A law of one's own, as for ``fit``: candidates, grid and target then name its inputs.
+    cost : str, float or array, optional
+        Each candidate's cost: a formula of N, D, C and U such as ``"6*N*D"`` (parsed by our own grammar,
+        never evaluated as Python), or numbers; by default the candidates' cost column, else their compute.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> result = sl.suggest("chinchilla-runs", grid="N=50M..2B:8,D=1B..50B:8", target="C=1e22..1e24",
+    ...                     budget="1e20", k=3, bootstrap=8)
+    >>> [pick["rank"] for pick in result.picks]
+    [1, 2, 3]
+    """
+    from .fit import as_runs
+    from .fit.design import suggest_runs
+
+    columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col}
+    own = formula_options(law, formula, variables, params)
+    options = {"inputs": own["variables"], "response": "any"} if own else None
+    table = as_runs(_unwrap(runs), columns, flops_per_param_token, options)
+    result = suggest_runs(table, _unwrap(law), **own, candidates=candidates, grid=grid, target=target,
+                          target_rows=target_rows, budget=parse_quantity(budget, what="--budget"), k=k,
+                          cost=cost if cost is None or isinstance(cost, str) else _quantity(cost, "--cost"),
+                          bootstrap=bootstrap, seed=seed,
+                          criterion=criterion, x=x, objective=objective)
+    return Result(result, kind="Suggestion", summary=result.summary, frame=_suggest_frame)
+
+
 def _isoflop_frame(result):
     import pandas as pd
 
@@ -552,7 +581,7 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
             min_runs: int = 5, n_col=None, d_col=None, c_col=None, loss_col=None, budget_col=None,
             group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
             duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-            keep_outside: bool = False) -> Result:
+            keep_outside: bool = False, group_by=None) -> Result:
     """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a.
 
     Parameters
@@ -568,11 +597,14 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
         Table options, as for ``fit``.
     keep_outside : bool
         Approach 2: keep budgets whose parabola's minimum lies beyond the sampled sizes (flagged).
+    group_by : str or list of str, optional
+        One analysis per group of rows sharing these columns' values (e.g. ``"dataset"``), compared.
 
     Returns
     -------
     Result
-        Wrapping an ``IsoFlopResult``: exponent ``a``, constant ``G``, per-budget minima.
+        Wrapping an ``IsoFlopResult``: exponent ``a``, constant ``G``, per-budget minima; with
+        ``group_by``, an ``IsoFlopGroups`` (``groups``: one comparison row per group; ``results``).
 
     Examples
     --------
@@ -589,9 +621,21 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
 
     columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "budget_col": budget_col,
                "group_col": group_col}
-    result = _isoflop(_unwrap(runs), approach=approach, bootstrap=bootstrap, seed=seed, level=level,
-                      min_runs=min_runs, columns=columns, flops_per_param_token=flops_per_param_token,
-                      table=_table(where, duplicates, drop_missing, c_note), keep_outside=keep_outside)
+    options = {"approach": approach, "bootstrap": bootstrap, "seed": seed, "level": level, "min_runs": min_runs,
+               "keep_outside": keep_outside}
+    if group_by is not None:
+        import pandas as pd
+
+        from .fit.groups import isoflop_groups
+
+        result = isoflop_groups(_unwrap(runs), group_by, lambda part: _isoflop(part, **options), columns=columns,
+                                table=_table(where, duplicates, drop_missing, c_note),
+                                flops_per_param_token=flops_per_param_token)
+        shown = ", ".join(f"{'/'.join(r['group'].values())}: a = {r['a']:.3f}" for r in result.rows())
+        return Result(result, kind="IsoFLOP groups", summary=shown,
+                      frame=lambda value: pd.json_normalize(value.rows()))
+    result = _isoflop(_unwrap(runs), columns=columns, flops_per_param_token=flops_per_param_token,
+                      table=_table(where, duplicates, drop_missing, c_note), **options)
     return Result(result, kind="IsoFLOP", summary=f"approach {approach}: N_opt = {result.G:.4g} C^{result.a:.4f}",
                   frame=_isoflop_frame)
 

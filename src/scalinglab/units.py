@@ -14,10 +14,11 @@ import math
 import re
 from dataclasses import dataclass
 
-from .errors import UnitError
+from .errors import InputError, UnitError
 
 __all__ = [
     "parse_quantity",
+    "parse_pairs",
     "format_quantity",
     "parse_money",
     "format_money",
@@ -79,6 +80,21 @@ def parse_quantity(value: str | float | int, *, what: str = "quantity") -> float
             raise UnitError(f"cannot read {what} {value!r}: not a finite number")
         return float(value)
     return _number_with_suffix(str(value), what)
+
+
+def parse_pairs(points) -> list[tuple[float, float]]:
+    """(N, D) pairs from tuples or ``"70B:1.4T"`` text (``--at``)."""
+    pairs = []
+    for point in points or ():
+        if isinstance(point, str):
+            parts = point.replace(",", ":").split(":")
+            if len(parts) != 2:
+                raise InputError(f"--at expects N:D such as 70B:1.4T, got {point!r}")
+            point = parts
+        if len(point) != 2:
+            raise InputError(f"--at expects N:D such as 70B:1.4T, got {point!r}")
+        pairs.append((parse_quantity(point[0], what="N"), parse_quantity(point[1], what="D")))
+    return pairs
 
 
 def format_quantity(value: float, digits: int = 3) -> str:

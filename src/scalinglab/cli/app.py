@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "memory",
     "inference",
     "fit",
+    "suggest",
     "bench",
     "forecast",
     "sweep",
@@ -46,7 +47,7 @@ _SETTINGS = dict(name="scalinglab", help="Scaling laws with provenance: fit, pla
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from .._version import __version__
 
         sys.stdout.write(f"scalinglab {__version__}\n")
         raise typer.Exit()
@@ -71,7 +72,7 @@ def _typer() -> typer.Typer:
 MODULE_OF: dict[str, str] = {
     "laws": "laws", "plan": "plan", "predict": "plan", "flops": "flops", "datasets": "datasets",
     "hardware": "hardware", "cost": "cost", "budget": "cost", "memory": "memory", "inference": "inference",
-    "fit": "fit", "fit-curves": "fit", "predict-task": "fit", "isoflop": "fit", "forecast": "forecast",
+    "fit": "fit", "fit-curves": "fit", "predict-task": "fit", "isoflop": "fit", "suggest": "suggest", "forecast": "forecast",
     "bench": "bench", "sensitivity": "forecast", "compare": "forecast", "trend": "forecast", "scenarios": "forecast",
     "sweep": "sweep", "demo": "demo", "serve": "serve",
 }

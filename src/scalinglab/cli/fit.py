@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         runs: RunsArgument,
         law: Annotated[str, typer.Option("--law", help="Law family: chinchilla, kaplan, data-constrained, power, saturating-power, broken-power, or accuracy (alias sigmoid: an S-curve of accuracy).")] = "chinchilla",
         estimator: Annotated[str, typer.Option("--estimator", help="fast (default) or hoffmann (the published 4,500-start procedure).")] = "fast",
-        objective: Annotated[str, typer.Option("--objective", help="huber (log-Huber), squares (on log loss) or asymmetric; with --formula, target-huber (target-squares, ...) takes residuals in the target's own units (the default when a target is zero or negative).")] = "huber",
+        objective: Annotated[str | None, typer.Option("--objective", help="huber (log-Huber, the default), squares (on log loss) or asymmetric; the accuracy law: squares only; with --formula, target-huber (target-squares, ...) takes residuals in the target's own units (the default when a target is zero or negative).")] = None,
         delta: Annotated[float, typer.Option("--delta", help="Huber delta on log-loss residuals.")] = 1e-3,
         weight: Annotated[float, typer.Option("--weight", help="Asymmetric objective: weight of over-prediction.")] = 4.0,
         drop_highest_loss: Annotated[int, typer.Option("--drop-highest-loss", help="Drop the K runs with the highest loss first.")] = 0,
@@ -119,11 +119,18 @@ def register(app: typer.Typer) -> None:
             else:
                 emit(result, as_json)
             return
-        from ..fit.predictions import predict_runs
-
         columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col}
-        predictions = predict_runs(None, predict, fit=result.raw, level=level, seed=seed, columns=columns,
-                                   table={"duplicates": duplicates, "drop_missing": drop_missing})
+        if result.raw.family == "accuracy":
+            from ..fit.accuracy import predict_accuracy_runs
+
+            predictions = predict_accuracy_runs(result.raw, predict, columns={**columns, "accuracy_col": accuracy_col},
+                                                table={"duplicates": duplicates, "drop_missing": drop_missing},
+                                                level=level, seed=seed)
+        else:
+            from ..fit.predictions import predict_runs
+
+            predictions = predict_runs(None, predict, fit=result.raw, level=level, seed=seed, columns=columns,
+                                       table={"duplicates": duplicates, "drop_missing": drop_missing})
         if predictions_out:
             predictions.save(predictions_out)
         if as_json:
@@ -138,19 +145,23 @@ def register(app: typer.Typer) -> None:
         curve_col: Annotated[str, typer.Option("--curve-col", help="Column naming the curve (run) of each row.")],
         x_col: Annotated[str, typer.Option("--x-col", help="Column of the scale along each curve (tokens, steps, FLOP).")],
         loss_col: Annotated[str, typer.Option("--loss-col", help="Column of the loss.")] = "loss",
-        holdout_col: Annotated[str | None, typer.Option("--holdout-col", help="Column marking held-out points (true, 1, yes, test, holdout, val).")] = None,
+        holdout_col: Annotated[str | None, typer.Option("--holdout-col", help="Column marking held-out points; with --holdout-value, the value that means held out (else true, 1, yes, test, holdout, val).")] = None,
+        holdout_value: Annotated[str | None, typer.Option("--holdout-value", help="With --holdout-col: the value that marks a held-out row, e.g. 1.")] = None,
+        train_col: Annotated[str | None, typer.Option("--train-col", help="Column marking the training points (the others are held out); with --train-value, the value that means training.")] = None,
+        train_value: Annotated[str | None, typer.Option("--train-value", help="With --train-col: the value that marks a training row, e.g. 1.")] = None,
         holdout_above: Annotated[str | None, typer.Option("--holdout-above", help="Hold out the points with x above this value.")] = None,
-        where: Where = None,
+        where: Where = None, duplicates: Duplicates = "keep",
         as_json: JsonOption = False,
     ) -> None:
-        """Fit each learning curve of a long table; power, saturating and 1-3-break power laws chosen by held-out error."""
+        """Fit each learning curve of a long table; power, saturating and 1-3-break power laws chosen on training points."""
         from ..fit.curves import fit_curves
         from ..units import parse_quantity
 
         where = where_filter(where)
         emit(fit_curves(runs, curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
+                        holdout_value=holdout_value, train_col=train_col, train_value=train_value,
                         holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
-                        where=where), as_json)
+                        where=where, duplicates=duplicates), as_json)
 
     @app.command("predict-task")
     def predict_task_command(
@@ -158,6 +169,7 @@ def register(app: typer.Typer) -> None:
         at: Annotated[list[str], typer.Option("--at", help="Target model N:D, e.g. 7B:140B (repeatable).")],
         accuracy_col: Annotated[str, typer.Option("--accuracy-col", help="Column of task accuracies in [0, 1].")],
         loss_col: LossCol = None,
+        task_loss_col: Annotated[str | None, typer.Option("--task-loss-col", help="Column of the task's own loss (bits per byte of the correct answer): the intermediate step when given; the chain through --loss-col is reported beside it.")] = None,
         floor: Annotated[str | None, typer.Option("--floor", help="Chance accuracy, fixed (e.g. 0.25) or 'fit' (default).")] = None,
         ceiling: Annotated[str | None, typer.Option("--ceiling", help="Best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,
         bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates of each step (at least 20).")] = 200,
@@ -168,11 +180,14 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Task accuracy of target models in two steps: loss from (N, D), then accuracy from loss (OLMo ladder, Bhagia et al. 2024)."""
+        from ..fit.accuracy import parse_bound
         from ..fit.task import predict_task
+        from ..units import parse_pairs
 
         where = where_filter(where)
-        result = predict_task(runs, api._pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
-                              floor=api._bound(floor, "--floor"), ceiling=api._bound(ceiling, "--ceiling"),
+        result = predict_task(runs, parse_pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
+                              task_loss_col=task_loss_col,
+                              floor=parse_bound(floor, "--floor"), ceiling=parse_bound(ceiling, "--ceiling"),
                               bootstrap=bootstrap, seed=seed, level=level,
                               columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
                               table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
@@ -190,6 +205,7 @@ def register(app: typer.Typer) -> None:
         n_col: NCol = None, d_col: DCol = None, c_col: CCol = None, loss_col: LossCol = None,
         budget_col: BudgetCol = None, group_col: GroupCol = None, flops_per_param_token: FlopsK = None,
         where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False, c_note: CNote = None,
+        group_by: Annotated[str | None, typer.Option("--group-by", help="One analysis per group of rows sharing these columns' values (COL[,COL]), compared in one table.")] = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
     ) -> None:
         """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
@@ -198,7 +214,19 @@ def register(app: typer.Typer) -> None:
         result = api.isoflop(runs, approach=approach, bootstrap=bootstrap, seed=seed, level=level, min_runs=min_runs,
                              n_col=n_col, d_col=d_col, c_col=c_col, loss_col=loss_col, budget_col=budget_col,
                              group_col=group_col, flops_per_param_token=flops_per_param_token, where=where,
-                             duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, keep_outside=keep_outside)
+                             duplicates=duplicates, drop_missing=drop_missing, c_note=c_note, keep_outside=keep_outside,
+                             group_by=group_by)
+        if group_by is not None:
+            if plot:
+                from ..errors import InputError
+
+                raise InputError("--plot draws one IsoFLOP analysis; with --group-by, use --where to pick a group")
+            if save:
+                from .._io import atomic_write_json
+
+                atomic_write_json(save, result.to_dict())
+            emit(result, as_json)
+            return
         if plot:
             from ..charts import save_chart
             from ..charts.fit import isoflop_chart, nopt_chart

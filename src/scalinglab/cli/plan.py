@@ -81,13 +81,14 @@ def register(app: typer.Typer) -> None:
                              "input (rebind a column with --var)")
         from .._io import check_output_path
         from ..fit.predictions import predict_runs
+        from ..laws.formula_law import parse_named
 
         if out is not None:
             check_output_path(out, flag="--out", inputs=(runs, law), suffixes=(".csv", ".json"))
         result = predict_runs(law, runs, level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col,
                                                                 "loss_col": loss_col, "u_col": u_col},
                               table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing},
-                              variables=api._named(var, "var"))
+                              variables=parse_named(var, "var"))
         if out:
             result.save(out)
         emit(result, as_json)

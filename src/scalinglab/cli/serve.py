@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--compute-threads must be at least 1, got {compute_threads}")
         limits = Limits(upload_bytes=int(max_upload_mb * 1e6), bootstrap=max_bootstrap, samples=max_samples,
                         request_seconds=request_seconds, fit_seconds=fit_seconds, compute_threads=compute_threads)
-        settings = Settings(limits=limits, registry=registry.resolve() if registry else None)
+        settings = Settings(limits=limits, registry=registry.resolve() if registry else None, host=host)
         shown = f"[{host}]" if ":" in host else host
         sys.stderr.write(f"scalinglab explorer on http://{shown}:{port}/ (Ctrl-C to stop)\n")
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)

@@ -19,7 +19,7 @@ from ..errors import InputError, UnknownNameError
 from ..provenance import Source
 from .flops import KNOWN_CONFIGS, TransformerConfig, model_table
 
-__all__ = ["resolve_config", "load_hf_config", "published_counts", "PublishedCounts"]
+__all__ = ["resolve_config", "load_hf_config", "config_from_hf", "published_counts", "PublishedCounts"]
 
 _GPT2_TYPES = {"gpt2", "gpt_neo", "gptj"}
 _GATED_ACTIVATIONS = {"silu", "swiglu", "swish", "gelu_pytorch_tanh_gated", "geglu"}
@@ -87,8 +87,14 @@ def load_hf_config(path: str | Path) -> TransformerConfig:
         raise InputError(f"config file {str(path)!r} not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"config file {str(path)!r} is not readable JSON: {error}") from None
+    return config_from_hf(data, f"config file {str(path)!r}")
+
+
+def config_from_hf(data, origin: str = "model config") -> TransformerConfig:
+    """A ``TransformerConfig`` from the contents of a Hugging Face ``config.json`` (a dict); errors start
+    with ``origin`` (the file, or the field of a request that carried the contents)."""
     if not isinstance(data, dict):
-        raise InputError(f"config file {str(path)!r}: expected a JSON object, got {type(data).__name__}")
+        raise InputError(f"{origin}: expected a JSON object, got {type(data).__name__}")
     if isinstance(data.get("text_config"), dict):  # multimodal wrappers keep the language model here
         data = data["text_config"]
     kind = str(data.get("model_type", "")).lower()
@@ -97,7 +103,7 @@ def load_hf_config(path: str | Path) -> TransformerConfig:
         for name in names:
             if data.get(name) is not None:
                 return data[name]
-        raise InputError(f"config file {str(path)!r} (model_type {kind or 'unknown'!r}) is missing field "
+        raise InputError(f"{origin} (model_type {kind or 'unknown'!r}) is missing field "
                          f"{names[0]!r}" + (f" (or {', '.join(map(repr, names[1:]))})" if len(names) > 1 else ""))
 
     def get(name: str, default=None):
@@ -106,7 +112,7 @@ def load_hf_config(path: str | Path) -> TransformerConfig:
 
     def integer(name: str, value):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InputError(f"config file {str(path)!r}: field {name!r} must be an integer, got {value!r}")
+            raise InputError(f"{origin}: field {name!r} must be an integer, got {value!r}")
         return value
 
     if kind in _GPT2_TYPES or ("n_embd" in data and "hidden_size" not in data):
@@ -117,7 +123,7 @@ def load_hf_config(path: str | Path) -> TransformerConfig:
                       n_ctx=integer("n_positions", need("n_positions", "n_ctx", "max_position_embeddings")),
                       d_ff=get("n_inner") or 4 * d, positions="learned",
                       tied_embeddings=bool(get("tie_word_embeddings", True)))
-        return _build(path, fields)
+        return _build(origin, fields)
 
     activation = str(get("hidden_act", get("activation_function", "silu"))).lower()
     fields = dict(
@@ -147,11 +153,11 @@ def load_hf_config(path: str | Path) -> TransformerConfig:
         fields.update(kv_lora_rank=get("kv_lora_rank"), q_lora_rank=get("q_lora_rank"),
                       qk_nope_head_dim=need("qk_nope_head_dim"), qk_rope_head_dim=need("qk_rope_head_dim"),
                       v_head_dim=need("v_head_dim"), head_dim=None, n_kv_heads=None)
-    return _build(path, fields)
+    return _build(origin, fields)
 
 
-def _build(path: Path, fields: dict) -> TransformerConfig:
+def _build(origin: str, fields: dict) -> TransformerConfig:
     try:
         return TransformerConfig(**fields)
     except InputError as error:
-        raise InputError(f"config file {str(path)!r}: {error}") from None
+        raise InputError(f"{origin}: {error}") from None

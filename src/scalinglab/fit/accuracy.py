@@ -21,19 +21,20 @@ from itertools import product
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError
 from ..laws import SigmoidAccuracy
 from ..laws.base import ParamSpec
 from ..laws.sigmoid import sigmoid_accuracy
 from .bootstrap import percentile_interval, run_bootstrap
-from .diagnostics import diagnose
 from .estimators import estimate
+from .identify import fit_diagnostics
 from .models import FitModel
 from .objectives import Objective
 from .runs import Runs, load_runs
 
-__all__ = ["AccuracyModel", "AccuracyFit", "fit_accuracy", "ACCURACY_X", "accuracy_draws"]
+__all__ = ["AccuracyModel", "AccuracyFit", "fit_accuracy", "ACCURACY_X", "accuracy_draws", "AccuracyPredictions",
+           "predict_accuracy_runs", "parse_bound"]
 
 ACCURACY_X = ("c", "n", "d", "loss")
 _NAMES = {"c": "compute C (FLOP)", "n": "parameters N", "d": "tokens D", "loss": "loss"}
@@ -109,6 +110,16 @@ class AccuracyModel(FitModel):
         return -x if self.x == "loss" else np.log10(x)
 
 
+def parse_bound(value, flag: str) -> float | None:
+    """A fixed accuracy bound (``--floor``, ``--ceiling``), or None for "fit" / not given."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("fit", "fitted", "")):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{flag} must be an accuracy in [0, 1] or 'fit', got {value!r}") from None
+
+
 def _check_bounds(floor, ceiling) -> None:
     for name, value in (("--floor", floor), ("--ceiling", ceiling)):
         if value is not None and not (np.isfinite(value) and 0.0 <= value <= 1.0):
@@ -149,11 +160,17 @@ class AccuracyFit:
     intervals: dict | None = None
     bootstrap: dict | None = None
     predictions: list = field(default_factory=list)
+    backtest: dict | None = None
     success: bool = True
     message: str = ""
     version: str = ""
     seconds: float = 0.0
     family: str = "accuracy"
+    replicates: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """Bootstrap replicates (fitted coordinates) and their residuals, for ``predict_accuracy_runs``."""
+    replicate_residuals: np.ndarray | None = field(default=None, repr=False, compare=False)
+    model: AccuracyModel | None = field(default=None, repr=False, compare=False)
+    theta: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def law(self) -> SigmoidAccuracy:
@@ -171,7 +188,7 @@ class AccuracyFit:
                 "objective_spec": {"name": "squares", "description": "least squares on accuracy (not log)"},
                 "n_runs": self.n_runs, "data": self.data, "diagnostics": self.diagnostics, "level": self.level,
                 "stderr": self.stderr, "intervals": self.intervals, "bootstrap": self.bootstrap,
-                "predictions": list(self.predictions), "success": self.success, "message": self.message,
+                "predictions": list(self.predictions), "backtest": self.backtest, "success": self.success, "message": self.message,
                 "version": self.version, "seconds": self.seconds}
 
     def save(self, path):
@@ -204,6 +221,17 @@ class AccuracyFit:
                      f"{p['prediction_interval'][0]:.4f} - {p['prediction_interval'][1]:.4f}"] for p in self.predictions]
             parts.append(rich_table("Accuracy at new x", [self.x, "accuracy", "mean-curve interval",
                                                           "prediction interval (new run)"], rows))
+        prof = self.diagnostics.get("profile")
+        if prof:
+            lo, hi = prof["interval"]
+            parts.append(Text(f"profile-likelihood {prof['level']:.0%} interval of {prof['parameter']}: "
+                              + ("none within the profiled range" if lo is None else f"{lo:.4g} - {hi:.4g}")))
+        if self.backtest:
+            bt = self.backtest
+            parts.append(Text(f"backtest ({bt['method']}): mean absolute error {bt['mae_points']:.2f} accuracy "
+                              f"points, mean signed error {bt['bias_points']:+.2f}, coverage of the {self.level:.0%} "
+                              f"prediction interval {bt['coverage']:.0%}"))
+            parts += [Text(f"note: {n}") for n in bt["notes"]]
         parts += [Text(f"warning: {w}", style="yellow") for w in self.warnings]
         return Group(*parts)
 
@@ -246,11 +274,14 @@ def _load_accuracy(runs, columns: dict | None, table: dict | None, x: str):
 
 def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: float | None = None,
                  bootstrap: int = 0, seed: int = 0, level: float = 0.95, at=(), columns: dict | None = None,
-                 table: dict | None = None, x_values=None) -> AccuracyFit:
+                 table: dict | None = None, x_values=None, holdout_above: float | None = None,
+                 profile: str | None = None) -> AccuracyFit:
     """Fit the accuracy S-curve to ``runs`` (``columns["accuracy_col"]`` names the accuracies).
 
     ``floor``/``ceiling``: fixed values in [0, 1], or None to fit them. ``at``: x values (FLOP,
     parameters, tokens or losses) at which to predict, with intervals when ``bootstrap`` > 0.
+    ``holdout_above``: a backtest that fits the runs of compute up to that FLOP and predicts the
+    others; ``profile``: a parameter whose profile-likelihood interval is added.
     """
     started = time.perf_counter()
     if not 0 < level < 1:
@@ -280,9 +311,9 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
                      "method": "runs resampled with replacement; percentile intervals; new-run draws clipped to "
                                "each replicate's [floor, ceiling]"}
     free = [list(params).index(n) for n in model.names]
-    diagnostics = diagnose(model, data, y, point.theta, None if boot_params is None else boot_params[:, free])
-    if not point.success:
-        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+    diagnostics = fit_diagnostics(model, objective, data, y, point,
+                                  None if boot_params is None else boot_params[:, free],
+                                  None if boot is None else boot.thetas, intervals, level, profile)
     predictions = []
     rng = np.random.default_rng([seed, 3])
     for value in at:
@@ -298,8 +329,113 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
         predictions.append(row)
     info = data_runs.describe()
     info["accuracy_column"] = info["columns"].pop("loss", None)
+    backtest = None
+    if holdout_above is not None:
+        backtest = _holdout(model, data_runs, losses, float(holdout_above), bootstrap or 200, seed, level)
     return AccuracyFit(x=x, law_dict=model.to_law(point.theta).to_dict(), params=params, fixed=dict(model.fixed),
                        objective=point.objective, n_runs=len(y), data=info, diagnostics=diagnostics, level=level,
                        stderr=stderr, intervals=intervals, bootstrap=boot_info, predictions=predictions,
-                       success=point.success, message=point.message, version=__version__,
-                       seconds=time.perf_counter() - started)
+                       backtest=backtest, success=point.success, message=point.message, version=__version__,
+                       seconds=time.perf_counter() - started, replicates=None if boot is None else boot.thetas,
+                       replicate_residuals=None if boot is None else boot.residuals, model=model, theta=point.theta)
+
+
+def _holdout(model: AccuracyModel, runs: Runs, losses, threshold: float, size: int, seed: int, level: float) -> dict:
+    """Fit the runs of compute up to ``threshold`` (budgets whole), predict the others' accuracies.
+
+    Errors are in accuracy points (accuracies may be 0, so no percentage); the interval for each
+    held-out run is the chained new-run draw of ``accuracy_draws``.
+    """
+    from .backtest import above_threshold
+
+    above, notes = above_threshold(runs, threshold)
+    if not above.any():
+        raise InputError(f"{runs.source}: no runs above --holdout-above {threshold:.3g} FLOP "
+                         f"(largest compute {runs.c.max():.3g})")
+    p = len(model.specs)
+    if (~above).sum() <= p:
+        raise InputError(f"{runs.source}: --holdout-above {threshold:.3g} leaves {int((~above).sum())} runs to fit the "
+                         f"{p} free parameters of the accuracy curve; need more than {p}")
+    x_all = None if losses is None else np.asarray(losses, dtype=float)
+    data, y = model.data(runs.take(~above), None if x_all is None else x_all[~above])
+    test, observed = model.data(runs.take(above), None if x_all is None else x_all[above])
+    objective = Objective("squares")
+    fit = estimate(model, objective, data, y, "fast")
+    boot = run_bootstrap(model, objective, data, y, fit.theta, size, seed=seed, level=level)
+    point = model.predict(fit.theta[None, :], test)[0]
+    draws = accuracy_draws(model, boot.thetas, boot.residuals, test["t"], np.random.default_rng([seed, 6]))
+    interval = percentile_interval(draws, level, axis=0)
+    inside = (observed >= interval[:, 0]) & (observed <= interval[:, 1])
+    errors = point - observed
+    rows = [{"row": int(r), "compute": float(runs.c[above][i]), "observed": float(observed[i]),
+             "predicted": float(point[i]), "error_points": float(100 * errors[i]),
+             "prediction_interval": [float(v) for v in interval[i]], "inside": bool(inside[i])}
+            for i, r in enumerate(runs.rows[above])]
+    return {"method": f"fit on C <= {threshold:.3g} FLOP, predict the {int(above.sum())} runs above",
+            "holdout_above": threshold, "train_runs": int((~above).sum()), "test_runs": int(above.sum()),
+            "mae_points": float(100 * np.mean(np.abs(errors))), "bias_points": float(100 * np.mean(errors)),
+            "coverage": float(np.mean(inside)), "bootstrap": size, "params": model.params(fit.theta), "rows": rows,
+            "notes": notes}
+
+
+@dataclass(frozen=True)
+class AccuracyPredictions:
+    """An accuracy fit against every run of a table: errors in accuracy points (accuracies may be 0)."""
+
+    source: str
+    level: float
+    rows: list[dict]
+    summary: dict
+    interval_method: str
+
+    def to_dict(self) -> dict:
+        return {"law": "accuracy fit", "source": self.source, "level": self.level, "summary": dict(self.summary),
+                "interval_method": self.interval_method, "rows": [dict(r) for r in self.rows]}
+
+    def save(self, path):
+        from pathlib import Path
+
+        import pandas as pd
+
+        from .._io import atomic_write_json, atomic_write_text
+
+        if Path(path).suffix.lower() == ".json":
+            return atomic_write_json(path, self.to_dict())
+        flat = [{**{k: v for k, v in r.items() if k != "interval"},
+                 "lower": (r["interval"] or [None, None])[0], "upper": (r["interval"] or [None, None])[1]}
+                for r in self.rows]
+        return atomic_write_text(path, pd.DataFrame(flat).to_csv(index=False))
+
+    def report(self):
+        from rich.text import Text
+
+        s = self.summary
+        cover = "" if s["coverage"] is None else f", {self.level:.0%} interval covers {s['coverage']:.1%}"
+        return Text(f"accuracy fit predicting {s['runs']} runs of {self.source}: mean absolute error "
+                    f"{s['mae_points']:.2f} accuracy points, mean signed error {s['bias_points']:+.2f}{cover} "
+                    f"(intervals: {self.interval_method})")
+
+
+def predict_accuracy_runs(fit: AccuracyFit, runs, *, columns: dict | None = None, table: dict | None = None,
+                          level: float = 0.95, seed: int = 0) -> AccuracyPredictions:
+    """Predict every run of ``runs`` with an accuracy fit (same columns; zeros and ones are accuracies)."""
+    model = fit.model
+    data_runs, losses = _load_accuracy(runs, columns, table, fit.x)
+    data, observed = model.data(data_runs, losses)
+    point = model.predict(fit.theta[None, :], data)[0]
+    interval, method = None, "none: fit with --bootstrap for intervals"
+    if fit.replicates is not None:
+        draws = accuracy_draws(model, fit.replicates, fit.replicate_residuals, data["t"],
+                               np.random.default_rng([seed, 7]))
+        interval = percentile_interval(draws, level, axis=0)
+        method = f"bootstrap of the fit ({len(fit.replicates)} replicates) plus a resampled residual, clipped"
+    errors = point - observed
+    rows = [{"row": int(r), "observed": float(observed[i]), "predicted": float(point[i]),
+             "interval": None if interval is None else [float(v) for v in interval[i]],
+             "error_points": float(100 * errors[i])} for i, r in enumerate(data_runs.rows)]
+    ss_tot = float(np.sum((observed - observed.mean()) ** 2))
+    summary = {"runs": len(rows), "r2": 1 - float(np.sum(errors ** 2)) / ss_tot if ss_tot > 0 else None,
+               "mae_points": float(100 * np.mean(np.abs(errors))), "bias_points": float(100 * np.mean(errors)),
+               "coverage": None if interval is None else
+               float(np.mean((observed >= interval[:, 0]) & (observed <= interval[:, 1])))}
+    return AccuracyPredictions(data_runs.source, level, rows, summary, method)

@@ -8,25 +8,25 @@ import time
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
 from ..laws.formula_law import formula_family
 from ..laws.ranges import extrapolation_warnings, range_of
-from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, extrapolation_calibration,
-                       holdout_above as _holdout, leave_one_budget_out as _lobo)
+from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, calibration_skipped,
+                       extrapolation_calibration, holdout_above as _holdout, leave_one_budget_out as _lobo)
 from .bootstrap import ProgressBar, percentile_interval, run_bootstrap
 from .derived import derived_quantities
-from .diagnostics import diagnose
-from .identify import identifiability, profile_likelihood
+from .identify import fit_diagnostics
 from .estimators import estimate
 from .isoflop import IsoFlopResult, approach1, approach2
 from .formula_model import SPACES, FormulaModel
 from .models import FAMILIES_FITTABLE, FitModel, make_model
 from .objectives import make_objective
 from .optimize import single_threaded_blas
+from .options import check_family_options
 from .result import FitResult
-from .runs import Runs, _rows_text, load_runs
+from .runs import Runs, rows_text, load_runs
 
 __all__ = ["fit_law", "isoflop", "as_runs", "DEFAULT_BUDGETS"]
 
@@ -123,7 +123,7 @@ def _one_blas_thread_for_formulas(function):
 
 
 @_one_blas_thread_for_formulas
-def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective: str = "huber",
+def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective: str | None = None,
             delta: float = 1e-3, weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0,
             level: float = 0.95, holdout_above: float | None = None, leave_one_budget_out: bool = False,
             budgets=None, points=(), targets=(), x: str = "c", base=None, columns: dict | None = None,
@@ -142,15 +142,21 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     ``leave_one_budget_out``, a backtest. ``table``: options of ``load_runs`` (``where``,
     ``duplicates``, ``drop_missing``, ``c_note``). Every fit says which parameters the runs do not
     identify (``diagnostics.identifiability``); ``profile`` names a parameter whose
-    profile-likelihood interval is added (``diagnostics.profile``).
+    profile-likelihood interval is added (``diagnostics.profile``). ``objective``: huber when None.
+    Options the family cannot use are refused (``options.check_family_options``).
     """
     if str(law).strip().lower() in ("accuracy", "sigmoid"):
         from .accuracy import fit_accuracy
 
-        return fit_accuracy(runs, x=x, bootstrap=bootstrap, seed=seed, level=level, columns=columns, table=table)
+        check_family_options("accuracy", leave_one_budget_out=leave_one_budget_out,
+                             drop_highest_loss=drop_highest_loss > 0, target_loss=bool(targets),
+                             compute=budgets is not None, at=bool(points), objective=objective not in (None, "squares"),
+                             estimator=str(estimator).strip().lower() != "fast", base=base is not None)
+        return fit_accuracy(runs, x=x, bootstrap=bootstrap, seed=seed, level=level, columns=columns, table=table,
+                            holdout_above=holdout_above, profile=profile)
     started = time.perf_counter()
     _check_settings(level, bootstrap, drop_highest_loss)
-    space, objective = objective_space(objective)
+    space, objective = objective_space(objective or "huber")
     spec = None
     if formula is not None:
         spec = formula_family(formula, variables, params)
@@ -191,15 +197,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         boot_info = {"size": bootstrap, "seed": seed, "level": level,
                      "converged_fraction": float(np.mean(boot.converged)),
                      "method": "runs resampled with replacement; percentile intervals"}
-    diagnostics = diagnose(model, data, y, point.theta, boot_params)
-    ident, ident_warnings = identifiability(model, data, y, point.theta, intervals,
-                                            None if boot is None else boot.thetas, level)
-    diagnostics["identifiability"] = ident
-    diagnostics["warnings"] += ident_warnings
-    if profile:
-        diagnostics["profile"] = profile_likelihood(model, obj, data, y, point.theta, profile, level=level)
-    if not point.success:
-        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+    diagnostics = fit_diagnostics(model, obj, data, y, point, boot_params, None if boot is None else boot.thetas,
+                                  intervals, level, profile)
 
     derived = {}
     fitted = model.to_law(point.theta)
@@ -228,6 +227,9 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     data_info = table.describe()
     if space_note:
         data_info["notes"].append(space_note)
+    if boot is not None and points and isinstance(fitted, NDLaw) and getattr(fitted, "is_nd", True) \
+            and not derived.get("calibration"):
+        data_info["notes"] = [*data_info.get("notes", []), calibration_skipped(table)]
     data_info.update({"runs_in_table": total, "dropped_rows": dropped,
                       "fitted_range": range_of(table.n, table.d, table.c)})
     if points:  # a new run asked for far beyond the runs fitted says so, as plan and predict do
@@ -270,7 +272,7 @@ def _non_finite(model: FitModel, table: Runs, data: dict, theta) -> str:
     with np.errstate(all="ignore"):
         values = model.predict(np.asarray(theta)[None, :], data)[0]
     bad = ~np.isfinite(values)
-    where = f" (e.g. {_rows_text(table.rows[bad])})" if bad.any() else ""
+    where = f" (e.g. {rows_text(table.rows[bad])})" if bad.any() else ""
     return (f"{table.source}: the formula {model.formula.text!r} gives NaN or infinity on the data at every start"
             f"{where}; check its inputs there, or give starts and bounds with --param")
 

@@ -32,12 +32,37 @@ from .models import FitModel
 from .objectives import Objective
 from .runs import Runs
 
-__all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "DEFAULT_BACKTEST_BOOTSTRAP"]
+__all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "forward_groups",
+           "calibration_skipped", "calibration_factor", "above_threshold", "BUDGET_RTOL", "DEFAULT_BACKTEST_BOOTSTRAP",
+           "conformal_quantile"]
 
 DEFAULT_BACKTEST_BOOTSTRAP = 200
 """Bootstrap replicates for the prediction intervals of a backtest when none were asked for."""
 CALIBRATION_BOOTSTRAP = 200
 """Most bootstrap replicates per forward-chaining split of ``extrapolation_calibration``."""
+
+
+BUDGET_RTOL = 10 ** 0.05 - 1
+"""Relative tolerance of a compute threshold: 0.05 dex, the window that gathers runs into one IsoFLOP budget."""
+
+
+def above_threshold(runs: Runs, threshold: float, flag: str = "--holdout-above") -> tuple[np.ndarray, list[str]]:
+    """(runs above ``threshold`` FLOP, notes), comparing each run's IsoFLOP budget (its own C outside any).
+
+    A budget is compared as a whole, so its runs are never split across the threshold, and within
+    ``BUDGET_RTOL`` of it counts as at the threshold (kept below): a computed 6ND of a 1e19-FLOP
+    budget may read 1.03e19.
+    """
+    runs.require(("c",), flag)
+    labels = find_budgets(runs)
+    budget = np.where(np.isfinite(labels), labels, runs.c)
+    above = budget > threshold * (1 + BUDGET_RTOL)
+    notes = []
+    near = ~above & (runs.c > threshold)
+    if near.any():
+        notes.append(f"{int(near.sum())} runs with C above {flag} {threshold:.3g} belong to a budget within "
+                     f"{BUDGET_RTOL:.0%} of it and count as at the threshold (a budget is never split)")
+    return above, notes
 
 
 def _response(model: FitModel, values: np.ndarray) -> np.ndarray:
@@ -66,15 +91,50 @@ def _score(point, interval, observed, log: bool) -> np.ndarray:
     return np.abs(o - p) / np.maximum(half, 1e-12)
 
 
-def widen(point, interval, factor: float, outside, log: bool = True) -> np.ndarray:
-    """``interval`` stretched about ``point`` by ``factor`` where ``outside`` (log space for log responses)."""
+def widen(point, interval, factor, outside, log: bool = True) -> np.ndarray:
+    """``interval`` stretched about ``point`` by ``factor`` (one, or one per row, never below 1) where
+    ``outside`` (log space for log responses)."""
     point, interval = np.asarray(point, dtype=float), np.asarray(interval, dtype=float)
     f, g = (np.log, np.exp) if log else ((lambda v: v), (lambda v: v))
     p = f(point)
-    scale = np.where(np.asarray(outside, dtype=bool), max(float(factor), 1.0), 1.0)
+    scale = np.where(np.asarray(outside, dtype=bool), np.maximum(np.asarray(factor, dtype=float), 1.0), 1.0)
     lo = g(p - scale * (p - f(interval[..., 0])))
     hi = g(p + scale * (f(interval[..., 1]) - p))
     return np.stack([lo, hi], axis=-1)
+
+
+COMPUTE_BINS = 10
+"""Groups of equal size by log C that forward chaining uses when the runs are not on IsoFLOP budgets."""
+
+
+def forward_groups(runs: Runs, min_budgets: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """(a group label per run, the ordered labels that forward chaining splits at).
+
+    The IsoFLOP budgets of at least three runs each (a run outside any budget is labelled by its own
+    C); with ``min_budgets`` or fewer of those (a learning-rate sweep reduced to its best run per
+    setting) and at least three runs per bin, ``COMPUTE_BINS`` bins of equal size by compute, each labelled by its largest C (equal C
+    always share a bin).
+    """
+    labels = find_budgets(runs)
+    labels = np.where(np.isfinite(labels), labels, runs.c)
+    budgets = np.unique(labels)
+    budgets = budgets[[np.sum(labels == b) >= 3 for b in budgets]]
+    if len(budgets) > min_budgets or len(runs) < 3 * COMPUTE_BINS:
+        return labels, budgets
+    edges = np.unique(np.quantile(runs.c, np.linspace(0, 1, COMPUTE_BINS + 1)[1:-1]))
+    bins = np.searchsorted(edges, runs.c, side="left")
+    tops = np.array([runs.c[bins == k].max() for k in range(len(edges) + 1) if np.any(bins == k)])
+    labels = tops[np.searchsorted(np.unique(bins), bins)]
+    return labels, np.unique(labels)
+
+
+def calibration_skipped(runs: Runs) -> str:
+    """The note said when ``extrapolation_calibration`` returns None."""
+    if runs.c is None:
+        return "intervals beyond the fitted compute are not calibrated: the runs have no compute C"
+    return (f"intervals beyond the fitted compute are not calibrated: {len(runs)} runs at "
+            f"{len(np.unique(runs.c))} distinct computes are too few to chain forward (the bootstrap interval alone "
+            f"understates extrapolation error)")
 
 
 def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs, *, estimator: str = "fast",
@@ -82,17 +142,15 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
                               level: float = 0.95, min_budgets: int = 4) -> dict | None:
     """The factor that widens prediction intervals beyond the fitted compute range (see the module doc).
 
-    Returns None when the runs have fewer than ``min_budgets`` + 1 IsoFLOP budgets or no C.
+    Returns None when the runs have no C or too few distinct computes to chain (``calibration_skipped``
+    says why).
     """
     if runs.c is None:
         return None
-    labels = find_budgets(runs)
-    labels = np.where(np.isfinite(labels), labels, runs.c)
-    budgets = np.unique(labels)
-    budgets = budgets[[np.sum(labels == b) >= 3 for b in budgets]]
+    labels, budgets = forward_groups(runs, min_budgets)
     if len(budgets) <= min_budgets:
         return None
-    scores, quantiles = [], []
+    scores, folds, distances = [], [], []
     p = len(model.specs)
     for i, b in enumerate(budgets[min_budgets - 1:-1]):
         below = labels <= b
@@ -100,20 +158,54 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
             continue
         point, interval, observed, _ = _fit_predict(model, objective, runs.take(below), runs.take(~below), estimator,
                                                     bootstrap, seed + 1000 + i, level)
-        s = _score(point, interval, observed, model.response == "log")
-        scores.append(s)
-        quantiles.append(_conformal_quantile(s, level))
+        scores.append(_score(point, interval, observed, model.response == "log"))
+        folds.append(np.full(len(observed), len(folds)))
+        distances.append(np.log10(runs.c[~below] / runs.c[below].max()))
     if not scores:
         return None
-    s = np.concatenate(scores)
-    q = max(quantiles)
-    return {"factor": max(q, 1.0), "fold_quantiles": quantiles, "scores": int(len(s)), "folds": len(scores),
-            "level": level, "coverage_bootstrap": float(np.mean(s <= 1)), "compute_max": float(runs.c.max()),
-            "method": (f"forward chaining over {len(scores)} budget splits of the fitting runs ({len(s)} predictions); "
-                       f"largest split-conformal quantile of |log error| / bootstrap half-width")}
+    s, fold, dist = np.concatenate(scores), np.concatenate(folds), np.concatenate(distances)
+    held = [s[fold == k] <= conformal_quantile(s[fold != k], level) for k in range(len(scores)) if len(scores) > 1]
+    return {"factor": conformal_quantile(s, level), "by_distance": _by_distance(s, dist, level),
+            "fold_quantiles": [conformal_quantile(f, level) for f in scores], "calibration_size": int(len(s)),
+            "scores": int(len(s)), "folds": len(scores), "level": level, "coverage_bootstrap": float(np.mean(s <= 1)),
+            "coverage_cross_fold": float(np.mean(np.concatenate(held))) if held else None,
+            "compute_max": float(runs.c.max()),
+            "method": (f"split-conformal over {len(s)} forward-chaining predictions ({len(scores)} splits of the "
+                       f"fitting runs): the ceil((n + 1) {level:g})-th smallest |log error| / bootstrap half-width "
+                       f"among those extrapolating at least as far")}
 
 
-def _conformal_quantile(scores: np.ndarray, level: float) -> float:
+DISTANCE_STEP = 0.25
+"""Extrapolation distances (dex of compute beyond the fitted runs) at which the calibration factor is tabled."""
+
+
+def _by_distance(scores: np.ndarray, distances: np.ndarray, level: float) -> list[list[float]]:
+    """[[d, factor, n], ...]: the conformal quantile of the n scores of predictions at least d dex beyond
+    their fit, for d = 0, 0.25, ... while n >= level / (1 - level) (enough for the quantile to be a score);
+    never decreasing with d, since farther extrapolation is not easier."""
+    need = int(np.ceil(level / (1 - level)))
+    rows, d, top = [], 0.0, 0.0
+    while np.sum(distances >= d - 1e-9) >= need:
+        far = scores[distances >= d - 1e-9]
+        top = max(top, conformal_quantile(far, level))
+        rows.append([d, top, int(far.size)])
+        d += DISTANCE_STEP
+    return rows
+
+
+def calibration_factor(calibration: dict, compute) -> np.ndarray:
+    """The factor for predictions at ``compute`` FLOP: that of the farthest tabled distance they reach
+    (the pooled factor for calibrations saved without the table)."""
+    compute = np.atleast_1d(np.asarray(compute, dtype=float))
+    table = calibration.get("by_distance") or []
+    if not table:
+        return np.full(compute.shape, float(calibration["factor"]))
+    steps, factors = np.array([r[0] for r in table]), np.array([r[1] for r in table])
+    distance = np.log10(compute / float(calibration["compute_max"]))
+    return factors[np.clip(np.searchsorted(steps, distance, side="right") - 1, 0, len(steps) - 1)]
+
+
+def conformal_quantile(scores: np.ndarray, level: float) -> float:
     """The ceil((n + 1) level)-th smallest of n scores (the largest when that exceeds n)."""
     rank = min(len(scores), int(np.ceil((len(scores) + 1) * level)))
     return float(np.sort(scores)[rank - 1])
@@ -136,8 +228,8 @@ def _predict_split(model: FitModel, objective: Objective, train: Runs, test: Run
                                             bootstrap=min(size, CALIBRATION_BOOTSTRAP), seed=seed,
                                             level=level) if calibrate else None
     outside = (test.c > train.c.max()) if (calibration and test.c is not None) else np.zeros(len(test), dtype=bool)
-    interval = (widen(point, boot_interval, calibration["factor"], outside, model.response == "log")
-                if calibration else boot_interval)
+    interval = (widen(point, boot_interval, calibration_factor(calibration, test.c), outside,
+                      model.response == "log") if calibration else boot_interval)
     inside = (obs >= interval[:, 0]) & (obs <= interval[:, 1])
     inside_boot = (obs >= boot_interval[:, 0]) & (obs <= boot_interval[:, 1])
     rows = [{"row": int(r), "compute": None if test.c is None else float(test.c[i]), "observed": float(obs[i]),
@@ -147,7 +239,8 @@ def _predict_split(model: FitModel, objective: Objective, train: Runs, test: Run
              "inside_bootstrap": bool(inside_boot[i])}
             for i, r in enumerate(test.rows)]
     return {"train_runs": len(train), "test_runs": len(test), "params": model.params(theta), "rows": rows,
-            "calibration": calibration, "errors": (point - obs) / obs, "inside": inside, "inside_boot": inside_boot}
+            "calibration": calibration, "errors": (point - obs) / obs, "inside": inside, "inside_boot": inside_boot,
+            "notes": [calibration_skipped(train)] if calibrate and calibration is None else []}
 
 
 def _scores(errors: np.ndarray, inside: np.ndarray, inside_boot: np.ndarray) -> dict:
@@ -158,15 +251,14 @@ def _scores(errors: np.ndarray, inside: np.ndarray, inside_boot: np.ndarray) -> 
 def holdout_above(model: FitModel, objective: Objective, runs: Runs, threshold: float, *, estimator: str = "fast",
                   bootstrap: int = DEFAULT_BACKTEST_BOOTSTRAP, seed: int = 0, level: float = 0.95) -> dict:
     """Fit on runs with C <= ``threshold`` FLOP, score the predictions of the runs above it."""
-    runs.require(("c",), "--holdout-above")
     threshold = float(threshold)
-    above = runs.c > threshold
+    above, notes = above_threshold(runs, threshold)
     if not above.any():
         raise InputError(f"{runs.source}: no runs above --holdout-above {threshold:.3g} FLOP "
                          f"(largest compute {runs.c.max():.3g})")
     split = _predict_split(model, objective, runs.take(~above), runs.take(above), estimator, bootstrap, seed, level)
     out = {"method": f"fit on C <= {threshold:.3g} FLOP, predict the {int(above.sum())} runs above",
-           "holdout_above": threshold, "level": level, "bootstrap": bootstrap, "seed": seed}
+           "holdout_above": threshold, "notes": notes + split.pop("notes"), "level": level, "bootstrap": bootstrap, "seed": seed}
     out.update(_scores(split.pop("errors"), split.pop("inside"), split.pop("inside_boot")))
     out.update(split)
     return out
@@ -186,6 +278,7 @@ def leave_one_budget_out(model: FitModel, objective: Objective, runs: Runs, *, e
         split = _predict_split(model, objective, runs.take(~held), runs.take(held), estimator, bootstrap, seed + i,
                                level, calibrate=False)
         e, ok, ok_boot = split.pop("errors"), split.pop("inside"), split.pop("inside_boot")
+        split.pop("notes")
         errors.append(e)
         inside.append(ok)
         folds.append({"budget": float(budget), **_scores(e, ok, ok_boot), **split})

@@ -53,7 +53,7 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
     compute k N D exceeds the fitted runs' largest are widened by its factor; ``bootstrap_interval``
     keeps the plain one.
     """
-    from .backtest import widen
+    from .backtest import calibration_factor, widen
 
     law = model.to_law(theta)
     if not isinstance(law, NDLaw):
@@ -87,8 +87,10 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
                 outside = bool(calibration) and k * n * d > calibration["compute_max"]
                 row["beyond_fitted_compute"] = outside
                 if outside and row["prediction_interval"]:
+                    factor = float(calibration_factor(calibration, k * n * d)[0])
+                    row["calibration_factor"] = factor
                     row["prediction_interval"] = [float(v) for v in widen(row["loss"], np.array(
-                        row["prediction_interval"]), calibration["factor"], True)]
+                        row["prediction_interval"]), factor, True)]
             else:
                 row["mean_interval"] = row["prediction_interval"] = None
             out["points"].append(row)

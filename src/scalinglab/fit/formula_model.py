@@ -32,7 +32,7 @@ from ..laws.formula import Expr, Program, call, derivative, hoist, names, number
     to_text, variable
 from ..laws.formula_law import FormulaFamily, FormulaLaw
 from .models import FitModel
-from .runs import Runs, _rows_text
+from .runs import Runs, rows_text
 
 __all__ = ["FormulaModel", "SPACES", "MAX_STARTS"]
 
@@ -109,7 +109,7 @@ class FormulaModel(FitModel):
             bad = ~(y > 0)
             if bad.any():
                 raise InputError(f"{runs.source}: column {runs.column('loss')!r} has {int(bad.sum())} non-positive "
-                                 f"values ({_rows_text(runs.rows[bad])}); a log-space fit needs positive targets "
+                                 f"values ({rows_text(runs.rows[bad])}); a log-space fit needs positive targets "
                                  f"(--objective target-huber fits in the target's own units)")
             y = np.log(y)
         return self._data(runs), y
@@ -127,7 +127,7 @@ class FormulaModel(FitModel):
                 bad = np.isnan(value)
                 if bad.any():
                     raise InputError(f"{runs.source}: the formula needs {to_text(tree)!r} of the inputs alone, which is "
-                                     f"not a number at {_rows_text(runs.rows[bad])} (a fitted power or log needs a "
+                                     f"not a number at {rows_text(runs.rows[bad])} (a fitted power or log needs a "
                                      f"positive base there); check the inputs")
                 data[name] = np.ascontiguousarray(value)
         return data

@@ -2,7 +2,8 @@
 
 Fitting a file that mixes experiments pools them silently; ``fit_groups`` splits the table by the
 values of one or more columns (after ``where``), fits each part on its own with the same settings,
-and returns the fits side by side with a comparison table (and a chart, ``charts.fit.groups_chart``).
+and returns the fits side by side with a comparison table (and a chart, ``charts.fit.groups_chart``);
+``isoflop_groups`` does the same for IsoFLOP analyses.
 A group with too few runs for the law is an error that names it, not a silent skip.
 """
 
@@ -14,7 +15,7 @@ from ..errors import InputError
 from ..filters import as_filter
 from .runs import filter_frame, load_runs, read_frame
 
-__all__ = ["GroupFits", "fit_groups"]
+__all__ = ["GroupFits", "fit_groups", "IsoFlopGroups", "isoflop_groups", "split_groups"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class GroupFits:
         from rich.text import Text
 
         from .._table import rich_table
-        from .result import _fmt
+        from .result import format_cell
 
         names = list(self.fits[0].params)
         columns = [*self.by, "runs", *names, "objective"]
@@ -56,7 +57,8 @@ class GroupFits:
             cells = [str(row["group"][b]) for b in self.by] + [str(row["runs"])]
             for name in names:
                 iv = (row["intervals"] or {}).get(name)
-                cells.append(_fmt(row["params"][name]) + ("" if iv is None else f" ({_fmt(iv[0])}-{_fmt(iv[1])})"))
+                shown = "" if iv is None else f" ({format_cell(iv[0])}-{format_cell(iv[1])})"
+                cells.append(format_cell(row["params"][name]) + shown)
             cells.append(f"{row['objective']:.4g}")
             rows.append(cells)
         parts = [rich_table(f"{self.law} fitted per {', '.join(self.by)} on {self.source}", columns, rows)]
@@ -65,6 +67,50 @@ class GroupFits:
             shown = ", ".join(f"{k}={v}" for k, v in label.items())
             parts += [Text(f"warning [{shown}]: {w}", style="yellow") for w in fit.warnings]
         return Group(*parts)
+
+
+def split_groups(runs, group_by, *, columns: dict | None = None, table: dict | None = None,
+                 flops_per_param_token: float | None = None, extra: dict | None = None):
+    """(source name, the columns, ``where`` note or None, [(label, loaded Runs, rows in the group)]).
+
+    ``columns`` and ``table`` are as in ``fit_law``; ``table["where"]`` filters before grouping;
+    ``extra``: more options of ``load_runs`` (a formula's inputs).
+    """
+    by = [c.strip() for c in (group_by.split(",") if isinstance(group_by, str) else group_by) if c.strip()]
+    if not by:
+        raise InputError("--group-by needs one or more column names, e.g. --group-by dataset,model")
+    options = dict(table or {})
+    where = as_filter(options.pop("where", None))
+    frame, name, defaults = read_frame(runs)
+    missing = [c for c in by if c not in frame.columns]
+    if missing:
+        have = ", ".join(repr(str(c)) for c in frame.columns)
+        raise InputError(f"{name}: --group-by column {', '.join(repr(c) for c in missing)} not found (columns: {have})")
+    options.update(extra or {})
+    frame = filter_frame(frame, name, where)
+    cols = {**{f"{k}_col": v for k, v in defaults.items()}, **{k: v for k, v in (columns or {}).items() if v}}
+    parts = []
+    for key, part in frame.groupby(by, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        label = dict(zip(by, [str(k) for k in key]))
+        shown = ", ".join(f"{k}={v}" for k, v in label.items())
+        part = part.copy()
+        loaded = load_runs(part.reset_index(drop=True), name=f"{name} [{shown}]",
+                           flops_per_param_token=flops_per_param_token, **cols, **options)
+        parts.append((label, _renumber(loaded, part.index.to_numpy()), len(part)))
+    return name, by, (f"{where.label}: {len(frame)} rows kept" if where is not None else None), parts
+
+
+def _each(parts, work):
+    """``work(runs)`` for every group, an error naming the group that fails."""
+    out = []
+    for label, loaded, size in parts:
+        try:
+            out.append(work(loaded))
+        except InputError as error:
+            shown = ", ".join(f"{k}={v}" for k, v in label.items())
+            raise InputError(f"--group-by: group {shown} ({size} runs): {error}") from None
+    return out
 
 
 def fit_groups(runs, group_by, law: str = "chinchilla", *, columns: dict | None = None, table: dict | None = None,
@@ -76,38 +122,73 @@ def fit_groups(runs, group_by, law: str = "chinchilla", *, columns: dict | None 
     """
     from .api import fit_law
 
-    by = [c.strip() for c in (group_by.split(",") if isinstance(group_by, str) else group_by) if c.strip()]
-    if not by:
-        raise InputError("--group-by needs one or more column names, e.g. --group-by dataset,model")
-    options = dict(table or {})
-    where = as_filter(options.pop("where", None))
-    frame, name, defaults = read_frame(runs)
-    missing = [c for c in by if c not in frame.columns]
-    if missing:
-        have = ", ".join(repr(str(c)) for c in frame.columns)
-        raise InputError(f"{name}: --group-by column {', '.join(repr(c) for c in missing)} not found (columns: {have})")
+    extra = None
     if fit_options.get("formula") is not None:  # a formula's inputs are read from their own columns
-        options.update({"inputs": dict(fit_options.get("variables") or {}), "response": "any"})
+        extra = {"inputs": dict(fit_options.get("variables") or {}), "response": "any"}
         law = fit_options["formula"]
-    frame = filter_frame(frame, name, where)
-    cols = {**{f"{k}_col": v for k, v in defaults.items()}, **{k: v for k, v in (columns or {}).items() if v}}
-    fits, labels = [], []
-    for key, part in frame.groupby(by, sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        label = dict(zip(by, [str(k) for k in key]))
-        shown = ", ".join(f"{k}={v}" for k, v in label.items())
-        part = part.copy()
-        loaded = load_runs(part.reset_index(drop=True), name=f"{name} [{shown}]",
-                           flops_per_param_token=flops_per_param_token, **cols, **options)
-        loaded = _renumber(loaded, part.index.to_numpy())
-        try:
-            fits.append(fit_law(loaded, law, **fit_options))
-        except InputError as error:
-            raise InputError(f"--group-by: group {shown} ({len(part)} runs): {error}") from None
-        labels.append(label)
-    notes = [f"{where.label}: {len(frame)} rows kept"] if where is not None else []
+    name, by, where, parts = split_groups(runs, group_by, columns=columns, table=table,
+                                          flops_per_param_token=flops_per_param_token, extra=extra)
+    fits = _each(parts, lambda loaded: fit_law(loaded, law, **fit_options))
+    notes = [where] if where else []
     notes.append(f"{len(fits)} groups by {', '.join(by)}; each fitted on its own runs")
-    return GroupFits(name, by, str(law), fits, labels, notes)
+    return GroupFits(name, by, str(law), fits, [label for label, _, _ in parts], notes)
+
+
+@dataclass(frozen=True)
+class IsoFlopGroups:
+    """One IsoFLOP analysis per group, compared in one table (exponent a, its interval, Approach 3, D/N)."""
+
+    source: str
+    by: list[str]
+    results: list = field(repr=False)
+    labels: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[dict]:
+        out = []
+        for label, result in zip(self.labels, self.results):
+            d = result.to_dict()
+            out.append({"group": dict(label), "runs": len(result.runs), "a": d["a"], "a_interval": d["a_interval"],
+                        "b": d["b"], "approach3_a": (d["approach3"] or {}).get("a"),
+                        "tokens_per_param_at_largest": d["tokens_per_param_at_largest"],
+                        "budgets_used": sum(1 for p in d["points"] if p.get("used", True)),
+                        "warnings": list(d["warnings"])})
+        return out
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "group_by": list(self.by), "groups": self.rows(),
+                "results": [r.to_dict() for r in self.results], "notes": list(self.notes)}
+
+    def report(self):
+        from rich.console import Group
+        from rich.text import Text
+
+        from .._table import rich_table
+
+        def num(v, fmt):
+            return "-" if v is None else format(v, fmt)
+
+        rows = [[*(str(r["group"][b]) for b in self.by), str(r["runs"]), str(r["budgets_used"]),
+                 f"{r['a']:.3f} ({r['a_interval'][0]:.3f}-{r['a_interval'][1]:.3f})", num(r["b"], ".3f"),
+                 num(r["approach3_a"], ".3f"), num(r["tokens_per_param_at_largest"], ".3g")] for r in self.rows()]
+        columns = [*self.by, "runs", "budgets", "a (interval)", "b", "Approach 3 a", "D/N at largest (fitted)"]
+        parts = [rich_table(f"IsoFLOP per {', '.join(self.by)} on {self.source}", columns, rows)]
+        parts += [Text(f"note: {n}") for n in self.notes]
+        for label, result in zip(self.labels, self.results):
+            shown = ", ".join(f"{k}={v}" for k, v in label.items())
+            parts += [Text(f"warning [{shown}]: {w}", style="yellow") for w in result.warnings]
+        return Group(*parts)
+
+
+def isoflop_groups(runs, group_by, analyse, *, columns: dict | None = None, table: dict | None = None,
+                   flops_per_param_token: float | None = None) -> IsoFlopGroups:
+    """``analyse(runs)`` (an IsoFLOP approach) on each group of rows sharing the ``group_by`` values."""
+    name, by, where, parts = split_groups(runs, group_by, columns=columns, table=table,
+                                          flops_per_param_token=flops_per_param_token)
+    results = _each(parts, analyse)
+    notes = [where] if where else []
+    notes.append(f"{len(results)} groups by {', '.join(by)}; each analysed on its own runs")
+    return IsoFlopGroups(name, by, results, [label for label, _, _ in parts], notes)
 
 
 def _renumber(runs, source_rows):

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .diagnostics import diagnose
 from .estimators import FAST_TOL, make_fg
 from .models import FitModel
 from .objectives import Objective
 from .optimize import minimize_many
 
-__all__ = ["identifiability", "profile_likelihood", "DECADE"]
+__all__ = ["identifiability", "profile_likelihood", "fit_diagnostics", "DECADE"]
 
 DECADE = 10.0
 """An interval whose upper end is more than this times its lower end does not identify the parameter."""
@@ -48,11 +49,16 @@ def _normal_quantile(p: float) -> float:
 
 
 def identifiability(model: FitModel, data: dict, y: np.ndarray, theta: np.ndarray, intervals: dict | None,
-                    boot_thetas: np.ndarray | None, level: float) -> tuple[dict, list[str]]:
-    """({parameter: {"span_decades", "at_bound_fraction", "identified", "source"}}, warnings).
+                    boot_thetas: np.ndarray | None, level: float, objective: Objective | None = None
+                    ) -> tuple[dict, list[str]]:
+    """({parameter: {"span_decades", "at_bound_fraction", "identified", "source", "unbounded"}}, warnings).
 
     ``intervals``: bootstrap intervals of the natural parameters (None: the Gauss-Newton interval of
-    each log-scale coordinate is used); ``boot_thetas``: the replicates in fitted coordinates.
+    each log-scale coordinate is used); ``boot_thetas``: the replicates in fitted coordinates. An
+    unidentified log-scale parameter is "unbounded above" (or below) when moving it ``PROBE_DECADES``
+    that way, the others held, raises the deviance by less than the chi-square(1) cutoff of
+    ``level``: the runs cannot tell its value from any larger (smaller) one, and an interval of its
+    bootstrap replicates, stuck where the optimiser stopped, would say nothing.
     """
     theta = np.asarray(theta, dtype=float)
     params = model.params(theta)
@@ -90,12 +96,40 @@ def identifiability(model: FitModel, data: dict, y: np.ndarray, theta: np.ndarra
                            + ("more than 100 decades" if not span <= 100 else f"{span:.1f} decades"))
         if info["at_bound_fraction"] >= _AT_BOUND:
             reasons.append(f"{info['at_bound_fraction']:.0%} of the bootstrap fits sit on its bound")
+        info["unbounded"] = None
         if reasons:
             info["identified"] = False
+            if spec.log_scale:
+                info["unbounded"] = _unbounded_side(model, data, y, theta, j, z * z, objective)
+            if info["unbounded"]:
+                reasons.insert(0, f"unbounded {info['unbounded']}: {PROBE_DECADES:g} decades "
+                                  f"{info['unbounded']} {params[name]:.4g} fit as well")
             warnings.append(f"{name} is not identified by these runs ({'; '.join(reasons)}); fix it, or add runs "
                             f"that move it")
         out[name] = info
     return out, warnings
+
+
+PROBE_DECADES = 10.0
+"""How far an unidentified log-scale parameter is moved to ask whether the runs bound it on that side."""
+
+
+def _unbounded_side(model: FitModel, data: dict, y: np.ndarray, theta: np.ndarray, j: int, cutoff: float,
+                    objective: Objective | None) -> str | None:
+    """"above", "below", "above and below" or None: the sides on which the deviance stays under ``cutoff``."""
+    objective = objective or Objective("squares")
+    lo_b, hi_b = model.bounds()[j]
+    step = PROBE_DECADES * np.log(10)
+    probes = np.tile(theta, (3, 1))
+    probes[1, j] = theta[j] + step if hi_b is None else min(theta[j] + step, hi_b)
+    probes[2, j] = theta[j] - step if lo_b is None else max(theta[j] - step, lo_b)
+    with np.errstate(all="ignore"):
+        values = objective.value_and_psi(model.predict(probes, data) - y)[0]
+    values = np.where(np.isfinite(values), values, np.inf)
+    deviance = _deviance(values[1:], float(values[0]), y.size, objective)
+    sides = [side for side, dev, moved in zip(("above", "below"), deviance, probes[1:, j] != theta[j])
+             if moved and dev <= cutoff]
+    return " and ".join(sides) or None
 
 
 def _marginal_stderr(model: FitModel, data: dict, y: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -127,7 +161,12 @@ def _deviance(values: np.ndarray, best: float, n: int, objective: Objective) -> 
 
 def profile_likelihood(model: FitModel, objective: Objective, data: dict, y: np.ndarray, theta: np.ndarray,
                        name: str, *, level: float = 0.95, points: int = 41, span: float | None = None) -> dict:
-    """The profile of ``name``: objective refitted at each grid value, and the values kept at ``level``."""
+    """The profile of ``name``: objective refitted at each grid value, and the values kept at ``level``.
+
+    The grid is fine about the estimate (``span``) and, for a log-scale parameter, a decade a step out
+    to its bounds or ``PROBE_DECADES`` away, so that a runaway parameter's profile shows the side on
+    which it is unbounded ("open_above"/"open_below") rather than only the flat stretch around it.
+    """
     from ..errors import InputError
 
     names = list(model.names)
@@ -146,10 +185,14 @@ def profile_likelihood(model: FitModel, objective: Objective, data: dict, y: np.
         span = float(np.clip(8 * np.sqrt(max(cov[j, j], 0.0)), 0.05, 12.0))
     lo_b, hi_b = model.bounds()[j]
     grid = np.linspace(theta[j] - span, theta[j] + span, points)
+    reach = PROBE_DECADES * np.log(10) if spec.log_scale else 0.0
+    if reach:  # out to the bounds (or PROBE_DECADES away where there are none), a decade a step
+        far = np.arange(theta[j] - reach, theta[j] + reach + 1e-9, np.log(10))
+        grid = np.union1d(grid, far[np.abs(far - theta[j]) > span])
     if lo_b is not None:
-        grid = grid[grid >= lo_b]
+        grid = np.union1d(grid[grid >= lo_b], [lo_b] if np.isfinite(lo_b) and theta[j] - lo_b > span else [])
     if hi_b is not None:
-        grid = grid[grid <= hi_b]
+        grid = np.union1d(grid[grid <= hi_b], [hi_b] if np.isfinite(hi_b) and hi_b - theta[j] > span else [])
     free = [k for k in range(theta.size) if k != j]
 
     def fg(x_free, rows):
@@ -160,7 +203,8 @@ def profile_likelihood(model: FitModel, objective: Objective, data: dict, y: np.
         return value, grad[:, free]
 
     bounds = [model.bounds()[k] for k in free]
-    res = minimize_many(fg, np.tile(theta[free], (len(grid), 1)), bounds=bounds, **FAST_TOL)
+    with np.errstate(all="ignore"):
+        res = minimize_many(fg, np.tile(theta[free], (len(grid), 1)), bounds=bounds, **FAST_TOL)
     values = np.minimum(res.fun, np.inf)
     best = min(best, float(np.min(values)))
     deviance = _deviance(values, best, y.size, objective)
@@ -180,3 +224,19 @@ def profile_likelihood(model: FitModel, objective: Objective, data: dict, y: np.
             "method": (f"profile likelihood over {len(grid)} values of {name} (others refitted); deviance "
                        f"{'n log(S/S_min)' if objective.name == 'squares' else '2 n (S/S_min - 1)'} <= chi2_1 "
                        f"{level:.0%} quantile {cutoff:.3g}")}
+
+
+def fit_diagnostics(model: FitModel, objective: Objective, data: dict, y: np.ndarray, point, boot_params,
+                    boot_thetas, intervals, level: float, profile) -> dict:
+    """A fit's diagnostics at its optimum ``point``: correlations and conditioning (``diagnose``, from the
+    bootstrap's free-parameter samples ``boot_params`` when there are any), identifiability with its warnings,
+    the profile of the ``profile`` parameter if named, and a warning when the optimiser did not converge."""
+    diagnostics = diagnose(model, data, y, point.theta, boot_params)
+    ident, ident_warnings = identifiability(model, data, y, point.theta, intervals, boot_thetas, level, objective)
+    diagnostics["identifiability"] = ident
+    diagnostics["warnings"] += ident_warnings
+    if profile:
+        diagnostics["profile"] = profile_likelihood(model, objective, data, y, point.theta, profile, level=level)
+    if not point.success:
+        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+    return diagnostics

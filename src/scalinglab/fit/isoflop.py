@@ -170,6 +170,16 @@ class IsoFlopResult:
     def n_opt(self, compute_flops):
         return self.G * np.asarray(compute_flops, dtype=float) ** self.a
 
+    def tokens_per_param(self, compute_flops) -> float:
+        """D_opt / N_opt of the fitted law at ``compute_flops``: D_opt = H C^b from the token parabolas when
+        fitted, else C / (k N_opt) with k the runs' FLOP per parameter-token (6 unless told)."""
+        c = float(compute_flops)
+        n = float(self.n_opt(c))
+        if self.log10_H is not None and self.b is not None:
+            return 10.0 ** self.log10_H * c ** self.b / n
+        k = 6.0 if self.runs is None else float(self.runs.flops_per_param_token)
+        return c / (k * n * n)
+
     def save(self, path) -> "Path":
         """Write the result as JSON (atomically); its ``law`` key makes it an allocation rule for ``plan``."""
         from .._io import atomic_write_json
@@ -181,12 +191,14 @@ class IsoFlopResult:
         anchor = max(used, key=lambda p: p["compute"])["compute"] if used else 1e21
         b = 1.0 - self.a if self.b is None else self.b
         largest = max(used, key=lambda p: p["compute"]) if used else None
+        fitted = None if largest is None else self.tokens_per_param(largest["compute"])
         return {
             "approach": self.approach, "a": self.a, "a_interval": self.a_interval, "level": self.level,
             "a_stderr_ols": self.a_stderr, "a_interval_ols": self.a_interval_ols, "b": b,
             "b_interval": self.b_interval, "b_from_a": 1.0 - self.a, "b_source": "1 - a" if self.b is None else
             "token parabolas", "H": None if self.log10_H is None else 10.0 ** self.log10_H,
-            "tokens_per_param_at_largest": None if largest is None else largest.get("tokens_per_param"),
+            "tokens_per_param_at_largest": fitted,
+            "tokens_per_param_at_largest_parabola": None if largest is None else largest.get("tokens_per_param"),
             "G": self.G, "log10_G": self.log10_G, "bootstrap": self.bootstrap, "seed": self.seed,
             "source": self.source, "notes": self.notes, "warnings": self.warnings, "approach3": self.approach3,
             "points": self.points,
@@ -214,20 +226,25 @@ class IsoFlopResult:
                 return "-" if v is None or not np.isfinite(v) else format_quantity(v)
 
             rows = [[f"{p['compute']:.3g}", p["runs"], q(p["n_opt"]), q(p["d_opt"]),
+                     f"{self.tokens_per_param(p['compute']):.3g}",
                      "-" if p.get("tokens_per_param") is None else f"{p['tokens_per_param']:.3g}",
                      "-" if not np.isfinite(p["loss_min"]) else f"{p['loss_min']:.4f}",
                      p["note"] or ("used, minimum extrapolated" if p.get("extrapolated") else "used")]
                     for p in self.points]
-            table = rich_table(title, ["budget (FLOP)", "runs", "N_opt", "D_opt", "D/N", "min loss", "status"], rows)
+            table = rich_table(title, ["budget (FLOP)", "runs", "N_opt", "D_opt", "D/N (fitted law)",
+                                       "D/N (this parabola)", "min loss", "status"], rows)
         else:
             step = max(1, len(self.points) // 12)
             rows = [[f"{p['compute']:.3g}", format_quantity(p["n_opt"]), f"{p['loss_min']:.4f}"]
                     for p in self.points[::step]]
             table = rich_table(title, ["compute (FLOP)", "N on the envelope", "min loss"], rows)
         notes = [summary, f"OLS: a = {self.a:.3f} +- {self.a_stderr:.3f}"]
-        largest = self.to_dict()["tokens_per_param_at_largest"]
-        if largest is not None:
-            notes.append(f"tokens per parameter at the largest budget used: {largest:.3g}")
+        d = self.to_dict()
+        if d["tokens_per_param_at_largest"] is not None:
+            notes.append(f"tokens per parameter at the largest budget used, from the fitted law: "
+                         f"{d['tokens_per_param_at_largest']:.3g} (that budget's own parabola: "
+                         + ("-" if d["tokens_per_param_at_largest_parabola"] is None else
+                            f"{d['tokens_per_param_at_largest_parabola']:.3g}") + ")")
         if self.approach3:
             ap3 = self.approach3
             notes.append(f"Approach 3 on the same runs (full surface): a = {ap3['a']:.3f}, b = {ap3['b']:.3f} "
@@ -333,6 +350,10 @@ def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int 
         warnings.append(f"{len(kept_out)} budget(s) kept with a minimum outside the sampled sizes (--keep-outside): "
                         + ", ".join(f"{c:.3g}" for c in kept_out))
     ap3 = _approach3(runs.take(np.isin(labels, [points[i]["compute"] for i in used]))) if approach3 else None
+    if ap3 and not interval[0] <= ap3["a"] <= interval[1]:
+        warnings.append(f"Approaches 2 and 3 disagree: Approach 3's a = {ap3['a']:.3f} lies outside Approach 2's "
+                        f"{level:.0%} interval {interval[0]:.3f}-{interval[1]:.3f}; the surface fit is pulled by a "
+                        f"few high-loss runs or by a form that does not hold (see docs/fit.md, Approach 3)")
     return IsoFlopResult(2, a, interval, se, ols, log_g, level, bootstrap, seed, points, runs.source, notes, runs,
                          labels, b=b, b_interval=b_interval, log10_H=log_h, approach3=ap3, warnings=warnings)
 

@@ -25,7 +25,7 @@ from ..laws import DataConstrainedLaw, Law, NDLaw, resolve_law
 from ..laws.formula_law import FormulaLaw
 from ..laws.ranges import extrapolation_warnings, fitted_range
 from .bootstrap import percentile_interval
-from .runs import Runs, _rows_text
+from .runs import Runs, rows_text
 
 __all__ = ["RunPredictions", "predict_runs"]
 
@@ -114,7 +114,7 @@ def _point(law: Law, runs: Runs) -> np.ndarray:
         values = np.broadcast_to(np.asarray(law.evaluate(runs.inputs), dtype=float), (len(runs),))
         bad = ~np.isfinite(values)
         if bad.any():
-            raise InputError(f"{runs.source}: the law {law.text!r} gives NaN or infinity at {_rows_text(runs.rows[bad])}; "
+            raise InputError(f"{runs.source}: the law {law.text!r} gives NaN or infinity at {rows_text(runs.rows[bad])}; "
                              f"check its inputs there")
         return values
     if isinstance(law, DataConstrainedLaw):
@@ -176,7 +176,7 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
     name -> column) where given. A table without a loss column is predicted without scores.
     """
     from .api import as_runs
-    from .backtest import widen
+    from .backtest import calibration_factor, widen
 
     if not 0 < level < 1:
         raise InputError(f"--level must lie strictly between 0 and 1, got {level!r}")
@@ -219,8 +219,10 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
             method = (f"saved fit: {shown}, residual sd s = {float(s):.4g} of {'log loss' if log else 'the target'} "
                       f"over {n_fit} runs (parameter spread not saved)")
     if interval is not None and calibration and beyond.any():
-        interval = widen(point, interval, calibration["factor"], beyond, log)
-        method += f"; widened x{calibration['factor']:.2f} beyond the fitted compute ({calibration['method']})"
+        factors = calibration_factor(calibration, data.c)
+        interval = widen(point, interval, factors, beyond, log)
+        method += (f"; widened x{float(np.min(factors[beyond])):.2f}-{float(np.max(factors[beyond])):.2f} beyond the "
+                   f"fitted compute ({calibration['method']})")
     elif interval is not None and beyond.any():
         notes.append(f"{int(beyond.sum())} runs lie beyond the fitted compute; their intervals are not calibrated "
                      f"for extrapolation (fit with --bootstrap and --at to calibrate)")

@@ -16,10 +16,11 @@ from ..errors import InputError
 from ..laws import Law, law_from_dict
 from .runs import Runs
 
-__all__ = ["FitResult"]
+__all__ = ["FitResult", "format_cell"]
 
 
-def _fmt(value) -> str:
+def format_cell(value) -> str:
+    """A number for a table cell: 5 significant digits, 4 in scientific notation when large or small; "-" for None."""
     if value is None:
         return "-"
     value = float(value)
@@ -132,19 +133,23 @@ class FitResult:
         columns = ["parameter", "value", "stderr", f"{self.level:.0%} interval", "stderr (Gauss-Newton)"]
         gn = self.diagnostics.get("stderr_gauss_newton", {})
         rows = []
+        ident = self.diagnostics.get("identifiability") or {}
         for name, value in self.params.items():
             se = None if self.stderr is None else self.stderr.get(name)
             iv = None if self.intervals is None else self.intervals.get(name)
-            rows.append([name, _fmt(value), _fmt(se), "-" if iv is None else f"{_fmt(iv[0])} - {_fmt(iv[1])}",
-                         _fmt(gn.get(name))])
+            shown = "-" if iv is None else f"{format_cell(iv[0])} - {format_cell(iv[1])}"
+            if (ident.get(name) or {}).get("unbounded"):
+                shown = f"unbounded {ident[name]['unbounded']}"
+            rows.append([name, format_cell(value), format_cell(se), shown, format_cell(gn.get(name))])
         parts.append(rich_table("Parameters", columns, rows))
         res = self.diagnostics.get("residuals", {})
         stats = [["objective", f"{self.objective:.6g}"], ["runs", str(self.n_runs)],
                  ["starts (evaluated / refined)", f"{self.n_starts} / {self.n_refined}"],
                  ["converged", f"{self.success} ({self.message})"],
-                 [f"residual sd ({res.get('space', 'log loss')})", _fmt(res.get("std"))], ["residual max |r|", _fmt(res.get("max_abs"))],
-                 ["in-sample MAPE of loss (%)", _fmt(res.get("mape_percent"))],
-                 ["condition number", _fmt(self.diagnostics.get("condition_number"))],
+                 [f"residual sd ({res.get('space', 'log loss')})", format_cell(res.get("std"))],
+                 ["residual max |r|", format_cell(res.get("max_abs"))],
+                 ["in-sample MAPE of loss (%)", format_cell(res.get("mape_percent"))],
+                 ["condition number", format_cell(self.diagnostics.get("condition_number"))],
                  ["time (s)", f"{self.seconds:.2f}"]]
         if self.bootstrap:
             stats.append(["bootstrap", f"{self.bootstrap['size']} refits, seed {self.bootstrap['seed']}, "
@@ -159,7 +164,10 @@ class FitResult:
         if prof:
             lo, hi = prof["interval"]
             shown = "none within the profiled range" if lo is None else (
-                f"{'<= ' if prof['open_below'] else ''}{_fmt(lo)} - {_fmt(hi)}{' or more (open)' if prof['open_above'] else ''}")
+                f"{'unbounded below' if prof['open_below'] else format_cell(lo)} - "
+                f"{'unbounded above' if prof['open_above'] else format_cell(hi)}"
+                + (f" (flat from {format_cell(lo)} to {format_cell(hi)})"
+                   if prof["open_below"] or prof["open_above"] else ""))
             parts.append(Text(f"profile-likelihood {prof['level']:.0%} interval of {prof['parameter']}: {shown} "
                               f"({prof['method']})"))
         parts += self._derived_tables(rich_table, format_quantity)
@@ -191,10 +199,13 @@ class FitResult:
             if cal and any(p.get("beyond_fitted_compute") for p in self.derived["points"]):
                 from rich.text import Text
 
+                factors = [p["calibration_factor"] for p in self.derived["points"] if p.get("calibration_factor")]
+                shown = (f"x{min(factors):.2f}" if factors and min(factors) == max(factors) else
+                         f"x{min(factors):.2f}-{max(factors):.2f}" if factors else f"x{cal['factor']:.2f}")
                 tables.append(Text(f"note: beyond the fitted compute ({cal['compute_max']:.3g} FLOP) the new-run interval "
-                                   f"is the bootstrap one widened x{cal['factor']:.2f}, calibrated by {cal['method']}"))
+                                   f"is the bootstrap one widened {shown} (at least 1), calibrated by {cal['method']}"))
         if self.derived.get("targets"):
-            rows = [[f"{t['loss']:.4f}", _fmt(t["compute"]), iv(t["compute_interval"], lambda v: f"{v:.3g}"),
+            rows = [[f"{t['loss']:.4f}", format_cell(t["compute"]), iv(t["compute_interval"], lambda v: f"{v:.3g}"),
                      "-" if t["reachable_fraction"] is None else f"{t['reachable_fraction']:.1%}"]
                     for t in self.derived["targets"]]
             tables.append(rich_table("Compute to reach a loss", ["target loss", "C (FLOP)", "interval",
@@ -209,11 +220,14 @@ class FitResult:
         if bt.get("calibration"):
             cal = bt["calibration"]
             rows.append(["coverage of the bootstrap interval alone", f"{bt['coverage_bootstrap']:.1%}"])
-            rows.append(["beyond the fitted compute: interval widened", f"x{cal['factor']:.2f} ({cal['method']}; "
-                                                                        f"bootstrap alone covered "
-                                                                        f"{cal['coverage_bootstrap']:.0%} there)"])
+            cross = cal.get("coverage_cross_fold")
+            rows.append(["beyond the fitted compute: interval scaled", f"x{cal['factor']:.2f} ({cal['method']}; "
+                                                                       f"bootstrap alone covered "
+                                                                       f"{cal['coverage_bootstrap']:.0%} there"
+                         + ("" if cross is None else f", calibrated {cross:.0%} with each split left out") + ")"])
         if "train_runs" in bt:
             rows.append(["runs (fit / predicted)", f"{bt['train_runs']} / {bt['test_runs']}"])
+        rows += [["note", note] for note in bt.get("notes", [])]
         for fold in bt.get("folds", []):
             rows.append([f"budget {fold['budget']:.3g} ({fold['test_runs']} runs)",
                          f"MAPE {fold['mape']:.2f}%, coverage {fold['coverage']:.0%}"])

@@ -32,7 +32,8 @@ from ..errors import InputError
 from ..filters import Filter, as_filter, numbers_of
 from ..tablefile import read_table_file
 
-__all__ = ["Runs", "load_runs", "read_frame", "filter_frame", "FIELDS", "DUPLICATES"]
+__all__ = ["Runs", "load_runs", "read_frame", "filter_frame", "FIELDS", "DUPLICATES", "rows_text", "flag_column",
+           "bad_numbers", "reduce_duplicates"]
 
 #: What to do with runs that repeat an (N, D) pair (and U, group when present).
 DUPLICATES = ("keep", "error", "mean", "min")
@@ -56,7 +57,8 @@ def _count(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
-def _rows_text(rows, limit: int = 10) -> str:
+def rows_text(rows, limit: int = 10) -> str:
+    """"row 4" or "rows 4, 9, 17" (the first ``limit`` of them, then "...") for a message."""
     rows = [int(r) for r in rows]
     shown = ", ".join(str(r) for r in rows[:limit])
     return f"rows {shown}{', ...' if len(rows) > limit else ''}" if len(rows) != 1 else f"row {shown}"
@@ -189,8 +191,8 @@ def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None
     return chosen
 
 
-def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str, rows: np.ndarray | None = None,
-          cells: np.ndarray | None = None) -> None:
+def flag_column(problems: list[str], column: str, mask: np.ndarray, noun: str, rows: np.ndarray | None = None,
+                cells: np.ndarray | None = None) -> None:
     """Add "column 'x' has 3 <noun>s (rows 4, 9, 17)" when ``mask`` marks any row; with ``cells``, the
     first offending cells too ("(row 2: 'n/a')")."""
     if mask.any():
@@ -199,10 +201,10 @@ def _flag(problems: list[str], column: str, mask: np.ndarray, noun: str, rows: n
         text = noun.format(s="" if count == 1 else "s") if "{s}" in noun else _count(count, noun).split(" ", 1)[1]
         shown = "" if cells is None else ": " + ", ".join(repr(str(c)) for c in cells[mask][:3]) + \
             (", ..." if count > 3 else "")
-        problems.append(f"column {column!r} has {count} {text} ({_rows_text(numbers)}{shown})")
+        problems.append(f"column {column!r} has {count} {text} ({rows_text(numbers)}{shown})")
 
 
-def _bad_numbers(raw: pd.Series, positive: bool = True) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def bad_numbers(raw: pd.Series, positive: bool = True) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(float values, {problem noun: mask}) for one column."""
     values = numbers_of(raw)
     missing = raw.isna().to_numpy()
@@ -215,10 +217,10 @@ def _bad_numbers(raw: pd.Series, positive: bool = True) -> tuple[np.ndarray, dic
 
 def _numeric(frame: pd.DataFrame, column: str, problems: list[str], rows: np.ndarray,
              positive: bool = True) -> np.ndarray:
-    values, masks = _bad_numbers(frame[column], positive)
+    values, masks = bad_numbers(frame[column], positive)
     cells = frame[column].to_numpy()
     for noun, mask in masks.items():
-        _flag(problems, column, mask, noun, rows, cells if noun == "non-numeric value" else None)
+        flag_column(problems, column, mask, noun, rows, cells if noun == "non-numeric value" else None)
     return values
 
 
@@ -247,8 +249,8 @@ def _shared_text(repeated: int, groups: int, exact: int, cols: str) -> str:
             + (f" ({_count(exact, 'exact repeat')})" if exact else ""))
 
 
-def _reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str, mode: str,
-                       notes: list[str]) -> pd.DataFrame:
+def reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str, mode: str,
+                      notes: list[str]) -> pd.DataFrame:
     """Apply ``--duplicates`` to runs that repeat the values of ``keys``."""
     repeated = frame.duplicated(subset=keys, keep=False).to_numpy()
     if not repeated.any():
@@ -259,7 +261,7 @@ def _reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: st
     cols = ", ".join(repr(str(k)) for k in keys)
     what = _shared_text(int(repeated.sum()), groups, exact, cols)
     if mode == "error":
-        raise InputError(f"{name}: {_count(int(later.sum()), 'duplicate row')} ({_rows_text(frame.index[later])} "
+        raise InputError(f"{name}: {_count(int(later.sum()), 'duplicate row')} ({rows_text(frame.index[later])} "
                          f"repeating earlier rows in columns {cols}); {what}. Choose --duplicates keep, mean or "
                          f"min (min keeps the best run of each setting, as for a hyper-parameter sweep)")
     if mode == "keep":
@@ -290,7 +292,7 @@ def _compute_columns(name: str, chosen: dict, explicit: dict, values: dict, rows
         if off.any() and explicit.get("c") and not (k_given or c_note):
             raise InputError(
                 f"{name}: column {chosen['c']!r} (--c-col) disagrees with {k:g} N D by more than {c_tolerance:.0%} "
-                f"in {_count(int(off.sum()), 'row')} ({_rows_text(rows[off])}; median ratio {median:.3g}); "
+                f"in {_count(int(off.sum()), 'row')} ({rows_text(rows[off])}; median ratio {median:.3g}); "
                 f"set --flops-per-param-token, explain the count with --c-note, or drop --c-col")
         if off.any():
             why = f" ({c_note})" if c_note else ""
@@ -416,17 +418,17 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         bad = np.zeros(len(frame), dtype=bool)
         for key, column in chosen.items():
             if key in _NUMERIC:
-                masks = _bad_numbers(frame[column], positive=key != "loss" or response == "loss")[1]
+                masks = bad_numbers(frame[column], positive=key != "loss" or response == "loss")[1]
                 bad |= np.logical_or.reduce(list(masks.values()))
             else:
                 bad |= frame[column].isna().to_numpy()
         for column in set(sources.values()) - {None}:
-            bad |= np.logical_or.reduce(list(_bad_numbers(frame[column], positive=False)[1].values()))
+            bad |= np.logical_or.reduce(list(bad_numbers(frame[column], positive=False)[1].values()))
         if bad.all():
             raise InputError(f"{name}: --drop-missing would drop all {len(frame)} rows")
         if bad.any():
             notes.append(f"--drop-missing dropped {_count(int(bad.sum()), 'row')} with a missing or unreadable "
-                         f"value ({_rows_text(frame.index[bad])})")
+                         f"value ({rows_text(frame.index[bad])})")
             frame = frame[~bad]
     rows = frame.index.to_numpy()
     problems: list[str] = []
@@ -437,10 +439,11 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
             values[key] = _numeric(frame, column, problems, rows, positive=key != "loss" or response == "loss")
             if accuracy:
                 v = values[key]
-                _flag(problems, column, np.isfinite(v) & ((v < 0) | (v > 1)), "value{s} outside [0, 1] (not an accuracy)", rows)
+                flag_column(problems, column, np.isfinite(v) & ((v < 0) | (v > 1)),
+                            "value{s} outside [0, 1] (not an accuracy)", rows)
         else:
             labels = frame[column]
-            _flag(problems, column, labels.isna().to_numpy(), "missing value", rows)
+            flag_column(problems, column, labels.isna().to_numpy(), "missing value", rows)
             values[key] = labels.astype(str).to_numpy()
     columns_read = {column: _numeric(frame, column, problems, rows, positive=False)
                     for column in dict.fromkeys(sources.values()) if column is not None}
@@ -465,7 +468,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     if keys and "loss" in chosen:
         numeric = frame.assign(**{**columns_read, **{chosen[f]: values[f] for f in ("n", "d", "c", "u", "loss")
                                                      if f in chosen}})
-        reduced = _reduce_duplicates(numeric, name, keys, chosen["loss"], mode, notes)
+        reduced = reduce_duplicates(numeric, name, keys, chosen["loss"], mode, notes)
         if len(reduced) != len(frame):
             pick = frame.index.get_indexer(reduced.index)
             values = {key: v[pick] for key, v in values.items()}

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError
 from .accuracy import AccuracyModel, accuracy_draws
 from .bootstrap import percentile_interval, run_bootstrap
 from .estimators import estimate
+from .identify import identifiability
 from .models import make_model
 from .objectives import Objective, make_objective
 from .runs import load_runs
@@ -48,6 +49,8 @@ class TaskPrediction:
     version: str = ""
     seconds: float = 0.0
     calibration: dict | None = None
+    warnings: list[str] = field(default_factory=list)
+    chains: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"method": "two-step: loss law in (N, D), then accuracy from loss (Bhagia et al. 2024)",
@@ -56,7 +59,8 @@ class TaskPrediction:
                 "accuracy_law": {"family": "sigmoid", "against": "loss", "params": dict(self.accuracy_params),
                                  "fixed": dict(self.fixed)},
                 "targets": [dict(t) for t in self.targets], "calibration": self.calibration,
-                "notes": list(self.notes), "version": self.version, "seconds": self.seconds}
+                "chains": [dict(c) for c in self.chains],
+                "notes": list(self.notes), "warnings": list(self.warnings), "version": self.version, "seconds": self.seconds}
 
     def report(self):
         from rich.console import Group
@@ -76,18 +80,29 @@ class TaskPrediction:
                  f"{t['accuracy_interval'][0]:.4f} - {t['accuracy_interval'][1]:.4f}"] for t in self.targets]
         parts.append(rich_table("Targets", ["N", "D", "loss", f"{self.level:.0%} interval", "accuracy",
                                             f"{self.level:.0%} interval (both steps)"], rows))
+        if len(self.chains) > 1:
+            rows = [[c["intermediate"] + (" (used)" if c["chosen"] else ""),
+                     "-" if c["heldout_mae_points"] is None else f"{c['heldout_mae_points']:.2f}",
+                     ", ".join(f"{t['accuracy']:.4f}" for t in c["targets"])] for c in self.chains]
+            parts.append(rich_table("Intermediate losses compared", ["loss", "largest runs: error (points)",
+                                                                     "accuracy at the targets"], rows))
         parts += [Text(f"note: {n}") for n in self.notes]
+        parts += [Text(f"warning: {w}", style="yellow") for w in self.warnings]
         return Group(*parts)
 
 
 def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | None = None,
+                 task_loss_col: str | None = None,
                  floor: float | None = None, ceiling: float | None = None, bootstrap: int = 200, seed: int = 0,
                  level: float = 0.95, columns: dict | None = None, table: dict | None = None,
                  calibrate: bool = True) -> TaskPrediction:
     """Predict task accuracy at each target (N, D) of ``at`` from a ladder of small runs (see module doc).
 
     ``calibrate`` widens the accuracy intervals by the ladder's own forward-chaining check (see
-    ``_ladder_calibration``); without it they are the chained bootstrap's.
+    ``_ladder_calibration``); without it they are the chained bootstrap's. ``task_loss_col``: the
+    task's own loss (bits per byte of the correct answer), used as the intermediate when given, as
+    the OLMo ladder does; both chains are reported (``chains``) with their error on the ladder's
+    largest models predicted from the smaller ones.
     """
     started = time.perf_counter()
     if not at:
@@ -100,17 +115,22 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
         raise InputError("predict-task needs the accuracy column (--accuracy-col)")
     columns = {k: v for k, v in (columns or {}).items() if k in ("n_col", "d_col", "c_col")}
     options = {**(table or {}), "duplicates": (table or {}).get("duplicates", "keep")}
-    loss_runs = load_runs(runs, loss_col=loss_col, **columns, **options)
     acc_runs = load_runs(runs, loss_col=accuracy_col, response="accuracy", **columns, **options)
-    if not np.array_equal(loss_runs.rows, acc_runs.rows):
-        raise InputError(f"{loss_runs.source}: the rows kept for the loss and the accuracy columns differ; "
-                         f"use --duplicates keep or error")
-    loss_runs.require(("n", "d"), "predict-task (step 1, the loss law)")
-    if len(loss_runs) < 8:
-        raise InputError(f"{loss_runs.source}: {len(loss_runs)} runs; the two steps need at least 8 (5 loss-law "
-                         f"parameters, then the accuracy curve)")
+    chains = []
+    for col in [loss_col] + ([task_loss_col] if task_loss_col else []):
+        chain_runs = load_runs(runs, loss_col=col, **columns, **options)
+        if not np.array_equal(chain_runs.rows, acc_runs.rows):
+            raise InputError(f"{chain_runs.source}: the rows kept for the loss and the accuracy columns differ; "
+                             f"use --duplicates keep or error")
+        chain_runs.require(("n", "d"), "predict-task (step 1, the loss law)")
+        if len(chain_runs) < 8:
+            raise InputError(f"{chain_runs.source}: {len(chain_runs)} runs; the two steps need at least 8 (5 "
+                             f"loss-law parameters, then the accuracy curve)")
+        chains.append(chain_runs)
     n_t = np.array([float(n) for n, _ in at])
     d_t = np.array([float(d) for _, d in at])
+    compared = [_chain_summary(c, acc_runs.loss, n_t, d_t, floor, ceiling, seed, level) for c in chains]
+    loss_runs = chains[-1]  # the task's own loss when given (Bhagia et al. 2024, section 3), else the one loss
     rng = np.random.default_rng([seed, 4])
     fitted = _two_step(loss_runs, acc_runs.loss, n_t, d_t, floor, ceiling, bootstrap, seed, level, rng)
     calibration = (_ladder_calibration(loss_runs, acc_runs.loss, floor, ceiling, bootstrap, seed, level)
@@ -136,9 +156,48 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
                          f"(N {top_n:.3g}, D {top_d:.3g}); the interval assumes the ladder's trends continue")
     if calibration is not None:
         notes.append(f"accuracy intervals widened x{factor:.2f}: {calibration['method']}")
+    compared[-1]["chosen"] = True
+    warnings = _step_warnings(fitted, level)
+    if len(compared) > 1 and compared[0]["heldout_mae_points"] < compared[1]["heldout_mae_points"]:
+        warnings.append(f"through the general loss {compared[0]['intermediate']!r} the largest ladder runs were "
+                        f"predicted better ({compared[0]['heldout_mae_points']:.2f} against "
+                        f"{compared[1]['heldout_mae_points']:.2f} accuracy points) than through the task loss")
     return TaskPrediction(loss_runs.source, len(loss_runs), level, bootstrap, seed, model1.params(fit1.theta),
                           model2.params(fit2.theta), dict(model2.fixed), targets, notes, __version__,
-                          time.perf_counter() - started, calibration)
+                          time.perf_counter() - started, calibration, warnings, compared)
+
+
+def _chain_summary(loss_runs, accuracy, n_t, d_t, floor, ceiling, seed: int, level: float) -> dict:
+    """One intermediate loss's chain: its error on the ladder's largest models predicted from the smaller
+    ones (accuracy points), and its point predictions at the targets."""
+    accuracy = np.asarray(accuracy, dtype=float)
+    rng = np.random.default_rng([seed, 8])
+    out = {"intermediate": loss_runs.column("loss"), "heldout_mae_points": None, "chosen": False}
+    top = loss_runs.n == loss_runs.n.max()
+    if (~top).sum() >= 8:
+        got = _two_step(loss_runs.take(~top), accuracy[~top], loss_runs.n[top], loss_runs.d[top], floor, ceiling,
+                        20, seed + 23, level, rng)
+        out["heldout_mae_points"] = float(100 * np.mean(np.abs(got["accuracy"] - accuracy[top])))
+        out["heldout_runs"] = int(top.sum())
+    fitted = _two_step(loss_runs, accuracy, n_t, d_t, floor, ceiling, 20, seed + 29, level, rng)
+    out["targets"] = [{"n": float(n), "d": float(d), "loss": float(lo), "accuracy": float(a)}
+                      for n, d, lo, a in zip(n_t, d_t, fitted["loss"], fitted["accuracy"])]
+    return out
+
+
+def _step_warnings(fitted: dict, level: float) -> list[str]:
+    """The two inner fits' own warnings (convergence, identifiability), each named by its step."""
+    out = []
+    for step, model, fit, boot, (data, y), objective in zip(("step 1 (loss law)", "step 2 (accuracy from loss)"),
+                                                            fitted["models"], fitted["fits"], fitted["boots"],
+                                                            fitted["data"], fitted["objectives"]):
+        params = np.array([list(model.params(t).values()) for t in boot.thetas])
+        intervals = dict(zip(model.params(fit.theta), (list(iv) for iv in percentile_interval(params, level))))
+        warnings = identifiability(model, data, y, fit.theta, intervals, boot.thetas, level, objective)[1]
+        if not fit.success:
+            warnings.append(f"the optimiser did not report convergence ({fit.message})")
+        out += [f"{step}: {w}" for w in warnings]
+    return out
 
 
 def _two_step(loss_runs, accuracy, n_t, d_t, floor, ceiling, bootstrap: int, seed: int, level: float, rng) -> dict:
@@ -164,7 +223,8 @@ def _two_step(loss_runs, accuracy, n_t, d_t, floor, ceiling, bootstrap: int, see
     full = model2.full(boot2.thetas)
     return {"loss": loss, "loss_draws": new_loss, "accuracy": accuracy, "acc_draws": acc_draws,
             "acc_range": (float(np.clip(full[:, 0].min(), 0, 1)), float(np.clip(full[:, 1].max(), 0, 1))),
-            "models": (model1, model2), "fits": (fit1, fit2)}
+            "models": (model1, model2), "fits": (fit1, fit2), "boots": (boot1, boot2),
+            "data": ((data1, y1), (data2, y2)), "objectives": (obj1, obj2)}
 
 
 def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, seed: int, level: float,
@@ -173,16 +233,16 @@ def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, see
 
     For each model size s from the ``min_sizes``-th to the second largest: both steps fitted to the
     runs with N <= s predict the larger runs; a score is |observed - predicted accuracy| over the
-    interval's half-width on the side of the error. The largest split's conformal quantile (at
-    least 1) is the factor (as in ``backtest.extrapolation_calibration``).
+    interval's half-width on the side of the error. The split-conformal quantile of the pooled scores
+    (at least 1) is the factor (as in ``backtest.extrapolation_calibration``).
     """
-    from .backtest import _conformal_quantile
+    from .backtest import conformal_quantile
 
     sizes = np.unique(loss_runs.n)
     if len(sizes) <= min_sizes:
         return None
     accuracy = np.asarray(accuracy, dtype=float)
-    quantiles, count = [], 0
+    quantiles, pooled = [], []
     rng = np.random.default_rng([seed, 5])
     for s in sizes[min_sizes - 1:-1]:
         train = loss_runs.n <= s
@@ -195,10 +255,12 @@ def _ladder_calibration(loss_runs, accuracy, floor, ceiling, bootstrap: int, see
         obs, pred = accuracy[test], got["accuracy"]
         half = np.where(obs >= pred, iv[:, 1] - pred, pred - iv[:, 0])
         scores = np.abs(obs - pred) / np.maximum(half, 1e-9)
-        quantiles.append(_conformal_quantile(scores, level))
-        count += len(scores)
+        quantiles.append(conformal_quantile(scores, level))
+        pooled.append(scores)
     if not quantiles:
         return None
-    return {"factor": max(1.0, max(quantiles)), "fold_quantiles": quantiles, "folds": len(quantiles),
-            "predictions": count, "method": f"forward chaining over {len(quantiles)} model sizes of the ladder "
-                                            f"({count} predictions of larger runs); largest conformal quantile"}
+    count = sum(len(p) for p in pooled)
+    return {"factor": max(1.0, conformal_quantile(np.concatenate(pooled), level)), "fold_quantiles": quantiles,
+            "folds": len(quantiles), "predictions": count, "calibration_size": count,
+            "method": f"forward chaining over {len(quantiles)} model sizes of the ladder ({count} predictions of "
+                      f"larger runs); split-conformal quantile of the pooled scores"}

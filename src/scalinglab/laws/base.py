@@ -14,7 +14,8 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["ParamSpec", "Law", "NDLaw", "as_positive_array", "FORMAT_VERSION", "READABLE_VERSIONS"]
+__all__ = ["ParamSpec", "Law", "NDLaw", "as_positive_array", "FORMAT_VERSION", "READABLE_VERSIONS",
+           "jsonable"]
 
 #: Version of the saved-fit layout written by ``FitResult.to_dict`` (``format_version``); files without
 #: the key (written before it existed, or by hand) are read as version 1. Version 2 adds formula laws
@@ -59,7 +60,7 @@ class Law:
         return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
     def to_dict(self) -> dict:
-        return {"family": self.family, "params": _jsonable(self.params())}
+        return {"family": self.family, "params": jsonable(self.params())}
 
     @classmethod
     def from_params(cls, params: dict) -> "Law":
@@ -83,11 +84,12 @@ class NDLaw(Law):
         return float(getattr(self, "E", 0.0))
 
 
-def _jsonable(value):
+def jsonable(value):
+    """``value`` with laws as their ``to_dict()`` and numpy scalars as Python numbers, for JSON."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, Law):
         return value.to_dict()
     if isinstance(value, np.generic):

@@ -32,10 +32,11 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import InputError, LawError
-from .base import NDLaw, ParamSpec, _jsonable
+from .base import NDLaw, ParamSpec, jsonable
 from .formula import Expr, evaluate, names, number, parse, substitute
 
-__all__ = ["FormulaFamily", "FormulaLaw", "formula_family", "parse_param", "parse_variable", "ROLES"]
+__all__ = ["FormulaFamily", "FormulaLaw", "formula_family", "parse_param", "parse_variable", "parse_named",
+           "ROLES"]
 
 #: Inferred role -> (lower, upper, grid in fitted coordinates, log scale, description).
 ROLES = {
@@ -149,6 +150,30 @@ def parse_variable(text: str) -> tuple[str, str]:
     if not name or (sep and not column):
         raise InputError(f"--var {text!r}: write NAME=COLUMN, e.g. N=dense_parameter_count (or N for the runs' N)")
     return name, column or name
+
+
+def parse_named(values, flag: str) -> dict:
+    """{name: value} from a dict or from ``NAME=VALUE`` texts (``--var N=params``, ``--param alpha=0.3:0:3``,
+    ``--input E=8``)."""
+    if values is None:
+        return {}
+    if isinstance(values, dict):
+        return dict(values)
+    if isinstance(values, str):  # one text holds several, comma-separated (a web form's field)
+        values = [part for part in values.split(",") if part.strip()]
+    out = {}
+    for text in values:
+        if flag == "input":
+            name, sep, value = str(text).partition("=")
+            if not sep or not name.strip():
+                raise InputError(f"--input {text!r}: write NAME=VALUE, e.g. E=8")
+            name, value = name.strip(), value.strip()
+        else:
+            name, value = (parse_variable(text) if flag == "var" else parse_param(text))
+        if name in out:
+            raise InputError(f"--{flag} {name}: given twice")
+        out[name] = value
+    return out
 
 
 def _spec(name: str, role: str, given: dict) -> ParamSpec | float:
@@ -276,7 +301,7 @@ class FormulaLaw(NDLaw):
 
     def to_dict(self) -> dict:
         return {"family": self.family, "formula": self.text, "variables": dict(self.variables),
-                "params": _jsonable(dict(self.values))}
+                "params": jsonable(dict(self.values))}
 
     @classmethod
     def from_law_dict(cls, data: dict) -> "FormulaLaw":

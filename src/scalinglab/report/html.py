@@ -168,7 +168,7 @@ def _vega_bundle() -> str:
 
 def render_report(sections: list[Section], title: str = "scalinglab report") -> str:
     """The whole report as one HTML document (charts drawn by the inlined Vega bundle)."""
-    from .. import __version__
+    from .._version import __version__
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     ids = iter(range(1_000_000))

@@ -11,11 +11,47 @@ import anyio
 import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from .service import clean
 from .settings import Settings
 
-__all__ = ["ApiError", "JsonBody", "body", "call", "check_samples", "settings_of"]
+__all__ = ["ApiError", "DocumentedRoute", "ErrorBody", "JsonBody", "body", "call", "check_samples", "errors",
+           "settings_of"]
+
+
+class ErrorBody(BaseModel):
+    """Every answer other than 2xx: one line saying what is wrong and what to do."""
+
+    error: str
+
+
+_WHY = {400: "The Host header names another server (a guard against DNS rebinding).",
+        403: "A state-changing request from another origin.",
+        404: "No such name, job or registry.",
+        413: "The request body or upload is larger than the limit.",
+        422: "A user error: the one-line message the CLI prints.",
+        429: "Too many fit jobs or progress streams at once; wait or cancel one."}
+
+
+def errors(*codes: int) -> dict:
+    """OpenAPI ``responses`` for these status codes, each with the one-line ``ErrorBody``."""
+    return {code: {"model": ErrorBody, "description": _WHY[code]} for code in codes}
+
+
+class DocumentedRoute(APIRoute):
+    """An ``/api/v1`` route whose schema lists the errors it can answer: 400 and 422 everywhere, 403 and 413
+    on writes, 404 with a path parameter, and whatever the route names itself (429)."""
+
+    def __init__(self, path: str, endpoint, *, methods=None, responses=None, **kwargs):
+        codes = [400, 422]
+        if set(methods or ()) & {"POST", "PUT", "PATCH", "DELETE"}:
+            codes += [403, 413]
+        if "{" in path:
+            codes.append(404)
+        super().__init__(path, endpoint, methods=methods, responses={**errors(*codes), **(responses or {})},
+                         **kwargs)
 
 
 class ApiError(Exception):

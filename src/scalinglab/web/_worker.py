@@ -1,21 +1,35 @@
 """A fit job's own process: load the runs, fit, and send progress, the result and its charts back.
 
 Running fits in a child process keeps a long bootstrap from holding the server's interpreter (other
-requests stay fast), and lets a cancel or the time limit stop it at once.
+requests stay fast), and lets a cancel or the time limit stop it at once. The process caps its own
+address space (``RLIMIT_AS``), so that a table that decodes to gigabytes (a compressed Parquet "bomb")
+ends in a one-line error instead of taking the machine's memory, and works in an empty folder of its own,
+so that no relative name can reach the server's files.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 __all__ = ["main"]
 
+#: Read by OpenBLAS, OpenMP and MKL when numpy first loads. Each BLAS thread reserves its own buffers
+#: (tens of MB of address space), and a fit's matrices are small: one thread is as fast and keeps the
+#: address-space cap meaningful. Likewise pyarrow's default pool (mimalloc) reserves 1 GiB of address
+#: space at its first allocation (the charts' data frames); ``ARROW_DEFAULT_MEMORY_POOL=system`` does not.
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_M_ARENA_MAX = -8  #: glibc's mallopt parameter number (malloc.h)
 _COLUMNS = ("n_col", "d_col", "c_col", "loss_col", "u_col", "budget_col", "group_col")
 
 
 def _charts(kind: str, result) -> dict:
+    import altair as alt
+
     from ..charts.fit import fit_chart, isoflop_chart, nopt_chart
     from ..charts.save import interactive_spec
+
+    alt.data_transformers.disable_max_rows()  # an upload has at most Limits.upload_rows runs
 
     raw = getattr(result, "raw", result)
 
@@ -24,11 +38,38 @@ def _charts(kind: str, result) -> dict:
     return {"fit": interactive_spec(fit_chart(raw))}
 
 
-def main(kind: str, source: str, name: str | None, options: dict, max_rows: int, queue) -> None:
-    """Run one job and put ``("progress", done, total, label)`` messages, then one final message on
+def cap_memory(megabytes: int | None) -> None:
+    """Limit this process's address space to ``megabytes`` (Linux ``RLIMIT_AS``; a no-op elsewhere)."""
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return
+    if megabytes:
+        limit = megabytes * 1024 * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:  # glibc: one malloc arena, not one 64 MB reservation per thread
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 1)
+    except (OSError, AttributeError):
+        pass
+
+
+def main(kind: str, source: str, name: str | None, options: dict, max_rows: int, queue,
+         memory_mb: int | None = None, folder: str | None = None) -> None:
+    """Run one job in ``folder`` (its private working folder) and put ``("progress", done, total, label)`` messages, then one final message on
     ``queue``: ``("result", to_dict, charts)``, ``("error", one_line)`` or ``("crash", text)``."""
     from ..errors import ScalingLabError
     from .service import clean, run_fit
+
+    if folder is not None:
+        os.chdir(folder)
+    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, "1"))  # before numpy and pyarrow load
+    os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+    cap_memory(memory_mb)
 
     last = [0.0]
 
@@ -61,5 +102,8 @@ def main(kind: str, source: str, name: str | None, options: dict, max_rows: int,
         queue.put(("result", clean(result.to_dict()), _charts(kind, result)))
     except ScalingLabError as error:
         queue.put(("error", str(error)))
+    except MemoryError:
+        queue.put(("error", f"{name or source}: the fit needs more than the explorer's {memory_mb:,} MB of memory; "
+                            f"use fewer runs or bootstrap refits, or the command line"))
     except Exception as error:  # a bug, not a user error: the server answers 500 with this text
         queue.put(("crash", f"{type(error).__name__}: {error}"))

@@ -1,7 +1,7 @@
-"""The FastAPI app: routers under ``/api/v1``, the pages, security headers and one-line errors.
+"""The FastAPI app: routers under ``/api/v1``, the pages, the guard, security headers and one-line errors.
 
     >>> from fastapi.testclient import TestClient
-    >>> client = TestClient(create_app())
+    >>> client = TestClient(create_app(), base_url="http://127.0.0.1")
     >>> client.post("/api/v1/predict", json={"law": "hoffmann2022", "params": "70B", "tokens": "1.4T"}).json()["loss"]
     1.9366...
 """
@@ -15,16 +15,24 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
-from ..errors import ScalingLabError
+from .._version import __version__
+from ..errors import ScalingLabError, UnknownNameError
 from ._common import ApiError, JsonBody
+from .guard import Guard, allowed_hosts
 from .jobs import JobManager
+from .redact import redact
 from .routes import cost, fit, forecast, pages, plan, registry, sources
 from .settings import Settings
 
 __all__ = ["create_app", "CSP"]
 
 #: Nothing from another origin: scripts, styles, images, fonts and requests come from this server only.
+_API = "/api/v1"
+_ROUTERS = (plan, cost, fit, forecast, sources, registry)
+
+#: Slack for the form fields and multipart framing around an uploaded file.
+_FORM_OVERHEAD = 64 * 1024
+
 #: Vega compiles chart expressions with ``Function`` (hence 'unsafe-eval'); no inline script runs.
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -58,31 +66,87 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
                   description="JSON API of the scalinglab explorer. Bodies are the results' to_dict(), which is "
                               "what the CLI's --json prints. User errors answer 422 with one line in 'error'; "
-                              "uploads over the size limit 413. Limits: GET /api/v1/meta.")
+                              "bodies over the size limit 413; a Host other than this server's 400; a POST or "
+                              "DELETE from another origin 403. Limits: GET /api/v1/meta.")
     app.state.settings = settings
     app.state.jobs = JobManager(settings.limits)
+    plain_schema = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            _state_limits(plain_schema(), settings.limits)
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+    def error_body(message: str, status: int, headers=None) -> JsonBody:
+        return JsonBody({"error": redact(message, settings.registry)}, status_code=status, headers=headers)
 
     @app.exception_handler(ScalingLabError)
     async def user_error(request: Request, error: ScalingLabError):
-        return JsonBody({"error": str(error).replace("\n", " ")}, status_code=422)
+        missing = isinstance(error, UnknownNameError) and request.method == "GET"  # a name in the URL
+        return error_body(str(error), 404 if missing else 422)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError):
-        return JsonBody({"error": error.message}, status_code=error.status)
+        return error_body(error.message, error.status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError):
-        return JsonBody({"error": _one_line(error)}, status_code=422)
+        return error_body(_one_line(error), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
-        return JsonBody({"error": str(error.detail)}, status_code=error.status_code, headers=error.headers)
+        headers = error.headers
+        if error.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request.url.path))}
+        return error_body(str(error.detail), error.status_code, headers)
 
-    for module in (plan, cost, fit, forecast, sources, registry):
-        app.include_router(module.router, prefix="/api/v1")
+    @app.exception_handler(Exception)
+    async def bug(request: Request, error: Exception):
+        return error_body(f"internal error ({type(error).__name__}); please report it", 500)
+
+    for module in _ROUTERS:
+        app.include_router(module.router, prefix=_API)
     app.include_router(pages.router)
+    app.add_middleware(Guard, hosts=allowed_hosts(settings.host),
+                       max_body=settings.limits.upload_bytes + _FORM_OVERHEAD)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _state_limits(schema: dict, limits) -> None:
+    """Write this server's limits into the schema (``serve --max-samples`` and others set them), so that
+    a request the schema allows is not refused for its size."""
+    bounds = {"samples": ("integer", "maximum", limits.samples), "bootstrap": ("integer", "maximum", limits.bootstrap),
+              "compute": ("array", "maxItems", limits.compute_points), "yaml": ("string", "maxLength", limits.yaml_chars)}
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            for name, spec in (node.get("properties") or {}).items():
+                if name in bounds:
+                    kind, key, value = bounds[name]
+                    for option in spec.get("anyOf", [spec]):
+                        if option.get("type") == kind:
+                            option[key] = value
+            for child in node.values():
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    visit(schema)
+
+
+def _allowed_methods(path: str) -> list[str]:
+    """Every method some ``/api/v1`` route answers at this path (Starlette names only the first matching
+    route's); the pages and their assets answer GET."""
+    if not path.startswith(_API):
+        return ["GET"]
+    rest = path[len(_API):]
+    routes = [route for module in _ROUTERS for route in module.router.routes if route.path_regex.match(rest)]
+    literal = [route for route in routes if route.path == rest]  # /scenarios/describe, not /scenarios/{name}
+    return sorted({method for route in literal or routes for method in route.methods})
 
 
 class SecurityHeaders:

@@ -1,4 +1,8 @@
-"""Fit jobs: each runs in a child process; progress is kept here for the event stream; cancel kills it."""
+"""Fit jobs: each runs in a child process; progress is kept here for the event stream; cancel kills it.
+
+Progress streams are counted here too: at most ``Limits.streams`` open at once and ``streams_per_job`` on
+one job, so that hundreds of idle streams cannot take the server's time from the requests that compute.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .redact import redact
 from .settings import Limits
 
-__all__ = ["Job", "JobManager", "TooManyJobs"]
+__all__ = ["Job", "JobManager", "TooManyJobs", "TooManyStreams"]
 
 
 class TooManyJobs(Exception):
     """More fit jobs are running than the limit allows."""
+
+
+class TooManyStreams(Exception):
+    """More progress streams are open (on one job or on all) than the limits allow."""
 
 
 @dataclass
@@ -33,11 +42,14 @@ class Job:
     charts: dict | None = None
     error: str | None = None
     started: float = field(default_factory=time.monotonic)
+    created: float = field(default_factory=time.time)
     version: int = 0                 #: bumped on every change, so the event stream knows what is new
+    streams: int = 0                 #: progress streams open on this job
 
     def to_dict(self) -> dict:
         out = {"id": self.id, "kind": self.kind, "status": self.status, "done": self.done, "total": self.total,
-               "label": self.label, "seconds": round(time.monotonic() - self.started, 3)}
+               "label": self.label, "seconds": round(time.monotonic() - self.started, 3),
+               "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created))}
         if self.error is not None:
             out["error"] = self.error
         return out
@@ -54,6 +66,7 @@ class JobManager:
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["scalinglab.web._worker", "scalinglab.fit"])
         self._tmp: Path | None = None
+        self._streams = 0
 
     def upload_dir(self) -> Path:
         """A fresh private folder for one uploaded file (removed when its job ends)."""
@@ -65,9 +78,37 @@ class JobManager:
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
+    def newest_first(self) -> list[Job]:
+        """Every job still kept, newest first."""
+        return sorted(self._jobs.values(), key=lambda job: job.started, reverse=True)
+
+    def hold_stream(self, job: Job):
+        """Take one of the progress-stream places; returns the function that gives it back (once).
+        ``TooManyStreams`` when the job's or the server's places are all taken."""
+        with self._lock:
+            if job.streams >= self.limits.streams_per_job:
+                raise TooManyStreams(f"{job.streams} progress streams are open on job {job.id} (the limit is "
+                                     f"{self.limits.streams_per_job}); poll GET /api/v1/fit/jobs/{job.id} instead")
+            if self._streams >= self.limits.streams:
+                raise TooManyStreams(f"{self._streams} progress streams are open (the limit is "
+                                     f"{self.limits.streams}); close one or poll GET /api/v1/fit/jobs/{job.id}")
+            job.streams += 1
+            self._streams += 1
+        held = [True]
+
+        def release() -> None:
+            with self._lock:
+                if held[0]:
+                    held[0] = False
+                    job.streams -= 1
+                    self._streams -= 1
+
+        return release
+
     def start(self, kind: str, source: str, options: dict, *, name: str | None = None,
-              cleanup: Path | None = None) -> Job:
-        """Start a job on ``source`` (a dataset name or an uploaded file's path) shown as ``name``."""
+              folder: Path | None = None) -> Job:
+        """Start a job on ``source`` (a dataset name or an uploaded file's path) shown as ``name``, working in
+        ``folder`` (the upload's private folder, or a fresh empty one), which is removed when the job ends."""
         with self._lock:
             running = sum(job.status == "running" for job in self._jobs.values())
             if running >= self.limits.jobs:
@@ -78,12 +119,14 @@ class JobManager:
             self._trim()
         from . import _worker
 
+        folder = folder or self.upload_dir()
         messages = self._context.Queue()
         process = self._context.Process(target=_worker.main, daemon=True,
-                                        args=(kind, source, name, options, self.limits.upload_rows, messages))
+                                        args=(kind, source, name, options, self.limits.upload_rows, messages,
+                                              self.limits.worker_memory_mb, str(folder)))
         process.start()
         self._processes[job.id] = process
-        threading.Thread(target=self._follow, args=(job, process, messages, cleanup), daemon=True).start()
+        threading.Thread(target=self._follow, args=(job, process, messages, folder), daemon=True).start()
         return job
 
     def cancel(self, job_id: str) -> Job | None:
@@ -105,8 +148,10 @@ class JobManager:
     def close(self) -> None:
         for job_id in list(self._processes):
             self.cancel(job_id)
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        with self._lock:
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None  # a restarted app (lifespan) makes a new one
 
     # -- internals ---------------------------------------------------------------------------------
     def _finish(self, job: Job, status: str, *, result=None, charts=None, error=None) -> None:
@@ -118,7 +163,7 @@ class JobManager:
                 job.done = job.total
             job.version += 1
 
-    def _follow(self, job: Job, process, messages, cleanup: Path | None) -> None:
+    def _follow(self, job: Job, process, messages, folder: Path) -> None:
         deadline = job.started + self.limits.fit_seconds
         try:
             while job.status == "running":
@@ -141,14 +186,13 @@ class JobManager:
                 elif kind == "result":
                     self._finish(job, "done", result=message[1], charts=message[2])
                 elif kind == "error":
-                    self._finish(job, "error", error=message[1])
+                    self._finish(job, "error", error=redact(message[1]))
                 else:
-                    self._finish(job, "crash", error=message[1])
+                    self._finish(job, "crash", error=redact(message[1]))
         finally:
             process.join(timeout=5)
             self._processes.pop(job.id, None)
-            if cleanup is not None:
-                shutil.rmtree(cleanup, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _trim(self) -> None:
         finished = [j for j in self._jobs.values() if j.status != "running"]

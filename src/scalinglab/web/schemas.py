@@ -1,22 +1,60 @@
 """Pydantic request bodies of ``/api/v1``; field names are the CLI's flag names (``--unique-tokens`` ->
-``unique_tokens``), and numbers may be given as numbers or as the CLI's text ("70B", "0.3 to 0.5")."""
+``unique_tokens``), and numbers may be given as numbers or as the CLI's text ("70B", "0.3 to 0.5").
+
+JSON bodies are strict (``true`` is not a number, ``1`` is not text); every text has a length limit and
+none may be empty. Names of laws, accelerators, shapes, presets and datasets are listed in the schema as
+enums, taken from the registries themselves; the registry looks the name up (ignoring case, with the
+CLI's "did you mean" message), so a name is only ever a key, never a file.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
            "ScenarioText", "FitOptions", "IsoflopOptions", "ClusterCurveRequest"]
 
 #: A number, or text the CLI accepts for it: "70B", "5.76e23", "40%", "$2M", "0.3 to 0.5".
-Quantity = float | Annotated[str, Field(max_length=80)]
-Name = Annotated[str, Field(max_length=80)]
+Quantity = float | Annotated[str, Field(min_length=1, max_length=80)]
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+@cache
+def _names() -> dict[str, list[str]]:
+    """The registries' names (with aliases) that the schema lists as enums."""
+    from ..compute.flops import KNOWN_CONFIGS, METHODS
+    from ..compute.hardware import PRECISIONS, list_accelerators
+    from ..datasets import list_datasets
+    from ..fit import ESTIMATORS, FAMILIES_FITTABLE, OBJECTIVES
+    from ..forecast.scenarios import list_scenarios
+    from ..laws import ChinchillaLaw, DataConstrainedLaw, list_laws
+    from ..laws.registry import ALIASES
+
+    laws = [entry.name for entry in list_laws()] + list(ALIASES)
+    return {
+        "law": laws,
+        "forecast_law": [e.name for e in list_laws() if isinstance(e.law, (ChinchillaLaw, DataConstrainedLaw))],
+        "family": list(dict.fromkeys([*FAMILIES_FITTABLE, "accuracy", *laws])),
+        "gpu": list(dict.fromkeys(n for a in list_accelerators() for n in (a.name, *a.aliases))),
+        "model": list(KNOWN_CONFIGS), "flops_method": list(METHODS), "precision": list(PRECISIONS),
+        "scenario": [s.name for s in list_scenarios()], "dataset": [d.name for d in list_datasets() if d.columns],
+        "estimator": list(ESTIMATORS), "objective": list(OBJECTIVES),
+    }
+
+
+def _enum(kind: str, description: str | None = None):
+    """Text that the schema lists as one of the registry's names (checked by the registry itself)."""
+    schema: dict[str, Any] = {"type": "string", "enum": _names()[kind], "minLength": 1, "maxLength": 80}
+    if description:
+        schema["description"] = description
+    return Annotated[str, Field(min_length=1, max_length=80), WithJsonSchema(schema)]
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class LawObject(_Body):
@@ -27,7 +65,8 @@ class LawObject(_Body):
     name: Name | None = None
 
 
-Law = Name | LawObject
+LawName = _enum("law", "A published law's name or alias (GET /api/v1/laws).")
+Law = LawName | LawObject
 
 
 class PlanRequest(_Body):
@@ -67,9 +106,9 @@ class PredictRequest(_Body):
 
 
 class _Money(_Body):
-    gpu: Name | None = Field(None, description="Accelerator name, e.g. h100-sxm.")
+    gpu: _enum("gpu", "Accelerator name or alias, e.g. h100-sxm (GET /api/v1/hardware).") | None = None
     gpus: Quantity | None = None
-    precision: Name | None = None
+    precision: _enum("precision") | None = None
     peak_flops: Quantity | None = None
     mfu: Quantity | None = None
     cluster_model: bool = False
@@ -90,8 +129,9 @@ class CostRequest(_Money):
     flops: Quantity | None = None
     params: Quantity | None = None
     tokens: Quantity | None = None
-    model: Name | None = Field(None, description="A known transformer configuration, e.g. gpt3-175b.")
-    flops_method: Name = "6nd"
+    model: _enum("model", "A known transformer shape, e.g. gpt3-175b.") | Annotated[
+        dict[Name, Any], Field(max_length=200, description="Or the contents of a Hugging Face config.json.")] | None = None
+    flops_method: _enum("flops_method") = "6nd"
     gpu_hours: Quantity | None = None
     tokens_per_second_per_gpu: Quantity | None = None
     flops_per_second_per_gpu: Quantity | None = None
@@ -105,7 +145,7 @@ class CostRequest(_Money):
 class BudgetRequest(_Money):
     dollars: Quantity | None = None
     days: Quantity | None = None
-    basis: Name = "cloud"
+    basis: Literal["cloud", "owned"] = "cloud"
     law: Law = Field("besiroglu2024", description="A published law's name or a law object (a fit's 'law').")
 
 
@@ -115,16 +155,16 @@ class ClusterCurveRequest(_Body):
 
 
 class ForecastRequest(_Body):
-    scenario: Name | None = Field(None, description="A preset name (GET /api/v1/scenarios).")
-    yaml: str | None = Field(None, max_length=200_000, description="Or a scenario file's YAML text.")
+    scenario: _enum("scenario", "A preset name (GET /api/v1/scenarios).") | None = None
+    yaml: str | None = Field(None, min_length=1, max_length=200_000, description="Or a scenario file's YAML text.")
     samples: int = Field(10_000, ge=1)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     until: int | None = Field(None, ge=1900, le=2300)
-    law: Name | None = Field(None, description="The law of each year's loss (a published Chinchilla-form law).")
+    law: _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).") | None = None
 
 
 class ScenarioText(_Body):
-    yaml: str = Field(max_length=200_000)
+    yaml: str = Field(min_length=1, max_length=200_000)
 
 
 class _Form(BaseModel):
@@ -136,10 +176,10 @@ class _Form(BaseModel):
 class FitOptions(_Form):
     """Options of ``scalinglab fit`` (the runs come as an uploaded file or a bundled dataset's name)."""
 
-    dataset: Name | None = Field(None, description="A bundled dataset instead of an upload, e.g. chinchilla-runs.")
-    law: Name = "chinchilla"
-    estimator: Name = "fast"
-    objective: Name = "huber"
+    dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    law: _enum("family", "The family to fit (a published law's name means its family).") = "chinchilla"
+    estimator: _enum("estimator") = "fast"
+    objective: _enum("objective") = "huber"
     delta: float = 1e-3
     weight: float = 4.0
     drop_highest_loss: int = Field(0, ge=0)
@@ -149,7 +189,7 @@ class FitOptions(_Form):
     holdout_above: Quantity | None = None
     leave_one_budget_out: bool = False
     budget: Name | None = Field(None, description="Comma-separated compute budgets for N_opt, D_opt.")
-    x: Name = "c"
+    x: Literal["c", "n", "d", "loss"] = "c"
     n_col: Name | None = None
     d_col: Name | None = None
     c_col: Name | None = None
@@ -158,17 +198,17 @@ class FitOptions(_Form):
     budget_col: Name | None = None
     group_col: Name | None = None
     flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
-    formula: Annotated[str, Field(max_length=2000)] | None = Field(
+    formula: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
         None, description="A law of your own instead of law, e.g. 'L + B / (N^alpha * E^beta)' (--formula).")
-    variables: Annotated[str, Field(max_length=1000)] | None = Field(
+    variables: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
         None, description="The formula's inputs, NAME=COLUMN comma-separated, e.g. 'N=params, E=experts' (--var).")
-    params: Annotated[str, Field(max_length=1000)] | None = Field(
+    params: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
         None, description="Starts and bounds, NAME=START:LOWER:UPPER comma-separated, e.g. 'alpha=0.3:0:3' (--param).")
 
 
 class IsoflopOptions(_Form):
-    dataset: Name | None = None
-    approach: int = 2
+    dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    approach: int = Field(2, ge=1, le=2, description="IsoFLOP Approach 1 or 2 (Hoffmann et al. 2022).")
     bootstrap: int = Field(500, ge=0)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     level: float = 0.95

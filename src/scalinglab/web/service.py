@@ -16,7 +16,7 @@ from typing import Any
 
 __all__ = [
     "clean", "data_version", "law_of", "NamedLaw", "plan", "plan_curves", "predict", "cost", "budget",
-    "hardware_list", "hardware_show", "cluster", "cluster_curve", "cluster_chart", "laws_list", "law_show",
+    "model_config", "hardware_list", "hardware_show", "cluster", "cluster_curve", "cluster_chart", "laws_list", "law_show",
     "datasets_list", "dataset_show", "sources", "scenarios_list", "scenario_show", "scenario_yaml",
     "scenario_from_text", "scenario_describe", "forecast", "forecast_spec", "registry_sweeps", "registry_sweep",
     "run_fit",
@@ -159,11 +159,31 @@ def predict(*, law=None, **options):
 
 
 # -- cost -------------------------------------------------------------------------------------------
+def model_config(model):
+    """A known shape by name (``gpt3-175b``), or a ``config.json``'s contents given as an object; never a
+    file: the CLI's ``--config path/config.json`` is the way to read one from disk."""
+    from ..compute.flops import KNOWN_CONFIGS
+    from ..compute.shapes import config_from_hf
+    from ..errors import InputError, UnknownNameError
+
+    if model is None:
+        return None
+    if isinstance(model, dict):
+        try:
+            return config_from_hf(model, "model (a config.json's contents)")
+        except (TypeError, ValueError) as error:
+            raise InputError(f"model (a config.json's contents): {error}") from None
+    if str(model).lower() not in KNOWN_CONFIGS:
+        raise UnknownNameError("model config", str(model), list(KNOWN_CONFIGS))
+    return KNOWN_CONFIGS[str(model).lower()]
+
+
 def cost(*, flops=None, model=None, **options):
-    """``scalinglab cost``: options are its flags (``gpu``, ``gpus``, ``flops``, ``mfu``, ...)."""
+    """``scalinglab cost``: options are its flags (``gpu``, ``gpus``, ``flops``, ``mfu``, ...); ``model`` is
+    a known shape's name or a ``config.json``'s contents (see ``model_config``)."""
     from .. import api
 
-    return api.cost(flops, config=model, **options)
+    return api.cost(flops, config=model_config(model), **options)
 
 
 def budget(*, law=None, **options):
@@ -220,15 +240,16 @@ def cluster_chart(gpus: list[float]) -> dict:
 
 # -- laws, datasets, sources ------------------------------------------------------------------------
 def laws_list() -> list[dict]:
-    from ..laws import list_laws
+    """The published laws, then the formula laws of the catalogue (``scalinglab laws list --json``)."""
+    from .. import api
 
-    return [entry.to_dict() for entry in list_laws()]
+    return [result.to_dict() for result in api.laws.list()]
 
 
 def law_show(name: str) -> dict:
-    from ..laws import get_law
+    from .. import api
 
-    return get_law(name).to_dict()
+    return api.laws.get(name).to_dict()
 
 
 def datasets_list() -> list[dict]:

@@ -22,6 +22,9 @@ class Limits:
     jobs: int = 2                        #: fit jobs running at once
     compute_threads: int = 4             #: requests computing at once (the others wait their turn, in order)
     yaml_chars: int = 200_000            #: longest scenario YAML text
+    streams: int = 16                    #: progress streams open at once, all jobs together (429 beyond)
+    streams_per_job: int = 4             #: progress streams open at once on one job (429 beyond)
+    worker_memory_mb: int = 640          #: address-space cap of a fit job's process (RLIMIT_AS; docs/security.md)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -29,7 +32,9 @@ class Limits:
 
 @dataclass(frozen=True)
 class Settings:
-    """The server's settings: limits, and the runs registry shown read-only on the Sweeps page."""
+    """The server's settings: limits, the runs registry shown read-only on the Sweeps page, and the address
+    ``serve --host`` binds (a name accepted in ``Host`` besides the loopback names)."""
 
     limits: Limits = field(default_factory=Limits)
     registry: Path | None = None
+    host: str | None = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from .. import service
-from .._common import body, call, check_samples
+from .._common import DocumentedRoute, body, call, check_samples
 from ..schemas import BudgetRequest, ClusterCurveRequest, CostRequest
 
-router = APIRouter(tags=["cost"])
+router = APIRouter(tags=["cost"], route_class=DocumentedRoute)
 
 
 @router.post("/cost", summary="Days, GPU-hours, cost, energy and CO2 of a run (scalinglab cost --json)")

@@ -2,7 +2,7 @@
 
 ``POST /fit`` answers with the fit's ``to_dict()`` once done (as ``scalinglab fit --json``);
 ``POST /fit/jobs`` answers at once with a job whose progress streams from ``GET /fit/jobs/{id}/events``
-(server-sent events) and which ``DELETE /fit/jobs/{id}`` cancels. Uploads are written by the server into
+(server-sent events) and which ``DELETE /fit/jobs/{id}`` cancels; ``GET /fit/jobs`` lists the jobs. Uploads are written by the server into
 its own temporary folder under their (cleaned) file name, so errors name the file the user chose.
 """
 
@@ -18,15 +18,16 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from .._common import ApiError, body, settings_of
+from .._common import ApiError, DocumentedRoute, body, errors, settings_of
 from ..service import clean
-from ..jobs import Job, TooManyJobs
+from ..jobs import Job, TooManyJobs, TooManyStreams
 from ..schemas import FitOptions, IsoflopOptions
 
-router = APIRouter(tags=["fit"])
+router = APIRouter(tags=["fit"], route_class=DocumentedRoute)
 
 _SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 _CHUNK = 1 << 16
+_POLL_SECONDS = 0.1  #: how often an open progress stream looks for news (10 times a second is smooth enough)
 
 
 def _clean_name(name: str | None) -> str:
@@ -86,7 +87,7 @@ async def _start(request: Request, kind: str, options, file: UploadFile | None) 
 
         source = get_dataset(options.dataset).name  # a name only, never a path
     try:
-        return request.app.state.jobs.start(kind, source, values, name=display, cleanup=folder)
+        return request.app.state.jobs.start(kind, source, values, name=display, folder=folder)
     except TooManyJobs as error:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -103,27 +104,42 @@ async def _finished(request: Request, job: Job):
     raise ApiError(422, job.error or job.status)
 
 
-Upload = Annotated[UploadFile | None, File(description="Runs table: .csv, .tsv, .parquet or .jsonl.")]
+Upload = Annotated[UploadFile, File(description="Runs table: .csv, .tsv, .parquet or .jsonl.")]
 
 
-@router.post("/fit", summary="Fit a law to runs and wait for the result (scalinglab fit --json)")
+@router.post("/fit", responses=errors(429), summary="Fit a law to runs and wait for the result (scalinglab fit --json)")
 async def fit(request: Request, options: Annotated[FitOptions, Form()], file: Upload = None):
     return await _finished(request, await _start(request, "fit", options, file))
 
 
-@router.post("/isoflop", summary="N_opt = G C^a from IsoFLOP runs (scalinglab isoflop --json)")
+@router.post("/isoflop", responses=errors(429), summary="N_opt = G C^a from IsoFLOP runs (scalinglab isoflop --json)")
 async def isoflop(request: Request, options: Annotated[IsoflopOptions, Form()], file: Upload = None):
     return await _finished(request, await _start(request, "isoflop", options, file))
 
 
-@router.post("/fit/jobs", status_code=202, summary="Start a fit; follow it at /fit/jobs/{id}/events")
+@router.post("/fit/jobs", responses=errors(429), status_code=202,
+             summary="Start a fit; follow it at /fit/jobs/{id}/events")
 async def start_fit(request: Request, options: Annotated[FitOptions, Form()], file: Upload = None):
     return body((await _start(request, "fit", options, file)).to_dict(), status=202)
 
 
-@router.post("/isoflop/jobs", status_code=202, summary="Start an IsoFLOP fit; follow it at /fit/jobs/{id}/events")
+@router.post("/isoflop/jobs", responses=errors(429), status_code=202,
+             summary="Start an IsoFLOP fit; follow it at /fit/jobs/{id}/events")
 async def start_isoflop(request: Request, options: Annotated[IsoflopOptions, Form()], file: Upload = None):
     return body((await _start(request, "isoflop", options, file)).to_dict(), status=202)
+
+
+def _links(job: Job) -> dict:
+    here = f"/api/v1/fit/jobs/{job.id}"
+    return {"self": here, "events": f"{here}/events", "cancel": here}
+
+
+@router.get("/fit/jobs", summary="The jobs kept, newest first: status, progress, created, cancel and events links")
+async def jobs(request: Request):
+    """Each job's ``to_dict()`` with its ``progress`` (done / total) and ``links``: ``cancel`` is the URL to
+    DELETE, ``events`` its progress stream."""
+    return body([{**job.to_dict(), "progress": job.done / max(1, job.total), "links": _links(job)}
+                 for job in request.app.state.jobs.newest_first()])
 
 
 def _job(request: Request, job_id: str) -> Job:
@@ -148,13 +164,32 @@ async def cancel(request: Request, job_id: str):
     return body(request.app.state.jobs.cancel(job_id).to_dict())
 
 
+class _HeldStream(StreamingResponse):
+    """A stream that gives its place back however it ends (finished, cancelled or the client gone)."""
+
+    def __init__(self, release, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.release = release
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.release()
+
+
 def _event(name: str, data) -> str:
     return f"event: {name}\ndata: {json.dumps(clean(data), separators=(',', ':'), allow_nan=False)}\n\n"
 
 
-@router.get("/fit/jobs/{job_id}/events", summary="Server-sent events: progress, then result, error or cancelled")
+@router.get("/fit/jobs/{job_id}/events", responses=errors(429),
+            summary="Server-sent events: progress, then result, error or cancelled")
 async def events(request: Request, job_id: str):
     job = _job(request, job_id)
+    try:
+        release = request.app.state.jobs.hold_stream(job)
+    except TooManyStreams as error:
+        raise ApiError(429, str(error)) from None
 
     async def stream():
         seen = -1
@@ -171,7 +206,7 @@ async def events(request: Request, job_id: str):
                     return
             if await request.is_disconnected():
                 return
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(_POLL_SECONDS)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return _HeldStream(release, stream(), media_type="text/event-stream",
+                       headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from .. import service
-from .._common import ApiError, body, call, check_samples, settings_of
+from .._common import DocumentedRoute, ApiError, body, call, check_samples, settings_of
 from ..schemas import ForecastRequest, ScenarioText
 
-router = APIRouter(tags=["forecast"])
+router = APIRouter(tags=["forecast"], route_class=DocumentedRoute)
 
 
 @router.get("/scenarios", summary="Preset scenarios (scalinglab scenarios list --json)")
@@ -23,7 +23,7 @@ async def scenario(request: Request, name: str):
 
 
 @router.get("/scenarios/{name}/yaml", summary="A preset's YAML, as `scalinglab forecast --scenario FILE` reads it",
-            response_class=PlainTextResponse)
+            responses={200: {"content": {"application/yaml": {"schema": {"type": "string"}}}}})
 async def scenario_yaml(name: str):
     return PlainTextResponse(service.scenario_yaml(name), media_type="application/yaml")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from .. import service
-from .._common import ApiError, body, call
+from .._common import DocumentedRoute, ApiError, body, call
 from ..schemas import PlanChartRequest, PlanRequest, PredictRequest
 
-router = APIRouter(tags=["plan"])
+router = APIRouter(tags=["plan"], route_class=DocumentedRoute)
 
 
 def _law(value):

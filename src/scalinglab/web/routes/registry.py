@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from .. import service
-from .._common import ApiError, body, call, settings_of
+from .._common import DocumentedRoute, ApiError, body, call, settings_of
 
-router = APIRouter(tags=["sweeps"])
+router = APIRouter(tags=["sweeps"], route_class=DocumentedRoute)
 
 
 def _path(request: Request):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
-from ... import __version__
+from ..._version import __version__
 from .. import service
-from .._common import body, settings_of
+from .._common import DocumentedRoute, body, settings_of
 
-router = APIRouter(tags=["sources"])
+router = APIRouter(tags=["sources"], route_class=DocumentedRoute)
 
 
 @router.get("/meta", summary="Package version, data version, limits and defaults")
@@ -46,7 +46,8 @@ async def sources():
     return body(service.sources())
 
 
-@router.get("/sources.bib", summary="All sources as one BibTeX file", response_class=PlainTextResponse)
+@router.get("/sources.bib", summary="All sources as one BibTeX file",
+            responses={200: {"content": {"application/x-bibtex": {"schema": {"type": "string"}}}}})
 async def bibtex():
     seen, entries = set(), []
     for item in service.sources():

@@ -392,6 +392,24 @@ async function pageFit(main) {
   const error = el("div", { class: "error", id: "error" });
   const out = el("div", { id: "fit-result" });
   const copy = el("div");
+  const jobs = el("table", { id: "jobs", class: "data" });
+
+  // Every job on this server (from any tab or a curl), newest first; a running one has a Cancel button.
+  const refreshJobs = async () => {
+    let list;
+    try { list = await api("/fit/jobs"); } catch (e) { return; }
+    const cancelButton = (j) => el("button", { type: "button", class: "secondary job-cancel", onclick: async (event) => {
+      event.target.disabled = true;
+      try { await api(`/fit/jobs/${j.id}`, { method: "DELETE" }); } catch (e) { error.textContent = e.message; }
+      refreshJobs();
+    } }, "Cancel");
+    jobs.replaceChildren(el("tr", {}, ["job", "kind", "status", "created (UTC)", "progress", ""].map((h) => el("th", {}, h))),
+      ...(list.length ? list.map((j) => el("tr", { "data-job": j.id },
+        el("td", {}, el("code", {}, j.id)), el("td", {}, j.kind), el("td", { class: "job-status" }, j.status),
+        el("td", {}, j.created.replace("T", " ").replace("Z", "")), el("td", {}, `${Math.round(100 * j.progress)}% (${j.done} / ${j.total})`),
+        el("td", {}, j.status === "running" ? cancelButton(j) : "")))
+        : [el("tr", {}, el("td", { class: "muted", colspan: 6 }, "no jobs yet"))]));
+  };
 
   file.addEventListener("change", async () => {
     if (!file.files.length) return;
@@ -409,7 +427,10 @@ async function pageFit(main) {
       field("drop K highest-loss runs", opts.drop_highest_loss), field("backtest: hold out C above", opts.holdout_above)),
     el("div", { class: "controls" }, field("N column", columns.n_col), field("D column", columns.d_col), field("C column", columns.c_col), field("loss column", columns.loss_col), names),
     el("div", { class: "controls" }, field("your own law (instead of law)", own.formula), field("its inputs", own.variables)),
-    el("p", {}, go, " ", isoButton, " ", cancel, " ", bar, " ", status), error, copy, out);
+    el("p", {}, go, " ", isoButton, " ", cancel, " ", bar, " ", status), error, copy, out,
+    el("h2", {}, "Fit jobs on this server"), jobs);
+  refreshJobs();
+  setInterval(refreshJobs, 2000);
 
   let job = null, source = null;
   const formOf = (kind) => {
@@ -473,10 +494,11 @@ async function pageFit(main) {
     if (kind === "isoflop") isoflopCopy(); else update();
     error.textContent = ""; out.replaceChildren();
     go.disabled = isoButton.disabled = true; cancel.disabled = false; bar.value = 0; status.textContent = "starting";
-    const done = () => { go.disabled = isoButton.disabled = false; cancel.disabled = true; if (source) source.close(); source = null; };
+    const done = () => { go.disabled = isoButton.disabled = false; cancel.disabled = true; if (source) source.close(); source = null; refreshJobs(); };
     try {
       job = await api(kind === "fit" ? "/fit/jobs" : "/isoflop/jobs", { form: formOf(kind) });
     } catch (e) { error.textContent = e.message; status.textContent = ""; done(); return; }
+    refreshJobs();
     source = new EventSource(`${API}/fit/jobs/${job.id}/events`);
     source.addEventListener("progress", (event) => {
       const p = JSON.parse(event.data); bar.max = p.total; bar.value = p.done; status.textContent = `${p.label}: ${p.done} / ${p.total}`;
