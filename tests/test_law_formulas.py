@@ -105,7 +105,7 @@ def test_fused_chinchilla_objective_is_the_formulas(objective):
     theta = _theta(model, data, rng, k=6)
     y = model.predict(theta[:1], data)[0] + rng.normal(0, 0.05, len(N))
     obj = make_objective(objective, delta=1e-2) if objective == "huber" else make_objective(objective)
-    value, psi = obj.value_and_psi(model.formula(*model.columns(theta), data["lN"], data["lD"]) - y)
+    value, psi = obj.value_and_psi(model.law_formula(*model.columns(theta), data["lN"], data["lD"]) - y)
     grad = np.einsum("kn,knp->kp", psi, model.jacobian(theta, data))
     fused_value, fused_grad = model.value_grad(theta, data, y, obj)
     hess_value, hess_grad, hess = model.value_grad_hess(theta, data, y, obj)

@@ -45,7 +45,7 @@ class AccuracyModel(FitModel):
     accuracy (Jacobian by central differences)."""
 
     family, law_class, response = "accuracy", SigmoidAccuracy, "linear"
-    formula, formula_inputs = staticmethod(sigmoid_accuracy), ("t",)
+    law_formula, law_inputs = staticmethod(sigmoid_accuracy), ("t",)
 
     def __init__(self, x: str = "c", floor: float | None = None, ceiling: float | None = None):
         if x not in ACCURACY_X:

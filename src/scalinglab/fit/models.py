@@ -48,9 +48,9 @@ class FitModel:
     has_hessian = False
     #: The family's formula in ``laws`` (parameter columns in the fitted coordinates, then the inputs), the
     #: keys of ``data`` that are its inputs, and its analytic Jacobian (K, n, p) where ``laws`` has one.
-    formula = None
-    formula_inputs: tuple[str, ...] = ()
-    formula_jacobian = None
+    law_formula = None
+    law_inputs: tuple[str, ...] = ()
+    law_jacobian = None
 
     def __init__(self, specs: tuple[ParamSpec, ...]):
         self.specs = tuple(specs)
@@ -99,12 +99,12 @@ class FitModel:
         theta = np.atleast_2d(theta)
         return [theta[:, i:i + 1] for i in range(theta.shape[1])]
 
-    def _formula_args(self, theta, data) -> list:
-        return [*self.columns(theta), *(data[key] for key in self.formula_inputs)]
+    def _law_args(self, theta, data) -> list:
+        return [*self.columns(theta), *(data[key] for key in self.law_inputs)]
 
     def predict(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         """The response (K, n): the family's formula in ``laws`` at the fitted coordinates."""
-        return self.formula(*self._formula_args(theta, data))
+        return self.law_formula(*self._law_args(theta, data))
 
     def grad(self, theta: np.ndarray, data: dict[str, np.ndarray], psi: np.ndarray) -> np.ndarray:
         """sum_n psi_n d pred_n / d theta: (K, p); central differences unless a family overrides it."""
@@ -121,8 +121,8 @@ class FitModel:
 
     def jacobian(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         """d pred / d theta as (K, n, p): the formula's analytic Jacobian, or central differences."""
-        if self.formula_jacobian is not None:
-            return self.formula_jacobian(*self._formula_args(theta, data))
+        if self.law_jacobian is not None:
+            return self.law_jacobian(*self._law_args(theta, data))
         theta = np.atleast_2d(theta)
         cols = []
         for j in range(theta.shape[1]):
@@ -163,8 +163,8 @@ class ChinchillaModel(NDModel):
 
     family, law_class = "chinchilla", ChinchillaLaw
     has_hessian = True
-    formula, formula_inputs = staticmethod(chinchilla_log_loss), ("lN", "lD")
-    formula_jacobian = staticmethod(chinchilla_log_loss_jacobian)
+    law_formula, law_inputs = staticmethod(chinchilla_log_loss), ("lN", "lD")
+    law_jacobian = staticmethod(chinchilla_log_loss_jacobian)
 
     def grad(self, theta, data, psi):
         e, a, b, alpha, beta = self.columns(theta)
@@ -176,7 +176,7 @@ class ChinchillaModel(NDModel):
 
     def _residuals(self, theta, data, y):
         """(r = log L - y, the three exponentials w relative to their maximum, and their sum s): p = w / s."""
-        m, w1, w2, w3 = chinchilla_exponentials(*self._formula_args(theta, data))
+        m, w1, w2, w3 = chinchilla_exponentials(*self._law_args(theta, data))
         s = w1 + w2 + w3
         m += np.log(s)
         m -= y
@@ -265,8 +265,8 @@ class KaplanModel(NDModel):
     """``laws.kaplan.kaplan_log_loss``, with its analytic Jacobian."""
 
     family, law_class = "kaplan", KaplanLaw
-    formula, formula_inputs = staticmethod(kaplan_log_loss), ("lN", "lD")
-    formula_jacobian = staticmethod(kaplan_log_loss_jacobian)
+    law_formula, law_inputs = staticmethod(kaplan_log_loss), ("lN", "lD")
+    law_jacobian = staticmethod(kaplan_log_loss_jacobian)
 
 
 class OneVariableModel(FitModel):
@@ -287,8 +287,8 @@ class PowerModel(OneVariableModel):
     """``laws.power.power_log``: log L = log c - a log x (linear in the fitted coordinates)."""
 
     family, law_class = "power", PowerLaw
-    formula, formula_inputs = staticmethod(power_log), ("lx",)
-    formula_jacobian = staticmethod(power_log_jacobian)
+    law_formula, law_inputs = staticmethod(power_log), ("lx",)
+    law_jacobian = staticmethod(power_log_jacobian)
 
     def __init__(self, x="c"):
         super().__init__(PowerLaw.PARAMS, x)
@@ -302,8 +302,8 @@ class SaturatingPowerModel(OneVariableModel):
     """``laws.power.saturating_power_log``: log L = LSE(e, log A - a log x); variable-projection starts."""
 
     family, law_class = "saturating-power", SaturatingPowerLaw
-    formula, formula_inputs = staticmethod(saturating_power_log), ("lx",)
-    formula_jacobian = staticmethod(saturating_power_log_jacobian)
+    law_formula, law_inputs = staticmethod(saturating_power_log), ("lx",)
+    law_jacobian = staticmethod(saturating_power_log_jacobian)
 
     def __init__(self, x="c"):
         super().__init__(SaturatingPowerLaw.PARAMS, x)
@@ -387,8 +387,8 @@ class SigmoidModel(OneVariableModel):
     """``laws.sigmoid.sigmoid_accuracy`` against t = log10 x; residuals in accuracy, not log."""
 
     family, law_class, response = "sigmoid", SigmoidAccuracy, "linear"
-    formula, formula_inputs = staticmethod(sigmoid_accuracy), ("t",)
-    formula_jacobian = staticmethod(sigmoid_accuracy_jacobian)
+    law_formula, law_inputs = staticmethod(sigmoid_accuracy), ("t",)
+    law_jacobian = staticmethod(sigmoid_accuracy_jacobian)
 
     def __init__(self, x="c"):
         super().__init__(SigmoidAccuracy.PARAMS, x)
@@ -417,7 +417,7 @@ class DataConstrainedModel(FitModel):
     (log-scale), with the base law fixed or fitted too."""
 
     family, law_class, inputs = "data-constrained", DataConstrainedLaw, ("n", "d", "u")
-    formula, formula_inputs = staticmethod(data_constrained_log_loss), ("N", "D", "U")
+    law_formula, law_inputs = staticmethod(data_constrained_log_loss), ("N", "D", "U")
 
     def __init__(self, base: ChinchillaLaw | None = None, base_start=None):
         self.base = base
