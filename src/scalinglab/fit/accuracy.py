@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..laws import SigmoidAccuracy
 from ..laws.base import ParamSpec
 from ..laws.sigmoid import sigmoid_accuracy
-from .bootstrap import percentile_interval, run_bootstrap
+from .bootstrap import check_bootstrap, percentile_interval, run_bootstrap
 from .estimators import estimate
 from .identify import fit_diagnostics
 from .models import FitModel
@@ -182,14 +182,15 @@ class AccuracyFit:
     def warnings(self) -> list[str]:
         return list(self.diagnostics.get("warnings", []))
 
-    def to_dict(self) -> dict:
+    def to_dict(self, *, timings: bool = False) -> dict:
+        """JSON-safe; the wall-clock ``seconds`` only with ``timings`` (the same fit gives the same dict)."""
         return {"law": dict(self.law_dict), "family": self.family, "response": "accuracy", "x": self.x,
                 "params": dict(self.params), "fixed": dict(self.fixed), "objective": self.objective,
                 "objective_spec": {"name": "squares", "description": "least squares on accuracy (not log)"},
                 "n_runs": self.n_runs, "data": self.data, "diagnostics": self.diagnostics, "level": self.level,
                 "stderr": self.stderr, "intervals": self.intervals, "bootstrap": self.bootstrap,
-                "predictions": list(self.predictions), "backtest": self.backtest, "success": self.success, "message": self.message,
-                "version": self.version, "seconds": self.seconds}
+                "predictions": list(self.predictions), "backtest": self.backtest, "success": self.success,
+                "message": self.message, "version": self.version, **({"seconds": self.seconds} if timings else {})}
 
     def save(self, path):
         from .._io import atomic_write_json
@@ -286,13 +287,13 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
     started = time.perf_counter()
     if not 0 < level < 1:
         raise InputError(f"--level must lie strictly between 0 and 1, got {level!r}")
-    if bootstrap < 0:
-        raise InputError(f"--bootstrap must be >= 0, got {bootstrap}")
+    check_bootstrap(bootstrap)
     model = AccuracyModel(x, floor, ceiling)
     data_runs, losses = _load_accuracy(runs, columns, table, x)
     if x_values is not None:
         losses = np.asarray(x_values, dtype=float)
     data, y = model.data(data_runs, losses)
+    check_bootstrap(bootstrap, runs=len(y), columns=len(data))
     p = len(model.specs)
     if len(y) <= p:
         raise InputError(f"{data_runs.source}: {len(y)} runs for the {p} free parameters of the accuracy curve "
