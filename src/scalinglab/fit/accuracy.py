@@ -25,6 +25,7 @@ from .._version import __version__
 from ..errors import InputError
 from ..laws import SigmoidAccuracy
 from ..laws.base import ParamSpec
+from ..laws.sigmoid import sigmoid_accuracy
 from .bootstrap import check_bootstrap, percentile_interval, run_bootstrap
 from .estimators import estimate
 from .identify import fit_diagnostics
@@ -40,9 +41,11 @@ _NAMES = {"c": "compute C (FLOP)", "n": "parameters N", "d": "tokens D", "loss":
 
 
 class AccuracyModel(FitModel):
-    """The S-curve with floor and ceiling each fixed or fitted; residuals in accuracy."""
+    """The S-curve ``laws.sigmoid.sigmoid_accuracy`` with floor and ceiling each fixed or fitted; residuals in
+    accuracy (Jacobian by central differences)."""
 
     family, law_class, response = "accuracy", SigmoidAccuracy, "linear"
+    law_formula, law_inputs = staticmethod(sigmoid_accuracy), ("t",)
 
     def __init__(self, x: str = "c", floor: float | None = None, ceiling: float | None = None):
         if x not in ACCURACY_X:
@@ -78,10 +81,9 @@ class AccuracyModel(FitModel):
                 i += 1
         return np.hstack(cols)
 
-    def predict(self, theta, data):
-        lo, hi, mid, slope = np.hsplit(self.full(theta), 4)
-        with np.errstate(over="ignore"):  # exp overflow far from the midpoint gives the floor, as it should
-            return lo + (hi - lo) / (1.0 + np.exp(-slope * (data["t"] - mid)))
+    def columns(self, theta):
+        """The formula's columns floor, ceiling, midpoint, slope (fixed values filled in)."""
+        return np.hsplit(self.full(theta), 4)
 
     def grid(self, data):
         t = data["t"]

@@ -53,16 +53,6 @@ class MultiBreakModel(BrokenPowerModel):
                       ParamSpec(f"f{i}", 1e-3, 1e3, (np.log(0.1), np.log(0.5), 0.0), True, f"sharpness of break {i}")]
         self.specs = tuple(specs)
 
-    def predict(self, theta, data):
-        theta = np.atleast_2d(theta)
-        lx = data["lx"]
-        out = theta[:, 1:2] - theta[:, 2:3] * lx
-        for i in range(self.breaks):
-            c, ld, lf = (theta[:, 3 + 3 * i + k:4 + 3 * i + k] for k in range(3))
-            f = np.exp(lf)
-            out = out - c * f * np.logaddexp(0.0, (lx - ld) / f)
-        return np.logaddexp(theta[:, 0:1], out)
-
     def grid(self, data):
         return self.extra_starts(data, None)
 

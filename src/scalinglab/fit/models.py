@@ -1,9 +1,10 @@
-"""Each law family as a fitting model: coordinates, start grid, vectorised prediction and gradient.
+"""Each law family as a fitting model: coordinates, start grid, and its formula from ``laws`` adapted.
 
 Positive parameters flagged ``log_scale`` in the law's ``PARAMS`` are fitted as their logarithms,
-so the Chinchilla law is fitted in the log-sum-exp form of Hoffmann et al. 2022 (section D.2):
-
-    log L = LSE(a - alpha log N, b - beta log D, e),  A = exp(a), B = exp(b), E = exp(e).
+and each family's formula is written once, in ``laws``, in those coordinates (the Chinchilla law in
+the log-sum-exp form of Hoffmann et al. 2022, section D.2). A model names the formula, the keys of
+its data that are the formula's inputs, and, where ``laws`` has one, its analytic Jacobian; without
+one the Jacobian is taken by central differences of the formula.
 
 ``predict(theta, data)`` takes K parameter vectors (K, p) and data arrays of shape (n,) or (K, n)
 and returns (K, n) predictions of the response (log loss; accuracy for the sigmoid).
@@ -19,24 +20,19 @@ from ..errors import InputError, UnknownNameError
 from ..laws import (BrokenPowerLaw, ChinchillaLaw, DataConstrainedLaw, KaplanLaw, Law, PowerLaw,
                     SaturatingPowerLaw, SigmoidAccuracy)
 from ..laws.base import ParamSpec
+from ..laws.chinchilla import (chinchilla_exponentials, chinchilla_log_loss, chinchilla_log_loss_jacobian,
+                               log_sum_exp3 as _lse3)
+from ..laws.data_constrained import data_constrained_log_loss
+from ..laws.kaplan import kaplan_log_loss, kaplan_log_loss_jacobian
+from ..laws.power import (broken_power_log, power_log, power_log_jacobian, saturating_power_log,
+                          saturating_power_log_jacobian)
+from ..laws.sigmoid import sigmoid_accuracy, sigmoid_accuracy_jacobian
 from .runs import Runs
 
 __all__ = ["FitModel", "make_model", "FAMILIES_FITTABLE"]
 
 FAMILIES_FITTABLE = ("chinchilla", "kaplan", "data-constrained", "power", "saturating-power", "broken-power",
                      "sigmoid")
-
-
-def _col(theta: np.ndarray, i: int) -> np.ndarray:
-    return theta[:, i:i + 1]
-
-
-def _lse3(t1, t2, t3):
-    """log(e^t1 + e^t2 + e^t3) and the three softmax weights."""
-    m = np.maximum(np.maximum(t1, t2), t3)
-    w1, w2, w3 = np.exp(t1 - m), np.exp(t2 - m), np.exp(t3 - m)
-    s = w1 + w2 + w3
-    return m + np.log(s), w1 / s, w2 / s, w3 / s
 
 
 class FitModel:
@@ -50,6 +46,11 @@ class FitModel:
     refine = 8
     #: Whether ``value_grad_hess`` is implemented (then refits are polished by Newton's method).
     has_hessian = False
+    #: The family's formula in ``laws`` (parameter columns in the fitted coordinates, then the inputs), the
+    #: keys of ``data`` that are its inputs, and its analytic Jacobian (K, n, p) where ``laws`` has one.
+    law_formula = None
+    law_inputs: tuple[str, ...] = ()
+    law_jacobian = None
 
     def __init__(self, specs: tuple[ParamSpec, ...]):
         self.specs = tuple(specs)
@@ -93,8 +94,17 @@ class FitModel:
         """
         return np.empty((0, len(self.specs)))
 
-    def predict(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    def columns(self, theta: np.ndarray) -> list[np.ndarray]:
+        """The formula's parameter columns (K, 1) for K parameter vectors in the fitted coordinates."""
+        theta = np.atleast_2d(theta)
+        return [theta[:, i:i + 1] for i in range(theta.shape[1])]
+
+    def _law_args(self, theta, data) -> list:
+        return [*self.columns(theta), *(data[key] for key in self.law_inputs)]
+
+    def predict(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
+        """The response (K, n): the family's formula in ``laws`` at the fitted coordinates."""
+        return self.law_formula(*self._law_args(theta, data))
 
     def grad(self, theta: np.ndarray, data: dict[str, np.ndarray], psi: np.ndarray) -> np.ndarray:
         """sum_n psi_n d pred_n / d theta: (K, p); central differences unless a family overrides it."""
@@ -110,7 +120,9 @@ class FitModel:
         raise NotImplementedError(f"no analytic Hessian for the {self.family} family")
 
     def jacobian(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
-        """d pred / d theta as (K, n, p), by central differences."""
+        """d pred / d theta as (K, n, p): the formula's analytic Jacobian, or central differences."""
+        if self.law_jacobian is not None:
+            return self.law_jacobian(*self._law_args(theta, data))
         theta = np.atleast_2d(theta)
         cols = []
         for j in range(theta.shape[1]):
@@ -147,51 +159,24 @@ class NDModel(FitModel):
 
 
 class ChinchillaModel(NDModel):
-    """L = E + A N^-alpha + B D^-beta in LSE form; analytic gradient; variable-projection starts."""
+    """``laws.chinchilla.chinchilla_log_loss``; a fused objective, gradient and Hessian; variable-projection starts."""
 
     family, law_class = "chinchilla", ChinchillaLaw
     has_hessian = True
-
-    def _parts(self, theta, data):
-        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
-        t1 = a - alpha * data["lN"]
-        return _lse3(t1, b - beta * data["lD"], np.broadcast_to(e, t1.shape))
-
-    def predict(self, theta, data):
-        """log L: ``_lse3``'s first output by the same operations, in place and without the weights."""
-        m, w1, w2, w3 = self._exponentials(np.atleast_2d(theta), data)
-        w1 += w2
-        w1 += w3
-        np.log(w1, out=w1)
-        m += w1
-        return m
-
-    def jacobian(self, theta, data):
-        _, p1, p2, p3 = self._parts(np.atleast_2d(theta), data)
-        return np.stack([p3, p1, p2, -p1 * data["lN"], -p2 * data["lD"]], axis=-1)
+    law_formula, law_inputs = staticmethod(chinchilla_log_loss), ("lN", "lD")
+    law_jacobian = staticmethod(chinchilla_log_loss_jacobian)
 
     def grad(self, theta, data, psi):
-        _, p1, p2, p3 = self._parts(np.atleast_2d(theta), data)
+        e, a, b, alpha, beta = self.columns(theta)
+        t1 = a - alpha * data["lN"]
+        _, p1, p2, p3 = _lse3(t1, b - beta * data["lD"], np.broadcast_to(e, t1.shape))
         g1, g2 = psi * p1, psi * p2
         return np.stack([(psi * p3).sum(-1), g1.sum(-1), g2.sum(-1), -(g1 * data["lN"]).sum(-1),
                          -(g2 * data["lD"]).sum(-1)], axis=-1)
 
-    def _exponentials(self, theta, data):
-        """(m, w1, w2, w3): the LSE terms' maximum m and exp(term - m) for a - alpha lN, b - beta lD and e,
-        computed in place."""
-        e, a, b, alpha, beta = (_col(theta, i) for i in range(5))
-        w1 = a - alpha * data["lN"]
-        w2 = b - beta * data["lD"]
-        m = np.maximum(np.maximum(w1, w2), e)
-        w1 -= m
-        np.exp(w1, out=w1)
-        w2 -= m
-        np.exp(w2, out=w2)
-        return m, w1, w2, np.exp(e - m)
-
     def _residuals(self, theta, data, y):
         """(r = log L - y, the three exponentials w relative to their maximum, and their sum s): p = w / s."""
-        m, w1, w2, w3 = self._exponentials(theta, data)
+        m, w1, w2, w3 = chinchilla_exponentials(*self._law_args(theta, data))
         s = w1 + w2 + w3
         m += np.log(s)
         m -= y
@@ -277,25 +262,11 @@ class ChinchillaModel(NDModel):
 
 
 class KaplanModel(NDModel):
-    """log L = alpha_D LSE((alpha_N / alpha_D)(log N_c - log N), log D_c - log D); analytic gradient."""
+    """``laws.kaplan.kaplan_log_loss``, with its analytic Jacobian."""
 
     family, law_class = "kaplan", KaplanLaw
-
-    def _parts(self, theta, data):
-        nc, dc, an, ad = (_col(theta, i) for i in range(4))
-        ad = np.where(np.abs(ad) < 1e-12, 1e-12, ad)
-        gap = nc - data["lN"]
-        u = (an / ad) * gap
-        s = np.logaddexp(u, dc - data["lD"])
-        return s, np.exp(u - s), u, gap, an, ad
-
-    def predict(self, theta, data):
-        s, _, _, _, _, ad = self._parts(np.atleast_2d(theta), data)
-        return ad * s
-
-    def jacobian(self, theta, data):
-        s, pu, u, gap, an, ad = self._parts(np.atleast_2d(theta), data)
-        return np.stack([an * pu, ad * (1 - pu), pu * gap, s - pu * u], axis=-1)
+    law_formula, law_inputs = staticmethod(kaplan_log_loss), ("lN", "lD")
+    law_jacobian = staticmethod(kaplan_log_loss_jacobian)
 
 
 class OneVariableModel(FitModel):
@@ -313,21 +284,14 @@ class OneVariableModel(FitModel):
 
 
 class PowerModel(OneVariableModel):
-    """log L = log c - a log x (linear in the fitted coordinates)."""
+    """``laws.power.power_log``: log L = log c - a log x (linear in the fitted coordinates)."""
 
     family, law_class = "power", PowerLaw
+    law_formula, law_inputs = staticmethod(power_log), ("lx",)
+    law_jacobian = staticmethod(power_log_jacobian)
 
     def __init__(self, x="c"):
         super().__init__(PowerLaw.PARAMS, x)
-
-    def predict(self, theta, data):
-        theta = np.atleast_2d(theta)
-        return _col(theta, 0) - _col(theta, 1) * data["lx"]
-
-    def jacobian(self, theta, data):
-        theta = np.atleast_2d(theta)
-        lx = np.broadcast_to(data["lx"], (theta.shape[0], np.shape(data["lx"])[-1]))
-        return np.stack([np.ones_like(lx), -lx], axis=-1)
 
     def extra_starts(self, data, y, fit=None):
         slope, intercept = np.polyfit(data["lx"], y, 1)
@@ -335,25 +299,14 @@ class PowerModel(OneVariableModel):
 
 
 class SaturatingPowerModel(OneVariableModel):
-    """log L = LSE(e, log A - a log x); variable-projection starts over the exponent."""
+    """``laws.power.saturating_power_log``: log L = LSE(e, log A - a log x); variable-projection starts."""
 
     family, law_class = "saturating-power", SaturatingPowerLaw
+    law_formula, law_inputs = staticmethod(saturating_power_log), ("lx",)
+    law_jacobian = staticmethod(saturating_power_log_jacobian)
 
     def __init__(self, x="c"):
         super().__init__(SaturatingPowerLaw.PARAMS, x)
-
-    def _parts(self, theta, data):
-        e, la, a = (_col(theta, i) for i in range(3))
-        t = la - a * data["lx"]
-        s = np.logaddexp(e, t)
-        return s, np.exp(e - s), np.exp(t - s)
-
-    def predict(self, theta, data):
-        return self._parts(np.atleast_2d(theta), data)[0]
-
-    def jacobian(self, theta, data):
-        _, pe, pt = self._parts(np.atleast_2d(theta), data)
-        return np.stack([pe, pt, -pt * data["lx"]], axis=-1)
 
     def extra_starts(self, data, y, fit=None):
         exps = np.linspace(0.01, 2.0, 80)
@@ -377,7 +330,7 @@ _BROKEN_SPECS = (
 
 
 class BrokenPowerModel(OneVariableModel):
-    """One-break BNSL (Caballero et al. 2023, eq. 1) in log form:
+    """One-break BNSL (Caballero et al. 2023, eq. 1) in log form, ``laws.power.broken_power_log``:
 
     log y = LSE(log a, log b - c0 log x - c1 f1 softplus((log x - log d1) / f1)).
     """
@@ -389,12 +342,10 @@ class BrokenPowerModel(OneVariableModel):
         super().__init__(_BROKEN_SPECS, x)
 
     def predict(self, theta, data):
-        theta = np.atleast_2d(theta)
-        la, lb, c0, c1, ld, lf = (_col(theta, i) for i in range(6))
-        f = np.exp(lf)
-        z = (data["lx"] - ld) / f
-        softplus = np.logaddexp(0.0, z)
-        return np.logaddexp(la, lb - c0 * data["lx"] - c1 * f * softplus)
+        """``laws.power.broken_power_log``; the parameters after c0 are (c_i, log d_i, log f_i) per break."""
+        cols = self.columns(theta)
+        return broken_power_log(cols[0], cols[1], cols[2], [cols[i:i + 3] for i in range(3, len(cols), 3)],
+                                data["lx"])
 
     def grid(self, data):
         """Starts around a saturating power law, with the break at quantiles of log x."""
@@ -433,9 +384,11 @@ class BrokenPowerModel(OneVariableModel):
 
 
 class SigmoidModel(OneVariableModel):
-    """acc = floor + (ceiling - floor) sigma(slope (log10 x - midpoint)); residuals in accuracy, not log."""
+    """``laws.sigmoid.sigmoid_accuracy`` against t = log10 x; residuals in accuracy, not log."""
 
     family, law_class, response = "sigmoid", SigmoidAccuracy, "linear"
+    law_formula, law_inputs = staticmethod(sigmoid_accuracy), ("t",)
+    law_jacobian = staticmethod(sigmoid_accuracy_jacobian)
 
     def __init__(self, x="c"):
         super().__init__(SigmoidAccuracy.PARAMS, x)
@@ -446,20 +399,6 @@ class SigmoidModel(OneVariableModel):
     def data(self, runs):
         runs.require(self.inputs + ("loss",), "fitting the sigmoid accuracy curve")
         return self._data(runs), runs.loss.astype(float)
-
-    def _parts(self, theta, data):
-        lo, hi, mid, slope = (_col(theta, i) for i in range(4))
-        s = 1.0 / (1.0 + np.exp(-slope * (data["t"] - mid)))
-        return lo, hi, mid, slope, s
-
-    def predict(self, theta, data):
-        lo, hi, _, _, s = self._parts(np.atleast_2d(theta), data)
-        return lo + (hi - lo) * s
-
-    def jacobian(self, theta, data):
-        lo, hi, mid, slope, s = self._parts(np.atleast_2d(theta), data)
-        ds = (hi - lo) * s * (1 - s)
-        return np.stack([1 - s, s, -slope * ds, (data["t"] - mid) * ds], axis=-1)
 
     def grid(self, data):
         mids = np.quantile(data["t"], [0.25, 0.5, 0.75])
@@ -474,9 +413,11 @@ class SigmoidModel(OneVariableModel):
 
 
 class DataConstrainedModel(FitModel):
-    """Muennighoff et al. 2023, eq. 5-7: R_D* and R_N* (log-scale), with the base law fixed or fitted too."""
+    """``laws.data_constrained.data_constrained_log_loss`` (Muennighoff et al. 2023, eq. 5-7): R_D* and R_N*
+    (log-scale), with the base law fixed or fitted too."""
 
     family, law_class, inputs = "data-constrained", DataConstrainedLaw, ("n", "d", "u")
+    law_formula, law_inputs = staticmethod(data_constrained_log_loss), ("N", "D", "U")
 
     def __init__(self, base: ChinchillaLaw | None = None, base_start=None):
         self.base = base
@@ -487,25 +428,13 @@ class DataConstrainedModel(FitModel):
     def _data(self, runs):
         return {"N": runs.n, "D": runs.d, "U": np.minimum(runs.u, runs.d)}
 
-    def _base_cols(self, theta):
-        if self.base is not None:
-            k = theta.shape[0]
-            b = self.base
-            return [np.full((k, 1), v) for v in (b.E, b.A, b.B, b.alpha, b.beta)], theta
-        e, a, bb, alpha, beta = (_col(theta, i) for i in range(5))
-        return [np.exp(e), np.exp(a), np.exp(bb), alpha, beta], theta[:, 5:]
-
-    def predict(self, theta, data):
-        theta = np.atleast_2d(theta)
-        (E, A, B, alpha, beta), rest = self._base_cols(theta)
-        r_d, r_n = np.exp(rest[:, 0:1]), np.exp(rest[:, 1:2])
-        n, d, u = data["N"], data["D"], data["U"]
-        d_eff = u + u * r_d * -np.expm1(-np.maximum(d / u - 1.0, 0.0) / r_d)  # expm1: exact for huge R*
-        alpha = np.maximum(alpha, 1e-9)
-        g = (alpha * A / (np.maximum(beta, 1e-9) * B)) ** (1.0 / (alpha + beta))
-        u_n = np.minimum(n, g * (g * u) ** (beta / alpha))
-        n_eff = u_n + u_n * r_n * -np.expm1(-np.maximum(n / u_n - 1.0, 0.0) / r_n)
-        return np.log(E + A * n_eff ** (-alpha) + B * d_eff ** (-beta))
+    def columns(self, theta):
+        """The formula's columns: the base law's (log E, log A, log B, alpha, beta), fixed or fitted, then log R*."""
+        cols = super().columns(theta)
+        if self.base is None:
+            return cols
+        b, k = self.base, len(cols[0])
+        return [np.full((k, 1), v) for v in (np.log(b.E), np.log(b.A), np.log(b.B), b.alpha, b.beta)] + cols
 
     def grid(self, data):
         """log R* over the law's grid; with the base fitted too, each next to the base's start."""

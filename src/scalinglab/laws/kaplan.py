@@ -9,10 +9,33 @@ import numpy as np
 
 from .base import Law, NDLaw, ParamSpec, as_positive_array
 
-__all__ = ["KaplanLaw", "KaplanComputeLaw", "PF_DAY"]
+__all__ = ["KaplanLaw", "KaplanComputeLaw", "PF_DAY", "kaplan_log_loss", "kaplan_log_loss_jacobian"]
 
 PF_DAY = 1e15 * 86400.0
 """One petaflop/s-day in FLOP (Kaplan et al. 2020, section 1.3)."""
+
+
+def _kaplan_parts(log_nc, log_dc, alpha_n, alpha_d, log_n, log_d):
+    alpha_d = np.where(np.abs(alpha_d) < 1e-12, 1e-12, alpha_d)
+    gap = log_nc - log_n
+    u = (alpha_n / alpha_d) * gap
+    s = np.logaddexp(u, log_dc - log_d)
+    return s, u, gap, alpha_d
+
+
+def kaplan_log_loss(log_nc, log_dc, alpha_n, alpha_d, log_n, log_d):
+    """log L = alpha_D LSE((alpha_N / alpha_D)(log N_c - log N), log D_c - log D)  (eq. 1.5 in log form;
+    |alpha_D| is held at least 1e-12)."""
+    s, _, _, alpha_d = _kaplan_parts(log_nc, log_dc, alpha_n, alpha_d, log_n, log_d)
+    return alpha_d * s
+
+
+def kaplan_log_loss_jacobian(log_nc, log_dc, alpha_n, alpha_d, log_n, log_d):
+    """d log L / d (log N_c, log D_c, alpha_N, alpha_D) as (K, n, 4), with p the first term's softmax weight:
+    (alpha_N p, alpha_D (1 - p), p (log N_c - log N), LSE - p u)."""
+    s, u, gap, alpha_d = _kaplan_parts(log_nc, log_dc, alpha_n, alpha_d, log_n, log_d)
+    p = np.exp(u - s)
+    return np.stack(np.broadcast_arrays(alpha_n * p, alpha_d * (1 - p), p * gap, s - p * u), axis=-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +62,9 @@ class KaplanLaw(NDLaw):
     def loss(self, n_params, n_tokens):
         n = as_positive_array(n_params, "n_params")
         d = as_positive_array(n_tokens, "n_tokens")
-        return ((self.N_c / n) ** (self.alpha_N / self.alpha_D) + self.D_c / d) ** self.alpha_D
+        with np.errstate(divide="ignore"):
+            log_nc, log_dc = np.log(self.N_c), np.log(self.D_c)
+        return np.exp(kaplan_log_loss(log_nc, log_dc, self.alpha_N, self.alpha_D, np.log(n), np.log(d)))
 
 
 @dataclass(frozen=True, slots=True)

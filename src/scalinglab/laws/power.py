@@ -1,4 +1,9 @@
-"""One-variable power laws and the broken neural scaling law."""
+"""One-variable power laws and the broken neural scaling law.
+
+Each formula is written once, in log form and in the coordinates the fit works in (log-scale
+parameters as their logarithms, the input as log x): parameters are (K, 1) columns (or numbers)
+broadcast against (n,) inputs, and each law evaluates the exponential of its formula.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,47 @@ import numpy as np
 from ..errors import InputError
 from .base import Law, ParamSpec, as_positive_array
 
-__all__ = ["PowerLaw", "SaturatingPowerLaw", "BrokenPowerLaw"]
+__all__ = ["PowerLaw", "SaturatingPowerLaw", "BrokenPowerLaw", "power_log", "power_log_jacobian",
+           "saturating_power_log", "saturating_power_log_jacobian", "broken_power_log"]
+
+
+def power_log(log_c, a, log_x):
+    """log L = log c - a log x."""
+    return log_c - a * log_x
+
+
+def power_log_jacobian(log_c, a, log_x):
+    """d log L / d (log c, a) as (K, n, 2): (1, -log x)."""
+    log_x = np.broadcast_to(log_x, np.broadcast_shapes(np.shape(log_c), np.shape(log_x)))
+    return np.stack([np.ones_like(log_x), -log_x], axis=-1)
+
+
+def saturating_power_log(log_e, log_a, a, log_x):
+    """log L = LSE(log E, log A - a log x)."""
+    return np.logaddexp(log_e, log_a - a * log_x)
+
+
+def saturating_power_log_jacobian(log_e, log_a, a, log_x):
+    """d log L / d (log E, log A, a) as (K, n, 3): the softmax weights (p_E, p_A, -p_A log x)."""
+    t = log_a - a * log_x
+    s = np.logaddexp(log_e, t)
+    p_a = np.exp(t - s)
+    return np.stack(np.broadcast_arrays(np.exp(log_e - s), p_a, -p_a * log_x), axis=-1)
+
+
+def broken_power_log(log_a, log_b, c0, breaks, log_x):
+    """log y = LSE(log a, log b - c0 log x - sum_i c_i f_i softplus((log x - log d_i) / f_i)), the broken power
+    law of Caballero et al. 2023 (eq. 1) in log form; ``breaks`` holds (c_i, log d_i, log f_i) per break."""
+    out = log_b - c0 * log_x
+    for c, log_d, log_f in breaks:
+        f = np.exp(log_f)
+        out = out - c * f * np.logaddexp(0.0, (log_x - log_d) / f)
+    return np.logaddexp(log_a, out)
+
+
+def _logs(*values):
+    with np.errstate(divide="ignore"):  # a zero scale or floor is a term of -inf in log space
+        return tuple(float(v) for v in np.log(values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +72,7 @@ class PowerLaw(Law):
     )
 
     def __call__(self, x):
-        return self.c * as_positive_array(x, "x") ** (-self.a)
+        return np.exp(power_log(*_logs(self.c), self.a, np.log(as_positive_array(x, "x"))))
 
     def inverse(self, y):
         """X such that c X^(-a) = y."""
@@ -50,7 +95,7 @@ class SaturatingPowerLaw(Law):
     )
 
     def __call__(self, x):
-        return self.E + self.A * as_positive_array(x, "x") ** (-self.a)
+        return np.exp(saturating_power_log(*_logs(self.E, self.A), self.a, np.log(as_positive_array(x, "x"))))
 
     def inverse(self, y):
         """X such that E + A X^(-a) = y; needs y > E."""
@@ -87,17 +132,17 @@ class BrokenPowerLaw(Law):
             )
         if any(v <= 0 for v in self.d + self.f):
             raise InputError("broken power law break locations d_i and sharpnesses f_i must be positive")
+        if not (self.a >= 0 and self.b >= 0):
+            raise InputError(f"broken power law floor a and scale b must be non-negative, "
+                             f"got a={self.a:g}, b={self.b:g}")
 
     @property
     def n_breaks(self) -> int:
         return len(self.c)
 
     def __call__(self, x):
-        x = as_positive_array(x, "x")
-        y = self.b * x ** (-self.c0)
-        for c_i, d_i, f_i in zip(self.c, self.d, self.f):
-            y = y * (1.0 + (x / d_i) ** (1.0 / f_i)) ** (-c_i * f_i)
-        return self.a + y
+        breaks = [(c_i, np.log(d_i), np.log(f_i)) for c_i, d_i, f_i in zip(self.c, self.d, self.f)]
+        return np.exp(broken_power_log(*_logs(self.a, self.b), self.c0, breaks, np.log(as_positive_array(x, "x"))))
 
     def local_exponent(self, x):
         """-d log(y - a) / d log x: c0 plus each break's exponent, switched on past d_i."""

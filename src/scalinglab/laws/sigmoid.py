@@ -10,7 +10,25 @@ import numpy as np
 from ..errors import InputError
 from .base import Law, ParamSpec, as_positive_array
 
-__all__ = ["SigmoidAccuracy"]
+__all__ = ["SigmoidAccuracy", "sigmoid_accuracy", "sigmoid_accuracy_jacobian"]
+
+
+def _logistic(slope, midpoint, t):
+    with np.errstate(over="ignore"):  # exp overflow far below the midpoint gives 0, as it should
+        return 1.0 / (1.0 + np.exp(-slope * (t - midpoint)))
+
+
+def sigmoid_accuracy(floor, ceiling, midpoint, slope, t):
+    """acc = floor + (ceiling - floor) s, s = 1 / (1 + exp(-slope (t - midpoint)))."""
+    return floor + (ceiling - floor) * _logistic(slope, midpoint, t)
+
+
+def sigmoid_accuracy_jacobian(floor, ceiling, midpoint, slope, t):
+    """d acc / d (floor, ceiling, midpoint, slope) as (K, n, 4): (1 - s, s, -slope g, (t - midpoint) g),
+    g = (ceiling - floor) s (1 - s)."""
+    s = _logistic(slope, midpoint, t)
+    g = (ceiling - floor) * s * (1 - s)
+    return np.stack(np.broadcast_arrays(1 - s, s, -slope * g, (t - midpoint) * g), axis=-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +72,7 @@ class SigmoidAccuracy(Law):
         return -np.asarray(x, dtype=float)
 
     def __call__(self, x):
-        z = self.slope * (self._t(x) - self.midpoint)
-        return self.floor + (self.ceiling - self.floor) / (1.0 + np.exp(-z))
+        return sigmoid_accuracy(self.floor, self.ceiling, self.midpoint, self.slope, self._t(x))
 
     def inverse(self, accuracy):
         """The x (scale or loss) at which the curve reaches ``accuracy`` (strictly between floor and ceiling)."""
