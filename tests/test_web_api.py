@@ -189,7 +189,7 @@ def test_no_law_is_ever_read_from_a_path(client, tmp_path):
 
 
 def test_schema_errors_are_one_line(client):
-    response = client.post("/api/v1/plan", json={"compute": "1e23", "colour": "red"})
+    response = client.post("/api/v1/plan", json={"compute": True, "colour": "red"})
     assert response.status_code == 422
     message = response.json()["error"]
     assert "\n" not in message and "compute" in message and "colour" in message
@@ -454,3 +454,18 @@ def test_requests_compute_at_most_compute_threads_at_once(threads, monkeypatch):
 
     assert anyio.run(load) == [200] * 32
     assert most[0] == threads
+
+
+@pytest.mark.parametrize("path, body, python", [
+    ("/api/v1/plan", {"compute": 5.76e23}, lambda sl: sl.plan(5.76e23)),
+    ("/api/v1/plan", {"compute": "5.76e23", "law": "hoffmann2022"}, lambda sl: sl.plan("5.76e23", law="hoffmann2022")),
+    ("/api/v1/plan", {"compute": [1e21, "1e23"]}, lambda sl: sl.plan([1e21, "1e23"])),
+    ("/api/v1/predict", {"law": "hoffmann2022", "params": [1e9, "70B"], "tokens": ["20B", 1.4e12]},
+     lambda sl: sl.predict("hoffmann2022", params=[1e9, "70B"], tokens=["20B", 1.4e12])),
+    ("/api/v1/predict", {"law": "hoffmann2022", "params": "70B", "tokens": "1.4T"},
+     lambda sl: sl.predict("hoffmann2022", params="70B", tokens="1.4T")),
+])
+def test_a_scalar_or_a_list_wherever_the_python_api_takes_either(client, path, body, python):
+    import scalinglab as sl
+
+    assert ok(client.post(path, json=body)) == json.loads(json.dumps(python(sl).to_dict()))

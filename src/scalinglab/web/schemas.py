@@ -20,6 +20,8 @@ __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetR
 #: A number, or text the CLI accepts for it: "70B", "5.76e23", "40%", "$2M", "0.3 to 0.5".
 Quantity = float | Annotated[str, Field(min_length=1, max_length=80)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
+#: One quantity or a list of them, wherever the Python API takes either (``sl.plan(5.76e23)`` or ``[...]``).
+Quantities = Quantity | Annotated[list[Quantity], Field(max_length=200)]
 
 
 @cache
@@ -70,8 +72,8 @@ Law = LawName | LawObject
 
 
 class PlanRequest(_Body):
-    compute: list[Quantity] = Field(default_factory=list, max_length=200,
-                                    description="Training budget(s) in FLOP (--compute).")
+    compute: Quantities = Field(default_factory=list,
+                                description="Training budget(s) in FLOP: one number or a list (--compute).")
     law: Law | None = Field(None, description="A published law's name or a law object (default besiroglu2024).")
     unique_tokens: Quantity | None = None
     epochs: Name | None = Field(None, description="With unique_tokens and no compute, e.g. '1,4,16,60'.")
@@ -98,11 +100,11 @@ class PlanChartRequest(_Body):
 
 class PredictRequest(_Body):
     law: Law | None = None
-    params: Quantity | None = None
-    tokens: Quantity | None = None
-    unique_tokens: Quantity | None = None
-    compute: Quantity | None = None
-    x: Quantity | None = None
+    params: Quantities | None = None
+    tokens: Quantities | None = None
+    unique_tokens: Quantities | None = None
+    compute: Quantities | None = None
+    x: Quantities | None = None
 
 
 class _Money(_Body):

@@ -89,10 +89,12 @@ def _quantity(value, what: str) -> float | None:
 
 
 def plan(*, compute=None, law=None, **options):
-    """``scalinglab plan``: ``compute`` is a list, as the CLI passes it, so the JSON holds lists."""
+    """``scalinglab plan``: ``compute`` is one budget (scalars in the JSON, as ``sl.plan(5.76e23)``) or a
+    list of them (lists in the JSON, as the CLI's ``--compute``)."""
     from .. import api
 
-    return api.plan(list(compute or []), law=law_of(law), **options)
+    return api.plan(compute if isinstance(compute, (int, float, str)) else list(compute or []), law=law_of(law),
+                    **options)
 
 
 _BAND_COLUMNS = ("n_opt", "d_opt", "tokens_per_param", "loss")
