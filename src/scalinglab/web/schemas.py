@@ -65,6 +65,9 @@ class LawObject(_Body):
     family: Name
     params: dict[Name, float | dict[Name, float]] = Field(max_length=20)
     name: Name | None = None
+    fitted_range: dict[Literal["n", "d", "c"], Annotated[list[float], Field(min_length=2, max_length=2)]] | None = Field(
+        None, description="A fit's data.fitted_range: [smallest, largest] N, D and C of its runs, so that a plan far "
+                          "beyond them carries the CLI's extrapolation warning.")
 
 
 LawName = _enum("law", "A published law's name or alias (GET /api/v1/laws).")
@@ -175,6 +178,12 @@ class _Form(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+#: Which runs of the table are used: a filter in the safe filter language and what to do with repeated settings.
+Where = Annotated[str, Field(min_length=1, max_length=500, description=(
+    "Keep the rows matching this filter, e.g. \"loss < 3 and params >= 1e8\" (--where)."))]
+Duplicates = Literal["keep", "mean", "min", "error"]
+
+
 class FitOptions(_Form):
     """Options of ``scalinglab fit`` (the runs come as an uploaded file or a bundled dataset's name)."""
 
@@ -199,6 +208,8 @@ class FitOptions(_Form):
     u_col: Name | None = None
     budget_col: Name | None = None
     group_col: Name | None = None
+    where: Where | None = None
+    duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")
     flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
     formula: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
         None, description="A law of your own instead of law, e.g. 'L + B / (N^alpha * E^beta)' (--formula).")
@@ -221,3 +232,5 @@ class IsoflopOptions(_Form):
     loss_col: Name | None = None
     budget_col: Name | None = None
     group_col: Name | None = None
+    where: Where | None = None
+    duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")
