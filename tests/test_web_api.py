@@ -189,7 +189,7 @@ def test_no_law_is_ever_read_from_a_path(client, tmp_path):
 
 
 def test_schema_errors_are_one_line(client):
-    response = client.post("/api/v1/plan", json={"compute": "1e23", "colour": "red"})
+    response = client.post("/api/v1/plan", json={"compute": True, "colour": "red"})
     assert response.status_code == 422
     message = response.json()["error"]
     assert "\n" not in message and "compute" in message and "colour" in message
@@ -454,3 +454,54 @@ def test_requests_compute_at_most_compute_threads_at_once(threads, monkeypatch):
 
     assert anyio.run(load) == [200] * 32
     assert most[0] == threads
+
+
+@pytest.mark.parametrize("path, body, python", [
+    ("/api/v1/plan", {"compute": 5.76e23}, lambda sl: sl.plan(5.76e23)),
+    ("/api/v1/plan", {"compute": "5.76e23", "law": "hoffmann2022"}, lambda sl: sl.plan("5.76e23", law="hoffmann2022")),
+    ("/api/v1/plan", {"compute": [1e21, "1e23"]}, lambda sl: sl.plan([1e21, "1e23"])),
+    ("/api/v1/predict", {"law": "hoffmann2022", "params": [1e9, "70B"], "tokens": ["20B", 1.4e12]},
+     lambda sl: sl.predict("hoffmann2022", params=[1e9, "70B"], tokens=["20B", 1.4e12])),
+    ("/api/v1/predict", {"law": "hoffmann2022", "params": "70B", "tokens": "1.4T"},
+     lambda sl: sl.predict("hoffmann2022", params="70B", tokens="1.4T")),
+])
+def test_a_scalar_or_a_list_wherever_the_python_api_takes_either(client, path, body, python):
+    import scalinglab as sl
+
+    assert ok(client.post(path, json=body)) == json.loads(json.dumps(python(sl).to_dict()))
+
+
+def test_a_fit_planned_far_beyond_its_runs_carries_the_cli_warning(client, tmp_path):
+    fit = ok(client.post("/api/v1/fit", data={"dataset": "chinchilla-runs"}))
+    (tmp_path / "fit.json").write_text(json.dumps(fit))
+    law = {**fit["law"], "name": "fit.json", "fitted_range": fit["data"]["fitted_range"]}
+    expected = cli_json("plan", "--compute", "1e27", "--law", str(tmp_path / "fit.json"))["warnings"]
+    assert len(expected) == 2 and all("beyond the largest" in w for w in expected)
+    assert ok(client.post("/api/v1/plan", json={"compute": 1e27, "law": law}))["warnings"] == expected
+    chart = ok(client.post("/api/v1/charts/plan", json={"laws": [law, "hoffmann2022"], "compute": 1e27}))
+    assert [row["warnings"] for row in chart["budget"]][0] == expected
+    within = ok(client.post("/api/v1/charts/plan", json={"laws": [law], "compute": 1e21}))
+    assert within["budget"][0]["warnings"] == []
+
+
+@pytest.mark.parametrize("kind, args, form", [
+    ("fit", ["--where", "`Model Size` < 3e9 and loss < 3.5", "--duplicates", "min"],
+     {"where": "`Model Size` < 3e9 and loss < 3.5", "duplicates": "min"}),
+    ("isoflop", ["--bootstrap", "0", "--where", "`Training FLOP` >= 1e19"],
+     {"bootstrap": "0", "where": "`Training FLOP` >= 1e19"}),
+])
+def test_the_filter_and_duplicates_of_a_fit_are_the_cli_json(client, kind, args, form):
+    # the same runs and numbers; the note names the filter in the caller's words (where=, not --where)
+    expected = json.loads(json.dumps(cli_json(kind, "chinchilla-runs", *args)).replace("--where '", "where='"))
+    data = ok(client.post(f"/api/v1/{kind}", data={"dataset": "chinchilla-runs", **form}))
+    assert without_seconds(data) == without_seconds(expected)
+    unfiltered = ["--bootstrap", "0"] if kind == "isoflop" else []
+    assert data["points" if kind == "isoflop" else "params"] != cli_json(kind, "chinchilla-runs", *unfiltered)[
+        "points" if kind == "isoflop" else "params"]
+
+
+def test_a_bad_filter_is_the_cli_line(client):
+    response = client.post("/api/v1/fit", data={"dataset": "chinchilla-runs", "where": "__import__('os') > 1"})
+    assert response.status_code == 422
+    cli_line = cli_error("fit", "chinchilla-runs", "--where", "__import__('os') > 1")
+    assert response.json()["error"] == cli_line.replace("--where ", "where=", 1)

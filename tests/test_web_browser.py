@@ -290,3 +290,93 @@ def test_a_page_on_another_origin_cannot_start_a_fit(browser, server):
     finally:
         context.close()
     assert len(httpx.get(server + "/api/v1/fit/jobs", timeout=30).json()) == before
+
+
+PAGE_CHARTS = {"plan": "#plan-chart", "cost": "#cluster-chart", "fit": None, "forecast": "#forecast-chart",
+               "sweeps": "#sweep-chart", "laws": None}
+
+
+@pytest.mark.parametrize("width", [1440, 1024, 390])
+def test_no_page_overflows_the_screen_and_charts_fit_their_box(browser, server, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        for name, chart in PAGE_CHARTS.items():
+            page.goto(f"{server}/{name}")
+            page.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
+            if chart:
+                _rendered(page, chart)
+                box = page.evaluate(f"document.querySelector('{chart}').clientWidth")
+                drawn = page.evaluate(f"Math.max(...[...document.querySelectorAll('{chart} svg')].map((s) => s.getBoundingClientRect().width))")
+                # on a phone the forecast's milestone heatmap keeps its labels and scrolls inside its own box
+                assert drawn <= box + 1 or (width < 500 and name == "forecast"), \
+                    f"{name} at {width} px: chart {drawn:.0f} px in a {box} px box"
+            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert scroll <= inner, f"{name} at {width} px: the page is {scroll} px wide"
+            page.screenshot(path=str(_artifact(f"{name}-{width}px.png")), full_page=True)
+    finally:
+        context.close()
+
+
+def _artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
+
+
+def test_a_chart_redraws_to_the_new_width_when_the_window_narrows(watched):
+    page = watched.open("/plan")
+    _rendered(page, "#plan-chart")
+    wide = page.evaluate("document.querySelector('#plan-chart svg').getBoundingClientRect().width")
+    page.set_viewport_size({"width": 600, "height": 900})
+    _rendered(page, "#plan-chart", 2)
+    narrow = page.evaluate("document.querySelector('#plan-chart svg').getBoundingClientRect().width")
+    assert narrow < wide and narrow <= page.evaluate("document.querySelector('#plan-chart').clientWidth") + 1
+
+
+def test_a_fit_planned_far_beyond_its_runs_shows_the_cli_warning_and_ratios_in_significant_digits(watched, server):
+    import base64
+    import json
+
+    import httpx
+
+    fit = httpx.post(server + "/api/v1/fit", data={"dataset": "chinchilla-runs"}, timeout=60).json()
+    carried = [{"name": "fit: chinchilla-runs (chinchilla)", "file": "fit.json", "law": fit["law"],
+                "fitted_range": fit["data"]["fitted_range"]}]
+    token = base64.urlsafe_b64encode(json.dumps(carried).encode()).decode().rstrip("=")
+    page = watched.open(f"/plan?compute=1e27&laws=hoffmann2022&fits={token}")
+    page.wait_for_function("document.querySelector('#plan-table')?.innerText.includes('fit: chinchilla-runs')",
+                           timeout=30_000)
+    text = page.locator("#plan-table").inner_text()
+    assert "warning: fit: chinchilla-runs (chinchilla): N (parameters) = 8.01e+12 is 495x beyond the largest N" in text
+    assert "C (FLOP) = 1e+27 is 7.72e+04x beyond the largest C" in text
+    ratios = [row.split("\t")[3] for row in text.splitlines() if row.startswith(("fit:", "hoffmann2022"))]
+    assert ratios == ["191", "2.6"]  # D/N to 3 significant digits, as `scalinglab plan --compute 1e27` prints them
+
+
+def test_the_fit_page_filters_rows_and_shows_the_clis_notes_and_a_complete_copy(watched, tmp_path, monkeypatch):
+    from urllib.parse import quote
+
+    where = "`Model Size` < 3e9"
+    page = watched.open(f"/fit?dataset=chinchilla-runs&bootstrap=0&objective=squares&holdout_above=1e21"
+                        f"&duplicates=min&where={quote(where)}&run=fit")
+    page.wait_for_selector("#use-on-plan", timeout=60_000)
+    text = page.locator("#fit-result").inner_text()
+    assert "fitted to 221 runs of chinchilla-runs" in text  # `scalinglab fit chinchilla-runs --where ...` keeps 221 of 245
+    assert "note: D = C / (6 N): no token column, tokens derived from 'Training FLOP'" in text
+    assert "warning: " in text and "rows kept" in text
+    cli, python = (page.locator(".copy pre").nth(i).inner_text() for i in (0, 1))
+    for words in (("--where", "--duplicates min", "--objective squares", "--holdout-above 1e21"),
+                  ("where=", "duplicates='min'".replace("'", '"'), 'objective="squares"', 'holdout_above="1e21"')):
+        assert all(w in (cli if words[0] == "--where" else python) for w in words), (cli, python)
+    monkeypatch.chdir(tmp_path)  # both save fit.json
+    _runs(cli.replace(" --save fit.json", ""), python)
+
+
+def test_the_budget_is_spent_at_the_mfu_typed_above_it_and_notes_are_shown(watched):
+    import scalinglab as sl
+
+    page = watched.open("/cost?mfu=0.2&dollars=10M")
+    page.wait_for_function("document.querySelector('#budget-result')?.innerText.includes('note:')", timeout=30_000)
+    flops = sl.budget(dollars="10M", gpu="h100-sxm", mfu=0.2).to_dict()["flops"]
+    assert f"{flops:.2e}".replace("e+", "e") in page.locator("#budget-result").inner_text()
+    assert "note: goodput not given" in page.locator("#cost-result").inner_text()

@@ -85,6 +85,7 @@ def main(kind: str, source: str, name: str | None, options: dict, max_rows: int,
 
         options = dict(options)
         columns = {key: options.pop(key) for key in _COLUMNS if key in options}
+        table = {key: options.pop(key) for key in ("where", "duplicates") if options.get(key) is not None}
         k = options.get("flops_per_param_token")
         own = {}
         if options.get("formula") is not None:  # a formula's inputs are read from their own columns
@@ -93,7 +94,7 @@ def main(kind: str, source: str, name: str | None, options: dict, max_rows: int,
             variables = formula_options(options.get("law"), options["formula"], options.get("variables"), None)
             own = {"inputs": variables["variables"], "response": "any"}
         runs = load_runs(source, flops_per_param_token=k, name=name,
-                         **{c: v for c, v in columns.items() if v is not None}, **own)
+                         **{c: v for c, v in columns.items() if v is not None}, **table, **own)
         if len(runs) > max_rows:
             raise InputError(f"{runs.source}: {len(runs):,} runs; the explorer fits at most {max_rows:,} "
                              f"(use the command line for more)")

@@ -20,6 +20,8 @@ __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetR
 #: A number, or text the CLI accepts for it: "70B", "5.76e23", "40%", "$2M", "0.3 to 0.5".
 Quantity = float | Annotated[str, Field(min_length=1, max_length=80)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
+#: One quantity or a list of them, wherever the Python API takes either (``sl.plan(5.76e23)`` or ``[...]``).
+Quantities = Quantity | Annotated[list[Quantity], Field(max_length=200)]
 
 
 @cache
@@ -63,6 +65,9 @@ class LawObject(_Body):
     family: Name
     params: dict[Name, float | dict[Name, float]] = Field(max_length=20)
     name: Name | None = None
+    fitted_range: dict[Literal["n", "d", "c"], Annotated[list[float], Field(min_length=2, max_length=2)]] | None = Field(
+        None, description="A fit's data.fitted_range: [smallest, largest] N, D and C of its runs, so that a plan far "
+                          "beyond them carries the CLI's extrapolation warning.")
 
 
 LawName = _enum("law", "A published law's name or alias (GET /api/v1/laws).")
@@ -70,8 +75,8 @@ Law = LawName | LawObject
 
 
 class PlanRequest(_Body):
-    compute: list[Quantity] = Field(default_factory=list, max_length=200,
-                                    description="Training budget(s) in FLOP (--compute).")
+    compute: Quantities = Field(default_factory=list,
+                                description="Training budget(s) in FLOP: one number or a list (--compute).")
     law: Law | None = Field(None, description="A published law's name or a law object (default besiroglu2024).")
     unique_tokens: Quantity | None = None
     epochs: Name | None = Field(None, description="With unique_tokens and no compute, e.g. '1,4,16,60'.")
@@ -98,11 +103,11 @@ class PlanChartRequest(_Body):
 
 class PredictRequest(_Body):
     law: Law | None = None
-    params: Quantity | None = None
-    tokens: Quantity | None = None
-    unique_tokens: Quantity | None = None
-    compute: Quantity | None = None
-    x: Quantity | None = None
+    params: Quantities | None = None
+    tokens: Quantities | None = None
+    unique_tokens: Quantities | None = None
+    compute: Quantities | None = None
+    x: Quantities | None = None
 
 
 class _Money(_Body):
@@ -173,6 +178,12 @@ class _Form(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+#: Which runs of the table are used: a filter in the safe filter language and what to do with repeated settings.
+Where = Annotated[str, Field(min_length=1, max_length=500, description=(
+    "Keep the rows matching this filter, e.g. \"loss < 3 and params >= 1e8\" (--where)."))]
+Duplicates = Literal["keep", "mean", "min", "error"]
+
+
 class FitOptions(_Form):
     """Options of ``scalinglab fit`` (the runs come as an uploaded file or a bundled dataset's name)."""
 
@@ -197,6 +208,8 @@ class FitOptions(_Form):
     u_col: Name | None = None
     budget_col: Name | None = None
     group_col: Name | None = None
+    where: Where | None = None
+    duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")
     flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
     formula: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
         None, description="A law of your own instead of law, e.g. 'L + B / (N^alpha * E^beta)' (--formula).")
@@ -219,3 +232,5 @@ class IsoflopOptions(_Form):
     loss_col: Name | None = None
     budget_col: Name | None = None
     group_col: Name | None = None
+    where: Where | None = None
+    duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")

@@ -57,12 +57,14 @@ class NamedLaw:
 
     name: str
     law: Any
+    fitted_range: dict | None = None
 
 
 def law_of(spec):
     """A published law's entry, or a ``NamedLaw`` from a ``{"family", "params"[, "name"]}`` object.
 
-    A saved fit's ``law`` object is the second form, so a fit made on the Fit page is a law everywhere.
+    A saved fit's ``law`` object is the second form, so a fit made on the Fit page is a law everywhere;
+    with its ``fitted_range`` a plan far beyond the fitted runs is warned about, as on the CLI.
     Names are looked up in the registry only: a name is never read as a file.
     """
     from ..errors import InputError
@@ -76,7 +78,7 @@ def law_of(spec):
         except (KeyError, TypeError, ValueError) as error:
             message = error.args[0] if isinstance(error, KeyError) and error.args else error
             raise InputError(f"law object: bad 'params' for family {spec.get('family')!r} ({message})") from None
-        return NamedLaw(str(spec.get("name") or f"fit ({law.family})"), law)
+        return NamedLaw(str(spec.get("name") or f"fit ({law.family})"), law, spec.get("fitted_range"))
     return get_law(str(spec))
 
 
@@ -89,10 +91,12 @@ def _quantity(value, what: str) -> float | None:
 
 
 def plan(*, compute=None, law=None, **options):
-    """``scalinglab plan``: ``compute`` is a list, as the CLI passes it, so the JSON holds lists."""
+    """``scalinglab plan``: ``compute`` is one budget (scalars in the JSON, as ``sl.plan(5.76e23)``) or a
+    list of them (lists in the JSON, as the CLI's ``--compute``)."""
     from .. import api
 
-    return api.plan(list(compute or []), law=law_of(law), **options)
+    return api.plan(compute if isinstance(compute, (int, float, str)) else list(compute or []), law=law_of(law),
+                    **options)
 
 
 _BAND_COLUMNS = ("n_opt", "d_opt", "tokens_per_param", "loss")
@@ -105,7 +109,7 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
     ``variant`` is ``optimal``, ``data-constrained`` (needs ``unique_tokens`` and a data-constrained
     law) or ``inference`` (needs ``inference_tokens``); a law that cannot plan the variant is left out
     and named in ``skipped``. ``bands`` maps a law's name to interval rows (from a bootstrapped fit)
-    drawn as bands. Returns ``{"budget": [plan at the budget per law], "skipped": [...], "curves":
+    drawn as bands. Returns ``{"budget": [plan at the budget per law, with its warnings], "skipped": [...], "curves":
     [rows], "spec": Vega-Lite}``.
     """
     import numpy as np
@@ -139,7 +143,8 @@ def plan_curves(*, laws: list, compute, variant: str = "optimal", unique_tokens=
             row = {"law": data["law"], **{k: columns[k][i] for k in keys}}
             rows.append(row)
             if i == grid.index(chosen):
-                at_budget.append({**row, "method": data.get("method", "")})
+                at_budget.append({**row, "method": data.get("method", ""),
+                                  "warnings": plan(compute=chosen, law=law, **options).to_dict().get("warnings", [])})
     if not rows:
         raise InputError(skipped[0]["error"])
     frame = pd.DataFrame(rows)

@@ -18,7 +18,7 @@ def _law(value):
 @router.post("/plan", summary="Compute-optimal N and D (scalinglab plan --json)")
 async def plan(request: Request, options: PlanRequest):
     limit = request.app.state.settings.limits.compute_points
-    if len(options.compute) > limit:
+    if isinstance(options.compute, list) and len(options.compute) > limit:
         raise ApiError(422, f"compute has {len(options.compute)} budgets; the explorer plans at most {limit}")
     values = options.model_dump()
     values["law"] = _law(options.law)

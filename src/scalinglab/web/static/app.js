@@ -74,6 +74,24 @@ function si(value, digits = 3) {
   return String(+value.toPrecision(digits));
 }
 
+// significant digits, never "0.0": 0.0821, 2.6, 18.3, 1.2K
+function sig(value, digits = 3) { return value === null || value === undefined || Number.isNaN(Number(value)) ? "-" : si(Number(value), digits); }
+
+// What the CLI prints after a result as "note: ..." and "warning: ...", shown beside the result on the page.
+function notesList(notes, warnings) {
+  const shown = new Set();
+  const items = [];
+  for (const [kind, list] of [["warning", warnings], ["note", notes]]) {
+    for (const text of list || []) {
+      const line = String(text).replace(/^(warning|note): /, "");
+      if (shown.has(line)) continue;
+      shown.add(line);
+      items.push(el("li", { class: kind }, el("b", {}, kind + ": "), line));
+    }
+  }
+  return items.length ? el("ul", { class: "notes" }, items) : null;
+}
+
 function sci(value) { return value === null || value === undefined ? "-" : Number(value).toExponential(2).replace("e+", "e"); }
 function money(value) { return value === null || value === undefined ? "-" : "$" + si(value); }
 function pct(value) { return value === null || value === undefined ? "-" : (100 * value).toFixed(1) + "%"; }
@@ -92,6 +110,7 @@ function table(columns, rows, options = {}) {
   const fill = (data) => { body.replaceChildren(...data.map((row) => el("tr", {}, row.map(cell)))); };
   fill(rows);
   const node = el("table", { class: "data" }, el("thead", {}, head), body);
+  const wrapper = el("div", { class: "scroll" }, node);  // a wide table scrolls inside itself, not the page
   if (options.sortable) {
     let last = -1, direction = 1;
     head.querySelectorAll("th").forEach((th, i) => th.addEventListener("click", () => {
@@ -105,16 +124,80 @@ function table(columns, rows, options = {}) {
       fill(sorted);
     }));
   }
-  return node;
+  return wrapper;
 }
+
+// The chart fitted to its box: a single view takes the box's width ("container"); side-by-side panels wrap
+// into as many columns as fit, and the legend moves below them on a narrow screen.
+const LEGEND_PX = 170, PANEL_GAP_PX = 70;
+
+function fitSpec(spec, width) {
+  const narrow = width < 640;
+  const fitted = { ...spec, config: { ...(spec.config || {}) } };
+  fitted.config.title = { ...(fitted.config.title || {}), limit: width - 30 };  // a long title ends in "…", the chart keeps its width
+  if (narrow) {
+    fitted.config.legend = { ...(fitted.config.legend || {}), orient: "bottom", columns: 2, labelLimit: Math.floor(width / 3) };
+    fitted.config.axis = { ...(fitted.config.axis || {}), labelLimit: Math.floor(width / 4) };
+  }
+  if (typeof spec.width === "number" && !spec.hconcat && !spec.vconcat && !spec.concat) {
+    return { ...fitted, width: "container", autosize: { type: "fit-x", contains: "padding" } };
+  }
+  return fitView(fitted, width - (narrow ? 20 : LEGEND_PX));
+}
+
+function fitView(view, room) {
+  if (Array.isArray(view.vconcat)) return { ...view, vconcat: view.vconcat.map((child) => fitView(child, room)) };
+  const panels = view.hconcat || view.concat;
+  if (Array.isArray(panels)) {
+    if (!panels.every((panel) => typeof panel.width === "number")) return view;
+    const widest = Math.max(...panels.map((panel) => panel.width));
+    const columns = Math.max(1, Math.min(view.columns || panels.length, Math.floor(room / (widest + PANEL_GAP_PX))));
+    const width = Math.max(120, Math.min(widest, Math.floor(room / columns) - PANEL_GAP_PX));
+    const { hconcat, ...rest } = view;
+    return { ...rest, concat: panels.map((panel) => ({ ...panel, width })), columns };
+  }
+  return typeof view.width === "number" ? { ...view, width: Math.max(120, Math.min(view.width, room - PANEL_GAP_PX)) } : view;
+}
+
+function scaleWidths(view, factor) {
+  if (Array.isArray(view)) return view.map((child) => scaleWidths(child, factor));
+  if (!view || typeof view !== "object") return view;
+  const out = {};
+  for (const [key, value] of Object.entries(view)) {
+    if (key === "datasets" || key === "data" || key === "config") out[key] = value;
+    else if (key === "width" && typeof value === "number") out[key] = Math.max(80, Math.floor(value * factor));
+    else out[key] = scaleWidths(value, factor);
+  }
+  return out;
+}
+
+const CHART_SPECS = new Map();  // chart box -> { spec, width it was drawn at }
+const chartResize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(debounce(() => {
+  for (const [target, shown] of CHART_SPECS) {
+    if (!target.isConnected) { CHART_SPECS.delete(target); chartResize.unobserve(target); }
+    else if (Math.abs(target.clientWidth - shown.width) > 40) chart(target, shown.spec);
+  }
+}, 250));
 
 async function chart(target, spec) {
   target.replaceChildren();
   if (!window.vegaEmbed) { target.textContent = "charts unavailable (vega.js did not load)"; return; }
-  const result = await window.vegaEmbed(target, spec, {
-    renderer: "svg", actions: { export: true, source: false, compiled: false, editor: false },
-    tooltip: { theme: "light" },
-  });
+  const width = target.clientWidth || document.documentElement.clientWidth;
+  CHART_SPECS.set(target, { spec, width });
+  if (chartResize) chartResize.observe(target);
+  const options = { renderer: "svg", actions: { export: true, source: false, compiled: false, editor: false },
+    tooltip: { theme: "light" } };
+  let fitted = fitSpec(spec, width);
+  let result = await window.vegaEmbed(target, fitted, options);
+  // legends and labels take what they need: while the drawing is still wider than its box, every panel shrinks
+  for (let tries = 0; tries < 4; tries++) {
+    const drawn = Math.max(0, ...[...target.querySelectorAll("svg")].map((svg) => svg.getBoundingClientRect().width));
+    if (drawn <= width + 1) break;
+    fitted = scaleWidths(fitted, 0.95 * width / drawn);
+    result.finalize();
+    target.replaceChildren();
+    result = await window.vegaEmbed(target, fitted, options);
+  }
   target.dataset.rendered = String(Number(target.dataset.rendered || 0) + 1);
   return result;
 }
@@ -149,6 +232,9 @@ function storeFit(fit) {
   fits.unshift(fit);
   localStorage.setItem(FIT_STORE, JSON.stringify(fits.slice(0, 8)));
 }
+
+// A fit as a law object: its parameters, and the range of its runs (for the CLI's extrapolation warning).
+function lawOfFit(fit) { return { ...fit.law, name: fit.name, ...(fit.fitted_range ? { fitted_range: fit.fitted_range } : {}) }; }
 
 function field(label, input) { return el("label", {}, label, input); }
 function check(label, input) { return el("label", { class: "check" }, input, label); }
@@ -206,7 +292,7 @@ async function pagePlan(main) {
       inference_tokens: variant.value === "inference" ? inference.value : "",
       laws: selected.join(","), fits: selectedFits.length ? b64encode(JSON.stringify(selectedFits)) : "" });
     const request = {
-      laws: [...selected, ...selectedFits.map((f) => ({ ...f.law, name: f.name }))], compute: budget.value,
+      laws: [...selected, ...selectedFits.map((f) => lawOfFit(f))], compute: budget.value,
       variant: variant.value, bands: Object.fromEntries(selectedFits.filter((f) => f.bands).map((f) => [f.name, f.bands])),
     };
     if (variant.value === "data-constrained") request.unique_tokens = unique.value;
@@ -220,8 +306,9 @@ async function pagePlan(main) {
       await chart(target, data.spec);
       results.replaceChildren(el("h2", {}, `At C = ${sci(data.compute)} FLOP`), table(
         ["law", "N (params)", "D (tokens)", "D/N", "loss", "method"],
-        data.budget.map((p) => [p.law, si(p.n_opt), si(p.d_opt), Number(p.tokens_per_param).toFixed(1),
+        data.budget.map((p) => [p.law, si(p.n_opt), si(p.d_opt), sig(p.tokens_per_param),
           p.loss === null ? "-" : Number(p.loss).toFixed(4), p.method]), { text: [0, 5] }),
+        notesList([], data.budget.flatMap((p) => (p.warnings || []).map((w) => `${p.law}: ${w}`))),
         ...(data.skipped || []).map((s) => el("p", { class: "muted" }, `${s.law} left out: ${s.error}`)));
     } catch (e) { if (mine === sequence) error.textContent = e.message; }
   }, 120);
@@ -247,7 +334,7 @@ function planPython(request, published, fits) {
 
 // -- Cost ------------------------------------------------------------------------------------------
 const COST_ROWS = [
-  ["days", "wall-clock days", (v) => Number(v).toFixed(1)], ["gpu_hours", "GPU-hours", si],
+  ["days", "wall-clock days", sig], ["gpu_hours", "GPU-hours", si],
   ["cloud_cost_usd", "cloud cost", money], ["owned_cost_usd", "owned cost", money],
   ["energy_mwh", "energy (MWh)", si], ["co2_t", "CO2 (t)", si],
   ["mfu", "MFU", pct], ["goodput", "goodput", pct], ["achieved_flops_per_gpu", "achieved FLOP/s per GPU", sci],
@@ -275,7 +362,7 @@ async function pageCost(main) {
   try { if (q.get("fit")) { const fit = JSON.parse(b64decode(q.get("fit"))); fits = [fit, ...fits.filter((f) => f.name !== fit.name)]; } } catch (e) { /* ignore a bad permalink */ }
   const law = el("select", { id: "budget-law" }, lawNames.map((n) => el("option", { value: n }, n)), fits.map((f) => el("option", { value: f.name }, f.name)));
   law.value = q.get("law") || META.default_law;
-  const lawOf = () => { const fit = fits.find((f) => f.name === law.value); return fit ? { ...fit.law, name: fit.name } : law.value; };
+  const lawOf = () => { const fit = fits.find((f) => f.name === law.value); return fit ? lawOfFit(fit) : law.value; };
   const error = el("div", { class: "error", id: "error" });
   const out = el("div", { id: "cost-result" });
   const buyError = el("div", { class: "error" });
@@ -327,14 +414,18 @@ async function pageCost(main) {
     try {
       const data = await api("/cost", { json: request });
       error.textContent = "";
-      out.replaceChildren(costTable(data), stamp(data.samples ? request.seed : undefined));
+      out.replaceChildren(costTable(data), notesList(data.notes, data.warnings), stamp(data.samples ? request.seed : undefined));
     } catch (e) { error.textContent = e.message; out.replaceChildren(); }
     try {
-      const plan = await api("/budget", { json: { dollars: dollars.value, gpu: gpu.value, basis: basis.value, law: lawOf(), goodput: request.goodput, samples: request.samples, seed: request.seed } });
+      // the budget is spent on the cluster described above: its accelerator, MFU (or cluster model) and goodput
+      const spend = { dollars: dollars.value, gpu: gpu.value, basis: basis.value, law: lawOf(), goodput: request.goodput,
+        mfu: request.mfu, cluster_model: request.cluster_model, samples: request.samples, seed: request.seed };
+      if (request.cluster_model) spend.gpus = request.gpus;
+      const plan = await api("/budget", { json: spend });
       buyError.textContent = "";
       buy.replaceChildren(table(["FLOP", "N_opt", "D_opt", "D/N", "loss", "GPU-hours", "law"],
-        [[sci(plan.flops), si(plan.n_opt), si(plan.d_opt), Number(plan.tokens_per_param).toFixed(1), Number(plan.loss).toFixed(4), si(plan.gpu_hours), plan.law]], { text: [6] }),
-        el("p", { class: "muted" }, (plan.notes || []).join(" ")));
+        [[sci(plan.flops), si(plan.n_opt), si(plan.d_opt), sig(plan.tokens_per_param), Number(plan.loss).toFixed(4), si(plan.gpu_hours), plan.law]], { text: [6] }),
+        notesList(plan.notes, plan.warnings));
     } catch (e) { buyError.textContent = e.message; buy.replaceChildren(); }
   }, 150);
   for (const input of [...Object.values(inputs), gpu, cluster, dollars, basis, law]) input.addEventListener("change", run);
@@ -384,6 +475,10 @@ async function pageFit(main) {
   for (const key of ["n_col", "d_col", "c_col", "loss_col"]) columns[key] = el("input", { type: "text", id: key, list: "columns", value: q.get(key) ?? "", placeholder: "auto" });
   const own = { formula: el("input", { type: "text", id: "formula", value: q.get("formula") ?? "", placeholder: "optional, e.g. E + A/N^alpha + B/D^beta" }),
     variables: el("input", { type: "text", id: "variables", value: q.get("variables") ?? "", placeholder: "N, D or N=params, E=experts" }) };
+  const rows = { where: el("input", { type: "text", id: "where", value: q.get("where") ?? "", placeholder: "e.g. loss < 3 and params >= 1e8",
+      title: "keep the rows matching this filter: comparisons of columns with numbers or text, joined by and, or, not" }),
+    duplicates: el("select", { id: "duplicates" }, ["keep", "mean", "min", "error"].map((v) => el("option", { value: v }, v))) };
+  rows.duplicates.value = q.get("duplicates") || "keep";
   const go = el("button", { id: "fit-button", type: "button" }, "Fit");
   const isoButton = el("button", { id: "isoflop-button", type: "button", class: "secondary" }, "IsoFLOP (Approach 2)");
   const cancel = el("button", { id: "cancel-button", type: "button", class: "secondary", disabled: true }, "Cancel");
@@ -426,9 +521,10 @@ async function pageFit(main) {
       field("objective", objective), field("bootstrap refits", opts.bootstrap), field("seed", opts.seed),
       field("drop K highest-loss runs", opts.drop_highest_loss), field("backtest: hold out C above", opts.holdout_above)),
     el("div", { class: "controls" }, field("N column", columns.n_col), field("D column", columns.d_col), field("C column", columns.c_col), field("loss column", columns.loss_col), names),
+    el("div", { class: "controls" }, field("keep rows where", rows.where), field("repeated (N, D) settings", rows.duplicates)),
     el("div", { class: "controls" }, field("your own law (instead of law)", own.formula), field("its inputs", own.variables)),
     el("p", {}, go, " ", isoButton, " ", cancel, " ", bar, " ", status), error, copy, out,
-    el("h2", {}, "Fit jobs on this server"), jobs);
+    el("h2", {}, "Fit jobs on this server"), el("div", { class: "scroll" }, jobs));
   refreshJobs();
   setInterval(refreshJobs, 2000);
 
@@ -440,6 +536,8 @@ async function pageFit(main) {
     for (const [key, input] of Object.entries(columns)) if (input.value.trim()) form.append(key, input.value.trim());
     form.append("seed", opts.seed.value);
     form.append("bootstrap", opts.bootstrap.value);
+    if (rows.where.value.trim()) form.append("where", rows.where.value.trim());
+    if (rows.duplicates.value !== "keep") form.append("duplicates", rows.duplicates.value);
     if (kind === "fit") {
       if (own.formula.value.trim()) { form.append("formula", own.formula.value.trim()); form.append("variables", own.variables.value.trim()); }
       else form.append("law", law.value);
@@ -458,6 +556,7 @@ async function pageFit(main) {
     for (const [key, input] of Object.entries(opts)) state[key] = input.value;
     for (const [key, input] of Object.entries(columns)) state[key] = input.value;
     for (const [key, input] of Object.entries(own)) state[key] = input.value;
+    state.where = rows.where.value; state.duplicates = rows.duplicates.value === "keep" ? "" : rows.duplicates.value;
     saveState(state);
     const formula = own.formula.value.trim();
     const flags = formula ? [`--formula ${shellQuote(formula)}`, ...own.variables.value.split(",").filter((v) => v.trim()).map((v) => `--var ${shellQuote(v.trim())}`)]
@@ -468,27 +567,45 @@ async function pageFit(main) {
     if (Number(opts.seed.value)) flags.push(`--seed ${opts.seed.value}`);
     if (Number(opts.drop_highest_loss.value)) flags.push(`--drop-highest-loss ${opts.drop_highest_loss.value}`);
     if (opts.holdout_above.value.trim()) flags.push(`--holdout-above ${shellQuote(opts.holdout_above.value.trim())}`);
-    for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
+    flags.push(...tableFlags());
     const grid = !formula && (law.value === "chinchilla" || law.value === "kaplan");
     if (grid) flags.push(`--compute ${FIT_GRID}`);
     const pyArgs = formula ? [`formula=${pyRepr(formula)}`, `variables=${pyRepr(own.variables.value)}`] : [`law=${pyRepr(law.value)}`];
     if (estimator.value !== "fast") pyArgs.push(`estimator=${pyRepr(estimator.value)}`);
+    if (objective.value !== "huber") pyArgs.push(`objective=${pyRepr(objective.value)}`);
     if (Number(opts.bootstrap.value)) pyArgs.push(`bootstrap=${Number(opts.bootstrap.value)}`);
     if (Number(opts.seed.value)) pyArgs.push(`seed=${Number(opts.seed.value)}`);
     if (Number(opts.drop_highest_loss.value)) pyArgs.push(`drop_highest_loss=${Number(opts.drop_highest_loss.value)}`);
+    if (opts.holdout_above.value.trim()) pyArgs.push(`holdout_above=${pyRepr(opts.holdout_above.value.trim())}`);
+    pyArgs.push(...tableArgs());
     if (grid) pyArgs.push(`compute=${pyRepr(FIT_GRID)}`);
     copy.replaceChildren(copyBox(`scalinglab fit ${shellQuote(runsArg())} ${flags.join(" ")} --save fit.json`,
       `import scalinglab as sl\n\nresult = sl.fit(${pyRepr(runsArg())}, ${pyArgs.join(", ")})\nresult.save("fit.json")`));
   };
-  for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns), ...Object.values(own)]) input.addEventListener("change", update);
+  // the runs' columns, filter and duplicates policy, as flags and as keyword arguments (fit and isoflop alike)
+  function tableFlags() {
+    const flags = [];
+    for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
+    if (rows.where.value.trim()) flags.push(`--where ${shellQuote(rows.where.value.trim())}`);
+    if (rows.duplicates.value !== "keep") flags.push(`--duplicates ${rows.duplicates.value}`);
+    return flags;
+  }
+  function tableArgs() {
+    const args = [];
+    for (const [key, input] of Object.entries(columns)) if (input.value.trim()) args.push(`${key}=${pyRepr(input.value.trim())}`);
+    if (rows.where.value.trim()) args.push(`where=${pyRepr(rows.where.value.trim())}`);
+    if (rows.duplicates.value !== "keep") args.push(`duplicates=${pyRepr(rows.duplicates.value)}`);
+    return args;
+  }
+  for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns), ...Object.values(own), ...Object.values(rows)]) input.addEventListener("change", update);
   update();
 
   const isoflopCopy = () => {
     const flags = [`--bootstrap ${opts.bootstrap.value}`];
     if (Number(opts.seed.value)) flags.push(`--seed ${opts.seed.value}`);
-    for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
+    flags.push(...tableFlags());
     copy.replaceChildren(copyBox(`scalinglab isoflop ${shellQuote(runsArg())} ${flags.join(" ")}`,
-      `import scalinglab as sl\n\nresult = sl.isoflop(${pyRepr(runsArg())}, bootstrap=${Number(opts.bootstrap.value)}, seed=${Number(opts.seed.value)})`));
+      `import scalinglab as sl\n\nresult = sl.isoflop(${[pyRepr(runsArg()), `bootstrap=${Number(opts.bootstrap.value)}`, `seed=${Number(opts.seed.value)}`, ...tableArgs()].join(", ")})`));
   };
   const start = async (kind) => {
     if (kind === "isoflop") isoflopCopy(); else update();
@@ -541,7 +658,8 @@ function showFit(out, kind, result, charts, runs) {
           result.intervals ? `${Number(result.intervals[n][0]).toPrecision(4)} to ${Number(result.intervals[n][1]).toPrecision(4)}` : "-"]), { text: [0] }));
     const r = result.diagnostics.residuals;
     parts.push(el("p", {}, `Residuals (${r.space}): RMSE ${r.rmse.toPrecision(3)}, median |r| ${r.median_abs.toPrecision(3)}, max |r| ${r.max_abs.toPrecision(3)}; condition number ${Number(result.diagnostics.condition_number).toPrecision(3)}.`));
-    for (const warning of result.diagnostics.warnings || []) parts.push(el("p", { class: "error" }, warning));
+    parts.push(notesList([...(result.data.notes || []), ...(result.notes || [])],
+      [...(result.diagnostics.warnings || []), ...((result.backtest && result.backtest.warnings) || []), ...(result.warnings || [])]));
     const bt = result.backtest;
     if (bt) {
       parts.push(el("h2", {}, "Backtest"), el("p", {}, `${bt.method}: mean absolute error ${Number(bt.mape).toFixed(2)}% of the loss (bias ${Number(bt.bias_percent).toFixed(2)}%); ` +
@@ -551,7 +669,7 @@ function showFit(out, kind, result, charts, runs) {
           `${Number(r.prediction_interval[0]).toFixed(3)} to ${Number(r.prediction_interval[1]).toFixed(3)}`])));
     }
     const name = `fit: ${runs} (${result.family})`;
-    const fit = { name, file: "fit.json", law: result.law, bands: fitBands(result) };
+    const fit = { name, file: "fit.json", law: result.law, bands: fitBands(result), fitted_range: result.data.fitted_range };
     const use = el("button", { type: "button", id: "use-on-plan", onclick: () => {
       storeFit({ ...fit, onPlan: true });
       const laws = "besiroglu2024,hoffmann2022";
@@ -570,9 +688,9 @@ function showFit(out, kind, result, charts, runs) {
       el("p", {}, `a = ${Number(result.a).toFixed(3)} (${Math.round(100 * result.level)}% interval ${interval(result.a_interval)}), ` +
         `G = ${Number(result.G).toPrecision(3)}; b (D_opt exponent) = ${result.b === null || result.b === undefined ? "-" : Number(result.b).toFixed(3)}. Hoffmann et al. report a = 0.49 for Approach 2 (Table 2).`),
       table(["budget (FLOP)", "runs", "N_opt", "D_opt", "D/N", "min loss", "used"], (result.points || []).map((p) => [sci(p.compute), p.runs,
-        p.used ? si(p.n_opt) : "-", p.used ? si(p.d_opt) : "-", p.used ? Number(p.tokens_per_param).toFixed(1) : "-",
+        p.used ? si(p.n_opt) : "-", p.used ? si(p.d_opt) : "-", p.used ? sig(p.tokens_per_param) : "-",
         p.loss_min === null || p.loss_min === undefined ? "-" : Number(p.loss_min).toFixed(4), p.used ? "yes" : (p.note || "no")]), { text: [6] }),
-      ...(result.warnings || []).map((w) => el("p", { class: "muted" }, w)),
+      notesList(result.notes, result.warnings),
       el("p", {}, download()));
     const a = el("div", { class: "chart", id: "isoflop-chart" }), b = el("div", { class: "chart" });
     out.replaceChildren(...parts, a, b, stamp());
@@ -693,6 +811,12 @@ async function pageSweeps(main) {
 }
 
 // -- Laws and sources ------------------------------------------------------------------------------
+// A law's parameters as "E=1.82, A=482, alpha=0.35", nested groups as "name (k=v, ...)", 4 significant digits.
+function paramsText(params) {
+  const value = (v) => (typeof v === "number" ? String(+v.toPrecision(4)) : v && typeof v === "object" ? `(${paramsText(v)})` : String(v));
+  return Object.entries(params || {}).map(([k, v]) => (v && typeof v === "object" ? `${k} ${value(v)}` : `${k}=${value(v)}`)).join(", ");
+}
+
 async function pageLaws(main) {
   const [laws, datasets, sources] = await Promise.all([api("/laws"), api("/datasets"), api("/sources")]);
   const bib = (text) => el("details", {}, el("summary", {}, "BibTeX"), el("pre", { class: "bib" }, text));
@@ -704,7 +828,7 @@ async function pageLaws(main) {
       el("a", { href: `${API}/sources.bib`, download: "scalinglab-sources.bib" }, "Download all as BibTeX"), "."),
     el("h2", {}, "Laws"),
     table(["name", "family", "formula", "parameters", "source", "where", ""], laws.map((l) => [l.name, l.family, l.formula,
-      Object.entries(l.params).map(([k, v]) => `${k}=${typeof v === "number" ? +v.toPrecision(4) : JSON.stringify(v)}`).join(", "),
+      paramsText(l.params),
       l.source.citation, where(l.source), { node: bib(bibOf[`law:${l.name}`]) }]), { text: [0, 1, 2, 3, 4, 5, 6] }),
     el("h2", {}, "Datasets"),
     table(["name", "rows", "description", "source", "where", ""], datasets.map((d) => [d.name, d.rows, d.description, d.source.citation, where(d.source),
