@@ -18,7 +18,8 @@ from .corpus import TokenizedCorpus, prepare_corpus
 from .planner import SweepPlan, plan_sweep
 
 __all__ = ["PRESETS", "DEFAULTS", "parse_budgets", "PlannedSweep", "prepare_plan", "SweepStatus", "sweep_status",
-           "ExportResult", "export_sweep", "require_torch"]
+           "ExportResult", "export_sweep", "require_torch",
+           "reading"]
 
 #: Defaults of every planning option (the CLI's ``None`` means "not given").
 DEFAULTS = {
@@ -186,7 +187,7 @@ class SweepStatus:
 
 
 @contextmanager
-def _reading(registry: str | Path):
+def reading(registry: str | Path):
     """The registry opened read-only (SQLite ``mode=ro``: nothing is ever written, not even to an empty
     file or another program's database); damaged pages found while reading are one-line errors."""
     import sqlite3
@@ -203,7 +204,7 @@ def _reading(registry: str | Path):
 
 
 def sweep_status(registry: str | Path, name: str | None = None) -> SweepStatus:
-    with _reading(registry) as db:
+    with reading(registry) as db:
         summaries = [{k: v for k, v in db.status(s).items() if k != "table"} for s in db.sweep_names()]
         detail = db.status(name) if name else None
         problems = db.check(name)
@@ -227,7 +228,7 @@ def export_sweep(registry: str | Path, name: str, path: str | Path, *, checkpoin
     """Finished runs of ``name`` as CSV (what ``scalinglab fit`` and ``scalinglab isoflop`` read)."""
     from .runner import sweep_frame
 
-    with _reading(registry) as db:
+    with reading(registry) as db:
         rows = db.export_rows(name, checkpoints=checkpoints)
     if not rows:
         raise InputError(f"sweep {name!r} has no finished runs to export")
