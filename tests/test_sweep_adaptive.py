@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("torch")
 
@@ -61,6 +63,10 @@ def test_adaptive_sweep_ends_with_a_narrower_interval_at_the_target_than_a_grid_
         stored = db.rounds("adaptive")
         assert stored == rounds and db.check("adaptive") == []
         assert {r["key"] for r in db.runs("adaptive", "finished")} == set(picked)
+
+    status = cli("sweep", "status", "--db", str(out / "runs.sqlite"), "--name", "adaptive", "--json")
+    assert status.code == 0 and status.json()["detail"]["rounds"] == rounds
+    assert status.json()["detail"]["pending"] == 14 - len(picked)
 
     again = cli(*args)  # every round is recorded: nothing trains, nothing is chosen again
     assert again.code == 0, again.stderr
@@ -127,3 +133,47 @@ def test_a_killed_adaptive_sweep_resumes_its_round_without_choosing_again(cli, t
         assert (after[key]["attempts"], after[key]["finished_at"], after[key]["final_loss"]) == \
                (1, run["finished_at"], run["final_loss"])
     assert set(after) == {p["key"] for r in data["rounds"] for p in r["picks"]}
+
+
+@pytest.mark.slow
+def test_a_resumed_adaptive_sweep_keeps_its_budget_rounds_and_target(cli, tmp_path):
+    common = ("sweep", "run", "--adaptive", "--rounds", "1", "--compute", "2e9,4e9", "--sizes", "4", "--spread", "2",
+              "--steps", "60", "--n-ctx", "32", "--eval-tokens", "2048", "--device", "cpu", "--name", "a", "--out",
+              str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), "--json")
+    first = cli(*common, "--budget", "1.2e10")
+    assert first.code == 0, first.stderr
+    assert [r["round"] for r in first.json()["rounds"]] == [0, 1]
+    assert_user_error(cli(*common, "--budget", "2e10"), "adaptive sweep 'a' was started with --budget 1.2e+10",
+                      "--rounds 1", "--name")
+
+
+def _law_rows(plan, keys, seed):
+    """Finished-run rows for ``keys`` with losses from a Chinchilla law and 1% noise (no training)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    specs = {s.key: s for s in plan.runs}
+    return [{"key": k, "loss": float((1.8 + 30 / specs[k].n_params ** 0.35 + 40 / specs[k].n_tokens ** 0.3)
+                                     * np.exp(0.01 * rng.standard_normal()))} for k in keys]
+
+
+@settings(max_examples=12, deadline=None)
+@given(done=st.integers(0, 14), chosen=st.integers(0, 3), share=st.floats(0.05, 1.0), seed=st.integers(0, 99))
+def test_suggest_next_stays_in_budget_and_picks_only_runs_not_done_or_chosen(done, chosen, share, seed):
+    from scalinglab.sweep.adaptive import suggest_next
+    from scalinglab.sweep.planner import plan_sweep
+
+    plan = plan_sweep([2.5e9, 5e9, 1e10, 2e10], sizes=5, spread=2.0, steps=300)
+    order = [s.key for s in sorted(plan.runs, key=lambda s: (s.flops, s.key))]
+    finished, exclude = order[:done], order[done:done + chosen]
+    free = [s for s in plan.runs if s.key not in set(finished) | set(exclude)]
+    if not free:
+        return
+    budget = max(share * sum(s.flops for s in free), min(s.flops for s in free))
+    suggestion, keys = suggest_next(plan, _law_rows(plan, finished, seed), budget=budget, target=2e10,
+                                    exclude=exclude, bootstrap=4, seed=seed)
+    costs = {s.key: s.flops for s in plan.runs}
+    assert keys and len(set(keys)) == len(keys)
+    assert not set(keys) & (set(finished) | set(exclude))
+    assert sum(costs[k] for k in keys) <= budget * (1 + 1e-9)
+    assert [p["cost"] for p in suggestion.picks] == [costs[k] for k in keys]

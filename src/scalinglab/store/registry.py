@@ -118,6 +118,8 @@ CREATE TABLE IF NOT EXISTS rounds (
     method TEXT NOT NULL,
     picks_json TEXT NOT NULL,
     cost REAL NOT NULL,
+    budget REAL NOT NULL,
+    rounds INTEGER NOT NULL,
     target_flops REAL NOT NULL,
     created_at TEXT NOT NULL,
     finished_at TEXT,
@@ -438,14 +440,16 @@ class RunsRegistry:
         rows = self._db.execute("SELECT * FROM fits WHERE sweep = ? ORDER BY id", (name,))
         return [dict(r, result=json.loads(r["result_json"])) for r in rows]
 
-    def record_round(self, name: str, number: int, *, method: str, picks: list[dict], target_flops: float) -> None:
-        """An adaptive sweep's round ``number`` chose ``picks`` (dicts with the run ``key``, ``cost`` and
-        ``variance_reduction``); recorded before they train, so a resumed sweep trains the same runs."""
+    def record_round(self, name: str, number: int, *, method: str, picks: list[dict], budget: float, rounds: int,
+                     target_flops: float) -> None:
+        """An adaptive sweep's round ``number`` (of ``rounds`` after the seed, within ``budget``) chose
+        ``picks`` (dicts with the run ``key``, ``cost`` and ``variance_reduction``); recorded before they
+        train, so a resumed sweep trains the same runs."""
         with self.transaction() as db:
-            db.execute("INSERT INTO rounds (sweep, round, method, picks_json, cost, target_flops, created_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO rounds (sweep, round, method, picks_json, cost, budget, rounds, target_flops, "
+                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (name, number, method, json.dumps(picks, default=float), float(sum(p["cost"] for p in picks)),
-                        float(target_flops), _now()))
+                        float(budget), int(rounds), float(target_flops), _now()))
 
     def finish_round(self, name: str, number: int, *, loss: float | None, interval, note: str | None = None) -> None:
         """Round ``number``'s runs are trained: the predicted loss at the target and its interval after it
@@ -488,6 +492,7 @@ class RunsRegistry:
                                             "wall_seconds", "device", "error")},
                        "node": r.get("node"), "retries": r.get("retries") or 0, "config_hash": r.get("config_hash")}
                       for r in runs],
+            "rounds": self.rounds(name),
         }
 
     def export_rows(self, name: str, *, checkpoints: bool = False) -> list[dict]:

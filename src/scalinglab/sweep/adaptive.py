@@ -112,17 +112,21 @@ class AdaptiveResult:
     def report(self):
         from rich.console import Group
 
-        from .._table import rich_table
+        from .api import rounds_table
 
-        def interval(r):
-            return "-" if r["loss_low"] is None else f"{r['loss_low']:.4f} .. {r['loss_high']:.4f}"
+        return Group(self.sweep.report(), rounds_table(self.name, self.rounds),
+                     f"{len(self.rounds)} rounds, {self.spent:.3g} of {self.budget:.3g} FLOP spent")
 
-        rows = [[str(r["round"]), r["method"], ", ".join(p["key"] for p in r["picks"]) or "-", f"{r['cost']:.3g}",
-                 "-" if r["loss"] is None else f"{r['loss']:.4f}", interval(r), r["note"] or ""] for r in self.rounds]
-        title = (f"Adaptive sweep {self.name}: {len(self.rounds)} rounds, {self.spent:.3g} of {self.budget:.3g} FLOP; "
-                 f"loss at the compute-optimal point of {self.target:.3g} FLOP after each round")
-        table = rich_table(title, ["round", "method", "runs", "FLOP", "loss", f"{_LEVEL:.0%} interval", "note"], rows)
-        return Group(self.sweep.report(), table)
+
+def _check_settings(name: str, recorded: list[dict], budget: float, rounds: int, target: float) -> None:
+    """A resumed adaptive sweep must keep the budget, rounds and target its recorded rounds were chosen for."""
+    if not recorded:
+        return
+    first = recorded[0]
+    if (first["budget"], first["rounds"], first["target_flops"]) != (float(budget), int(rounds), float(target)):
+        raise InputError(f"adaptive sweep {name!r} was started with --budget {first['budget']:.6g} --rounds "
+                         f"{first['rounds']} --target {first['target_flops']:.6g}; run it again with those, or give "
+                         f"another --name")
 
 
 def run_adaptive(plan: SweepPlan, corpus, *, name: str, registry: str | Path, budget: float, rounds: int,
@@ -145,6 +149,7 @@ def run_adaptive(plan: SweepPlan, corpus, *, name: str, registry: str | Path, bu
     with RunsRegistry(registry) as db:
         db.open_sweep(name, plan.to_dict(), corpus.to_dict(), force=force)
         db.release(name)
+        _check_settings(name, db.rounds(name), budget, rounds, target)
     result = None
     for number in range(rounds + 1):
         with RunsRegistry(registry) as db:
@@ -163,7 +168,8 @@ def run_adaptive(plan: SweepPlan, corpus, *, name: str, registry: str | Path, bu
             picks = [{"key": key, "cost": p["cost"], "variance_reduction": p["variance_reduction"],
                       "reason": p["reason"]} for key, p in zip(keys, suggestion.picks)]
             with RunsRegistry(registry) as db:
-                db.record_round(name, number, method=suggestion.method, picks=picks, target_flops=target)
+                db.record_round(name, number, method=suggestion.method, picks=picks, budget=budget, rounds=rounds,
+                                target_flops=target)
                 recorded = {r["round"]: r for r in db.rounds(name)}
         keys = frozenset(p["key"] for r in recorded.values() for p in r["picks"])
         result = run_sweep(plan, corpus, name=name, registry=registry, only=keys, force=force, **run_options)

@@ -176,6 +176,8 @@ class SweepStatus:
                     and not (c == "error" and not any(r["error"] for r in table))]
             parts.append(rich_table(f"Runs of {self.detail['sweep']}", [columns[i] for i in keep],
                                     [[row[i] for i in keep] for row in rows]))
+            if self.detail.get("rounds"):
+                parts.append(rounds_table(self.detail["sweep"], self.detail["rounds"]))
             nodes = self.detail["nodes"]
             if nodes:
                 parts.append(rich_table(f"Finished runs per node ({self.detail['retries']} attempts lost and retried)",
@@ -184,6 +186,19 @@ class SweepStatus:
                                          for n in nodes]))
         parts.append("registry consistent" if not self.problems else "problems: " + "; ".join(self.problems))
         return Group(*parts)
+
+
+def rounds_table(name: str, rounds: list[dict]):
+    """An adaptive sweep's recorded rounds: the runs each chose, their FLOP, the loss at the target after it."""
+    from .._table import rich_table
+
+    rows = [[str(r["round"]), r["method"], ", ".join(p["key"] for p in r["picks"]) or "-", f"{r['cost']:.3g}",
+             "-" if r["loss"] is None else f"{r['loss']:.4f}",
+             "-" if r["loss_low"] is None else f"{r['loss_low']:.4f} .. {r['loss_high']:.4f}",
+             r["note"] or ("" if r["finished_at"] else "training")] for r in rounds]
+    target = rounds[0]["target_flops"] if rounds else float("nan")
+    return rich_table(f"Rounds of {name}: the loss at the compute-optimal point of {target:.3g} FLOP after each",
+                      ["round", "method", "runs", "FLOP", "loss", "95% interval", "note"], rows)
 
 
 @contextmanager
@@ -205,7 +220,7 @@ def reading(registry: str | Path):
 
 def sweep_status(registry: str | Path, name: str | None = None) -> SweepStatus:
     with reading(registry) as db:
-        summaries = [{k: v for k, v in db.status(s).items() if k != "table"} for s in db.sweep_names()]
+        summaries = [{k: v for k, v in db.status(s).items() if k not in ("table", "rounds")} for s in db.sweep_names()]
         detail = db.status(name) if name else None
         problems = db.check(name)
     return SweepStatus(str(registry), summaries, detail, problems)
