@@ -10,9 +10,14 @@ deeply nested or null YAML, foreign SQLite files. Whatever comes in:
 * nothing prints a traceback, and a failure is one ``error: ...`` line on stderr;
 * no temporary file is left behind and no warning leaks;
 * an exit-0 result is finite (no ``nan``/``inf`` printed) and inside physical bounds (utilisation at
-  most 1, sizes, costs and durations not negative).
+  most 1, sizes, costs and durations not negative, memory per GPU within its capacity when it "fits", a
+  batch within the most that fit).
 
-Derandomized (the same examples every run) and bounded: about a minute on 2 cores.
+The values of an option are derived from its declaration: its type (int, float, text, flag, list), its
+declared range (the bounds and one step past them) and what its name says it measures (a share of a
+whole, bytes per value, a port); options naming known things (laws, files, columns) get those.
+Derandomized (the same examples every run) and bounded: about a minute on 2 cores. ``benchmarks/fuzz.py``
+draws many more examples with the same builder and checks and prints counts.
 """
 
 from __future__ import annotations
@@ -61,8 +66,12 @@ COMMANDS = _commands()
 # -- the files the values point at ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("fuzz")
-    runs = read_bundled("chinchilla")
+    return make_workspace(tmp_path_factory.mktemp("fuzz"))
+
+
+def make_workspace(root: Path) -> Path:
+    """The files the values point at, written into ``root``."""
+    runs = read_bundled("chinchilla-runs")
     small = runs.iloc[::4]
     small.to_csv(root / "runs.csv", index=False)
     commas = small.astype(str).copy()
@@ -100,8 +109,6 @@ def workspace(tmp_path_factory) -> Path:
 
 
 # -- values ---------------------------------------------------------------------------------------------
-NUMBERS = ["-1", "0", "1", "3", "0.5", "nan", "inf", "-inf", "1e400", "1e-320", "", "1,000", "abc", "1e9",
-           "99999999999999999999"]
 QUANTITIES = ["70B", "1.4T", "5.76e23", "6e23", "-1", "0", "nan", "inf", "1e400", "", "1,000", "21 days",
               "$10M", "0.4", "40%", "abc", "\x00", "0.3 to 0.5", "5 to 1", "1e2,1e3", "💥"]
 PATHS = ["{w}/out.json", "{w}/chart.png", "{w}/chart.html", "{w}/folder", "{w}/file.txt/x.json", "/proc/x.png",
@@ -147,6 +154,8 @@ KNOWN = {
     "--db": ["{w}/runs.sqlite", "{w}/foreign.sqlite", "{w}/empty.sqlite", "{w}/damaged.sqlite", "{w}/folder",
              "{w}/missing.sqlite", "{w}/runs.csv"],
     "--name": ["s", "", "nope"],
+    "--at": ["7B:140B", "70B:1.4T", "1e9:2e10", "-7B:140B", "7B", "nan:1", "1e400:1", ""],
+    "--accuracy-col": ["loss", "Model Size", "nope", ""],
 }
 for _col in ("--n-col", "--d-col", "--c-col", "--loss-col", "--u-col", "--budget-col", "--group-col",
              "--rank-by", "--date-column", "--domain-column"):
@@ -155,42 +164,98 @@ for _out in ("--save", "--plot", "--out"):
     KNOWN[_out] = PATHS
 
 
+HUGE_INT = str(10**400)
+INTS = ["-1", "0", "1", "2", "7", "1000000", "9007199254740993", HUGE_INT, "1e3", "abc", ""]
+FLOATS = ["-1", "0", "1e-9", "0.125", "0.5", "1", "1.0000001", "8", "8.5", "nan", "inf", "-inf", "1e400", "1e-320",
+          "", "1,000", "abc"]
+#: What an option's name says it measures -> values at the edges of that domain.
+NAMED_DOMAINS = {
+    ("mfu", "fraction", "efficiency", "goodput", "utilisation", "level", "overhead"): ["0", "1e-9", "0.5", "1",
+                                                                                      "1.0000001", "1.5"],
+    ("bytes",): ["0.1", "0.125", "0.5", "1", "8", "8.1", "1e-9"],
+    ("port",): ["0", "1", "65535", "65536", "70000", "-1"],
+}
+
+
+def _declared_values(param, leaf) -> list[str]:
+    """Values at and one step past the option's declared range (Typer's min/max)."""
+    info = param.type_descriptor.parameter_info
+    values = []
+    for bound, step in ((getattr(info, "min", None), -1), (getattr(info, "max", None), 1)):
+        if bound is not None:
+            values += [str(bound), str(bound + step if leaf is int else bound + step * 1e-9)]
+    return values
+
+
 def _pool(param) -> list[str]:
+    """The values to try for ``param``, derived from its declaration (see the module docstring)."""
     key = param.opts[0] if param.param_type_name == "option" else param.name.upper()
     if key in KNOWN:
         return KNOWN[key]
     annotation = param.type_descriptor.annotation
-    if annotation in (int, float) or "int" in str(annotation) or "float" in str(annotation):
-        return NUMBERS
-    return QUANTITIES
+    leaf = next((t for t in (int, float) if annotation is t or t.__name__ in str(annotation)), None)
+    if leaf is None:
+        return QUANTITIES
+    named = [v for words, values in NAMED_DOMAINS.items() if any(w in param.name for w in words) for v in values]
+    return list(dict.fromkeys(_declared_values(param, leaf) + named + (INTS if leaf is int else FLOATS)))
 
 
-def _argv_strategy(path, command):
+#: A valid call of each command that needs more than its required options: half the fuzzed calls start
+#: from it and add random options, so that exit 0 with odd values is common enough to check.
+VALID = {
+    ("predict",): ["--law", "hoffmann2022", "--params", "70B", "--tokens", "1.4T"],
+    ("flops",): ["--params", "70B", "--tokens", "1.4T"],
+    ("plan",): ["--compute", "1e23"],
+    ("cost",): ["--compute", "1e23", "--gpus", "1024"],
+    ("budget",): ["--dollars", "$10M", "--gpu", "h100-sxm"],
+    ("memory",): ["--config", "llama3-8b"],
+    ("inference", "roofline"): ["--config", "llama3-8b"],
+    ("inference", "plan"): ["--inference-tokens", "2T", "--compute", "1e23"],
+    ("fit",): ["{w}/runs.csv"],
+    ("isoflop",): ["marin-isoflop"],
+    ("forecast",): ["--scenario", "scaling-picture", "--samples", "500"],
+    ("sensitivity",): ["--scenario", "scaling-picture", "--milestone", "spending >= $10B", "--samples", "256"],
+    ("compare",): ["scaling-picture", "epoch-trends", "--samples", "500"],
+}
+
+
+def build_argv(path, command, choose, count) -> list[str]:
+    """One command line for ``command``: ``choose(values)`` picks one value, ``count(lo, hi)`` a number
+    (Hypothesis's draws in the test, a seeded ``random.Random`` in ``benchmarks/fuzz.py``)."""
     options = [p for p in command.params if p.param_type_name == "option" and p.name not in ("help",)]
     arguments = [p for p in command.params if p.param_type_name == "argument"]
     forced: list[str] = []
     if path == ("sweep", "plan"):  # never time steps; one shared corpus cache
         forced = ["--no-estimate"]
         options = [p for p in options if p.name not in ("cache_dir", "no_estimate")]
+    argv = list(path)
+    valid = VALID.get(path) if count(0, 1) else None
+    if valid:
+        argv += valid
+        given = set(valid)
+        options = [p for p in options if not given & {*p.opts, *p.secondary_opts}]
+        arguments = []
+    for argument in arguments:
+        argv += [choose(_pool(argument)) for _ in range(count(1, 3) if argument.nargs == -1 else 1)]
+    optional = [p for p in options if not p.required]
+    chosen = [p for p in options if p.required]
+    for _ in range(count(0, 4) if optional else 0):
+        option = choose(optional)
+        if option not in chosen:
+            chosen.append(option)
+    for option in chosen:
+        if option.is_flag:
+            argv.append(choose([option.opts[0], *option.secondary_opts]))
+        else:
+            argv += [option.opts[0], choose(_pool(option))]
+    return argv + forced
 
+
+def _argv_strategy(path, command):
     @st.composite
     def build(draw):
-        argv = list(path)
-        for argument in arguments:
-            pool = _pool(argument)
-            count = draw(st.integers(1, 3)) if argument.nargs == -1 else 1
-            argv += [draw(st.sampled_from(pool)) for _ in range(count)]
-        required = [p for p in options if p.required]
-        chosen = required + draw(st.lists(st.sampled_from([p for p in options if not p.required] or [None]),
-                                          max_size=4, unique_by=id))
-        for option in chosen:
-            if option is None:
-                continue
-            if option.is_flag:
-                argv.append(draw(st.sampled_from([option.opts[0], *option.secondary_opts])))
-            else:
-                argv += [option.opts[0], draw(st.sampled_from(_pool(option)))]
-        return argv + forced
+        return build_argv(path, command, lambda values: draw(st.sampled_from(values)),
+                          lambda lo, hi: draw(st.integers(lo, hi)))
 
     return build()
 
@@ -228,12 +293,29 @@ def _check_numbers(value, key: str = "") -> None:
         for v in value:
             _check_numbers(v, key)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        assert math.isfinite(value), (key, value)
+        assert isinstance(value, int) or math.isfinite(value), (key, value)  # an int is exact (a seed may be huge)
         if any(s in key for s in _SHARES) and "%" not in key:
             assert 0 <= value <= 1, (key, value)
         if any(key == s or key.endswith("_" + s) or key.startswith(s + "_") for s in _SIZES) and "log" not in key \
                 and "change" not in key and "residual" not in key:
             assert value >= 0, (key, value)
+
+
+def _check_physics(value) -> None:
+    """Bounds between numbers of one result: what "fits" fits, a batch within the most that fit."""
+    if isinstance(value, dict):
+        if value.get("fits") is True and "total_bytes" in value and "capacity_bytes" in value:
+            assert value["total_bytes"] <= value["capacity_bytes"], value
+        if "batch" in value and "max_batch" in value:
+            assert value["batch"] <= value["max_batch"], (value["batch"], value["max_batch"])
+        capacity = (value.get("assumptions") or {}).get("memory_per_gpu") if isinstance(value.get("assumptions"), dict) else None
+        if capacity is not None and "memory_per_gpu_bytes" in value:
+            assert value["memory_per_gpu_bytes"] <= capacity, (value["memory_per_gpu_bytes"], capacity)
+        for item in value.values():
+            _check_physics(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_physics(item)
 
 
 def _temporary_files(root: Path) -> list[Path]:
@@ -247,33 +329,59 @@ def test_every_command_exits_0_or_2_with_one_line_and_sane_results(path, command
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     @given(argv=_argv_strategy(path, command), as_json=st.booleans())
     def check(argv, as_json):
-        argv = [a.replace("{w}", str(workspace)) for a in argv]
-        if as_json and any(p.name == "as_json" for p in command.params):
-            argv.append("--json")
-        if path == ("sweep", "plan"):
-            argv += ["--cache-dir", str(workspace / "cache")]
-        before = os.getcwd()
-        os.chdir(workspace)
-        try:
-            code, out, err, caught = _invoke(argv)
-        finally:
-            os.chdir(before)
-        shown = f"scalinglab {' '.join(map(repr, argv))}\nexit {code}\nstdout: {out[-2000:]}\nstderr: {err[-4000:]}"
-        assert code in (0, 2) or (code == 1 and path == ("sweep", "status")), shown  # status: 1 = problems found
-        assert "Traceback" not in err and "np.float64(" not in err and "np.int64(" not in err, shown
-        lines = [line for line in err.splitlines() if line.strip()]
-        if code == 2:
-            assert len(lines) == 1 and lines[0].startswith("error: "), shown
-        assert not [w for w in caught if not issubclass(w.category, DeprecationWarning)], \
-            (shown, [str(w.message) for w in caught])
-        assert not _temporary_files(workspace), (shown, _temporary_files(workspace))
-        if code == 0:
-            if "--json" in argv and out.strip():
-                try:
-                    _check_numbers(json.loads(out))
-                except AssertionError as error:
-                    raise AssertionError(f"{error}\n{shown}") from None
-            else:
-                assert not _NOT_FINITE.search(out), shown
+        code, problem, shown = run_and_judge(path, command, argv, as_json, workspace)
+        assert problem is None, f"{problem}\n{shown}"
 
     check()
+
+
+#: A number printed with more significant digits than a person reads ("got -1818181818181.818").
+_RAW_NUMBER = re.compile(r"(?<![\w.'])-?\d{10,}\.\d+|(?<![\w.'])-?\d\.\d{12,}")
+
+
+def run_and_judge(path, command, argv, as_json, workspace) -> tuple[object, str | None, str]:
+    """Run ``scalinglab ARGV`` in this process in ``workspace``; (exit code, the first property it breaks
+    or None, a description of the call)."""
+    argv = [a.replace("{w}", str(workspace)) for a in argv]
+    if as_json and any(p.name == "as_json" for p in command.params):
+        argv.append("--json")
+    if path == ("sweep", "plan"):
+        argv += ["--cache-dir", str(workspace / "cache")]
+    before = os.getcwd()
+    os.chdir(workspace)
+    try:
+        code, out, err, caught = _invoke(argv)
+    finally:
+        os.chdir(before)
+    shown = f"scalinglab {' '.join(map(repr, argv))}\nexit {code}\nstdout: {out[-2000:]}\nstderr: {err[-4000:]}"
+    lines = [line for line in err.splitlines() if line.strip()]
+    leaked = [str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)]
+    if code == "traceback" or "Traceback" in err:
+        return code, "traceback", shown
+    if not (code in (0, 2) or (code == 1 and path == ("sweep", "status"))):  # status: 1 = problems found
+        return code, f"exit code {code}", shown
+    if "np.float64(" in err or "np.int64(" in err:
+        return code, "numpy repr in a message", shown
+    if code == 2 and not (len(lines) == 1 and lines[0].startswith("error: ")):
+        return code, "error not one line", shown
+    if code == 2 and _RAW_NUMBER.search(lines[0]):
+        return code, "raw number in a message", shown
+    if leaked:
+        return code, f"warning leaked: {leaked[0][:200]}", shown
+    if _temporary_files(workspace):
+        for left in _temporary_files(workspace):
+            left.unlink()
+        return code, "temporary file left", shown
+    if code == 0:
+        if "--json" in argv and out.strip():
+            try:
+                data = json.loads(out)
+                _check_numbers(data)
+                _check_physics(data)
+            except (AssertionError, OverflowError) as error:
+                return code, f"number out of bounds {error}", shown
+            except ValueError:
+                return code, "--json printed something that is not JSON", shown
+        elif _NOT_FINITE.search(out):
+            return code, "non-finite number printed", shown
+    return code, None, shown

@@ -213,3 +213,26 @@ def test_mixture_values_in_a_scenario():
     data["factors"]["compute"]["growth"][1]["rate"] = {"mixture": [{"weight": 0, "value": "4x/yr"}]}
     with pytest.raises(ScenarioError, match=r"factors.compute.growth\[1\].rate: mixture\[0\].weight must be positive"):
         parse_scenario(data, "s.yaml")
+
+
+@pytest.mark.parametrize("edits, where", [
+    ({"factors/compute/growth/1/rate": None}, "factors.compute.growth[1].rate"),
+    ({"factors/compute/start/value": None}, "factors.compute.start.value"),
+])
+def test_a_null_number_is_refused_at_load_by_every_face(cli, tmp_path, edits, where):
+    path = _bad(tmp_path, _variant(**edits))
+    with pytest.raises(ScenarioError, match=r"is null"):
+        load_scenario_file(path)
+    for args in (["scenarios", "show", str(path)], ["forecast", "--scenario", str(path), "--samples", "10"],
+                 ["sensitivity", "--scenario", str(path), "--milestone", "compute >= 1e27", "--samples", "64"]):
+        assert_user_error(cli(*args), where, "is null")
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from scalinglab.web import create_app
+
+    with TestClient(create_app(), base_url="http://127.0.0.1") as client:
+        for route in ("/api/v1/forecast", "/api/v1/scenarios/describe"):
+            answer = client.post(route, json={"yaml": path.read_text()})
+            assert answer.status_code == 422, (route, answer.text)
+            assert "is null" in answer.json()["error"] and "\n" not in answer.json()["error"]

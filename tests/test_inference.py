@@ -142,3 +142,38 @@ def test_bad_serving_inputs_are_one_line(cli):
                       "training MFU")
     assert_user_error(cli("memory", "--config", "llama3-8b", "--inference", "--weight-bytes", "-1"), "--weight-bytes")
     assert_user_error(cli("memory", "--config", "llama3-8b", "--gpus", "8", "--search", "--top", "0"), "--top")
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--weight-bytes", "1", "--batch", "100000"], ["--batch 100,000", "TB of KV cache", "at most"]),  # was exit 0
+    (["--weight-bytes", "1e-9"], ["--weight-bytes", "0.125"]),
+    (["--kv-bytes", "9"], ["--kv-bytes", "8"]),
+    (["--input", "0"], ["--input", "positive integer"]),
+    (["--input", str(10**400)], ["--input", "2^53"]),
+])
+def test_roofline_inputs_outside_physics_are_one_line(cli, args, fragments):
+    assert_user_error(cli("inference", "roofline", "--config", "llama3-8b", *args), *fragments)
+
+
+@pytest.mark.parametrize("weight_bytes", [0.125, 0.5, 1, 2, 8])
+@pytest.mark.parametrize("precision", [None, "bf16", "fp8"])
+def test_roofline_never_reports_more_than_the_hardware_can(weight_bytes, precision):
+    from scalinglab.compute.hardware import get_accelerator
+
+    estimate = inference_roofline(LLAMA_70B, accelerator="h100-sxm", gpus=8, weight_bytes=weight_bytes,
+                                  precision=precision, input_tokens=128, output_tokens=128)
+    assert 0 < estimate.decode_mfu <= 1  # 4-bit weights gave 1.92 against the 16-bit peak
+    assert estimate.memory_per_gpu_bytes <= get_accelerator("h100-sxm").memory_bytes
+
+
+@pytest.mark.parametrize("args, flag", [(["--target-loss", "nan"], "--target-loss"),
+                                        (["--target-loss", "-1"], "--target-loss")])
+def test_inference_plan_refuses_a_target_that_is_not_a_loss(cli, args, flag):
+    assert_user_error(cli("inference", "plan", "--inference-tokens", "2T", *args), flag)
+    assert_user_error(cli("inference", "plan", "--inference-tokens", "-2T", "--compute", "1e23"),
+                      "--inference-tokens", "got -2T")
+
+
+def test_a_price_too_small_to_price_a_flop_is_one_line(cli):
+    assert_user_error(cli("inference", "plan", "--inference-tokens", "2T", "--compute", "1e23",
+                          "--price-per-gpu-hour", "1e-320"), "--price-per-gpu-hour", "too small")

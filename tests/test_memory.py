@@ -199,3 +199,32 @@ def test_weights_per_gpu_agree_with_llm_analysis_example():
     est = memory_per_gpu(cfg, Layout(tp=8, pp=8, dp=32, recompute="selective", global_batch=32, seq=2048),
                          accelerator="a100-80gb", step_time=False)
     assert est.parts["weights"] / 1e6 == pytest.approx(234.09, rel=0.01)
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--tp", "0"], ["--tp", "positive integer"]),  # was silently 1
+    (["--micro-batch", "0"], ["--micro-batch", "positive integer"]),
+    (["--gpus", "0"], ["--gpus", "positive integer"]),  # was a ZeroDivisionError
+    (["--seq", "0"], ["--seq", "positive integer"]),
+    (["--seq", str(10**400)], ["--seq", "2^53"]),  # was an OverflowError
+    (["--gpus", "0", "--search"], ["--gpus", "positive integer"]),
+    (["--weight-bytes", "1"], ["--weight-bytes", "--inference"]),  # did nothing without --inference
+    (["--inference", "--weight-bytes", "1e-9"], ["--weight-bytes", "0.125"]),  # made 405B fit on one GPU
+    (["--inference", "--weight-bytes", "16"], ["--weight-bytes", "8"]),
+    (["--inference", "--zero", "3"], ["--zero", "--inference"]),
+    (["--inference", "--recompute", "full"], ["--recompute", "--inference"]),
+    (["--config", "x" * 100_000], ["--config", "100,000 characters"]),
+])
+def test_memory_options_out_of_their_domain_are_one_line(cli, args, fragments):
+    if args[0] != "--config":
+        args = ["--config", "llama3-8b", *args]
+    assert_user_error(cli("memory", *args), *fragments)
+
+
+def test_a_config_nested_too_deep_or_not_a_file_is_one_line(cli, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
+    assert_user_error(cli("memory", "--config", str(deep)), "deep.json", "nested too deeply")
+    device = tmp_path / "zero.json"
+    device.symlink_to("/dev/zero")
+    assert_user_error(cli("memory", "--config", str(device)), "zero.json", "not a regular file")

@@ -89,7 +89,7 @@ def test_status_exits_1_when_it_reports_problems(cli, tmp_path):
     assert "marked running but its sweep process is gone" in result.stdout
 
 
-def test_damaged_pages_are_one_line(cli, tmp_path):
+def _damaged(tmp_path):
     path = tmp_path / "runs.sqlite"
     with RunsRegistry(path) as db:
         db.open_sweep("s", _plan(), CORPUS)
@@ -99,8 +99,30 @@ def test_damaged_pages_are_one_line(cli, tmp_path):
     for start in range(2 * page, len(data), page):  # leave the header page, damage the rest
         data[start + 8:start + page] = bytes(range(256)) * ((page - 8) // 256) + bytes((page - 8) % 256)
     path.write_bytes(bytes(data))
+    return path
+
+
+def test_damaged_pages_are_one_line(cli, tmp_path):
+    path = _damaged(tmp_path)
     result = cli("sweep", "status", "--db", str(path))
     assert_user_error(result, str(path))
+
+
+def test_a_damaged_registry_is_refused_before_any_write(cli, tmp_path):
+    path = _damaged(tmp_path)
+    before = path.read_bytes()
+    result = cli("sweep", "run", "--preset", "tiny", "--db", str(path), "--out", str(tmp_path / "out"))
+    assert_user_error(result, str(path), "damaged", "nothing was written")
+    assert path.read_bytes() == before  # the header too (a writer would switch it to WAL or bump its counter)
+    assert _files(tmp_path) == ["runs.sqlite"]
+    with pytest.raises(InputError, match="damaged"):
+        RunsRegistry(path)
+    assert path.read_bytes() == before
+
+
+def test_serve_refuses_a_damaged_registry_at_start(cli, tmp_path):
+    path = _damaged(tmp_path)
+    assert_user_error(cli("serve", "--registry", str(path), "--port", "0"), str(path), "damaged")
 
 
 def test_owner_is_a_pid_with_its_start_time():

@@ -141,3 +141,36 @@ def test_corpus_too_small_says_how_many_epochs(cli, tmp_path):
 def test_train_tokenizer_byte_needs_no_training():
     tok = train_tokenizer("byte", [])
     assert tok.vocab_size == 257 and tok.eot_id == 256
+
+
+def test_a_corpus_that_never_ends_is_refused_before_any_byte_is_read(cli, tmp_path):
+    import os
+    import time
+
+    endless = tmp_path / "zero.txt"
+    endless.symlink_to("/dev/zero")
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer for ever
+    for path in (endless, fifo):
+        started = time.perf_counter()
+        with pytest.raises(InputError, match="not a regular file"):
+            read_documents(path)
+        assert time.perf_counter() - started < 1.0
+    started = time.monotonic()
+    result = cli("sweep", "plan", "--preset", "tiny", "--corpus", str(endless), "--cache-dir", str(tmp_path / "c"),
+                 "--no-estimate", timeout=60)
+    assert_user_error(result, str(endless), "not a regular file")
+    assert time.monotonic() - started < 20  # refused before torch is imported (the check alone: under 1 s above)
+
+
+def test_a_corpus_over_the_byte_cap_is_refused_before_reading(tmp_path, monkeypatch):
+    from scalinglab.sweep import corpus
+
+    monkeypatch.setattr(corpus, "MAX_CORPUS_BYTES", 1000)
+    big = tmp_path / "big.txt"
+    big.write_text(TEXT)
+    with pytest.raises(InputError, match="more than 1.0 kB of text"):
+        read_documents(big)
+    root = _folder(tmp_path)
+    with pytest.raises(InputError, match="more than 1.0 kB of text"):
+        read_documents(root)

@@ -26,6 +26,15 @@ def _writable_folder(folder: Path, what: str) -> None:
         raise InputError(f"{what}: {str(probe)!r} is a file, not a folder")
     if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
         raise InputError(f"{what}: folder {str(probe)!r} is not writable")
+    if probe.is_dir():  # permissions can pass where writing cannot (root on /proc, a read-only mount)
+        import tempfile
+
+        try:
+            fd, trial = tempfile.mkstemp(dir=probe, prefix=".scalinglab-write-test-")
+        except OSError as error:
+            raise InputError(f"{what}: cannot write in folder {str(probe)!r} ({error.strerror or error})") from None
+        os.close(fd)
+        os.unlink(trial)
 
 
 def check_output_path(path: str | os.PathLike, *, flag: str, inputs: Iterable = (),

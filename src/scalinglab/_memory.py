@@ -29,12 +29,17 @@ def available_bytes() -> float:
         except (ValueError, OSError, AttributeError):
             pass
     if limit:
-        available = min(available, parse_quantity(limit, what="SCALINGLAB_MEMORY_LIMIT"))
+        cap = parse_quantity(limit, what="SCALINGLAB_MEMORY_LIMIT")
+        if not cap > 0:
+            raise InputError(f"SCALINGLAB_MEMORY_LIMIT must be a positive size such as 4G, got {limit!r}")
+        available = min(available, cap)
     return available
 
 
 def format_bytes(count: float) -> str:
     """1.4e10 -> '14 GB', 3.6e9 -> '3.6 GB' (decimal units)."""
+    if count < 0:
+        return "-" + format_bytes(-count)
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if count >= scale:
             value = count / scale

@@ -862,9 +862,19 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
     >>> sl.memory("llama3-70b", gpus=1024, tp=8, pp=8, zero=1, recompute="full", seq=8192).fits
     True
     """
-    from .compute.memory import Layout, memory_per_gpu, parallelism_data, search_layouts
+    from .compute.memory import Layout, check_counts, memory_per_gpu, parallelism_data, search_layouts
     from .compute.shapes import resolve_config
 
+    check_counts(gpus=gpus, tp=tp, pp=pp, ep=ep, micro_batch=micro_batch, global_batch=global_batch, seq=seq,
+                 virtual_stages=virtual_stages)
+    if weight_bytes is not None and not inference:
+        raise InputError("--weight-bytes sets the serving precision and needs --inference (training keeps "
+                         "mixed-precision weights, gradients and Adam state)")
+    if inference:
+        for flag, value in (("--zero", zero), ("--recompute", recompute), ("--global-batch", global_batch),
+                            ("--no-sp", None if sp else True)):
+            if value is not None:
+                raise InputError(f"{flag} applies to training; serving (--inference) keeps weights and KV cache only")
     shape = resolve_config(_unwrap(config))
     name = config if isinstance(config, str) else "model"
     seq_len = shape.n_ctx if seq is None else int(seq)
@@ -881,16 +891,17 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
         summary = (f"{result.fits:,} of {result.candidates:,} layouts fit; fastest {best.layout.label()}" if best
                    else "no layout fits")
         return Result(result, kind="LayoutSearch", summary=summary)
-    t, p = tp or 1, pp or 1
+    t, p = (1 if tp is None else tp), (1 if pp is None else pp)
     total = t * p if gpus is None else int(gpus)
     if total % (t * p):
         raise InputError(f"--gpus {total} is not a multiple of --tp {t} x --pp {p}")
-    d, mb = total // (t * p), micro_batch or 1
+    d, mb = total // (t * p), (1 if micro_batch is None else micro_batch)
     if global_batch is None:
         tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
         global_batch = max(d * mb, round(tokens / seq_len / (d * mb)) * d * mb)
-    layout = Layout(tp=t, pp=p, dp=d, ep=ep or 1, sp=sp, zero=zero or 0, recompute=recompute or "none",
-                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len, virtual_stages=1 if virtual_stages is None else virtual_stages)
+    layout = Layout(tp=t, pp=p, dp=d, ep=1 if ep is None else ep, sp=sp, zero=zero or 0, recompute=recompute or "none",
+                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len,
+                    virtual_stages=1 if virtual_stages is None else virtual_stages)
     result = memory_per_gpu(shape, layout, accelerator=gpu, gpus=total, inference=inference, model=name,
                             weight_bytes=weight_bytes)
     verdict = "fits" if result.fits else "does not fit"
@@ -1324,11 +1335,16 @@ class _Sweep(_Namespace):
         the sweep over from a registered owner that no longer runs it."""
         from pathlib import Path
 
+        from .store import RunsRegistry
         from .sweep.api import prepare_plan
+        from .sweep.executors import check_options
         from .sweep.runner import run_sweep
 
         if not adaptive and (budget is not None or target is not None):
             raise InputError("--budget and --target go with --adaptive")
+        check_options(executor, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries,
+                      cpus_per_run=cpus_per_run, gpus_per_run=0.0 if gpus_per_run == -1.0 else gpus_per_run)
+        RunsRegistry.check_intact(db or Path(out) / "runs.sqlite")  # before the corpus work, writing nothing
         planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **self._given(options))
         the_plan = planned.plan
         out = Path(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from typing import Annotated, Any
@@ -110,4 +111,17 @@ def check_outputs(*, save=None, plot=None, inputs=()) -> None:
     if save is not None:
         check_output_path(save, flag="--save", inputs=inputs)
     if plot is not None:
+        if save is not None and os.path.abspath(save) == os.path.abspath(plot):
+            from ..errors import InputError
+
+            raise InputError(f"--save and --plot name the same file {str(save)!r}; give two files")
         check_output_path(plot, flag="--plot", inputs=inputs, suffixes=CHART_FORMATS)
+
+
+def refuse_unused(why: str, given: dict) -> None:
+    """An option given where it has no effect is an error naming it and why (``given``: flag -> value)."""
+    from ..errors import InputError
+
+    for flag, value in given.items():
+        if value is not None and value is not False and not (isinstance(value, (list, tuple)) and not value):
+            raise InputError(f"{flag} {why}")

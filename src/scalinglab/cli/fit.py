@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ._common import WHERE_HELP, JsonOption, api, check_outputs, emit, old_option, print_json, renamed, where_filter
+from ..errors import InputError
+from ._common import (WHERE_HELP, JsonOption, api, check_outputs, emit, old_option, print_json, refuse_unused, renamed,
+                      where_filter)
 
 RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
 NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]
@@ -74,7 +76,15 @@ def register(app: typer.Typer) -> None:
 
             check_output_path(predictions_out, flag="--predictions-out", inputs=(runs, predict),
                               suffixes=(".csv", ".json"))
+        if timings and not as_json:
+            raise InputError("--timings adds the seconds to --json; give --json too")
+        if predictions_out is not None and predict is None:
+            raise InputError("--predictions-out writes the predictions of --predict; give --predict too")
         if group_by is not None:
+            refuse_unused("does not apply to --group-by (each group gets a plain fit)", {
+                "--profile": profile, "--holdout-above": holdout_above, "--leave-one-budget-out": leave_one_budget_out,
+                "--compute": compute, "--at": at, "--target-loss": target_loss, "--base": base, "--floor": floor,
+                "--ceiling": ceiling, "--accuracy-col": accuracy_col, "--predict": predict, "--timings": timings})
             from ..fit.groups import fit_groups
 
             groups = fit_groups(runs, group_by, law, flops_per_param_token=flops_per_param_token,
@@ -178,6 +188,7 @@ def register(app: typer.Typer) -> None:
         n_col: NCol = None, d_col: DCol = None, c_col: CCol = None,
         where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False,
         as_json: JsonOption = False,
+        timings: Annotated[bool, typer.Option("--timings", help="With --json: include the wall-clock seconds (left out so that the same inputs print the same JSON).")] = False,
     ) -> None:
         """Task accuracy of target models in two steps: loss from (N, D), then accuracy from loss (OLMo ladder, Bhagia et al. 2024)."""
         from ..fit.accuracy import parse_bound
@@ -191,7 +202,9 @@ def register(app: typer.Typer) -> None:
                               bootstrap=bootstrap, seed=seed, level=level,
                               columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
                               table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
-        emit(result, as_json)
+        if timings and not as_json:
+            raise InputError("--timings adds the seconds to --json; give --json too")
+        print_json(result.to_dict(timings=True)) if as_json and timings else emit(result, as_json)
 
     @app.command("isoflop")
     def isoflop_command(

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from .._defaults import DEFAULT_LAW
+from ..errors import InputError
 from ._common import WHERE_HELP, JsonOption, api, emit, law_option_help, where_filter
 
 LawOption = Annotated[str, typer.Option("--law", help=law_option_help)]
@@ -63,22 +64,23 @@ def register(app: typer.Typer) -> None:
         """The loss a law predicts for N parameters trained on D tokens (or at a compute, or at x), or for every run of a table."""
         where = where_filter(where)
         if runs is None:
+            if out is not None:
+                raise InputError("--out writes the per-run predictions of --runs; give --runs too")
             if var:
-                from ..errors import InputError
-
                 raise InputError("--var goes with --runs (the table whose columns it names)")
             if where is not None:
-                from ..errors import InputError
-
                 raise InputError("--where filters the rows of a table: give it with --runs TABLE")
             emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x,
                              inputs=input_), as_json)
             return
         if input_:
-            from ..errors import InputError
-
             raise InputError("--input holds an input fixed for --params/--tokens; with --runs the table gives every "
                              "input (rebind a column with --var)")
+        for flag, value in (("--params", params), ("--tokens", tokens), ("--unique-tokens", unique_tokens),
+                            ("--compute", compute), ("--x", x)):
+            if value is not None:
+                raise InputError(f"{flag} and --runs cannot be used together: --runs predicts each run at its own "
+                                 "N and D")
         from .._io import check_output_path
         from ..fit.predictions import predict_runs
         from ..laws.formula_law import parse_named

@@ -13,6 +13,33 @@ from ..errors import InputError
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
 
+def _check_start(*, port: int, host: str, positive: dict) -> None:
+    """Everything ``serve`` is given, checked before the server starts: a port in 0-65535 (0: any free
+    one), limits that are finite and positive, and a host this machine can listen on at that port (a
+    trial bind, so that a wrong address or a port in use is one line rather than uvicorn's)."""
+    import math
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port must be between 1 and 65535 (or 0 for any free port), got {port}")
+    for flag, value in positive.items():
+        if not (math.isfinite(value) and value > 0):
+            raise InputError(f"{flag} must be a finite number above 0, got {value:g}")
+    if not host.strip() or any(c.isspace() for c in host):
+        raise InputError(f"--host must be an address or a host name, got {host!r}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        raise InputError(f"--host {host!r} is not an address this machine knows "
+                         f"({getattr(error, 'strerror', None) or error})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise InputError(f"cannot listen on --host {host} --port {port}: {error.strerror or error}") from None
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve_command(
@@ -28,6 +55,9 @@ def register(app: typer.Typer) -> None:
         compute_threads: Annotated[int, typer.Option("--compute-threads", help="Requests computing at once; the others wait their turn, in order.")] = 4,
     ) -> None:
         """Serve the explorer on http://127.0.0.1:PORT (JSON API under /api/v1, the same numbers as --json)."""
+        _check_start(port=port, host=host, positive={"--max-upload-mb": max_upload_mb, "--max-bootstrap": max_bootstrap,
+                                                      "--max-samples": max_samples, "--request-seconds": request_seconds,
+                                                      "--fit-seconds": fit_seconds, "--compute-threads": compute_threads})
         try:
             import uvicorn
 
@@ -42,8 +72,6 @@ def register(app: typer.Typer) -> None:
         if host not in LOCAL:
             sys.stderr.write(f"warning: --host {host} exposes the explorer to every machine that can reach this "
                              f"address; it has no login\n")
-        if compute_threads < 1:
-            raise InputError(f"--compute-threads must be at least 1, got {compute_threads}")
         limits = Limits(upload_bytes=int(max_upload_mb * 1e6), bootstrap=max_bootstrap, samples=max_samples,
                         request_seconds=request_seconds, fit_seconds=fit_seconds, compute_threads=compute_threads)
         settings = Settings(limits=limits, registry=registry.resolve() if registry else None, host=host)

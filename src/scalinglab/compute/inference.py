@@ -24,13 +24,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from .._memory import format_bytes
 from .._table import rich_table
 from ..errors import InputError
 from ..units import format_money, format_quantity
 from .flops import TransformerConfig, param_counts
 from .hardware import Accelerator, get_accelerator, normalise_precision
+from .memory import check_bytes_per_value, check_counts
 
 __all__ = ["InferenceEstimate", "inference_roofline", "InferenceCostPlan", "inference_aware_cost"]
 
@@ -108,18 +108,14 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
                        memory_fraction: float = 0.9, bandwidth_efficiency: float = 1.0, flops_efficiency: float = 1.0,
                        price_per_gpu_hour: float | None = None, model: str = "model") -> InferenceEstimate:
     """Serve ``batch`` sequences of ``input_tokens`` + ``output_tokens`` (see the module docstring)."""
-    for name, value in (("gpus", gpus), ("input_tokens", input_tokens), ("output_tokens", output_tokens)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise InputError(f"--{name.replace('_', '-')} must be a positive integer, got {value!r}")
-    if batch is not None and (not isinstance(batch, (int, np.integer)) or batch < 1):
-        raise InputError(f"--batch must be a positive integer, got {batch!r}")
-    for name, value, hi in (("weight_bytes", weight_bytes, 4), ("memory_fraction", memory_fraction, 1),
-                            ("bandwidth_efficiency", bandwidth_efficiency, 1), ("flops_efficiency", flops_efficiency, 1)):
-        if not (0 < value <= hi):
-            raise InputError(f"--{name.replace('_', '-')} must be in (0, {hi}], got {value!r}")
+    check_counts(gpus=gpus, input=input_tokens, output=output_tokens, batch=batch)
+    for name, value in (("memory_fraction", memory_fraction), ("bandwidth_efficiency", bandwidth_efficiency),
+                        ("flops_efficiency", flops_efficiency)):
+        if not (0 < value <= 1):
+            raise InputError(f"--{name.replace('_', '-')} must be in (0, 1], got {value!r}")
+    check_bytes_per_value("--weight-bytes", weight_bytes)
+    check_bytes_per_value("--kv-bytes", kv_bytes)
     kv_bytes = weight_bytes if kv_bytes is None else kv_bytes
-    if not (0 < kv_bytes <= 4):
-        raise InputError(f"--kv-bytes must be in (0, 4], got {kv_bytes!r}")
     acc = get_accelerator(accelerator)
     if acc.memory_bytes is None or acc.memory_bandwidth is None:
         raise InputError(f"accelerator {acc.name!r} lacks memory size or bandwidth in the catalogue")
@@ -146,8 +142,9 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
             raise InputError(f"no room for the KV cache of one {seq_len:,}-token sequence beside the weights")
         batch = max_batch
     elif batch > max_batch:
-        notes.append(f"batch {batch} needs {batch * kv_token * live / 1e9:,.1f} GB of KV cache; only "
-                     f"{max(room, 0) / 1e9:,.1f} GB remain beside the weights (at most {max_batch} sequences)")
+        raise InputError(f"--batch {batch:,} needs {format_bytes(batch * kv_token * live)} of KV cache but "
+                         f"{format_bytes(room)} remain beside the weights on {gpus} x {acc.name}: at most "
+                         f"{max_batch:,} sequences fit (lower --batch or add --gpus)")
     n_matmul = counts["active_matmul"]
     # prefill: the batch's prompts in one pass; causal attention over on average s/2 earlier tokens
     prefill_flops = batch * input_tokens * (2.0 * n_matmul + _attention_flops_per_token(config, input_tokens / 2))
@@ -176,7 +173,7 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
         "decode_step_seconds": step, "decode_bound": "compute" if step_flops / peak >= step_bytes / bandwidth else "memory",
         "tokens_per_second_per_sequence": 1.0 / step, "output_tokens_per_second": tokens_per_second,
         "output_tokens_per_second_per_gpu": tokens_per_second / gpus,
-        "decode_mfu": 2.0 * n_matmul * batch / step / (acc.peak() * gpus),
+        "decode_mfu": 2.0 * n_matmul * batch / step / (acc.peak(precision) * gpus),
         "price_per_gpu_hour": price, "usd_per_million_output_tokens": per_million,
     }
     assumptions = {
@@ -186,7 +183,23 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
         "method": "roofline: max(FLOP / peak, bytes / bandwidth) per phase (Pope et al. 2022, section 2)",
         "price_source": "given" if price_per_gpu_hour is not None else str(acc.sources.get("cloud_usd_per_hour", "-")),
     }
+    _check_physics(values, capacity=float(acc.memory_bytes))
     return InferenceEstimate(model, acc.name, precision, int(gpus), values, assumptions, tuple(notes))
+
+
+def _check_physics(values: dict, *, capacity: float) -> None:
+    """What no serving setup can do, refused rather than printed: a number that is not finite, memory
+    per GPU above its capacity, a utilisation above 1. Each names the inputs that set it."""
+    for name, value in values.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"{name.replace('_', ' ')} is not a finite number; --input and --output "
+                             "are too large for this model")
+    if values["memory_per_gpu_bytes"] > capacity:
+        raise InputError(f"the weights and KV cache need {format_bytes(values['memory_per_gpu_bytes'])} per GPU, "
+                         f"more than its {format_bytes(capacity)}: lower --batch or --weight-bytes, or add --gpus")
+    if not 0 < values["decode_mfu"] <= 1:
+        raise InputError(f"decode MFU {values['decode_mfu']:.3g} is outside (0, 1]: --precision is below the "
+                         "one the roofline used")
 
 
 @dataclass(frozen=True)
@@ -233,6 +246,10 @@ def inference_aware_cost(law, inference_tokens: float, *, compute_flops: float |
     from .cost import cost_defaults
     from .hardware import catalogue_data
 
+    for flag, value in (("--inference-tokens", inference_tokens), ("--compute", compute_flops),
+                        ("--target-loss", target_loss)):
+        if value is not None and not (math.isfinite(float(value)) and float(value) > 0):
+            raise InputError(f"{flag} must be a finite number above 0, got {format_quantity(float(value))}")
     acc = get_accelerator(accelerator)
     defaults = cost_defaults()
     data = catalogue_data()
@@ -252,6 +269,8 @@ def inference_aware_cost(law, inference_tokens: float, *, compute_flops: float |
         raise InputError(f"--price-per-gpu-hour must be positive, got {price_per_gpu_hour!r}")
     usd_per_flop_train = price / 3600.0 / (acc.peak() * t_mfu)
     usd_per_flop_serve = price / 3600.0 / (acc.peak() * i_mfu)
+    if not (usd_per_flop_train > 0 and usd_per_flop_serve > 0):  # a price so small a FLOP costs 0.0
+        raise InputError(f"--price-per-gpu-hour {price:g} is too small to price a FLOP; give dollars per GPU-hour")
     weight = usd_per_flop_serve / usd_per_flop_train
     kwargs = {"compute_flops": compute_flops} if compute_flops is not None else {"target_loss": target_loss}
     plan = inference_optimal(law, float(inference_tokens) * weight, **kwargs)

@@ -27,6 +27,8 @@ import itertools
 import math
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from .._table import rich_table
 from ..errors import InputError
 from .flops import TransformerConfig, param_counts
@@ -34,10 +36,12 @@ from .hardware import Accelerator, get_accelerator
 from .steptime import estimate_step_time, interconnect, param_split, parallelism_data
 
 __all__ = ["Layout", "MemoryEstimate", "LayoutSearch", "memory_per_gpu", "search_layouts",
-           "activation_bytes_per_token", "RECOMPUTE", "parallelism_data"]
+           "activation_bytes_per_token", "RECOMPUTE", "parallelism_data", "check_counts", "check_bytes_per_value",
+           "BYTES_PER_VALUE"]
 
 RECOMPUTE = ("none", "selective", "full")
 GB = 1e9
+BYTES_PER_VALUE = (0.125, 8.0)  #: the domain of --weight-bytes and --kv-bytes
 
 
 @dataclass(frozen=True)
@@ -76,12 +80,33 @@ class Layout:
         return asdict(self) | {"gpus": self.gpus, "micro_batches": self.micro_batches}
 
 
+MAX_COUNT = 2**53  #: the largest count a float holds exactly; GPUs, tokens and sequences stay far below it
+
+
+def check_counts(**counts) -> None:
+    """Each given count (``tp=8``, ``gpus=None``: not given) is a positive integer up to ``MAX_COUNT``,
+    else an InputError naming its option."""
+    for name, value in counts.items():
+        if value is None:
+            continue
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise InputError(f"{flag} must be a positive integer, got {value!r}")
+        if value > MAX_COUNT:
+            raise InputError(f"{flag} must be at most 2^53 (about 9.0e15), got a {len(str(value))}-digit number")
+
+
+def check_bytes_per_value(flag: str, value: float | None) -> None:
+    """Bytes per stored number in [1/8, 8]: from 1-bit quantisation to float64; anything else is no format."""
+    if value is not None and not (BYTES_PER_VALUE[0] <= value <= BYTES_PER_VALUE[1]):
+        raise InputError(f"{flag} must be between {BYTES_PER_VALUE[0]:g} (1 bit) and {BYTES_PER_VALUE[1]:g} "
+                         f"(float64) bytes, got {value!r}")
+
+
 def check_layout(config: TransformerConfig, layout: Layout, gpus: int | None = None, inference: bool = False) -> None:
     """Every way a layout can be impossible for this model, as one InputError naming the option."""
-    for name in ("tp", "pp", "dp", "ep", "micro_batch", "global_batch", "seq", "virtual_stages"):
-        value = getattr(layout, name)
-        if not isinstance(value, int) or value < 1:
-            raise InputError(f"--{name.replace('_', '-')} must be a positive integer, got {value!r}")
+    check_counts(**{name: getattr(layout, name) for name in ("tp", "pp", "dp", "ep", "micro_batch", "global_batch",
+                                                              "seq", "virtual_stages")})
     if gpus is not None and layout.tp * layout.pp * layout.dp != gpus:
         raise InputError(f"--gpus {gpus} is not --tp {layout.tp} x --pp {layout.pp} x a whole data-parallel size "
                          f"(tp x pp = {layout.tp * layout.pp})")
@@ -206,10 +231,8 @@ def memory_per_gpu(config: TransformerConfig, layout: Layout, *, accelerator: st
                    weight_bytes: float | None = None, step_time: bool = True) -> MemoryEstimate:
     """Bytes per GPU by part for ``config`` under ``layout`` (see the module docstring)."""
     check_layout(config, layout, gpus, inference)
-    if weight_bytes is not None and not (0 < weight_bytes <= 4):
-        raise InputError(f"--weight-bytes must be in (0, 4], got {weight_bytes!r}")
-    if not (0 < kv_bytes <= 4):
-        raise InputError(f"--kv-bytes must be in (0, 4], got {kv_bytes!r}")
+    check_bytes_per_value("--weight-bytes", weight_bytes)
+    check_bytes_per_value("--kv-bytes", kv_bytes)
     acc = get_accelerator(accelerator)
     if acc.memory_bytes is None:
         raise InputError(f"accelerator {acc.name!r} has no memory size in the catalogue")
@@ -307,8 +330,8 @@ def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | A
                    fixed: dict | None = None, top: int | None = None) -> LayoutSearch:
     """Every TP x PP x DP (x EP) layout, ZeRO stage, recomputation and micro-batch that fits, fastest first.
     ``fixed`` pins any of tp, pp, ep, zero, recompute, micro_batch, virtual_stages (searched: 1, 2, 4)."""
-    if not isinstance(gpus, int) or gpus < 1:
-        raise InputError(f"--gpus must be a positive integer, got {gpus!r}")
+    check_counts(gpus=gpus, seq=seq, global_batch=global_batch,
+                 **{k: v for k, v in (fixed or {}).items() if k in ("tp", "pp", "ep", "micro_batch", "virtual_stages")})
     if top is not None and top < 1:
         raise InputError(f"--top must be at least 1, got {top!r}")
     fixed = dict(fixed or {})

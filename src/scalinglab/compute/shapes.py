@@ -66,6 +66,9 @@ def resolve_config(spec: str | TransformerConfig, *, n_ctx: int | None = None) -
         config = spec
     elif str(spec).lower() in KNOWN_CONFIGS:
         config = KNOWN_CONFIGS[str(spec).lower()]
+    elif len(str(spec)) > _MAX_SPEC_CHARS:
+        raise InputError(f"--config is {len(str(spec)):,} characters long; give a known model name or a "
+                         "config.json path")
     elif str(spec).endswith(".json") or Path(str(spec)).is_file():
         config = load_hf_config(spec)
     else:
@@ -77,14 +80,29 @@ def resolve_config(spec: str | TransformerConfig, *, n_ctx: int | None = None) -
     return config
 
 
+_MAX_SPEC_CHARS = 4096  #: longer than any path or name: a --config string this long is neither
+_MAX_CONFIG_BYTES = 10**7  #: a config.json is a few kB; anything past this is not one
+
+
 def load_hf_config(path: str | Path) -> TransformerConfig:
     """Read a local Hugging Face ``config.json`` into a ``TransformerConfig``; a missing or malformed field
     is one error naming the file and the field."""
+    import stat
+
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise InputError(f"config file {str(path)!r} is not a regular file")
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_CONFIG_BYTES + 1)
+        if len(raw) > _MAX_CONFIG_BYTES:
+            raise InputError(f"config file {str(path)!r} is larger than {_MAX_CONFIG_BYTES // 10**6} MB; "
+                             "a config.json is a few kB")
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InputError(f"config file {str(path)!r} not found") from None
+    except RecursionError:
+        raise InputError(f"config file {str(path)!r} is nested too deeply to be a model configuration") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"config file {str(path)!r} is not readable JSON: {error}") from None
     return config_from_hf(data, f"config file {str(path)!r}")

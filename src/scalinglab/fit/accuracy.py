@@ -25,10 +25,9 @@ from .._version import __version__
 from ..errors import InputError
 from ..laws import SigmoidAccuracy
 from ..laws.base import ParamSpec
-from .bootstrap import percentile_interval, run_bootstrap
-from .diagnostics import diagnose
+from .bootstrap import check_bootstrap, percentile_interval, run_bootstrap
 from .estimators import estimate
-from .identify import identifiability, profile_likelihood
+from .identify import fit_diagnostics
 from .models import FitModel
 from .objectives import Objective
 from .runs import Runs, load_runs
@@ -181,14 +180,15 @@ class AccuracyFit:
     def warnings(self) -> list[str]:
         return list(self.diagnostics.get("warnings", []))
 
-    def to_dict(self) -> dict:
+    def to_dict(self, *, timings: bool = False) -> dict:
+        """JSON-safe; the wall-clock ``seconds`` only with ``timings`` (the same fit gives the same dict)."""
         return {"law": dict(self.law_dict), "family": self.family, "response": "accuracy", "x": self.x,
                 "params": dict(self.params), "fixed": dict(self.fixed), "objective": self.objective,
                 "objective_spec": {"name": "squares", "description": "least squares on accuracy (not log)"},
                 "n_runs": self.n_runs, "data": self.data, "diagnostics": self.diagnostics, "level": self.level,
                 "stderr": self.stderr, "intervals": self.intervals, "bootstrap": self.bootstrap,
-                "predictions": list(self.predictions), "backtest": self.backtest, "success": self.success, "message": self.message,
-                "version": self.version, "seconds": self.seconds}
+                "predictions": list(self.predictions), "backtest": self.backtest, "success": self.success,
+                "message": self.message, "version": self.version, **({"seconds": self.seconds} if timings else {})}
 
     def save(self, path):
         from .._io import atomic_write_json
@@ -285,13 +285,13 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
     started = time.perf_counter()
     if not 0 < level < 1:
         raise InputError(f"--level must lie strictly between 0 and 1, got {level!r}")
-    if bootstrap < 0:
-        raise InputError(f"--bootstrap must be >= 0, got {bootstrap}")
+    check_bootstrap(bootstrap)
     model = AccuracyModel(x, floor, ceiling)
     data_runs, losses = _load_accuracy(runs, columns, table, x)
     if x_values is not None:
         losses = np.asarray(x_values, dtype=float)
     data, y = model.data(data_runs, losses)
+    check_bootstrap(bootstrap, runs=len(y), columns=len(data))
     p = len(model.specs)
     if len(y) <= p:
         raise InputError(f"{data_runs.source}: {len(y)} runs for the {p} free parameters of the accuracy curve "
@@ -310,15 +310,9 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
                      "method": "runs resampled with replacement; percentile intervals; new-run draws clipped to "
                                "each replicate's [floor, ceiling]"}
     free = [list(params).index(n) for n in model.names]
-    diagnostics = diagnose(model, data, y, point.theta, None if boot_params is None else boot_params[:, free])
-    ident, ident_warnings = identifiability(model, data, y, point.theta, intervals,
-                                            None if boot is None else boot.thetas, level, objective)
-    diagnostics["identifiability"] = ident
-    diagnostics["warnings"] += ident_warnings
-    if profile:
-        diagnostics["profile"] = profile_likelihood(model, objective, data, y, point.theta, profile, level=level)
-    if not point.success:
-        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+    diagnostics = fit_diagnostics(model, objective, data, y, point,
+                                  None if boot_params is None else boot_params[:, free],
+                                  None if boot is None else boot.thetas, intervals, level, profile)
     predictions = []
     rng = np.random.default_rng([seed, 3])
     for value in at:

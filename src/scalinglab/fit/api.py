@@ -15,10 +15,9 @@ from ..laws.formula_law import formula_family
 from ..laws.ranges import extrapolation_warnings, range_of
 from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, calibration_skipped,
                        extrapolation_calibration, holdout_above as _holdout, leave_one_budget_out as _lobo)
-from .bootstrap import ProgressBar, percentile_interval, run_bootstrap
+from .bootstrap import MAX_BOOTSTRAP, ProgressBar, check_bootstrap, percentile_interval, run_bootstrap  # noqa: F401 - MAX_BOOTSTRAP re-exported
 from .derived import derived_quantities
-from .diagnostics import diagnose
-from .identify import identifiability, profile_likelihood
+from .identify import fit_diagnostics
 from .estimators import estimate
 from .isoflop import IsoFlopResult, approach1, approach2
 from .formula_model import SPACES, FormulaModel
@@ -74,15 +73,10 @@ def _data_constrained_model(runs: Runs, base, objective, estimator: str) -> FitM
     return make_model("data-constrained", base_start=start)
 
 
-#: Most bootstrap refits: 100,000 take minutes on the bundled 245 runs (see benchmarks/bench_memory.py).
-MAX_BOOTSTRAP = 100_000
-
-
 def _check_settings(level: float, bootstrap: int, drop: int) -> None:
     if not 0 < level < 1:
         raise InputError(f"level must lie strictly between 0 and 1, got {level!r}")
-    if not 0 <= bootstrap <= MAX_BOOTSTRAP:
-        raise InputError(f"--bootstrap must be from 0 to {MAX_BOOTSTRAP:,} refits, got {bootstrap:,}")
+    check_bootstrap(bootstrap)
     if drop < 0:
         raise InputError(f"--drop-highest-loss must be >= 0, got {drop}")
 
@@ -177,6 +171,7 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         model = (_data_constrained_model(table, base, obj, estimator) if family == "data-constrained"
                  else make_model(family, x=x))
     data, y = model.data(table)
+    check_bootstrap(bootstrap, runs=len(y), columns=len(data))
     p = len(model.specs)
     if len(table) < p:
         raise InputError(f"{table.source}: {len(table)} runs for the {p} parameters of the {family} law "
@@ -198,15 +193,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         boot_info = {"size": bootstrap, "seed": seed, "level": level,
                      "converged_fraction": float(np.mean(boot.converged)),
                      "method": "runs resampled with replacement; percentile intervals"}
-    diagnostics = diagnose(model, data, y, point.theta, boot_params)
-    ident, ident_warnings = identifiability(model, data, y, point.theta, intervals,
-                                            None if boot is None else boot.thetas, level, obj)
-    diagnostics["identifiability"] = ident
-    diagnostics["warnings"] += ident_warnings
-    if profile:
-        diagnostics["profile"] = profile_likelihood(model, obj, data, y, point.theta, profile, level=level)
-    if not point.success:
-        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+    diagnostics = fit_diagnostics(model, obj, data, y, point, boot_params, None if boot is None else boot.thetas,
+                                  intervals, level, profile)
 
     derived = {}
     fitted = model.to_law(point.theta)

@@ -19,11 +19,40 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._memory import check_memory
+from ..errors import InputError
 from .estimators import FAST_TOL, refine_many
 from .models import FitModel
 from .objectives import Objective
 
-__all__ = ["Bootstrap", "ProgressBar", "run_bootstrap", "percentile_interval"]
+#: Most bootstrap refits: 100,000 take minutes on the bundled 245 runs (see benchmarks/bench_memory.py).
+MAX_BOOTSTRAP = 100_000
+
+
+def bootstrap_bytes(size: int, runs: int, columns: int) -> float:
+    """Peak memory of ``size`` replicates of ``runs`` runs whose model reads ``columns`` data columns:
+    each replicate x run holds its index and residual, the resampled columns and the prediction's
+    temporaries, 8 bytes each, (5 + columns) x 8 bytes in all (measured: 43 bytes per element for
+    Chinchilla's two columns on 100,000 runs, benchmarks/bench_memory.py)."""
+    return 8.0 * (5 + columns) * float(size) * float(runs)
+
+
+def check_bootstrap(size: int, *, runs: int | None = None, columns: int = 2, minimum: int = 0) -> None:
+    """Refuse, before any fitting, a ``--bootstrap`` outside [``minimum``, ``MAX_BOOTSTRAP``] or, once the
+    number of runs is known, one whose replicates would not fit in the memory available."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise InputError(f"--bootstrap must be a whole number of refits, got {size!r}")
+    if size < minimum:
+        raise InputError(f"--bootstrap must be at least {minimum}" + (" to give intervals" if minimum else "")
+                         + f", got {size}")
+    if size > MAX_BOOTSTRAP:
+        raise InputError(f"--bootstrap must be at most {MAX_BOOTSTRAP:,} refits, got {size:,}")
+    if runs is not None and size > 0:
+        check_memory(bootstrap_bytes(size, runs, columns), what=f"--bootstrap {size:,} on {runs:,} runs",
+                     advice="lower --bootstrap or fit fewer runs")
+
+__all__ = ["Bootstrap", "ProgressBar", "run_bootstrap", "percentile_interval", "check_bootstrap", "bootstrap_bytes",
+           "MAX_BOOTSTRAP"]
 
 
 def percentile_interval(samples: np.ndarray, level: float, axis: int = 0) -> np.ndarray:

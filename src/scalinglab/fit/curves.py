@@ -239,6 +239,8 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     if duplicates not in ("keep", "mean", "min", "error"):
         raise InputError(f"--duplicates must be keep, mean, min or error, got {duplicates!r}")
     frame = filter_frame(frame, name, where)
+    if frame.empty:
+        raise InputError(f"{name}: no rows to fit" + (f" (--where {where!r} kept none)" if where else ""))
     rows = frame.index.to_numpy()
     problems: list[str] = []
     for col in (x_col, loss_col):

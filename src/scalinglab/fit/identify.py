@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .diagnostics import diagnose
 from .estimators import FAST_TOL, make_fg
 from .models import FitModel
 from .objectives import Objective
 from .optimize import minimize_many
 
-__all__ = ["identifiability", "profile_likelihood", "DECADE"]
+__all__ = ["identifiability", "profile_likelihood", "fit_diagnostics", "DECADE"]
 
 DECADE = 10.0
 """An interval whose upper end is more than this times its lower end does not identify the parameter."""
@@ -223,3 +224,19 @@ def profile_likelihood(model: FitModel, objective: Objective, data: dict, y: np.
             "method": (f"profile likelihood over {len(grid)} values of {name} (others refitted); deviance "
                        f"{'n log(S/S_min)' if objective.name == 'squares' else '2 n (S/S_min - 1)'} <= chi2_1 "
                        f"{level:.0%} quantile {cutoff:.3g}")}
+
+
+def fit_diagnostics(model: FitModel, objective: Objective, data: dict, y: np.ndarray, point, boot_params,
+                    boot_thetas, intervals, level: float, profile) -> dict:
+    """A fit's diagnostics at its optimum ``point``: correlations and conditioning (``diagnose``, from the
+    bootstrap's free-parameter samples ``boot_params`` when there are any), identifiability with its warnings,
+    the profile of the ``profile`` parameter if named, and a warning when the optimiser did not converge."""
+    diagnostics = diagnose(model, data, y, point.theta, boot_params)
+    ident, ident_warnings = identifiability(model, data, y, point.theta, intervals, boot_thetas, level, objective)
+    diagnostics["identifiability"] = ident
+    diagnostics["warnings"] += ident_warnings
+    if profile:
+        diagnostics["profile"] = profile_likelihood(model, objective, data, y, point.theta, profile, level=level)
+    if not point.success:
+        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+    return diagnostics

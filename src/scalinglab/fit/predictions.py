@@ -84,8 +84,9 @@ class RunPredictions:
         from ..units import format_quantity
 
         s = self.summary
-        scores = "" if s.get("r2") is None else (
-            f": R^2 {s['r2']:.4f}, MAPE {s['mape']:.3f}%, mean signed error {s['bias_percent']:+.3f}%"
+        r2 = "undefined (the observed losses do not vary)" if s.get("r2") is None else f"{s['r2']:.4f}"
+        scores = "" if s.get("mape") is None else (
+            f": R^2 {r2}, MAPE {s['mape']:.3f}%, mean signed error {s['bias_percent']:+.3f}%"
             + ("" if s.get("coverage") is None else f", {self.level:.0%} interval covers {s['coverage']:.1%}"))
         head = Text(f"{self.law} predicting {s['runs']} runs of {self.source}{scores}", style="bold")
         step = max(1, len(self.rows) // 20)
@@ -134,7 +135,7 @@ def _scores(observed, predicted, interval) -> dict:
     err = (predicted - observed) / observed
     ss_res = float(np.sum((observed - predicted) ** 2))
     ss_tot = float(np.sum((observed - observed.mean()) ** 2))
-    out = {"runs": int(observed.size), "r2": 1 - ss_res / ss_tot if ss_tot > 0 else float("nan"),
+    out = {"runs": int(observed.size), "r2": 1 - ss_res / ss_tot if ss_tot > 0 else None,  # undefined for one run or equal losses
            "mape": float(100 * np.mean(np.abs(err))), "bias_percent": float(100 * np.mean(err)),
            "rmse": float(np.sqrt(np.mean((observed - predicted) ** 2))), "coverage": None}
     if interval is not None:

@@ -384,8 +384,9 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     where = as_filter(where)
     k_given = flops_per_param_token is not None
     k = 6.0 if flops_per_param_token is None else float(flops_per_param_token)
-    if not (np.isfinite(k) and k > 0):
-        raise InputError(f"--flops-per-param-token must be positive, got {flops_per_param_token!r}")
+    if not (np.isfinite(k) and 1.0 <= k <= 100.0):  # 6 for training (2 forward + 4 backward, Kaplan et al. 2020)
+        raise InputError(f"--flops-per-param-token must be between 1 and 100 (6 for training), got "
+                         f"{flops_per_param_token!r}")
     mode = str(duplicates).strip().lower()
     if mode not in DUPLICATES:
         raise InputError(f"--duplicates must be one of {', '.join(DUPLICATES)}, got {duplicates!r}")

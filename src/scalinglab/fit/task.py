@@ -21,8 +21,9 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import InputError
+from ..units import format_quantity
 from .accuracy import AccuracyModel, accuracy_draws
-from .bootstrap import percentile_interval, run_bootstrap
+from .bootstrap import check_bootstrap, percentile_interval, run_bootstrap
 from .estimators import estimate
 from .identify import identifiability
 from .models import make_model
@@ -52,7 +53,8 @@ class TaskPrediction:
     warnings: list[str] = field(default_factory=list)
     chains: list[dict] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, *, timings: bool = False) -> dict:
+        """JSON-safe; the wall-clock ``seconds`` only with ``timings`` (the same inputs give the same dict)."""
         return {"method": "two-step: loss law in (N, D), then accuracy from loss (Bhagia et al. 2024)",
                 "source": self.source, "n_runs": self.n_runs, "level": self.level, "bootstrap": self.bootstrap,
                 "seed": self.seed, "loss_law": {"family": "chinchilla", "params": dict(self.loss_params)},
@@ -60,7 +62,8 @@ class TaskPrediction:
                                  "fixed": dict(self.fixed)},
                 "targets": [dict(t) for t in self.targets], "calibration": self.calibration,
                 "chains": [dict(c) for c in self.chains],
-                "notes": list(self.notes), "warnings": list(self.warnings), "version": self.version, "seconds": self.seconds}
+                "notes": list(self.notes), "warnings": list(self.warnings), "version": self.version,
+                **({"seconds": self.seconds} if timings else {})}
 
     def report(self):
         from rich.console import Group
@@ -107,8 +110,7 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
     started = time.perf_counter()
     if not at:
         raise InputError("predict-task needs at least one target model, --at N:D such as 7B:140B")
-    if bootstrap < 20:
-        raise InputError(f"--bootstrap must be at least 20 to give intervals, got {bootstrap}")
+    check_bootstrap(bootstrap, minimum=20)  # fewer give no intervals
     if not 0 < level < 1:
         raise InputError(f"--level must lie strictly between 0 and 1, got {level!r}")
     if not accuracy_col:
@@ -127,8 +129,13 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
             raise InputError(f"{chain_runs.source}: {len(chain_runs)} runs; the two steps need at least 8 (5 "
                              f"loss-law parameters, then the accuracy curve)")
         chains.append(chain_runs)
+    check_bootstrap(bootstrap, runs=len(chains[-1]), columns=4, minimum=20)  # the loss law's and the curve's
     n_t = np.array([float(n) for n, _ in at])
     d_t = np.array([float(d) for _, d in at])
+    bad = [f"{format_quantity(n)}:{format_quantity(d)}" for n, d in zip(n_t, d_t)
+           if not (np.isfinite(n) and np.isfinite(d) and n > 0 and d > 0)]
+    if bad:
+        raise InputError(f"--at needs positive, finite N:D pairs such as 7B:140B, got {', '.join(bad)}")
     compared = [_chain_summary(c, acc_runs.loss, n_t, d_t, floor, ceiling, seed, level) for c in chains]
     loss_runs = chains[-1]  # the task's own loss when given (Bhagia et al. 2024, section 3), else the one loss
     rng = np.random.default_rng([seed, 4])

@@ -127,6 +127,8 @@ class Number(BaseModel):
     @classmethod
     def _parse_value(cls, value, info):
         if value is None:
+            if cls.model_fields[info.field_name].is_required():
+                raise ValueError(f"{info.field_name} is null; give a number, a 'lo to hi' range or a mixture")
             return value
         kind = "fraction" if info.field_name == "share_of_gdp" else cls.KIND
         try:

@@ -207,6 +207,7 @@ class RunsRegistry:
         if read_only:
             self._open_read_only(timeout)
             return
+        self.check_intact(self.path, timeout=timeout)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
@@ -234,17 +235,46 @@ class RunsRegistry:
         except sqlite3.DatabaseError as error:
             raise InputError(f"registry {str(path)!r} is not a usable SQLite database ({error})") from None
 
-    def _open_read_only(self, timeout: float) -> None:
-        """Open an existing registry for reading only (SQLite ``mode=ro``): every write raises."""
+    @classmethod
+    def check_intact(cls, path: str | os.PathLike, *, timeout: float = 30.0) -> None:
+        """Refuse, reading only, an existing file that a writer would harm: a folder, a file SQLite cannot
+        open, or one with damaged pages. A missing or empty file passes (it becomes a new registry)."""
+        path = Path(path)
+        if path.is_dir():
+            raise InputError(f"registry {str(path)!r} is a directory; give a file such as runs.sqlite")
+        if path.is_file() and path.stat().st_size > 0:
+            probe = cls.__new__(cls)
+            probe.path = path
+            # without a write-ahead log beside it the file is all there is: read it as immutable, which
+            # leaves no -wal/-shm files behind
+            immutable = not Path(f"{path}-wal").exists()
+            probe._open_read_only(timeout, registry_only=False, immutable=immutable)
+            probe.close()
+
+    def _open_read_only(self, timeout: float, *, registry_only: bool = True, immutable: bool = False) -> None:
+        """Open an existing registry for reading only (SQLite ``mode=ro``): every write raises. A file
+        whose pages SQLite's ``quick_check`` finds damaged is refused here, before anyone writes to it;
+        ``registry_only=False`` lets a file that is not yet a registry (version 0) through."""
         if not self.path.is_file():
             raise InputError(f"registry {str(self.path)!r} does not exist")
         try:
-            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout,
+            mode = "immutable=1" if immutable else "mode=ro"
+            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?{mode}", uri=True, timeout=timeout,
                                        isolation_level=None)
             self._db.row_factory = sqlite3.Row
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            problem = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
         except sqlite3.DatabaseError as error:
-            raise InputError(f"registry {str(self.path)!r} is not a usable SQLite database ({error})") from None
+            self._db.close()
+            raise InputError(f"registry {str(self.path)!r} is not a usable SQLite database ({error}); "
+                             "nothing was written to it") from None
+        if problem != "ok":
+            self._db.close()
+            first = next((line for line in problem.splitlines() if not line.startswith("***")), problem)
+            raise InputError(f"registry {str(self.path)!r} is damaged (SQLite quick_check: {first}); "
+                             "nothing was written to it: restore a backup or give a new file")
+        if not registry_only:
+            return
         if version == 0:
             raise InputError(f"{str(self.path)!r} is not a scalinglab runs registry (an empty file or another "
                              "program's database); nothing was written to it")

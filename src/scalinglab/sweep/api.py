@@ -14,7 +14,7 @@ from .._io import atomic_write_csv
 from ..errors import InputError
 from ..units import parse_quantity
 from .config import HyperparameterRule, TrainSettings
-from .corpus import TokenizedCorpus, prepare_corpus
+from .corpus import TokenizedCorpus, check_corpus, prepare_corpus
 from .planner import SweepPlan, plan_sweep
 
 __all__ = ["PRESETS", "DEFAULTS", "parse_budgets", "PlannedSweep", "prepare_plan", "SweepStatus", "sweep_status",
@@ -117,6 +117,7 @@ def _options(preset: str | None, given: dict) -> dict:
 def prepare_plan(*, preset: str | None = None, cache_dir=None, estimate: bool = True, **given) -> PlannedSweep:
     """Prepare the corpus and plan the sweep (options: ``DEFAULTS``, a ``PRESETS`` entry, then ``given``)."""
     o = _options(preset, given)
+    check_corpus(o["corpus"])  # a device or a pipe is refused before torch is imported
     require_torch()
     from .train import estimate_seconds, resolve_device
 

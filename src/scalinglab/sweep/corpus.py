@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 import sysconfig
 from dataclasses import asdict, dataclass
@@ -24,14 +25,18 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write_bytes, atomic_write_json
+from .._memory import format_bytes
 from ..errors import InputError
 from .tokenizer import load_tokenizer, parse_tokenizer_spec, train_tokenizer
 
-__all__ = ["Document", "TokenizedCorpus", "read_documents", "demo_documents", "split_documents", "corpus_hash",
+__all__ = ["Document", "TokenizedCorpus", "check_corpus", "read_documents", "demo_documents", "split_documents", "corpus_hash",
            "prepare_corpus", "default_cache_dir", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 _PARAGRAPH_BYTES = 4096
+#: Most bytes of text read from one corpus (a file, or all files of a folder): the documents are held in
+#: memory while they are tokenized.
+MAX_CORPUS_BYTES = 4 * 10**9
 _DEMO_EXCLUDED = {"test", "tests", "idle_test", "idlelib", "turtledemo", "site-packages", "dist-packages",
                   "__pycache__", "_bundled", "lib2to3"}
 
@@ -81,8 +86,35 @@ def _paragraph_documents(name: str, text: str) -> list[Document]:
     return docs
 
 
+def _regular_size(path: Path, source) -> int:
+    """The size of ``path`` when it is a regular file (a symlink is followed); a device, a pipe or a socket
+    (``/dev/zero``, a FIFO) never ends, so it is refused before any byte is read."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise InputError(f"cannot read corpus {str(source)!r}: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"corpus {str(source)!r} is not a regular file (a device, pipe or socket); "
+                         "give a text, JSONL or Parquet file or a folder")
+    return info.st_size
+
+
+def _check_total(total: int, source) -> None:
+    if total > MAX_CORPUS_BYTES:
+        raise InputError(f"corpus {str(source)!r} holds more than {format_bytes(MAX_CORPUS_BYTES)} of text, the "
+                         "most that is read; use a part of it")
+
+
+def _read_capped(path: Path) -> bytes:
+    """At most ``MAX_CORPUS_BYTES`` + 1 bytes of a regular file (it may grow while it is read)."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_CORPUS_BYTES + 1)
+    _check_total(len(data), path)
+    return data
+
+
 def _read_text(path: Path) -> str | None:
-    data = path.read_bytes()
+    data = _read_capped(path)
     if b"\0" in data:
         return None
     try:
@@ -125,35 +157,52 @@ def _parquet_documents(path: Path, column: str) -> list[Document]:
     return [Document(f"{path.name}:{i:09d}", v) for i, v in enumerate(values) if v]
 
 
+def _file_documents(path: Path, source, text_field: str) -> list[Document]:
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return _jsonl_documents(path, text_field)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return _parquet_documents(path, text_field)
+    text = _read_text(path)
+    if text is None:
+        raise InputError(f"corpus {str(source)!r} is not UTF-8 text")
+    return _paragraph_documents(path.name, text)
+
+
+def check_corpus(source: str | os.PathLike) -> None:
+    """Refuse, before any other work, a corpus that does not exist, never ends (a device or a pipe) or is
+    larger than ``MAX_CORPUS_BYTES``; a folder's files are checked as they are read."""
+    if str(source) == "demo":
+        return
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"corpus {str(source)!r} does not exist (give a file, a directory or 'demo')")
+    if not path.is_dir():
+        _check_total(_regular_size(path, source), source)
+
+
 def read_documents(source: str | os.PathLike, *, text_field: str = "text") -> list[Document]:
     """Documents of ``source``: ``"demo"``, a text/JSONL/Parquet file or a directory of text files.
 
     ``text_field`` names the JSON field or Parquet column holding the text.
     """
+    check_corpus(source)
     if str(source) == "demo":
         docs = demo_documents()
     else:
         path = Path(source)
-        if not path.exists():
-            raise InputError(f"corpus {str(source)!r} does not exist (give a file, a directory or 'demo')")
         if path.is_dir():
-            docs = []
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            docs, total = [], 0
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):  # regular files (and links to them)
                 rel = file.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
+                total += _regular_size(file, file)
+                _check_total(total, source)
                 text = _read_text(file)
                 if text is not None:
                     docs.append(Document(rel.as_posix(), text))
-        elif path.suffix.lower() in (".jsonl", ".ndjson"):
-            docs = _jsonl_documents(path, text_field)
-        elif path.suffix.lower() in (".parquet", ".pq"):
-            docs = _parquet_documents(path, text_field)
         else:
-            text = _read_text(path)
-            if text is None:
-                raise InputError(f"corpus {str(source)!r} is not UTF-8 text")
-            docs = _paragraph_documents(path.name, text)
+            docs = _file_documents(path, source, text_field)
     docs = [d for d in docs if d.text.strip()]
     if not docs:
         raise InputError(f"corpus {str(source)!r} is empty: no document with any text")

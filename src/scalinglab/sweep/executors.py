@@ -22,6 +22,7 @@ memory) is not retried.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -236,10 +237,16 @@ class RayExecutor:
 
 
 def check_options(name: str, *, ray_address: str | None = None, resources: dict | None = None,
-                  slurm: dict | None = None, retries: int = 0) -> None:
-    """Executor options that do not go together, as one-line user errors (before anything starts)."""
+                  slurm: dict | None = None, retries: int = 0, cpus_per_run: float = 1.0,
+                  gpus_per_run: float = 0.0) -> None:
+    """Executor options that do not go together or lie outside their domain, as one-line user errors
+    (before anything starts)."""
     if name not in EXECUTORS:
         raise InputError(f"unknown executor {name!r}; choose from {', '.join(EXECUTORS)}")
+    if not (math.isfinite(cpus_per_run) and cpus_per_run > 0):
+        raise InputError(f"--cpus-per-run must be a finite number above 0, got {cpus_per_run:g}")
+    if not (math.isfinite(gpus_per_run) and gpus_per_run >= 0):
+        raise InputError(f"--gpus-per-run must be a finite number from 0, got {gpus_per_run:g}")
     if ray_address and name != "ray":
         raise InputError("--ray-address needs --executor ray")
     if resources and name != "ray":
@@ -258,7 +265,8 @@ def check_options(name: str, *, ray_address: str | None = None, resources: dict 
 def make_executor(name: str, *, ray_address: str | None = None, gpus_per_run: float = 0.0,
                   cpus_per_run: float = 1.0, local_cpus: int = 2, retries: int = 2, resources: dict | None = None,
                   slurm: dict | None = None):
-    check_options(name, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries)
+    check_options(name, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries,
+                  cpus_per_run=cpus_per_run, gpus_per_run=gpus_per_run)
     if name == "local":
         return LocalExecutor()
     if name == "ray":

@@ -165,9 +165,12 @@ class SweepPlan:
 
 def _centres(budgets: np.ndarray, law, tokens_per_param: float) -> tuple[np.ndarray, str]:
     if law is None:
-        if not (math.isfinite(tokens_per_param) and tokens_per_param > 0):
-            raise InputError(f"tokens_per_param must be positive, got {tokens_per_param!r}")
-        return np.sqrt(budgets / (6.0 * tokens_per_param)), f"{tokens_per_param:g} tokens/param"
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            centres = np.sqrt(budgets / (6.0 * tokens_per_param))
+        if not (math.isfinite(tokens_per_param) and tokens_per_param > 0 and np.isfinite(centres).all()):
+            raise InputError(f"--tokens-per-param must be a positive number that gives a finite model size, "
+                             f"got {tokens_per_param:g}")
+        return centres, f"{tokens_per_param:g} tokens/param"
     from ..laws import resolve_law
     from ..plan import compute_optimal
 

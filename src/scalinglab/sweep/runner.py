@@ -97,7 +97,8 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
     ``resources``: custom Ray resources per run; ``slurm``: the submitit executor's options
     (:class:`~scalinglab.sweep.submitit_executor.SubmititExecutor`)."""
     started = time.perf_counter()
-    check_options(executor, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries)
+    check_options(executor, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries,
+                  cpus_per_run=cpus_per_run, gpus_per_run=gpus_per_run)
     biggest = max(plan.runs, key=lambda r: r.n_tokens)
     corpus.check_tokens(biggest.n_tokens, max_epochs=max_epochs, what=f"run {biggest.key}")
     out = Path(out_dir) / name

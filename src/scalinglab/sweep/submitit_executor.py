@@ -55,8 +55,16 @@ def check_slurm(slurm: dict) -> None:
         raise InputError(f"--submitit-cluster must be slurm, local or auto, got {slurm['cluster']!r}")
     if slurm.get("array_parallelism", 1) < 1:
         raise InputError(f"--slurm-array-parallelism must be >= 1, got {slurm['array_parallelism']}")
-    if not slurm.get("timeout_min", 1) > 0:
-        raise InputError(f"--slurm-time must be > 0 minutes, got {slurm['timeout_min']}")
+    minutes = slurm.get("timeout_min", 1)
+    if not (math.isfinite(minutes) and 0 < minutes <= _MAX_MINUTES):
+        raise InputError(f"--slurm-time must be above 0 and at most a year ({_MAX_MINUTES:,} minutes), got {minutes:g}")
+    if slurm.get("folder") is not None:
+        from .._io import check_output_dir
+
+        check_output_dir(slurm["folder"], flag="--submitit-folder")
+
+
+_MAX_MINUTES = 525_600  #: a year; Slurm has no longer finite limit worth asking for
 
 
 class SweepTask(_Checkpointable):

@@ -26,6 +26,15 @@ class Limits:
     streams_per_job: int = 4             #: progress streams open at once on one job (429 beyond)
     worker_memory_mb: int = 640          #: address-space cap of a fit job's process (RLIMIT_AS; docs/security.md)
 
+    def __post_init__(self):
+        import math
+
+        from ..errors import InputError
+
+        for name, value in asdict(self).items():
+            if not (math.isfinite(value) and value > 0) or (isinstance(value, int) and value < 1):
+                raise InputError(f"limit {name} must be a finite number above 0, got {value!r}")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
