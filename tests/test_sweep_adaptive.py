@@ -83,6 +83,10 @@ def test_budget_and_target_belong_to_adaptive_and_suggest(cli, tmp_path):
                       "--budget", "--adaptive")
     assert_user_error(cli("sweep", "run", "--preset", "tiny", "--adaptive", "--budget", "lots", "--out",
                           str(tmp_path / "o"), *cache), "--budget")
+    fresh = tmp_path / "fresh"
+    assert_user_error(cli("sweep", "run", "--preset", "tiny", "--adaptive", "--budget", "1e11", "--fit", "--out",
+                          str(fresh / "out"), "--cache-dir", str(fresh / "cache")), "--fit", "adaptive")
+    assert not (fresh / "cache").exists()  # refused before any corpus work
 
 
 def test_plan_suggest_starts_with_a_space_filling_seed_and_trains_nothing(cli, tmp_path):

@@ -1312,9 +1312,9 @@ class _Sweep(_Namespace):
             return Result(planned, kind="SweepPlan", summary=f"{len(planned.plan.runs)} runs on {planned.plan.device}")
         from .sweep.adaptive import suggest_plan
 
+        flop, target_flop = _flop(budget, "--budget", required=True), _flop(target, "--target")
         planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **self._given(options))
-        found = suggest_plan(planned.plan, budget=_flop(budget, "--budget", required=True), registry=db, name=name,
-                             target=_flop(target, "--target"))
+        found = suggest_plan(planned.plan, budget=flop, registry=db, name=name, target=target_flop)
         return Result(found, kind="SweepSuggestion", summary=f"{len(found.keys)} runs to train next")
 
     def run(self, *, preset: str | None = None, cache_dir=None, name: str | None = None, db=None,
@@ -1342,6 +1342,10 @@ class _Sweep(_Namespace):
 
         if not adaptive and (budget is not None or target is not None):
             raise InputError("--budget and --target go with --adaptive")
+        if adaptive:
+            flop, target_flop = _flop(budget, "--budget", required=True), _flop(target, "--target")
+            if fit:
+                raise InputError("--fit goes with a full sweep; an adaptive sweep fits after every round")
         check_options(executor, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries,
                       cpus_per_run=cpus_per_run, gpus_per_run=0.0 if gpus_per_run == -1.0 else gpus_per_run)
         RunsRegistry.check_intact(db or Path(out) / "runs.sqlite")  # before the corpus work, writing nothing
@@ -1352,11 +1356,9 @@ class _Sweep(_Namespace):
         if adaptive:
             from .sweep.adaptive import run_adaptive
 
-            if fit:
-                raise InputError("--fit goes with a full sweep; an adaptive sweep fits after every round")
             found = run_adaptive(the_plan, planned.corpus, name=name or f"adaptive-{the_plan.fingerprint()[:8]}",
-                                 registry=db or out / "runs.sqlite", budget=_flop(budget, "--budget", required=True),
-                                 rounds=rounds, target=_flop(target, "--target"), out_dir=out, executor=executor,
+                                 registry=db or out / "runs.sqlite", budget=flop, rounds=rounds, target=target_flop,
+                                 out_dir=out, executor=executor,
                                  device=the_plan.device, ray_address=ray_address, gpus_per_run=gpus,
                                  cpus_per_run=cpus_per_run, max_epochs=float(planned.options["max_epochs"]),
                                  save_models=save_models, peak_flops=peak_flops, progress=progress, retries=retries,
