@@ -140,15 +140,20 @@ def test_a_killed_adaptive_sweep_resumes_its_round_without_choosing_again(cli, t
 
 
 @pytest.mark.slow
-def test_a_resumed_adaptive_sweep_keeps_its_budget_rounds_and_target(cli, tmp_path):
-    common = ("sweep", "run", "--adaptive", "--rounds", "1", "--compute", "2e9,4e9", "--sizes", "4", "--spread", "2",
+def test_an_adaptive_sweep_stops_when_the_plan_runs_out_and_keeps_its_settings_on_resume(cli, tmp_path):
+    common = ("sweep", "run", "--adaptive", "--rounds", "3", "--compute", "2e9,4e9", "--sizes", "4", "--spread", "2",
               "--steps", "60", "--n-ctx", "32", "--eval-tokens", "2048", "--device", "cpu", "--name", "a", "--out",
               str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), "--json")
-    first = cli(*common, "--budget", "1.2e10")
+    first = cli(*common, "--budget", "1e12")
     assert first.code == 0, first.stderr
-    assert [r["round"] for r in first.json()["rounds"]] == [0, 1]
-    assert_user_error(cli(*common, "--budget", "2e10"), "adaptive sweep 'a' was started with --budget 1.2e+10",
-                      "--rounds 1", "--name")
+    data = first.json()
+    picked = [p["key"] for r in data["rounds"] for p in r["picks"]]
+    assert len(data["rounds"]) < 4 and "every planned run is trained or chosen" in data["stopped"]
+    assert sorted(picked) == sorted(r["key"] for r in data["sweep"]["runs"])
+    status = cli("sweep", "status", "--db", str(tmp_path / "out" / "runs.sqlite"), "--name", "a", "--json").json()
+    assert status["detail"]["pending"] == 0 and status["detail"]["finished"] == len(picked)
+    assert_user_error(cli(*common, "--budget", "2e10"), "adaptive sweep 'a' was started with --budget 1e+12",
+                      "--rounds 3", "--name")
 
 
 def _law_rows(plan, keys, seed):

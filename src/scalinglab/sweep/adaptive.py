@@ -54,6 +54,12 @@ def _finished(plan: SweepPlan, rows: list[dict]):
     return specs, [loss[s.key] for s in specs]
 
 
+def _free(plan: SweepPlan, finished, exclude) -> list:
+    """The planned runs that may still be chosen: not named in ``exclude``, not the N and D of a finished run."""
+    done = {(s.n_params, s.n_tokens) for s in finished}
+    return [s for s in plan.runs if (s.n_params, s.n_tokens) not in done and s.key not in set(exclude)]
+
+
 def suggest_next(plan: SweepPlan, rows: list[dict], *, budget: float, target: float, law: str = "chinchilla",
                  exclude=(), k: int | None = None, bootstrap: int = 32, seed: int = 0):
     """(``Suggestion``, the chosen runs' keys): the planned runs that most narrow the prediction at
@@ -62,8 +68,7 @@ def suggest_next(plan: SweepPlan, rows: list[dict], *, budget: float, target: fl
     from ..fit.design import suggest_runs
 
     specs, losses = _finished(plan, rows)
-    done = {(s.n_params, s.n_tokens) for s in specs}
-    free = [s for s in plan.runs if (s.n_params, s.n_tokens) not in done and s.key not in set(exclude)]
+    free = _free(plan, specs, exclude)
     if not free:
         raise InputError("every planned run is already trained or chosen; plan more runs (--sizes, --compute)")
     import pandas as pd
@@ -100,6 +105,7 @@ class AdaptiveResult:
     target: float
     rounds: list[dict]
     sweep: object = field(repr=False)
+    stopped: str | None = None  # why the rounds ended early
 
     @property
     def spent(self) -> float:
@@ -107,7 +113,8 @@ class AdaptiveResult:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "registry": self.registry, "budget": self.budget, "spent": self.spent,
-                "target_flops": self.target, "rounds": self.rounds, "sweep": self.sweep.to_dict()}
+                "target_flops": self.target, "rounds": self.rounds, "stopped": self.stopped,
+                "sweep": self.sweep.to_dict()}
 
     def report(self):
         from rich.console import Group
@@ -115,7 +122,8 @@ class AdaptiveResult:
         from .api import rounds_table
 
         return Group(self.sweep.report(), rounds_table(self.name, self.rounds),
-                     f"{len(self.rounds)} rounds, {self.spent:.3g} of {self.budget:.3g} FLOP spent")
+                     f"{len(self.rounds)} rounds, {self.spent:.3g} of {self.budget:.3g} FLOP spent"
+                     + (f"; stopped at {self.stopped}" if self.stopped else ""))
 
 
 def _check_settings(name: str, recorded: list[dict], budget: float, rounds: int, target: float) -> None:
@@ -150,7 +158,7 @@ def run_adaptive(plan: SweepPlan, corpus, *, name: str, registry: str | Path, bu
         db.open_sweep(name, plan.to_dict(), corpus.to_dict(), force=force)
         db.release(name)
         _check_settings(name, db.rounds(name), budget, rounds, target)
-    result = None
+    result, stopped = None, None
     for number in range(rounds + 1):
         with RunsRegistry(registry) as db:
             rows = db.export_rows(name)
@@ -161,7 +169,10 @@ def run_adaptive(plan: SweepPlan, corpus, *, name: str, registry: str | Path, bu
             chosen = [p["key"] for r in recorded.values() for p in r["picks"]]
             left = budget - sum(r["cost"] for r in recorded.values())
             share = left / (rounds + 1 - number)
-            if share < cheapest:
+            free = _free(plan, _finished(plan, rows)[0], chosen)
+            if not free or share < min(r.flops for r in free):
+                stopped = (f"round {number}: " + ("every planned run is trained or chosen" if not free else
+                           f"its share of the budget left, {share:.3g} FLOP, buys no planned run not yet chosen"))
                 break
             suggestion, keys = suggest_next(plan, rows, budget=share, target=target, law=law, exclude=chosen,
                                             k=seed_runs(law) if number == 0 else None, bootstrap=bootstrap, seed=seed + number)
@@ -182,7 +193,7 @@ def run_adaptive(plan: SweepPlan, corpus, *, name: str, registry: str | Path, bu
             keys = frozenset(p["key"] for r in done for p in r["picks"])
             result = run_sweep(plan, corpus, name=name, registry=registry, only=keys, force=force, **run_options)
     return AdaptiveResult(name=name, registry=str(registry), budget=float(budget), target=target, rounds=done,
-                          sweep=result)
+                          sweep=result, stopped=stopped)
 
 
 @dataclass(frozen=True)
