@@ -48,7 +48,7 @@ def require_torch():
     return torch
 
 
-_RANGE = re.compile(r"^\s*([^.]+?)\s*\.\.\s*([^:]+?)\s*(?::\s*(\d+))?\s*$")
+_RANGE = re.compile(r"^\s*(.+?)\s*\.\.\s*([^:]+?)\s*(?::\s*(\d+))?\s*$")
 
 
 def parse_budgets(text) -> list[float]:
