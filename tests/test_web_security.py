@@ -148,8 +148,8 @@ def test_no_request_reads_a_file_named_in_any_string_field(sentinels, tmp_path, 
     monkeypatch.setenv("HOME", str(sentinels))
     registry = tmp_path / "runs.db"
     make_registry(registry)
-    app = create_app(Settings(registry=registry, limits=Limits(bootstrap=0, request_seconds=20, fit_seconds=60,
-                                                                      worker_memory_mb=0)))  # forked: no cap
+    app = create_app(Settings(registry=registry, limits=Limits(bootstrap=1, request_seconds=20, fit_seconds=60,
+                                                                      worker_memory_mb=1 << 20)))  # forked: no cap
     app.state.jobs._context = multiprocessing.get_context("fork")  # the jobs inherit the audit hook
     schema = app.openapi()
     sent = {"json": 0, "form": 0, "path": 0}
@@ -319,11 +319,31 @@ def test_progress_streams_are_capped_per_job_and_in_total():
 
 
 def test_the_total_stream_cap_answers_429():
-    limits = Limits(streams=0, streams_per_job=4)
+    import threading
+
+    limits = Limits(streams=1, streams_per_job=4)
     with TestClient(create_app(Settings(limits=limits)), base_url="http://127.0.0.1") as client:
-        job = client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla-runs"}).json()
-        response = client.get(f"/api/v1/fit/jobs/{job['id']}/events")
-        assert response.status_code == 429 and "progress streams are open" in response.json()["error"]
+        jobs = [client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla-runs", "estimator": "hoffmann",
+                                                      "bootstrap": "2000"}).json() for _ in range(2)]
+        opened = threading.Barrier(2)
+
+        def hold():  # one tab follows the first job: the server's only stream
+            with client.stream("GET", f"/api/v1/fit/jobs/{jobs[0]['id']}/events") as stream:
+                assert stream.status_code == 200
+                opened.wait(timeout=30)
+                for _ in stream.iter_lines():
+                    pass
+
+        holder = threading.Thread(target=hold)
+        try:
+            holder.start()
+            opened.wait(timeout=30)
+            response = client.get(f"/api/v1/fit/jobs/{jobs[1]['id']}/events")
+            assert response.status_code == 429 and "progress streams are open" in response.json()["error"]
+        finally:
+            for job in jobs:
+                client.delete(f"/api/v1/fit/jobs/{job['id']}")
+            holder.join(timeout=30)
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read():
