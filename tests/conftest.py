@@ -40,3 +40,25 @@ def assert_user_error(result: CliResult, *fragments: str) -> None:
     assert "Traceback" not in result.stderr
     for fragment in fragments:
         assert fragment.lower() in lines[0].lower(), (fragment, lines[0])
+
+
+def sigkill_when(args, ready, what: str, timeout: float = 240) -> None:
+    """Start ``scalinglab ARGS``, wait until ``ready()`` holds, then SIGKILL it (fails if it ends first
+    or ``ready`` never holds)."""
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "scalinglab", *map(str, args)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if ready():
+                return
+            assert proc.poll() is None, f"the command ended before {what}"
+            time.sleep(0.05)
+        pytest.fail(f"the command never reached {what}")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -38,11 +38,13 @@ def test_a_version_1_registry_is_migrated_in_place_and_keeps_its_runs(tmp_path):
     path = tmp_path / "old.sqlite"
     plan = _v1_registry(path)
     with RunsRegistry(path, read_only=True) as old:  # read as it is, not migrated
+        assert old.rounds("s") == []
         status = old.status("s")
         assert status["finished"] == 1 and status["retries"] == 0 and status["table"][0]["config_hash"] is None
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
     with RunsRegistry(path) as db:
-        assert db._db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db._db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.rounds("s") == []
         runs = db.runs("s")
         assert [r["config_hash"] for r in runs] == [config_hash(r, CORPUS["corpus_hash"]) for r in plan["runs"]]
         assert runs[0]["status"] == "finished" and runs[0]["final_loss"] == 2.4 and runs[0]["retries"] == 0

@@ -89,6 +89,7 @@ def test_budgets_parse_lists_and_ranges():
     assert parse_budgets("1e15,3e15") == [1e15, 3e15]
     assert parse_budgets("1e15..1e17") == pytest.approx([1e15, 10**15.5, 1e16, 10**16.5, 1e17])
     assert parse_budgets("1e15..1e17:3") == pytest.approx([1e15, 1e16, 1e17])
+    assert parse_budgets("2.5e9..2e10:4") == pytest.approx([2.5e9, 5e9, 1e10, 2e10])  # a decimal lower end
     with pytest.raises(InputError):
         parse_budgets("1e17..1e15")
     with pytest.raises(InputError):

@@ -3,17 +3,13 @@ repeated, nothing recorded is lost, and the registry stays consistent."""
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 
 import pytest
 
 pytest.importorskip("torch")
 
+from conftest import sigkill_when  # noqa: E402
 from scalinglab.store import RunsRegistry  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -33,21 +29,11 @@ def test_killed_sweep_resumes_without_repeating_finished_runs(cli, tmp_path):
             "--eval-tokens", "4096", "--device", "cpu", "--name", "killed", "--out", str(out), "--cache-dir",
             str(cache), "--json"]
     db = out / "runs.sqlite"
-    proc = subprocess.Popen([sys.executable, "-m", "scalinglab", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 240
-        while time.time() < deadline:
-            states = list(_statuses(db).values())
-            if states.count("finished") >= 2 and "running" in states:
-                break
-            assert proc.poll() is None, "the sweep ended before it could be killed"
-            time.sleep(0.05)
-        else:
-            pytest.fail("the sweep never reached two finished runs")
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+    def two_finished_one_running() -> bool:
+        states = list(_statuses(db).values())
+        return states.count("finished") >= 2 and "running" in states
+
+    sigkill_when(args, two_finished_one_running, "two finished runs and a running one")
 
     with RunsRegistry(db) as reg:
         before = {r["key"]: r for r in reg.runs("killed")}

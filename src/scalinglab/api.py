@@ -1298,19 +1298,36 @@ class _Sweep(_Namespace):
             given["seeds"] = tuple(np.atleast_1d(given["seeds"]).tolist())
         return given
 
-    def plan(self, *, preset: str | None = None, cache_dir=None, estimate: bool = True, **options) -> Result:
-        """Plan a sweep and time a few steps per shape (trains nothing)."""
+    def plan(self, *, preset: str | None = None, cache_dir=None, estimate: bool = True, suggest: bool = False,
+             budget=None, db=None, name: str | None = None, target=None, **options) -> Result:
+        """Plan a sweep and time a few steps per shape (trains nothing); with ``suggest``, the planned runs
+        ``suggest`` would train next within ``budget`` FLOP, given the finished runs of sweep ``name`` in
+        ``db`` (or none), for the loss at ``target`` FLOP (default: the largest budget)."""
         from .sweep.api import prepare_plan
 
-        planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=estimate, **self._given(options))
-        return Result(planned, kind="SweepPlan", summary=f"{len(planned.plan.runs)} runs on {planned.plan.device}")
+        if not suggest:
+            if budget is not None or target is not None:
+                raise InputError("--budget and --target go with --suggest")
+            planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=estimate, **self._given(options))
+            return Result(planned, kind="SweepPlan", summary=f"{len(planned.plan.runs)} runs on {planned.plan.device}")
+        from .sweep.adaptive import suggest_plan
+
+        flop, target_flop = _flop(budget, "--budget", required=True), _flop(target, "--target")
+        planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **self._given(options))
+        found = suggest_plan(planned.plan, budget=flop, registry=db, name=name, target=target_flop)
+        return Result(found, kind="SweepSuggestion", summary=f"{len(found.keys)} runs to train next")
 
     def run(self, *, preset: str | None = None, cache_dir=None, name: str | None = None, db=None,
             out="out/sweeps", executor: str = "local", ray_address: str | None = None, gpus_per_run: float = -1.0,
             cpus_per_run: float = 1.0, fit: bool = False, save_models: bool = False, peak_flops=None,
             progress: bool = False, retries: int = 2, resources: dict | None = None, slurm: dict | None = None,
-            force: bool = False, **options) -> Result:
+            force: bool = False, adaptive: bool = False, budget=None, rounds: int = 3, target=None,
+            **options) -> Result:
         """Train every unfinished run of the sweep and record it (the same ``name`` resumes).
+
+        ``adaptive``: train only the runs ``suggest`` chooses, ``rounds`` rounds after a seed round, within
+        ``budget`` FLOP, for the loss at ``target`` FLOP (default: the largest budget); every round is
+        recorded in the registry (``scalinglab.sweep.adaptive``).
 
         ``executor``: local, ray or submitit; ``retries``: resubmissions of a run lost with its node or
         job; ``resources``: custom Ray resources per run (``{"accel": 1}``); ``slurm``: submitit options
@@ -1323,6 +1340,12 @@ class _Sweep(_Namespace):
         from .sweep.executors import check_options
         from .sweep.runner import run_sweep
 
+        if not adaptive and (budget is not None or target is not None):
+            raise InputError("--budget and --target go with --adaptive")
+        if adaptive:
+            flop, target_flop = _flop(budget, "--budget", required=True), _flop(target, "--target")
+            if fit:
+                raise InputError("--fit goes with a full sweep; an adaptive sweep fits after every round")
         check_options(executor, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries,
                       cpus_per_run=cpus_per_run, gpus_per_run=0.0 if gpus_per_run == -1.0 else gpus_per_run)
         RunsRegistry.check_intact(db or Path(out) / "runs.sqlite")  # before the corpus work, writing nothing
@@ -1330,6 +1353,17 @@ class _Sweep(_Namespace):
         the_plan = planned.plan
         out = Path(out)
         gpus = gpus_per_run if gpus_per_run >= 0 else (1.0 if the_plan.device.startswith("cuda") else 0.0)
+        if adaptive:
+            from .sweep.adaptive import run_adaptive
+
+            found = run_adaptive(the_plan, planned.corpus, name=name or f"adaptive-{the_plan.fingerprint()[:8]}",
+                                 registry=db or out / "runs.sqlite", budget=flop, rounds=rounds, target=target_flop,
+                                 out_dir=out, executor=executor,
+                                 device=the_plan.device, ray_address=ray_address, gpus_per_run=gpus,
+                                 cpus_per_run=cpus_per_run, max_epochs=float(planned.options["max_epochs"]),
+                                 save_models=save_models, peak_flops=peak_flops, progress=progress, retries=retries,
+                                 resources=resources, slurm=slurm, force=force)
+            return Result(found, kind="AdaptiveSweep", summary=found.name)
         result = run_sweep(the_plan, planned.corpus, name=name or f"sweep-{the_plan.fingerprint()[:8]}",
                            registry=db or out / "runs.sqlite", out_dir=out, executor=executor,
                            device=the_plan.device, ray_address=ray_address, gpus_per_run=gpus,
@@ -1359,6 +1393,15 @@ class _Sweep(_Namespace):
 laws = _Laws()
 datasets = _Datasets()
 sweep = _Sweep()
+
+
+def _flop(value, flag: str, *, required: bool = False) -> float | None:
+    """A FLOP count given as a number or text such as ``1e21``; None when not given (an error if ``required``)."""
+    if value is None:
+        if required:
+            raise InputError(f"give {flag} in FLOP, e.g. {flag} 1e11")
+        return None
+    return parse_quantity(value, what=flag)
 
 
 # ------------------------------------------------------------------------------- the package face

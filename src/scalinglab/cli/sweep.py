@@ -36,6 +36,8 @@ MaxEpochs = Annotated[float | None, typer.Option("--max-epochs", help="Largest n
 CacheDir = Annotated[Path | None, typer.Option("--cache-dir", help="Token cache (default $SCALINGLAB_CACHE or ~/.cache/scalinglab).")]
 Db = Annotated[Path | None, typer.Option("--db", help="Runs registry (SQLite); default OUT/runs.sqlite.")]
 Out = Annotated[Path, typer.Option("--out", help="Folder for logs, charts and the default registry.")]
+Budget = Annotated[str | None, typer.Option("--budget", help="FLOP the suggested runs may cost in all, e.g. 1e11 (with --suggest or --adaptive).")]
+Target = Annotated[str | None, typer.Option("--target", help="Compute (FLOP) whose compute-optimal loss the runs must pin down (default: the largest budget).")]
 
 
 def _given(options: dict) -> dict:
@@ -72,10 +74,24 @@ def register(app: typer.Typer) -> None:
         lr: Lr = None, threads: Threads = None, eval_tokens: EvalTokens = None, device: Device = None,
         max_epochs: MaxEpochs = None, compile: Compile = None, cache_dir: CacheDir = None,
         no_estimate: Annotated[bool, typer.Option("--no-estimate", help="Skip timing a few steps per shape.")] = False,
+        suggest: Annotated[bool, typer.Option("--suggest", help="Show the planned runs scalinglab suggest would train next within --budget (given the finished runs of --name in --db, or none).")] = False,
+        budget: Budget = None, target: Target = None,
+        db: Annotated[Path | None, typer.Option("--db", help="With --suggest: the registry holding the runs done.")] = None,
+        name: Annotated[str | None, typer.Option("--name", help="With --suggest --db: the sweep whose finished runs count.")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Plan an IsoFLOP sweep and estimate its time on the device (trains nothing)."""
-        emit(_prepare(locals(), estimate=not no_estimate), as_json)
+        if not suggest:
+            if budget is not None or target is not None or db is not None or name is not None:
+                from ..errors import InputError
+
+                raise InputError("--budget, --target, --db and --name go with --suggest")
+            emit(_prepare(locals(), estimate=not no_estimate), as_json)
+            return
+        from .. import api
+
+        emit(api.sweep.plan(preset=preset, cache_dir=cache_dir, suggest=True, budget=budget, db=db, name=name,
+                            target=target, **_given(locals())), as_json)
 
     @group.command("run")
     def run_command(
@@ -103,6 +119,10 @@ def register(app: typer.Typer) -> None:
         save_models: Annotated[bool, typer.Option("--save-models", help="Save each trained model (state dict and spec).")] = False,
         peak_flops: Annotated[float | None, typer.Option("--peak-flops", help="Accelerator peak FLOP/s for MFU (default: from the catalogue).")] = None,
         force: Annotated[bool, typer.Option("--force", help="Take the sweep over from a process the registry names as its owner (only when that process no longer runs the sweep).")] = False,
+        adaptive: Annotated[bool, typer.Option("--adaptive", help="Train only the runs suggest chooses: a seed round, then --rounds rounds of fit, suggest, train within --budget.")] = False,
+        budget: Budget = None,
+        rounds: Annotated[int, typer.Option("--rounds", min=1, help="With --adaptive: rounds after the seed round.")] = 3,
+        target: Target = None,
         as_json: JsonOption = False,
     ) -> None:
         """Train every run of the sweep (skipping finished ones) and record it in the registry."""
@@ -121,7 +141,8 @@ def register(app: typer.Typer) -> None:
                                ray_address=ray_address, gpus_per_run=gpus_per_run, cpus_per_run=cpus_per_run,
                                fit=fit, save_models=save_models, peak_flops=peak_flops, progress=not as_json,
                                retries=retries, resources=parse_resources(resource), slurm=slurm or None,
-                               force=force, **_given(locals()))
+                               force=force, adaptive=adaptive, budget=budget, rounds=rounds, target=target,
+                               **_given(locals()))
         emit(result, as_json)
 
     @group.command("status")

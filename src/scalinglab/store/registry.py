@@ -14,9 +14,11 @@ was computed from, and a result arriving again for a run already finished (a ret
 task) is recognised and ignored, never recorded twice. Per run the registry keeps the node it ran on
 and the attempts lost to a node or job failure (``retries``), which ``status`` sums per node.
 
-Schema version 2 added ``config_hash``, ``node``, ``retries`` and ``retry_error``; a version 1 file is
-migrated in place (one transaction) the first time it is opened for writing, and read as it is when
-opened read-only.
+Schema version 2 added ``config_hash``, ``node``, ``retries`` and ``retry_error``; version 3 the
+``rounds`` table of adaptive sweeps (which runs each round chose, at what expected variance reduction,
+and the interval of the predicted loss at the target after it). An older file is migrated in place
+(one transaction) the first time it is opened for writing, and read as it is when opened read-only
+(it then has no rounds).
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ from ..errors import InputError
 __all__ = ["RunsRegistry", "STATUSES", "EXPORT_COLUMNS", "config_hash"]
 
 STATUSES = ("pending", "running", "finished", "failed")
-SCHEMA_VERSION = 2
-_READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sweeps (
@@ -110,6 +112,23 @@ CREATE TABLE IF NOT EXISTS fits (
     created_at TEXT NOT NULL,
     result_json TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rounds (
+    sweep TEXT NOT NULL REFERENCES sweeps(name) ON DELETE CASCADE,
+    round INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    picks_json TEXT NOT NULL,
+    cost REAL NOT NULL,
+    budget REAL NOT NULL,
+    rounds INTEGER NOT NULL,
+    target_flops REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    loss REAL,
+    loss_low REAL,
+    loss_high REAL,
+    note TEXT,
+    PRIMARY KEY (sweep, round)
+);
 """
 
 #: Columns of ``export_frame`` (final losses); ``scalinglab fit``/``isoflop`` read params, tokens, flops,
@@ -134,7 +153,7 @@ def config_hash(run: dict, corpus_hash: str) -> str:
 
 
 #: The registry's own tables (an unversioned database holding any other table belongs to someone else).
-_TABLES = ("sweeps", "runs", "losses", "fits", "sqlite_sequence")
+_TABLES = ("sweeps", "runs", "losses", "fits", "rounds", "sqlite_sequence")
 
 
 def _now() -> str:
@@ -451,6 +470,32 @@ class RunsRegistry:
         rows = self._db.execute("SELECT * FROM fits WHERE sweep = ? ORDER BY id", (name,))
         return [dict(r, result=json.loads(r["result_json"])) for r in rows]
 
+    def record_round(self, name: str, number: int, *, method: str, picks: list[dict], budget: float, rounds: int,
+                     target_flops: float) -> None:
+        """An adaptive sweep's round ``number`` (of ``rounds`` after the seed, within ``budget``) chose
+        ``picks`` (dicts with the run ``key``, ``cost`` and ``variance_reduction``); recorded before they
+        train, so a resumed sweep trains the same runs."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO rounds (sweep, round, method, picks_json, cost, budget, rounds, target_flops, "
+                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (name, number, method, json.dumps(picks, default=float), float(sum(p["cost"] for p in picks)),
+                        float(budget), int(rounds), float(target_flops), _now()))
+
+    def finish_round(self, name: str, number: int, *, loss: float | None, interval, note: str | None = None) -> None:
+        """Round ``number``'s runs are trained: the predicted loss at the target and its interval after it
+        (None where the law could not be fitted yet; ``note`` says why)."""
+        low, high = interval if interval else (None, None)
+        with self.transaction() as db:
+            db.execute("UPDATE rounds SET finished_at = ?, loss = ?, loss_low = ?, loss_high = ?, note = ? "
+                       "WHERE sweep = ? AND round = ?", (_now(), loss, low, high, note, name, number))
+
+    def rounds(self, name: str) -> list[dict]:
+        """An adaptive sweep's rounds in order (none in a registry older than schema version 3)."""
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rounds'").fetchone() is None:
+            return []
+        rows = self._db.execute("SELECT * FROM rounds WHERE sweep = ? ORDER BY round", (name,))
+        return [{k: r[k] for k in r.keys() if k != "picks_json"} | {"picks": json.loads(r["picks_json"])} for r in rows]
+
     # -- reading out ------------------------------------------------------------------------------
     def status(self, name: str) -> dict:
         """Counts by status, compute done and left, and the finished runs' losses."""
@@ -477,6 +522,7 @@ class RunsRegistry:
                                             "wall_seconds", "device", "error")},
                        "node": r.get("node"), "retries": r.get("retries") or 0, "config_hash": r.get("config_hash")}
                       for r in runs],
+            "rounds": self.rounds(name),
         }
 
     def export_rows(self, name: str, *, checkpoints: bool = False) -> list[dict]:

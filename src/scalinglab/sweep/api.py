@@ -18,7 +18,8 @@ from .corpus import TokenizedCorpus, check_corpus, prepare_corpus
 from .planner import SweepPlan, plan_sweep
 
 __all__ = ["PRESETS", "DEFAULTS", "parse_budgets", "PlannedSweep", "prepare_plan", "SweepStatus", "sweep_status",
-           "ExportResult", "export_sweep", "require_torch"]
+           "ExportResult", "export_sweep", "require_torch",
+           "reading"]
 
 #: Defaults of every planning option (the CLI's ``None`` means "not given").
 DEFAULTS = {
@@ -47,7 +48,7 @@ def require_torch():
     return torch
 
 
-_RANGE = re.compile(r"^\s*([^.]+?)\s*\.\.\s*([^:]+?)\s*(?::\s*(\d+))?\s*$")
+_RANGE = re.compile(r"^\s*(.+?)\s*\.\.\s*([^:]+?)\s*(?::\s*(\d+))?\s*$")
 
 
 def parse_budgets(text) -> list[float]:
@@ -176,6 +177,8 @@ class SweepStatus:
                     and not (c == "error" and not any(r["error"] for r in table))]
             parts.append(rich_table(f"Runs of {self.detail['sweep']}", [columns[i] for i in keep],
                                     [[row[i] for i in keep] for row in rows]))
+            if self.detail.get("rounds"):
+                parts.append(rounds_table(self.detail["sweep"], self.detail["rounds"]))
             nodes = self.detail["nodes"]
             if nodes:
                 parts.append(rich_table(f"Finished runs per node ({self.detail['retries']} attempts lost and retried)",
@@ -186,8 +189,21 @@ class SweepStatus:
         return Group(*parts)
 
 
+def rounds_table(name: str, rounds: list[dict]):
+    """An adaptive sweep's recorded rounds: the runs each chose, their FLOP, the loss at the target after it."""
+    from .._table import rich_table
+
+    rows = [[str(r["round"]), r["method"], ", ".join(p["key"] for p in r["picks"]) or "-", f"{r['cost']:.3g}",
+             "-" if r["loss"] is None else f"{r['loss']:.4f}",
+             "-" if r["loss_low"] is None else f"{r['loss_low']:.4f} .. {r['loss_high']:.4f}",
+             r["note"] or ("" if r["finished_at"] else "training")] for r in rounds]
+    target = rounds[0]["target_flops"] if rounds else float("nan")
+    return rich_table(f"Rounds of {name}: the loss at the compute-optimal point of {target:.3g} FLOP after each",
+                      ["round", "method", "runs", "FLOP", "loss", "95% interval", "note"], rows)
+
+
 @contextmanager
-def _reading(registry: str | Path):
+def reading(registry: str | Path):
     """The registry opened read-only (SQLite ``mode=ro``: nothing is ever written, not even to an empty
     file or another program's database); damaged pages found while reading are one-line errors."""
     import sqlite3
@@ -204,8 +220,8 @@ def _reading(registry: str | Path):
 
 
 def sweep_status(registry: str | Path, name: str | None = None) -> SweepStatus:
-    with _reading(registry) as db:
-        summaries = [{k: v for k, v in db.status(s).items() if k != "table"} for s in db.sweep_names()]
+    with reading(registry) as db:
+        summaries = [{k: v for k, v in db.status(s).items() if k not in ("table", "rounds")} for s in db.sweep_names()]
         detail = db.status(name) if name else None
         problems = db.check(name)
     return SweepStatus(str(registry), summaries, detail, problems)
@@ -228,7 +244,7 @@ def export_sweep(registry: str | Path, name: str, path: str | Path, *, checkpoin
     """Finished runs of ``name`` as CSV (what ``scalinglab fit`` and ``scalinglab isoflop`` read)."""
     from .runner import sweep_frame
 
-    with _reading(registry) as db:
+    with reading(registry) as db:
         rows = db.export_rows(name, checkpoints=checkpoints)
     if not rows:
         raise InputError(f"sweep {name!r} has no finished runs to export")

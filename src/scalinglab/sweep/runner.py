@@ -89,8 +89,9 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
               executor: str = "local", device: str = "cpu", ray_address: str | None = None, gpus_per_run: float = 0.0,
               cpus_per_run: float = 1.0, max_epochs: float = 1.0, fit: bool = False, save_models: bool = False,
               peak_flops: float | None = None, progress: bool = True, retries: int = 2, resources: dict | None = None,
-              slurm: dict | None = None, force: bool = False) -> SweepResult:
-    """Execute every unfinished run of ``plan`` on ``corpus`` and record it in ``registry`` under ``name``.
+              slurm: dict | None = None, force: bool = False, only: frozenset[str] | None = None) -> SweepResult:
+    """Execute every unfinished run of ``plan`` on ``corpus`` and record it in ``registry`` under ``name``
+    (``only``: just the runs with these keys; the others stay pending).
 
     ``retries``: how often a run lost with its node or job is submitted again (ray, submitit);
     ``resources``: custom Ray resources per run; ``slurm``: the submitit executor's options
@@ -105,7 +106,8 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
         db.open_sweep(name, plan.to_dict(), corpus.to_dict(), force=force)
         stored = {r["key"]: r for r in db.runs(name)}
         finished_before = {k for k, r in stored.items() if r["status"] == "finished"}
-        todo = [r for r in plan.runs if r.key not in finished_before]
+        chosen = [r for r in plan.runs if only is None or r.key in only]
+        todo = [r for r in chosen if r.key not in finished_before]
         corpus_dict = corpus.to_dict()
         jobs = [Job(key=r.key, spec=r.to_dict(), corpus=corpus_dict, device=device,
                     log_path=str(out / "logs" / f"{r.key}.log"),
@@ -121,7 +123,8 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
         steps_of = {r.key: r.steps for r in plan.runs}
         try:
             with _progress(progress) as bar:
-                overall = bar.add_task(f"sweep {name}", total=len(plan.runs), completed=len(finished_before))
+                overall = bar.add_task(f"sweep {name}", total=len(chosen),
+                                       completed=sum(r.key in finished_before for r in chosen))
                 current = bar.add_task("run", total=1, visible=False)
 
                 def on_start(job: Job) -> None:
@@ -159,7 +162,7 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
             db.release(name)
         rows = db.export_rows(name)
         result = SweepResult(name=name, registry=str(registry), out_dir=str(out), executor=executor, device=device,
-                             skipped=len(finished_before), ran=len(jobs) - len(failed), failed=failed,
+                             skipped=len(chosen) - len(todo), ran=len(jobs) - len(failed), failed=failed,
                              seconds=time.perf_counter() - started, rows=rows, retries=retried[0])
         if fit and not failed:
             try:
@@ -170,7 +173,7 @@ def run_sweep(plan: SweepPlan, corpus: TokenizedCorpus, *, name: str, registry: 
                 result.fit_error = str(error)
     if failed:
         first = failed[0]
-        raise InputError(f"{len(failed)} of {len(plan.runs)} runs failed (first {first['key']}: {first['error']}); "
+        raise InputError(f"{len(failed)} of {len(chosen)} runs failed (first {first['key']}: {first['error']}); "
                          f"logs in {out / 'logs'}; run the same command again to retry them")
     return result
 
