@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from run import Benchmark
+
 from scalinglab.errors import ScalingLabError
 from scalinglab.fit import Runs, estimate, load_runs, make_model, make_objective
 from scalinglab.fit.design import suggest_runs
@@ -199,6 +201,19 @@ def table(results: dict) -> str:
             lines.append(f"| {method} | " + " | ".join(f"{c.mean():.2f} ± {c.std():.2f}" for c in cells)
                          + f" | {np.mean([c.mean() for c in cells]):.2f} |")
     return "\n".join(lines)
+
+
+def suggest_1000_candidates() -> str:
+    """``suggest`` after the Chinchilla runs over a grid of 1,000 candidates (the issue's <= 5 s target)."""
+    import scalinglab as sl
+
+    result = sl.suggest("chinchilla-runs", grid="N=10M..10B:40,D=1B..1T:25", target="C=1e22..1e24",
+                        budget=1e22, k=10)
+    return f"{len(result.to_frame())} runs picked from 1,000 candidates"
+
+
+BENCHMARKS = [Benchmark("suggest: 1,000 candidates after chinchilla-runs, 10 picks", suggest_1000_candidates,
+                        target="<= 5 s", target_seconds=5.0)]
 
 
 def main() -> None:
