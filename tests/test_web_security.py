@@ -9,6 +9,7 @@ fit jobs' processes (started by ``fork`` here so that they inherit the hook; the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -282,35 +283,30 @@ def test_the_jobs_list_shows_each_job_with_its_cancel_link(client):
     assert {j["id"]: j for j in client.get("/api/v1/fit/jobs").json()}[job["id"]]["status"] == "cancelled"
 
 
-def test_progress_streams_are_capped_per_job_and_in_total():
+@contextlib.contextmanager
+def _jobs_followed(limits: Limits, followed: int):
+    """Two running bootstrap jobs, the first ``followed`` of them each followed by one open progress stream
+    (a browser tab following the job until it ends); yields the client and the jobs."""
     import threading
 
-    limits = Limits(streams=2, streams_per_job=1)
     with TestClient(create_app(Settings(limits=limits)), base_url="http://127.0.0.1") as client:
         jobs = [client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla-runs", "estimator": "hoffmann",
                                                       "bootstrap": "2000"}).json() for _ in range(2)]
-        opened = threading.Barrier(3)
+        opened = threading.Barrier(followed + 1)
 
-        def hold(job_id):  # a browser tab following the job until it ends
+        def hold(job_id):
             with client.stream("GET", f"/api/v1/fit/jobs/{job_id}/events") as stream:
                 assert stream.status_code == 200
                 opened.wait(timeout=30)
                 for _ in stream.iter_lines():
                     pass
 
-        holders = [threading.Thread(target=hold, args=(job["id"],)) for job in jobs]
+        holders = [threading.Thread(target=hold, args=(job["id"],)) for job in jobs[:followed]]
         try:
             for holder in holders:
                 holder.start()
             opened.wait(timeout=30)
-            again = client.get(f"/api/v1/fit/jobs/{jobs[0]['id']}/events")
-            assert again.status_code == 429 and "on job" in again.json()["error"]
-            client.delete(f"/api/v1/fit/jobs/{jobs[1]['id']}")  # its stream ends, and gives its place back
-            deadline = time.monotonic() + 10
-            while (freed := client.get(f"/api/v1/fit/jobs/{jobs[1]['id']}/events")).status_code == 429:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
-            assert freed.status_code == 200 and "event: cancelled" in freed.text
+            yield client, jobs
         finally:
             for job in jobs:
                 client.delete(f"/api/v1/fit/jobs/{job['id']}")
@@ -318,32 +314,22 @@ def test_progress_streams_are_capped_per_job_and_in_total():
                 holder.join(timeout=30)
 
 
+def test_progress_streams_are_capped_per_job_and_in_total():
+    with _jobs_followed(Limits(streams=2, streams_per_job=1), followed=2) as (client, jobs):
+        again = client.get(f"/api/v1/fit/jobs/{jobs[0]['id']}/events")
+        assert again.status_code == 429 and "on job" in again.json()["error"]
+        client.delete(f"/api/v1/fit/jobs/{jobs[1]['id']}")  # its stream ends, and gives its place back
+        deadline = time.monotonic() + 10
+        while (freed := client.get(f"/api/v1/fit/jobs/{jobs[1]['id']}/events")).status_code == 429:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert freed.status_code == 200 and "event: cancelled" in freed.text
+
+
 def test_the_total_stream_cap_answers_429():
-    import threading
-
-    limits = Limits(streams=1, streams_per_job=4)
-    with TestClient(create_app(Settings(limits=limits)), base_url="http://127.0.0.1") as client:
-        jobs = [client.post("/api/v1/fit/jobs", data={"dataset": "chinchilla-runs", "estimator": "hoffmann",
-                                                      "bootstrap": "2000"}).json() for _ in range(2)]
-        opened = threading.Barrier(2)
-
-        def hold():  # one tab follows the first job: the server's only stream
-            with client.stream("GET", f"/api/v1/fit/jobs/{jobs[0]['id']}/events") as stream:
-                assert stream.status_code == 200
-                opened.wait(timeout=30)
-                for _ in stream.iter_lines():
-                    pass
-
-        holder = threading.Thread(target=hold)
-        try:
-            holder.start()
-            opened.wait(timeout=30)
-            response = client.get(f"/api/v1/fit/jobs/{jobs[1]['id']}/events")
-            assert response.status_code == 429 and "progress streams are open" in response.json()["error"]
-        finally:
-            for job in jobs:
-                client.delete(f"/api/v1/fit/jobs/{job['id']}")
-            holder.join(timeout=30)
+    with _jobs_followed(Limits(streams=1, streams_per_job=4), followed=1) as (client, jobs):
+        response = client.get(f"/api/v1/fit/jobs/{jobs[1]['id']}/events")
+        assert response.status_code == 429 and "progress streams are open" in response.json()["error"]
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read():
