@@ -45,7 +45,6 @@ class GroupFits:
 
     def report(self):
         from rich.console import Group
-        from rich.text import Text
 
         from .._table import rich_table
         from .result import format_cell
@@ -62,11 +61,7 @@ class GroupFits:
             cells.append(f"{row['objective']:.4g}")
             rows.append(cells)
         parts = [rich_table(f"{self.law} fitted per {', '.join(self.by)} on {self.source}", columns, rows)]
-        parts += [Text(f"note: {n}") for n in self.notes]
-        for label, fit in zip(self.labels, self.fits):
-            shown = ", ".join(f"{k}={v}" for k, v in label.items())
-            parts += [Text(f"warning [{shown}]: {w}", style="yellow") for w in fit.warnings]
-        return Group(*parts)
+        return Group(*parts, *_notes_and_warnings(self.notes, self.labels, self.fits))
 
 
 def split_groups(runs, group_by, *, columns: dict | None = None, table: dict | None = None,
@@ -93,9 +88,8 @@ def split_groups(runs, group_by, *, columns: dict | None = None, table: dict | N
     for key, part in frame.groupby(by, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         label = dict(zip(by, [str(k) for k in key]))
-        shown = ", ".join(f"{k}={v}" for k, v in label.items())
         part = part.copy()
-        loaded = load_runs(part.reset_index(drop=True), name=f"{name} [{shown}]",
+        loaded = load_runs(part.reset_index(drop=True), name=f"{name} [{_shown(label)}]",
                            flops_per_param_token=flops_per_param_token, **cols, **options)
         parts.append((label, _renumber(loaded, part.index.to_numpy()), len(part)))
     return name, by, (f"{where.label}: {len(frame)} rows kept" if where is not None else None), parts
@@ -161,7 +155,6 @@ class IsoFlopGroups:
 
     def report(self):
         from rich.console import Group
-        from rich.text import Text
 
         from .._table import rich_table
 
@@ -173,11 +166,7 @@ class IsoFlopGroups:
                  num(r["approach3_a"], ".3f"), num(r["tokens_per_param_at_largest"], ".3g")] for r in self.rows()]
         columns = [*self.by, "runs", "budgets", "a (interval)", "b", "Approach 3 a", "D/N at largest (fitted)"]
         parts = [rich_table(f"IsoFLOP per {', '.join(self.by)} on {self.source}", columns, rows)]
-        parts += [Text(f"note: {n}") for n in self.notes]
-        for label, result in zip(self.labels, self.results):
-            shown = ", ".join(f"{k}={v}" for k, v in label.items())
-            parts += [Text(f"warning [{shown}]: {w}", style="yellow") for w in result.warnings]
-        return Group(*parts)
+        return Group(*parts, *_notes_and_warnings(self.notes, self.labels, self.results))
 
 
 def isoflop_groups(runs, group_by, analyse, *, columns: dict | None = None, table: dict | None = None,
@@ -189,6 +178,21 @@ def isoflop_groups(runs, group_by, analyse, *, columns: dict | None = None, tabl
     notes = [where] if where else []
     notes.append(f"{len(results)} groups by {', '.join(by)}; each analysed on its own runs")
     return IsoFlopGroups(name, by, results, [label for label, _, _ in parts], notes)
+
+
+def _shown(label: dict) -> str:
+    """A group's label as ``dataset=c4, model=gpt``."""
+    return ", ".join(f"{k}={v}" for k, v in label.items())
+
+
+def _notes_and_warnings(notes, labels, results) -> list:
+    """The report lines under a group table: its notes, then each group's warnings under its label."""
+    from rich.text import Text
+
+    lines = [Text(f"note: {n}") for n in notes]
+    for label, result in zip(labels, results):
+        lines += [Text(f"warning [{_shown(label)}]: {w}", style="yellow") for w in result.warnings]
+    return lines
 
 
 def _renumber(runs, source_rows):
