@@ -102,10 +102,10 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
     }
     values, table = summarise(out)
     if "goodput" not in given and defaults["goodput"].range is not None:  # FLOP bought scale with the goodput
-        g, (lo, hi) = defaults["goodput"].value, defaults["goodput"].range
-        span = [values["flops"] * lo / g, values["flops"] * hi / g]
+        goodput, (lo, hi) = defaults["goodput"].value, defaults["goodput"].range
+        span = [values["flops"] * lo / goodput, values["flops"] * hi / goodput]
         assumed["goodput"]["flops_range"] = span
-        notes.append(f"goodput not given: {100 * g:.0f}% assumed; its sourced range {100 * lo:.0f}-{100 * hi:.0f}% "
+        notes.append(f"goodput not given: {100 * goodput:.0f}% assumed; its sourced range {100 * lo:.0f}-{100 * hi:.0f}% "
                      f"buys {span[0]:.3g} to {span[1]:.3g} FLOP (--goodput sets it)")
     plan = compute_optimal(law_object, values["flops"], flops_per_param_token=flops_per_param_token, name=law_name)
     values.update({"n_opt": float(plan.n_params), "d_opt": float(plan.n_tokens),

@@ -47,9 +47,6 @@ __all__ = ["ScalingPoint", "Calibration", "ClusterSizeModel", "scaling_points", 
 HFU_TO_MFU_FULL_RECOMPUTE = 6.0 / 8.0
 """Full recomputation runs the forward pass twice: 8 N D hardware FLOP for 6 N D model FLOP per token."""
 
-RECOMPUTE = ("full", "selective", "none")
-
-
 def hfu_to_mfu(recompute: str, config=None) -> tuple[float, str]:
     """MFU / HFU for a run's activation recomputation, and how it was found.
 
@@ -63,7 +60,7 @@ def hfu_to_mfu(recompute: str, config=None) -> tuple[float, str]:
     if recompute == "none":
         return 1.0, "no recomputation: hardware FLOP are model FLOP"
     if recompute != "selective":
-        raise InputError(f"--recompute must be one of {', '.join(RECOMPUTE)}, got {recompute!r}")
+        raise InputError(f"--recompute must be one of full, selective, none, got {recompute!r}")
     if config is None:
         raise InputError("--recompute selective converts HFU to MFU by the model's shape: give --config")
     from .flops import flops_per_token

@@ -353,10 +353,10 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
     if g is None:
         notes.append("no GPU count: wall-clock days and the capital outlay need --gpus; GPU-hours fix the rest")
     timing = _timing(p, work, peak, g, model, given, notes)
-    if model is not None and g is not None and model.interval(1) is not None and "cluster_b" not in given:
+    if model is not None and g is not None and model.spread is not None and "cluster_b" not in given:
         lo, hi = model.interval(float(np.median(g)))
         assumptions["cluster_model"]["mfu_interval_95"] = [float(lo), float(hi)]
-        notes.append(f"cluster-size model ({model.anchor.split(' (')[0]}): MFU {100 * float(np.median(timing['mfu'])):.1f}%, "
+        notes.append(f"cluster-size model ({model.calibration.get('family') or model.anchor.split(' (')[0]}): MFU {100 * float(np.median(timing['mfu'])):.1f}%, "
                      f"95% prediction interval {100 * float(lo):.1f}-{100 * float(hi):.1f}%")
     if "goodput" not in given:
         _goodput_span(timing, "gpu_hours" in given, defaults["goodput"], assumptions["goodput"], notes)

@@ -11,7 +11,7 @@ from .html import Section
 from ..units import format_money, format_quantity
 from ..compute.budget import plan_budget
 from ..compute.cluster import calibrate_b, default_cluster_model
-from ..compute.cost import estimate_cost
+from ..compute.cost import cost_defaults, estimate_cost
 from ..compute.hardware import catalogue_data, list_accelerators, resolve_source
 
 BUDGETS = ("10M", "100M", "1B", "10B")
@@ -85,9 +85,10 @@ def _cluster_chart():
     import altair as alt
 
     gpus = np.logspace(np.log10(256), np.log10(131072), 60)
+    calibration = calibrate_b()
     curve = pd.concat([pd.DataFrame({"GPUs": gpus, "MFU": default_cluster_model(anchor=run).utilisation(gpus),
-                                     "series": f"{run}: its own U1 G^-b"}) for run in calibrate_b().families])
-    points = pd.DataFrame([{"GPUs": p.gpus, "MFU": p.mfu, "series": p.run} for p in calibrate_b().points])
+                                     "series": f"{run}: its own U1 G^-b"}) for run in calibration.families])
+    points = pd.DataFrame([{"GPUs": p.gpus, "MFU": p.mfu, "series": p.run} for p in calibration.points])
     x = alt.X("GPUs:Q", scale=alt.Scale(type="log"), title="accelerators G")
     y = alt.Y("MFU:Q", scale=alt.Scale(type="log"), title="utilisation U (MFU)")
     tips = ["series:N", alt.Tooltip("GPUs:Q", format=",.0f"), alt.Tooltip("MFU:Q", format=".1%")]
@@ -102,7 +103,7 @@ def section(out_dir: Path) -> Section:
     chart = _cluster_chart()
     save_chart(chart, Path(out_dir) / "cost_cluster_utilisation.svg")
     calibration = calibrate_b()
-    model = default_cluster_model()
+    model = default_cluster_model(accelerator="h100-sxm")  # the text below speaks of H100s
     cal = pd.DataFrame([{"run": p.run, "GPUs": f"{p.gpus:,}", "reported": p.reported, "kind": p.kind.upper(),
                          "MFU": f"{100 * p.mfu:.1f}%",
                          "b for this run": f"{calibration.b_by_run[p.run]:.4f}"} for p in calibration.points])
@@ -125,7 +126,7 @@ def section(out_dir: Path) -> Section:
             f"{100 * float(model.utilisation(16384)):.1f}% (U1 = {model.u1:.2f}).",
             "Llama 3.1 405B used 3.8e25 FLOP in 30.84M H100-hours, a whole-run average of 34.6% of the dense BF16 "
             "peak; the 38-43% MFU reported while training is reconciled by a goodput of 0.80-0.91 (the paper reports "
-            "more than 90% effective training time). The default goodput, 0.79 (range 0.65-0.97), comes from PaLM's "
+            f"more than 90% effective training time). The default goodput, {_goodput_text()}, comes from PaLM's "
             "whole run and Gemini's reported goodput, not from this run.",
         ],
         [
@@ -141,9 +142,15 @@ def section(out_dir: Path) -> Section:
     )
 
 
+def _goodput_text() -> str:
+    """The default goodput and its sourced range, as ``accelerators.yaml`` gives them: '0.79 (range 0.65-0.97)'."""
+    goodput = cost_defaults()["goodput"]
+    return f"{goodput.value:g} (range {goodput.range[0]:g}-{goodput.range[1]:g})"
+
+
 def _summary(b: float) -> str:
     plan = plan_budget(accelerator="h100-sxm", dollars="100M", law="besiroglu2024")
     return (f"Published runs are recomputed from their own inputs (Llama 3.1 405B: 3.8e25 FLOP in 30.84M H100-hours, "
             f"34.6% of peak on average); on H100s utilisation falls with cluster size as G^-{b:.3f}; $100M of H100 "
-            f"cloud time at 40% MFU and 79% goodput buys {plan.flops:.3g} FLOP, a {format_quantity(plan.n_opt)}-parameter model on "
+            f"cloud time at 40% MFU and {100 * cost_defaults()['goodput'].value:.0f}% goodput buys {plan.flops:.3g} FLOP, a {format_quantity(plan.n_opt)}-parameter model on "
             f"{format_quantity(plan.d_opt)} tokens under besiroglu2024.")
