@@ -196,14 +196,14 @@ def register(app: typer.Typer) -> None:
         from ..units import parse_pairs
 
         where = where_filter(where)
+        if timings and not as_json:
+            raise InputError("--timings adds the seconds to --json; give --json too")
         result = predict_task(runs, parse_pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
                               task_loss_col=task_loss_col,
                               floor=parse_bound(floor, "--floor"), ceiling=parse_bound(ceiling, "--ceiling"),
                               bootstrap=bootstrap, seed=seed, level=level,
                               columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
                               table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
-        if timings and not as_json:
-            raise InputError("--timings adds the seconds to --json; give --json too")
         print_json(result.to_dict(timings=True)) if as_json and timings else emit(result, as_json)
 
     @app.command("isoflop")

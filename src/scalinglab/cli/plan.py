@@ -8,7 +8,7 @@ import typer
 
 from .._defaults import DEFAULT_LAW
 from ..errors import InputError
-from ._common import WHERE_HELP, JsonOption, api, emit, law_option_help, where_filter
+from ._common import WHERE_HELP, JsonOption, api, emit, law_option_help, refuse_unused, where_filter
 
 LawOption = Annotated[str, typer.Option("--law", help=law_option_help)]
 Quantity = Annotated[str | None, typer.Option(help="A number with an optional K/M/B/T suffix.")]
@@ -76,11 +76,9 @@ def register(app: typer.Typer) -> None:
         if input_:
             raise InputError("--input holds an input fixed for --params/--tokens; with --runs the table gives every "
                              "input (rebind a column with --var)")
-        for flag, value in (("--params", params), ("--tokens", tokens), ("--unique-tokens", unique_tokens),
-                            ("--compute", compute), ("--x", x)):
-            if value is not None:
-                raise InputError(f"{flag} and --runs cannot be used together: --runs predicts each run at its own "
-                                 "N and D")
+        refuse_unused("and --runs cannot be used together: --runs predicts each run at its own N and D",
+                      {"--params": params, "--tokens": tokens, "--unique-tokens": unique_tokens, "--compute": compute,
+                       "--x": x})
         from .._io import check_output_path
         from ..fit.predictions import predict_runs
         from ..laws.formula_law import parse_named

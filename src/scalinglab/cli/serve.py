@@ -10,8 +10,6 @@ import typer
 
 from ..errors import InputError
 
-LOCAL = ("127.0.0.1", "localhost", "::1")
-
 
 def _check_start(*, port: int, host: str, positive: dict) -> None:
     """Everything ``serve`` is given, checked before the server starts: a port in 0-65535 (0: any free
@@ -62,6 +60,7 @@ def register(app: typer.Typer) -> None:
             import uvicorn
 
             from ..web import Limits, Settings, create_app
+            from ..web.guard import LOOPBACK
         except ImportError as error:
             raise InputError(f"the explorer needs the web extra ({error.name} is missing): "
                              f"pip install 'scalinglab[web]'") from None
@@ -69,7 +68,7 @@ def register(app: typer.Typer) -> None:
             from ..store import RunsRegistry
 
             RunsRegistry(registry, read_only=True).close()  # a clear error now rather than on the page
-        if host not in LOCAL:
+        if host not in LOOPBACK:
             sys.stderr.write(f"warning: --host {host} exposes the explorer to every machine that can reach this "
                              f"address; it has no login\n")
         limits = Limits(upload_bytes=int(max_upload_mb * 1e6), bootstrap=max_bootstrap, samples=max_samples,

@@ -238,8 +238,9 @@ def cluster_chart(gpus: list[float]) -> dict:
     calibration = cluster()
     points = pd.DataFrame([{"gpus": p["gpus"], "utilisation": p["mfu"], "label": f"{p['run']} ({p['reported']})"}
                            for p in calibration["calibration"]["points"]])
-    families = pd.DataFrame([{"gpus": float(g), "utilisation": float(default_cluster_model(anchor=run).utilisation(g)),
-                              "family": run} for run in calibration["calibration"]["families"] for g in gpus])
+    models = {run: default_cluster_model(anchor=run) for run in calibration["calibration"]["families"]}
+    families = pd.DataFrame([{"gpus": float(g), "utilisation": float(model.utilisation(g)), "family": run}
+                             for run, model in models.items() for g in gpus])
     return {"curve": curve, **calibration, "spec": interactive_spec(chart(families, points))}
 
 
