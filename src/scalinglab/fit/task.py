@@ -136,10 +136,11 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
            if not (np.isfinite(n) and np.isfinite(d) and n > 0 and d > 0)]
     if bad:
         raise InputError(f"--at needs positive, finite N:D pairs such as 7B:140B, got {', '.join(bad)}")
-    compared = [_chain_summary(c, acc_runs.loss, n_t, d_t, floor, ceiling, seed, level) for c in chains]
     loss_runs = chains[-1]  # the task's own loss when given (Bhagia et al. 2024, section 3), else the one loss
     rng = np.random.default_rng([seed, 4])
     fitted = _two_step(loss_runs, acc_runs.loss, n_t, d_t, floor, ceiling, bootstrap, seed, level, rng)
+    compared = [_chain_summary(c, acc_runs.loss, n_t, d_t, floor, ceiling, seed, level,
+                               fitted if c is loss_runs else None) for c in chains]
     calibration = (_ladder_calibration(loss_runs, acc_runs.loss, floor, ceiling, bootstrap, seed, level)
                    if calibrate else None)
     factor = 1.0 if calibration is None else calibration["factor"]
@@ -174,9 +175,11 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
                           time.perf_counter() - started, calibration, warnings, compared)
 
 
-def _chain_summary(loss_runs, accuracy, n_t, d_t, floor, ceiling, seed: int, level: float) -> dict:
+def _chain_summary(loss_runs, accuracy, n_t, d_t, floor, ceiling, seed: int, level: float,
+                   fitted: dict | None = None) -> dict:
     """One intermediate loss's chain: its error on the ladder's largest models predicted from the smaller
-    ones (accuracy points), and its point predictions at the targets."""
+    ones (accuracy points), and its point predictions at the targets (from ``fitted``, the chain's fit on
+    all its runs, when the caller has it: the point fits do not depend on the bootstrap)."""
     accuracy = np.asarray(accuracy, dtype=float)
     rng = np.random.default_rng([seed, 8])
     out = {"intermediate": loss_runs.column("loss"), "heldout_mae_points": None, "chosen": False}
@@ -186,7 +189,8 @@ def _chain_summary(loss_runs, accuracy, n_t, d_t, floor, ceiling, seed: int, lev
                         20, seed + 23, level, rng)
         out["heldout_mae_points"] = float(100 * np.mean(np.abs(got["accuracy"] - accuracy[top])))
         out["heldout_runs"] = int(top.sum())
-    fitted = _two_step(loss_runs, accuracy, n_t, d_t, floor, ceiling, 20, seed + 29, level, rng)
+    if fitted is None:
+        fitted = _two_step(loss_runs, accuracy, n_t, d_t, floor, ceiling, 20, seed + 29, level, rng)
     out["targets"] = [{"n": float(n), "d": float(d), "loss": float(lo), "accuracy": float(a)}
                       for n, d, lo, a in zip(n_t, d_t, fitted["loss"], fitted["accuracy"])]
     return out
