@@ -229,12 +229,11 @@ def _law_text(law: dict) -> tuple[str, str, dict]:
 def _fit_and_predict(train, test, *, formula: str, variables: dict, target: str, params: dict,
                      objective: str) -> np.ndarray:
     """Fit ``formula`` to the ``train`` rows (``target`` the fitted column) and evaluate it on the ``test`` rows."""
-    from ..laws.formula_law import FormulaLaw
     from .api import fit_law
 
     fitted = fit_law(train, formula=formula, variables=variables, params=params, columns={"loss_col": target},
                      objective=objective)
-    law = FormulaLaw.from_law_dict(fitted.law_dict)
+    law = fitted.law
     return np.asarray(law.evaluate({name: test[column].to_numpy(float) for name, column in variables.items()}),
                       dtype=float)
 

@@ -102,8 +102,7 @@ def _each(parts, work):
         try:
             out.append(work(loaded))
         except InputError as error:
-            shown = ", ".join(f"{k}={v}" for k, v in label.items())
-            raise InputError(f"--group-by: group {shown} ({size} runs): {error}") from None
+            raise InputError(f"--group-by: group {_shown(label)} ({size} runs): {error}") from None
     return out
 
 
