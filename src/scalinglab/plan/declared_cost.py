@@ -60,12 +60,14 @@ def optimal_under_cost(law: Law, compute_flops, cost: str, *, name: str = "") ->
     spend = _cost_function(cost)
     flat = np.atleast_1d(budgets).ravel()
     n_opt, d_opt = np.empty_like(flat), np.empty_like(flat)
+    grid = np.exp(np.linspace(0.0, _LOG_MAX, 2001))
     for i, budget in enumerate(flat):
-        grid = np.exp(np.linspace(0.0, _LOG_MAX, 2001))
         feasible = np.isfinite(_tokens(spend, grid, budget))
         if not feasible.any():
             raise InputError(f"--cost {cost!r}: no N, D of at least 1 costs {budget:.3g} FLOP")
         n_max = float(grid[np.flatnonzero(feasible)[-1]])
+        if n_max <= 1.0:
+            raise InputError(f"--cost {cost!r}: {budget:.3g} FLOP leaves no choice of N (only N = 1 fits)")
 
         def loss_of_n(n, budget=budget):
             flat = np.atleast_1d(np.asarray(n, dtype=float))
@@ -74,7 +76,7 @@ def optimal_under_cost(law: Law, compute_flops, cost: str, *, name: str = "") ->
                 loss = np.where(np.isfinite(d), law.loss(flat, np.where(np.isfinite(d), d, 1.0)), np.inf)
             return loss.reshape(np.shape(n))
 
-        n_opt[i] = minimise_over_log_n(loss_of_n, n_max, 1.0)  # minimise over N in [1, n_max]
+        n_opt[i] = minimise_over_log_n(loss_of_n, n_max, 1.0)  # over N in [1, n_max]: n_max given as C/k, k = 1
         d_opt[i] = float(_tokens(spend, np.array([n_opt[i]]), budget)[0])
     n_opt, d_opt = n_opt.reshape(np.shape(budgets)), d_opt.reshape(np.shape(budgets))
     k = float(np.atleast_1d(budgets / (n_opt * d_opt)).ravel()[0])
