@@ -63,7 +63,6 @@ class FormulaModel(FitModel):
     """A ``FormulaFamily`` prepared for fitting (see the module docstring)."""
 
     family, law_class = "formula", FormulaLaw
-    refine = 8
 
     def __init__(self, family: FormulaFamily, space: str = "log"):
         if space not in SPACES:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["ParamSpec", "Law", "NDLaw", "as_positive_array", "FORMAT_VERSION", "READABLE_VERSIONS",
+__all__ = ["ParamSpec", "Law", "NDLaw", "as_positive_array", "log_constants", "FORMAT_VERSION", "READABLE_VERSIONS",
            "jsonable"]
 
 #: Version of the saved-fit layout written by ``FitResult.to_dict`` (``format_version``); files without
@@ -48,6 +48,13 @@ def as_positive_array(value, name: str) -> np.ndarray:
         example = float(array[bad].flat[0] if array.ndim else array)
         raise InputError(f"{name} must be positive and finite, got {example:g}")
     return array
+
+
+
+def log_constants(*values) -> tuple[float, ...]:
+    """The logarithms of a law's scale constants; a zero constant is a term of -inf in log space."""
+    with np.errstate(divide="ignore"):
+        return tuple(float(v) for v in np.log(values))
 
 
 class Law:

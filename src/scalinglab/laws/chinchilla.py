@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import LawError
-from .base import NDLaw, ParamSpec, as_positive_array
+from .base import NDLaw, ParamSpec, as_positive_array, log_constants
 
 __all__ = ["ChinchillaLaw", "allocation_constant", "chinchilla_log_loss", "chinchilla_exponentials",
            "chinchilla_log_loss_jacobian", "log_sum_exp3"]
@@ -90,10 +90,9 @@ class ChinchillaLaw(NDLaw):
         n = as_positive_array(n_params, "n_params")
         d = as_positive_array(n_tokens, "n_tokens")
         shape = np.broadcast_shapes(n.shape, d.shape)
-        with np.errstate(divide="ignore"):  # a zero E, A or B is a term of -inf in log space
-            e, a, b = np.log([self.E, self.A, self.B])
-            log_loss = chinchilla_log_loss(e, a, b, self.alpha, self.beta, np.log(np.broadcast_to(n, shape)).ravel(),
-                                           np.log(np.broadcast_to(d, shape)).ravel())
+        e, a, b = log_constants(self.E, self.A, self.B)
+        log_loss = chinchilla_log_loss(e, a, b, self.alpha, self.beta, np.log(np.broadcast_to(n, shape)).ravel(),
+                                       np.log(np.broadcast_to(d, shape)).ravel())
         return np.exp(log_loss).reshape(shape)[()]
 
     def reducible_terms(self, n_params, n_tokens) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .base import NDLaw, ParamSpec, as_positive_array
+from .base import NDLaw, ParamSpec, as_positive_array, log_constants
 from .chinchilla import ChinchillaLaw, allocation_constant, chinchilla_log_loss
 
 __all__ = ["DataConstrainedLaw", "effective_data", "effective_params", "data_constrained_log_loss"]
@@ -119,8 +119,7 @@ class DataConstrainedLaw(NDLaw):
         _ = base.allocation_constant  # a LawError unless A, B, alpha and beta are positive
         shape = np.broadcast_shapes(n.shape, d.shape, u.shape)
         n, d, u = (np.broadcast_to(v, shape).ravel() for v in (n, d, u))
-        with np.errstate(divide="ignore"):  # a zero E is a term of -inf in log space
-            e, a, b = np.log([base.E, base.A, base.B])
+        e, a, b = log_constants(base.E, base.A, base.B)
         log_loss = data_constrained_log_loss(e, a, b, base.alpha, base.beta, np.log(self.R_D_star),
                                              np.log(self.R_N_star), n, d, u)
         return np.exp(log_loss).reshape(shape)[()]

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .base import Law, NDLaw, ParamSpec, as_positive_array
+from .base import Law, NDLaw, ParamSpec, as_positive_array, log_constants
 
 __all__ = ["KaplanLaw", "KaplanComputeLaw", "PF_DAY", "kaplan_log_loss", "kaplan_log_loss_jacobian"]
 
@@ -62,8 +62,7 @@ class KaplanLaw(NDLaw):
     def loss(self, n_params, n_tokens):
         n = as_positive_array(n_params, "n_params")
         d = as_positive_array(n_tokens, "n_tokens")
-        with np.errstate(divide="ignore"):
-            log_nc, log_dc = np.log(self.N_c), np.log(self.D_c)
+        log_nc, log_dc = log_constants(self.N_c, self.D_c)
         return np.exp(kaplan_log_loss(log_nc, log_dc, self.alpha_N, self.alpha_D, np.log(n), np.log(d)))
 
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import InputError
-from .base import Law, ParamSpec, as_positive_array
+from .base import Law, ParamSpec, as_positive_array, log_constants
 
 __all__ = ["PowerLaw", "SaturatingPowerLaw", "BrokenPowerLaw", "power_log", "power_log_jacobian",
            "saturating_power_log", "saturating_power_log_jacobian", "broken_power_log"]
@@ -53,11 +53,6 @@ def broken_power_log(log_a, log_b, c0, breaks, log_x):
     return np.logaddexp(log_a, out)
 
 
-def _logs(*values):
-    with np.errstate(divide="ignore"):  # a zero scale or floor is a term of -inf in log space
-        return tuple(float(v) for v in np.log(values))
-
-
 @dataclass(frozen=True, slots=True)
 class PowerLaw(Law):
     """L(X) = c X^(-a)  (Kaplan et al. 2020, eq. 1.1-1.3 form)."""
@@ -72,7 +67,7 @@ class PowerLaw(Law):
     )
 
     def __call__(self, x):
-        return np.exp(power_log(*_logs(self.c), self.a, np.log(as_positive_array(x, "x"))))
+        return np.exp(power_log(*log_constants(self.c), self.a, np.log(as_positive_array(x, "x"))))
 
     def inverse(self, y):
         """X such that c X^(-a) = y."""
@@ -95,7 +90,7 @@ class SaturatingPowerLaw(Law):
     )
 
     def __call__(self, x):
-        return np.exp(saturating_power_log(*_logs(self.E, self.A), self.a, np.log(as_positive_array(x, "x"))))
+        return np.exp(saturating_power_log(*log_constants(self.E, self.A), self.a, np.log(as_positive_array(x, "x"))))
 
     def inverse(self, y):
         """X such that E + A X^(-a) = y; needs y > E."""
@@ -142,7 +137,7 @@ class BrokenPowerLaw(Law):
 
     def __call__(self, x):
         breaks = [(c_i, np.log(d_i), np.log(f_i)) for c_i, d_i, f_i in zip(self.c, self.d, self.f)]
-        return np.exp(broken_power_log(*_logs(self.a, self.b), self.c0, breaks, np.log(as_positive_array(x, "x"))))
+        return np.exp(broken_power_log(*log_constants(self.a, self.b), self.c0, breaks, np.log(as_positive_array(x, "x"))))
 
     def local_exponent(self, x):
         """-d log(y - a) / d log x: c0 plus each break's exponent, switched on past d_i."""
