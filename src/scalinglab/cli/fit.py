@@ -130,17 +130,11 @@ def register(app: typer.Typer) -> None:
                 emit(result, as_json)
             return
         columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col}
-        if result.raw.family == "accuracy":
-            from ..fit.accuracy import predict_accuracy_runs
+        from ..fit.predictions import predict_runs
 
-            predictions = predict_accuracy_runs(result.raw, predict, columns={**columns, "accuracy_col": accuracy_col},
-                                                table={"duplicates": duplicates, "drop_missing": drop_missing},
-                                                level=level, seed=seed)
-        else:
-            from ..fit.predictions import predict_runs
-
-            predictions = predict_runs(None, predict, fit=result.raw, level=level, seed=seed, columns=columns,
-                                       table={"duplicates": duplicates, "drop_missing": drop_missing})
+        predictions = predict_runs(None, predict, fit=result.raw, level=level, seed=seed, columns=columns,
+                                   table={"duplicates": duplicates, "drop_missing": drop_missing},
+                                   accuracy_col=accuracy_col)
         if predictions_out:
             predictions.save(predictions_out)
         if as_json:

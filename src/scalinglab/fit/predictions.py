@@ -169,14 +169,21 @@ def _resolve(law, fit, variables: dict | None):
 
 
 def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None = None, level: float = 0.95,
-                 fit=None, seed: int = 0, variables: dict | None = None) -> RunPredictions:
+                 fit=None, seed: int = 0, variables: dict | None = None, accuracy_col: str | None = None):
     """Predict every run of ``runs`` with ``law`` (a published name, a saved fit's path, or a ``FitResult``).
 
     ``columns`` and ``table`` are as in ``fit_law``; ``fit`` (a ``FitResult``) gives bootstrap intervals.
     A formula law reads its inputs from the columns its fit was given, or from ``variables`` (formula
-    name -> column) where given. A table without a loss column is predicted without scores.
+    name -> column) where given. A table without a loss column is predicted without scores. An accuracy
+    ``fit`` predicts accuracies (``accuracy_col`` the observed one) with ``predict_accuracy_runs``.
     """
     from .api import as_runs
+
+    if fit is not None and fit.family == "accuracy":
+        from .accuracy import predict_accuracy_runs
+
+        return predict_accuracy_runs(fit, runs, columns={**(columns or {}), "accuracy_col": accuracy_col},
+                                     table=table, level=level, seed=seed)
     from .backtest import calibration_factor, widen
 
     if not 0 < level < 1:
