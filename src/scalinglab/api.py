@@ -1306,8 +1306,8 @@ class _Sweep(_Namespace):
         from .sweep.api import prepare_plan
 
         if not suggest:
-            if budget is not None or target is not None:
-                raise InputError("--budget and --target go with --suggest")
+            if budget is not None or target is not None or db is not None or name is not None:
+                raise InputError("--budget, --target, --db and --name go with --suggest")
             planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=estimate, **self._given(options))
             return Result(planned, kind="SweepPlan", summary=f"{len(planned.plan.runs)} runs on {planned.plan.device}")
         from .sweep.adaptive import suggest_plan
