@@ -49,7 +49,7 @@ def test_goodput_stretches_time_but_not_the_useful_rate():
 def test_goodput_outside_zero_to_one_is_refused(goodput):
     from scalinglab.errors import ScalingLabError
 
-    with pytest.raises(ScalingLabError, match=r"--goodput"):
+    with pytest.raises(ScalingLabError, match=r"goodput="):
         estimate_cost(accelerator="h100", gpus=8, flops=1e24, mfu=0.4, goodput=goodput)
 
 
