@@ -81,7 +81,7 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | Non
     flops_per_param_token : float, optional
         k in C = k N D (default 6).
     where : str, optional
-        Keep the rows matching a filter (the README's filter language), e.g. ``"dataset == 'c4'"``.
+        Keep the rows matching a filter (the filter language of docs/where.md), e.g. ``"dataset == 'c4'"``.
     duplicates : {"keep", "mean", "min", "error"}
         Runs repeating an (N, D) setting.
     drop_missing : bool
