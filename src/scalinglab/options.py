@@ -11,6 +11,7 @@ command line, ``gpus=`` in Python, ``gpus`` on the web.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -146,18 +147,25 @@ class Option:
         return value
 
     def _number(self, value, where: str):
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
             raise InputError(f"{where} must be a number, got {value!r}")
-        try:
-            number = float(value)
-        except ValueError:
-            raise InputError(f"{where} must be a number, got {value!r}") from None
-        if not math.isfinite(number):
-            raise InputError(f"{where} must be a finite number, got {value!r}")
-        if self.kind == "int":
-            if number != int(number) or abs(number) > 2**63:
-                raise InputError(f"{where} must be a whole number, got {value!r}")
-            number = int(number)
+        if self.kind == "int" and isinstance(value, numbers.Integral):  # exact, not rounded through a float
+            if abs(int(value)) > 2**63:
+                raise InputError(f"{where} must be a whole number up to 2^63, got one of {int(value).bit_length()} bits")
+            number = int(value)
+        else:
+            try:
+                number = float(value)
+            except ValueError:
+                raise InputError(f"{where} must be a number, got {value!r}") from None
+            except OverflowError:
+                raise InputError(f"{where} must be a finite number, got an integer beyond any float") from None
+            if not math.isfinite(number):
+                raise InputError(f"{where} must be a finite number, got {value!r}")
+            if self.kind == "int":
+                if number != int(number) or abs(number) > 2**63:
+                    raise InputError(f"{where} must be a whole number, got {value!r}")
+                number = int(number)
         self.check_bounds(number)
         return number
 
