@@ -24,11 +24,10 @@ import numpy as np
 from .._table import rich_table
 from ..errors import InputError
 from ..units import format_quantity
+from .options import METHODS
 
 __all__ = ["TransformerConfig", "training_flops", "param_counts", "flops_per_token", "FlopsBreakdown",
            "flops_breakdown", "METHODS", "KNOWN_CONFIGS"]
-
-METHODS = ("6nd", "kaplan", "chinchilla")
 
 
 def training_flops(n_params, n_tokens, flops_per_param_token: float = 6.0):
