@@ -155,6 +155,10 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
     step_bytes = _weights_read(config, batch) * weight_bytes + batch * context * kv_token
     step = max(step_flops / peak, step_bytes / bandwidth)
     total = prefill + output_tokens * step
+    if not 0 < total < math.inf:
+        raise InputError(f"the roofline gives no finite serving time: {spelled('bandwidth_efficiency')} or "
+                         f"{spelled('flops_efficiency')} is too small, or {spelled('input_tokens')} and "
+                         f"{spelled('output_tokens')} too large for this model")
     tokens_per_second = batch * output_tokens / total
     price = acc.cloud_usd_per_hour if price_per_gpu_hour is None else float(price_per_gpu_hour)
     if price is None:
@@ -268,6 +272,9 @@ def inference_aware_cost(law, inference_tokens: float, *, compute_flops: float |
     if not (usd_per_flop_train > 0 and usd_per_flop_serve > 0):  # a price so small a FLOP costs 0.0
         raise InputError(f"{spelled('price_per_gpu_hour')} {price:g} is too small to price a FLOP; give dollars per "
                          "GPU-hour")
+    if not (math.isfinite(usd_per_flop_train) and math.isfinite(usd_per_flop_serve)):  # a FLOP costs infinity
+        raise InputError(f"{spelled('training_mfu')} {t_mfu:g} or {spelled('inference_mfu')} {i_mfu:g} is too small "
+                         "to price a FLOP; give a utilisation such as 0.4")
     weight = usd_per_flop_serve / usd_per_flop_train
     plan = inference_optimal(law, float(inference_tokens) * weight, compute_flops=compute_flops,
                              target_loss=target_loss)
@@ -292,6 +299,10 @@ def inference_aware_cost(law, inference_tokens: float, *, compute_flops: float |
         "saving_fraction": 1.0 - (tr_usd + sv_usd) / (rtr_usd + rsv_usd),
         "usd_per_million_tokens_served": 1e6 * INFERENCE_FLOPS_PER_PARAM_TOKEN * n * usd_per_flop_serve,
     }
+    if not all(math.isfinite(value) for value in values.values()):
+        raise InputError(f"the costs are not finite numbers: {spelled('training_mfu')} {t_mfu:g} or "
+                         f"{spelled('inference_mfu')} {i_mfu:g} is too small, or {spelled('inference_tokens')} too "
+                         "large")
     assumptions = {"accelerator": acc.name, "price_per_gpu_hour": price, "peak_flops": acc.peak(),
                    "training_mfu": t_mfu, "inference_mfu": i_mfu, "inference_mfu_source": i_source,
                    "law": getattr(law, "family", str(law))}
