@@ -89,6 +89,10 @@ BUDGET = Options((
     Option("law", "The law that turns FLOP into N, D and loss: a published law's name, a fit.json or a law "
                   "object.", default=DEFAULT_LAW),
     *HARDWARE.without("gpus").items,
+    _uncertain("hfu", "Hardware FLOP utilisation (counting recomputation), converted to MFU with {recompute}.",
+               low=0, low_open=True, high=1, excludes=("mfu", "cluster_model")),
+    Option("recompute", "Recomputation the {hfu} figure counts: full (MFU = HFU x 6/8, default) or none.",
+           kind="choice", choices=("full", "none"), requires=("hfu",)),
     *MONEY.items,
     Option("flops_per_param_token", "k in C = k N D.", default=6.0, kind="float", low=0, low_open=True),
     *SAMPLING.items,
