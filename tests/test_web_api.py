@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from contextlib import redirect_stderr, redirect_stdout
 
@@ -317,13 +318,29 @@ def test_without_a_registry_the_sweeps_view_says_so(client):
 def test_pages_and_assets_come_from_the_package_with_a_strict_csp(client):
     for page in ("/", "/plan", "/cost", "/fit", "/forecast", "/sweeps", "/laws"):
         response = client.get(page)
-        assert response.status_code == 200 and "<script src=\"/static/app.js\"" in response.text
+        assert response.status_code == 200 and '<script type="module" src="/static/app.js">' in response.text
+        assert all(' src="/static/' in tag for tag in re.findall(r"<script[^>]*>", response.text))  # nothing inline
         csp = response.headers["content-security-policy"]
         assert "default-src 'self'" in csp and "http" not in csp and "*" not in csp
     bundle = client.get("/static/vega.js")
     assert bundle.status_code == 200 and "vegaEmbed" in bundle.text and bundle.headers["etag"]
     assert client.get("/static/../app.py").status_code == 404
+    assert client.get("/static/index.html").status_code == 404
     assert client.get("/nowhere").status_code == 404
+
+
+def test_every_module_the_pages_import_is_served_as_javascript(client):
+    """The entry module and every module it imports, statically or on demand, answer 200 with a JavaScript
+    type (a module script of another type is refused by the browser)."""
+    seen, queue = set(), ["app.js"]
+    while queue:
+        name = queue.pop()
+        seen.add(name)
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/javascript"), name
+        imported = re.findall(r'(?:from |import\()"\./([\w-]+\.js)"', response.text)
+        queue += [module for module in imported if module not in seen]
+    assert {"core.js", "chart.js", "plan.js", "cost.js", "fit.js", "forecast.js", "sweeps.js", "laws.js"} <= seen
 
 
 def test_sources_carry_bibtex(client):
