@@ -204,7 +204,7 @@ def test_no_endpoint_takes_a_file_system_path(client):
     binary = [name for name, s in bodies.items()
               if any(option.get("contentMediaType") == "application/octet-stream"
                      for p in s.get("properties", {}).values() for option in p.get("anyOf", [p]))]
-    assert len(binary) == 4, "the fit and isoflop bodies take file contents, never a name on disk"
+    assert len(binary) == 5, "the fit, isoflop and suggest bodies take file contents, never a name on disk"
 
 
 # -- limits -----------------------------------------------------------------------------------------
@@ -522,3 +522,56 @@ def test_a_bad_filter_is_the_cli_line(client):
     assert response.status_code == 422
     cli_line = cli_error("fit", "chinchilla-runs", "--where", "__import__('os') > 1")
     assert response.json()["error"] == cli_line.replace("--where ", "where=", 1)
+
+
+# -- which runs to train next --------------------------------------------------------------------------
+SUGGEST_ARGS = ["--grid", "N=10M..1B:8,D=1B..100B:8", "--target", "C=1e22..1e24", "--budget", "1e20", "--k", "3",
+                "--bootstrap", "8"]
+
+
+def _suggest_form(**changes) -> dict:
+    form = {SUGGEST_ARGS[i][2:]: SUGGEST_ARGS[i + 1] for i in range(0, len(SUGGEST_ARGS), 2)}
+    return {"dataset": "chinchilla-runs", **form, **changes}
+
+
+def test_suggest_on_a_bundled_set_and_on_an_upload_is_the_cli_json(client, tmp_path):
+    expected = cli_json("suggest", "--runs", "chinchilla-runs", *SUGGEST_ARGS)
+    data = ok(client.post("/api/v1/suggest", data=_suggest_form()))
+    assert data == expected
+    assert [pick["rank"] for pick in data["picks"]] == [1, 2, 3] and data["spent"] <= 1e20
+    assert data["warnings"] and data["warnings"][0].startswith("A is not identified by the runs done")
+    from scalinglab.datasets import read_bundled
+
+    path = tmp_path / "done.csv"
+    read_bundled("chinchilla-runs").head(60).to_csv(path, index=False)
+    expected = cli_json("suggest", "--runs", str(path), "--n-col", "Model Size", "--c-col", "Training FLOP", *SUGGEST_ARGS)
+    form = {key: value for key, value in _suggest_form(n_col="Model Size", c_col="Training FLOP").items() if key != "dataset"}
+    with path.open("rb") as handle:
+        data = ok(client.post("/api/v1/suggest", data=form, files={"file": ("done.csv", handle, "text/csv")}))
+    assert data == expected and data["n_runs"] == 60
+
+
+@pytest.mark.parametrize("changes, args", [
+    ({"grid": " "}, ["--grid", " "]),                             # an empty candidate set
+    ({"budget": "1e10"}, ["--budget", "1e10"]),                   # below the cheapest candidate (6e16 FLOP)
+    ({"target": "Q=1..2"}, ["--target", "Q=1..2"]),               # not one of the law's inputs
+    ({"cost": "0*N"}, ["--cost", "0*N"]),                         # a non-positive cost
+])
+def test_bad_suggest_input_is_a_422_with_the_cli_line(client, changes, args):
+    response = client.post("/api/v1/suggest", data=_suggest_form(**changes))
+    assert response.status_code == 422
+    assert response.json() == {"error": cli_error("suggest", "--runs", "chinchilla-runs", *SUGGEST_ARGS, *args)}
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"grid": ""}, "grid: "),                                     # an empty form field is no grid at all
+    ({"law": "fit.json"}, "is not a law family to fit"),          # a saved fit's file is never read
+    ({"law": "/etc/passwd"}, "is not a law family to fit"),
+    ({"candidates": "/etc/passwd"}, "unknown option 'candidates'"),  # candidates come from a grid only
+    ({"k": "0"}, "k: "),
+])
+def test_suggest_refuses_what_the_explorer_does_not_take_in_one_line(client, changes, words):
+    response = client.post("/api/v1/suggest", data=_suggest_form(**changes))
+    assert response.status_code == 422
+    message = response.json()["error"]
+    assert words in message and "\n" not in message

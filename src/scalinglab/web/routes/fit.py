@@ -1,4 +1,5 @@
-"""``/api/v1/fit`` and ``/isoflop``: fit an uploaded (or bundled) runs table; jobs with streamed progress.
+"""``/api/v1/fit``, ``/isoflop`` and ``/suggest``: fit an uploaded (or bundled) runs table, or choose the runs to
+train next on it; jobs with streamed progress.
 
 ``POST /fit`` answers with the fit's ``to_dict()`` once done (as ``scalinglab fit --json``);
 ``POST /fit/jobs`` answers at once with a job whose progress streams from ``GET /fit/jobs/{id}/events``
@@ -21,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from .._common import ApiError, DocumentedRoute, body, errors, settings_of
 from ..service import clean
 from ..jobs import Job, TooManyJobs, TooManyStreams
-from ..schemas import FitOptions, IsoflopOptions
+from ..schemas import FitOptions, IsoflopOptions, SuggestOptions
 
 router = APIRouter(tags=["fit"], route_class=DocumentedRoute)
 
@@ -59,13 +60,13 @@ async def _save_upload(request: Request, upload: UploadFile) -> tuple[str, Path,
     return str(path), folder, Path(upload.filename or name).name[:200]
 
 
-def _options(options, limit_bootstrap: int) -> dict:
+def _options(kind: str, options, limit_bootstrap: int) -> dict:
     values = options.model_dump()
     values.pop("dataset")
     if values.get("bootstrap", 0) > limit_bootstrap:
         raise ApiError(422, f"bootstrap is {values['bootstrap']:,}; the explorer runs at most {limit_bootstrap:,} "
                             f"refits (use the command line for more)")
-    if "budget" in values:
+    if kind == "fit" and "budget" in values:
         values["compute"] = values.pop("budget")  # the fit command's --budget: N_opt, D_opt at these budgets
     return values
 
@@ -76,7 +77,7 @@ async def _start(request: Request, kind: str, options, file: UploadFile | None) 
     if unknown:
         raise ApiError(422, f"unknown option {unknown[0]!r}; the options are "
                             f"{', '.join(['file', *type(options).model_fields])}")
-    values = _options(options, limits.bootstrap)
+    values = _options(kind, options, limits.bootstrap)
     if (file is None) == (options.dataset is None):
         raise ApiError(422, "give either a file (an uploaded runs table) or dataset (a bundled dataset's name)")
     folder = display = None
@@ -115,6 +116,14 @@ async def fit(request: Request, options: Annotated[FitOptions, Form()], file: Up
 @router.post("/isoflop", responses=errors(429), summary="N_opt = G C^a from IsoFLOP runs (scalinglab isoflop --json)")
 async def isoflop(request: Request, options: Annotated[IsoflopOptions, Form()], file: Upload = None):
     return await _finished(request, await _start(request, "isoflop", options, file))
+
+
+@router.post("/suggest", responses=errors(429),
+             summary="Which runs to train next on a runs table (scalinglab suggest --grid ... --json)")
+async def suggest(request: Request, options: Annotated[SuggestOptions, Form()], file: Upload = None):
+    """The ranked runs (``picks``: cost, expected variance reduction, cumulative cost), with the notes and the
+    warnings for parameters the runs done cannot identify; candidates come from ``grid`` only."""
+    return await _finished(request, await _start(request, "suggest", options, file))
 
 
 @router.post("/fit/jobs", responses=errors(429), status_code=202,

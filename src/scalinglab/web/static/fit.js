@@ -1,6 +1,7 @@
 // Fit: a law fitted to bundled or uploaded runs as a job with streamed progress; IsoFLOP Approach 2.
 import { API, el, params, saveState, b64encode, api, si, sig, notesList, sci, pct, table, copyBox, stamp, shellQuote, pyRepr, storeFit, field } from "./core.js";
 import { chart } from "./chart.js";
+import { suggestSection } from "./suggest.js";
 
 const FIT_GRID = Array.from({ length: 11 }, (_, i) => `1e${18 + i}`).join(",");
 
@@ -65,6 +66,15 @@ export default async function pageFit(main) {
     update();
   });
 
+  const runsArg = () => (dataset.value ? dataset.value : file.files.length ? file.files[0].name : "runs.csv");
+  // the table and law above, for the "what to train next" section
+  const chosenTable = () => ({
+    dataset: dataset.value, file: file.files[0] || null, ready: Boolean(dataset.value || file.files.length), runs: runsArg(),
+    columns: Object.fromEntries(Object.entries(columns).map(([key, input]) => [key, input.value.trim()]).filter(([, value]) => value)),
+    law: law.value, formula: own.formula.value.trim(), variables: own.variables.value.trim(),
+  });
+  const suggest = suggestSection(q, chosenTable, () => update());
+
   main.append(
     el("h1", {}, "Fit a scaling law to your runs"),
     el("p", { class: "lead" }, "Upload a table of training runs (CSV, Parquet or JSONL: parameters, tokens or compute, final loss) or pick a bundled set; fit a law with bootstrap intervals; then use the fit on the Plan page."),
@@ -75,6 +85,7 @@ export default async function pageFit(main) {
     el("div", { class: "controls" }, field("keep rows where", rows.where), field("repeated (N, D) settings", rows.duplicates)),
     el("div", { class: "controls" }, field("your own law (instead of law)", own.formula), field("its inputs", own.variables)),
     el("p", {}, go, " ", isoButton, " ", cancel, " ", bar, " ", status), error, copy, out,
+    suggest.node,
     el("h2", {}, "Fit jobs on this server"), el("div", { class: "scroll" }, jobs));
   refreshJobs();
   setInterval(refreshJobs, 2000);
@@ -99,7 +110,6 @@ export default async function pageFit(main) {
     }
     return form;
   };
-  const runsArg = () => (dataset.value ? dataset.value : file.files.length ? file.files[0].name : "runs.csv");
   let ran = q.get("run") || "";  // a permalink to a bundled set's fit runs it again on load
   const update = () => {
     const state = { dataset: dataset.value, law: law.value, estimator: estimator.value === "fast" ? "" : estimator.value,
@@ -108,6 +118,8 @@ export default async function pageFit(main) {
     for (const [key, input] of Object.entries(columns)) state[key] = input.value;
     for (const [key, input] of Object.entries(own)) state[key] = input.value;
     state.where = rows.where.value; state.duplicates = rows.duplicates.value === "keep" ? "" : rows.duplicates.value;
+    Object.assign(state, suggest.state());
+    if (!dataset.value) state.suggest = "";  // a permalink reruns a suggestion on a bundled set only
     saveState(state);
     const formula = own.formula.value.trim();
     const flags = formula ? [`--formula ${shellQuote(formula)}`, ...own.variables.value.split(",").filter((v) => v.trim()).map((v) => `--var ${shellQuote(v.trim())}`)]
@@ -186,6 +198,7 @@ export default async function pageFit(main) {
   go.addEventListener("click", () => start("fit"));
   isoButton.addEventListener("click", () => start("isoflop"));
   if (ran && dataset.value) start(ran === "isoflop" ? "isoflop" : "fit");
+  if (dataset.value) suggest.runOnLoad();
   cancel.addEventListener("click", async () => { if (job) { try { await api(`/fit/jobs/${job.id}`, { method: "DELETE" }); } catch (e) { error.textContent = e.message; } } });
 }
 
