@@ -204,7 +204,7 @@ def test_no_endpoint_takes_a_file_system_path(client):
     binary = [name for name, s in bodies.items()
               if any(option.get("contentMediaType") == "application/octet-stream"
                      for p in s.get("properties", {}).values() for option in p.get("anyOf", [p]))]
-    assert len(binary) == 5, "the fit, isoflop and suggest bodies take file contents, never a name on disk"
+    assert len(binary) == 6, "the upload, fit, isoflop and suggest bodies take file contents, never a name on disk"
 
 
 # -- limits -----------------------------------------------------------------------------------------
@@ -575,3 +575,50 @@ def test_suggest_refuses_what_the_explorer_does_not_take_in_one_line(client, cha
     assert response.status_code == 422
     message = response.json()["error"]
     assert words in message and "\n" not in message
+
+
+# -- uploads kept by content hash -----------------------------------------------------------------------
+def _runs_csv(rows: int) -> bytes:
+    from scalinglab.datasets import read_bundled
+
+    return read_bundled("chinchilla-runs").head(rows).to_csv(index=False).encode()
+
+
+def test_an_upload_is_named_by_its_content_hash_and_fits_by_it(client):
+    import hashlib
+
+    data = _runs_csv(60)
+    kept = ok(client.post("/api/v1/uploads", files={"file": ("my runs.csv", data, "text/csv")}))
+    assert kept == {"upload": hashlib.sha256(data).hexdigest()[:16], "name": "my runs.csv", "bytes": len(data)}
+    assert ok(client.get(f"/api/v1/uploads/{kept['upload']}")) == kept
+    columns = {"n_col": "Model Size", "c_col": "Training FLOP"}
+    by_hash = ok(client.post("/api/v1/fit", data={"upload": kept["upload"], **columns}))
+    by_file = ok(client.post("/api/v1/fit", data=columns, files={"file": ("my runs.csv", data, "text/csv")}))
+    assert without_seconds(by_hash) == without_seconds(by_file) and by_hash["data"]["source"] == "my runs.csv"
+    both = client.post("/api/v1/fit", data={"upload": kept["upload"], "dataset": "chinchilla-runs"})
+    assert both.status_code == 422 and both.json()["error"].startswith("give one of file")
+
+
+def test_the_upload_cache_is_bounded_and_a_gone_upload_is_asked_for_again_in_one_line():
+    tables = [_runs_csv(rows) for rows in (40, 41, 42)]
+    for limits in (Limits(uploads_kept=2), Limits(upload_bytes=5_000, uploads_bytes=len(tables[1]) + len(tables[2]))):
+        with TestClient(create_app(Settings(limits=limits)), base_url="http://127.0.0.1") as small:
+            keys = [ok(small.post("/api/v1/uploads", files={"file": (f"t{i}.csv", table, "text/csv")}))["upload"]
+                    for i, table in enumerate(tables)]
+            message = f"the uploaded table {keys[0]} is no longer on this server; upload it again"
+            assert small.get(f"/api/v1/uploads/{keys[0]}").json() == {"error": message}
+            assert small.get(f"/api/v1/uploads/{keys[0]}").status_code == 404
+            for kind, form in (("fit", {}), ("suggest", _suggest_form())):
+                form = {key: value for key, value in form.items() if key != "dataset"}
+                answer = small.post(f"/api/v1/{kind}", data={**form, "upload": keys[0]})
+                assert (answer.status_code, answer.json()) == (422, {"error": message})
+            assert [ok(small.get(f"/api/v1/uploads/{key}"))["name"] for key in keys[1:]] == ["t1.csv", "t2.csv"]
+
+
+@pytest.mark.parametrize("key", ["../../etc/passwd", "0123456789ABCDEF", "0123456789abcde", "~"])
+def test_an_upload_is_named_by_hex_digits_only(client, key):
+    from urllib.parse import quote
+
+    assert client.get(f"/api/v1/uploads/{quote(key, safe='')}").status_code == 404
+    answer = client.post("/api/v1/fit", data={"upload": key})
+    assert answer.status_code == 422 and answer.json()["error"].startswith("upload: ")

@@ -418,3 +418,47 @@ def test_a_suggestion_with_a_budget_below_every_candidate_shows_the_one_line_err
     refused = [p for p in watched.problems if "status of 422" in p]  # the browser logs the 422 answer itself
     assert len(refused) == 1
     watched.problems.remove(refused[0])
+
+
+def test_an_uploads_permalink_names_it_by_content_hash_and_reopens_on_it(watched, browser, server, tmp_path):
+    import hashlib
+
+    from scalinglab.datasets import read_bundled
+
+    path = tmp_path / "my-runs.csv"
+    read_bundled("chinchilla-runs").head(80).to_csv(path, index=False)
+    key = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    page = watched.open("/fit")
+    page.set_input_files("#file", str(path))
+    page.wait_for_function(f"location.search.includes('upload={key}')", timeout=30_000)
+    assert "dataset=" not in page.url
+    page.fill("#bootstrap", "0")
+    page.click("#fit-button")
+    page.wait_for_selector("#use-on-plan", timeout=60_000)
+    fitted = page.locator("#fit-result h2").first.inner_text()
+    assert fitted == "chinchilla law fitted to 80 runs of my-runs.csv"
+    page.wait_for_function("location.search.includes('run=fit')")
+    again = Watched(browser, server, tmp_path)  # another browser profile: nothing of the file but the hash
+    try:
+        copy = again.open(page.url[len(server):])
+        copy.wait_for_selector("#use-on-plan", timeout=60_000)
+        assert copy.locator("#fit-result h2").first.inner_text() == fitted
+        assert copy.input_value("#dataset") == "" and copy.locator("#upload-status").inner_text() == f"my-runs.csv ({key})"
+        assert again.problems == []
+    finally:
+        again.context.close()
+
+
+def test_a_permalink_whose_upload_has_gone_says_so_and_uses_no_other_table(watched):
+    gone = "0123456789abcdef"
+    page = watched.open(f"/fit?upload={gone}&bootstrap=0&run=fit&suggest=1")
+    page.wait_for_function("document.querySelector('#error').innerText.length > 0", timeout=30_000)
+    assert page.locator("#error").inner_text() == (f"the uploaded table {gone} is no longer on this server; "
+                                                   f"upload it again")
+    assert page.input_value("#dataset") == ""  # not chinchilla-runs
+    page.wait_for_timeout(500)
+    assert page.locator("#fit-result").inner_text() == "" and page.locator("#suggest-result table").count() == 0
+    assert f"upload={gone}" in page.url  # reloading says the same again
+    missing = [p for p in watched.problems if "status of 404" in p]  # the browser logs the 404 answer itself
+    assert len(missing) == 1
+    watched.problems.remove(missing[0])

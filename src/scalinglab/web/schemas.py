@@ -178,6 +178,10 @@ class _Form(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+#: A table uploaded before, by the content hash that ``POST /api/v1/uploads`` answered.
+UploadKey = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$", description=(
+    "A runs table uploaded before (POST /api/v1/uploads), by its content hash, instead of a file or dataset."))]
+
 #: Which runs of the table are used: a filter in the safe filter language and what to do with repeated settings.
 Where = Annotated[str, Field(min_length=1, max_length=500, description=(
     "Keep the rows matching this filter, e.g. \"loss < 3 and params >= 1e8\" (--where)."))]
@@ -188,6 +192,7 @@ class FitOptions(_Form):
     """Options of ``scalinglab fit`` (the runs come as an uploaded file or a bundled dataset's name)."""
 
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    upload: UploadKey | None = None
     law: _enum("family", "The family to fit (a published law's name means its family).") = "chinchilla"
     estimator: _enum("estimator") = "fast"
     objective: _enum("objective") = "huber"
@@ -221,6 +226,7 @@ class FitOptions(_Form):
 
 class IsoflopOptions(_Form):
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    upload: UploadKey | None = None
     approach: int = Field(2, ge=1, le=2, description="IsoFLOP Approach 1 or 2 (Hoffmann et al. 2022).")
     bootstrap: int = Field(500, ge=0)
     seed: int = Field(0, ge=0, le=2**32 - 1)
@@ -250,6 +256,7 @@ class SuggestOptions(_Form):
     """Options of ``scalinglab suggest`` on a bundled or uploaded runs table, with candidates as a ``grid``."""
 
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    upload: UploadKey | None = None
     law: Annotated[_enum("fittable", "The law family fitted to the runs (--law)."), AfterValidator(_fittable_family)] = "chinchilla"
     grid: Annotated[str, Field(max_length=500)] = Field(
         description="Candidate runs as log-spaced ranges, every combination, e.g. 'N=10M..1B:12,D=1B..100B:12' (--grid).")

@@ -10,7 +10,7 @@ export default async function pageFit(main) {
   const datasets = await api("/datasets");
   const dataset = el("select", { id: "dataset" }, el("option", { value: "" }, "(upload a file)"),
     datasets.filter((d) => Object.keys(d.columns || {}).length).map((d) => el("option", { value: d.name }, d.name)));
-  dataset.value = q.get("dataset") ?? "chinchilla-runs";
+  dataset.value = q.get("upload") ? "" : q.get("dataset") ?? "chinchilla-runs";  // an upload's permalink never falls back
   if (dataset.selectedIndex < 0) dataset.value = "chinchilla-runs";  // an old permalink's renamed set
   const file = el("input", { type: "file", id: "file", accept: ".csv,.tsv,.parquet,.jsonl,.ndjson,.json" });
   const law = el("select", { id: "law" }, ["chinchilla", "kaplan", "data-constrained", "power", "saturating-power", "broken-power", "sigmoid"].map((f) => el("option", { value: f }, f)));
@@ -58,27 +58,39 @@ export default async function pageFit(main) {
         : [el("tr", {}, el("td", { class: "muted", colspan: 6 }, "no jobs yet"))]));
   };
 
+  // An upload is kept on the server by its content hash, which the permalink carries (upload=...): the table
+  // itself never travels in the URL, and a permalink whose table has gone says so instead of using another.
+  let uploadKey = q.get("upload") || "", uploaded = null, uploading = Promise.resolve();
+  const uploadStatus = el("span", { id: "upload-status", class: "muted" });
+  const useUpload = (found) => { uploaded = found; uploadKey = found.upload; uploadStatus.textContent = `${found.name} (${found.upload})`; };
+  if (uploadKey) {
+    uploading = api(`/uploads/${encodeURIComponent(uploadKey)}`).then(useUpload, (e) => { error.textContent = e.message; });
+  }
   file.addEventListener("change", async () => {
     if (!file.files.length) return;
-    dataset.value = "";
+    dataset.value = ""; error.textContent = ""; uploadStatus.textContent = "uploading…";
+    const form = new FormData();
+    form.append("file", file.files[0]);
+    uploading = api("/uploads", { form }).then(useUpload, (e) => { uploaded = null; uploadStatus.textContent = ""; error.textContent = e.message; });
     const head = (await file.files[0].slice(0, 4096).text()).split(/\r?\n/)[0];
     names.replaceChildren(...head.split(",").map((c) => el("option", { value: c.trim() })));
+    await uploading;
     update();
   });
 
-  const runsArg = () => (dataset.value ? dataset.value : file.files.length ? file.files[0].name : "runs.csv");
+  const runsArg = () => dataset.value || (uploaded ? uploaded.name : "runs.csv");
   // the table and law above, for the "what to train next" section
   const chosenTable = () => ({
-    dataset: dataset.value, file: file.files[0] || null, ready: Boolean(dataset.value || file.files.length), runs: runsArg(),
+    dataset: dataset.value, upload: uploaded ? uploaded.upload : "", ready: Boolean(dataset.value || uploaded), runs: runsArg(),
     columns: Object.fromEntries(Object.entries(columns).map(([key, input]) => [key, input.value.trim()]).filter(([, value]) => value)),
     law: law.value, formula: own.formula.value.trim(), variables: own.variables.value.trim(),
   });
-  const suggest = suggestSection(q, chosenTable, () => update());
+  const suggest = suggestSection(q, { current: chosenTable, settled: () => uploading }, () => update());
 
   main.append(
     el("h1", {}, "Fit a scaling law to your runs"),
     el("p", { class: "lead" }, "Upload a table of training runs (CSV, Parquet or JSONL: parameters, tokens or compute, final loss) or pick a bundled set; fit a law with bootstrap intervals; then use the fit on the Plan page."),
-    el("div", { class: "controls" }, field("bundled runs", dataset), field("or upload", file), field("law", law), field("estimator", estimator),
+    el("div", { class: "controls" }, field("bundled runs", dataset), field("or upload", file), uploadStatus, field("law", law), field("estimator", estimator),
       field("objective", objective), field("bootstrap refits", opts.bootstrap), field("seed", opts.seed),
       field("drop K highest-loss runs", opts.drop_highest_loss), field("backtest: hold out C above", opts.holdout_above)),
     el("div", { class: "controls" }, field("N column", columns.n_col), field("D column", columns.d_col), field("C column", columns.c_col), field("loss column", columns.loss_col), names),
@@ -94,7 +106,7 @@ export default async function pageFit(main) {
   const formOf = (kind) => {
     const form = new FormData();
     if (dataset.value) form.append("dataset", dataset.value);
-    else if (file.files.length) form.append("file", file.files[0]);
+    else if (uploaded) form.append("upload", uploaded.upload);
     for (const [key, input] of Object.entries(columns)) if (input.value.trim()) form.append(key, input.value.trim());
     form.append("seed", opts.seed.value);
     form.append("bootstrap", opts.bootstrap.value);
@@ -110,16 +122,17 @@ export default async function pageFit(main) {
     }
     return form;
   };
-  let ran = q.get("run") || "";  // a permalink to a bundled set's fit runs it again on load
+  let ran = q.get("run") || "";  // a permalink to a fit runs it again on load
   const update = () => {
-    const state = { dataset: dataset.value, law: law.value, estimator: estimator.value === "fast" ? "" : estimator.value,
-      objective: objective.value === "huber" ? "" : objective.value, run: dataset.value ? ran : "" };
+    const upload = dataset.value ? "" : uploadKey;
+    const state = { dataset: dataset.value, upload, law: law.value, estimator: estimator.value === "fast" ? "" : estimator.value,
+      objective: objective.value === "huber" ? "" : objective.value, run: dataset.value || upload ? ran : "" };
     for (const [key, input] of Object.entries(opts)) state[key] = input.value;
     for (const [key, input] of Object.entries(columns)) state[key] = input.value;
     for (const [key, input] of Object.entries(own)) state[key] = input.value;
     state.where = rows.where.value; state.duplicates = rows.duplicates.value === "keep" ? "" : rows.duplicates.value;
     Object.assign(state, suggest.state());
-    if (!dataset.value) state.suggest = "";  // a permalink reruns a suggestion on a bundled set only
+    if (!dataset.value && !upload) state.suggest = "";
     saveState(state);
     const formula = own.formula.value.trim();
     const flags = formula ? [`--formula ${shellQuote(formula)}`, ...own.variables.value.split(",").filter((v) => v.trim()).map((v) => `--var ${shellQuote(v.trim())}`)]
@@ -171,6 +184,8 @@ export default async function pageFit(main) {
       `import scalinglab as sl\n\nresult = sl.isoflop(${[pyRepr(runsArg()), `bootstrap=${Number(opts.bootstrap.value)}`, `seed=${Number(opts.seed.value)}`, ...tableArgs()].join(", ")})`));
   };
   const start = async (kind) => {
+    await uploading;
+    if (!dataset.value && !uploaded) { if (!error.textContent) error.textContent = "choose a bundled runs table or upload one"; return; }
     if (kind === "isoflop") isoflopCopy(); else update();
     error.textContent = ""; out.replaceChildren();
     go.disabled = isoButton.disabled = true; cancel.disabled = false; bar.value = 0; status.textContent = "starting";
@@ -197,8 +212,8 @@ export default async function pageFit(main) {
   };
   go.addEventListener("click", () => start("fit"));
   isoButton.addEventListener("click", () => start("isoflop"));
-  if (ran && dataset.value) start(ran === "isoflop" ? "isoflop" : "fit");
-  if (dataset.value) suggest.runOnLoad();
+  if (ran && (dataset.value || uploadKey)) start(ran === "isoflop" ? "isoflop" : "fit");
+  if (dataset.value || uploadKey) suggest.runOnLoad();
   cancel.addEventListener("click", async () => { if (job) { try { await api(`/fit/jobs/${job.id}`, { method: "DELETE" }); } catch (e) { error.textContent = e.message; } } });
 }
 

@@ -4,8 +4,9 @@ import { el, api, si, sci, notesList, table, copyBox, shellQuote, pyRepr, field 
 
 const LABELS = { n: "N", d: "D", c: "C (FLOP)", u: "U" };
 
-// `source()` gives the table in use: { dataset, file, runs (its name in the copied commands), columns
-// ({ n_col: "..." }), law, formula, variables, ready (false when there is no table yet) }.
+// `source.current()` gives the table in use: { dataset, upload (its hash on the server), runs (its name in the
+// copied commands), columns ({ n_col: "..." }), law, formula, variables, ready (false when there is no table) };
+// `source.settled()` waits for an upload under way.
 export function suggestSection(q, source, onChange) {
   const defaults = { grid: "N=10M..1B:12,D=1B..100B:12", target: "C=1e22..1e24", budget: "1e21", k: "5", cost: "" };
   const input = (key, title) => el("input", { type: "text", id: `suggest-${key}`, value: q.get(`suggest_${key}`) ?? defaults[key], title });
@@ -27,7 +28,7 @@ export function suggestSection(q, source, onChange) {
   for (const box of Object.values(inputs)) box.addEventListener("change", () => { onChange(); if (copy.firstChild) copy.replaceChildren(copyBox(...commands())); });
 
   const options = () => {
-    const chosen = source();
+    const chosen = source.current();
     const values = { grid: inputs.grid.value.trim(), target: inputs.target.value.trim(), budget: inputs.budget.value.trim(), k: inputs.k.value };
     if (inputs.cost.value.trim()) values.cost = inputs.cost.value.trim();
     return { chosen, values };
@@ -50,12 +51,13 @@ export function suggestSection(q, source, onChange) {
   };
 
   const run = async () => {
+    await source.settled();
     const { chosen, values } = options();
     copy.replaceChildren(copyBox(...commands()));
     error.textContent = ""; out.replaceChildren();
     if (!chosen.ready) { error.textContent = "choose a bundled runs table or upload one above"; return; }
     const form = new FormData();
-    if (chosen.dataset) form.append("dataset", chosen.dataset); else form.append("file", chosen.file);
+    if (chosen.dataset) form.append("dataset", chosen.dataset); else form.append("upload", chosen.upload);
     if (chosen.formula) { form.append("formula", chosen.formula); form.append("variables", chosen.variables); }
     else form.append("law", chosen.law);
     for (const [key, value] of Object.entries({ ...chosen.columns, ...values })) form.append(key, value);
