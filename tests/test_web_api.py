@@ -91,7 +91,7 @@ def test_goodput_hfu_and_cluster_family_are_the_cli_json(client):
         "cost", "--flops", "1e24", "--gpu", "h100", "--gpus", "4096", "--cluster-model", "--cluster-family",
         "MT-NLG 530B")
     bad = client.post("/api/v1/cost", json={"flops": "1e24", "gpu": "h100", "gpus": 8, "goodput": "1.5"})
-    assert bad.status_code == 422 and bad.json()["error"] == "goodput (--goodput) must be in (0, 1], got 1.5"
+    assert bad.status_code == 422 and bad.json()["error"] == "goodput must be in (0, 1], got 1.5"
 
 
 @pytest.mark.parametrize("path, args", [

@@ -81,28 +81,31 @@ def main(kind: str, source: str, name: str | None, options: dict, max_rows: int,
             last[0] = now
             queue.put(("progress", done, total, label))
 
+    from ..options import speaking
+
     try:
-        from ..errors import InputError
-        from ..fit import load_runs
+        with speaking("web"):  # messages name the request's fields, not the command line's flags
+            from ..errors import InputError
+            from ..fit import load_runs
 
-        options = dict(options)
-        columns = {key: options.pop(key) for key in _COLUMNS if key in options}
-        table = {key: options.pop(key) for key in ("where", "duplicates") if options.get(key) is not None}
-        k = options.get("flops_per_param_token")
-        own = {}
-        if options.get("formula") is not None:  # a formula's inputs are read from their own columns
-            from ..api import formula_options
+            options = dict(options)
+            columns = {key: options.pop(key) for key in _COLUMNS if key in options}
+            table = {key: options.pop(key) for key in ("where", "duplicates") if options.get(key) is not None}
+            k = options.get("flops_per_param_token")
+            own = {}
+            if options.get("formula") is not None:  # a formula's inputs are read from their own columns
+                from ..api import formula_options
 
-            variables = formula_options(options.get("law"), options["formula"], options.get("variables"), None)
-            own = {"inputs": variables["variables"], "response": "any"}
-        runs = load_runs(source, flops_per_param_token=k, name=name,
-                         **{c: v for c, v in columns.items() if v is not None}, **table, **own)
-        if len(runs) > max_rows:
-            raise InputError(f"{runs.source}: {len(runs):,} runs; the explorer fits at most {max_rows:,} "
-                             f"(use the command line for more)")
-        queue.put(("progress", 0, max(1, options.get("bootstrap") or 0), "fitting"))
-        result = run_job(kind, runs, options, progress)
-        queue.put(("result", clean(result.to_dict()), _charts(kind, result)))
+                variables = formula_options(options.get("law"), options["formula"], options.get("variables"), None)
+                own = {"inputs": variables["variables"], "response": "any"}
+            runs = load_runs(source, flops_per_param_token=k, name=name,
+                             **{c: v for c, v in columns.items() if v is not None}, **table, **own)
+            if len(runs) > max_rows:
+                raise InputError(f"{runs.source}: {len(runs):,} runs; the explorer fits at most {max_rows:,} "
+                                 f"(use the command line for more)")
+            queue.put(("progress", 0, max(1, options.get("bootstrap") or 0), "fitting"))
+            result = run_job(kind, runs, options, progress)
+            queue.put(("result", clean(result.to_dict()), _charts(kind, result)))
     except ScalingLabError as error:
         queue.put(("error", str(error)))
     except MemoryError:

@@ -14,11 +14,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
+from ..compute.cost_options import BUDGET, COST
+from .declared import Quantity, request_model
+
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
            "ScenarioText", "FitOptions", "IsoflopOptions", "SuggestOptions", "ClusterCurveRequest"]
 
-#: A number, or text the CLI accepts for it: "70B", "5.76e23", "40%", "$2M", "0.3 to 0.5".
-Quantity = float | Annotated[str, Field(min_length=1, max_length=80)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 #: One quantity or a list of them, wherever the Python API takes either (``sl.plan(5.76e23)`` or ``[...]``).
 Quantities = Quantity | Annotated[list[Quantity], Field(max_length=200)]
@@ -110,48 +111,17 @@ class PredictRequest(_Body):
     x: Quantities | None = None
 
 
-class _Money(_Body):
-    gpu: _enum("gpu", "Accelerator name or alias, e.g. h100-sxm (GET /api/v1/hardware).") | None = None
-    gpus: Quantity | None = None
-    precision: _enum("precision") | None = None
-    peak_flops: Quantity | None = None
-    mfu: Quantity | None = None
-    cluster_model: bool = False
-    cluster_b: Quantity | None = None
-    goodput: Quantity | None = None
-    gpu_price: Quantity | None = None
-    overhead: Quantity | None = None
-    depreciation: Quantity | None = None
-    electricity: Quantity | None = None
-    pue: Quantity | None = None
-    watts: Quantity | None = None
-    price_per_gpu_hour: Quantity | None = None
-    samples: int = Field(10_000, ge=1)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+def _cost_types() -> dict:
+    return {"gpu": _enum("gpu", "Accelerator name or alias, e.g. h100-sxm (GET /api/v1/hardware)."),
+            "precision": _enum("precision"),
+            "config": _enum("model", "A known transformer shape, e.g. gpt3-175b.") | Annotated[
+                dict[Name, Any], Field(max_length=200, description="Or the contents of a Hugging Face config.json.")],
+            "law": Law}
 
 
-class CostRequest(_Money):
-    flops: Quantity | None = None
-    params: Quantity | None = None
-    tokens: Quantity | None = None
-    model: _enum("model", "A known transformer shape, e.g. gpt3-175b.") | Annotated[
-        dict[Name, Any], Field(max_length=200, description="Or the contents of a Hugging Face config.json.")] | None = None
-    flops_method: _enum("flops_method") = "6nd"
-    gpu_hours: Quantity | None = None
-    tokens_per_second_per_gpu: Quantity | None = None
-    flops_per_second_per_gpu: Quantity | None = None
-    hfu: Quantity | None = None
-    recompute: Name | None = Field(None, description="What --hfu counts: full, selective or none.")
-    cluster_family: Annotated[str, Field(max_length=100)] | None = Field(
-        None, description="With cluster_model: the calibration run whose curve is used, e.g. 'MT-NLG 530B'.")
-    carbon: Quantity | None = None
-
-
-class BudgetRequest(_Money):
-    dollars: Quantity | None = None
-    days: Quantity | None = None
-    basis: Literal["cloud", "owned"] = "cloud"
-    law: Law = Field("besiroglu2024", description="A published law's name or a law object (a fit's 'law').")
+CostRequest = request_model("CostRequest", COST, base=_Body, types=_cost_types(),
+                            aliases={"compute": "flops", "config": "model"})
+BudgetRequest = request_model("BudgetRequest", BUDGET, base=_Body, types=_cost_types())
 
 
 class ClusterCurveRequest(_Body):
@@ -198,8 +168,8 @@ class FitOptions(_Form):
     objective: _enum("objective") = "huber"
     delta: float = 1e-3
     weight: float = 4.0
-    drop_highest_loss: int = Field(0, ge=0)
-    bootstrap: int = Field(0, ge=0)
+    drop_highest_loss: int = 0  # its domain is checked by its declaration (fit.options.FIT), in the field's name
+    bootstrap: int = 0
     seed: int = Field(0, ge=0, le=2**32 - 1)
     level: float = 0.95
     holdout_above: Quantity | None = None
@@ -228,7 +198,7 @@ class IsoflopOptions(_Form):
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
     upload: UploadKey | None = None
     approach: int = Field(2, ge=1, le=2, description="IsoFLOP Approach 1 or 2 (Hoffmann et al. 2022).")
-    bootstrap: int = Field(500, ge=0)
+    bootstrap: int = 500
     seed: int = Field(0, ge=0, le=2**32 - 1)
     level: float = 0.95
     min_runs: int = 5

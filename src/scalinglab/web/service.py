@@ -183,12 +183,12 @@ def model_config(model):
     return KNOWN_CONFIGS[str(model).lower()]
 
 
-def cost(*, flops=None, model=None, **options):
-    """``scalinglab cost``: options are its flags (``gpu``, ``gpus``, ``flops``, ``mfu``, ...); ``model`` is
-    a known shape's name or a ``config.json``'s contents (see ``model_config``)."""
+def cost(*, config=None, **options):
+    """``scalinglab cost``: options are its declared parameters (``gpu``, ``gpus``, ``compute``, ``mfu``, ...);
+    ``config`` is a known shape's name or a ``config.json``'s contents (see ``model_config``)."""
     from .. import api
 
-    return api.cost(flops, config=model_config(model), **options)
+    return api.cost(config=model_config(config), **options)
 
 
 def budget(*, law=None, **options):
