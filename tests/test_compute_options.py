@@ -52,8 +52,6 @@ SHAPE = ("--layers", "2", "--d-model", "64", "--heads", "2", "--tokens", "1e9")
      lambda: sl.inference("llama3-8b", input_tokens=0),
      "--input must be at least 1, got 0", "input_tokens= must be at least 1, got 0",
      "input_tokens must be at least 1, got 0"),
-    (("inference", "roofline"), lambda: sl.inference(),
-     "give --config: a known model shape", "give config=: a known model shape", "give config: a known model shape"),
     (("inference", "plan", "--inference-tokens", "2T", "--compute", "1e23", "--training-mfu", "2"),
      lambda: sl.inference_plan("2T", compute=1e23, training_mfu=2),
      "--training-mfu must be in (0, 1], got 2", "training_mfu= must be in (0, 1], got 2",
@@ -81,8 +79,20 @@ def test_the_python_signature_and_docstring_are_the_declaration(function, option
     parameters = inspect.signature(function).parameters
     assert list(parameters) == list(options)
     assert [p.name for p in parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD] == list(positional)
-    assert {name: p.default for name, p in parameters.items()} == options.defaults()
+    assert {name: p.default for name, p in parameters.items()} == {
+        name: inspect.Parameter.empty if option.needed else option.default for name, option in options.by_name.items()}
     assert all(f"    {name} : " in function.__doc__ for name in options)
+
+
+def test_a_command_without_its_model_is_refused(cli):
+    assert_user_error(cli("inference", "roofline"), "missing option '--config'")
+    assert_user_error(cli("inference", "plan", "--compute", "1e23"), "missing option '--inference-tokens'")
+    with pytest.raises(TypeError, match="config"):
+        sl.memory()
+    with pytest.raises(InputError, match=r"give config=: a known model shape"):
+        sl.memory(None)
+    with pytest.raises(InputError, match=r"give inference_tokens=: the tokens the model will serve"):
+        sl.inference_plan(None, compute=1e23)
 
 
 def test_each_declared_option_is_a_flag_of_its_command(cli):

@@ -37,9 +37,9 @@ def _share(name: str, help: str, default: float | None = None, **rules) -> Optio
     return Option(name, help, default=default, kind="float", low=0, low_open=True, high=1, **rules)
 
 
-def _config(help: str = "The model: a known shape (e.g. llama3-70b; see docs/flops.md) or a local Hugging Face "
-                        "config.json (required).", **rules) -> Option:
-    return Option("config", help, **rules)
+def _model_config() -> Option:
+    return Option("config", "The model: a known shape (e.g. llama3-70b; see docs/flops.md) or a local Hugging Face "
+                            "config.json.", required=True)
 
 
 _SHAPE = ("layers", "d_model", "heads")
@@ -48,8 +48,8 @@ FLOPS = Options((
     Option("params", "N, e.g. 175B (6ND count; in Python also a list or an array).", kind="quantity", low=0,
            low_open=True, excludes=("config", *_SHAPE)),
     Option("tokens", "Training tokens D, e.g. 300B (required).", kind="quantity", low=0, low_open=True),
-    _config("A known shape (gpt3-175b, llama3-70b, mixtral-8x7b, deepseek-v3, ...: see docs/flops.md) or a local "
-            "Hugging Face config.json.", excludes=_SHAPE),
+    Option("config", "A known shape (gpt3-175b, llama3-70b, mixtral-8x7b, deepseek-v3, ...: see docs/flops.md) or a "
+                     "local Hugging Face config.json.", excludes=_SHAPE),
     _count("layers", "Layers of a shape given by its numbers (with d_model and heads).", requires=("d_model", "heads")),
     _count("d_model", "Model width of a shape given by its numbers.", requires=("layers", "heads")),
     _count("heads", "Attention heads of a shape given by its numbers.", requires=("layers", "d_model")),
@@ -65,7 +65,7 @@ FLOPS = Options((
 ))
 
 MEMORY = Options((
-    _config(),
+    _model_config(),
     Option("gpu", "Accelerator from the catalogue (its memory is the capacity).", default="h100-sxm"),
     _count("gpus", "Total GPUs (tp x pp x dp; default tp x pp); needed by search."),
     _count("tp", "Tensor-parallel size (divides the heads)."),
@@ -92,7 +92,7 @@ MEMORY = Options((
 ))
 
 ROOFLINE = Options((
-    _config(),
+    _model_config(),
     Option("gpu", "Accelerator from the catalogue.", default="h100-sxm"),
     _count("gpus", "GPUs holding the model (tensor parallelism).", default=1),
     _count("batch", "Concurrent sequences (default: the most whose KV cache fits)."),
@@ -110,8 +110,8 @@ ROOFLINE = Options((
 ))
 
 INFERENCE_PLAN = Options((
-    Option("inference_tokens", "Tokens the model will serve over its life, e.g. 2T (required).", kind="quantity",
-           low=0, low_open=True),
+    Option("inference_tokens", "Tokens the model will serve over its life, e.g. 2T.", kind="quantity", low=0,
+           low_open=True, required=True),
     Option("compute", "Training FLOP whose compute-optimal loss is the target, e.g. 1e23.", kind="quantity",
            unit="FLOP", low=0, low_open=True, excludes=("target_loss",)),
     Option("target_loss", "Target loss instead of compute.", kind="float", low=0, low_open=True),
