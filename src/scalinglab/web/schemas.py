@@ -156,6 +156,9 @@ UploadKey = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$", description=(
 Where = Annotated[str, Field(min_length=1, max_length=500, description=(
     "Keep the rows matching this filter, e.g. \"loss < 3 and params >= 1e8\" (--where)."))]
 Duplicates = Literal["keep", "mean", "min", "error"]
+#: One analysis per group of rows sharing these columns' values, compared in one table (--group-by).
+GroupBy = Annotated[str, Field(min_length=1, max_length=200, description=(
+    "One analysis per group of rows sharing these columns' values, COL[,COL] (--group-by)."))]
 
 
 class FitOptions(_Form):
@@ -192,6 +195,7 @@ class FitOptions(_Form):
         None, description="The formula's inputs, NAME=COLUMN comma-separated, e.g. 'N=params, E=experts' (--var).")
     params: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
         None, description="Starts and bounds, NAME=START:LOWER:UPPER comma-separated, e.g. 'alpha=0.3:0:3' (--param).")
+    group_by: GroupBy | None = None
 
 
 class IsoflopOptions(_Form):
@@ -210,6 +214,7 @@ class IsoflopOptions(_Form):
     group_col: Name | None = None
     where: Where | None = None
     duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")
+    group_by: GroupBy | None = None
 
 
 def _fittable_family(name: str) -> str:
