@@ -106,7 +106,8 @@ def client():
 
 
 @pytest.mark.parametrize("body, words", [
-    ({"scenario": "exponential-view", "milestones": ["spendng >= 10B"]}, "milestones 'spendng >= 10B': unknown series"),
+    ({"scenario": "exponential-view", "milestones": ["spendng >= 10B"]},
+     "milestones 'spendng >= 10B': unknown series"),
     ({"scenario": "gpu-supply", "law": "kaplan2020-allocation"}, "law 'kaplan2020-allocation' (allocation) has no loss"),
     ({"scenario": "epoch-trends", "samples": 0}, "samples must be in [1, 2e+06], got 0"),
     ({"scenario": "epoch-trends", "until": 2020}, "until must be after the scenario's start year 2025"),

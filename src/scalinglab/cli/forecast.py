@@ -15,7 +15,8 @@ from ._common import JsonOption, api, check_outputs, console, emit, print_json, 
 from .declared import with_options
 
 PlotOption = Annotated[Optional[Path], typer.Option("--plot", help="Write a chart (.png .svg .pdf .html .json).")]
-TornadoOption = Annotated[Optional[Path], typer.Option("--plot", help="Write a tornado chart (.png .svg .pdf .html .json).")]
+TornadoOption = Annotated[Optional[Path], typer.Option("--plot",
+                                                       help="Write a tornado chart (.png .svg .pdf .html .json).")]
 
 
 def _emit(result, as_json: bool, plot: Path | None, chart_name: str) -> None:
