@@ -10,11 +10,15 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scalinglab as sl
 from scalinglab.cli import app as cli_app
 from scalinglab.errors import InputError
 from scalinglab.forecast.options import COMPARE, FORECAST, SENSITIVITY, TREND
+from scalinglab.forecast.questions import MilestoneError, parse_milestone
+from scalinglab.options import speaking
 
 
 def cli_error(*args: str) -> str:
@@ -127,3 +131,17 @@ def test_milestone_questions_reach_the_web_as_they_reach_the_cli(client):
     assert response.status_code == 200, response.text
     assert response.json() == expected
     assert {"spending >= $10B", "dataset >= 1P tokens"} <= set(expected["milestones"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=40), parameter=st.sampled_from(["milestones", "milestone"]))
+def test_every_refused_question_names_its_parameter_in_each_voice(text, parameter):
+    """Whatever the text, a question that cannot be read is refused naming the parameter that asked it: the
+    forecast's ``milestones`` or the sensitivity's ``milestone``, spelled as the caller writes it."""
+    spellings = {"python": f"{parameter}= ", "cli": "--milestone ", "web": f"{parameter} "}
+    for voice, start in spellings.items():
+        with speaking(voice):
+            try:
+                parse_milestone(text, parameter)
+            except MilestoneError as error:
+                assert str(error).startswith(start + repr(text)) and "\n" not in str(error)
