@@ -29,8 +29,9 @@ _FLAGS: dict[str, str] = {}
 
 #: Kinds of value: ``text``, ``int``, ``float``, ``bool``, ``choice`` (one of ``choices``), ``quantity``
 #: (a number or human text such as ``"70B"`` or ``"$2M"``) and ``uncertain`` (a quantity or a range
-#: ``"0.3 to 0.5"``, checked against the domain by the science that draws it).
-KINDS = ("text", "int", "float", "bool", "choice", "quantity", "uncertain")
+#: ``"0.3 to 0.5"``, checked against the domain by the science that draws it) and ``object`` (a Python value
+#: such as a callback, passed as it is; no command-line or web form).
+KINDS = ("text", "int", "float", "bool", "choice", "quantity", "uncertain", "object")
 
 
 def spelled(name: str) -> str:
@@ -67,7 +68,7 @@ class Option:
 
     ``default_source`` says where a published default comes from; ``requires`` names parameters that must
     be given with this one, ``excludes`` those that must not; ``flag`` is the command-line spelling where it
-    is not ``--name-with-dashes``.
+    is not ``--name-with-dashes``; an ``argument`` is required and positional (the runs table of ``fit``).
     """
 
     name: str
@@ -85,6 +86,7 @@ class Option:
     flag: str = ""
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    argument: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -95,6 +97,10 @@ class Option:
     @property
     def cli_flag(self) -> str:
         return self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def positional(self) -> bool:
+        return self.argument
 
     @property
     def domain(self) -> str:
@@ -116,7 +122,7 @@ class Option:
 
     def given(self, value) -> bool:
         """Whether ``value`` was chosen by the caller: present, and not the declared default."""
-        if value is None or (self.many and not value):
+        if value is None or (self.many and hasattr(value, "__len__") and len(value) == 0):
             return False
         if self.kind == "bool":
             return bool(value) != bool(self.default)
@@ -126,8 +132,8 @@ class Option:
         """``value`` converted to the declared kind and checked against the domain, or an ``InputError``."""
         if value is None:
             return None
-        if self.many and isinstance(value, (list, tuple)):
-            return [self._one(v) for v in value]
+        if self.many and not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__"):
+            return value if self.kind in ("text", "quantity", "uncertain") else [self._one(v) for v in value]
         return self._one(value)
 
     def _one(self, value):
@@ -150,7 +156,7 @@ class Option:
             raise InputError(f"{where} must be a number, got {value!r}")
         try:
             number = float(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise InputError(f"{where} must be a number, got {value!r}") from None
         if not math.isfinite(number):
             raise InputError(f"{where} must be a finite number, got {value!r}")

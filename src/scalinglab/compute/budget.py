@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..laws import DEFAULT_LAW
 from ..units import SECONDS_PER
 from .cluster import achieved_flops_per_gpu, default_cluster_model
-from .cost import (DEFAULT_KEYS, PERCENTILES, EstimateResult, cost_defaults, default_assumptions, draw, parse_inputs,
+from .cost import (DEFAULT_KEYS, PERCENTILES, EstimateResult, cloud_price, cost_defaults, default_assumptions, draw, parse_inputs,
                    resolve_accelerator, summarise)
 from .hardware import normalise_precision
 
@@ -52,7 +52,8 @@ class BudgetPlan(EstimateResult):
 
 def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: str = "cloud",
                 law: str = DEFAULT_LAW, precision: str | None = None, peak_flops=None, mfu=None,
-                cluster_model: bool = False, cluster_b=None, goodput=None, price_per_gpu_hour=None, gpu_price=None,
+                cluster_model: bool = False, cluster_b=None, goodput=None, price_per_gpu_hour=None,
+                cloud_discount=None, gpu_price=None,
                 overhead=None, depreciation=None, electricity=None, pue=None, watts=None,
                 flops_per_param_token: float = 6.0, samples: int = 10_000, seed: int = 0) -> BudgetPlan:
     """Turn a budget into the compute-optimal model it buys (numeric arguments may be ranges)."""
@@ -64,6 +65,7 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
     law_name, law_object = resolve_law(law)
     given = parse_inputs(dict(dollars=dollars, gpus=gpus, days=days, peak_flops=peak_flops, mfu=mfu,
                               cluster_b=cluster_b, goodput=goodput, price_per_gpu_hour=price_per_gpu_hour,
+                              cloud_discount=cloud_discount,
                               gpu_price=gpu_price, overhead=overhead, depreciation=depreciation,
                               electricity=electricity, pue=pue, watts=watts))
     acc = resolve_accelerator(accelerator, given.get("peak_flops"), precision)
@@ -126,7 +128,7 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
 
 def _hourly_rates(p: dict, acc, notes: list) -> dict:
     """Cloud and owned dollars per GPU-hour (None where a price is missing)."""
-    cloud = p.get("price_per_gpu_hour", acc.cloud_usd_per_hour)
+    cloud = cloud_price(p, acc)
     price = p.get("gpu_price", acc.release_price_usd)
     watts = p.get("watts", acc.tdp_watts)
     owned = None

@@ -39,6 +39,9 @@ HARDWARE = Options((
 
 MONEY = Options((
     _uncertain("price_per_gpu_hour", "Cloud price per accelerator-hour (default: catalogue).", unit="USD", low=0),
+    _uncertain("cloud_discount", "Fraction taken off the cloud price per accelerator-hour (a committed-use or "
+                                 "negotiated rate), e.g. 0.3 or 30% (default 0: list price).", low=0, high=1,
+               high_open=True),
     _uncertain("gpu_price", "Hardware price per accelerator (default: catalogue release price).", unit="USD", low=0),
     _uncertain("overhead", "Server, network and facility cost as a fraction of the GPU price (default 1.0).", low=0),
     _uncertain("depreciation", "Depreciation per year, e.g. 0.25 or 25% (default 25%).", low=0),

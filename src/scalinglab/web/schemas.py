@@ -166,8 +166,8 @@ class FitOptions(_Form):
     objective: _enum("objective") = "huber"
     delta: float = 1e-3
     weight: float = 4.0
-    drop_highest_loss: int = Field(0, ge=0)
-    bootstrap: int = Field(0, ge=0)
+    drop_highest_loss: int = 0  # its domain is checked by its declaration (fit.options.FIT), in the field's name
+    bootstrap: int = 0
     seed: int = Field(0, ge=0, le=2**32 - 1)
     level: float = 0.95
     holdout_above: Quantity | None = None
@@ -195,7 +195,7 @@ class FitOptions(_Form):
 class IsoflopOptions(_Form):
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
     approach: int = Field(2, ge=1, le=2, description="IsoFLOP Approach 1 or 2 (Hoffmann et al. 2022).")
-    bootstrap: int = Field(500, ge=0)
+    bootstrap: int = 500
     seed: int = Field(0, ge=0, le=2**32 - 1)
     level: float = 0.95
     min_runs: int = 5
