@@ -87,11 +87,13 @@ def sensitivity(**values) -> Result:
 
 def _one_by_one(face):
     """``face``, whose first parameter is a list, taking that list's items one by one as well:
-    ``f(a, b, samples=...)`` or ``f([a, b], samples=...)``."""
+    ``f(a, b, samples=...)``, ``f([a, b], samples=...)`` or, as the other faces call it, by name."""
     first, *rest = face.__signature__.parameters.values()
 
     @functools.wraps(face)
     def call(*items, **options):
+        if not items and first.name in options:
+            items = (options.pop(first.name),)
         if len(items) == 1 and is_many(items[0]):
             items = tuple(items[0])
         return face(list(items), **options)
@@ -102,7 +104,7 @@ def _one_by_one(face):
 
 
 @_one_by_one
-@declared(COMPARE, positional=("scenarios",))
+@declared(COMPARE)
 def compare(**values) -> Result:
     """Forecast several scenarios with the same samples and seed, side by side.
 
@@ -119,12 +121,12 @@ def compare(**values) -> Result:
     """
     from ..forecast import compare_scenarios
 
-    scenarios = [_scenario(s) for s in values.pop("scenarios") or ()]
+    scenarios = [_scenario(s) for s in values.pop("scenarios")]
     result = compare_scenarios(scenarios, **values)
     return Result(result, kind="Comparison", summary=", ".join(result.names))
 
 
-@declared(TREND, positional=("data", "y"))
+@declared(TREND, positional=("y",))
 def trend(**values) -> Result:
     """Exponential trend of a column against the date: growth per year with a bootstrap 90% interval.
 
@@ -142,7 +144,7 @@ def trend(**values) -> Result:
     """
     from ..forecast import fit_trend
 
-    needs("trend", values, "data", "y")
+    needs("trend", values, "y")
     result = fit_trend(unwrap(values.pop("data")), **values)
     return Result(result, kind="Trend", summary=f"{values['y']}: x{result.growth_per_year:.3g} per year "
                                                 f"(doubling {result.doubling_months:.3g} months)")

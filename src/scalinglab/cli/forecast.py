@@ -89,21 +89,15 @@ def register(app: typer.Typer) -> None:
             console.print(f"Note: {note}", markup=False)
 
     @app.command("compare")
-    @with_options(COMPARE.without("scenarios"))
-    def compare_command(
-        scenarios: Annotated[list[str], typer.Argument(help=COMPARE["scenarios"].help)],
-        plot: PlotOption = None, as_json: JsonOption = False, **options,
-    ) -> None:
+    @with_options(COMPARE)
+    def compare_command(plot: PlotOption = None, as_json: JsonOption = False, **options) -> None:
         """Forecast several scenarios with the same samples and seed, side by side."""
-        check_outputs(plot=plot, inputs=scenarios)
-        _emit(api.compare(scenarios, **options), as_json, plot, "compare_chart")
+        check_outputs(plot=plot, inputs=options["scenarios"])
+        _emit(api.compare(**options), as_json, plot, "compare_chart")
 
     @app.command("trend")
-    @with_options(TREND.without("data"))
-    def trend_command(
-        dataset: Annotated[str, typer.Argument(help=TREND["data"].help)],
-        plot: PlotOption = None, as_json: JsonOption = False, **options,
-    ) -> None:
+    @with_options(TREND)
+    def trend_command(plot: PlotOption = None, as_json: JsonOption = False, **options) -> None:
         """Exponential trend of a column against the date: growth per year with a bootstrap 90% interval."""
-        check_outputs(plot=plot, inputs=(dataset,))
-        _emit(api.trend(dataset, **options), as_json, plot, "trend_chart")
+        check_outputs(plot=plot, inputs=(options["data"],))
+        _emit(api.trend(**options), as_json, plot, "trend_chart")

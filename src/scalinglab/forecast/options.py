@@ -47,12 +47,13 @@ SENSITIVITY = Options((
 ))
 
 COMPARE = Options((
-    Option("scenarios", "Two or more presets or scenario files.", many=True),
+    Option("scenarios", "Two or more presets or scenario files.", many=True, argument=True),
     SAMPLES, SEED, UNTIL,
 ))
 
 TREND = Options((
-    Option("data", "A bundled dataset (scalinglab datasets list) or a CSV file (in Python also a DataFrame)."),
+    Option("data", "A bundled dataset (scalinglab datasets list) or a CSV file (in Python also a DataFrame).",
+           argument=True),
     Option("y", "Column to fit, e.g. 'Training compute (FLOP)'."),
     Option("since", "Keep rows from this year or date on."),
     Option("until", "Keep rows before this year or date."),
