@@ -130,13 +130,15 @@ class ClusterCurveRequest(_Body):
         default_factory=lambda: [8, 64, 512, 2048, 8192, 16384, 32768, 65536, 100_000], min_length=1, max_length=200)
 
 
-class _ScenarioText(_Body):
+class _ForecastBody(_Body):
+    """What only the web takes: a scenario file's text instead of a preset's name."""
+
     yaml: str | None = Field(None, min_length=1, max_length=200_000,
                              description="Instead of scenario: a scenario file's YAML text.")
 
 
 ForecastRequest = request_model(
-    "ForecastRequest", FORECAST, base=_ScenarioText,
+    "ForecastRequest", FORECAST, base=_ForecastBody,
     types={"scenario": _enum("scenario", "A preset name (GET /api/v1/scenarios)."),
            "law": _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).")})
 
