@@ -11,6 +11,7 @@ command line, ``gpus=`` in Python, ``gpus`` on the web.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -54,6 +55,9 @@ def speaking(voice: str):
         _VOICE.reset(token)
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
 def _span(low, high, low_open: bool, high_open: bool) -> str:
     if high is None:
         return f"{'greater than' if low_open else 'at least'} {low:g}"
@@ -68,7 +72,8 @@ class Option:
 
     ``default_source`` says where a published default comes from; ``requires`` names parameters that must
     be given with this one, ``excludes`` those that must not; ``flag`` is the command-line spelling where it
-    is not ``--name-with-dashes``; an ``argument`` is required and positional (the runs table of ``fit``).
+    is not ``--name-with-dashes``; an ``argument`` is required and positional (the runs table of ``fit``), a
+    ``required`` option is required and named.
     """
 
     name: str
@@ -87,6 +92,7 @@ class Option:
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     argument: bool = False
+    required: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -99,8 +105,9 @@ class Option:
         return self.flag or "--" + self.name.replace("_", "-")
 
     @property
-    def positional(self) -> bool:
-        return self.argument
+    def needed(self) -> bool:
+        """Whether the caller must give it (an argument or a required option)."""
+        return self.argument or self.required
 
     @property
     def domain(self) -> str:
@@ -112,8 +119,9 @@ class Option:
         return _span(self.low, self.high, self.low_open, self.high_open)
 
     def describe(self) -> str:
-        """The help text with unit, domain and default (and the default's source)."""
-        text = self.help
+        """The help text with unit, domain and default (and the default's source); ``{name}`` in the text
+        becomes that parameter as the current voice spells it."""
+        text = _PLACEHOLDER.sub(lambda match: spelled(match.group(1)), self.help)
         if self.unit and f"({self.unit})" not in text:
             text += f" Unit: {self.unit}."
         if self.default not in (None, False, ()) and "default" not in text.lower():

@@ -6,7 +6,8 @@ import numpy as np
 
 from .._results import Result
 from ..errors import InputError
-from ..fit.options import FIT, ISOFLOP
+from ..fit.options import CURVES, FIT, ISOFLOP
+from ..options import spelled
 from ..units import parse_pairs, parse_quantity
 from .declared import declared
 from .inputs import parse_value, parse_values, unwrap
@@ -260,6 +261,30 @@ def isoflop(runs, *, approach, bootstrap, seed, level, min_runs, n_col, d_col, c
                       table=_table(where, duplicates, drop_missing, c_note), **options)
     return Result(result, kind="IsoFLOP", summary=f"approach {approach}: N_opt = {result.G:.4g} C^{result.a:.4f}",
                   frame=_isoflop_frame)
+
+
+@declared(CURVES)
+def fit_curves(runs, *, curve_col, x_col, loss_col, holdout_col, holdout_value, train_col, train_value, holdout_above,
+               where, duplicates) -> Result:
+    """Fit each learning curve of a long table: power, saturating and 1-3-break power laws, the family of each
+    curve chosen on its training points only, scored on its held-out points.
+
+    Returns
+    -------
+    Result
+        Wrapping a ``CurveFits``: one row per curve with the chosen family, its parameters and held-out error.
+    """
+    import pandas as pd
+
+    from ..fit.curves import fit_curves as fit_each
+
+    result = fit_each(unwrap(runs), curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
+                      holdout_value=holdout_value, train_col=train_col, train_value=train_value,
+                      holdout_above=None if holdout_above is None else parse_quantity(holdout_above,
+                                                                                       what=spelled("holdout_above")),
+                      where=where, duplicates=duplicates)
+    rows = result.to_dict().get("curves", [])
+    return Result(result, kind="Curves", summary=f"{len(rows)} curves", frame=lambda value: pd.json_normalize(rows))
 
 
 def _bench_frame(result):

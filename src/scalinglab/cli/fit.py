@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ..fit.options import FIT, ISOFLOP
+from ..fit.options import CURVES, FIT, ISOFLOP
 from .declared import with_options
 from ._common import (WHERE_HELP, JsonOption, api, check_outputs, emit, old_option, print_json, refuse_unused, renamed,
                       where_filter)
@@ -118,28 +118,11 @@ def register(app: typer.Typer) -> None:
             emit(predictions, False)
 
     @app.command("fit-curves")
-    def fit_curves_command(
-        runs: RunsArgument,
-        curve_col: Annotated[str, typer.Option("--curve-col", help="Column naming the curve (run) of each row.")],
-        x_col: Annotated[str, typer.Option("--x-col", help="Column of the scale along each curve (tokens, steps, FLOP).")],
-        loss_col: Annotated[str, typer.Option("--loss-col", help="Column of the loss.")] = "loss",
-        holdout_col: Annotated[str | None, typer.Option("--holdout-col", help="Column marking held-out points; with --holdout-value, the value that means held out (else true, 1, yes, test, holdout, val).")] = None,
-        holdout_value: Annotated[str | None, typer.Option("--holdout-value", help="With --holdout-col: the value that marks a held-out row, e.g. 1.")] = None,
-        train_col: Annotated[str | None, typer.Option("--train-col", help="Column marking the training points (the others are held out); with --train-value, the value that means training.")] = None,
-        train_value: Annotated[str | None, typer.Option("--train-value", help="With --train-col: the value that marks a training row, e.g. 1.")] = None,
-        holdout_above: Annotated[str | None, typer.Option("--holdout-above", help="Hold out the points with x above this value.")] = None,
-        where: Where = None, duplicates: Duplicates = "keep",
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(CURVES)
+    def fit_curves_command(as_json: JsonOption = False, **options) -> None:
         """Fit each learning curve of a long table; power, saturating and 1-3-break power laws chosen on training points."""
-        from ..fit.curves import fit_curves
-        from ..units import parse_quantity
-
-        where = where_filter(where)
-        emit(fit_curves(runs, curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
-                        holdout_value=holdout_value, train_col=train_col, train_value=train_value,
-                        holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
-                        where=where, duplicates=duplicates), as_json)
+        options["where"] = where_filter(options["where"])
+        emit(api.fit_curves(**options), as_json)
 
     @app.command("predict-task")
     def predict_task_command(

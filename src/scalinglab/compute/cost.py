@@ -300,20 +300,13 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
             default_cluster_model(anchor=cluster_family, accelerator=acc.name)
         assumptions["cluster_model"] = model.to_dict() | ({"b": str(given["cluster_b"]), "b_source": "given"}
                                                           if "cluster_b" in given else {})
-    elif "cluster_b" in given or cluster_family is not None:
-        raise InputError("--cluster-b and --cluster-family only apply with the cluster-size model (--cluster-model)")
-    if recompute is not None and "hfu" not in given:
-        raise InputError("--recompute says how to convert --hfu to MFU; give --hfu with it")
     if "hfu" in given:
-        if "mfu" in given or model is not None:
-            raise InputError(f"give {'--mfu' if 'mfu' in given else '--cluster-model'} or --hfu, not both "
-                             "(--hfu is converted to MFU)")
         from .shapes import resolve_config
 
         factor, how = hfu_to_mfu(recompute or "full", None if config is None else resolve_config(config))
         p["mfu"] = p["hfu"] * factor
-        assumptions["mfu"] = {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as --hfu", "note": how}
-        notes.append(f"--hfu {given['hfu']} is hardware FLOP with {recompute or 'full'} recomputation: "
+        assumptions["mfu"] = {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as hfu", "note": how}
+        notes.append(f"{spelled('hfu')} {given['hfu']} is hardware FLOP with {recompute or 'full'} recomputation: "
                      f"MFU = HFU x {factor:.4g} ({how})")
     utilisation = ("mfu", "hfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu", "gpu_hours")
     if model is None and not any(key in given for key in utilisation):
