@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..compute.cost_options import BUDGET, COST
+from ..forecast.options import FORECAST
 from .declared import Quantity, request_model
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
@@ -129,13 +130,17 @@ class ClusterCurveRequest(_Body):
         default_factory=lambda: [8, 64, 512, 2048, 8192, 16384, 32768, 65536, 100_000], min_length=1, max_length=200)
 
 
-class ForecastRequest(_Body):
-    scenario: _enum("scenario", "A preset name (GET /api/v1/scenarios).") | None = None
-    yaml: str | None = Field(None, min_length=1, max_length=200_000, description="Or a scenario file's YAML text.")
-    samples: int = Field(10_000, ge=1)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    until: int | None = Field(None, ge=1900, le=2300)
-    law: _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).") | None = None
+class _ForecastBody(_Body):
+    """What only the web takes: a scenario file's text instead of a preset's name."""
+
+    yaml: str | None = Field(None, min_length=1, max_length=200_000,
+                             description="Instead of scenario: a scenario file's YAML text.")
+
+
+ForecastRequest = request_model(
+    "ForecastRequest", FORECAST, base=_ForecastBody,
+    types={"scenario": _enum("scenario", "A preset name (GET /api/v1/scenarios)."),
+           "law": _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).")})
 
 
 class ScenarioText(_Body):
