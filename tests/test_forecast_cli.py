@@ -63,7 +63,7 @@ def test_compare_several_scenarios(cli, tmp_path):
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (("forecast", "--scenario", "epoch-trends", "--samples", "0"), ("--samples must be in [1, 2e+06]", "got 0")),
+    (("forecast", "--scenario", "epoch-trends", "--samples", "0"), ("--samples must be in [1, 2,000,000]", "got 0")),
     (("forecast", "--scenario", "epoch-trends", "--until", "2020"), ("--until must be after", "2025")),
     (("compare", "epoch-trends"), ("at least two",)),
 ])

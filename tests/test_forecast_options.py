@@ -79,7 +79,7 @@ def test_the_web_body_is_the_declaration_plus_the_yaml_text():
     (["forecast"], lambda: sl.forecast(), "forecast needs scenario=", "forecast needs --scenario"),
     (["sensitivity", "--scenario", "gpu-supply", "--milestone", "compute >= 1e27", "--samples", "100"],
      lambda: sl.sensitivity("gpu-supply", "compute >= 1e27", samples=100),
-     "samples= must be in [500, 2e+06], got 100", "--samples must be in [500, 2e+06], got 100"),
+     "samples= must be in [500, 2,000,000], got 100", "--samples must be in [500, 2,000,000], got 100"),
     (["sensitivity", "--scenario", "gpu-supply", "--milestone", "loss <= 2", "--samples", "500"],
      lambda: sl.sensitivity("gpu-supply", "loss <= 2", samples=500),
      "milestone= 'loss <= 2 nats/token': gpu-supply has no series", "--milestone 'loss <= 2 nats/token': gpu-supply"),
@@ -113,7 +113,7 @@ def client():
     ({"scenario": "exponential-view", "milestones": ["spendng >= 10B"]},
      "milestones 'spendng >= 10B': unknown series"),
     ({"scenario": "gpu-supply", "law": "kaplan2020-allocation"}, "law 'kaplan2020-allocation' (allocation) has no loss"),
-    ({"scenario": "epoch-trends", "samples": 0}, "samples must be in [1, 2e+06], got 0"),
+    ({"scenario": "epoch-trends", "samples": 0}, "samples must be in [1, 2,000,000], got 0"),
     ({"scenario": "epoch-trends", "until": 2020}, "until must be after the scenario's start year 2025"),
 ])
 def test_the_web_names_the_field(client, body, words):
