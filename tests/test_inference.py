@@ -171,7 +171,7 @@ def test_roofline_never_reports_more_than_the_hardware_can(weight_bytes, precisi
 def test_inference_plan_refuses_a_target_that_is_not_a_loss(cli, args, flag):
     assert_user_error(cli("inference", "plan", "--inference-tokens", "2T", *args), flag)
     assert_user_error(cli("inference", "plan", "--inference-tokens", "-2T", "--compute", "1e23"),
-                      "--inference-tokens must be greater than 0", "got -2e+12")
+                      "--inference-tokens must be greater than 0", "got -2,000,000,000,000")
 
 
 def test_a_price_too_small_to_price_a_flop_is_one_line(cli):
