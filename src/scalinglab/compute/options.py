@@ -50,7 +50,7 @@ FLOPS = Options((
     Option("tokens", "Training tokens D, e.g. 300B (required).", kind="quantity", low=0, low_open=True),
     Option("config", "A known shape (gpt3-175b, llama3-70b, mixtral-8x7b, deepseek-v3, ...: see docs/flops.md) or a "
                      "local Hugging Face config.json.", excludes=_SHAPE),
-    _count("layers", "Layers of a shape given by its numbers (with d_model and heads).", requires=("d_model", "heads")),
+    _count("layers", "Layers of a shape given by its numbers (with {d_model} and {heads}).", requires=("d_model", "heads")),
     _count("d_model", "Model width of a shape given by its numbers.", requires=("layers", "heads")),
     _count("heads", "Attention heads of a shape given by its numbers.", requires=("layers", "d_model")),
     _count("vocab", "Vocabulary of a shape given by its numbers.", default=50257, requires=("layers",)),
@@ -67,7 +67,7 @@ FLOPS = Options((
 MEMORY = Options((
     _model_config(),
     Option("gpu", "Accelerator from the catalogue (its memory is the capacity).", default="h100-sxm"),
-    _count("gpus", "Total GPUs (tp x pp x dp; default tp x pp); needed by search."),
+    _count("gpus", "Total GPUs (tp x pp x dp; default tp x pp); needed by {search}."),
     _count("tp", "Tensor-parallel size (divides the heads)."),
     _count("pp", "Pipeline-parallel stages (at most the layers)."),
     _count("ep", "Expert-parallel size (mixtures of experts; divides the experts and DP)."),
@@ -81,14 +81,14 @@ MEMORY = Options((
            default=True, kind="bool", flag="--sp/--no-sp"),
     Option("inference", "Serving: weights and KV cache only.", default=False, kind="bool",
            excludes=("zero", "recompute", "global_batch", "sp")),
-    _bytes("weight_bytes", "Bytes per weight when serving (1 for FP8/INT8, 0.5 for 4-bit; default 2).",
+    _bytes("weight_bytes", "Bytes per weight with {inference} (1 for FP8/INT8, 0.5 for 4-bit; default 2).",
            requires=("inference",)),
-    _bytes("kv_bytes", "Bytes per KV-cache value when serving (default 2).", requires=("inference",)),
+    _bytes("kv_bytes", "Bytes per KV-cache value with {inference} (default 2).", requires=("inference",)),
     _count("virtual_stages", "Model chunks per pipeline stage; above 1 the interleaved schedule, bubble (PP-1)/(m v) "
                              "(Narayanan et al. 2021)."),
     Option("search", "List the layouts that fit on the GPUs, ranked by estimated step time (the options given pin "
                      "the search).", default=False, kind="bool", requires=("gpus",), excludes=("inference",)),
-    _count("top", "Layouts to list with search.", default=10, requires=("search",)),
+    _count("top", "Layouts to list with {search}.", default=10, requires=("search",)),
 ))
 
 ROOFLINE = Options((
@@ -99,7 +99,7 @@ ROOFLINE = Options((
     _count("input_tokens", "Prompt tokens per sequence.", default=512, flag="--input"),
     _count("output_tokens", "Generated tokens per sequence.", default=512, flag="--output"),
     _bytes("weight_bytes", "Bytes per weight: 2 (BF16), 1 (FP8/INT8), 0.5 (4-bit).", default=2.0),
-    _bytes("kv_bytes", "Bytes per KV-cache value (default: as the weights)."),
+    _bytes("kv_bytes", "Bytes per KV-cache value (default: as {weight_bytes})."),
     Option("precision", "Peak used for FLOP (default: fp8 with 1-byte weights, else the chip's 16-bit)."),
     _share("memory_fraction", "Share of the memory left beside the weights that the KV cache may use.", default=0.9,
            default_source="TensorRT-LLM's kv_cache_free_gpu_mem_fraction"),
@@ -114,7 +114,7 @@ INFERENCE_PLAN = Options((
            low_open=True, required=True),
     Option("compute", "Training FLOP whose compute-optimal loss is the target, e.g. 1e23.", kind="quantity",
            unit="FLOP", low=0, low_open=True, excludes=("target_loss",)),
-    Option("target_loss", "Target loss instead of compute.", kind="float", low=0, low_open=True),
+    Option("target_loss", "Target loss instead of {compute}.", kind="float", low=0, low_open=True),
     Option("law", "A published law (see `scalinglab laws list`), a saved fit (.json) or a law object.",
            default=DEFAULT_LAW),
     Option("gpu", "Accelerator that trains and serves.", default="h100-sxm"),
