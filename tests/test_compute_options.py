@@ -84,6 +84,12 @@ def test_the_python_signature_and_docstring_are_the_declaration(function, option
     assert all(f"    {name} : " in function.__doc__ for name in options)
 
 
+def test_search_refuses_what_it_would_ignore_and_whole_numbers_stay_exact(cli):
+    assert_user_error(cli("memory", "--config", "llama3-8b", "--gpus", "8", "--search", "--no-sp"),
+                      "give --search or --sp/--no-sp, not both")
+    assert MEMORY["gpus"].check(2**53 + 1) == 2**53 + 1  # not rounded through a float to 2^53
+
+
 def test_a_command_without_its_model_is_refused(cli):
     assert_user_error(cli("inference", "roofline"), "missing option '--config'")
     assert_user_error(cli("inference", "plan", "--compute", "1e23"), "missing option '--inference-tokens'")

@@ -87,7 +87,8 @@ MEMORY = Options((
     _count("virtual_stages", "Model chunks per pipeline stage; above 1 the interleaved schedule, bubble (PP-1)/(m v) "
                              "(Narayanan et al. 2021)."),
     Option("search", "List the layouts that fit on the GPUs, ranked by estimated step time (the options given pin "
-                     "the search).", default=False, kind="bool", requires=("gpus",), excludes=("inference",)),
+                     "the search; with sequence parallelism).", default=False, kind="bool", requires=("gpus",),
+           excludes=("inference", "sp")),
     _count("top", "Layouts to list with {search}.", default=10, requires=("search",)),
 ))
 
