@@ -24,6 +24,7 @@ import numpy as np
 
 from ..._version import __version__
 from ...errors import InputError, LawError
+from ...options import spelled
 from ..bootstrap import run_bootstrap
 from ..estimators import estimate
 from ..identify import identifiability
@@ -61,7 +62,7 @@ def resolve_family(law) -> tuple[str, object | None]:
 
     concrete = resolve_law(law)[1]
     if concrete.family not in FAMILIES_FITTABLE:
-        raise InputError(f"--law {law!r}: the {concrete.family} family cannot be fitted; use one of "
+        raise InputError(f"{spelled('law')} {law!r}: the {concrete.family} family cannot be fitted; use one of "
                          f"{', '.join(FAMILIES_FITTABLE)}")
     return concrete.family, concrete
 
@@ -88,16 +89,17 @@ def _prior_precision(model: FitModel) -> np.ndarray:
 def _costs(candidates: Runs, cost, column_cost) -> np.ndarray:
     """Each candidate's cost: given values, the table's cost column, or its compute C = k N D."""
     if isinstance(cost, str):
-        values, where = formula_costs(cost, candidates), f"--cost {cost!r}"
+        values, where = formula_costs(cost, candidates), f"{spelled('cost')} {cost!r}"
     elif cost is not None:
         values = np.broadcast_to(np.asarray(cost, dtype=float), (len(candidates),)).copy()
-        where = "--cost"
+        where = spelled("cost")
     elif column_cost is not None:
         values, where = column_cost, "the candidates' cost column"
     elif candidates.c is not None:
         values, where = candidates.c.astype(float), "C = k N D"
     else:
-        raise InputError("the candidates have no compute C (no N and D); give their cost with --cost or a cost column")
+        raise InputError(f"the candidates have no compute C (no N and D); give their cost with {spelled('cost')} or a "
+                         "cost column")
     bad = ~(np.isfinite(values) & (values > 0))
     if bad.any():
         count = int(bad.sum())
@@ -113,7 +115,7 @@ def _input_values(model: FitModel, runs: Runs) -> dict[str, np.ndarray]:
         return {key.upper(): getattr(runs, key).astype(float) for key in model.inputs}
     missing = [name for name in formula.inputs if name not in runs.inputs]
     if missing:
-        raise InputError(f"{runs.source}: no values for the formula's input {', '.join(missing)} (--var)")
+        raise InputError(f"{runs.source}: no values for the formula's input {', '.join(missing)} ({spelled('variables')})")
     return {name: np.asarray(runs.inputs[name], dtype=float) for name in formula.inputs}
 
 
@@ -202,13 +204,13 @@ def suggest_runs(runs: Runs, law="chinchilla", *, formula: str | None = None, va
     if criterion not in CRITERIA:
         raise InputError(f"criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
     if not (np.isfinite(budget) and budget > 0):
-        raise InputError(f"--budget must be a positive amount, got {budget!r}")
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise InputError(f"--k must be a whole number of runs >= 1, got {k!r}")
+        raise InputError(f"{spelled('budget')} must be a positive amount, got {budget!r}")
     if (candidates is None) == (grid is None):
-        raise InputError("give the candidate runs with exactly one of --candidates (a table) or --grid (a range)")
+        raise InputError(f"give the candidate runs with exactly one of {spelled('candidates')} (a table) or "
+                         f"{spelled('grid')} (a range)")
     if (target is None) == (target_rows is None):
-        raise InputError("give the target region with exactly one of --target (a range) or --target-rows (a table)")
+        raise InputError(f"give the target region with exactly one of {spelled('target')} (a range) or "
+                         f"{spelled('target_rows')} (a table)")
     obj = make_objective(objective)
     names = spec = None
     if formula is not None:
@@ -224,18 +226,18 @@ def suggest_runs(runs: Runs, law="chinchilla", *, formula: str | None = None, va
     kk = runs.flops_per_param_token
     var = None if spec is None else dict(spec.variables)
     cand, column_cost = (grid_runs(grid, kk, names), None) if grid is not None else table_runs(
-        candidates, kk, "--candidates", var)
+        candidates, kk, spelled("candidates"), var)
     if len(cand) == 0:
         raise InputError("the candidate set is empty")
     missing = [key.upper() for key in model.inputs if getattr(cand, key) is None]
     if grid is not None and missing:
-        raise InputError(f"--grid {grid!r}: the {family} law needs {', '.join(missing)} for each candidate; add "
-                         f"{missing[0]}=lo..hi:count to --grid")
+        raise InputError(f"{spelled('grid')} {grid!r}: the {family} law needs {', '.join(missing)} for each candidate; add "
+                         f"{missing[0]}=lo..hi:count to {spelled('grid')}")
     cand.require(model.inputs, f"a candidate run of the {family} law")
     _input_values(model, cand)
     costs = _costs(cand, cost, column_cost)
     if budget < costs.min():
-        raise InputError(f"--budget {budget:.3g} is below the cheapest candidate's cost {costs.min():.3g}")
+        raise InputError(f"{spelled('budget')} {budget:.3g} is below the cheapest candidate's cost {costs.min():.3g}")
     data, y = model.data(runs) if len(runs) else (None, None)  # the runs done must have the law's inputs
     if len(runs):
         _check_new(model, runs, cand)
@@ -248,16 +250,16 @@ def suggest_runs(runs: Runs, law="chinchilla", *, formula: str | None = None, va
     the_law = model.to_law(theta_hat) if theta_hat is not None else concrete
     if target is not None:
         if the_law is None and names is None:
-            parse_ranges(target, "--target", 2)
+            parse_ranges(target, spelled("target"), 2)
             tgt = None
         else:
             try:
                 tgt = target_runs(target, model.inputs, kk, the_law, names)
             except LawError as error:
-                raise InputError(f"--target {target!r}: the fitted law gives no compute-optimal runs ({error})") from None
+                raise InputError(f"{spelled('target')} {target!r}: the fitted law gives no compute-optimal runs ({error})") from None
         target_info = {"text": target, "points": 0 if tgt is None else len(tgt)}
     else:
-        tgt, _ = table_runs(target_rows, kk, "--target-rows", var)
+        tgt, _ = table_runs(target_rows, kk, spelled("target_rows"), var)
         tgt.require(model.inputs, f"a target row of the {family} law")
         _input_values(model, tgt)
         target_info = {"text": str(target_rows), "points": len(tgt)}
