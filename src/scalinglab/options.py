@@ -116,7 +116,7 @@ class Option:
 
     def given(self, value) -> bool:
         """Whether ``value`` was chosen by the caller: present, and not the declared default."""
-        if value is None or (self.many and not value):
+        if value is None or (self.many and not isinstance(value, str) and hasattr(value, "__len__") and len(value) == 0):
             return False
         if self.kind == "bool":
             return bool(value) != bool(self.default)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..laws import DataConstrainedLaw, KaplanComputeLaw, Law, NDLaw
+from ..options import spelled
 
 __all__ = ["Prediction", "predict"]
 
@@ -66,7 +67,7 @@ def _predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, comp
     name = name or law.family
     if isinstance(law, NDLaw):
         if n_params is None or n_tokens is None:
-            raise InputError(f"law {name!r} needs both --params and --tokens")
+            raise InputError(f"law {name!r} needs both {spelled('params')} and {spelled('tokens')}")
         inputs = {"params": _value(n_params), "tokens": _value(n_tokens)}
         if isinstance(law, DataConstrainedLaw) and unique_tokens is not None:
             inputs["unique_tokens"] = _value(unique_tokens)
@@ -76,10 +77,10 @@ def _predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, comp
         return Prediction(name, inputs, _value(law.loss(n_params, n_tokens)))
     if isinstance(law, KaplanComputeLaw):
         if compute_flops is None:
-            raise InputError(f"law {name!r} needs --compute")
+            raise InputError(f"law {name!r} needs {spelled('compute')}")
         return Prediction(name, {"compute": _value(compute_flops)}, _value(law(compute_flops)))
     if callable(law):
         if x is None:
-            raise InputError(f"law {name!r} is a function of one variable; give --x")
+            raise InputError(f"law {name!r} is a function of one variable; give {spelled('x')}")
         return Prediction(name, {"x": _value(x)}, _value(law(x)))
     raise InputError(f"law {name!r} ({law.family}) predicts no loss; it is an allocation rule (use `scalinglab plan`)")

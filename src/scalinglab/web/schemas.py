@@ -15,14 +15,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..compute.cost_options import BUDGET, COST
+from ..plan.options import PLAN, PREDICT_POINT
 from .declared import Quantity, request_model
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
            "ScenarioText", "FitOptions", "IsoflopOptions", "ClusterCurveRequest"]
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
-#: One quantity or a list of them, wherever the Python API takes either (``sl.plan(5.76e23)`` or ``[...]``).
-Quantities = Quantity | Annotated[list[Quantity], Field(max_length=200)]
 
 
 @cache
@@ -75,19 +74,7 @@ LawName = _enum("law", "A published law's name or alias (GET /api/v1/laws).")
 Law = LawName | LawObject
 
 
-class PlanRequest(_Body):
-    compute: Quantities = Field(default_factory=list,
-                                description="Training budget(s) in FLOP: one number or a list (--compute).")
-    law: Law | None = Field(None, description="A published law's name or a law object (default besiroglu2024).")
-    unique_tokens: Quantity | None = None
-    epochs: Name | None = Field(None, description="With unique_tokens and no compute, e.g. '1,4,16,60'.")
-    saturation: bool = False
-    target_loss: float | Annotated[list[float], Field(max_length=200)] | None = None
-    params: Quantity | None = None
-    tokens: Quantity | None = None
-    tokens_per_param: float | None = None
-    inference_tokens: Quantity | None = None
-    flops_per_param_token: float = 6.0
+PlanRequest = request_model("PlanRequest", PLAN, base=_Body, types={"law": Law})
 
 
 class PlanChartRequest(_Body):
@@ -102,13 +89,8 @@ class PlanChartRequest(_Body):
                                                              "D/N lo, D/N hi, loss lo, loss hi] (a fit's intervals).")
 
 
-class PredictRequest(_Body):
-    law: Law | None = None
-    params: Quantities | None = None
-    tokens: Quantities | None = None
-    unique_tokens: Quantities | None = None
-    compute: Quantities | None = None
-    x: Quantities | None = None
+#: ``predict`` at given N, D, C or x; a request names no runs table on the server.
+PredictRequest = request_model("PredictRequest", PREDICT_POINT, base=_Body, types={"law": Law})
 
 
 def _cost_types() -> dict:
