@@ -7,50 +7,10 @@ import numpy as np
 from .._results import Result
 from ..errors import InputError
 from ..options import spelled
-from ..plan.options import DEFAULT_EPOCHS, PLAN, PREDICT
+from ..plan.options import PLAN, PREDICT
 from ..units import parse_quantity
 from .declared import declared
 from .inputs import is_many, parse_value, parse_values, resolve, short, unwrap
-
-
-def _stack(plans: list):
-    """One Plan holding arrays from several single-budget plans (same law and method)."""
-    from ..plan import Plan
-
-    if len(plans) == 1 and np.ndim(plans[0].compute_flops) > 0:
-        return plans[0]
-    first = plans[0]
-    extra = {}
-    for key, value in first.extra.items():
-        values = [p.extra.get(key) for p in plans]
-        if all(isinstance(v, (int, float, np.number, np.ndarray)) and not isinstance(v, bool) for v in values):
-            extra[key] = np.array([float(np.asarray(v)) for v in values])
-        else:
-            extra[key] = value
-    loss = None if first.loss is None else np.array([float(np.asarray(p.loss)) for p in plans])
-    return Plan(first.law, np.array([float(np.asarray(p.compute_flops)) for p in plans]),
-                np.array([float(np.asarray(p.n_params)) for p in plans]),
-                np.array([float(np.asarray(p.n_tokens)) for p in plans]), loss, first.flops_per_param_token,
-                first.method, extra)
-
-
-def _squeeze(the_plan):
-    """A single-budget plan with floats instead of one-element arrays."""
-    from ..plan import Plan
-
-    def one(value):
-        return float(np.asarray(value).ravel()[0]) if isinstance(value, (np.ndarray, np.number, float)) else value
-
-    return Plan(the_plan.law, one(the_plan.compute_flops), one(the_plan.n_params), one(the_plan.n_tokens),
-                None if the_plan.loss is None else one(the_plan.loss), the_plan.flops_per_param_token,
-                the_plan.method, {k: one(v) for k, v in the_plan.extra.items()})
-
-
-def _range_warnings(law, name: str, **values) -> list[str]:
-    """Warnings where N, D or C lie more than 100x beyond the range ``law`` was fitted on (when known)."""
-    from ..laws.ranges import extrapolation_warnings, fitted_range
-
-    return extrapolation_warnings(fitted_range(law), name=name, **values)
 
 
 def _plan_frame(the_plan):
@@ -89,64 +49,22 @@ def plan(**values) -> Result:
     >>> [f"{n:.3g}" for n in sl.plan(compute=[1e21, 1e23], law="hoffmann2022").to_dict()["n_opt"]]
     ['1.82e+09', '1.46e+10']
     """
-    from ..plan import (compute_for_epochs, compute_for_loss, compute_optimal, data_constrained_optimal,
-                       fixed_allocation, fixed_ratio, inference_optimal, saturation_compute)
+    from ..laws.ranges import fitted_range
+    from ..plan.dispatch import plan_for
 
-    compute, law, target_loss, epochs = values["compute"], values["law"], values["target_loss"], values["epochs"]
-    params, tokens, tokens_per_param = values["params"], values["tokens"], values["tokens_per_param"]
-    unique_tokens, inference_tokens, cost = values["unique_tokens"], values["inference_tokens"], values["cost"]
-    if tokens_per_param is not None and PLAN["compute"].given(compute) and (params is not None or tokens is not None):
-        raise InputError(f"{spelled('tokens_per_param')} with {spelled('compute')} fixes both N and D; drop "
-                         + " and ".join(spelled(f) for f in ("params", "tokens") if values[f] is not None))
+    law, compute, target_loss, epochs = values["law"], values["compute"], values["target_loss"], values["epochs"]
     name, the_law = resolve(law)
-    the_law = _with_inputs(the_law, values["inputs"])
-    budgets = parse_values(compute, "compute")
-    losses = [] if target_loss is None else parse_values(target_loss, "target loss")
-    many = any(is_many(v) or (isinstance(v, str) and "," in v) for v in (compute, target_loss, epochs))
-    n_fixed, d_fixed = parse_value(params, "params"), parse_value(tokens, "tokens")
-    unique = parse_value(unique_tokens, "unique tokens")
-    k = values["flops_per_param_token"]
-    if tokens_per_param is not None:
-        if budgets:
-            plans = [fixed_ratio(tokens_per_param, compute_flops=c, flops_per_param_token=k, law=the_law, name=name)
-                     for c in budgets]
-        else:
-            plans = [fixed_ratio(tokens_per_param, n_tokens=d_fixed, n_params=n_fixed, flops_per_param_token=k,
-                                 law=the_law, name=name)]
-    elif inference_tokens is not None:
-        t_inf = parse_quantity(inference_tokens, what="inference tokens")
-        if budgets:
-            plans = [inference_optimal(the_law, t_inf, compute_flops=c, flops_per_param_token=k, name=name)
-                     for c in budgets]
-        else:
-            plans = [inference_optimal(the_law, t_inf, target_loss=t, flops_per_param_token=k, name=name)
-                     for t in losses or [None]]
-    elif losses:
-        plans = [compute_for_loss(the_law, t, flops_per_param_token=k, name=name) for t in losses]
-    elif unique is not None and not budgets:
-        if values["saturation"]:
-            plans = [saturation_compute(the_law, unique, flops_per_param_token=k)]
-        else:
-            plans = [compute_for_epochs(the_law, unique, e, flops_per_param_token=k)
-                     for e in parse_values(DEFAULT_EPOCHS if epochs is None else epochs, "epochs")]
-    elif not budgets:
-        raise InputError(f"give {spelled('compute')} (or " + ", ".join(
-            spelled(f) for f in ("target_loss", "unique_tokens", "tokens_per_param")) + ")")
-    elif n_fixed is not None or d_fixed is not None:
-        plans = [fixed_allocation(the_law, c, n_params=n_fixed, n_tokens=d_fixed, flops_per_param_token=k,
-                                  name=name) for c in budgets]
-    elif unique is not None:
-        plans = [data_constrained_optimal(the_law, c, unique, flops_per_param_token=k, name=name) for c in budgets]
-    elif cost is not None:
-        from ..plan.declared_cost import optimal_under_cost
-
-        plans = [optimal_under_cost(the_law, np.array(budgets), cost, name=name)]
-    else:
-        plans = [compute_optimal(the_law, np.array(budgets), flops_per_param_token=k, name=name)]
-    stacked = _stack(plans)
-    final = stacked if many or np.size(stacked.compute_flops) > 1 else _squeeze(stacked)
-    return _plan_result(final.with_warnings(_range_warnings(law, name, n=final.n_params, d=final.n_tokens,
-                                                            c=final.compute_flops)))
+    the_plan = plan_for(
+        _with_inputs(the_law, values["inputs"]), name=name, budgets=parse_values(compute, "compute"),
+        target_losses=parse_values(target_loss, "target loss"),
+        epochs=None if epochs is None else parse_values(epochs, "epochs"),
+        n_params=parse_value(values["params"], "params"), n_tokens=parse_value(values["tokens"], "tokens"),
+        tokens_per_param=values["tokens_per_param"], unique_tokens=parse_value(values["unique_tokens"], "unique tokens"),
+        inference_tokens=parse_value(values["inference_tokens"], "inference tokens"), saturation=values["saturation"],
+        flops_per_param_token=values["flops_per_param_token"], cost=values["cost"],
+        many=any(is_many(v) or (isinstance(v, str) and "," in v) for v in (compute, target_loss, epochs)),
+        fitted_range=fitted_range(law))
+    return _plan_result(the_plan)
 
 
 def _with_inputs(law, inputs):
@@ -185,22 +103,15 @@ def predict(**values) -> Result:
     """
     if values["runs"] is not None:
         return _predict_runs(values)
+    from ..laws.ranges import fitted_range
     from ..plan import predict as _predict
 
-    law = values["law"]
-    name, the_law = resolve(law)
-    the_law = _with_inputs(the_law, values["inputs"])
-    n, d = parse_value(values["params"], "params"), parse_value(values["tokens"], "tokens")
-    c = parse_value(values["compute"], "compute")
-    result = _predict(the_law, n_params=n, n_tokens=d, unique_tokens=parse_value(values["unique_tokens"], "unique tokens"),
-                      compute_flops=c, x=parse_value(values["x"], "x"), name=name)
-    if n is not None and d is not None and c is None:
-        c = 6.0 * np.asarray(n, dtype=float) * np.asarray(d, dtype=float)
-    warnings = _range_warnings(law, name, n=n, d=d, c=c)
-    if warnings:
-        from dataclasses import replace
-
-        result = replace(result, warnings=tuple(warnings))
+    name, the_law = resolve(values["law"])
+    result = _predict(_with_inputs(the_law, values["inputs"]), n_params=parse_value(values["params"], "params"),
+                      n_tokens=parse_value(values["tokens"], "tokens"),
+                      unique_tokens=parse_value(values["unique_tokens"], "unique tokens"),
+                      compute_flops=parse_value(values["compute"], "compute"), x=parse_value(values["x"], "x"),
+                      name=name, fitted_range=fitted_range(values["law"]))
     loss = result.loss
     shown = f"{loss:.4f}" if np.ndim(loss) == 0 else f"{np.size(loss)} values"
     return Result(result, kind="Prediction", summary=f"{name}: loss {shown}")

@@ -53,12 +53,19 @@ def _value(value):
 
 
 def predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, compute_flops=None, x=None,
-            name: str = "", warnings=()) -> Prediction:
-    """L(N, D), L(N, D, U), L(C) or f(x), whichever the law's family takes (``warnings`` travel with it)."""
+            name: str = "", fitted_range: dict | None = None) -> Prediction:
+    """L(N, D), L(N, D, U), L(C) or f(x), whichever the law's family takes; with the law's ``fitted_range``
+    (when known), a warning where N, D or C lie far beyond it (C = 6ND when N and D are given, the
+    Kaplan et al. 2020 count, section 2.1)."""
     from dataclasses import replace
+
+    from ..laws.ranges import extrapolation_warnings
 
     result = _predict(law, n_params=n_params, n_tokens=n_tokens, unique_tokens=unique_tokens,
                       compute_flops=compute_flops, x=x, name=name)
+    if n_params is not None and n_tokens is not None and compute_flops is None:
+        compute_flops = 6.0 * np.asarray(n_params, dtype=float) * np.asarray(n_tokens, dtype=float)
+    warnings = extrapolation_warnings(fitted_range, name=result.law, n=n_params, d=n_tokens, c=compute_flops)
     return replace(result, warnings=tuple(warnings)) if warnings else result
 
 
