@@ -79,10 +79,10 @@ PlanRequest = request_model("PlanRequest", PLAN, base=_Body, types={"law": Law})
 
 class PlanChartRequest(_Body):
     laws: list[Law] = Field(default_factory=lambda: ["besiroglu2024", "hoffmann2022"], min_length=1, max_length=8)
-    compute: Quantity = 5.76e23
+    compute: Quantity = Field(5.76e23, description="The budget marked on the curves, in FLOP.")
     variant: Literal["optimal", "data-constrained", "inference"] = "optimal"
-    unique_tokens: Quantity | None = None
-    inference_tokens: Quantity | None = None
+    unique_tokens: Quantity | None = Field(None, description=PLAN["unique_tokens"].describe())
+    inference_tokens: Quantity | None = Field(None, description=PLAN["inference_tokens"].describe())
     bands: dict[Name, Annotated[list[Annotated[list[float], Field(min_length=9, max_length=9)]],
                                 Field(max_length=200)]] = Field(default_factory=dict, max_length=8,
                                                  description="Per law name: rows of [C, N lo, N hi, D lo, D hi, "
