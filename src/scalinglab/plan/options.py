@@ -56,7 +56,8 @@ _WITH_RUNS = "With runs: "
 
 PREDICT = Options((
     _LAW,
-    Option("params", "Parameters N, e.g. 70B (an array in Python or a list on the web: values broadcast).",
+    Option("params", "Parameters N, e.g. 70B; several values (repeated, or a list) broadcast against the "
+                     "other inputs.",
            kind="quantity", many=True, unit="parameters"),
     Option("tokens", "Training tokens D, e.g. 1.4T.", kind="quantity", many=True, unit="tokens"),
     Option("unique_tokens", "Unique tokens (data-constrained laws).", kind="quantity", many=True, unit="tokens"),
@@ -77,8 +78,8 @@ PREDICT = Options((
            choices=("keep", "mean", "min", "error"), requires=("runs",)),
     Option("drop_missing", _WITH_RUNS + "drop rows with missing values.", default=False, kind="bool",
            requires=("runs",)),
-    Option("variables", _WITH_RUNS + "and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), "
-                                     "instead of the column its fit used.", many=True, flag="--var",
+    Option("variables", "With runs and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), "
+                                 "instead of the column its fit used.", many=True, flag="--var",
            requires=("runs",)),
 ))
 
