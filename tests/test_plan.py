@@ -186,15 +186,15 @@ def test_plan_for_picks_the_planner_from_the_options_given():
     from scalinglab.plan.dispatch import plan_for
 
     law = get_law("hoffmann2022").law
-    optimal = plan_for(law, name="hoffmann2022", budgets=[5.76e23])
+    optimal = plan_for(law, name="hoffmann2022", compute=[5.76e23])
     assert float(optimal.n_params) == pytest.approx(float(compute_optimal(law, 5.76e23).n_params))
-    assert np.ndim(optimal.n_params) == 0 and np.ndim(plan_for(law, name="h", budgets=[5.76e23], many=True).n_params) == 1
-    fixed = plan_for(law, name="hoffmann2022", budgets=[5.76e23], n_params=2e10)
+    assert np.ndim(optimal.n_params) == 0 and np.ndim(plan_for(law, name="h", compute=[5.76e23], many=True).n_params) == 1
+    fixed = plan_for(law, name="hoffmann2022", compute=[5.76e23], params=2e10)
     assert float(fixed.n_params) == 2e10 and fixed.extra["loss_penalty"] > 0
     epochs = plan_for(get_law("muennighoff2023").law, name="m", unique_tokens=5e13)
     assert np.round(epochs.extra["epochs"]).tolist() == [1, 4, 16, 60]  # the default epochs
     with pytest.raises(InputError, match="fixes both N and D; drop params="):
-        plan_for(law, name="h", budgets=[1e23], tokens_per_param=20, n_params=7e9)
+        plan_for(law, name="h", compute=[1e23], tokens_per_param=20, params=7e9)
     with pytest.raises(InputError, match=r"^give compute= \(or target_loss=, unique_tokens=, tokens_per_param=\)$"):
         plan_for(law, name="h")
 

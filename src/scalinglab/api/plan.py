@@ -52,19 +52,20 @@ def plan(**values) -> Result:
     from ..laws.ranges import fitted_range
     from ..plan.dispatch import plan_for
 
-    law, compute, target_loss, epochs = values["law"], values["compute"], values["target_loss"], values["epochs"]
+    law, inputs = values.pop("law"), values.pop("inputs")
+    many = any(is_many(v) or (isinstance(v, str) and "," in v) for v in (values["compute"], values["target_loss"],
+                                                                          values["epochs"]))
     name, the_law = resolve(law)
-    the_plan = plan_for(
-        _with_inputs(the_law, values["inputs"]), name=name, budgets=parse_values(compute, "compute"),
-        target_losses=parse_values(target_loss, "target loss"),
-        epochs=None if epochs is None else parse_values(epochs, "epochs"),
-        n_params=parse_value(values["params"], "params"), n_tokens=parse_value(values["tokens"], "tokens"),
-        tokens_per_param=values["tokens_per_param"], unique_tokens=parse_value(values["unique_tokens"], "unique tokens"),
-        inference_tokens=parse_value(values["inference_tokens"], "inference tokens"), saturation=values["saturation"],
-        flops_per_param_token=values["flops_per_param_token"], cost=values["cost"],
-        many=any(is_many(v) or (isinstance(v, str) and "," in v) for v in (compute, target_loss, epochs)),
-        fitted_range=fitted_range(law))
-    return _plan_result(the_plan)
+    return _plan_result(plan_for(_with_inputs(the_law, inputs), name=name, many=many, fitted_range=fitted_range(law),
+                                 **{key: _read(PLAN[key], value) for key, value in values.items()}))
+
+
+def _read(option, value):
+    """A declared number read from a number or text (``"70B"``, ``"1e21,1e23"``): a list where it repeats."""
+    if value is None or option.kind not in ("quantity", "float"):
+        return value
+    what = option.name.replace("_", " ")
+    return parse_values(value, what) if option.many else parse_value(value, what)
 
 
 def _with_inputs(law, inputs):

@@ -24,31 +24,32 @@ from .result import Plan
 __all__ = ["plan_for", "stack", "squeeze"]
 
 
-def plan_for(law: Law, *, name: str, budgets=(), target_losses=(), epochs=None, n_params=None, n_tokens=None,
+def plan_for(law: Law, *, name: str, compute=None, target_loss=None, epochs=None, params=None, tokens=None,
              tokens_per_param=None, unique_tokens=None, inference_tokens=None, saturation: bool = False,
              flops_per_param_token: float = 6.0, cost: str | None = None, many: bool = False,
              fitted_range: dict | None = None) -> Plan:
-    """The plan answering the options given (numbers already read), one value per budget, loss or epoch.
+    """The plan answering the declared options given, numbers already read (``compute``, ``target_loss``
+    and ``epochs`` as lists), one value per budget, target loss or epoch count.
 
     ``many`` keeps arrays for a single budget (a list was asked for); ``fitted_range`` (the law's, when
     known) adds a warning where N, D or C lie far beyond it.
     """
-    budgets, k = list(budgets), flops_per_param_token
-    if tokens_per_param is not None and budgets and (n_params is not None or n_tokens is not None):
+    budgets, target_losses, k = list(compute or ()), list(target_loss or ()), flops_per_param_token
+    if tokens_per_param is not None and budgets and (params is not None or tokens is not None):
         raise InputError(f"{spelled('tokens_per_param')} with {spelled('compute')} fixes both N and D; drop "
-                         + " and ".join(spelled(f) for f, v in (("params", n_params), ("tokens", n_tokens))
+                         + " and ".join(spelled(f) for f, v in (("params", params), ("tokens", tokens))
                                         if v is not None))
     if tokens_per_param is not None:
         plans = ([fixed_ratio(tokens_per_param, compute_flops=c, flops_per_param_token=k, law=law, name=name)
                   for c in budgets] if budgets else
-                 [fixed_ratio(tokens_per_param, n_tokens=n_tokens, n_params=n_params, flops_per_param_token=k,
+                 [fixed_ratio(tokens_per_param, n_tokens=tokens, n_params=params, flops_per_param_token=k,
                               law=law, name=name)])
     elif inference_tokens is not None:
         plans = ([inference_optimal(law, inference_tokens, compute_flops=c, flops_per_param_token=k, name=name)
                   for c in budgets] if budgets else
                  [inference_optimal(law, inference_tokens, target_loss=t, flops_per_param_token=k, name=name)
-                  for t in list(target_losses) or [None]])
-    elif len(target_losses):
+                  for t in target_losses or [None]])
+    elif target_losses:
         plans = [compute_for_loss(law, t, flops_per_param_token=k, name=name) for t in target_losses]
     elif unique_tokens is not None and not budgets:
         plans = ([saturation_compute(law, unique_tokens, flops_per_param_token=k)] if saturation else
@@ -57,8 +58,8 @@ def plan_for(law: Law, *, name: str, budgets=(), target_losses=(), epochs=None, 
     elif not budgets:
         raise InputError(f"give {spelled('compute')} (or "
                          + ", ".join(spelled(f) for f in ("target_loss", "unique_tokens", "tokens_per_param")) + ")")
-    elif n_params is not None or n_tokens is not None:
-        plans = [fixed_allocation(law, c, n_params=n_params, n_tokens=n_tokens, flops_per_param_token=k, name=name)
+    elif params is not None or tokens is not None:
+        plans = [fixed_allocation(law, c, n_params=params, n_tokens=tokens, flops_per_param_token=k, name=name)
                  for c in budgets]
     elif unique_tokens is not None:
         plans = [data_constrained_optimal(law, c, unique_tokens, flops_per_param_token=k, name=name) for c in budgets]
