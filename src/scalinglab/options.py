@@ -11,6 +11,7 @@ command line, ``gpus=`` in Python, ``gpus`` on the web.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,8 +30,9 @@ _FLAGS: dict[str, str] = {}
 
 #: Kinds of value: ``text``, ``int``, ``float``, ``bool``, ``choice`` (one of ``choices``), ``quantity``
 #: (a number or human text such as ``"70B"`` or ``"$2M"``) and ``uncertain`` (a quantity or a range
-#: ``"0.3 to 0.5"``, checked against the domain by the science that draws it).
-KINDS = ("text", "int", "float", "bool", "choice", "quantity", "uncertain")
+#: ``"0.3 to 0.5"``, checked against the domain by the science that draws it) and ``object`` (a Python value
+#: such as a callback, passed as it is; no command-line or web form).
+KINDS = ("text", "int", "float", "bool", "choice", "quantity", "uncertain", "object")
 
 
 def spelled(name: str) -> str:
@@ -53,6 +55,9 @@ def speaking(voice: str):
         _VOICE.reset(token)
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
 def _span(low, high, low_open: bool, high_open: bool) -> str:
     if high is None:
         return f"{'greater than' if low_open else 'at least'} {low:g}"
@@ -67,7 +72,8 @@ class Option:
 
     ``default_source`` says where a published default comes from; ``requires`` names parameters that must
     be given with this one, ``excludes`` those that must not; ``flag`` is the command-line spelling where it
-    is not ``--name-with-dashes``.
+    is not ``--name-with-dashes``; an ``argument`` is required and positional (the runs table of ``fit``), a
+    ``required`` option is required and named.
     """
 
     name: str
@@ -85,6 +91,8 @@ class Option:
     flag: str = ""
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    argument: bool = False
+    required: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -97,6 +105,11 @@ class Option:
         return self.flag or "--" + self.name.replace("_", "-")
 
     @property
+    def needed(self) -> bool:
+        """Whether the caller must give it (an argument or a required option)."""
+        return self.argument or self.required
+
+    @property
     def domain(self) -> str:
         """The allowed values in words, e.g. ``in (0, 1]`` or ``at least 1``; empty when anything goes."""
         if self.choices:
@@ -106,8 +119,9 @@ class Option:
         return _span(self.low, self.high, self.low_open, self.high_open)
 
     def describe(self) -> str:
-        """The help text with unit, domain and default (and the default's source)."""
-        text = self.help
+        """The help text with unit, domain and default (and the default's source); ``{name}`` in the text
+        becomes that parameter as the current voice spells it."""
+        text = _PLACEHOLDER.sub(lambda match: spelled(match.group(1)), self.help)
         if self.unit and f"({self.unit})" not in text:
             text += f" Unit: {self.unit}."
         if self.default not in (None, False, ()) and "default" not in text.lower():
@@ -116,7 +130,7 @@ class Option:
 
     def given(self, value) -> bool:
         """Whether ``value`` was chosen by the caller: present, and not the declared default."""
-        if value is None or (self.many and not isinstance(value, str) and hasattr(value, "__len__") and len(value) == 0):
+        if value is None or (self.many and hasattr(value, "__len__") and len(value) == 0):
             return False
         if self.kind == "bool":
             return bool(value) != bool(self.default)
@@ -126,8 +140,8 @@ class Option:
         """``value`` converted to the declared kind and checked against the domain, or an ``InputError``."""
         if value is None:
             return None
-        if self.many and isinstance(value, (list, tuple)):
-            return [self._one(v) for v in value]
+        if self.many and not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__"):
+            return value if self.kind in ("text", "quantity", "uncertain") else [self._one(v) for v in value]
         return self._one(value)
 
     def _one(self, value):
@@ -150,7 +164,7 @@ class Option:
             raise InputError(f"{where} must be a number, got {value!r}")
         try:
             number = float(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise InputError(f"{where} must be a number, got {value!r}") from None
         if not math.isfinite(number):
             raise InputError(f"{where} must be a finite number, got {value!r}")
