@@ -92,3 +92,16 @@ def test_predict_reads_a_runs_table_in_python_as_on_the_command_line(cli):
         sl.predict("hoffmann2022", runs="chinchilla-runs", params="7B")
     with pytest.raises(InputError, match=r"^level= needs runs=$"):
         sl.predict("hoffmann2022", params="7B", tokens="1T", level=0.8)
+
+
+def test_a_name_two_commands_flag_differently_is_spelled_as_the_running_command_declares_it():
+    from scalinglab.fit.options import FIT
+    from scalinglab.options import declaring, speaking, spelled
+
+    with speaking("cli"):
+        assert spelled("params") == "--params"  # fit's --param and plan's --params: no one flag outside a command
+        assert spelled("variables") == "--var"  # one flag wherever it is declared
+        with declaring(FIT):
+            assert spelled("params") == "--param"
+        with declaring(PLAN):
+            assert spelled("params") == "--params" and spelled("inputs") == "--input"

@@ -20,13 +20,16 @@ from typing import Any
 
 from .errors import InputError, did_you_mean
 
-__all__ = ["Option", "Options", "spelled", "speaking", "VOICES"]
+__all__ = ["Option", "Options", "spelled", "speaking", "declaring", "VOICES"]
 
 #: Who is calling: a Python caller (``name=``), the command line (``--flag``) or the web (``name``).
 VOICES = ("python", "cli", "web")
 _VOICE: ContextVar[str] = ContextVar("scalinglab_voice", default="python")
-#: Python name -> command-line flag, where the flag is not ``--`` + the name with dashes.
-_FLAGS: dict[str, str] = {}
+#: Python name -> the command-line flags declared for it (``params`` is ``--params`` for ``plan`` and
+#: ``--param`` for ``fit``); outside a declaration a name is spelled by its flag only where it has one.
+_FLAGS: dict[str, set[str]] = {}
+#: The declaration of the command running now, whose flags name its own parameters.
+_DECLARATION: ContextVar[Any] = ContextVar("scalinglab_declaration", default=None)
 
 #: Kinds of value: ``text``, ``int``, ``float``, ``bool``, ``choice`` (one of ``choices``), ``quantity``
 #: (a number or human text such as ``"70B"`` or ``"$2M"``) and ``uncertain`` (a quantity or a range
@@ -39,7 +42,11 @@ def spelled(name: str) -> str:
     """A parameter's name as the caller writes it: ``--flops-method``, ``flops_method=`` or ``flops_method``."""
     voice = _VOICE.get()
     if voice == "cli":
-        return _FLAGS.get(name) or "--" + name.replace("_", "-")
+        current = _DECLARATION.get()
+        if current is not None and name in current:
+            return current[name].cli_flag
+        flags = _FLAGS.get(name, set())
+        return next(iter(flags)) if len(flags) == 1 else "--" + name.replace("_", "-")
     return name if voice == "web" else f"{name}="
 
 
@@ -53,6 +60,16 @@ def speaking(voice: str):
         yield
     finally:
         _VOICE.reset(token)
+
+
+@contextmanager
+def declaring(options):
+    """Names spelled inside as ``options`` (an :class:`Options`, the running command's) declares them."""
+    token = _DECLARATION.set(options)
+    try:
+        yield
+    finally:
+        _DECLARATION.reset(token)
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -97,8 +114,7 @@ class Option:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"option {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
-        if self.flag:
-            _FLAGS[self.name] = self.flag
+        _FLAGS.setdefault(self.name, set()).add(self.cli_flag)
 
     @property
     def cli_flag(self) -> str:

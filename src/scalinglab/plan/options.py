@@ -28,22 +28,22 @@ PLAN = Options((
     _LAW,
     Option("unique_tokens", "Unique tokens available (data-constrained law), e.g. 50T.", kind="quantity",
            unit="tokens", excludes=("params", "tokens")),
-    Option("epochs", "With unique tokens and no compute: the budgets that train these epochs optimally, e.g. "
+    Option("epochs", "With {unique_tokens} and no {compute}: the budgets that train these epochs optimally, e.g. "
                      "1,4,16,60 (the default).", kind="quantity", many=True, requires=("unique_tokens",),
            excludes=("saturation",)),
-    Option("saturation", "With unique tokens: the budget beyond which more compute stops helping.", default=False,
+    Option("saturation", "With {unique_tokens}: the budget beyond which more compute stops helping.", default=False,
            kind="bool", requires=("unique_tokens",)),
     Option("target_loss", "The least compute that reaches this loss (repeatable).", kind="float", many=True,
            excludes=("params", "tokens", "unique_tokens", "tokens_per_param")),
-    Option("params", "Fix N (with compute or tokens per param).", kind="quantity", unit="parameters"),
-    Option("tokens", "Fix D (with compute or tokens per param).", kind="quantity", unit="tokens"),
+    Option("params", "Fix N (with {compute} or {tokens_per_param}).", kind="quantity", unit="parameters"),
+    Option("tokens", "Fix D (with {compute} or {tokens_per_param}).", kind="quantity", unit="tokens"),
     Option("tokens_per_param", "Fixed ratio D/N, e.g. 20.", kind="float", low=0, low_open=True,
            excludes=("unique_tokens",)),
     Option("inference_tokens", "Tokens to be served: inference-aware N and D (Sardana & Frankle 2023).",
            kind="quantity", unit="tokens", excludes=("params", "tokens", "tokens_per_param", "unique_tokens")),
     Option("flops_per_param_token", "k in C = k N D.", default=6.0, kind="float", low=0, low_open=True,
            default_source="Kaplan et al. 2020, section 2.1: 6 FLOP per parameter and token"),
-    Option("cost", "With compute: the training cost as a formula of N and D, e.g. \"6*N*D + 2e9*D\", instead of "
+    Option("cost", "With {compute}: the training cost as a formula of N and D, e.g. \"6*N*D + 2e9*D\", instead of "
                    "k N D (numeric optimum).", requires=("compute",),
            excludes=("target_loss", "params", "tokens", "tokens_per_param", "inference_tokens", "unique_tokens")),
     _INPUTS,
@@ -52,7 +52,7 @@ PLAN = Options((
 #: ``predict`` options that read a runs table: only with ``runs``.
 RUNS_ONLY = ("runs", "level", "n_col", "d_col", "c_col", "loss_col", "u_col", "where", "duplicates", "drop_missing",
              "variables")
-_WITH_RUNS = "With runs: "
+_WITH_RUNS = "With {runs}: "
 
 PREDICT = Options((
     _LAW,
@@ -78,7 +78,7 @@ PREDICT = Options((
            choices=("keep", "mean", "min", "error"), requires=("runs",)),
     Option("drop_missing", _WITH_RUNS + "drop rows with missing values.", default=False, kind="bool",
            requires=("runs",)),
-    Option("variables", "With runs and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), "
+    Option("variables", "With {runs} and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), "
                                  "instead of the column its fit used.", many=True, flag="--var",
            requires=("runs",)),
 ))
