@@ -12,7 +12,8 @@ import pytest
 import scalinglab as sl
 from conftest import assert_user_error
 from scalinglab.errors import InputError
-from scalinglab.plan.options import PLAN, PREDICT, PREDICT_POINT
+from scalinglab.fit.predict_options import PREDICT
+from scalinglab.plan.options import PLAN, PREDICT_POINT
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402

@@ -7,7 +7,8 @@ import numpy as np
 from .._results import Result
 from ..errors import InputError
 from ..options import spelled
-from ..plan.options import PLAN, PREDICT
+from ..fit.predict_options import PREDICT
+from ..plan.options import PLAN
 from ..units import parse_quantity
 from .declared import declared
 from .inputs import is_many, parse_value, parse_values, resolve, short, unwrap

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ..plan.options import PLAN, PREDICT
+from ..fit.predict_options import PREDICT
+from ..plan.options import PLAN
 from ._common import JsonOption, api, emit
 from .declared import with_options
 

@@ -1,4 +1,5 @@
-"""The parameters of ``plan`` and ``predict``, each declared once: meaning, unit, domain, default and rules.
+"""The parameters of ``plan`` and of ``predict`` at given N, D, C or x, each declared once: meaning, unit,
+domain, default and rules (``predict`` over a runs table adds the table's options: ``fit.predict_options``).
 
 Which options go together is written here as ``requires``/``excludes`` (a plan for a budget cannot also
 target a loss, a declared cost needs the budget it spends, ...); the one rule that spans three options
@@ -12,7 +13,7 @@ from __future__ import annotations
 from .._defaults import DEFAULT_LAW
 from ..options import Option, Options
 
-__all__ = ["PLAN", "PREDICT", "PREDICT_POINT", "RUNS_ONLY", "DEFAULT_EPOCHS"]
+__all__ = ["PLAN", "PREDICT_POINT", "DEFAULT_EPOCHS"]
 
 #: Epochs whose optimal budgets ``plan`` gives for a unique-token count when none are asked for.
 DEFAULT_EPOCHS = (1, 4, 16, 60)
@@ -49,12 +50,9 @@ PLAN = Options((
     _INPUTS,
 ))
 
-#: ``predict`` options that read a runs table: only with ``runs``.
-RUNS_ONLY = ("runs", "level", "n_col", "d_col", "c_col", "loss_col", "u_col", "where", "duplicates", "drop_missing",
-             "variables")
-_WITH_RUNS = "With {runs}: "
-
-PREDICT = Options((
+#: ``predict`` at given N, D, C or x (the web's: a request names no table on the server); with a runs table it
+#: is ``fit.predict_options.PREDICT``.
+PREDICT_POINT = Options((
     _LAW,
     Option("params", "Parameters N, e.g. 70B; several values (repeated, or a list) broadcast against the "
                      "other inputs.",
@@ -65,23 +63,4 @@ PREDICT = Options((
            unit="FLOP"),
     Option("x", "The variable of a one-variable law.", kind="quantity", many=True),
     _INPUTS,
-    Option("runs", "Predict every run of this table (.csv, .parquet, .jsonl or a bundled dataset): intervals, "
-                   "residuals, R^2, MAPE.", excludes=("params", "tokens", "unique_tokens", "compute", "x", "inputs")),
-    Option("level", _WITH_RUNS + "coverage of the prediction intervals.", default=0.95, kind="float", low=0, high=1,
-           low_open=True, high_open=True, requires=("runs",)),
-    *(Option(f"{key}_col", f"{_WITH_RUNS}column of {what}.", requires=("runs",))
-      for key, what in (("n", "N"), ("d", "D"), ("c", "C"), ("loss", "observed losses"), ("u", "unique tokens"))),
-    Option("where", _WITH_RUNS + "keep the rows that match a filter, e.g. \"dataset == 'c4' and lr <= 0.004\" "
-                                 "(comparisons, and/or/not, in [...], `odd names` in backticks, numbers such as 7B; "
-                                 "see docs/where.md).", requires=("runs",)),
-    Option("duplicates", _WITH_RUNS + "keep, mean, min or error for repeated (N, D).", default="keep", kind="choice",
-           choices=("keep", "mean", "min", "error"), requires=("runs",)),
-    Option("drop_missing", _WITH_RUNS + "drop rows with missing values.", default=False, kind="bool",
-           requires=("runs",)),
-    Option("variables", "With {runs} and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), "
-                                 "instead of the column its fit used.", many=True, flag="--var",
-           requires=("runs",)),
 ))
-
-#: ``predict`` at given N, D, C or x (the web's: a request names no table on the server).
-PREDICT_POINT = PREDICT.without(*RUNS_ONLY)
