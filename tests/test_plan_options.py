@@ -95,14 +95,12 @@ def test_predict_reads_a_runs_table_in_python_as_on_the_command_line(cli):
         sl.predict("hoffmann2022", params="7B", tokens="1T", level=0.8)
 
 
-def test_a_name_two_commands_flag_differently_is_spelled_as_the_running_command_declares_it():
+def test_a_name_two_commands_flag_differently_is_spelled_as_each_declares_it():
     from scalinglab.fit.options import FIT
-    from scalinglab.options import declaring, speaking, spelled
+    from scalinglab.options import speaking, spelled
 
     with speaking("cli"):
         assert spelled("params") == "--params"  # fit's --param and plan's --params: no one flag outside a command
-        assert spelled("variables") == "--var"  # one flag wherever it is declared
-        with declaring(FIT):
-            assert spelled("params") == "--param"
-        with declaring(PLAN):
-            assert spelled("params") == "--params" and spelled("inputs") == "--input"
+        assert spelled("inputs") == "--input" and spelled("variables") == "--var"  # one flag wherever declared
+        assert FIT["params"].spelled == "--param" and PLAN["params"].spelled == "--params"
+        assert PREDICT["variables"].spelled == "--var"

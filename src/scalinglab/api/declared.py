@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 
-from ..options import Option, Options, declaring, speaking
+from ..options import Option, Options, speaking
 
 __all__ = ["declared"]
 
@@ -46,8 +46,7 @@ def declared(options: Options, *, positional: tuple[str, ...] = ()):
     def decorate(function):
         @functools.wraps(function)
         def face(*args, **kwargs):
-            with declaring(options):  # messages spell this command's parameters as it declares them
-                return function(**options.check(signature.bind(*args, **kwargs).arguments))
+            return function(**options.check(signature.bind(*args, **kwargs).arguments))
 
         face.__signature__ = signature
         face.__doc__ = _with_parameters(inspect.getdoc(function) and function.__doc__ or "", options)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..options import Option, Options, declaring, speaking
+from ..options import Option, Options, speaking
 
 __all__ = ["with_options"]
 
@@ -39,8 +39,7 @@ def with_options(options: Options):
     def decorate(function):
         own = [p for p in inspect.signature(function, eval_str=True).parameters.values()
                if p.kind is not inspect.Parameter.VAR_KEYWORD]
-        with declaring(options):  # help texts name the other options by this command's flags
-            declared = [cli_parameter(o) for o in options.items]
+        declared = [cli_parameter(o) for o in options.items]
         arguments = [p for p in declared if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
         params = arguments + own + [p for p in declared if p not in arguments]
 
