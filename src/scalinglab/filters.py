@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import InputError, UnitError
+from .options import spelled
 from .units import parse_quantity
 
 __all__ = ["Filter", "parse_filter", "as_filter", "MAX_LENGTH", "MAX_DEPTH"]
@@ -509,8 +510,10 @@ class Filter:
         return frame[mask]
 
 
-def parse_filter(text: str, *, flag: str = "where=") -> Filter:
-    """Parse ``text`` into a :class:`Filter`; errors are one line naming ``flag`` and the position."""
+def parse_filter(text: str, *, flag: str | None = None) -> Filter:
+    """Parse ``text`` into a :class:`Filter`; errors are one line naming ``flag`` (by default ``where`` in the
+    caller's voice: ``--where``, ``where=``) and the position."""
+    flag = flag or spelled("where")
     if not isinstance(text, str):
         raise InputError(f"{flag} must be text such as \"{EXAMPLE}\", got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -518,7 +521,7 @@ def parse_filter(text: str, *, flag: str = "where=") -> Filter:
     return Filter(text, flag, _Parser(text, flag).parse())
 
 
-def as_filter(where, *, flag: str = "where=") -> Filter | None:
+def as_filter(where, *, flag: str | None = None) -> Filter | None:
     """``where`` as a Filter: None or blank text is no filter, text is parsed, a Filter passes through."""
     if where is None or isinstance(where, Filter):
         return where

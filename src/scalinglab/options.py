@@ -34,11 +34,15 @@ _FLAGS: dict[str, str] = {}
 KINDS = ("text", "int", "float", "bool", "choice", "quantity", "uncertain", "object")
 
 
-def spelled(name: str) -> str:
-    """A parameter's name as the caller writes it: ``--flops-method``, ``flops_method=`` or ``flops_method``."""
+def spelled(name: str, value=None) -> str:
+    """A parameter's name as the caller writes it: ``--flops-method``, ``flops_method=`` or ``flops_method``;
+    with ``value`` (text as shown), the parameter given that value: ``--duplicates mean`` or ``duplicates=mean``."""
     voice = _VOICE.get()
     if voice == "cli":
-        return _FLAGS.get(name) or "--" + name.replace("_", "-")
+        flag = _FLAGS.get(name) or "--" + name.replace("_", "-")
+        return flag if value is None else f"{flag} {value}"
+    if value is not None:
+        return f"{name}={value}"
     return name if voice == "web" else f"{name}="
 
 
