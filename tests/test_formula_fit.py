@@ -141,7 +141,7 @@ def test_a_saved_formula_fit_loads_predicts_and_plans(tmp_path):
 @pytest.mark.parametrize("options, fragment", [
     ({"formula": "E + A / N^^alpha", "variables": ["N"]}, "position 11"),
     ({"formula": "E + gamma(N)", "variables": ["N"]}, "unknown function 'gamma'"),
-    ({"formula": CHINCHILLA, "variables": ["N", "D=tokens_seen"]}, "--var D=tokens_seen: no column 'tokens_seen'"),
+    ({"formula": CHINCHILLA, "variables": ["N", "D=tokens_seen"]}, "variables=D=tokens_seen: no column 'tokens_seen'"),
     ({"formula": "N + D", "variables": ["N", "D"]}, "no free parameter"),
     ({"formula": CHINCHILLA, "variables": ["N", "Q"]}, "variables=Q: the formula"),
     ({"formula": CHINCHILLA, "variables": ["N", "D"], "params": ["alpha=2:0:1"]}, "outside [0, 1]"),

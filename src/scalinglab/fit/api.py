@@ -100,7 +100,8 @@ def _formula_model(table: Runs, family, space: str | None) -> tuple[FitModel, st
         if not positive:
             return FormulaModel(family, space), (
                 f"column {table.column('loss')!r} has zero or negative values: residuals are taken in its own units "
-                f"(predicted - observed), not in log space (--objective target-huber says so explicitly)")
+                f"(predicted - observed), not in log space ({spelled('objective', 'target-huber')} says so "
+                f"explicitly)")
     return FormulaModel(family, space), None
 
 
@@ -156,8 +157,9 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         spec = formula_family(formula, variables, params)
         table = {**(table or {}), "inputs": spec.variables, "response": "any"}
     elif space is not None:
-        raise InputError(f"--objective {space}-{objective}: choosing the residuals' space is for --formula fits; "
-                         f"the {law} law is fitted in its own (use --objective {objective})")
+        raise InputError(f"{spelled('objective', f'{space}-{objective}')}: choosing the residuals' space is for "
+                         f"{spelled('formula')} fits; the {law} law is fitted in its own (use "
+                         f"{spelled('objective', objective)})")
     table = as_runs(runs, columns, flops_per_param_token, table)
     total = len(table)
     table, dropped = table.drop_highest_loss(drop_highest_loss)
@@ -269,7 +271,7 @@ def _non_finite(model: FitModel, table: Runs, data: dict, theta) -> str:
     bad = ~np.isfinite(values)
     where = f" (e.g. {rows_text(table.rows[bad])})" if bad.any() else ""
     return (f"{table.source}: the formula {model.formula.text!r} gives NaN or infinity on the data at every start"
-            f"{where}; check its inputs there, or give starts and bounds with --param")
+            f"{where}; check its inputs there, or give starts and bounds with {spelled('params')}")
 
 
 def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..filters import Filter, as_filter
+from ..options import spelled
 from ..laws import BrokenPowerLaw
 from ..laws.base import ParamSpec
 from .estimators import estimate
@@ -216,21 +217,21 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     where = as_filter(where)
     frame, name, _ = read_frame(runs)
     have = ", ".join(repr(str(c)) for c in frame.columns)
-    for flag, col in (("--curve-col", curve_col), ("--x-col", x_col), ("--loss-col", loss_col),
-                      ("--holdout-col", holdout_col), ("--train-col", train_col)):
+    for option, col in (("curve_col", curve_col), ("x_col", x_col), ("loss_col", loss_col),
+                        ("holdout_col", holdout_col), ("train_col", train_col)):
         if col is not None and col not in frame.columns:
-            raise InputError(f"{name}: {flag} {col!r} is not a column (columns: {have})")
+            raise InputError(f"{name}: {spelled(option, repr(col))} is not a column (columns: {have})")
     if sum(v is not None for v in (holdout_col, train_col, holdout_above)) > 1:
-        raise InputError("give one of --holdout-col, --train-col or --holdout-above")
-    for flag, value, col, col_flag in (("--holdout-value", holdout_value, holdout_col, "--holdout-col"),
-                                       ("--train-value", train_value, train_col, "--train-col")):
+        raise InputError(f"give one of {spelled('holdout_col')}, {spelled('train_col')} or {spelled('holdout_above')}")
+    for option, value, col, col_option in (("holdout_value", holdout_value, holdout_col, "holdout_col"),
+                                           ("train_value", train_value, train_col, "train_col")):
         if value is not None and col is None:
-            raise InputError(f"{flag} needs {col_flag} (the column whose value it names)")
+            raise InputError(f"{spelled(option)} needs {spelled(col_option)} (the column whose value it names)")
     if duplicates not in ("keep", "mean", "min", "error"):
-        raise InputError(f"--duplicates must be keep, mean, min or error, got {duplicates!r}")
+        raise InputError(f"{spelled('duplicates')} must be keep, mean, min or error, got {duplicates!r}")
     frame = filter_frame(frame, name, where)
     if frame.empty:
-        raise InputError(f"{name}: no rows to fit" + (f" (--where {where!r} kept none)" if where else ""))
+        raise InputError(f"{name}: no rows to fit" + (f" ({where.label} kept none)" if where else ""))
     rows = frame.index.to_numpy()
     problems: list[str] = []
     for col in (x_col, loss_col):
@@ -295,6 +296,6 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     warnings = []
     if backwards:
         warnings.append(f"the held-out points lie below the fitted ones on {len(backwards)} of {len(curves)} curves "
-                        f"({', '.join(backwards[:5])}): if the column marks training rows, use --train-col (or "
-                        f"--holdout-value with the value that means held out)")
+                        f"({', '.join(backwards[:5])}): if the column marks training rows, use {spelled('train_col')} "
+                        f"(or {spelled('holdout_value')} with the value that means held out)")
     return CurveFits(name, curve_col, x_col, holdout, curves, notes, warnings)
