@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import InputError, did_you_mean
 
-__all__ = ["Option", "Options", "spelled", "speaking", "VOICES"]
+__all__ = ["Option", "Options", "spelled", "speaking", "voice", "VOICES"]
 
 #: Who is calling: a Python caller (``name=``), the command line (``--flag``) or the web (``name``).
 VOICES = ("python", "cli", "web")
@@ -44,6 +44,11 @@ def spelled(name: str, value=None) -> str:
     if value is not None:
         return f"{name}={value}"
     return name if voice == "web" else f"{name}="
+
+
+def voice() -> str:
+    """Who is calling now (one of :data:`VOICES`), for a message whose form differs beyond a name."""
+    return _VOICE.get()
 
 
 @contextmanager
