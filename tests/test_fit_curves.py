@@ -127,7 +127,7 @@ def test_curve_flags_that_need_each_other(cli, tmp_path):
     assert_user_error(cli("fit-curves", str(path), "--curve-col", "run", "--x-col", "tokens", "--holdout-value", "1"),
                       "--holdout-value needs --holdout-col")
     assert_user_error(cli("fit-curves", str(path), "--curve-col", "run", "--x-col", "tokens", "--holdout-col",
-                          "heldout", "--train-col", "train"), "one of --holdout-col, --train-col")
+                          "heldout", "--train-col", "train"), "give --holdout-col or --train-col, not both")
     got = cli("fit-curves", str(path), "--curve-col", "run", "--x-col", "tokens", "--holdout-col", "heldout",
               "--holdout-value", "1", "--json")
     assert got.code == 0 and "RuntimeWarning" not in got.stderr

@@ -68,7 +68,7 @@ def _label(flag: str | None, text: str) -> str:
     """The filter as messages show it, after ``flag`` or, when None, ``where`` in the caller's voice."""
     shown = text if len(text) <= 80 else text[:77] + "..."
     if flag is None:
-        return spelled("where", repr(shown))
+        return spelled("where", value=repr(shown))
     return f"{flag}{'' if flag.endswith('=') else ' '}{shown!r}"
 
 

@@ -11,6 +11,7 @@ command line, ``gpus=`` in Python, ``gpus`` on the web.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,8 +25,9 @@ __all__ = ["Option", "Options", "spelled", "speaking", "voice", "VOICES"]
 #: Who is calling: a Python caller (``name=``), the command line (``--flag``) or the web (``name``).
 VOICES = ("python", "cli", "web")
 _VOICE: ContextVar[str] = ContextVar("scalinglab_voice", default="python")
-#: Python name -> command-line flag, where the flag is not ``--`` + the name with dashes.
-_FLAGS: dict[str, str] = {}
+#: Python name -> command-line flag, where the flag is not ``--`` + the name with dashes (None where two
+#: commands spell the same name differently: ``params`` is ``--params`` for cost, ``--param`` for a formula fit).
+_FLAGS: dict[str, str | None] = {}
 
 #: Kinds of value: ``text``, ``int``, ``float``, ``bool``, ``choice`` (one of ``choices``), ``quantity``
 #: (a number or human text such as ``"70B"`` or ``"$2M"``) and ``uncertain`` (a quantity or a range
@@ -34,12 +36,13 @@ _FLAGS: dict[str, str] = {}
 KINDS = ("text", "int", "float", "bool", "choice", "quantity", "uncertain", "object")
 
 
-def spelled(name: str, value=None) -> str:
-    """A parameter's name as the caller writes it: ``--flops-method``, ``flops_method=`` or ``flops_method``;
-    with ``value`` (text as shown), the parameter given that value: ``--duplicates mean`` or ``duplicates=mean``."""
+def spelled(name: str, flag: str | None = None, *, value=None) -> str:
+    """A parameter's name as the caller writes it: ``--flops-method``, ``flops_method=`` or ``flops_method``
+    (``flag``: its command-line spelling, when known better than by name); with ``value`` (text as shown), the
+    parameter given that value: ``--duplicates mean`` or ``duplicates=mean``."""
     voice = _VOICE.get()
     if voice == "cli":
-        flag = _FLAGS.get(name) or "--" + name.replace("_", "-")
+        flag = flag or _FLAGS.get(name) or "--" + name.replace("_", "-")
         return flag if value is None else f"{flag} {value}"
     if value is not None:
         return f"{name}={value}"
@@ -63,12 +66,20 @@ def speaking(voice: str):
         _VOICE.reset(token)
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _number_text(value: float) -> str:
+    """``1,000,000`` for a whole number, else the shortest ``g`` form (``0.999999``, ``1e-09``)."""
+    return f"{int(value):,}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
 def _span(low, high, low_open: bool, high_open: bool) -> str:
     if high is None:
-        return f"{'greater than' if low_open else 'at least'} {low:g}"
+        return f"{'greater than' if low_open else 'at least'} {_number_text(low)}"
     if low is None:
-        return f"{'less than' if high_open else 'at most'} {high:g}"
-    return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f"{'less than' if high_open else 'at most'} {_number_text(high)}"
+    return f"in {'(' if low_open else '['}{_number_text(low)}, {_number_text(high)}{')' if high_open else ']'}"
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,8 @@ class Option:
 
     ``default_source`` says where a published default comes from; ``requires`` names parameters that must
     be given with this one, ``excludes`` those that must not; ``flag`` is the command-line spelling where it
-    is not ``--name-with-dashes``; an ``argument`` is required and positional (the runs table of ``fit``).
+    is not ``--name-with-dashes``; an ``argument`` is required and positional (the runs table of ``fit``), a
+    ``required`` option is required and named.
     """
 
     name: str
@@ -96,20 +108,27 @@ class Option:
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     argument: bool = False
+    required: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"option {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
-        if self.flag:
-            _FLAGS[self.name] = self.flag
+        previous = _FLAGS.get(self.name, self.cli_flag)
+        _FLAGS[self.name] = self.cli_flag if previous == self.cli_flag else None
 
     @property
     def cli_flag(self) -> str:
         return self.flag or "--" + self.name.replace("_", "-")
 
     @property
-    def positional(self) -> bool:
-        return self.argument
+    def spelled(self) -> str:
+        """This parameter as the caller writes it (its own flag on the command line)."""
+        return spelled(self.name, self.cli_flag)
+
+    @property
+    def needed(self) -> bool:
+        """Whether the caller must give it (an argument or a required option)."""
+        return self.argument or self.required
 
     @property
     def domain(self) -> str:
@@ -121,8 +140,9 @@ class Option:
         return _span(self.low, self.high, self.low_open, self.high_open)
 
     def describe(self) -> str:
-        """The help text with unit, domain and default (and the default's source)."""
-        text = self.help
+        """The help text with unit, domain and default (and the default's source); ``{name}`` in the text
+        becomes that parameter as the current voice spells it."""
+        text = _PLACEHOLDER.sub(lambda match: spelled(match.group(1)), self.help)
         if self.unit and f"({self.unit})" not in text:
             text += f" Unit: {self.unit}."
         if self.default not in (None, False, ()) and "default" not in text.lower():
@@ -146,7 +166,7 @@ class Option:
         return self._one(value)
 
     def _one(self, value):
-        where = spelled(self.name)
+        where = self.spelled
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise InputError(f"{where} must be true or false, got {value!r}")
@@ -161,6 +181,8 @@ class Option:
         return value
 
     def _number(self, value, where: str):
+        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # a numpy scalar
+            value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise InputError(f"{where} must be a number, got {value!r}")
         try:
@@ -181,7 +203,7 @@ class Option:
         low, high = self.low, self.high
         if (low is not None and (number < low or (self.low_open and number == low))) or \
                 (high is not None and (number > high or (self.high_open and number == high))):
-            raise InputError(f"{spelled(self.name)} must be {self.domain}, got {number:g}")
+            raise InputError(f"{self.spelled} must be {self.domain}, got {_number_text(number)}")
 
 
 @dataclass(frozen=True)
@@ -233,8 +255,8 @@ class Options(Mapping):
                 continue
             for other in option.excludes:
                 if self[other].given(out[other]):
-                    raise InputError(f"give {spelled(option.name)} or {spelled(other)}, not both")
+                    raise InputError(f"give {option.spelled} or {self[other].spelled}, not both")
             for other in option.requires:
                 if not self[other].given(out[other]):
-                    raise InputError(f"{spelled(option.name)} needs {spelled(other)}")
+                    raise InputError(f"{option.spelled} needs {self[other].spelled}")
         return out

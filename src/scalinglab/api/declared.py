@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 
-from ..options import Option, Options
+from ..options import Option, Options, speaking
 
 __all__ = ["declared"]
 
@@ -18,8 +18,10 @@ def _doc_entry(option: Option) -> str:
     kind = "{" + ", ".join(f'"{c}"' for c in option.choices) + "}" if option.choices else _TYPES[option.kind]
     if option.many:
         kind += ", or a list of them"
-    optional = "" if option.argument else ", optional" if option.default is None else f", default {option.default!r}"
-    return f"    {option.name} : {kind}{optional}\n        {option.describe()}\n"
+    optional = "" if option.needed else ", optional" if option.default is None else f", default {option.default!r}"
+    with speaking("web"):  # plain names in a docstring
+        text = option.describe()
+    return f"    {option.name} : {kind}{optional}\n        {text}\n"
 
 
 def _with_parameters(doc: str, options: Options) -> str:
@@ -38,7 +40,8 @@ def declared(options: Options, *, positional: tuple[str, ...] = ()):
     signature = inspect.Signature(
         [inspect.Parameter(o.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                            default=inspect.Parameter.empty if o.argument else o.default) for o in first]
-        + [inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default) for o in rest])
+        + [inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY,
+                             default=inspect.Parameter.empty if o.required else o.default) for o in rest])
 
     def decorate(function):
         @functools.wraps(function)

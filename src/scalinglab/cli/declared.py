@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..options import Option, Options
+from ..options import Option, Options, speaking
 
 __all__ = ["with_options"]
 
@@ -20,13 +20,15 @@ def cli_parameter(option: Option) -> inspect.Parameter:
     """The Typer option of one declared parameter (a list when repeatable, optional when it has no default)."""
     leaf = _LEAF[option.kind]
     kind = list[leaf] if option.many else leaf
-    if option.default is None and not option.argument:
+    if option.default is None and not option.needed:
         kind = Optional[kind]
-    text = option.describe() + (_RANGE if option.kind == "uncertain" else "")
+    with speaking("cli"):
+        text = option.describe() + (_RANGE if option.kind == "uncertain" else "")
     if option.argument:
         return inspect.Parameter(option.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                  annotation=Annotated[kind, typer.Argument(help=text, show_default=False)])
-    return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=option.default,
+    default = inspect.Parameter.empty if option.required else option.default
+    return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=default,
                              annotation=Annotated[kind, typer.Option(option.cli_flag, help=text, show_default=False)])
 
 
@@ -38,8 +40,8 @@ def with_options(options: Options):
         own = [p for p in inspect.signature(function, eval_str=True).parameters.values()
                if p.kind is not inspect.Parameter.VAR_KEYWORD]
         declared = [cli_parameter(o) for o in options.items]
-        params = [p for p in declared if p.default is inspect.Parameter.empty] + own + \
-            [p for p in declared if p.default is not inspect.Parameter.empty]
+        arguments = [p for p in declared if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+        params = arguments + own + [p for p in declared if p not in arguments]
 
         @functools.wraps(function)
         def command(**values):

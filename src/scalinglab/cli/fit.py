@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ..fit.options import FIT, ISOFLOP
+from ..fit.options import CURVES, FIT, ISOFLOP
 from .declared import with_options
 from ._common import (WHERE_HELP, JsonOption, api, check_outputs, emit, old_option, print_json, refuse_unused, renamed,
                       where_filter)
@@ -31,35 +31,11 @@ CNote = Annotated[str | None, typer.Option("--c-note", help="Explain a --c-col t
 FlopsK = Annotated[float | None, typer.Option("--flops-per-param-token", help="k in C = k N D (default 6).")]
 
 
-def _fit_groups(group_by: str, o: dict, plot, save, as_json: bool) -> None:
-    """``fit --group-by``: one plain fit per group of rows, compared in one table (and chart)."""
-    from ..fit.groups import fit_groups
-
-    columns = ("n_col", "d_col", "c_col", "loss_col", "u_col", "budget_col", "group_col")
-    groups = fit_groups(o["runs"], group_by, o["law"], flops_per_param_token=o["flops_per_param_token"],
-                        columns={name: o[name] for name in columns},
-                        table={name: o[name] for name in ("where", "duplicates", "drop_missing", "c_note")},
-                        **{name: o[name] for name in ("estimator", "objective", "delta", "weight", "drop_highest_loss",
-                                                      "bootstrap", "seed", "level", "x")},
-                        **api.formula_options(o["law"], o["formula"], o["variables"], o["params"]))
-    if plot:
-        from ..charts import save_chart
-        from ..charts.fit import groups_chart
-
-        save_chart(groups_chart(groups), plot)
-    if save:
-        from .._io import atomic_write_json
-
-        atomic_write_json(save, groups.to_dict())
-    emit(groups, as_json)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("fit")
     @with_options(FIT.without("progress"))
     def fit_command(
         budget: Annotated[list[str] | None, old_option("--budget", "--compute")] = None,
-        group_by: Annotated[str | None, typer.Option("--group-by", help="One fit per group of rows sharing these columns' values (COL[,COL]), compared in one table and chart.")] = None,
         predict: Annotated[str | None, typer.Option("--predict", help="Then predict every run of this table with the fit (intervals from its bootstrap).")] = None,
         predictions_out: Annotated[str | None, typer.Option("--predictions-out", help="With --predict: write the per-run predictions (.csv or .json).")] = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
@@ -81,20 +57,15 @@ def register(app: typer.Typer) -> None:
         if predictions_out is not None and predict is None:
             raise InputError("--predictions-out writes the predictions of --predict; give --predict too")
         o["compute"] = renamed(o["compute"], budget, "--budget", "--compute")
-        if group_by is not None:
-            refuse_unused("does not apply to --group-by (each group gets a plain fit)", {
-                **{FIT[name].cli_flag: o[name] or None for name in (
-                    "profile", "holdout_above", "leave_one_budget_out", "compute", "at", "target_loss", "base",
-                    "floor", "ceiling", "accuracy_col")},
-                "--predict": predict, "--timings": timings})
-            _fit_groups(group_by, o, plot, save, as_json)
-            return
+        if o["group_by"] is not None:
+            refuse_unused("does not apply to --group-by (each group gets a plain fit)",
+                          {"--predict": predict, "--timings": timings})
         result = api.fit(**o, progress=sys.stderr.isatty())
         if plot:
             from ..charts import save_chart
-            from ..charts.fit import fit_chart
+            from ..charts.fit import fit_chart, groups_chart
 
-            save_chart(fit_chart(result.raw), plot)
+            save_chart(groups_chart(result.raw) if o["group_by"] is not None else fit_chart(result.raw), plot)
         if save:
             result.save(save)
         if predict is None:
@@ -118,28 +89,11 @@ def register(app: typer.Typer) -> None:
             emit(predictions, False)
 
     @app.command("fit-curves")
-    def fit_curves_command(
-        runs: RunsArgument,
-        curve_col: Annotated[str, typer.Option("--curve-col", help="Column naming the curve (run) of each row.")],
-        x_col: Annotated[str, typer.Option("--x-col", help="Column of the scale along each curve (tokens, steps, FLOP).")],
-        loss_col: Annotated[str, typer.Option("--loss-col", help="Column of the loss.")] = "loss",
-        holdout_col: Annotated[str | None, typer.Option("--holdout-col", help="Column marking held-out points; with --holdout-value, the value that means held out (else true, 1, yes, test, holdout, val).")] = None,
-        holdout_value: Annotated[str | None, typer.Option("--holdout-value", help="With --holdout-col: the value that marks a held-out row, e.g. 1.")] = None,
-        train_col: Annotated[str | None, typer.Option("--train-col", help="Column marking the training points (the others are held out); with --train-value, the value that means training.")] = None,
-        train_value: Annotated[str | None, typer.Option("--train-value", help="With --train-col: the value that marks a training row, e.g. 1.")] = None,
-        holdout_above: Annotated[str | None, typer.Option("--holdout-above", help="Hold out the points with x above this value.")] = None,
-        where: Where = None, duplicates: Duplicates = "keep",
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(CURVES)
+    def fit_curves_command(as_json: JsonOption = False, **options) -> None:
         """Fit each learning curve of a long table; power, saturating and 1-3-break power laws chosen on training points."""
-        from ..fit.curves import fit_curves
-        from ..units import parse_quantity
-
-        where = where_filter(where)
-        emit(fit_curves(runs, curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
-                        holdout_value=holdout_value, train_col=train_col, train_value=train_value,
-                        holdout_above=None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above"),
-                        where=where, duplicates=duplicates), as_json)
+        options["where"] = where_filter(options["where"])
+        emit(api.fit_curves(**options), as_json)
 
     @app.command("predict-task")
     def predict_task_command(
@@ -180,19 +134,9 @@ def register(app: typer.Typer) -> None:
         """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
         options["where"] = where_filter(options["where"])
         check_outputs(save=save, plot=plot, inputs=(options["runs"],))
+        if plot and options["group_by"] is not None:
+            raise InputError("--plot draws one IsoFLOP analysis; with --group-by, use --where to pick a group")
         result = api.isoflop(**options)
-        group_by = options["group_by"]
-        if group_by is not None:
-            if plot:
-                from ..errors import InputError
-
-                raise InputError("--plot draws one IsoFLOP analysis; with --group-by, use --where to pick a group")
-            if save:
-                from .._io import atomic_write_json
-
-                atomic_write_json(save, result.to_dict())
-            emit(result, as_json)
-            return
         if plot:
             from ..charts import save_chart
             from ..charts.fit import isoflop_chart, nopt_chart

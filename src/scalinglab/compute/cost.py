@@ -60,7 +60,8 @@ def _check(name: str, value) -> None:
 _KINDS = {"dollars": ("money", None), "gpu_price": ("money", None), "price_per_gpu_hour": ("money", None),
           "electricity": ("rate", None), "days": ("duration", "day"), "gpu_hours": ("duration", "h"),
           "mfu": ("fraction", None), "hfu": ("fraction", None), "goodput": ("fraction", None),
-          "depreciation": ("fraction", None), "overhead": ("fraction", None), "cluster_b": ("fraction", None)}
+          "depreciation": ("fraction", None), "overhead": ("fraction", None), "cluster_b": ("fraction", None),
+          "cloud_discount": ("fraction", None)}
 
 
 def flag(name: str) -> str:
@@ -270,8 +271,8 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
                   peak_flops=None, mfu=None, tokens_per_second_per_gpu=None, flops_per_second_per_gpu=None,
                   cluster_model: bool | ClusterSizeModel = False, cluster_b=None, goodput=None, gpu_price=None,
                   overhead=None, depreciation=None, electricity=None, pue=None, watts=None, carbon=None,
-                  price_per_gpu_hour=None, hfu=None, recompute: str | None = None, cluster_family: str | None = None,
-                  samples: int = 10_000, seed: int = 0) -> CostEstimate:
+                  price_per_gpu_hour=None, cloud_discount=None, hfu=None, recompute: str | None = None,
+                  cluster_family: str | None = None, samples: int = 10_000, seed: int = 0) -> CostEstimate:
     """Estimate one training run. Numeric arguments take numbers, text (``"40%"``, ``"$2M"``) or ranges.
 
     ``hfu`` is a hardware-FLOP utilisation, converted to MFU for ``recompute`` ("full" by default: x 6/8);
@@ -283,7 +284,7 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
                peak_flops=peak_flops, mfu=mfu, hfu=hfu, tokens_per_second_per_gpu=tokens_per_second_per_gpu,
                flops_per_second_per_gpu=flops_per_second_per_gpu, cluster_b=cluster_b, goodput=goodput,
                gpu_price=gpu_price, overhead=overhead, depreciation=depreciation, electricity=electricity, pue=pue,
-               watts=watts, carbon=carbon, price_per_gpu_hour=price_per_gpu_hour)
+               watts=watts, carbon=carbon, price_per_gpu_hour=price_per_gpu_hour, cloud_discount=cloud_discount)
     given = parse_inputs(raw)
     acc = resolve_accelerator(accelerator, given.get("peak_flops"), precision)
     precision = normalise_precision(precision) if precision else acc.default_precision
@@ -299,20 +300,13 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
             default_cluster_model(anchor=cluster_family, accelerator=acc.name)
         assumptions["cluster_model"] = model.to_dict() | ({"b": str(given["cluster_b"]), "b_source": "given"}
                                                           if "cluster_b" in given else {})
-    elif "cluster_b" in given or cluster_family is not None:
-        raise InputError("--cluster-b and --cluster-family only apply with the cluster-size model (--cluster-model)")
-    if recompute is not None and "hfu" not in given:
-        raise InputError("--recompute says how to convert --hfu to MFU; give --hfu with it")
     if "hfu" in given:
-        if "mfu" in given or model is not None:
-            raise InputError(f"give {'--mfu' if 'mfu' in given else '--cluster-model'} or --hfu, not both "
-                             "(--hfu is converted to MFU)")
         from .shapes import resolve_config
 
         factor, how = hfu_to_mfu(recompute or "full", None if config is None else resolve_config(config))
         p["mfu"] = p["hfu"] * factor
-        assumptions["mfu"] = {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as --hfu", "note": how}
-        notes.append(f"--hfu {given['hfu']} is hardware FLOP with {recompute or 'full'} recomputation: "
+        assumptions["mfu"] = {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as hfu", "note": how}
+        notes.append(f"{spelled('hfu')} {given['hfu']} is hardware FLOP with {recompute or 'full'} recomputation: "
                      f"MFU = HFU x {factor:.4g} ({how})")
     utilisation = ("mfu", "hfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu", "gpu_hours")
     if model is None and not any(key in given for key in utilisation):
@@ -400,6 +394,8 @@ def default_assumptions(given: dict, acc: Accelerator, defaults: dict[str, Defau
             d = defaults[default]
             out[default] = {"value": d.value, "source": str(d.source), "note": d.note} | \
                 ({"range": list(d.range)} if d.range else {})
+    out["cloud_discount"] = {"value": str(given["cloud_discount"]), "source": "given"} if "cloud_discount" in given \
+        else {"value": 0.0, "source": "none assumed: the list price"}
     for key, field_name in (("gpu_price", "release_price_usd"), ("watts", "tdp_watts"),
                             ("price_per_gpu_hour", "cloud_usd_per_hour")):
         if key in given:
@@ -446,8 +442,14 @@ def _timing(p: dict, work: dict, peak, g, model, given: dict, notes: list) -> di
             "years": None if seconds is None else seconds / SECONDS_PER["year"], "gpu_hours": gpu_hours}
 
 
+def cloud_price(p: dict, acc: Accelerator):
+    """Dollars per accelerator-hour in the cloud: the given or catalogue list price x (1 - cloud discount)."""
+    price = p.get("price_per_gpu_hour", acc.cloud_usd_per_hour)
+    return None if price is None else price * (1.0 - p.get("cloud_discount", 0.0))
+
+
 def _money(p: dict, acc: Accelerator, g, seconds, gpu_hours, notes: list) -> dict:
-    price_hour = p.get("price_per_gpu_hour", acc.cloud_usd_per_hour)
+    price_hour = cloud_price(p, acc)
     gpu_price = p.get("gpu_price", acc.release_price_usd)
     watts = p.get("watts", acc.tdp_watts)
     if price_hour is None:

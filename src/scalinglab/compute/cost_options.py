@@ -39,6 +39,9 @@ HARDWARE = Options((
 
 MONEY = Options((
     _uncertain("price_per_gpu_hour", "Cloud price per accelerator-hour (default: catalogue).", unit="USD", low=0),
+    _uncertain("cloud_discount", "Fraction taken off the cloud price per accelerator-hour (a committed-use or "
+                                 "negotiated rate), e.g. 0.3 or 30% (default 0: list price).", low=0, high=1,
+               high_open=True),
     _uncertain("gpu_price", "Hardware price per accelerator (default: catalogue release price).", unit="USD", low=0),
     _uncertain("overhead", "Server, network and facility cost as a fraction of the GPU price (default 1.0).", low=0),
     _uncertain("depreciation", "Depreciation per year, e.g. 0.25 or 25% (default 25%).", low=0),
@@ -54,21 +57,21 @@ SAMPLING = Options((
 ))
 
 COST = Options((
-    _uncertain("compute", "Training compute, e.g. 3.14e23; or give params and tokens (C = 6ND), or a config "
-                          "and tokens.", unit="FLOP", low=0, low_open=True, excludes=("config",)),
+    _uncertain("compute", "Training compute, e.g. 3.14e23; or give {params} and {tokens} (C = 6ND), or "
+                          "{config} and {tokens}.", unit="FLOP", low=0, low_open=True, excludes=("config",)),
     _uncertain("params", "Parameters N, e.g. 65.2B (C = 6ND).", low=0, low_open=True, excludes=("config",)),
     _uncertain("tokens", "Training tokens D, e.g. 1.4T.", low=0, low_open=True),
-    Option("config", "A model shape (e.g. gpt3-175b, llama3-70b, or a config.json) instead of params; needs "
-                     "tokens."),
-    Option("flops_method", "FLOP count for a config: 6nd, kaplan or chinchilla.", default="6nd", kind="choice",
+    Option("config", "A model shape (e.g. gpt3-175b, llama3-70b, or a config.json) instead of {params}; "
+                     "needs {tokens}."),
+    Option("flops_method", "FLOP count for {config}: 6nd, kaplan or chinchilla.", default="6nd", kind="choice",
            choices=("6nd", "kaplan", "chinchilla")),
     _uncertain("gpu_hours", "Measured GPU-hours instead of a utilisation.", low=0, low_open=True),
     *HARDWARE.items,
-    _uncertain("hfu", "Hardware FLOP utilisation (counting recomputation), converted to MFU with recompute.",
+    _uncertain("hfu", "Hardware FLOP utilisation (counting recomputation), converted to MFU with {recompute}.",
                low=0, low_open=True, high=1, excludes=("mfu", "cluster_model")),
-    Option("recompute", "Recomputation the hfu figure counts: full (MFU = HFU x 6/8, default), selective (needs a "
-                        "config) or none.", kind="choice", choices=("full", "selective", "none"), requires=("hfu",)),
-    Option("cluster_family", "With the cluster-size model: the calibration run whose curve to use, e.g. "
+    Option("recompute", "Recomputation the {hfu} figure counts: full (MFU = HFU x 6/8, default), selective (needs "
+                        "{config}) or none.", kind="choice", choices=("full", "selective", "none"), requires=("hfu",)),
+    Option("cluster_family", "With {cluster_model}: the calibration run whose curve to use, e.g. "
                              "'MT-NLG 530B' (default: the run on the GPU).", requires=("cluster_model",)),
     _uncertain("tokens_per_second_per_gpu", "Measured throughput per accelerator.", low=0, low_open=True),
     _uncertain("flops_per_second_per_gpu", "Measured achieved FLOP/s per accelerator.", low=0, low_open=True),
@@ -80,12 +83,16 @@ COST = Options((
 BUDGET = Options((
     _uncertain("dollars", "Budget, e.g. 100M or $1B.", unit="USD", low=0, low_open=True),
     _uncertain("gpus", "Number of accelerators G.", low=1),
-    _uncertain("days", "Wall-clock days (with gpus, or with dollars to size the cluster).", low=0, low_open=True),
+    _uncertain("days", "Wall-clock days (with {gpus}, or with {dollars} to size the cluster).", low=0, low_open=True),
     Option("basis", "Spend dollars on cloud rental (cloud) or on owned hardware (owned: depreciation + "
                     "electricity).", default="cloud", kind="choice", choices=("cloud", "owned")),
     Option("law", "The law that turns FLOP into N, D and loss: a published law's name, a fit.json or a law "
                   "object.", default=DEFAULT_LAW),
     *HARDWARE.without("gpus").items,
+    _uncertain("hfu", "Hardware FLOP utilisation (counting recomputation), converted to MFU with {recompute}.",
+               low=0, low_open=True, high=1, excludes=("mfu", "cluster_model")),
+    Option("recompute", "Recomputation the {hfu} figure counts: full (MFU = HFU x 6/8, default) or none.",
+           kind="choice", choices=("full", "none"), requires=("hfu",)),
     *MONEY.items,
     Option("flops_per_param_token", "k in C = k N D.", default=6.0, kind="float", low=0, low_open=True),
     *SAMPLING.items,

@@ -126,7 +126,8 @@ def _check_bounds(floor, ceiling) -> None:
         if value is not None and not (np.isfinite(value) and 0.0 <= value <= 1.0):
             raise InputError(f"{spelled(name)} must lie in [0, 1] (an accuracy), got {value!r}")
     if floor is not None and ceiling is not None and not floor < ceiling:
-        raise InputError(f"{spelled('floor', f'{floor:g}')} must lie below {spelled('ceiling', f'{ceiling:g}')}")
+        raise InputError(f"{spelled('floor', value=f'{floor:g}')} must lie below "
+                         f"{spelled('ceiling', value=f'{ceiling:g}')}")
 
 
 def accuracy_draws(model: AccuracyModel, thetas: np.ndarray, residuals: np.ndarray, t: np.ndarray,
@@ -269,9 +270,9 @@ def _load_accuracy(runs, columns: dict | None, table: dict | None, x: str):
     options["response"] = "loss"
     losses = load_runs(runs, loss_col=loss_col, **columns, **options)
     if not np.array_equal(losses.rows, acc.rows):
-        raise InputError(f"{acc.source}: the rows kept for {spelled('loss_col', repr(loss_col))} and "
-                         f"{spelled('accuracy_col', repr(acc_col))} differ; use {spelled('duplicates', 'keep')} or "
-                         f"error")
+        raise InputError(f"{acc.source}: the rows kept for {spelled('loss_col', value=repr(loss_col))} and "
+                         f"{spelled('accuracy_col', value=repr(acc_col))} differ; use "
+                         f"{spelled('duplicates', value='keep')} or error")
     return acc, losses.loss
 
 
@@ -354,11 +355,11 @@ def _holdout(model: AccuracyModel, runs: Runs, losses, threshold: float, size: i
 
     above, notes = above_threshold(runs, threshold)
     if not above.any():
-        raise InputError(f"{runs.source}: no runs above {spelled('holdout_above', f'{threshold:.3g}')} FLOP "
+        raise InputError(f"{runs.source}: no runs above {spelled('holdout_above', value=f'{threshold:.3g}')} FLOP "
                          f"(largest compute {runs.c.max():.3g})")
     p = len(model.specs)
     if (~above).sum() <= p:
-        raise InputError(f"{runs.source}: {spelled('holdout_above', f'{threshold:.3g}')} leaves "
+        raise InputError(f"{runs.source}: {spelled('holdout_above', value=f'{threshold:.3g}')} leaves "
                          f"{int((~above).sum())} runs to fit the "
                          f"{p} free parameters of the accuracy curve; need more than {p}")
     x_all = None if losses is None else np.asarray(losses, dtype=float)

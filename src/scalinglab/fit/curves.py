@@ -24,9 +24,9 @@ import pandas as pd
 
 from ..errors import InputError
 from ..filters import Filter, as_filter
-from ..options import spelled
 from ..laws import BrokenPowerLaw
 from ..laws.base import ParamSpec
+from ..options import spelled
 from .estimators import estimate
 from .models import BrokenPowerModel, make_model
 from .objectives import Objective
@@ -220,15 +220,7 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     for option, col in (("curve_col", curve_col), ("x_col", x_col), ("loss_col", loss_col),
                         ("holdout_col", holdout_col), ("train_col", train_col)):
         if col is not None and col not in frame.columns:
-            raise InputError(f"{name}: {spelled(option, repr(col))} is not a column (columns: {have})")
-    if sum(v is not None for v in (holdout_col, train_col, holdout_above)) > 1:
-        raise InputError(f"give one of {spelled('holdout_col')}, {spelled('train_col')} or {spelled('holdout_above')}")
-    for option, value, col, col_option in (("holdout_value", holdout_value, holdout_col, "holdout_col"),
-                                           ("train_value", train_value, train_col, "train_col")):
-        if value is not None and col is None:
-            raise InputError(f"{spelled(option)} needs {spelled(col_option)} (the column whose value it names)")
-    if duplicates not in ("keep", "mean", "min", "error"):
-        raise InputError(f"{spelled('duplicates')} must be keep, mean, min or error, got {duplicates!r}")
+            raise InputError(f"{name}: {spelled(option, value=repr(col))} is not a column (columns: {have})")
     frame = filter_frame(frame, name, where)
     if frame.empty:
         raise InputError(f"{name}: no rows to fit" + (f" ({where.label} kept none)" if where else ""))

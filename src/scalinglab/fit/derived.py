@@ -99,7 +99,7 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
     for target in targets:
         c, n, d = _compute_for(law, float(target), k)
         if not np.isfinite(c):
-            raise InputError(f"{spelled('target_loss', f'{float(target):g}')} is at or below the fitted law's "
+            raise InputError(f"{spelled('target_loss', value=f'{float(target):g}')} is at or below the fitted law's "
                              f"irreducible loss "
                              f"E = {law.irreducible():.4g}: no compute reaches it")
         row = {"loss": float(target), "compute": c, "n_opt": n, "d_opt": d}

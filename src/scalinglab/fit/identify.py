@@ -172,7 +172,7 @@ def profile_likelihood(model: FitModel, objective: Objective, data: dict, y: np.
 
     names = list(model.names)
     if name not in names:
-        raise InputError(f"{spelled('profile', repr(name))}: not a free parameter of the {model.family} law; "
+        raise InputError(f"{spelled('profile', value=repr(name))}: not a free parameter of the {model.family} law; "
                          f"choose one of {', '.join(names)}")
     j = names.index(name)
     spec = model.specs[j]

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..options import Option, Options, spelled
 
 __all__ = ["check_family_options", "ACCURACY", "ND_FAMILIES", "ONE_VARIABLE", "FIT", "ISOFLOP", "COLUMNS", "TABLE",
-           "BOOTSTRAP", "MAX_BOOTSTRAP", "FAMILY_RULES"]
+           "BOOTSTRAP", "MAX_BOOTSTRAP", "FAMILY_RULES", "CURVES"]
 
 #: Most bootstrap refits: 100,000 take minutes on the bundled 245 runs (see benchmarks/bench_memory.py).
 MAX_BOOTSTRAP = 100_000
@@ -89,17 +89,38 @@ FIT = Options((
            default=False, kind="object"),
     Option("floor", "Accuracy law: the chance level, fixed (e.g. 0.25) or 'fit' (default)."),
     Option("ceiling", "Accuracy law: the best reachable accuracy, fixed (e.g. 1) or 'fit' (default)."),
-    Option("accuracy_col", "Accuracy law: the column of accuracies in [0, 1] (with x = loss, loss_col names the "
+    Option("accuracy_col", "Accuracy law: the column of accuracies in [0, 1] (with {x} loss, {loss_col} names the "
                            "losses)."),
     Option("profile", "Add the profile-likelihood interval of this parameter (e.g. R_N_star)."),
     Option("formula", "Fit a law of your own, e.g. \"L + B / (N^alpha * E^beta)\": numbers, names, + - * / ^, "
                       "parentheses, log exp sqrt abs min max softplus log1p."),
-    Option("variables", "With a formula: an input NAME=COLUMN (repeatable); N alone takes the runs' N (D, C, U "
+    Option("variables", "With {formula}: an input NAME=COLUMN (repeatable); N alone takes the runs' N (D, C, U "
                         "alike). Other names are parameters. In Python also a dict.", many=True, flag="--var",
            requires=("formula",)),
-    Option("params", "With a formula: a parameter's NAME=START:LOWER:UPPER, e.g. alpha=0.3:0:3 (fields may be "
+    Option("group_by", "One fit per group of rows sharing these columns' values (COL[,COL], or a list in Python), "
+                       "compared in one table and chart.",
+           excludes=("profile", "holdout_above", "leave_one_budget_out", "compute", "at", "target_loss", "base",
+                     "floor", "ceiling", "accuracy_col")),
+    Option("params", "With {formula}: a parameter's NAME=START:LOWER:UPPER, e.g. alpha=0.3:0:3 (fields may be "
                      "empty; lower = upper fixes it). In Python also a dict.", many=True, flag="--param",
            requires=("formula",)),
+))
+
+CURVES = Options((
+    RUNS,
+    Option("curve_col", "Column naming the curve (run) of each row.", required=True),
+    Option("x_col", "Column of the scale along each curve (tokens, steps, FLOP).", required=True),
+    Option("loss_col", "Column of the loss.", default="loss"),
+    Option("holdout_col", "Column marking held-out points; with {holdout_value}, the value that means held out (else "
+                          "true, 1, yes, test, holdout, val).", excludes=("train_col", "holdout_above")),
+    Option("holdout_value", "With {holdout_col}: the value that marks a held-out row, e.g. 1.", requires=("holdout_col",)),
+    Option("train_col", "Column marking the training points (the others are held out); with {train_value}, the value "
+                        "that means training.", excludes=("holdout_above",)),
+    Option("train_value", "With {train_col}: the value that marks a training row, e.g. 1.", requires=("train_col",)),
+    Option("holdout_above", "Hold out the points with x above this value.", kind="quantity"),
+    TABLE["where"],
+    Option("duplicates", "Rows repeating a (curve, x) pair: keep (default, noted), mean, min or error.",
+           default="keep", kind="choice", choices=("keep", "mean", "min", "error")),
 ))
 
 ISOFLOP = Options((

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..laws import DataConstrainedLaw, Law, NDLaw, resolve_law
-from ..laws.formula_law import FormulaLaw
+from ..laws.formula_law import FormulaLaw, formula_option
 from ..laws.ranges import extrapolation_warnings, fitted_range
 from ..options import spelled
 from .bootstrap import percentile_interval
@@ -158,11 +158,12 @@ def _resolve(law, fit, variables: dict | None):
                 saved = None
     if variables:
         if not isinstance(the_law, FormulaLaw):
-            raise InputError(f"{spelled('variables')} rebinds a formula law's inputs; the {the_law.family} law has "
+            raise InputError(f"{formula_option('variables')} rebinds a formula law's inputs; the {the_law.family} law "
+                             f"has "
                              f"none")
         unknown = [n for n in variables if n not in the_law.variables]
         if unknown:
-            raise InputError(f"{spelled('variables', unknown[0])}: not an input of the law {the_law.text!r} "
+            raise InputError(f"{formula_option('variables', unknown[0])}: not an input of the law {the_law.text!r} "
                              f"(inputs: {', '.join(the_law.variables)})")
         from dataclasses import replace
 

@@ -243,7 +243,7 @@ def filter_frame(frame: pd.DataFrame, name: str, where: str | Filter | None) -> 
 
 
 def _kept(what: str) -> str:
-    return f"{what}; all kept ({spelled('duplicates', 'mean')} averages them, min keeps the best of each)"
+    return f"{what}; all kept ({spelled('duplicates', value='mean')} averages them, min keeps the best of each)"
 
 
 def _shared_text(repeated: int, groups: int, exact: int, cols: str) -> str:
@@ -265,8 +265,8 @@ def reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str
     if mode == "error":
         raise InputError(f"{name}: {_count(int(later.sum()), 'duplicate row')} ({rows_text(frame.index[later])} "
                          f"repeating earlier rows in columns {cols}); {what}. Choose "
-                         f"{spelled('duplicates', 'keep')}, mean or min (min keeps the best run of each setting, as "
-                         f"for a hyper-parameter sweep)")
+                         f"{spelled('duplicates', value='keep')}, mean or min (min keeps the best run of each "
+                         f"setting, as for a hyper-parameter sweep)")
     if mode == "keep":
         notes.append(_kept(what))
         return frame
@@ -274,12 +274,12 @@ def reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str
     if mode == "min":
         best = pick.idxmin()
         kept = frame.loc[np.sort(best.to_numpy())]
-        notes.append(f"{what}; kept the lowest-loss run of each ({spelled('duplicates', 'min')}: the best run of a "
-                     f"hyper-parameter sweep), dropped {len(frame) - len(kept)}")
+        notes.append(f"{what}; kept the lowest-loss run of each ({spelled('duplicates', value='min')}: the best "
+                     f"run of a hyper-parameter sweep), dropped {len(frame) - len(kept)}")
         return kept
     first = frame[~later].copy()
     first[loss] = pick.transform("mean")[~later].to_numpy()
-    notes.append(f"{what}; loss averaged over each setting ({spelled('duplicates', 'mean')}), "
+    notes.append(f"{what}; loss averaged over each setting ({spelled('duplicates', value='mean')}), "
                  f"{len(frame) - len(first)} rows "
                  f"merged into the first of each")
     return first
@@ -466,8 +466,10 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         if column is None:
             field_name = formula_name.lower()
             if fields[field_name] is None:
-                raise InputError(f"{name}: {spelled('variables', formula_name)}: no column {formula_name!r} and no "
-                                 f"{_LABELS[field_name]} "
+                from ..laws.formula_law import formula_option
+
+                raise InputError(f"{name}: {formula_option('variables', formula_name)}: no column "
+                                 f"{formula_name!r} and no {_LABELS[field_name]} "
                                  f"in the table (columns: {', '.join(repr(c) for c in table_columns)})")
             read[formula_name] = fields[field_name]
         else:
@@ -504,7 +506,9 @@ def _input_columns(frame: pd.DataFrame, name: str, inputs: dict[str, str], chose
         elif column == formula_name and formula_name.lower() in ("n", "d", "c", "u"):
             out[formula_name] = None
         else:
-            missing.append(f"{spelled('variables', f'{formula_name}={column}')}: no column {column!r}")
+            from ..laws.formula_law import formula_option
+
+            missing.append(f"{formula_option('variables', f'{formula_name}={column}')}: no column {column!r}")
     if missing:
         have = ", ".join(repr(str(c)) for c in frame.columns)
         raise InputError(f"{name}: {'; '.join(missing)} (columns: {have})")

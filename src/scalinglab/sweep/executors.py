@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError, ScalingLabError
-from ..options import Option, spelled, voice
+from ..options import spelled, voice
 from .ray_local import LOOPBACK, home_for_ray, is_loopback_address, ray_environment
 
 __all__ = ["Job", "LocalExecutor", "RayExecutor", "make_executor", "check_options", "EXECUTORS", "parse_resources"]
@@ -69,14 +69,15 @@ def _ignore(*_args) -> None:
     pass
 
 
-#: ``resources`` of ``sweep.run``: custom Ray resources per run (the command line's ``--resource NAME=AMOUNT``).
-RESOURCES = Option("resources", "Ray: a custom resource each run needs, NAME=AMOUNT (repeat for several); in Python "
-                                "a dict such as {'accel': 1}.", many=True, flag="--resource")
+def _resources(value=None) -> str:
+    """``resources`` of ``sweep.run`` (custom Ray resources per run) as the caller spells it, with ``value`` when
+    given: ``--resource accel=1`` on the command line, ``resources={'accel': 1}`` in Python."""
+    return spelled("resources", "--resource", value=value)
 
 
 def _resource(name: str, amount: float) -> str:
-    """One custom resource as the caller gives it: ``--resource accel=1`` or ``resources={'accel': 1}``."""
-    return spelled("resources", f"{name}={amount:g}" if voice() == "cli" else f"{{{name!r}: {amount:g}}}")
+    """One custom resource as the caller gives it."""
+    return _resources(f"{name}={amount:g}" if voice() == "cli" else f"{{{name!r}: {amount:g}}}")
 
 
 def parse_resources(items) -> dict[str, float]:
@@ -89,7 +90,7 @@ def parse_resources(items) -> dict[str, float]:
         except ValueError:
             value = -1.0
         if not name.strip() or not value > 0 or name.strip() in ("CPU", "GPU"):
-            raise InputError(f"{spelled('resources', repr(item))}: give NAME=AMOUNT with a custom resource name and "
+            raise InputError(f"{_resources(repr(item))}: give NAME=AMOUNT with a custom resource name and "
                              f"an amount > 0 (CPUs and GPUs have {spelled('cpus_per_run')} and "
                              f"{spelled('gpus_per_run')})")
         out[name.strip()] = value
@@ -232,7 +233,7 @@ class RayExecutor:
                     text = self._lost_text(error)
                     lost[job.key] += 1
                     if lost[job.key] > self.retries:
-                        on_error(job, f"{text} (after {self.retries} retries; --retries)")
+                        on_error(job, f"{text} (after {self.retries} retries; {spelled('retries')})")
                         continue
                     on_retry(job, text)
                     pending[self._remote.remote(*job.args())] = job
@@ -261,16 +262,16 @@ def check_options(name: str, *, ray_address: str | None = None, resources: dict 
     if not (math.isfinite(gpus_per_run) and gpus_per_run >= 0):
         raise InputError(f"{spelled('gpus_per_run')} must be a finite number from 0, got {gpus_per_run:g}")
     if ray_address and name != "ray":
-        raise InputError(f"{spelled('ray_address')} needs {spelled('executor', 'ray')}")
+        raise InputError(f"{spelled('ray_address')} needs {spelled('executor', value='ray')}")
     if resources and name != "ray":
-        raise InputError(f"{spelled('resources')} needs {spelled('executor', 'ray')}")
+        raise InputError(f"{_resources()} needs {spelled('executor', value='ray')}")
     if retries < 0:
         raise InputError(f"{spelled('retries')} must be >= 0, got {retries}")
     if slurm:
         from .submitit_executor import check_slurm, slurm_option
 
         if name != "submitit":
-            raise InputError(f"{slurm_option(next(iter(slurm)))} needs {spelled('executor', 'submitit')}")
+            raise InputError(f"{slurm_option(next(iter(slurm)))} needs {spelled('executor', value='submitit')}")
         check_slurm(slurm)
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .._io import atomic_write_text
 from ..errors import InputError
-from ..options import voice
+from ..options import spelled, voice
 
 try:
     import submitit
@@ -171,7 +171,7 @@ class SubmititExecutor:
                     lost[job.key] += 1
                     text = f"job {sjob.job_id} ended without a result: {str(error).strip().splitlines()[0]}"
                     if lost[job.key] > self.retries:
-                        on_error(job, f"{text} (after {self.retries} retries; --retries)")
+                        on_error(job, f"{text} (after {self.retries} retries; {spelled('retries')})")
                     else:
                         if on_retry:
                             on_retry(job, text)

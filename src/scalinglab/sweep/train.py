@@ -39,8 +39,8 @@ def resolve_device(device: str = "auto") -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise InputError(f"{spelled('device', device)}: no CUDA device is available to torch "
-                             f"{torch.__version__} on this machine; use {spelled('device', 'cpu')}")
+            raise InputError(f"{spelled('device', value=device)}: no CUDA device is available to torch "
+                             f"{torch.__version__} on this machine; use {spelled('device', value='cpu')}")
         return device
     if device != "cpu":
         raise InputError(f"{spelled('device')} must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AliasChoices, BaseModel, Field, create_model
 
-from ..options import Option, Options
+from ..options import Option, Options, speaking
 
 __all__ = ["request_model"]
 
@@ -35,6 +35,8 @@ def request_model(name: str, options: Options, *, base: type[BaseModel], types: 
     fields = {}
     for option in options.items:
         extra = {"validation_alias": AliasChoices(option.name, aliases[option.name])} if option.name in aliases else {}
+        with speaking("web"):
+            description = option.describe()
         fields[option.name] = (_field_type(option, types.get(option.name)),
-                               Field(option.default, description=option.describe(), **extra))
+                               Field(option.default, description=description, **extra))
     return create_model(name, __base__=base, __doc__=f"Options of ``{name}``, from their one declaration.", **fields)

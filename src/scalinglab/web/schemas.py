@@ -12,13 +12,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..compute.cost_options import BUDGET, COST
+from ..forecast.options import FORECAST
 from .declared import Quantity, request_model
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
-           "ScenarioText", "FitOptions", "IsoflopOptions", "ClusterCurveRequest"]
+           "ScenarioText", "FitOptions", "IsoflopOptions", "SuggestOptions", "ClusterCurveRequest"]
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 #: One quantity or a list of them, wherever the Python API takes either (``sl.plan(5.76e23)`` or ``[...]``).
@@ -40,7 +41,7 @@ def _names() -> dict[str, list[str]]:
     return {
         "law": laws,
         "forecast_law": [e.name for e in list_laws() if isinstance(e.law, (ChinchillaLaw, DataConstrainedLaw))],
-        "family": list(dict.fromkeys([*FAMILIES_FITTABLE, "accuracy", *laws])),
+        "family": list(dict.fromkeys([*FAMILIES_FITTABLE, "accuracy", *laws])), "fittable": list(FAMILIES_FITTABLE),
         "gpu": list(dict.fromkeys(n for a in list_accelerators() for n in (a.name, *a.aliases))),
         "model": list(KNOWN_CONFIGS), "flops_method": list(METHODS), "precision": list(PRECISIONS),
         "scenario": [s.name for s in list_scenarios()], "dataset": [d.name for d in list_datasets() if d.columns],
@@ -129,13 +130,17 @@ class ClusterCurveRequest(_Body):
         default_factory=lambda: [8, 64, 512, 2048, 8192, 16384, 32768, 65536, 100_000], min_length=1, max_length=200)
 
 
-class ForecastRequest(_Body):
-    scenario: _enum("scenario", "A preset name (GET /api/v1/scenarios).") | None = None
-    yaml: str | None = Field(None, min_length=1, max_length=200_000, description="Or a scenario file's YAML text.")
-    samples: int = Field(10_000, ge=1)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    until: int | None = Field(None, ge=1900, le=2300)
-    law: _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).") | None = None
+class _ForecastBody(_Body):
+    """What only the web takes: a scenario file's text instead of a preset's name."""
+
+    yaml: str | None = Field(None, min_length=1, max_length=200_000,
+                             description="Instead of scenario: a scenario file's YAML text.")
+
+
+ForecastRequest = request_model(
+    "ForecastRequest", FORECAST, base=_ForecastBody,
+    types={"scenario": _enum("scenario", "A preset name (GET /api/v1/scenarios)."),
+           "law": _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).")})
 
 
 class ScenarioText(_Body):
@@ -148,16 +153,24 @@ class _Form(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+#: A table uploaded before, by the content hash that ``POST /api/v1/uploads`` answered.
+UploadKey = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$", description=(
+    "A runs table uploaded before (POST /api/v1/uploads), by its content hash, instead of a file or dataset."))]
+
 #: Which runs of the table are used: a filter in the safe filter language and what to do with repeated settings.
 Where = Annotated[str, Field(min_length=1, max_length=500, description=(
     "Keep the rows matching this filter, e.g. \"loss < 3 and params >= 1e8\" (--where)."))]
 Duplicates = Literal["keep", "mean", "min", "error"]
+#: One analysis per group of rows sharing these columns' values, compared in one table (--group-by).
+GroupBy = Annotated[str, Field(min_length=1, max_length=200, description=(
+    "One analysis per group of rows sharing these columns' values, COL[,COL] (--group-by)."))]
 
 
 class FitOptions(_Form):
     """Options of ``scalinglab fit`` (the runs come as an uploaded file or a bundled dataset's name)."""
 
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    upload: UploadKey | None = None
     law: _enum("family", "The family to fit (a published law's name means its family).") = "chinchilla"
     estimator: _enum("estimator") = "fast"
     objective: _enum("objective") = "huber"
@@ -187,10 +200,12 @@ class FitOptions(_Form):
         None, description="The formula's inputs, NAME=COLUMN comma-separated, e.g. 'N=params, E=experts' (--var).")
     params: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
         None, description="Starts and bounds, NAME=START:LOWER:UPPER comma-separated, e.g. 'alpha=0.3:0:3' (--param).")
+    group_by: GroupBy | None = None
 
 
 class IsoflopOptions(_Form):
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    upload: UploadKey | None = None
     approach: int = Field(2, ge=1, le=2, description="IsoFLOP Approach 1 or 2 (Hoffmann et al. 2022).")
     bootstrap: int = 500
     seed: int = Field(0, ge=0, le=2**32 - 1)
@@ -204,3 +219,43 @@ class IsoflopOptions(_Form):
     group_col: Name | None = None
     where: Where | None = None
     duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")
+    group_by: GroupBy | None = None
+
+
+def _fittable_family(name: str) -> str:
+    """A family the design can fit, by name only (``sl.suggest`` also reads a saved fit's file: not here)."""
+    from ..fit import FAMILIES_FITTABLE
+
+    key = name.strip().lower()
+    if key not in FAMILIES_FITTABLE:
+        raise ValueError(f"{name!r} is not a law family to fit; use one of {', '.join(FAMILIES_FITTABLE)}")
+    return key
+
+
+class SuggestOptions(_Form):
+    """Options of ``scalinglab suggest`` on a bundled or uploaded runs table, with candidates as a ``grid``."""
+
+    dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    upload: UploadKey | None = None
+    law: Annotated[_enum("fittable", "The law family fitted to the runs (--law)."), AfterValidator(_fittable_family)] = "chinchilla"
+    grid: Annotated[str, Field(max_length=500)] = Field(
+        description="Candidate runs as log-spaced ranges, every combination, e.g. 'N=10M..1B:12,D=1B..100B:12' (--grid).")
+    target: Annotated[str, Field(max_length=500)] = Field(
+        description="Where the law must be right, e.g. 'C=1e22..1e24' or 'N=70B,D=1.4T' (--target).")
+    budget: Annotated[str, Field(max_length=80)] = Field(
+        description="The most the suggested runs may cost together, e.g. 1e21 (FLOP unless cost says otherwise).")
+    k: int = Field(5, ge=1, le=100, description="The most runs to suggest.")
+    cost: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        None, description="Each candidate's cost as a formula of N, D, C, U, e.g. '6*N*D' (default C = k N D).")
+    bootstrap: int = Field(32, ge=0, description="Bootstrap refits the design is averaged over.")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    criterion: Literal["v", "d"] = "v"
+    n_col: Name | None = None
+    d_col: Name | None = None
+    c_col: Name | None = None
+    loss_col: Name | None = None
+    flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
+    formula: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
+        None, description="A law of your own instead of law (--formula); grid and target then name its inputs.")
+    variables: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
+        None, description="The formula's inputs, NAME=COLUMN comma-separated (--var).")
