@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import InputError, LawError
 from ..laws import NDLaw
+from ..options import spelled
 from ..plan import compute_for_loss, compute_optimal
 from .bootstrap import Bootstrap, percentile_interval
 from .models import FitModel
@@ -98,7 +99,8 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
     for target in targets:
         c, n, d = _compute_for(law, float(target), k)
         if not np.isfinite(c):
-            raise InputError(f"--target-loss {float(target):g} is at or below the fitted law's irreducible loss "
+            raise InputError(f"{spelled('target_loss', value=f'{float(target):g}')} is at or below the fitted law's "
+                             f"irreducible loss "
                              f"E = {law.irreducible():.4g}: no compute reaches it")
         row = {"loss": float(target), "compute": c, "n_opt": n, "d_opt": d}
         if laws:

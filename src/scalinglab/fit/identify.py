@@ -168,10 +168,11 @@ def profile_likelihood(model: FitModel, objective: Objective, data: dict, y: np.
     which it is unbounded ("open_above"/"open_below") rather than only the flat stretch around it.
     """
     from ..errors import InputError
+    from ..options import spelled
 
     names = list(model.names)
     if name not in names:
-        raise InputError(f"--profile {name!r}: not a free parameter of the {model.family} law; "
+        raise InputError(f"{spelled('profile', value=repr(name))}: not a free parameter of the {model.family} law; "
                          f"choose one of {', '.join(names)}")
     j = names.index(name)
     spec = model.specs[j]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
+from ..options import spelled
 from .bootstrap import percentile_interval
 from .runs import Runs
 
@@ -330,7 +331,7 @@ def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int 
     used = [i for i, p in enumerate(points) if p["used"]]
     if len(used) < 2:
         reasons = "; ".join(f"C = {p['compute']:.3g}: {p['note']}" for p in points if p["note"])
-        hint = "" if keep_outside else " (--keep-outside keeps budgets whose minimum is extrapolated)"
+        hint = "" if keep_outside else f" ({spelled('keep_outside')} keeps budgets whose minimum is extrapolated)"
         raise InputError(f"{runs.source}: IsoFLOP Approach 2 found fewer than two budgets with an interior "
                          f"minimum ({reasons}){hint}")
     log_c = np.log10([points[i]["compute"] for i in used])
@@ -347,7 +348,8 @@ def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int 
     notes.append(f"interval: {'bootstrap percentile over runs within budgets' if slopes.size else 'OLS t-interval'}")
     kept_out = [points[i]["compute"] for i in used if points[i]["extrapolated"]]
     if kept_out:
-        warnings.append(f"{len(kept_out)} budget(s) kept with a minimum outside the sampled sizes (--keep-outside): "
+        warnings.append(f"{len(kept_out)} budget(s) kept with a minimum outside the sampled sizes "
+                        f"({spelled('keep_outside')}): "
                         + ", ".join(f"{c:.3g}" for c in kept_out))
     ap3 = _approach3(runs.take(np.isin(labels, [points[i]["compute"] for i in used]))) if approach3 else None
     if ap3 and not interval[0] <= ap3["a"] <= interval[1]:

@@ -22,8 +22,9 @@ import numpy as np
 
 from ..errors import InputError
 from ..laws import DataConstrainedLaw, Law, NDLaw, resolve_law
-from ..laws.formula_law import FormulaLaw
+from ..laws.formula_law import FormulaLaw, formula_option
 from ..laws.ranges import extrapolation_warnings, fitted_range
+from ..options import spelled
 from .bootstrap import percentile_interval
 from .runs import Runs, rows_text
 
@@ -157,10 +158,12 @@ def _resolve(law, fit, variables: dict | None):
                 saved = None
     if variables:
         if not isinstance(the_law, FormulaLaw):
-            raise InputError(f"--var rebinds a formula law's inputs; the {the_law.family} law has none")
+            raise InputError(f"{formula_option('variables')} rebinds a formula law's inputs; the {the_law.family} law "
+                             f"has "
+                             f"none")
         unknown = [n for n in variables if n not in the_law.variables]
         if unknown:
-            raise InputError(f"--var {unknown[0]}: not an input of the law {the_law.text!r} "
+            raise InputError(f"{formula_option('variables', unknown[0])}: not an input of the law {the_law.text!r} "
                              f"(inputs: {', '.join(the_law.variables)})")
         from dataclasses import replace
 
@@ -187,7 +190,7 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
     from .backtest import calibration_factor, widen
 
     if not 0 < level < 1:
-        raise InputError(f"--level must lie strictly between 0 and 1, got {level!r}")
+        raise InputError(f"{spelled('level')} must lie strictly between 0 and 1, got {level!r}")
     name, the_law, ranges, saved = _resolve(law, fit, variables)
     options = {**(table or {}), "require_loss": False}
     if isinstance(the_law, FormulaLaw):
@@ -233,7 +236,7 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
                    f"fitted compute ({calibration['method']})")
     elif interval is not None and beyond.any():
         notes.append(f"{int(beyond.sum())} runs lie beyond the fitted compute; their intervals are not calibrated "
-                     f"for extrapolation (fit with --bootstrap and --at to calibrate)")
+                     f"for extrapolation (fit with {spelled('bootstrap')} and {spelled('at')} to calibrate)")
     inputs = the_law.variables if isinstance(the_law, FormulaLaw) else {}
     rows = []
     for i, r in enumerate(data.rows):

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._io import atomic_write_csv
 from ..errors import InputError
+from ..options import spelled
 from ..units import parse_quantity
 from .config import HyperparameterRule, TrainSettings
 from .corpus import TokenizedCorpus, check_corpus, prepare_corpus
@@ -70,7 +71,7 @@ def parse_budgets(text) -> list[float]:
         else:
             values = [parse_quantity(part) for part in str(text).split(",") if part.strip()]
     if not values or any(not (math.isfinite(v) and v > 0) for v in values):
-        raise InputError(f"--budgets must be positive FLOP counts, got {text!r}")
+        raise InputError(f"{spelled('compute')} must be positive FLOP counts, got {text!r}")
     return [float(v) for v in values]
 
 
@@ -124,7 +125,7 @@ def prepare_plan(*, preset: str | None = None, cache_dir=None, estimate: bool = 
     device = resolve_device(o["device"])
     budgets = parse_budgets(o["budgets"])
     if o["max_epochs"] is None or not o["max_epochs"] > 0:
-        raise InputError(f"--max-epochs must be positive, got {o['max_epochs']!r}")
+        raise InputError(f"{spelled('max_epochs')} must be positive, got {o['max_epochs']!r}")
     corpus = prepare_corpus(o["corpus"], tokenizer=o["tokenizer"], cache_dir=cache_dir, val_fraction=o["val_fraction"],
                             text_field=o["text_field"])
     rule = HyperparameterRule(batch_tokens=o["batch_tokens"], lr=o["lr"])

@@ -25,6 +25,7 @@ import numpy as np
 from .._table import rich_table
 from ..compute import METHODS, TransformerConfig, flops_per_token, param_counts
 from ..errors import InputError
+from ..options import spelled
 from ..units import format_duration, format_quantity
 from .config import DEFAULT_RULE, HyperparameterRule, RunSpec, TrainSettings
 
@@ -170,7 +171,7 @@ def _centres(budgets: np.ndarray, law, tokens_per_param: float) -> tuple[np.ndar
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             centres = np.sqrt(budgets / (6.0 * tokens_per_param))
         if not (math.isfinite(tokens_per_param) and tokens_per_param > 0 and np.isfinite(centres).all()):
-            raise InputError(f"--tokens-per-param must be a positive number that gives a finite model size, "
+            raise InputError(f"{spelled('tokens_per_param')} must be a positive number that gives a finite model size, "
                              f"got {tokens_per_param:g}")
         return centres, f"{tokens_per_param:g} tokens/param"
     from ..laws import resolve_law
@@ -201,7 +202,7 @@ def plan_sweep(budgets, *, sizes: int = 3, spread: float = 3.0, law=None, tokens
     if sizes < 1:
         raise InputError(f"sizes per budget must be at least 1, got {sizes}")
     if steps is not None and not (isinstance(steps, (int, np.integer)) and steps >= 1):
-        raise InputError(f"--steps must be a whole number of at least 1, got {steps!r}")
+        raise InputError(f"{spelled('steps')} must be a whole number of at least 1, got {steps!r}")
     if not spread > 1.0:
         raise InputError(f"spread (ratio of neighbouring sizes) must be above 1, got {spread!r}")
     seeds = tuple(int(s) for s in seeds) or (0,)
