@@ -28,7 +28,8 @@ from .models import FitModel
 from .objectives import Objective
 from .optimize import minimize_many
 
-__all__ = ["identifiability", "profile_likelihood", "fit_diagnostics", "fit_warnings", "merged_warnings", "DECADE"]
+__all__ = ["identifiability", "profile_likelihood", "fit_diagnostics", "fit_warnings", "merged_warnings",
+           "normal_quantile", "DECADE"]
 
 DECADE = 10.0
 """An interval whose upper end is more than this times its lower end does not identify the parameter."""
@@ -41,7 +42,7 @@ _Z = {0.5: 0.6744897501960817, 0.68: 0.9944578832097535, 0.8: 1.2815515655446004
       0.95: 1.959963984540054, 0.99: 2.5758293035489004}
 
 
-def _normal_quantile(p: float) -> float:
+def normal_quantile(p: float) -> float:
     """The standard normal quantile at ``p``; tabled for two-sided levels in ``_Z``, else from SciPy."""
     for known, z in _Z.items():
         if 0.5 + known / 2 == p:
@@ -67,7 +68,7 @@ def identifiability(model: FitModel, data: dict, y: np.ndarray, theta: np.ndarra
     params = model.params(theta)
     out, warnings = {}, []
     se_coords = _marginal_stderr(model, data, y, theta)
-    z = _normal_quantile(0.5 + level / 2)
+    z = normal_quantile(0.5 + level / 2)
     for j, spec in enumerate(model.specs):
         name = spec.name
         if name not in params:
