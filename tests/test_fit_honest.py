@@ -51,7 +51,10 @@ def test_conformal_quantile_is_the_right_order_statistic():
 def test_calibration_pools_the_folds_and_reports_its_size_and_coverage():
     runs = load_runs("chinchilla-runs")
     cal = extrapolation_calibration(make_model("chinchilla"), make_objective("huber"), runs, bootstrap=30, seed=0)
-    assert cal["calibration_size"] > 100 and cal["difficulty"]["distance"] >= 0
+    assert cal["calibration_size"] == cal["scores"] > 100 and cal["difficulty"]["distance"] >= 0
+    table = cal["by_distance"]
+    assert table[0][0] == 0 and table[0][2] == cal["calibration_size"]
+    assert all(a[1] <= b[1] and a[2] >= b[2] for a, b in zip(table, table[1:]))  # wider and rarer farther out
     assert min(cal["fold_quantiles"]) <= cal["quantile"] < max(cal["fold_quantiles"])  # pooled, not the largest
     assert 0.85 <= cal["coverage_cross_fold"] <= 1.0
     assert "split-conformal" in cal["method"]

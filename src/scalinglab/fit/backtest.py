@@ -173,7 +173,9 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
     return {"quantile": quantile, "difficulty": difficulty, "runs": len(runs), "compute_max": float(runs.c.max()),
             "factor": float(quantile * difficulty_at(difficulty, 0.0, len(runs)) / z),
             "fold_quantiles": [conformal_quantile(r[fold == k], level) for k in range(len(scores))],
-            "calibration_size": int(len(s)), "folds": len(scores), "level": level,
+            "calibration_size": int(len(s)), "scores": int(len(s)), "folds": len(scores), "level": level,
+            "by_distance": [[d, float(quantile * difficulty_at(difficulty, d, len(runs))), int(np.sum(dist >= d - 1e-9))]
+                            for d in np.arange(0.0, float(dist.max()) + 1e-9, DISTANCE_STEP).tolist()],
             "coverage_bootstrap": float(np.mean(s <= z)),
             "coverage_cross_fold": float(np.mean(np.concatenate(held))) if held else None,
             "warnings": merged_warnings(labelled, "forward-chaining fits"),
@@ -182,6 +184,10 @@ def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs,
                        f"distance (dex) and the log number of runs fitted; interval = prediction x exp(+-q "
                        f"difficulty sd) with q = {quantile:.2f}, the ceil((n + 1) {level:g})-th smallest, never "
                        f"narrower than the bootstrap's")}
+
+
+DISTANCE_STEP = 0.25
+"""Extrapolation distances (dex beyond the fitted compute) at which ``by_distance`` tables the half-width in sds."""
 
 
 def studentised(point, observed, spread, log: bool) -> np.ndarray:
