@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._results import Result
+from ..compute.cost_options import BUDGET, COST
 from ..errors import InputError, refuse_together
 from ..laws import DEFAULT_LAW
 from ..units import format_quantity
+from .declared import declared
 from .inputs import parse_value, resolve, short, unwrap
 
 
@@ -97,36 +99,12 @@ def _estimate_frame(estimate):
     return pd.DataFrame(rows)
 
 
-def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: str = "6nd", gpu_hours=None,
-         gpu=None, gpus=None, precision: str | None = None, peak_flops=None, mfu=None,
-         tokens_per_second_per_gpu=None, flops_per_second_per_gpu=None, cluster_model: bool = False,
-         cluster_b=None, goodput=None, gpu_price=None, overhead=None, depreciation=None, electricity=None, pue=None,
-         watts=None, carbon=None, price_per_gpu_hour=None, hfu=None, recompute: str | None = None,
-         cluster_family: str | None = None, samples: int = 10_000, seed: int = 0) -> Result:
+@declared(COST, positional=("compute",))
+def cost(**values) -> Result:
     """Days, GPU-hours, cloud and owned cost, energy and CO2 of a training run.
 
     Numeric arguments take numbers, text (``"40%"``, ``"$2M"``, ``"70B"``) or ranges
     (``"0.3 to 0.5"``: a lognormal 90% interval, sampled ``samples`` times with ``seed``).
-
-    Parameters
-    ----------
-    compute : float or str, optional
-        Training compute in FLOP; or give ``params`` and ``tokens`` (C = 6ND), or ``config`` and ``tokens``.
-    gpu : str, optional
-        An accelerator of the catalogue (``"h100-sxm"``); or give ``peak_flops``.
-    gpus : float or str
-        Number of accelerators G.
-    mfu : float or str, optional
-        Model FLOP utilisation; default: the same assumption as ``budget`` (printed with its source).
-    hfu, recompute : optional
-        Hardware FLOP utilisation instead of ``mfu``, converted with the recomputation it counts
-        (``"full"``: x 6/8, ``"selective"`` (needs ``config``), ``"none"``).
-    goodput : float or str, optional
-        Share of wall-clock time on useful steps, in (0, 1]; default 0.79 with its sourced range 0.65-0.97.
-    cluster_family : str, optional
-        With ``cluster_model``: the calibration run whose curve is used (default: the one on ``gpu``).
-    price_per_gpu_hour, gpu_price, depreciation, electricity, pue, carbon : optional
-        Cost assumptions; defaults (with sources) are listed in ``to_dict()["assumptions"]``.
 
     Returns
     -------
@@ -143,14 +121,8 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
     """
     from ..compute.cost import estimate_cost
 
-    result = estimate_cost(
-        accelerator=gpu, gpus=gpus, flops=compute, n_params=params, n_tokens=tokens, config=config,
-        flops_method=flops_method, gpu_hours=gpu_hours, precision=precision, peak_flops=peak_flops, mfu=mfu,
-        tokens_per_second_per_gpu=tokens_per_second_per_gpu, flops_per_second_per_gpu=flops_per_second_per_gpu,
-        cluster_model=cluster_model, cluster_b=cluster_b, goodput=goodput, gpu_price=gpu_price, overhead=overhead,
-        depreciation=depreciation, electricity=electricity, pue=pue, watts=watts, carbon=carbon,
-        price_per_gpu_hour=price_per_gpu_hour, hfu=hfu, recompute=recompute, cluster_family=cluster_family,
-        samples=samples, seed=seed)
+    result = estimate_cost(accelerator=values.pop("gpu"), flops=values.pop("compute"), n_params=values.pop("params"),
+                           n_tokens=values.pop("tokens"), **values)
     days = result.values.get("days")
     shown = "" if days is None else f"{days:.4g} days"
     dollars = result.values.get("cloud_cost_usd")
@@ -159,26 +131,9 @@ def cost(compute=None, *, params=None, tokens=None, config=None, flops_method: s
     return Result(result, kind="Cost", summary=f"{result.accelerator}: {shown.strip(', ')}", frame=_estimate_frame)
 
 
-def budget(dollars=None, *, gpus=None, days=None, basis: str = "cloud", gpu=None, law=DEFAULT_LAW,
-           precision: str | None = None, peak_flops=None, mfu=None, cluster_model: bool = False, cluster_b=None,
-           goodput=None, price_per_gpu_hour=None, gpu_price=None, overhead=None, depreciation=None,
-           electricity=None, pue=None, watts=None, flops_per_param_token: float = 6.0, samples: int = 10_000,
-           seed: int = 0) -> Result:
+@declared(BUDGET, positional=("dollars",))
+def budget(**values) -> Result:
     """What a budget buys: GPU-hours and FLOP, then the compute-optimal N, D and loss under a law.
-
-    Parameters
-    ----------
-    dollars : float or str, optional
-        Budget in USD (``"100M"``, ``"$1B"``), spent on cloud rental or owned hardware (``basis``).
-    gpus, days : float or str, optional
-        A cluster and a duration (with ``dollars``: one of them sizes the other).
-    basis : {"cloud", "owned"}
-    gpu : str, optional
-        An accelerator of the catalogue.
-    law : str, law object, fit result or path
-        The law that turns FLOP into N, D and loss.
-    mfu : float or str, optional
-        Model FLOP utilisation; default: the same assumption as ``cost`` (printed with its source).
 
     Returns
     -------
@@ -194,12 +149,7 @@ def budget(dollars=None, *, gpus=None, days=None, basis: str = "cloud", gpu=None
     """
     from ..compute.budget import plan_budget
 
-    result = plan_budget(
-        accelerator=gpu, dollars=dollars, gpus=gpus, days=days, basis=basis, law=unwrap(law),
-        precision=precision, peak_flops=peak_flops, mfu=mfu, cluster_model=cluster_model, cluster_b=cluster_b,
-        goodput=goodput, price_per_gpu_hour=price_per_gpu_hour, gpu_price=gpu_price, overhead=overhead,
-        depreciation=depreciation, electricity=electricity, pue=pue, watts=watts,
-        flops_per_param_token=flops_per_param_token, samples=samples, seed=seed)
+    result = plan_budget(accelerator=values.pop("gpu"), law=unwrap(values.pop("law")), **values)
     v = result.values
     summary = (f"{result.accelerator} under {result.law}: {v['flops']:.3g} FLOP -> N = {format_quantity(v['n_opt'])}, "
                f"D = {format_quantity(v['d_opt'])}")

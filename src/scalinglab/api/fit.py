@@ -6,7 +6,10 @@ import numpy as np
 
 from .._results import Result
 from ..errors import InputError
+from ..fit.options import CURVES, FIT, ISOFLOP
+from ..options import spelled
 from ..units import parse_pairs, parse_quantity
+from .declared import declared
 from .inputs import parse_value, parse_values, unwrap
 
 
@@ -31,14 +34,11 @@ def _table(where, duplicates, drop_missing, c_note) -> dict:
     return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
 
 
-def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | None = None, delta: float = 1e-3,
-        weight: float = 4.0, drop_highest_loss: int = 0, bootstrap: int = 0, seed: int = 0, level: float = 0.95,
-        holdout_above=None, leave_one_budget_out: bool = False, compute=None, at=None, target_loss=None,
-        x: str = "c", base=None, n_col=None, d_col=None, c_col=None, loss_col=None, u_col=None,
-        budget_col=None, group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
-        duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-        progress: bool = False, floor=None, ceiling=None, accuracy_col=None, profile: str | None = None,
-        formula: str | None = None, variables=None, params=None) -> Result:
+@declared(FIT, positional=("law",))
+def fit(runs, law, *, estimator, objective, delta, weight, drop_highest_loss, bootstrap, seed, level, holdout_above,
+        leave_one_budget_out, compute, at, target_loss, x, base, n_col, d_col, c_col, loss_col, u_col, budget_col,
+        group_col, flops_per_param_token, where, duplicates, drop_missing, c_note, progress, floor, ceiling,
+        accuracy_col, profile, formula, variables, params) -> Result:
     """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest.
 
     With ``formula`` (e.g. ``"L + B / (N^alpha * E^beta)"``) a law of one's own is fitted instead of a
@@ -51,50 +51,6 @@ def fit(runs, law="chinchilla", *, estimator: str = "fast", objective: str | Non
     fixed (numbers) or fitted (None or ``"fit"``), and ``at`` holds x values. An option that the
     family cannot use (``target_loss`` for the accuracy law, ``floor`` for Chinchilla, ...) is
     refused with an ``InputError``, never ignored.
-
-    Parameters
-    ----------
-    runs : str, path, DataFrame
-        A runs table (.csv, .parquet, .jsonl), a bundled dataset name (``"chinchilla-runs"``) or a DataFrame.
-    law : str or law object, default ``"chinchilla"``
-        The family to fit: chinchilla, kaplan, data-constrained, power, saturating-power,
-        broken-power or sigmoid (a published law's name or object means its family; a formula
-        law's object, or a fit of one, means its formula with its inputs).
-    estimator : {"fast", "hoffmann"}
-        ``hoffmann`` is the published 4,500-start L-BFGS procedure.
-    objective : {"huber", "squares", "asymmetric"}, optional
-        Default: huber (log-Huber) for loss laws; the accuracy law takes only squares.
-    drop_highest_loss : int
-        Drop the K runs with the highest loss first (Hoffmann et al. drop 5 outliers).
-    bootstrap : int
-        Bootstrap refits over runs for standard errors and ``level`` intervals (0: none).
-    holdout_above : float or str, optional
-        Backtest: fit runs with C at most this FLOP, predict the rest.
-    compute : float, str or sequence, optional
-        Budgets in FLOP for N_opt, D_opt (default 5.76e23).
-    at : sequence of (N, D) or "N:D" text, optional
-        Predict the loss at these points.
-    target_loss : float or sequence, optional
-        Compute needed to reach these losses.
-    n_col, d_col, c_col, loss_col, u_col, budget_col, group_col : str, optional
-        Column names when the table's own are not recognised.
-    flops_per_param_token : float, optional
-        k in C = k N D (default 6).
-    where : str, optional
-        Keep the rows matching a filter (the README's filter language), e.g. ``"dataset == 'c4'"``.
-    duplicates : {"keep", "mean", "min", "error"}
-        Runs repeating an (N, D) setting.
-    drop_missing : bool
-        Drop rows with a missing value in a column used (noted on the result).
-    c_note : str, optional
-        Explain a compute column that is not k N D (a note instead of an error).
-    formula : str, optional
-        A law of one's own (grammar: ``scalinglab.laws.formula``); ``objective`` may then be
-        ``target-huber`` (residuals in the target's units) or ``log-huber``.
-    variables : dict or list of "NAME=COLUMN", optional
-        The formula's inputs; ``"N"`` alone means the runs' N (likewise D, C, U).
-    params : dict or list of "NAME=START:LOWER:UPPER", optional
-        Starts and bounds of the formula's parameters (lower = upper fixes one).
 
     Returns
     -------
@@ -261,28 +217,11 @@ def _isoflop_frame(result):
     return pd.DataFrame(result.to_dict().get("budgets", []))
 
 
-def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,
-            min_runs: int = 5, n_col=None, d_col=None, c_col=None, loss_col=None, budget_col=None,
-            group_col=None, flops_per_param_token: float | None = None, where: str | None = None,
-            duplicates: str = "keep", drop_missing: bool = False, c_note: str | None = None,
-            keep_outside: bool = False, group_by=None) -> Result:
+@declared(ISOFLOP)
+def isoflop(runs, *, approach, bootstrap, seed, level, min_runs, n_col, d_col, c_col, loss_col, budget_col,
+            group_col, flops_per_param_token, where, duplicates, drop_missing, c_note, keep_outside,
+            group_by) -> Result:
     """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a.
-
-    Parameters
-    ----------
-    runs : str, path or DataFrame
-        Runs with parameters, tokens or compute, and loss (Approach 2: several runs per budget;
-        Approach 1: checkpoints of each run, ``group_col``).
-    approach : {2, 1}
-        2: a parabola in log N per IsoFLOP budget; 1: the lower envelope of loss against compute.
-    bootstrap : int
-        Bootstrap replicates for the interval of the exponent a.
-    flops_per_param_token, where, duplicates, drop_missing, c_note :
-        Table options, as for ``fit``.
-    keep_outside : bool
-        Approach 2: keep budgets whose parabola's minimum lies beyond the sampled sizes (flagged).
-    group_by : str or list of str, optional
-        One analysis per group of rows sharing these columns' values (e.g. ``"dataset"``), compared.
 
     Returns
     -------
@@ -322,6 +261,30 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
                       table=_table(where, duplicates, drop_missing, c_note), **options)
     return Result(result, kind="IsoFLOP", summary=f"approach {approach}: N_opt = {result.G:.4g} C^{result.a:.4f}",
                   frame=_isoflop_frame)
+
+
+@declared(CURVES)
+def fit_curves(runs, *, curve_col, x_col, loss_col, holdout_col, holdout_value, train_col, train_value, holdout_above,
+               where, duplicates) -> Result:
+    """Fit each learning curve of a long table: power, saturating and 1-3-break power laws, the family of each
+    curve chosen on its training points only, scored on its held-out points.
+
+    Returns
+    -------
+    Result
+        Wrapping a ``CurveFits``: one row per curve with the chosen family, its parameters and held-out error.
+    """
+    import pandas as pd
+
+    from ..fit.curves import fit_curves as fit_each
+
+    result = fit_each(unwrap(runs), curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
+                      holdout_value=holdout_value, train_col=train_col, train_value=train_value,
+                      holdout_above=None if holdout_above is None else parse_quantity(holdout_above,
+                                                                                       what=spelled("holdout_above")),
+                      where=where, duplicates=duplicates)
+    rows = result.to_dict().get("curves", [])
+    return Result(result, kind="Curves", summary=f"{len(rows)} curves", frame=lambda value: pd.json_normalize(rows))
 
 
 def _bench_frame(result):

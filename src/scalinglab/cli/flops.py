@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     def flops_command(
         params: Annotated[str | None, typer.Option("--params", help="N, e.g. 175B (6ND count).")] = None,
         tokens: Annotated[str, typer.Option("--tokens", help="Training tokens D, e.g. 300B.")] = "",
-        config: Annotated[str | None, typer.Option("--config", help="A known shape (gpt3-175b, llama3-70b, mixtral-8x7b, deepseek-v3, ...: see the README) or a local Hugging Face config.json.")] = None,
+        config: Annotated[str | None, typer.Option("--config", help="A known shape (gpt3-175b, llama3-70b, mixtral-8x7b, deepseek-v3, ...: see docs/flops.md) or a local Hugging Face config.json.")] = None,
         layers: Annotated[int | None, typer.Option("--layers")] = None,
         d_model: Annotated[int | None, typer.Option("--d-model")] = None,
         heads: Annotated[int | None, typer.Option("--heads")] = None,

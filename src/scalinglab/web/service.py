@@ -19,7 +19,7 @@ __all__ = [
     "model_config", "hardware_list", "hardware_show", "cluster", "cluster_curve", "cluster_chart", "laws_list", "law_show",
     "datasets_list", "dataset_show", "sources", "scenarios_list", "scenario_show", "scenario_yaml",
     "scenario_from_text", "scenario_describe", "forecast", "forecast_spec", "registry_sweeps", "registry_sweep",
-    "run_fit",
+    "run_job",
 ]
 
 
@@ -183,12 +183,12 @@ def model_config(model):
     return KNOWN_CONFIGS[str(model).lower()]
 
 
-def cost(*, flops=None, model=None, **options):
-    """``scalinglab cost``: options are its flags (``gpu``, ``gpus``, ``flops``, ``mfu``, ...); ``model`` is
-    a known shape's name or a ``config.json``'s contents (see ``model_config``)."""
+def cost(*, config=None, **options):
+    """``scalinglab cost``: options are its declared parameters (``gpu``, ``gpus``, ``compute``, ``mfu``, ...);
+    ``config`` is a known shape's name or a ``config.json``'s contents (see ``model_config``)."""
     from .. import api
 
-    return api.cost(flops, config=model_config(model), **options)
+    return api.cost(config=model_config(config), **options)
 
 
 def budget(*, law=None, **options):
@@ -387,11 +387,14 @@ def registry_sweep(path, name: str) -> dict:
             "spec": spec}
 
 
-# -- fit (run inside a worker process by ``jobs``) ---------------------------------------------------
-def run_fit(kind: str, runs, options: dict, progress=None):
-    """``sl.fit`` or ``sl.isoflop`` on ``runs`` (a loaded ``Runs``); ``progress(done, total, label)``."""
+# -- fit and suggest (run inside a worker process by ``jobs``) ---------------------------------------
+def run_job(kind: str, runs, options: dict, progress=None):
+    """``sl.fit``, ``sl.isoflop`` or ``sl.suggest`` on ``runs`` (a loaded ``Runs``); ``progress(done, total,
+    label)`` for a fit. The suggest options name candidates by a grid's text only, never a file."""
     from .. import api
 
     if kind == "isoflop":
         return api.isoflop(runs, **options)
+    if kind == "suggest":
+        return api.suggest(runs, **options)
     return api.fit(runs, progress=progress or False, **options)
