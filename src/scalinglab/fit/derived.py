@@ -90,6 +90,8 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
                     spread = float(np.nanstd(np.log(mean) - eps))
                     row["prediction_interval"] = [float(v) for v in calibrated_interval(
                         calibration, row["loss"], np.array(row["prediction_interval"]), spread, True, k * n * d)]
+                    row["calibration_factor"] = float(np.log(row["prediction_interval"][1] / row["prediction_interval"][0])
+                                                      / np.log(row["bootstrap_interval"][1] / row["bootstrap_interval"][0]))
             else:
                 row["mean_interval"] = row["prediction_interval"] = None
             out["points"].append(row)
