@@ -47,9 +47,9 @@ def test_spelled_in_each_voice():
 
 
 def test_a_bad_value_is_named_three_ways():
-    with pytest.raises(InputError, match=r"^bootstrap= must be in \[0, 100000\], got -1$"):
+    with pytest.raises(InputError, match=r"^bootstrap= must be in \[0, 100,000\], got -1$"):
         sl.fit("chinchilla-runs", bootstrap=-1)
-    assert cli_error("fit", "chinchilla-runs", "--bootstrap", "-1") == "--bootstrap must be in [0, 100000], got -1"
+    assert cli_error("fit", "chinchilla-runs", "--bootstrap", "-1") == "--bootstrap must be in [0, 100,000], got -1"
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 
@@ -58,7 +58,7 @@ def test_a_bad_value_is_named_three_ways():
     with TestClient(create_app(), base_url="http://127.0.0.1") as client:
         fitted = client.post("/api/v1/fit", data={"dataset": "chinchilla-runs", "bootstrap": "-1"})
         answer = client.post("/api/v1/cost", json={"compute": 1e24, "gpu": "h100-sxm", "gpus": 8, "goodput": 2})
-    assert fitted.status_code == 422 and fitted.json() == {"error": "bootstrap must be in [0, 100000], got -1"}
+    assert fitted.status_code == 422 and fitted.json() == {"error": "bootstrap must be in [0, 100,000], got -1"}
     assert answer.status_code == 422 and answer.json() == {"error": "goodput must be in (0, 1], got 2"}
     with pytest.raises(InputError, match=r"^goodput= must be in \(0, 1\], got 2$"):
         sl.cost(1e24, gpu="h100-sxm", gpus=8, goodput=2)

@@ -462,3 +462,22 @@ def test_a_permalink_whose_upload_has_gone_says_so_and_uses_no_other_table(watch
     missing = [p for p in watched.problems if "status of 404" in p]  # the browser logs the 404 answer itself
     assert len(missing) == 1
     watched.problems.remove(missing[0])
+
+
+@pytest.mark.parametrize("kind, button", [("fit", "#fit-button"), ("isoflop", "#isoflop-button")])
+def test_one_analysis_per_group_is_the_clis_comparison_table(watched, kind, button):
+    """The Fit page's group control gives the table `scalinglab fit|isoflop marin-isoflop --group-by dataset`
+    prints: one row per dataset of the Marin ladder, and a copy that names --group-by."""
+    import scalinglab as sl
+
+    page = watched.open("/fit?dataset=marin-isoflop&bootstrap=0&group_by=dataset")
+    page.click(button)
+    page.wait_for_selector("#fit-result table", timeout=90_000)
+    expected = (sl.fit("marin-isoflop", group_by="dataset") if kind == "fit"
+                else sl.isoflop("marin-isoflop", group_by="dataset", bootstrap=0)).to_dict()
+    rows = [row.split("\t") for row in page.locator("#fit-result tbody").inner_text().splitlines()]
+    assert [r[0] for r in rows] == [" / ".join(g["group"].values()) for g in expected["groups"]]
+    assert [int(r[1]) for r in rows] == [g["runs"] for g in expected["groups"]]
+    assert "per dataset on marin-isoflop" in page.locator("#fit-result h2").first.inner_text()
+    cli, python = (page.locator(".copy pre").nth(i).inner_text() for i in (0, 1))
+    assert "--group-by dataset" in cli and 'group_by="dataset"' in python.replace("'", '"')

@@ -25,8 +25,9 @@ __all__ = ["Option", "Options", "spelled", "speaking", "VOICES"]
 #: Who is calling: a Python caller (``name=``), the command line (``--flag``) or the web (``name``).
 VOICES = ("python", "cli", "web")
 _VOICE: ContextVar[str] = ContextVar("scalinglab_voice", default="python")
-#: Python name -> command-line flag, where the flag is not ``--`` + the name with dashes.
-_FLAGS: dict[str, str] = {}
+#: Python name -> command-line flag, where the flag is not ``--`` + the name with dashes (None where two
+#: commands spell the same name differently: ``params`` is ``--params`` for cost, ``--param`` for a formula fit).
+_FLAGS: dict[str, str | None] = {}
 
 #: Kinds of value: ``text``, ``int``, ``float``, ``bool``, ``choice`` (one of ``choices``), ``quantity``
 #: (a number or human text such as ``"70B"`` or ``"$2M"``) and ``uncertain`` (a quantity or a range
@@ -35,11 +36,12 @@ _FLAGS: dict[str, str] = {}
 KINDS = ("text", "int", "float", "bool", "choice", "quantity", "uncertain", "object")
 
 
-def spelled(name: str) -> str:
-    """A parameter's name as the caller writes it: ``--flops-method``, ``flops_method=`` or ``flops_method``."""
+def spelled(name: str, flag: str | None = None) -> str:
+    """A parameter's name as the caller writes it: ``--flops-method``, ``flops_method=`` or ``flops_method``
+    (``flag``: its command-line spelling, when known better than by name)."""
     voice = _VOICE.get()
     if voice == "cli":
-        return _FLAGS.get(name) or "--" + name.replace("_", "-")
+        return flag or _FLAGS.get(name) or "--" + name.replace("_", "-")
     return name if voice == "web" else f"{name}="
 
 
@@ -58,12 +60,17 @@ def speaking(voice: str):
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
+def _number_text(value: float) -> str:
+    """``1,000,000`` for a whole number, else the shortest ``g`` form (``0.999999``, ``1e-09``)."""
+    return f"{int(value):,}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
 def _span(low, high, low_open: bool, high_open: bool) -> str:
     if high is None:
-        return f"{'greater than' if low_open else 'at least'} {low:g}"
+        return f"{'greater than' if low_open else 'at least'} {_number_text(low)}"
     if low is None:
-        return f"{'less than' if high_open else 'at most'} {high:g}"
-    return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f"{'less than' if high_open else 'at most'} {_number_text(high)}"
+    return f"in {'(' if low_open else '['}{_number_text(low)}, {_number_text(high)}{')' if high_open else ']'}"
 
 
 @dataclass(frozen=True)
@@ -97,12 +104,17 @@ class Option:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"option {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
-        if self.flag:
-            _FLAGS[self.name] = self.flag
+        previous = _FLAGS.get(self.name, self.cli_flag)
+        _FLAGS[self.name] = self.cli_flag if previous == self.cli_flag else None
 
     @property
     def cli_flag(self) -> str:
         return self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def spelled(self) -> str:
+        """This parameter as the caller writes it (its own flag on the command line)."""
+        return spelled(self.name, self.cli_flag)
 
     @property
     def needed(self) -> bool:
@@ -145,7 +157,7 @@ class Option:
         return self._one(value)
 
     def _one(self, value):
-        where = spelled(self.name)
+        where = self.spelled
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise InputError(f"{where} must be true or false, got {value!r}")
@@ -160,18 +172,27 @@ class Option:
         return value
 
     def _number(self, value, where: str):
+        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # a numpy scalar
+            value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise InputError(f"{where} must be a number, got {value!r}")
-        try:
-            number = float(value)
-        except (ValueError, OverflowError):
-            raise InputError(f"{where} must be a number, got {value!r}") from None
-        if not math.isfinite(number):
-            raise InputError(f"{where} must be a finite number, got {value!r}")
-        if self.kind == "int":
-            if number != int(number) or abs(number) > 2**63:
-                raise InputError(f"{where} must be a whole number, got {value!r}")
-            number = int(number)
+        if self.kind == "int" and isinstance(value, int):  # exact, not rounded through a float
+            if abs(value) > 2**63:
+                raise InputError(f"{where} must be a whole number up to 2^63, got one of {value.bit_length()} bits")
+            number = value
+        else:
+            try:
+                number = float(value)
+            except ValueError:
+                raise InputError(f"{where} must be a number, got {value!r}") from None
+            except OverflowError:
+                raise InputError(f"{where} must be a finite number, got an integer beyond any float") from None
+            if not math.isfinite(number):
+                raise InputError(f"{where} must be a finite number, got {value!r}")
+            if self.kind == "int":
+                if number != int(number) or abs(number) > 2**63:
+                    raise InputError(f"{where} must be a whole number, got {value!r}")
+                number = int(number)
         self.check_bounds(number)
         return number
 
@@ -180,7 +201,7 @@ class Option:
         low, high = self.low, self.high
         if (low is not None and (number < low or (self.low_open and number == low))) or \
                 (high is not None and (number > high or (self.high_open and number == high))):
-            raise InputError(f"{spelled(self.name)} must be {self.domain}, got {number:g}")
+            raise InputError(f"{self.spelled} must be {self.domain}, got {_number_text(number)}")
 
 
 @dataclass(frozen=True)
@@ -232,8 +253,8 @@ class Options(Mapping):
                 continue
             for other in option.excludes:
                 if self[other].given(out[other]):
-                    raise InputError(f"give {spelled(option.name)} or {spelled(other)}, not both")
+                    raise InputError(f"give {option.spelled} or {self[other].spelled}, not both")
             for other in option.requires:
                 if not self[other].given(out[other]):
-                    raise InputError(f"{spelled(option.name)} needs {spelled(other)}")
+                    raise InputError(f"{option.spelled} needs {self[other].spelled}")
         return out

@@ -6,8 +6,9 @@ import numpy as np
 
 from .._results import Result
 from ..compute.cost_options import BUDGET, COST
-from ..errors import InputError, refuse_together
-from ..laws import DEFAULT_LAW
+from ..compute.options import FLOPS, INFERENCE_PLAN, MEMORY, ROOFLINE, check_each
+from ..errors import InputError
+from ..options import spelled
 from ..units import format_quantity
 from .declared import declared
 from .inputs import parse_value, resolve, short, unwrap
@@ -31,23 +32,11 @@ class _SixND:
         return "C = 6 N D: " + ", ".join(f"{v:.4g}" for v in np.ravel(self.flops)) + " FLOP"
 
 
-def flops(params=None, tokens=None, *, config=None, layers: int | None = None, d_model: int | None = None,
-          heads: int | None = None, vocab: int = 50257, context: int = 2048, ffn_ratio: float = 4.0,
-          flops_method: str = "chinchilla", embeddings: bool | None = None, lm_head: bool = True) -> Result:
-    """Training FLOP: C = 6ND from parameters and tokens, or a detailed count from a model shape.
-
-    Parameters
-    ----------
-    params : float, str or array, optional
-        N; with ``tokens`` and no shape, C = 6 N D.
-    tokens : float or str
-        Training tokens D.
-    config : str, path or TransformerConfig, optional
-        A known shape (``"gpt3-175b"``, ``"llama3-70b"``), a Hugging Face ``config.json`` or a ``TransformerConfig``.
-    layers, d_model, heads, vocab, context, ffn_ratio : optional
-        A shape given by its numbers.
-    flops_method : {"chinchilla", "kaplan", "6nd"}
-        The detailed counting method (Hoffmann et al. 2022 Appendix F, or Kaplan et al. 2020 Table 1).
+@declared(FLOPS, positional=("params", "tokens"))
+def flops(**values) -> Result:
+    """Training FLOP: C = 6ND from parameters and tokens, or a detailed count from a model shape (``config``: a
+    known shape, a Hugging Face ``config.json`` or a ``TransformerConfig``; or ``layers``, ``d_model`` and
+    ``heads``) by the method of Hoffmann et al. 2022 Appendix F or Kaplan et al. 2020 Table 1.
 
     Returns
     -------
@@ -62,30 +51,30 @@ def flops(params=None, tokens=None, *, config=None, layers: int | None = None, d
     """
     from ..compute import TransformerConfig, flops_breakdown, training_flops
 
-    refuse_together({"--params": params is not None, "--config": config is not None,
-                     "--layers/--d-model/--heads": any(v is not None for v in (layers, d_model, heads))},
-                    ("--config", "--params"), ("--layers/--d-model/--heads", "--params"),
-                    ("--config", "--layers/--d-model/--heads"))
-    if tokens is None or (isinstance(tokens, str) and not tokens):
-        raise InputError("give --tokens (training tokens D, e.g. 300B)")
-    n_tokens = parse_value(tokens, "tokens")
-    if params is not None and config is None and layers is None:
-        n_params = parse_value(params, "params")
+    if values["tokens"] is None:
+        raise InputError(f"give {spelled('tokens')} (training tokens D, e.g. 300B)")
+    n_tokens = parse_value(values["tokens"], "tokens")
+    check_each(FLOPS, tokens=n_tokens)
+    if values["params"] is not None:
+        n_params = parse_value(values["params"], "params")
+        check_each(FLOPS, params=n_params)
         total = training_flops(n_params, n_tokens)
         total = float(total) if np.ndim(total) == 0 else np.asarray(total)
         return Result(_SixND(n_params, n_tokens, total, 6.0), kind="Flops", summary=f"6ND = {short(total)} FLOP")
-    if config is not None:
+    if values["config"] is not None:
         from ..compute.shapes import resolve_config
 
-        shape = resolve_config(config)
-    elif None in (layers, d_model, heads):
-        raise InputError("give --params, or --config NAME, or --layers, --d-model and --heads")
+        shape = resolve_config(unwrap(values["config"]))
+    elif values["layers"] is None:
+        raise InputError(f"give {spelled('params')}, or {spelled('config')} NAME, or {spelled('layers')}, "
+                         f"{spelled('d_model')} and {spelled('heads')}")
     else:
-        shape = TransformerConfig(n_layers=layers, d_model=d_model, n_heads=heads, vocab_size=vocab, n_ctx=context,
-                                  ffn_ratio=ffn_ratio)
-    breakdown = flops_breakdown(shape, n_tokens, method=flops_method, include_embeddings=embeddings,
-                                include_lm_head=lm_head)
-    return Result(breakdown, kind="Flops", summary=f"{flops_method}: {breakdown.total:.4g} FLOP")
+        shape = TransformerConfig(n_layers=values["layers"], d_model=values["d_model"], n_heads=values["heads"],
+                                  vocab_size=values["vocab"], n_ctx=values["context"], ffn_ratio=values["ffn_ratio"])
+    method = values["flops_method"]
+    breakdown = flops_breakdown(shape, n_tokens, method=method, include_embeddings=values["embeddings"],
+                                include_lm_head=values["lm_head"])
+    return Result(breakdown, kind="Flops", summary=f"{method}: {breakdown.total:.4g} FLOP")
 
 
 def _estimate_frame(estimate):
@@ -156,24 +145,24 @@ def budget(**values) -> Result:
     return Result(result, kind="Budget", summary=summary, frame=_estimate_frame)
 
 
-def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | None = None, pp: int | None = None,
-           ep: int | None = None, zero: int | None = None, recompute: str | None = None, micro_batch: int | None = None,
-           global_batch: int | None = None, seq: int | None = None, sp: bool = True, inference: bool = False,
-           weight_bytes: float | None = None, search: bool = False, top: int = 10,
-           virtual_stages: int | None = None) -> Result:
+def _model(config) -> tuple:
+    """The shape ``config`` names (a known name, a ``config.json``, a ``TransformerConfig``) and its label."""
+    from ..compute.shapes import resolve_config
+
+    config = unwrap(config)
+    return resolve_config(config), config if isinstance(config, str) else "model"
+
+
+@declared(MEMORY, positional=("config",))
+def memory(**values) -> Result:
     """Memory per GPU by part under TP/PP/SP/EP/DP and ZeRO, fits or not; ``search=True`` ranks the layouts
     that fit on ``gpus`` by estimated step time (options given pin the search).
 
-    Parameters
-    ----------
-    config : str, path or TransformerConfig
-        A known shape (``"llama3-70b"``), a Hugging Face ``config.json`` or a ``TransformerConfig``.
-    gpus : int, optional
-        Total GPUs (TP x PP x DP); default TP x PP. Needed by ``search``.
-    seq : int, optional
-        Sequence length; default the model's context. ``global_batch`` (sequences) defaults to about 4M tokens.
-    virtual_stages : int, optional
-        Model chunks per pipeline stage: above 1, the interleaved schedule (bubble (p - 1) / (m v)).
+    Returns
+    -------
+    Result
+        Wrapping a ``MemoryEstimate`` (``parts`` in bytes, ``total``, ``fits``, the step-time estimate), or a
+        ``LayoutSearch`` with ``search``.
 
     Examples
     --------
@@ -181,57 +170,27 @@ def memory(config, *, gpu: str = "h100-sxm", gpus: int | None = None, tp: int | 
     >>> sl.memory("llama3-70b", gpus=1024, tp=8, pp=8, zero=1, recompute="full", seq=8192).fits
     True
     """
-    from ..compute.memory import Layout, check_counts, memory_per_gpu, parallelism_data, search_layouts
-    from ..compute.shapes import resolve_config
+    from ..compute.memory import LayoutSearch, estimate_memory
 
-    check_counts(gpus=gpus, tp=tp, pp=pp, ep=ep, micro_batch=micro_batch, global_batch=global_batch, seq=seq,
-                 virtual_stages=virtual_stages)
-    if weight_bytes is not None and not inference:
-        raise InputError("--weight-bytes sets the serving precision and needs --inference (training keeps "
-                         "mixed-precision weights, gradients and Adam state)")
-    if inference:
-        for flag, value in (("--zero", zero), ("--recompute", recompute), ("--global-batch", global_batch),
-                            ("--no-sp", None if sp else True)):
-            if value is not None:
-                raise InputError(f"{flag} applies to training; serving (--inference) keeps weights and KV cache only")
-    shape = resolve_config(unwrap(config))
-    name = config if isinstance(config, str) else "model"
-    seq_len = shape.n_ctx if seq is None else int(seq)
-    if search:
-        if gpus is None:
-            raise InputError("--search needs --gpus (the number of GPUs to lay the model out on)")
-        if inference:
-            raise InputError("--search ranks training layouts; drop --inference")
-        fixed = {k: v for k, v in dict(tp=tp, pp=pp, ep=ep, zero=zero, recompute=recompute, micro_batch=micro_batch,
-                                       virtual_stages=virtual_stages).items() if v is not None}
-        result = search_layouts(shape, gpus=int(gpus), accelerator=gpu, seq=seq_len, global_batch=global_batch,
-                                model=name, fixed=fixed, top=top)
+    shape, name = _model(values.pop("config"))
+    result = estimate_memory(shape, accelerator=values.pop("gpu"), model=name, **values)
+    if isinstance(result, LayoutSearch):
         best = result.ranked[0] if result.ranked else None
         summary = (f"{result.fits:,} of {result.candidates:,} layouts fit; fastest {best.layout.label()}" if best
                    else "no layout fits")
         return Result(result, kind="LayoutSearch", summary=summary)
-    t, p = (1 if tp is None else tp), (1 if pp is None else pp)
-    total = t * p if gpus is None else int(gpus)
-    if total % (t * p):
-        raise InputError(f"--gpus {total} is not a multiple of --tp {t} x --pp {p}")
-    d, mb = total // (t * p), (1 if micro_batch is None else micro_batch)
-    if global_batch is None:
-        tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
-        global_batch = max(d * mb, round(tokens / seq_len / (d * mb)) * d * mb)
-    layout = Layout(tp=t, pp=p, dp=d, ep=1 if ep is None else ep, sp=sp, zero=zero or 0, recompute=recompute or "none",
-                    micro_batch=mb, global_batch=int(global_batch), seq=seq_len,
-                    virtual_stages=1 if virtual_stages is None else virtual_stages)
-    result = memory_per_gpu(shape, layout, accelerator=gpu, gpus=total, inference=inference, model=name,
-                            weight_bytes=weight_bytes)
     verdict = "fits" if result.fits else "does not fit"
     return Result(result, kind="Memory", summary=f"{result.total / 1e9:,.1f} GB per GPU, {verdict}")
 
 
-def inference(config, *, gpu: str = "h100-sxm", gpus: int = 1, batch: int | None = None, input_tokens: int = 512,
-              output_tokens: int = 512, weight_bytes: float = 2.0, kv_bytes: float | None = None,
-              precision: str | None = None, memory_fraction: float = 0.9,
-              price_per_gpu_hour: float | None = None) -> Result:
+@declared(ROOFLINE, positional=("config",))
+def inference(**values) -> Result:
     """Prefill and decode times from a roofline, output tokens/s and $ per million output tokens.
+
+    Returns
+    -------
+    Result
+        Wrapping an ``InferenceEstimate``: ``batch``, times, tokens/s, ``usd_per_million_output_tokens``.
 
     Examples
     --------
@@ -240,23 +199,24 @@ def inference(config, *, gpu: str = "h100-sxm", gpus: int = 1, batch: int | None
     45
     """
     from ..compute.inference import inference_roofline
-    from ..compute.shapes import resolve_config
 
-    shape = resolve_config(unwrap(config))
-    result = inference_roofline(shape, accelerator=gpu, gpus=gpus, batch=batch, input_tokens=input_tokens,
-                                output_tokens=output_tokens, weight_bytes=weight_bytes, kv_bytes=kv_bytes,
-                                precision=precision, memory_fraction=memory_fraction,
-                                price_per_gpu_hour=price_per_gpu_hour,
-                                model=config if isinstance(config, str) else "model")
+    shape, name = _model(values.pop("config"))
+    result = inference_roofline(shape, accelerator=values.pop("gpu"), model=name, **values)
     price = result.values["usd_per_million_output_tokens"]
     summary = f"{result.values['output_tokens_per_second']:,.0f} output tokens/s" + (
         "" if price is None else f", ${price:.4g} per million")
     return Result(result, kind="Inference", summary=summary)
 
 
-def inference_plan(inference_tokens, *, compute=None, target_loss=None, law=DEFAULT_LAW, gpu: str = "h100-sxm",
-                   training_mfu=None, inference_mfu=None, price_per_gpu_hour=None) -> Result:
+@declared(INFERENCE_PLAN, positional=("inference_tokens",))
+def inference_plan(**values) -> Result:
     """N and D reaching a loss at the least training + serving dollars (Sardana & Frankle 2023).
+
+    Returns
+    -------
+    Result
+        Wrapping an ``InferenceCostPlan``: ``n_params``, ``n_tokens``, dollars, and the Chinchilla-optimal
+        model's for comparison.
 
     Examples
     --------
@@ -266,13 +226,10 @@ def inference_plan(inference_tokens, *, compute=None, target_loss=None, law=DEFA
     """
     from ..compute.inference import inference_aware_cost
 
-    if (compute is None) == (target_loss is None):
-        raise InputError("give exactly one of --compute (its compute-optimal loss is the target) or --target-loss")
-    _, the_law = resolve(law)
-    result = inference_aware_cost(the_law, parse_value(inference_tokens, "inference tokens"),
-                                  compute_flops=parse_value(compute, "compute"), target_loss=target_loss, accelerator=gpu,
-                                  training_mfu=training_mfu, inference_mfu=inference_mfu,
-                                  price_per_gpu_hour=price_per_gpu_hour)
+    _, the_law = resolve(values.pop("law"))
+    result = inference_aware_cost(
+        the_law, parse_value(values.pop("inference_tokens"), spelled("inference_tokens")),
+        compute_flops=parse_value(values.pop("compute"), spelled("compute")), accelerator=values.pop("gpu"), **values)
     v = result.values
     return Result(result, kind="InferencePlan",
                   summary=f"N = {format_quantity(v['n_params'])}, D = {format_quantity(v['n_tokens'])}, "

@@ -39,7 +39,7 @@ def declared(options: Options, *, positional: tuple[str, ...] = ()):
     rest = [o for o in options.items if o not in first]
     signature = inspect.Signature(
         [inspect.Parameter(o.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                           default=inspect.Parameter.empty if o.argument else o.default) for o in first]
+                           default=inspect.Parameter.empty if o.needed else o.default) for o in first]
         + [inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY,
                              default=inspect.Parameter.empty if o.required else o.default) for o in rest])
 

@@ -38,7 +38,7 @@ def _table(where, duplicates, drop_missing, c_note) -> dict:
 def fit(runs, law, *, estimator, objective, delta, weight, drop_highest_loss, bootstrap, seed, level, holdout_above,
         leave_one_budget_out, compute, at, target_loss, x, base, n_col, d_col, c_col, loss_col, u_col, budget_col,
         group_col, flops_per_param_token, where, duplicates, drop_missing, c_note, progress, floor, ceiling,
-        accuracy_col, profile, formula, variables, params) -> Result:
+        accuracy_col, profile, formula, variables, group_by, params) -> Result:
     """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest.
 
     With ``formula`` (e.g. ``"L + B / (N^alpha * E^beta)"``) a law of one's own is fitted instead of a
@@ -87,7 +87,16 @@ def fit(runs, law, *, estimator, objective, delta, weight, drop_highest_loss, bo
             raise InputError(f"law must be a family name or a law object, got {type(law).__name__}")
     columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col,
                "budget_col": budget_col, "group_col": group_col}
-    budgets = parse_values(compute, "compute") or None
+    table = _table(where, duplicates, drop_missing, c_note)
+    if group_by is not None:
+        from ..fit.groups import fit_groups
+
+        groups = fit_groups(unwrap(runs), group_by, family, flops_per_param_token=flops_per_param_token,
+                            columns=columns, table=table, estimator=estimator, objective=objective, delta=delta,
+                            weight=weight, drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed,
+                            level=level, x=x, **own)
+        return _groups_result(groups)
+    budgets = parse_values(compute, spelled("compute")) or None
     targets = [] if target_loss is None else [float(t) for t in np.atleast_1d(target_loss)]
     from ..fit.options import check_family_options
 
@@ -97,24 +106,31 @@ def fit(runs, law, *, estimator, objective, delta, weight, drop_highest_loss, bo
                          estimator=str(estimator).strip().lower() != "fast", base=base is not None,
                          u_col=u_col is not None, floor=floor is not None, ceiling=ceiling is not None,
                          accuracy_col=accuracy_col is not None, x=str(x).strip().lower() != "c")
-    holdout = None if holdout_above is None else parse_quantity(holdout_above, what="--holdout-above")
+    holdout = None if holdout_above is None else parse_quantity(holdout_above, what=spelled("holdout_above"))
     if isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid"):
         from ..fit.accuracy import fit_accuracy, parse_bound
 
         columns["accuracy_col"] = accuracy_col
         return _fit_result(fit_accuracy(
-            unwrap(runs), x=x, floor=parse_bound(floor, "--floor"), ceiling=parse_bound(ceiling, "--ceiling"),
-            bootstrap=bootstrap, seed=seed, level=level, at=parse_values(at, "--at") if at else (), columns=columns,
-            table=_table(where, duplicates, drop_missing, c_note), holdout_above=holdout, profile=profile))
+            unwrap(runs), x=x, floor=parse_bound(floor, spelled("floor")), ceiling=parse_bound(ceiling, spelled("ceiling")),
+            bootstrap=bootstrap, seed=seed, level=level, at=parse_values(at, spelled("at")) if at else (),
+            columns=columns, table=table, holdout_above=holdout, profile=profile))
     result = fit_law(
         unwrap(runs), family, estimator=estimator, objective=objective or "huber", delta=delta, weight=weight,
         drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
         holdout_above=holdout, leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=parse_pairs(at),
         targets=targets, x=x,
         base=None if base is None else unwrap(base), columns=columns,
-        flops_per_param_token=flops_per_param_token, table=_table(where, duplicates, drop_missing, c_note),
-        progress=progress, profile=profile, **own)
+        flops_per_param_token=flops_per_param_token, table=table, progress=progress, profile=profile, **own)
     return _fit_result(result)
+
+
+def _groups_result(groups) -> Result:
+    import pandas as pd
+
+    shown = "; ".join(f"{'/'.join(map(str, label.values()))}" for label in groups.labels)
+    return Result(groups, kind="Fit groups", summary=f"{groups.law} by {', '.join(groups.by)}: {shown}",
+                  frame=lambda value: pd.json_normalize(value.rows()))
 
 
 def formula_options(law, formula, variables, params) -> dict:

@@ -1,8 +1,16 @@
-"""``sl.forecast``, ``sl.sensitivity``, ``sl.compare`` and ``sl.trend``: Monte Carlo forecasts of scenarios."""
+"""``sl.forecast``, ``sl.sensitivity``, ``sl.compare`` and ``sl.trend``: Monte Carlo forecasts of scenarios.
+
+Their parameters are declared once, in ``scalinglab.forecast.options``.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 from .._results import Result
+from ..forecast.options import COMPARE, FORECAST, SENSITIVITY, TREND, needs
+from .declared import declared
 from .inputs import is_many, unwrap
 
 
@@ -10,8 +18,8 @@ def _scenario(scenario):
     from ..forecast import resolve_scenario
 
     scenario = unwrap(scenario)
-    return resolve_scenario(str(scenario)) if isinstance(scenario, (str, type(None))) or hasattr(
-        scenario, "__fspath__") else scenario
+    return resolve_scenario(str(scenario)) if isinstance(scenario, str) or hasattr(scenario, "__fspath__") \
+        else scenario
 
 
 def _forecast_frame(result):
@@ -25,22 +33,11 @@ def _forecast_frame(result):
     return pd.concat(frames, ignore_index=True)
 
 
-def forecast(scenario, *, samples: int = 10_000, seed: int = 0, until: int | None = None, law=None,
-             milestones=()) -> Result:
+@declared(FORECAST, positional=("scenario",))
+def forecast(**values) -> Result:
     """Monte Carlo forecast of a scenario: percentiles per year, milestone years, binding constraints.
 
-    Parameters
-    ----------
-    scenario : str, path or Scenario
-        A preset (``"epoch-trends"``; see ``scalinglab scenarios list``) or a scenario YAML file.
-    samples : int
-        Joint Monte Carlo draws; the same ``seed`` gives the same numbers.
-    until : int, optional
-        Last year (default: the scenario's).
-    law : str, optional
-        The law that turns each year's compute and data into a loss.
-    milestones : sequence of str
-        Extra milestone questions on any series (see ``scalinglab forecast --help``).
+    ``scenario`` may also be a ``Scenario`` object; the same ``seed`` gives the same numbers.
 
     Returns
     -------
@@ -57,24 +54,16 @@ def forecast(scenario, *, samples: int = 10_000, seed: int = 0, until: int | Non
     """
     from ..forecast import run_forecast
 
-    result = run_forecast(_scenario(scenario), samples=samples, seed=seed, until=until, law=law,
-                          milestones=tuple(milestones or ()))
+    needs("forecast", values, "scenario")
+    result = run_forecast(_scenario(values.pop("scenario")), **values)
     return Result(result, kind="Forecast",
                   summary=f"{result.scenario.name}: {result.samples:,} samples, {int(result.years[0])}-{result.until}",
                   frame=_forecast_frame)
 
 
-def sensitivity(scenario, milestone: str, *, samples: int = 10_000, seed: int = 0, until: int | None = None,
-                law=None) -> Result:
+@declared(SENSITIVITY, positional=("scenario", "milestone"))
+def sensitivity(**values) -> Result:
     """Which inputs drive a milestone's year: first-order Sobol shares (SALib RBD-FAST) and rank correlations.
-
-    Parameters
-    ----------
-    scenario : str, path or Scenario
-        A preset or a scenario YAML file.
-    milestone : str
-        A question (``"spending >= $100B"``, ``"loss <= 1.8"``) or one of the forecast's milestones
-        (``"data stock binds"``).
 
     Returns
     -------
@@ -90,13 +79,39 @@ def sensitivity(scenario, milestone: str, *, samples: int = 10_000, seed: int = 
     """
     from ..forecast.sensitivity import sensitivity as _sensitivity
 
-    result = _sensitivity(_scenario(scenario), milestone, samples=samples, seed=seed, until=until, law=law)
+    needs("sensitivity", values, "scenario", "milestone")
+    result = _sensitivity(_scenario(values.pop("scenario")), values.pop("milestone"), **values)
     return Result(result, kind="Sensitivity", summary=f"{result.milestone} in {result.scenario}: "
                   f"{result.rows[0]['input']} explains {result.rows[0]['first_order']:.0%}")
 
 
-def compare(*scenarios, samples: int = 10_000, seed: int = 0, until: int | None = None) -> Result:
+def _one_by_one(face):
+    """``face``, whose first parameter is a list, taking that list's items one by one as well:
+    ``f(a, b, samples=...)``, ``f([a, b], samples=...)`` or, as the other faces call it, by name."""
+    first, *rest = face.__signature__.parameters.values()
+
+    @functools.wraps(face)
+    def call(*items, **options):
+        if not items and first.name in options:
+            items = (options.pop(first.name),)
+        if len(items) == 1 and is_many(items[0]):
+            items = tuple(items[0])
+        return face(list(items), **options)
+
+    call.__signature__ = face.__signature__.replace(
+        parameters=[inspect.Parameter(first.name, inspect.Parameter.VAR_POSITIONAL), *rest])
+    return call
+
+
+@_one_by_one
+@declared(COMPARE)
+def compare(**values) -> Result:
     """Forecast several scenarios with the same samples and seed, side by side.
+
+    Returns
+    -------
+    Result
+        Wrapping a ``CompareResult``: ``names`` and ``results`` (one ``ForecastResult`` per scenario).
 
     Examples
     --------
@@ -106,27 +121,14 @@ def compare(*scenarios, samples: int = 10_000, seed: int = 0, until: int | None 
     """
     from ..forecast import compare_scenarios
 
-    if len(scenarios) == 1 and is_many(scenarios[0]):
-        scenarios = tuple(scenarios[0])
-    result = compare_scenarios([_scenario(s) for s in scenarios], samples=samples, seed=seed, until=until)
+    scenarios = [_scenario(s) for s in values.pop("scenarios")]
+    result = compare_scenarios(scenarios, **values)
     return Result(result, kind="Comparison", summary=", ".join(result.names))
 
 
-def trend(data, y: str, *, date_column: str | None = None, since=None, until=None, domain: str | None = None,
-          domain_column: str | None = None, top_n: int | None = None, rank_by: str | None = None,
-          bootstrap: int = 2000, seed: int = 0) -> Result:
+@declared(TREND, positional=("y",))
+def trend(**values) -> Result:
     """Exponential trend of a column against the date: growth per year with a bootstrap 90% interval.
-
-    Parameters
-    ----------
-    data : str, path or DataFrame
-        A bundled dataset (``"notable-models"``), a CSV file or a DataFrame.
-    y : str
-        The column to fit, e.g. ``"Training compute (FLOP)"``.
-    since, until : int or str, optional
-        Keep rows from ``since`` on and before ``until`` (years or dates).
-    top_n : int, optional
-        Keep the N largest rows per calendar year (ranked by ``rank_by``).
 
     Returns
     -------
@@ -142,7 +144,7 @@ def trend(data, y: str, *, date_column: str | None = None, since=None, until=Non
     """
     from ..forecast import fit_trend
 
-    result = fit_trend(unwrap(data), y, date_column=date_column, since=since, until=until, domain=domain,
-                       domain_column=domain_column, top_n=top_n, rank_by=rank_by, bootstrap=bootstrap, seed=seed)
-    return Result(result, kind="Trend",
-                  summary=f"{y}: x{result.growth_per_year:.3g} per year (doubling {result.doubling_months:.3g} months)")
+    needs("trend", values, "y")
+    result = fit_trend(unwrap(values.pop("data")), **values)
+    return Result(result, kind="Trend", summary=f"{values['y']}: x{result.growth_per_year:.3g} per year "
+                                                f"(doubling {result.doubling_months:.3g} months)")

@@ -31,35 +31,11 @@ CNote = Annotated[str | None, typer.Option("--c-note", help="Explain a --c-col t
 FlopsK = Annotated[float | None, typer.Option("--flops-per-param-token", help="k in C = k N D (default 6).")]
 
 
-def _fit_groups(group_by: str, o: dict, plot, save, as_json: bool) -> None:
-    """``fit --group-by``: one plain fit per group of rows, compared in one table (and chart)."""
-    from ..fit.groups import fit_groups
-
-    columns = ("n_col", "d_col", "c_col", "loss_col", "u_col", "budget_col", "group_col")
-    groups = fit_groups(o["runs"], group_by, o["law"], flops_per_param_token=o["flops_per_param_token"],
-                        columns={name: o[name] for name in columns},
-                        table={name: o[name] for name in ("where", "duplicates", "drop_missing", "c_note")},
-                        **{name: o[name] for name in ("estimator", "objective", "delta", "weight", "drop_highest_loss",
-                                                      "bootstrap", "seed", "level", "x")},
-                        **api.formula_options(o["law"], o["formula"], o["variables"], o["params"]))
-    if plot:
-        from ..charts import save_chart
-        from ..charts.fit import groups_chart
-
-        save_chart(groups_chart(groups), plot)
-    if save:
-        from .._io import atomic_write_json
-
-        atomic_write_json(save, groups.to_dict())
-    emit(groups, as_json)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("fit")
     @with_options(FIT.without("progress"))
     def fit_command(
         budget: Annotated[list[str] | None, old_option("--budget", "--compute")] = None,
-        group_by: Annotated[str | None, typer.Option("--group-by", help="One fit per group of rows sharing these columns' values (COL[,COL]), compared in one table and chart.")] = None,
         predict: Annotated[str | None, typer.Option("--predict", help="Then predict every run of this table with the fit (intervals from its bootstrap).")] = None,
         predictions_out: Annotated[str | None, typer.Option("--predictions-out", help="With --predict: write the per-run predictions (.csv or .json).")] = None,
         plot: Plot = None, save: Save = None, as_json: JsonOption = False,
@@ -81,20 +57,15 @@ def register(app: typer.Typer) -> None:
         if predictions_out is not None and predict is None:
             raise InputError("--predictions-out writes the predictions of --predict; give --predict too")
         o["compute"] = renamed(o["compute"], budget, "--budget", "--compute")
-        if group_by is not None:
-            refuse_unused("does not apply to --group-by (each group gets a plain fit)", {
-                **{FIT[name].cli_flag: o[name] or None for name in (
-                    "profile", "holdout_above", "leave_one_budget_out", "compute", "at", "target_loss", "base",
-                    "floor", "ceiling", "accuracy_col")},
-                "--predict": predict, "--timings": timings})
-            _fit_groups(group_by, o, plot, save, as_json)
-            return
+        if o["group_by"] is not None:
+            refuse_unused("does not apply to --group-by (each group gets a plain fit)",
+                          {"--predict": predict, "--timings": timings})
         result = api.fit(**o, progress=sys.stderr.isatty())
         if plot:
             from ..charts import save_chart
-            from ..charts.fit import fit_chart
+            from ..charts.fit import fit_chart, groups_chart
 
-            save_chart(fit_chart(result.raw), plot)
+            save_chart(groups_chart(result.raw) if o["group_by"] is not None else fit_chart(result.raw), plot)
         if save:
             result.save(save)
         if predict is None:
@@ -163,19 +134,9 @@ def register(app: typer.Typer) -> None:
         """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a."""
         options["where"] = where_filter(options["where"])
         check_outputs(save=save, plot=plot, inputs=(options["runs"],))
+        if plot and options["group_by"] is not None:
+            raise InputError("--plot draws one IsoFLOP analysis; with --group-by, use --where to pick a group")
         result = api.isoflop(**options)
-        group_by = options["group_by"]
-        if group_by is not None:
-            if plot:
-                from ..errors import InputError
-
-                raise InputError("--plot draws one IsoFLOP analysis; with --group-by, use --where to pick a group")
-            if save:
-                from .._io import atomic_write_json
-
-                atomic_write_json(save, result.to_dict())
-            emit(result, as_json)
-            return
         if plot:
             from ..charts import save_chart
             from ..charts.fit import isoflop_chart, nopt_chart

@@ -97,6 +97,10 @@ FIT = Options((
     Option("variables", "With {formula}: an input NAME=COLUMN (repeatable); N alone takes the runs' N (D, C, U "
                         "alike). Other names are parameters. In Python also a dict.", many=True, flag="--var",
            requires=("formula",)),
+    Option("group_by", "One fit per group of rows sharing these columns' values (COL[,COL], or a list in Python), "
+                       "compared in one table and chart.",
+           excludes=("profile", "holdout_above", "leave_one_budget_out", "compute", "at", "target_loss", "base",
+                     "floor", "ceiling", "accuracy_col")),
     Option("params", "With {formula}: a parameter's NAME=START:LOWER:UPPER, e.g. alpha=0.3:0:3 (fields may be "
                      "empty; lower = upper fixes it). In Python also a dict.", many=True, flag="--param",
            requires=("formula",)),

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError, ScalingLabError
-from .ray_local import LOOPBACK, home_for_ray, is_loopback_address, ray_environment
+from .ray_local import LOOPBACK, home_for_ray, is_loopback_address, ray_environment, token_for_local_instance
 
 __all__ = ["Job", "LocalExecutor", "RayExecutor", "make_executor", "check_options", "EXECUTORS", "parse_resources"]
 
@@ -163,6 +163,7 @@ class RayExecutor:
                         ray.init(address=address, **({"_node_ip_address": LOOPBACK} if loopback and "://" not in address
                                                      else {}), **kwargs)
                     else:
+                        token_for_local_instance()
                         ray.init(num_cpus=local_cpus, _node_ip_address=LOOPBACK, **kwargs)
             except (ConnectionError, ValueError, RuntimeError) as error:
                 where = f"at {address}" if address else "locally"

@@ -34,7 +34,10 @@ def _charts(kind: str, result) -> dict:
     alt.data_transformers.disable_max_rows()  # an upload has at most Limits.upload_rows runs
 
     raw = getattr(result, "raw", result)
+    if hasattr(raw, "by"):  # one analysis per group: a fit's groups get one chart, IsoFLOP's a table only
+        from ..charts.fit import groups_chart
 
+        return {"fit": interactive_spec(groups_chart(raw))} if kind == "fit" else {}
     if kind == "isoflop":
         return {"isoflop": interactive_spec(isoflop_chart(raw)), "n_opt": interactive_spec(nopt_chart(raw))}
     return {"fit": interactive_spec(fit_chart(raw))}
@@ -104,6 +107,8 @@ def main(kind: str, source: str, name: str | None, options: dict, max_rows: int,
                 raise InputError(f"{runs.source}: {len(runs):,} runs; the explorer fits at most {max_rows:,} "
                                  f"(use the command line for more)")
             queue.put(("progress", 0, max(1, options.get("bootstrap") or 0), "fitting"))
+            if options.get("group_by") is not None:  # each group is split from the table itself, then loaded
+                runs, options = source, {**options, **columns, **table}
             result = run_job(kind, runs, options, progress)
             queue.put(("result", clean(result.to_dict()), _charts(kind, result)))
     except ScalingLabError as error:

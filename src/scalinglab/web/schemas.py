@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..compute.cost_options import BUDGET, COST
+from ..forecast.options import FORECAST
 from .declared import Quantity, request_model
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
@@ -129,13 +130,17 @@ class ClusterCurveRequest(_Body):
         default_factory=lambda: [8, 64, 512, 2048, 8192, 16384, 32768, 65536, 100_000], min_length=1, max_length=200)
 
 
-class ForecastRequest(_Body):
-    scenario: _enum("scenario", "A preset name (GET /api/v1/scenarios).") | None = None
-    yaml: str | None = Field(None, min_length=1, max_length=200_000, description="Or a scenario file's YAML text.")
-    samples: int = Field(10_000, ge=1)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    until: int | None = Field(None, ge=1900, le=2300)
-    law: _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).") | None = None
+class _ForecastBody(_Body):
+    """What only the web takes: a scenario file's text instead of a preset's name."""
+
+    yaml: str | None = Field(None, min_length=1, max_length=200_000,
+                             description="Instead of scenario: a scenario file's YAML text.")
+
+
+ForecastRequest = request_model(
+    "ForecastRequest", FORECAST, base=_ForecastBody,
+    types={"scenario": _enum("scenario", "A preset name (GET /api/v1/scenarios)."),
+           "law": _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).")})
 
 
 class ScenarioText(_Body):
@@ -156,6 +161,9 @@ UploadKey = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$", description=(
 Where = Annotated[str, Field(min_length=1, max_length=500, description=(
     "Keep the rows matching this filter, e.g. \"loss < 3 and params >= 1e8\" (--where)."))]
 Duplicates = Literal["keep", "mean", "min", "error"]
+#: One analysis per group of rows sharing these columns' values, compared in one table (--group-by).
+GroupBy = Annotated[str, Field(min_length=1, max_length=200, description=(
+    "One analysis per group of rows sharing these columns' values, COL[,COL] (--group-by)."))]
 
 
 class FitOptions(_Form):
@@ -192,6 +200,7 @@ class FitOptions(_Form):
         None, description="The formula's inputs, NAME=COLUMN comma-separated, e.g. 'N=params, E=experts' (--var).")
     params: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
         None, description="Starts and bounds, NAME=START:LOWER:UPPER comma-separated, e.g. 'alpha=0.3:0:3' (--param).")
+    group_by: GroupBy | None = None
 
 
 class IsoflopOptions(_Form):
@@ -210,6 +219,7 @@ class IsoflopOptions(_Form):
     group_col: Name | None = None
     where: Where | None = None
     duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")
+    group_by: GroupBy | None = None
 
 
 def _fittable_family(name: str) -> str:

@@ -332,9 +332,9 @@ def scenario_describe(text: str) -> dict:
     return describe_scenario(scenario_from_text(text))
 
 
-def forecast(*, scenario: str | None = None, yaml_text: str | None = None, samples: int = 10_000, seed: int = 0,
-             until: int | None = None, law: str | None = None):
-    """``scalinglab forecast`` of a preset (by name only) or of a scenario's YAML text."""
+def forecast(*, scenario: str | None = None, yaml_text: str | None = None, **options):
+    """``scalinglab forecast`` of a preset (by name only) or of a scenario's YAML text; ``options`` are its
+    declared parameters (``samples``, ``seed``, ``until``, ``law``, ``milestones``)."""
     from .. import api
     from ..errors import InputError
     from ..forecast.scenarios import get_scenario
@@ -342,11 +342,7 @@ def forecast(*, scenario: str | None = None, yaml_text: str | None = None, sampl
     if (scenario is None) == (yaml_text is None):
         raise InputError("give either scenario (a preset name) or yaml (a scenario file's text)")
     chosen = get_scenario(scenario) if scenario is not None else scenario_from_text(yaml_text)
-    if law is not None:
-        from ..forecast.constraints import run_law
-
-        run_law(law)  # a registry name of the Chinchilla form, or a one-line error
-    return api.forecast(chosen, samples=samples, seed=seed, until=until, law=law)
+    return api.forecast(chosen, **options)
 
 
 def forecast_spec(result) -> dict:

@@ -29,7 +29,9 @@ export default async function pageFit(main) {
     variables: el("input", { type: "text", id: "variables", value: q.get("variables") ?? "", placeholder: "N, D or N=params, E=experts" }) };
   const rows = { where: el("input", { type: "text", id: "where", value: q.get("where") ?? "", placeholder: "e.g. loss < 3 and params >= 1e8",
       title: "keep the rows matching this filter: comparisons of columns with numbers or text, joined by and, or, not" }),
-    duplicates: el("select", { id: "duplicates" }, ["keep", "mean", "min", "error"].map((v) => el("option", { value: v }, v))) };
+    duplicates: el("select", { id: "duplicates" }, ["keep", "mean", "min", "error"].map((v) => el("option", { value: v }, v))),
+    group_by: el("input", { type: "text", id: "group-by", value: q.get("group_by") ?? "", placeholder: "optional, e.g. dataset",
+      title: "one analysis per group of rows sharing these columns' values (COL or COL,COL), compared in one table" }) };
   rows.duplicates.value = q.get("duplicates") || "keep";
   const go = el("button", { id: "fit-button", type: "button" }, "Fit");
   const isoButton = el("button", { id: "isoflop-button", type: "button", class: "secondary" }, "IsoFLOP (Approach 2)");
@@ -94,7 +96,8 @@ export default async function pageFit(main) {
       field("objective", objective), field("bootstrap refits", opts.bootstrap), field("seed", opts.seed),
       field("drop K highest-loss runs", opts.drop_highest_loss), field("backtest: hold out C above", opts.holdout_above)),
     el("div", { class: "controls" }, field("N column", columns.n_col), field("D column", columns.d_col), field("C column", columns.c_col), field("loss column", columns.loss_col), names),
-    el("div", { class: "controls" }, field("keep rows where", rows.where), field("repeated (N, D) settings", rows.duplicates)),
+    el("div", { class: "controls" }, field("keep rows where", rows.where), field("repeated (N, D) settings", rows.duplicates),
+      field("one analysis per group of", rows.group_by)),
     el("div", { class: "controls" }, field("your own law (instead of law)", own.formula), field("its inputs", own.variables)),
     el("p", {}, go, " ", isoButton, " ", cancel, " ", bar, " ", status), error, copy, out,
     suggest.node,
@@ -112,13 +115,15 @@ export default async function pageFit(main) {
     form.append("bootstrap", opts.bootstrap.value);
     if (rows.where.value.trim()) form.append("where", rows.where.value.trim());
     if (rows.duplicates.value !== "keep") form.append("duplicates", rows.duplicates.value);
+    const grouped = rows.group_by.value.trim();
+    if (grouped) form.append("group_by", grouped);
     if (kind === "fit") {
       if (own.formula.value.trim()) { form.append("formula", own.formula.value.trim()); form.append("variables", own.variables.value.trim()); }
       else form.append("law", law.value);
       form.append("estimator", estimator.value); form.append("objective", objective.value);
       form.append("drop_highest_loss", opts.drop_highest_loss.value);
-      if (opts.holdout_above.value.trim()) form.append("holdout_above", opts.holdout_above.value.trim());
-      if (!own.formula.value.trim() && (law.value === "chinchilla" || law.value === "kaplan")) form.append("budget", FIT_GRID);
+      if (opts.holdout_above.value.trim() && !grouped) form.append("holdout_above", opts.holdout_above.value.trim());
+      if (!grouped && !own.formula.value.trim() && (law.value === "chinchilla" || law.value === "kaplan")) form.append("budget", FIT_GRID);
     }
     return form;
   };
@@ -131,6 +136,8 @@ export default async function pageFit(main) {
     for (const [key, input] of Object.entries(columns)) state[key] = input.value;
     for (const [key, input] of Object.entries(own)) state[key] = input.value;
     state.where = rows.where.value; state.duplicates = rows.duplicates.value === "keep" ? "" : rows.duplicates.value;
+    state.group_by = rows.group_by.value;
+    const grouped = rows.group_by.value.trim();
     Object.assign(state, suggest.state());
     if (!dataset.value && !upload) state.suggest = "";
     saveState(state);
@@ -142,9 +149,9 @@ export default async function pageFit(main) {
     if (Number(opts.bootstrap.value)) flags.push(`--bootstrap ${opts.bootstrap.value}`);
     if (Number(opts.seed.value)) flags.push(`--seed ${opts.seed.value}`);
     if (Number(opts.drop_highest_loss.value)) flags.push(`--drop-highest-loss ${opts.drop_highest_loss.value}`);
-    if (opts.holdout_above.value.trim()) flags.push(`--holdout-above ${shellQuote(opts.holdout_above.value.trim())}`);
+    if (opts.holdout_above.value.trim() && !grouped) flags.push(`--holdout-above ${shellQuote(opts.holdout_above.value.trim())}`);
     flags.push(...tableFlags());
-    const grid = !formula && (law.value === "chinchilla" || law.value === "kaplan");
+    const grid = !grouped && !formula && (law.value === "chinchilla" || law.value === "kaplan");
     if (grid) flags.push(`--compute ${FIT_GRID}`);
     const pyArgs = formula ? [`formula=${pyRepr(formula)}`, `variables=${pyRepr(own.variables.value)}`] : [`law=${pyRepr(law.value)}`];
     if (estimator.value !== "fast") pyArgs.push(`estimator=${pyRepr(estimator.value)}`);
@@ -152,7 +159,7 @@ export default async function pageFit(main) {
     if (Number(opts.bootstrap.value)) pyArgs.push(`bootstrap=${Number(opts.bootstrap.value)}`);
     if (Number(opts.seed.value)) pyArgs.push(`seed=${Number(opts.seed.value)}`);
     if (Number(opts.drop_highest_loss.value)) pyArgs.push(`drop_highest_loss=${Number(opts.drop_highest_loss.value)}`);
-    if (opts.holdout_above.value.trim()) pyArgs.push(`holdout_above=${pyRepr(opts.holdout_above.value.trim())}`);
+    if (opts.holdout_above.value.trim() && !grouped) pyArgs.push(`holdout_above=${pyRepr(opts.holdout_above.value.trim())}`);
     pyArgs.push(...tableArgs());
     if (grid) pyArgs.push(`compute=${pyRepr(FIT_GRID)}`);
     copy.replaceChildren(copyBox(`scalinglab fit ${shellQuote(runsArg())} ${flags.join(" ")} --save fit.json`,
@@ -164,6 +171,7 @@ export default async function pageFit(main) {
     for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
     if (rows.where.value.trim()) flags.push(`--where ${shellQuote(rows.where.value.trim())}`);
     if (rows.duplicates.value !== "keep") flags.push(`--duplicates ${rows.duplicates.value}`);
+    if (rows.group_by.value.trim()) flags.push(`--group-by ${shellQuote(rows.group_by.value.trim())}`);
     return flags;
   }
   function tableArgs() {
@@ -171,6 +179,7 @@ export default async function pageFit(main) {
     for (const [key, input] of Object.entries(columns)) if (input.value.trim()) args.push(`${key}=${pyRepr(input.value.trim())}`);
     if (rows.where.value.trim()) args.push(`where=${pyRepr(rows.where.value.trim())}`);
     if (rows.duplicates.value !== "keep") args.push(`duplicates=${pyRepr(rows.duplicates.value)}`);
+    if (rows.group_by.value.trim()) args.push(`group_by=${pyRepr(rows.group_by.value.trim())}`);
     return args;
   }
   for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns), ...Object.values(own), ...Object.values(rows)]) input.addEventListener("change", update);
@@ -229,6 +238,10 @@ function showFit(out, kind, result, charts, runs) {
     return el("a", { href: URL.createObjectURL(blob), download: kind === "fit" ? "fit.json" : "isoflop.json", id: "download" }, "download the fit JSON");
   };
   const parts = [];
+  if (result.groups) {
+    showGroups(out, kind, result, charts, download);
+    return;
+  }
   if (kind === "fit") {
     const names = Object.keys(result.params);
     parts.push(el("h2", {}, `${result.family} law fitted to ${result.n_runs} runs of ${result.data.source}`),
@@ -275,4 +288,23 @@ function showFit(out, kind, result, charts, runs) {
     out.replaceChildren(...parts, a, b, stamp());
     chart(a, charts.isoflop); chart(b, charts.n_opt);
   }
+}
+
+// One analysis per group of rows: the comparison table the CLI prints, each group's warnings labelled.
+function showGroups(out, kind, result, charts, download) {
+  const label = (g) => Object.values(g.group).join(" / ");
+  const interval = (v) => (v ? `${sig(v[0])} to ${sig(v[1])}` : "-");
+  const names = kind === "fit" ? [...new Set(result.groups.flatMap((g) => Object.keys(g.params || {})))] : [];
+  const head = kind === "fit" ? ["group", "runs", ...names] : ["group", "runs", "a", `interval`, "Approach 3 a", "D/N at largest budget", "budgets"];
+  const body = result.groups.map((g) => (kind === "fit"
+    ? [label(g), g.runs, ...names.map((n) => (g.params && g.params[n] !== undefined ? sig(g.params[n]) : "-"))]
+    : [label(g), g.runs, sig(g.a), interval(g.a_interval), g.approach3_a === null || g.approach3_a === undefined ? "-" : sig(g.approach3_a),
+      g.tokens_per_param_at_largest ? sig(g.tokens_per_param_at_largest) : "-", g.budgets_used]));
+  const warnings = result.groups.flatMap((g) => (g.warnings || []).map((w) => `${label(g)}: ${w}`));
+  const target = el("div", { class: "chart", id: "groups-chart" });
+  out.replaceChildren(
+    el("h2", {}, `${kind === "fit" ? `${result.law} law fitted` : "IsoFLOP"} per ${result.group_by.join(", ")} on ${result.source}`),
+    el("div", { class: "scroll" }, table(head, body, { text: [0] })), notesList(result.notes || [], warnings),
+    el("p", {}, download()), ...(charts && charts.fit ? [target] : []), stamp());
+  if (charts && charts.fit) chart(target, charts.fit);
 }
