@@ -88,8 +88,8 @@ def test_tabled_normal_quantiles_are_scipys_bit_for_bit():
     from scipy import stats
     from scipy.special import ndtri
 
-    from scalinglab.fit.identify import _Z, _normal_quantile
+    from scalinglab.fit.identify import _Z, normal_quantile
 
     for level in [*_Z, 0.75, 0.999]:
         p = 0.5 + level / 2
-        assert _normal_quantile(p) == float(ndtri(p)) == float(stats.norm.ppf(p)), level
+        assert normal_quantile(p) == float(ndtri(p)) == float(stats.norm.ppf(p)), level

@@ -100,7 +100,7 @@ def register(app: typer.Typer) -> None:
         runs: RunsArgument,
         at: Annotated[list[str], typer.Option("--at", help="Target model N:D, e.g. 7B:140B (repeatable).")],
         accuracy_col: Annotated[str, typer.Option("--accuracy-col", help="Column of task accuracies in [0, 1].")],
-        loss_col: LossCol = None,
+        loss_col: Annotated[list[str] | None, typer.Option("--loss-col", help="Column of a general loss (repeatable: without --task-loss-col, the one whose chain best predicts the ladder's second-largest models is used).")] = None,
         task_loss_col: Annotated[str | None, typer.Option("--task-loss-col", help="Column of the task's own loss (bits per byte of the correct answer): the intermediate step when given; the chain through --loss-col is reported beside it.")] = None,
         floor: Annotated[str | None, typer.Option("--floor", help="Chance accuracy, fixed (e.g. 0.25) or 'fit' (default).")] = None,
         ceiling: Annotated[str | None, typer.Option("--ceiling", help="Best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,

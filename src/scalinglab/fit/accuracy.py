@@ -29,7 +29,7 @@ from ..laws.sigmoid import sigmoid_accuracy
 from ..options import spelled
 from .bootstrap import check_bootstrap, percentile_interval, run_bootstrap
 from .estimators import estimate
-from .identify import fit_diagnostics
+from .identify import fit_diagnostics, fit_warnings
 from .models import FitModel
 from .objectives import Objective
 from .runs import Runs, load_runs
@@ -337,6 +337,7 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
     backtest = None
     if holdout_above is not None:
         backtest = _holdout(model, data_runs, losses, float(holdout_above), bootstrap or 200, seed, level)
+        diagnostics["warnings"] += backtest["warnings"]
     return AccuracyFit(x=x, law_dict=model.to_law(point.theta).to_dict(), params=params, fixed=dict(model.fixed),
                        objective=point.objective, n_runs=len(y), data=info, diagnostics=diagnostics, level=level,
                        stderr=stderr, intervals=intervals, bootstrap=boot_info, predictions=predictions,
@@ -381,7 +382,8 @@ def _holdout(model: AccuracyModel, runs: Runs, losses, threshold: float, size: i
             "holdout_above": threshold, "train_runs": int((~above).sum()), "test_runs": int(above.sum()),
             "mae_points": float(100 * np.mean(np.abs(errors))), "bias_points": float(100 * np.mean(errors)),
             "coverage": float(np.mean(inside)), "bootstrap": size, "params": model.params(fit.theta), "rows": rows,
-            "notes": notes}
+            "notes": notes, "warnings": [f"backtest fit on C <= {threshold:.3g}: {w}"
+                                         for w in fit_warnings(model, objective, data, y, fit, boot.thetas, level)]}
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,7 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
             diagnostics["warnings"].append(f"the fitted law gives no derived quantities: {error}")
         if calibration:
             derived["calibration"] = calibration
+            diagnostics["warnings"] += [f"interval calibration: {w}" for w in calibration["warnings"]]
     backtest = None
     backtest_size = bootstrap or DEFAULT_BACKTEST_BOOTSTRAP
     if holdout_above is not None:
@@ -220,6 +221,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
                             seed=seed, level=level)
     elif leave_one_budget_out:
         backtest = _lobo(model, obj, table, estimator=estimator, bootstrap=backtest_size, seed=seed, level=level)
+    if backtest is not None:
+        diagnostics["warnings"] += backtest["warnings"]
 
     data_info = table.describe()
     if space_note:

@@ -187,7 +187,7 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
 
         return predict_accuracy_runs(fit, runs, columns={**(columns or {}), "accuracy_col": accuracy_col},
                                      table=table, level=level, seed=seed)
-    from .backtest import calibration_factor, widen
+    from .backtest import calibrated_interval
 
     if not 0 < level < 1:
         raise InputError(f"{spelled('level')} must lie strictly between 0 and 1, got {level!r}")
@@ -206,7 +206,7 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
     beyond = (np.zeros(len(data), dtype=bool) if not ranges or "c" not in ranges or data.c is None
               else data.c > float(ranges["c"][1]))
     calibration = ((saved or {}).get("derived") or {}).get("calibration")
-    interval, method = None, "none: a published law carries no residual spread"
+    interval, spread, method = None, None, "none: a published law carries no residual spread"
     if fit is not None and fit.replicate_laws and fit.runs is not None:
         from ..laws import law_from_dict
 
@@ -214,7 +214,8 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
         own = to_space(_point(fit.law, fit.runs)) - to_space(fit.runs.loss)
         rng = np.random.default_rng([seed, 2])
         eps = own[rng.integers(0, own.size, size=reps.shape)]
-        interval = percentile_interval(from_space(to_space(reps) - eps), level, axis=0)
+        draws = to_space(reps) - eps
+        interval, spread = percentile_interval(from_space(draws), level, axis=0), np.nanstd(draws, axis=0)
         method = (f"bootstrap of the fit ({len(reps)} replicate laws) plus resampled "
                   f"{'log ' if log else ''}residuals")
     elif saved is not None:
@@ -224,16 +225,15 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
             from scipy import stats
 
             t = stats.t.ppf(0.5 + level / 2, n_fit - p)
-            half = t * float(s) * np.sqrt(1 + p / n_fit)
+            spread = np.full(len(data), float(s) * np.sqrt(1 + p / n_fit))
+            half = t * spread
             interval = np.column_stack([from_space(to_space(point) - half), from_space(to_space(point) + half)])
             shown = "point x exp(+-t s sqrt(1 + p/n))" if log else "point +- t s sqrt(1 + p/n)"
             method = (f"saved fit: {shown}, residual sd s = {float(s):.4g} of {'log loss' if log else 'the target'} "
                       f"over {n_fit} runs (parameter spread not saved)")
     if interval is not None and calibration and beyond.any():
-        factors = calibration_factor(calibration, data.c)
-        interval = widen(point, interval, factors, beyond, log)
-        method += (f"; widened x{float(np.min(factors[beyond])):.2f}-{float(np.max(factors[beyond])):.2f} beyond the "
-                   f"fitted compute ({calibration['method']})")
+        interval = calibrated_interval(calibration, point, interval, spread, beyond, data.c, log)
+        method += f"; beyond the fitted compute: {calibration['method']}"
     elif interval is not None and beyond.any():
         notes.append(f"{int(beyond.sum())} runs lie beyond the fitted compute; their intervals are not calibrated "
                      f"for extrapolation (fit with {spelled('bootstrap')} and {spelled('at')} to calibrate)")
