@@ -7,7 +7,8 @@ import numpy as np
 from .._results import Result
 from ..errors import InputError
 from ..fit.design.options import SUGGEST
-from ..fit.options import CURVES, FIT, ISOFLOP
+from ..fit.options import CURVES, FIT, ISOFLOP, PREDICT_TASK
+from ..laws.formula_law import formula_option
 from ..options import spelled
 from ..units import parse_pairs, parse_quantity
 from .declared import declared
@@ -138,10 +139,11 @@ def formula_options(law, formula, variables, params) -> dict:
     """``fit_law``'s ``formula``, ``variables`` and ``params`` from the user's (empty without a formula)."""
     if formula is None:
         if variables or params:
-            raise InputError("--var and --param belong to --formula fits; give the formula with --formula")
+            raise InputError(f"{formula_option('variables')} and {formula_option('params')} belong to formula fits; "
+                             f"give the formula with {spelled('formula')}")
         return {}
     if isinstance(law, str) and law.strip().lower() not in ("chinchilla", "formula"):
-        raise InputError(f"give --law {law} or --formula, not both")
+        raise InputError(f"give {spelled('law', value=law)} or {spelled('formula')}, not both")
     from ..laws.formula_law import parse_named
 
     return {"formula": formula, "variables": parse_named(variables, "var"), "params": parse_named(params, "param")}
@@ -277,6 +279,33 @@ def fit_curves(runs, *, curve_col, x_col, loss_col, holdout_col, holdout_value, 
                       where=where, duplicates=duplicates)
     rows = result.to_dict().get("curves", [])
     return Result(result, kind="Curves", summary=f"{len(rows)} curves", frame=lambda value: pd.json_normalize(rows))
+
+
+@declared(PREDICT_TASK)
+def predict_task(runs, *, at, accuracy_col, loss_col, task_loss_col, floor, ceiling, bootstrap, seed, level, n_col,
+                 d_col, c_col, where, duplicates, drop_missing) -> Result:
+    """Task accuracy of target models in two steps: loss from (N, D), then accuracy from that loss (the OLMo
+    ladder, Bhagia et al. 2024), through the task's own loss when the table has it, else the general loss
+    whose chain best predicts the ladder's second-largest models.
+
+    Returns
+    -------
+    Result
+        Wrapping a ``TaskPrediction``: each target's predicted loss and accuracy with intervals, and every chain.
+    """
+    import pandas as pd
+
+    from ..fit.accuracy import parse_bound
+    from ..fit.task import predict_task as predict_each
+
+    result = predict_each(unwrap(runs), parse_pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
+                          task_loss_col=task_loss_col, floor=parse_bound(floor, spelled("floor")),
+                          ceiling=parse_bound(ceiling, spelled("ceiling")), bootstrap=bootstrap, seed=seed,
+                          level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
+                          table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
+    rows = result.to_dict().get("targets", [])
+    return Result(result, kind="Task prediction", summary=f"{len(rows)} targets",
+                  frame=lambda value: pd.json_normalize(rows))
 
 
 def _bench_frame(result):

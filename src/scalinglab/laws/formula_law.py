@@ -50,6 +50,7 @@ def formula_option(name: str, value=None) -> str:
     N=params`` on the command line, ``variables=N=params`` in Python."""
     return spelled(name, _FLAGS[name], value=value)
 
+
 #: Inferred role -> (lower, upper, grid in fitted coordinates, log scale, description).
 ROLES = {
     "exponent": (0.0, 5.0, (0.1, 0.3, 0.6, 1.0), False, "exponent (inferred)"),
