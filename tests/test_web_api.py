@@ -627,3 +627,23 @@ def test_an_upload_is_named_by_hex_digits_only(client, key):
     assert client.get(f"/api/v1/uploads/{quote(key, safe='')}").status_code == 404
     answer = client.post("/api/v1/fit", data={"upload": key})
     assert answer.status_code == 422 and answer.json()["error"].startswith("upload: ")
+
+
+def test_snippets_are_written_from_the_declarations_and_run(client):
+    """The Cost page's command and Python come from the server: only the options given, each spelled as its
+    declaration says, and the command prints what the request's JSON answer holds."""
+    request = {"flops": "1e24", "gpu": "h100", "gpus": 1024, "mfu": "0.3 to 0.45", "goodput": "0.9", "samples": 2000,
+               "seed": 3, "cloud_discount": "20%"}
+    snippets = ok(client.post("/api/v1/snippets/cost", json=request))
+    assert snippets["cli"] == ("scalinglab cost --compute 1e24 --gpu h100 --gpus 1024 --mfu '0.3 to 0.45' --goodput 0.9 "
+                               "--cloud-discount 20% --samples 2000 --seed 3")
+    assert snippets["python"].endswith("sl.cost(compute='1e24', gpu='h100', gpus=1024, mfu='0.3 to 0.45', "
+                                       "goodput='0.9', cloud_discount='20%', samples=2000, seed=3)")
+    import shlex
+
+    assert cli_json(*shlex.split(snippets["cli"])[1:]) == ok(client.post("/api/v1/cost", json=request))
+    namespace: dict = {}
+    exec(compile(snippets["python"].replace("sl.cost(", "answer = sl.cost("), "<snippet>", "exec"), namespace)  # noqa: S102
+    assert namespace["answer"].to_dict() == ok(client.post("/api/v1/cost", json=request))
+    other = ok(client.post("/api/v1/snippets/cost", json={"flops": 1e24, "gpu": "h100", "gpus": 8, "cluster_model": True}))
+    assert other["cli"] == "scalinglab cost --compute 1e+24 --gpu h100 --gpus 8 --cluster-model"  # a flag, no value

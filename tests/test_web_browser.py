@@ -413,7 +413,7 @@ def test_a_suggestion_with_a_budget_below_every_candidate_shows_the_one_line_err
     page = watched.open("/fit?dataset=chinchilla-runs&suggest_budget=1e10")
     page.click("#suggest-button")
     page.wait_for_function("document.querySelector('#suggest-error').innerText.length > 0", timeout=30_000)
-    assert page.locator("#suggest-error").inner_text() == "--budget 1e+10 is below the cheapest candidate's cost 6e+16"
+    assert page.locator("#suggest-error").inner_text() == "budget 1e+10 is below the cheapest candidate's cost 6e+16"
     assert page.locator("#suggest-result table").count() == 0
     refused = [p for p in watched.problems if "status of 422" in p]  # the browser logs the 422 answer itself
     assert len(refused) == 1

@@ -30,7 +30,8 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP, headers={"H
 #: Operations whose bodies carry rules across fields or inside text quantities (see the module docstring).
 CROSS_FIELD_RULES = {"/api/v1/plan", "/api/v1/predict", "/api/v1/charts/plan", "/api/v1/cost", "/api/v1/budget",
                      "/api/v1/fit", "/api/v1/isoflop", "/api/v1/fit/jobs", "/api/v1/isoflop/jobs",
-                     "/api/v1/suggest", "/api/v1/uploads", "/api/v1/forecast", "/api/v1/charts/forecast", "/api/v1/scenarios/describe"}
+                     "/api/v1/suggest", "/api/v1/uploads", "/api/v1/forecast", "/api/v1/charts/forecast", "/api/v1/scenarios/describe",
+                     "/api/v1/snippets/cost"}
 
 
 @pytest.mark.slow

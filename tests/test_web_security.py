@@ -82,6 +82,7 @@ BASES = {
     "/api/v1/plan": {"compute": ["1e23"]}, "/api/v1/predict": {"params": "70B", "tokens": "1.4T"},
     "/api/v1/charts/plan": {"compute": "1e23", "laws": ["hoffmann2022"]},
     "/api/v1/cost": {"tokens": "300B", "gpu": "h100", "gpus": 1024},
+    "/api/v1/snippets/cost": {"tokens": "300B", "gpu": "h100", "gpus": 1024},
     "/api/v1/budget": {"dollars": "100M", "gpu": "h100"},
     "/api/v1/forecast": {"scenario": "scaling-picture", "samples": 200},
     "/api/v1/charts/forecast": {"scenario": "scaling-picture", "samples": 200},

@@ -248,6 +248,28 @@ class Options(Mapping):
     def defaults(self) -> dict:
         return {o.name: o.default for o in self.items}
 
+    def snippets(self, command: str, function: str, values: Mapping) -> dict[str, str]:
+        """The same request as a command line and as Python: ``{"cli": "scalinglab cost --gpus 8 ...",
+        "python": "import scalinglab as sl\n\nsl.cost(gpus=8, ...)"}``, with the values given (not the defaults)."""
+        import shlex
+
+        def shown(value):  # 1024.0 from a JSON number reads as the user typed it: 1024
+            return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e16 else value
+
+        given = [(o, values[o.name]) for o in self.items if o.name in values and o.given(values[o.name])]
+        words, args, kwargs = ["scalinglab", *command.split()], [], []
+        for option, value in given:
+            value = [shown(v) for v in value] if option.many and not isinstance(value, str) else shown(value)
+            items = value if isinstance(value, list) else [value]
+            if option.argument:
+                words += [shlex.quote(str(item)) for item in items]
+                args.append(repr(value))
+                continue
+            for item in items:
+                words += [option.cli_flag] if option.kind == "bool" else [option.cli_flag, shlex.quote(str(item))]
+            kwargs.append(f"{option.name}={value!r}")
+        return {"cli": " ".join(words), "python": f"import scalinglab as sl\n\nsl.{function}({', '.join(args + kwargs)})"}
+
     def check(self, values: Mapping) -> dict:
         """Every declared parameter's value (the default where not given), each checked, and the
         ``requires``/``excludes`` rules; unknown names are an ``InputError`` with a suggestion."""

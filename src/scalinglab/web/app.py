@@ -21,7 +21,7 @@ from ._common import ApiError, JsonBody
 from .guard import Guard, allowed_hosts
 from .jobs import JobManager
 from .redact import redact
-from .routes import cost, fit, forecast, pages, plan, registry, sources, uploads
+from .routes import cost, fit, forecast, pages, plan, registry, snippets, sources, uploads
 from .settings import Settings
 from .uploads import UploadCache
 
@@ -29,7 +29,7 @@ __all__ = ["create_app", "CSP"]
 
 #: Nothing from another origin: scripts, styles, images, fonts and requests come from this server only.
 _API = "/api/v1"
-_ROUTERS = (plan, cost, fit, uploads, forecast, sources, registry)
+_ROUTERS = (plan, cost, fit, uploads, forecast, sources, registry, snippets)
 
 #: Slack for the form fields and multipart framing around an uploaded file.
 _FORM_OVERHEAD = 64 * 1024

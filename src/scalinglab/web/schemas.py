@@ -125,6 +125,13 @@ ForecastRequest = request_model(
            "law": _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).")})
 
 
+class Snippets(BaseModel):
+    """A request as a command line and as Python, written from the options' declarations."""
+
+    cli: str
+    python: str
+
+
 class ScenarioText(_Body):
     yaml: str = Field(min_length=1, max_length=200_000)
 

@@ -1,5 +1,5 @@
 // Cost: time, dollars, energy and CO2 of a run, what a budget buys, and the accelerator catalogue.
-import { META, el, params, saveState, b64encode, b64decode, api, si, sig, notesList, sci, money, pct, table, copyBox, stamp, shellQuote, pyRepr, debounce, loadFits, lawOfFit, field, check } from "./core.js";
+import { META, el, params, saveState, b64encode, b64decode, api, si, sig, notesList, sci, money, pct, table, copyBox, stamp, debounce, loadFits, lawOfFit, field, check } from "./core.js";
 import { chart } from "./chart.js";
 
 const COST_ROWS = [
@@ -73,13 +73,9 @@ export default async function pageCost(main) {
     const chosenFit = fits.find((f) => f.name === law.value);
     saveState({ ...request, dollars: dollars.value, basis: basis.value === "cloud" ? "" : basis.value, law: law.value,
       fit: chosenFit ? b64encode(JSON.stringify(chosenFit)) : "" });
-    const cli = `scalinglab cost --compute ${shellQuote(request.flops)} --gpu ${request.gpu} --gpus ${shellQuote(request.gpus)}` +
-      (request.mfu ? ` --mfu ${shellQuote(request.mfu)}` : "") + (cluster.checked ? " --cluster-model" : "") +
-      (request.goodput ? ` --goodput ${shellQuote(request.goodput)}` : "") + ` --samples ${request.samples} --seed ${request.seed}`;
-    const python = `import scalinglab as sl\n\nsl.cost(compute=${pyRepr(request.flops)}, gpu=${pyRepr(request.gpu)}, gpus=${pyRepr(request.gpus)}` +
-      (request.mfu ? `, mfu=${pyRepr(request.mfu)}` : "") + (cluster.checked ? ", cluster_model=True" : "") +
-      (request.goodput ? `, goodput=${pyRepr(request.goodput)}` : "") + `, samples=${request.samples}, seed=${request.seed})`;
-    copy.replaceChildren(copyBox(cli, python));
+    // the command and the Python are written by the server from the options' declarations
+    api("/snippets/cost", { json: request }).then((s) => copy.replaceChildren(copyBox(s.cli, s.python)))
+      .catch(() => copy.replaceChildren());
     try {
       const data = await api("/cost", { json: request });
       error.textContent = "";
