@@ -118,9 +118,16 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
     columns = {k: v for k, v in (columns or {}).items() if k in ("n_col", "d_col", "c_col")}
     options = {**(table or {}), "duplicates": (table or {}).get("duplicates", "keep")}
     acc_runs = load_runs(runs, loss_col=accuracy_col, response="accuracy", **columns, **options)
+    loaded = [load_runs(runs, loss_col=col, **columns, **options)
+              for col in [loss_col] + ([task_loss_col] if task_loss_col else [])]
+    if options.get("drop_missing"):  # a row missing a value in any step's column is dropped from every step
+        kept = acc_runs.rows
+        for chain_runs in loaded:
+            kept = np.intersect1d(kept, chain_runs.rows)
+        acc_runs = acc_runs.take(np.isin(acc_runs.rows, kept))
+        loaded = [chain_runs.take(np.isin(chain_runs.rows, kept)) for chain_runs in loaded]
     chains = []
-    for col in [loss_col] + ([task_loss_col] if task_loss_col else []):
-        chain_runs = load_runs(runs, loss_col=col, **columns, **options)
+    for chain_runs in loaded:
         if not np.array_equal(chain_runs.rows, acc_runs.rows):
             raise InputError(f"{chain_runs.source}: the rows kept for the loss and the accuracy columns differ; "
                              f"use --duplicates keep or error")
