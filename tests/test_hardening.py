@@ -105,6 +105,13 @@ def test_submitit_options_are_checked_before_any_work(cli, tmp_path, args, fragm
     assert not (tmp_path / "out").exists()
 
 
+def test_a_million_torch_threads_is_refused_before_the_timing_run(cli, tmp_path):
+    """``sweep plan --threads 1000000`` ended the process with SIGSEGV in the step-time estimate."""
+    pytest.importorskip("torch")
+    result = cli("sweep", "plan", "--preset", "tiny", "--threads", "1000000", "--cache-dir", str(tmp_path))
+    assert_user_error(result, "--threads", "1024", "1000000")
+
+
 def test_a_sweep_centred_beyond_any_float_is_refused():
     from scalinglab.errors import InputError
     from scalinglab.sweep.planner import plan_sweep
