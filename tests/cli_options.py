@@ -204,6 +204,14 @@ def _with_a_gap(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return gap
 
 
+#: Options whose effect depends on the data or on other options in a way a random call does not
+#: arrange (a filter that keeps every row, duplicates in a table without any, a seed with nothing random,
+#: an interval level with no interval, a column that holds the same numbers): their cases above show
+#: them working; the fuzz does not ask them to change every output.
+CONTEXTUAL = {"--where", "--duplicates", "--drop-missing", "--c-note", "--keep-outside", "--min-runs", "--seed",
+              "--level", "--samples", "--bootstrap"}
+
+
 # -- one call, in this process ---------------------------------------------------------------------------
 def invoke(argv: list[str]) -> tuple[object, str, str, list]:
     """``scalinglab ARGV`` in this process: (exit code or "traceback", stdout, stderr, warnings)."""
