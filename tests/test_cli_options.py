@@ -136,6 +136,10 @@ def test_option_changes_the_output_or_is_refused(path, flag, run, workspace):
     (["flops", "--params", "70B", "--tokens", "1.4T", "--flops-method", "kaplan"], "--flops-method"),
     (["flops", "--params", "70B", "--tokens", "1.4T", "--no-lm-head"], "--lm-head"),
     (["flops", "--params", "70B", "--tokens", "1.4T", "--ffn-ratio", "8"], "--ffn-ratio"),
+    (["predict", "--params", "70B", "--tokens", "1.4T", "--d-col", "tokens2"], "--d-col"),  # found by the fuzz
+    (["predict", "--params", "70B", "--tokens", "1.4T", "--level", "0.8"], "--level"),
+    (["predict", "--params", "70B", "--tokens", "1.4T", "--duplicates", "mean"], "--duplicates"),
+    (["predict", "--params", "70B", "--tokens", "1.4T", "--x", "1e23"], "--x"),
 ])
 def test_options_that_did_nothing_are_refused(args, flag):
     code, out, err, _ = invoke(args)

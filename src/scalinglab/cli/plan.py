@@ -48,14 +48,14 @@ def register(app: typer.Typer) -> None:
         x: Annotated[str | None, typer.Option("--x", help="The variable of a one-variable law.")] = None,
         runs: Annotated[str | None, typer.Option("--runs", help="Predict every run of this table (.csv, .parquet, .jsonl or a bundled dataset): intervals, residuals, R^2, MAPE.")] = None,
         out: Annotated[str | None, typer.Option("--out", help="With --runs: write the per-run predictions (.csv or .json).")] = None,
-        level: Annotated[float, typer.Option("--level", help="With --runs: coverage of the prediction intervals.")] = 0.95,
+        level: Annotated[float | None, typer.Option("--level", help="With --runs: coverage of the prediction intervals (default 0.95).")] = None,
         n_col: Annotated[str | None, typer.Option("--n-col", help="With --runs: column of N.")] = None,
         d_col: Annotated[str | None, typer.Option("--d-col", help="With --runs: column of D.")] = None,
         c_col: Annotated[str | None, typer.Option("--c-col", help="With --runs: column of C.")] = None,
         loss_col: Annotated[str | None, typer.Option("--loss-col", help="With --runs: column of observed losses.")] = None,
         u_col: Annotated[str | None, typer.Option("--u-col", help="With --runs: column of unique tokens.")] = None,
         where: Annotated[str | None, typer.Option("--where", help=f"With --runs: {WHERE_HELP[0].lower()}{WHERE_HELP[1:]}")] = None,
-        duplicates: Annotated[str, typer.Option("--duplicates", help="With --runs: keep, mean, min or error for repeated (N, D).")] = "keep",
+        duplicates: Annotated[str | None, typer.Option("--duplicates", help="With --runs: keep (default), mean, min or error for repeated (N, D).")] = None,
         drop_missing: Annotated[bool, typer.Option("--drop-missing", help="With --runs: drop rows with missing values.")] = False,
         var: Annotated[list[str] | None, typer.Option("--var", help="With --runs and a formula law: read input NAME from COLUMN (NAME=COLUMN, repeatable), instead of the column its fit used.")] = None,
         input_: Annotated[list[str] | None, typer.Option("--input", help="A formula law's input other than N and D held fixed, NAME=VALUE (repeatable), e.g. E=8.")] = None,
@@ -70,6 +70,12 @@ def register(app: typer.Typer) -> None:
                 raise InputError("--var goes with --runs (the table whose columns it names)")
             if where is not None:
                 raise InputError("--where filters the rows of a table: give it with --runs TABLE")
+            refuse_unused("goes with --runs TABLE (it applies to the predictions of a table's runs)", {
+                "--level": level, "--n-col": n_col, "--d-col": d_col, "--c-col": c_col, "--loss-col": loss_col,
+                "--u-col": u_col, "--duplicates": duplicates, "--drop-missing": drop_missing})
+            refuse_unused("is the variable of a one-variable law; --params, --tokens, --unique-tokens and --compute "
+                          "are the inputs of the others: give one kind", {"--x": x if any(
+                              v is not None for v in (params, tokens, unique_tokens, compute)) else None})
             emit(api.predict(law, params=params, tokens=tokens, unique_tokens=unique_tokens, compute=compute, x=x,
                              inputs=input_), as_json)
             return
@@ -85,9 +91,9 @@ def register(app: typer.Typer) -> None:
 
         if out is not None:
             check_output_path(out, flag="--out", inputs=(runs, law), suffixes=(".csv", ".json"))
-        result = predict_runs(law, runs, level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col,
+        result = predict_runs(law, runs, level=0.95 if level is None else level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col,
                                                                 "loss_col": loss_col, "u_col": u_col},
-                              table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing},
+                              table={"where": where, "duplicates": duplicates or "keep", "drop_missing": drop_missing},
                               variables=parse_named(var, "var"))
         if out:
             result.save(out)
