@@ -81,3 +81,17 @@ def test_budget_inputs_are_checked():
         plan_budget(accelerator="h100", dollars="1M", cluster_model=True)
     with pytest.raises(InputError, match="basis"):
         plan_budget(accelerator="h100", dollars="1M", basis="leased")
+
+
+def test_budget_takes_hfu_converted_as_cost_does():
+    """HFU with full recomputation is MFU x 8/6 (PaLM, appendix B): budget and cost convert it alike."""
+    import scalinglab as sl
+
+    by_hfu = sl.budget(1e9, gpu="h100", hfu=0.5).to_dict()
+    by_mfu = sl.budget(1e9, gpu="h100", mfu=0.375).to_dict()
+    assert by_hfu["mfu"] == pytest.approx(0.375) and by_hfu["flops"] == pytest.approx(by_mfu["flops"])
+    assert sl.budget(1e9, gpu="h100", hfu=0.5, recompute="none").to_dict()["mfu"] == pytest.approx(0.5)
+    cost = sl.cost(by_hfu["flops"], gpu="h100", gpus=by_hfu["gpus"] or 1024, hfu=0.5).to_dict()
+    assert cost["mfu"] == pytest.approx(0.375)
+    with pytest.raises(InputError, match="^give hfu= or mfu=, not both$"):
+        sl.budget(1e9, gpu="h100", hfu=0.5, mfu=0.4)

@@ -112,11 +112,11 @@ def test_goodput_and_hfu_end_to_end(cli):
 
 
 @pytest.mark.parametrize("args, words", [
-    (("--goodput", "0"), ("goodput (--goodput)", "(0, 1]")),
+    (("--goodput", "0"), ("--goodput must be", "(0, 1]")),
     (("--goodput", "1.2"), ("--goodput", "1.2")),
-    (("--hfu", "0.5", "--mfu", "0.4"), ("--mfu or --hfu",)),
+    (("--hfu", "0.5", "--mfu", "0.4"), ("give --hfu or --mfu, not both",)),
     (("--hfu", "1.5"), ("--hfu", "1.5")),
-    (("--hfu", "0.5", "--cluster-model"), ("--cluster-model or --hfu",)),
+    (("--hfu", "0.5", "--cluster-model"), ("give --hfu or --cluster-model, not both",)),
     (("--mfu", "0.4", "--recompute", "full"), ("--recompute", "--hfu")),
     (("--hfu", "0.5", "--recompute", "some"), ("--recompute", "'some'")),
     (("--hfu", "0.5", "--recompute", "selective"), ("selective", "--config")),

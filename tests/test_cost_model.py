@@ -49,7 +49,7 @@ def test_goodput_stretches_time_but_not_the_useful_rate():
 def test_goodput_outside_zero_to_one_is_refused(goodput):
     from scalinglab.errors import ScalingLabError
 
-    with pytest.raises(ScalingLabError, match=r"--goodput"):
+    with pytest.raises(ScalingLabError, match=r"goodput="):
         estimate_cost(accelerator="h100", gpus=8, flops=1e24, mfu=0.4, goodput=goodput)
 
 
@@ -68,3 +68,38 @@ def test_the_default_goodput_span_brackets_the_estimate():
     measured = estimate_cost(accelerator="h100", gpus=1024, flops=1e24, gpu_hours=1e6)
     lo, hi = measured.assumptions["goodput"]["mfu_range"]
     assert lo < measured.mfu < hi
+
+
+@settings(max_examples=30, deadline=None)
+@given(discount=st.floats(0, 0.99))
+def test_a_cloud_discount_scales_the_cloud_cost_only(discount):
+    """cloud cost = GPU-hours x list price x (1 - discount); the owned cost and the time do not move."""
+    base = estimate_cost(accelerator="h100", gpus=1024, flops=1e24, mfu=0.4)
+    cut = estimate_cost(accelerator="h100", gpus=1024, flops=1e24, mfu=0.4, cloud_discount=discount)
+    assert cut.values["cloud_cost_usd"] == pytest.approx(base.values["cloud_cost_usd"] * (1 - discount), rel=1e-12)
+    assert cut.values["owned_cost_usd"] == base.values["owned_cost_usd"]
+    assert cut.values["days"] == base.values["days"]
+    assert cut.assumptions["cloud_discount"] == {"value": str(discount), "source": "given"}
+
+
+def test_the_cloud_discount_reaches_every_face_from_its_declaration(cli):
+    """Declared once (compute/cost_options.py): the CLI flag, the Python keyword and the web field exist."""
+    import json
+
+    import scalinglab as sl
+
+    python = sl.cost(1e24, gpu="h100", gpus=1024, mfu=0.4, cloud_discount="30%").to_dict()
+    command = json.loads(cli("cost", "--compute", "1e24", "--gpu", "h100", "--gpus", "1024", "--mfu", "0.4",
+                             "--cloud-discount", "30%", "--json").stdout)
+    assert command == python
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from scalinglab.web import create_app
+
+    with TestClient(create_app(), base_url="http://127.0.0.1") as client:
+        web = client.post("/api/v1/cost", json={"compute": 1e24, "gpu": "h100", "gpus": 1024, "mfu": 0.4,
+                                                 "cloud_discount": "30%"}).json()
+    assert web["cloud_cost_usd"] == python["cloud_cost_usd"]
+    budget = sl.budget(1e9, gpu="h100", cloud_discount=0.5).to_dict()
+    assert budget["gpu_hours"] == pytest.approx(2 * sl.budget(1e9, gpu="h100").to_dict()["gpu_hours"])

@@ -60,7 +60,7 @@ def test_holdout_by_column_threshold_or_default(by_column):
 
 
 def test_bad_curve_tables_are_one_line_errors(tmp_path, capsys):
-    with pytest.raises(InputError, match="--curve-col 'model' is not a column"):
+    with pytest.raises(InputError, match="curve_col= 'model' is not a column"):
         fit_curves(_table(), curve_col="model", x_col="tokens")
     short = _table().groupby("run").head(4)
     with pytest.raises(InputError, match="curve 'broken' has 3 distinct points to fit and 1 held out; each curve needs at least 4"):
@@ -127,7 +127,7 @@ def test_curve_flags_that_need_each_other(cli, tmp_path):
     assert_user_error(cli("fit-curves", str(path), "--curve-col", "run", "--x-col", "tokens", "--holdout-value", "1"),
                       "--holdout-value needs --holdout-col")
     assert_user_error(cli("fit-curves", str(path), "--curve-col", "run", "--x-col", "tokens", "--holdout-col",
-                          "heldout", "--train-col", "train"), "one of --holdout-col, --train-col")
+                          "heldout", "--train-col", "train"), "give --holdout-col or --train-col, not both")
     got = cli("fit-curves", str(path), "--curve-col", "run", "--x-col", "tokens", "--holdout-col", "heldout",
               "--holdout-value", "1", "--json")
     assert got.code == 0 and "RuntimeWarning" not in got.stderr

@@ -63,8 +63,8 @@ def test_compare_several_scenarios(cli, tmp_path):
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (("forecast", "--scenario", "epoch-trends", "--samples", "0"), ("samples", "1 to 2,000,000")),
-    (("forecast", "--scenario", "epoch-trends", "--until", "2020"), ("until", "after", "2025")),
+    (("forecast", "--scenario", "epoch-trends", "--samples", "0"), ("--samples must be in [1, 2,000,000]", "got 0")),
+    (("forecast", "--scenario", "epoch-trends", "--until", "2020"), ("--until must be after", "2025")),
     (("compare", "epoch-trends"), ("at least two",)),
 ])
 def test_user_errors_are_one_line(cli, args, fragments):

@@ -224,7 +224,7 @@ def test_a_null_number_is_refused_at_load_by_every_face(cli, tmp_path, edits, wh
     with pytest.raises(ScenarioError, match=r"is null"):
         load_scenario_file(path)
     for args in (["scenarios", "show", str(path)], ["forecast", "--scenario", str(path), "--samples", "10"],
-                 ["sensitivity", "--scenario", str(path), "--milestone", "compute >= 1e27", "--samples", "64"]):
+                 ["sensitivity", "--scenario", str(path), "--milestone", "compute >= 1e27", "--samples", "500"]):
         assert_user_error(cli(*args), where, "is null")
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient

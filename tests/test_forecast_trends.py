@@ -71,7 +71,7 @@ def test_bad_inputs():
         fit_trend("notable-models", "Training compute (FLOP)", since="2026-04")
     with pytest.raises(UnknownNameError, match="unknown dataset or CSV file"):
         fit_trend("notable-modles", "x")
-    with pytest.raises(InputError, match="--since"):
+    with pytest.raises(InputError, match="cannot read since= 'last spring'"):
         fit_trend("notable-models", "Training compute (FLOP)", since="last spring")
 
 

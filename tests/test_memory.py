@@ -135,9 +135,9 @@ def test_moe_experts_spread_over_expert_parallel_ranks():
 
 def test_impossible_layouts_are_input_errors():
     cfg = KNOWN_CONFIGS["llama3-8b"]
-    with pytest.raises(InputError, match="--tp 3 does not divide the model's 32 attention heads"):
+    with pytest.raises(InputError, match="tp= 3 does not divide the model's 32 attention heads"):
         memory_per_gpu(cfg, Layout(tp=3))
-    with pytest.raises(InputError, match="--pp 40 is larger than the model's 32 layers"):
+    with pytest.raises(InputError, match="pp= 40 is larger than the model's 32 layers"):
         memory_per_gpu(cfg, Layout(pp=40))
     with pytest.raises(InputError, match="needs a mixture-of-experts"):
         memory_per_gpu(cfg, Layout(ep=2, dp=2, global_batch=2))
@@ -202,12 +202,12 @@ def test_weights_per_gpu_agree_with_llm_analysis_example():
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (["--tp", "0"], ["--tp", "positive integer"]),  # was silently 1
-    (["--micro-batch", "0"], ["--micro-batch", "positive integer"]),
-    (["--gpus", "0"], ["--gpus", "positive integer"]),  # was a ZeroDivisionError
-    (["--seq", "0"], ["--seq", "positive integer"]),
-    (["--seq", str(10**400)], ["--seq", "2^53"]),  # was an OverflowError
-    (["--gpus", "0", "--search"], ["--gpus", "positive integer"]),
+    (["--tp", "0"], ["--tp must be at least 1, got 0"]),  # was silently 1
+    (["--micro-batch", "0"], ["--micro-batch", "at least 1"]),
+    (["--gpus", "0"], ["--gpus", "at least 1"]),  # was a ZeroDivisionError
+    (["--seq", "0"], ["--seq", "at least 1"]),
+    (["--seq", str(10**400)], ["--seq", "2^63"]),  # was an OverflowError
+    (["--gpus", "0", "--search"], ["--gpus", "at least 1"]),
     (["--weight-bytes", "1"], ["--weight-bytes", "--inference"]),  # did nothing without --inference
     (["--inference", "--weight-bytes", "1e-9"], ["--weight-bytes", "0.125"]),  # made 405B fit on one GPU
     (["--inference", "--weight-bytes", "16"], ["--weight-bytes", "8"]),

@@ -149,12 +149,12 @@ _CACHES = {key: value for key, value in os.environ.items() if key != "PYTHONDONT
 
 
 def _modules_after(argv: list[str], packages=("pydantic", "yaml", "pandas", "statistics")) -> str:
-    """The modules of ``packages`` and ``scalinglab.cli`` that the second of two runs of ``argv`` imports
-    (the first writes the bytecode caches and the registries kept as JSON, as on a user's first run)."""
+    """The modules of ``packages`` and ``scalinglab.cli`` (but the shared ``cli.declared``, which builds declared
+    options) that the second of two runs of ``argv`` imports (the first writes the bytecode caches and the registries kept as JSON, as on a user's first run)."""
     code = ("import sys\nfrom scalinglab.cli.app import main\n"
             f"main({argv!r})\n"
             f"sys.stderr.write(repr(sorted(m for m in sys.modules if m.split('.')[0] in {tuple(packages)!r}"
-            " or m.startswith('scalinglab.cli.'))))")
+            " or (m.startswith('scalinglab.cli.') and m != 'scalinglab.cli.declared'))))")
     for _ in range(2):
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                               env=_CACHES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from contextlib import redirect_stderr, redirect_stdout
 
@@ -83,14 +84,17 @@ def test_cost_and_budget_are_the_cli_json(client):
 
 def test_goodput_hfu_and_cluster_family_are_the_cli_json(client):
     body = {"flops": "1e24", "gpu": "a100-80gb", "gpus": 2240, "hfu": "40.4%", "goodput": "0.9"}
-    assert ok(client.post("/api/v1/cost", json=body)) == cli_json(
-        "cost", "--flops", "1e24", "--gpu", "a100-80gb", "--gpus", "2240", "--hfu", "40.4%", "--goodput", "0.9")
+    web = ok(client.post("/api/v1/cost", json=body))
+    command = cli_json("cost", "--flops", "1e24", "--gpu", "a100-80gb", "--gpus", "2240", "--hfu", "40.4%",
+                       "--goodput", "0.9")
+    assert web["notes"] == [note.replace("--hfu", "hfu") for note in command["notes"]]  # each names the option its way
+    assert {**web, "notes": None} == {**command, "notes": None}
     body = {"flops": "1e24", "gpu": "h100", "gpus": 4096, "cluster_model": True, "cluster_family": "MT-NLG 530B"}
     assert ok(client.post("/api/v1/cost", json=body)) == cli_json(
         "cost", "--flops", "1e24", "--gpu", "h100", "--gpus", "4096", "--cluster-model", "--cluster-family",
         "MT-NLG 530B")
     bad = client.post("/api/v1/cost", json={"flops": "1e24", "gpu": "h100", "gpus": 8, "goodput": "1.5"})
-    assert bad.status_code == 422 and bad.json()["error"] == "goodput (--goodput) must be in (0, 1], got 1.5"
+    assert bad.status_code == 422 and bad.json()["error"] == "goodput must be in (0, 1], got 1.5"
 
 
 @pytest.mark.parametrize("path, args", [
@@ -203,7 +207,7 @@ def test_no_endpoint_takes_a_file_system_path(client):
     binary = [name for name, s in bodies.items()
               if any(option.get("contentMediaType") == "application/octet-stream"
                      for p in s.get("properties", {}).values() for option in p.get("anyOf", [p]))]
-    assert len(binary) == 4, "the fit and isoflop bodies take file contents, never a name on disk"
+    assert len(binary) == 6, "the upload, fit, isoflop and suggest bodies take file contents, never a name on disk"
 
 
 # -- limits -----------------------------------------------------------------------------------------
@@ -317,13 +321,29 @@ def test_without_a_registry_the_sweeps_view_says_so(client):
 def test_pages_and_assets_come_from_the_package_with_a_strict_csp(client):
     for page in ("/", "/plan", "/cost", "/fit", "/forecast", "/sweeps", "/laws"):
         response = client.get(page)
-        assert response.status_code == 200 and "<script src=\"/static/app.js\"" in response.text
+        assert response.status_code == 200 and '<script type="module" src="/static/app.js">' in response.text
+        assert all(' src="/static/' in tag for tag in re.findall(r"<script[^>]*>", response.text))  # nothing inline
         csp = response.headers["content-security-policy"]
         assert "default-src 'self'" in csp and "http" not in csp and "*" not in csp
     bundle = client.get("/static/vega.js")
     assert bundle.status_code == 200 and "vegaEmbed" in bundle.text and bundle.headers["etag"]
     assert client.get("/static/../app.py").status_code == 404
+    assert client.get("/static/index.html").status_code == 404
     assert client.get("/nowhere").status_code == 404
+
+
+def test_every_module_the_pages_import_is_served_as_javascript(client):
+    """The entry module and every module it imports, statically or on demand, answer 200 with a JavaScript
+    type (a module script of another type is refused by the browser)."""
+    seen, queue = set(), ["app.js"]
+    while queue:
+        name = queue.pop()
+        seen.add(name)
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/javascript"), name
+        imported = re.findall(r'(?:from |import\()"\./([\w-]+\.js)"', response.text)
+        queue += [module for module in imported if module not in seen]
+    assert {"core.js", "chart.js", "plan.js", "cost.js", "fit.js", "forecast.js", "sweeps.js", "laws.js"} <= seen
 
 
 def test_sources_carry_bibtex(client):
@@ -505,3 +525,103 @@ def test_a_bad_filter_is_the_cli_line(client):
     assert response.status_code == 422
     cli_line = cli_error("fit", "chinchilla-runs", "--where", "__import__('os') > 1")
     assert response.json()["error"] == cli_line.replace("--where ", "where=", 1)
+
+
+# -- which runs to train next --------------------------------------------------------------------------
+SUGGEST_ARGS = ["--grid", "N=10M..1B:8,D=1B..100B:8", "--target", "C=1e22..1e24", "--budget", "1e20", "--k", "3",
+                "--bootstrap", "8"]
+
+
+def _suggest_form(**changes) -> dict:
+    form = {SUGGEST_ARGS[i][2:]: SUGGEST_ARGS[i + 1] for i in range(0, len(SUGGEST_ARGS), 2)}
+    return {"dataset": "chinchilla-runs", **form, **changes}
+
+
+def test_suggest_on_a_bundled_set_and_on_an_upload_is_the_cli_json(client, tmp_path):
+    expected = cli_json("suggest", "--runs", "chinchilla-runs", *SUGGEST_ARGS)
+    data = ok(client.post("/api/v1/suggest", data=_suggest_form()))
+    assert data == expected
+    assert [pick["rank"] for pick in data["picks"]] == [1, 2, 3] and data["spent"] <= 1e20
+    assert data["warnings"] and data["warnings"][0].startswith("A is not identified by the runs done")
+    from scalinglab.datasets import read_bundled
+
+    path = tmp_path / "done.csv"
+    read_bundled("chinchilla-runs").head(60).to_csv(path, index=False)
+    expected = cli_json("suggest", "--runs", str(path), "--n-col", "Model Size", "--c-col", "Training FLOP", *SUGGEST_ARGS)
+    form = {key: value for key, value in _suggest_form(n_col="Model Size", c_col="Training FLOP").items() if key != "dataset"}
+    with path.open("rb") as handle:
+        data = ok(client.post("/api/v1/suggest", data=form, files={"file": ("done.csv", handle, "text/csv")}))
+    assert data == expected and data["n_runs"] == 60
+
+
+@pytest.mark.parametrize("changes, args", [
+    ({"grid": " "}, ["--grid", " "]),                             # an empty candidate set
+    ({"budget": "1e10"}, ["--budget", "1e10"]),                   # below the cheapest candidate (6e16 FLOP)
+    ({"target": "Q=1..2"}, ["--target", "Q=1..2"]),               # not one of the law's inputs
+    ({"cost": "0*N"}, ["--cost", "0*N"]),                         # a non-positive cost
+])
+def test_bad_suggest_input_is_a_422_with_the_cli_line(client, changes, args):
+    response = client.post("/api/v1/suggest", data=_suggest_form(**changes))
+    assert response.status_code == 422
+    assert response.json() == {"error": cli_error("suggest", "--runs", "chinchilla-runs", *SUGGEST_ARGS, *args)}
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"grid": ""}, "grid: "),                                     # an empty form field is no grid at all
+    ({"law": "fit.json"}, "is not a law family to fit"),          # a saved fit's file is never read
+    ({"law": "/etc/passwd"}, "is not a law family to fit"),
+    ({"candidates": "/etc/passwd"}, "unknown option 'candidates'"),  # candidates come from a grid only
+    ({"k": "0"}, "k: "),
+])
+def test_suggest_refuses_what_the_explorer_does_not_take_in_one_line(client, changes, words):
+    response = client.post("/api/v1/suggest", data=_suggest_form(**changes))
+    assert response.status_code == 422
+    message = response.json()["error"]
+    assert words in message and "\n" not in message
+
+
+# -- uploads kept by content hash -----------------------------------------------------------------------
+def _runs_csv(rows: int) -> bytes:
+    from scalinglab.datasets import read_bundled
+
+    return read_bundled("chinchilla-runs").head(rows).to_csv(index=False).encode()
+
+
+def test_an_upload_is_named_by_its_content_hash_and_fits_by_it(client):
+    import hashlib
+
+    data = _runs_csv(60)
+    kept = ok(client.post("/api/v1/uploads", files={"file": ("my runs.csv", data, "text/csv")}))
+    assert kept == {"upload": hashlib.sha256(data).hexdigest()[:16], "name": "my runs.csv", "bytes": len(data)}
+    assert ok(client.get(f"/api/v1/uploads/{kept['upload']}")) == kept
+    columns = {"n_col": "Model Size", "c_col": "Training FLOP"}
+    by_hash = ok(client.post("/api/v1/fit", data={"upload": kept["upload"], **columns}))
+    by_file = ok(client.post("/api/v1/fit", data=columns, files={"file": ("my runs.csv", data, "text/csv")}))
+    assert without_seconds(by_hash) == without_seconds(by_file) and by_hash["data"]["source"] == "my runs.csv"
+    both = client.post("/api/v1/fit", data={"upload": kept["upload"], "dataset": "chinchilla-runs"})
+    assert both.status_code == 422 and both.json()["error"].startswith("give one of file")
+
+
+def test_the_upload_cache_is_bounded_and_a_gone_upload_is_asked_for_again_in_one_line():
+    tables = [_runs_csv(rows) for rows in (40, 41, 42)]
+    for limits in (Limits(uploads_kept=2), Limits(upload_bytes=5_000, uploads_bytes=len(tables[1]) + len(tables[2]))):
+        with TestClient(create_app(Settings(limits=limits)), base_url="http://127.0.0.1") as small:
+            keys = [ok(small.post("/api/v1/uploads", files={"file": (f"t{i}.csv", table, "text/csv")}))["upload"]
+                    for i, table in enumerate(tables)]
+            message = f"the uploaded table {keys[0]} is no longer on this server; upload it again"
+            assert small.get(f"/api/v1/uploads/{keys[0]}").json() == {"error": message}
+            assert small.get(f"/api/v1/uploads/{keys[0]}").status_code == 404
+            for kind, form in (("fit", {}), ("suggest", _suggest_form())):
+                form = {key: value for key, value in form.items() if key != "dataset"}
+                answer = small.post(f"/api/v1/{kind}", data={**form, "upload": keys[0]})
+                assert (answer.status_code, answer.json()) == (422, {"error": message})
+            assert [ok(small.get(f"/api/v1/uploads/{key}"))["name"] for key in keys[1:]] == ["t1.csv", "t2.csv"]
+
+
+@pytest.mark.parametrize("key", ["../../etc/passwd", "0123456789ABCDEF", "0123456789abcde", "~"])
+def test_an_upload_is_named_by_hex_digits_only(client, key):
+    from urllib.parse import quote
+
+    assert client.get(f"/api/v1/uploads/{quote(key, safe='')}").status_code == 404
+    answer = client.post("/api/v1/fit", data={"upload": key})
+    assert answer.status_code == 422 and answer.json()["error"].startswith("upload: ")

@@ -7,6 +7,7 @@ are kept under out/test-artifacts/web/ (git-ignored).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -380,3 +381,103 @@ def test_the_budget_is_spent_at_the_mfu_typed_above_it_and_notes_are_shown(watch
     flops = sl.budget(dollars="10M", gpu="h100-sxm", mfu=0.2).to_dict()["flops"]
     assert f"{flops:.2e}".replace("e+", "e") in page.locator("#budget-result").inner_text()
     assert "note: goodput not given" in page.locator("#cost-result").inner_text()
+
+
+def test_what_to_train_next_ranks_the_runs_the_cli_ranks_and_its_permalink_asks_again(watched):
+    import scalinglab as sl
+
+    page = watched.open("/fit?dataset=chinchilla-runs&suggest_budget=1e20&suggest_k=3")
+    page.click("#suggest-button")
+    page.wait_for_selector("#suggest-result table", timeout=60_000)
+    expected = sl.suggest("chinchilla-runs", "chinchilla", grid="N=10M..1B:12,D=1B..100B:12", target="C=1e22..1e24",
+                          budget="1e20", k=3).to_dict()
+    rows = [row.split("\t") for row in page.locator("#suggest-result tbody").inner_text().splitlines()]
+    sci = lambda value: re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{value:.2e}")  # noqa: E731 - the page's sci(): 2.75e-5
+    assert [[r[0], r[4], r[6]] for r in rows] == [[str(p["rank"]), sci(p["cost"]), sci(p["cumulative_cost"])]
+                                                 for p in expected["picks"]]
+    assert [r[5] for r in rows] == [sci(p["variance_reduction"]) for p in expected["picks"]]
+    text = page.locator("#suggest-result").inner_text()
+    assert "warning: A is not identified by the runs done" in text
+    assert "note: D = C / (6 N): no token column, tokens derived from 'Training FLOP'" in text
+    page.wait_for_function("location.search.includes('suggest=1')")
+    cli, python = (page.locator("#suggest .copy pre").nth(i).inner_text() for i in (0, 1))
+    assert "--budget 1e20 --k 3" in cli and "budget=\"1e20\", k=3" in python
+    _runs(cli, python)
+    watched.shot("fit-suggest")
+    again = watched.open(page.url[len(watched.base):])  # the permalink runs the same suggestion on load
+    again.wait_for_selector("#suggest-result table", timeout=60_000)
+    assert [row.split("\t") for row in again.locator("#suggest-result tbody").inner_text().splitlines()] == rows
+
+
+def test_a_suggestion_with_a_budget_below_every_candidate_shows_the_one_line_error(watched):
+    page = watched.open("/fit?dataset=chinchilla-runs&suggest_budget=1e10")
+    page.click("#suggest-button")
+    page.wait_for_function("document.querySelector('#suggest-error').innerText.length > 0", timeout=30_000)
+    assert page.locator("#suggest-error").inner_text() == "--budget 1e+10 is below the cheapest candidate's cost 6e+16"
+    assert page.locator("#suggest-result table").count() == 0
+    refused = [p for p in watched.problems if "status of 422" in p]  # the browser logs the 422 answer itself
+    assert len(refused) == 1
+    watched.problems.remove(refused[0])
+
+
+def test_an_uploads_permalink_names_it_by_content_hash_and_reopens_on_it(watched, browser, server, tmp_path):
+    import hashlib
+
+    from scalinglab.datasets import read_bundled
+
+    path = tmp_path / "my-runs.csv"
+    read_bundled("chinchilla-runs").head(80).to_csv(path, index=False)
+    key = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    page = watched.open("/fit")
+    page.set_input_files("#file", str(path))
+    page.wait_for_function(f"location.search.includes('upload={key}')", timeout=30_000)
+    assert "dataset=" not in page.url
+    page.fill("#bootstrap", "0")
+    page.click("#fit-button")
+    page.wait_for_selector("#use-on-plan", timeout=60_000)
+    fitted = page.locator("#fit-result h2").first.inner_text()
+    assert fitted == "chinchilla law fitted to 80 runs of my-runs.csv"
+    page.wait_for_function("location.search.includes('run=fit')")
+    again = Watched(browser, server, tmp_path)  # another browser profile: nothing of the file but the hash
+    try:
+        copy = again.open(page.url[len(server):])
+        copy.wait_for_selector("#use-on-plan", timeout=60_000)
+        assert copy.locator("#fit-result h2").first.inner_text() == fitted
+        assert copy.input_value("#dataset") == "" and copy.locator("#upload-status").inner_text() == f"my-runs.csv ({key})"
+        assert again.problems == []
+    finally:
+        again.context.close()
+
+
+def test_a_permalink_whose_upload_has_gone_says_so_and_uses_no_other_table(watched):
+    gone = "0123456789abcdef"
+    page = watched.open(f"/fit?upload={gone}&bootstrap=0&run=fit&suggest=1")
+    page.wait_for_function("document.querySelector('#error').innerText.length > 0", timeout=30_000)
+    assert page.locator("#error").inner_text() == (f"the uploaded table {gone} is no longer on this server; "
+                                                   f"upload it again")
+    assert page.input_value("#dataset") == ""  # not chinchilla-runs
+    page.wait_for_timeout(500)
+    assert page.locator("#fit-result").inner_text() == "" and page.locator("#suggest-result table").count() == 0
+    assert f"upload={gone}" in page.url  # reloading says the same again
+    missing = [p for p in watched.problems if "status of 404" in p]  # the browser logs the 404 answer itself
+    assert len(missing) == 1
+    watched.problems.remove(missing[0])
+
+
+@pytest.mark.parametrize("kind, button", [("fit", "#fit-button"), ("isoflop", "#isoflop-button")])
+def test_one_analysis_per_group_is_the_clis_comparison_table(watched, kind, button):
+    """The Fit page's group control gives the table `scalinglab fit|isoflop marin-isoflop --group-by dataset`
+    prints: one row per dataset of the Marin ladder, and a copy that names --group-by."""
+    import scalinglab as sl
+
+    page = watched.open("/fit?dataset=marin-isoflop&bootstrap=0&group_by=dataset")
+    page.click(button)
+    page.wait_for_selector("#fit-result table", timeout=90_000)
+    expected = (sl.fit("marin-isoflop", group_by="dataset") if kind == "fit"
+                else sl.isoflop("marin-isoflop", group_by="dataset", bootstrap=0)).to_dict()
+    rows = [row.split("\t") for row in page.locator("#fit-result tbody").inner_text().splitlines()]
+    assert [r[0] for r in rows] == [" / ".join(g["group"].values()) for g in expected["groups"]]
+    assert [int(r[1]) for r in rows] == [g["runs"] for g in expected["groups"]]
+    assert "per dataset on marin-isoflop" in page.locator("#fit-result h2").first.inner_text()
+    cli, python = (page.locator(".copy pre").nth(i).inner_text() for i in (0, 1))
+    assert "--group-by dataset" in cli and 'group_by="dataset"' in python.replace("'", '"')

@@ -3,8 +3,9 @@ operation): never a 5xx, every status code, content type and body as documented,
 refused, ``Allow`` right on 405, and schema-valid requests accepted.
 
 One check is narrowed: the bodies of the computing operations have rules that JSON Schema cannot state
-(``compute`` and ``target_loss`` exclude each other, a cost needs FLOP or parameters and tokens, a text
-quantity such as ``"0"`` must be positive, a column must exist in the uploaded table). A schema-valid body
+(``compute`` and ``target_loss`` exclude each other, a cost needs FLOP or parameters and tokens, a suggestion's
+grid and target are texts of their own grammar, a text quantity such as ``"0"`` must be positive, a column
+must exist in the uploaded table, whose name must end in a table's suffix). A schema-valid body
 that breaks one of those is answered 422 with the CLI's one-line message, which this test checks instead
 of ``positive_data_acceptance`` there. Everywhere else (every GET, the cluster curve, job cancel) a
 schema-valid request must be accepted (or be a 404 for a name that does not exist).
@@ -29,7 +30,7 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP, headers={"H
 #: Operations whose bodies carry rules across fields or inside text quantities (see the module docstring).
 CROSS_FIELD_RULES = {"/api/v1/plan", "/api/v1/predict", "/api/v1/charts/plan", "/api/v1/cost", "/api/v1/budget",
                      "/api/v1/fit", "/api/v1/isoflop", "/api/v1/fit/jobs", "/api/v1/isoflop/jobs",
-                     "/api/v1/forecast", "/api/v1/charts/forecast", "/api/v1/scenarios/describe"}
+                     "/api/v1/suggest", "/api/v1/uploads", "/api/v1/forecast", "/api/v1/charts/forecast", "/api/v1/scenarios/describe"}
 
 
 @pytest.mark.slow

@@ -15,7 +15,8 @@ import types as _types
 from ._version import __version__
 
 _FACE = ("plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
-         "load_fit", "laws", "datasets", "sweep", "Result", "memory", "inference", "inference_plan", "suggest", "bench")
+         "load_fit", "laws", "datasets", "sweep", "Result", "memory", "inference", "inference_plan", "suggest", "bench",
+         "fit_curves")
 
 __all__ = ["__version__", *_FACE]
 

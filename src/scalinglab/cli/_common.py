@@ -92,7 +92,7 @@ def old_option(flag: str, new: str):
 
 
 WHERE_HELP = ("Keep the rows that match a filter, e.g. \"dataset == 'c4' and lr <= 0.004\" (comparisons, and/or/not, "
-              "in [...], `odd names` in backticks, numbers such as 7B; see the README).")
+              "in [...], `odd names` in backticks, numbers such as 7B; see docs/where.md).")
 
 
 def where_filter(text: str | None):

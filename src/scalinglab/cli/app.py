@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from ..errors import Interrupted, ScalingLabError
+from ..options import speaking
 from ._coerce import speed_up
 
 __all__ = ["app", "main"]
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(tree_for(sys.argv[1:] if argv is None else list(argv)))
     speed_up(command)
     try:
-        with _signals_interrupt(), _renames_as_notes():
+        with _signals_interrupt(), _renames_as_notes(), speaking("cli"):
             code = command.main(args=argv, prog_name="scalinglab", standalone_mode=False)
     except Interrupted as stop:
         fail(str(stop), stop.exit_code)

@@ -1,47 +1,22 @@
-"""``scalinglab forecast | scenarios list|show | compare | trend``: Monte Carlo forecasts and trends."""
+"""``scalinglab forecast | sensitivity | scenarios list|show | compare | trend``: Monte Carlo forecasts and trends.
+
+The options are declared once, in ``scalinglab.forecast.options``.
+"""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from ..errors import InputError
-from ._common import JsonOption, check_outputs, console, emit, print_json, table
+from ..forecast.options import COMPARE, FORECAST, SENSITIVITY, TREND
+from ._common import JsonOption, api, check_outputs, console, emit, print_json, table
+from .declared import with_options
 
 PlotOption = Annotated[Optional[Path], typer.Option("--plot", help="Write a chart (.png .svg .pdf .html .json).")]
-SamplesOption = Annotated[int, typer.Option("--samples", help="Monte Carlo samples.")]
-SeedOption = Annotated[int, typer.Option("--seed", min=0, help="Random seed (the same seed gives the same output).")]
-UntilOption = Annotated[Optional[int], typer.Option("--until", help="Last year of the forecast (default: the scenario's).")]
-
-
-LawOption = Annotated[Optional[str], typer.Option(
-    "--law", help="Law of the largest run's N, D and loss (e.g. hoffmann2022, besiroglu2024, muennighoff2023); "
-                  "the run then wants that law's compute-optimal dataset. Default: the scenario's dataset rule, else hoffmann2022.")]
-MilestoneOption = Annotated[Optional[list[str]], typer.Option(
-    "--milestone", help="A question such as 'spending >= $10B', 'compute >= 1e28' or 'loss <= 1.8' (repeatable).")]
-
-
-@contextmanager
-def _flag(flag: str, errors: tuple[type, ...]):
-    """Name the user's flag in the one-line error about its value."""
-    try:
-        yield
-    except errors as error:
-        message = str(error)
-        raise InputError(f"--{message}" if message.startswith(flag.lstrip("-")) else f"{flag}: {message}") from None
-
-
-def _check_law(law: str | None) -> None:
-    """A law the run's loss can follow, or a one-line error naming --law."""
-    if law is not None:
-        from ..errors import ScalingLabError
-        from ..forecast.constraints import run_law
-
-        with _flag("--law", (ScalingLabError,)):
-            run_law(law)
+TornadoOption = Annotated[Optional[Path], typer.Option("--plot",
+                                                       help="Write a tornado chart (.png .svg .pdf .html .json).")]
 
 
 def _emit(result, as_json: bool, plot: Path | None, chart_name: str) -> None:
@@ -59,48 +34,18 @@ def _emit(result, as_json: bool, plot: Path | None, chart_name: str) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("forecast")
-    def forecast_command(
-        scenario: Annotated[str, typer.Option("--scenario", help="A preset (scalinglab scenarios list) or a scenario YAML file.")],
-        samples: SamplesOption = 10_000,
-        seed: SeedOption = 0,
-        until: UntilOption = None,
-        law: LawOption = None,
-        milestone: MilestoneOption = None,
-        plot: PlotOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(FORECAST)
+    def forecast_command(plot: PlotOption = None, as_json: JsonOption = False, **options) -> None:
         """Monte Carlo forecast of a scenario: percentiles per year, milestone years, binding constraints."""
-        from .. import api
-        from ..forecast.questions import MilestoneError
-
-        check_outputs(plot=plot, inputs=(scenario,))
-        _check_law(law)
-        with _flag("--milestone", (MilestoneError,)):
-            result = api.forecast(scenario, samples=samples, seed=seed, until=until, law=law,
-                                  milestones=milestone or ())
-        _emit(result, as_json, plot, "forecast_chart")
+        check_outputs(plot=plot, inputs=(options["scenario"],))
+        _emit(api.forecast(**options), as_json, plot, "forecast_chart")
 
     @app.command("sensitivity")
-    def sensitivity_command(
-        scenario: Annotated[str, typer.Option("--scenario", help="A preset (scalinglab scenarios list) or a scenario YAML file.")],
-        milestone: Annotated[str, typer.Option("--milestone", help="A question such as 'spending >= $100B', or one of "
-                                               "the forecast's milestones such as 'data stock binds'.")],
-        samples: SamplesOption = 10_000,
-        seed: SeedOption = 0,
-        until: UntilOption = None,
-        law: LawOption = None,
-        plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a tornado chart (.png .svg .pdf .html .json).")] = None,
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(SENSITIVITY)
+    def sensitivity_command(plot: TornadoOption = None, as_json: JsonOption = False, **options) -> None:
         """Which inputs drive a milestone's year: first-order Sobol shares and rank correlations, ranked."""
-        from .. import api
-        from ..forecast.questions import MilestoneError
-
-        check_outputs(plot=plot, inputs=(scenario,))
-        _check_law(law)
-        with _flag("--milestone", (MilestoneError,)):
-            result = api.sensitivity(scenario, milestone, samples=samples, seed=seed, until=until, law=law)
-        _emit(result, as_json, plot, "tornado_chart")
+        check_outputs(plot=plot, inputs=(options["scenario"],))
+        _emit(api.sensitivity(**options), as_json, plot, "tornado_chart")
 
     group = typer.Typer(help="Forecast scenarios: one preset per essay, or your own YAML.", no_args_is_help=True)
     app.add_typer(group, name="scenarios")
@@ -144,41 +89,15 @@ def register(app: typer.Typer) -> None:
             console.print(f"Note: {note}", markup=False)
 
     @app.command("compare")
-    def compare_command(
-        scenarios: Annotated[list[str], typer.Argument(help="Two or more presets or scenario files.")],
-        samples: SamplesOption = 10_000,
-        seed: SeedOption = 0,
-        until: UntilOption = None,
-        plot: PlotOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(COMPARE)
+    def compare_command(plot: PlotOption = None, as_json: JsonOption = False, **options) -> None:
         """Forecast several scenarios with the same samples and seed, side by side."""
-        from .. import api
-
-        check_outputs(plot=plot, inputs=scenarios)
-        result = api.compare(*scenarios, samples=samples, seed=seed, until=until)
-        _emit(result, as_json, plot, "compare_chart")
+        check_outputs(plot=plot, inputs=options["scenarios"])
+        _emit(api.compare(**options), as_json, plot, "compare_chart")
 
     @app.command("trend")
-    def trend_command(
-        dataset: Annotated[str, typer.Argument(help="A bundled dataset (scalinglab datasets list) or a CSV file.")],
-        y: Annotated[str, typer.Option("--y", help="Column to fit, e.g. 'Training compute (FLOP)'.")],
-        since: Annotated[Optional[str], typer.Option("--since", help="Keep rows from this year or date on.")] = None,
-        until: Annotated[Optional[str], typer.Option("--until", help="Keep rows before this year or date.")] = None,
-        domain: Annotated[Optional[str], typer.Option("--domain", help="Keep rows whose domain labels include this, e.g. Language.")] = None,
-        top_n: Annotated[Optional[int], typer.Option("--top-n", help="Keep the N largest rows per calendar year.")] = None,
-        rank_by: Annotated[Optional[str], typer.Option("--rank-by", help="Column that ranks rows for --top-n (default: training compute, else --y).")] = None,
-        date_column: Annotated[Optional[str], typer.Option("--date-column", help="Date column (default: the dataset's).")] = None,
-        domain_column: Annotated[Optional[str], typer.Option("--domain-column", help="Domain column (default: Domain or category).")] = None,
-        bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the 90% interval.")] = 2000,
-        seed: SeedOption = 0,
-        plot: PlotOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(TREND)
+    def trend_command(plot: PlotOption = None, as_json: JsonOption = False, **options) -> None:
         """Exponential trend of a column against the date: growth per year with a bootstrap 90% interval."""
-        from .. import api
-
-        check_outputs(plot=plot, inputs=(dataset,))
-        result = api.trend(dataset, y, date_column=date_column, since=since, until=until, domain=domain,
-                           domain_column=domain_column, top_n=top_n, rank_by=rank_by, bootstrap=bootstrap, seed=seed)
-        _emit(result, as_json, plot, "trend_chart")
+        check_outputs(plot=plot, inputs=(options["data"],))
+        _emit(api.trend(**options), as_json, plot, "trend_chart")

@@ -27,8 +27,10 @@ import numpy as np
 from .._table import header, rich_table
 from ..distributions import Distribution, parse_value
 from ..errors import InputError
+from ..options import spelled
 from ..provenance import Source
 from ..units import SECONDS_PER, format_money, format_quantity
+from .cost_options import BUDGET, COST, MAX_SAMPLES
 from .cluster import ClusterSizeModel, achieved_flops_per_gpu, default_cluster_model, hfu_to_mfu
 from .hardware import Accelerator, catalogue_data, custom_accelerator, get_accelerator, normalise_precision, \
     resolve_source
@@ -37,43 +39,20 @@ __all__ = ["CostEstimate", "EstimateResult", "estimate_cost", "cost_defaults", "
 
 PERCENTILES = (5, 50, 95)
 
-# name -> (lower bound, lower bound allowed, upper bound or None, what it is)
-_LIMITS = {
-    "gpus": (1.0, True, None, "number of GPUs"),
-    "mfu": (0.0, False, 1.0, "MFU"),
-    "hfu": (0.0, False, 1.0, "HFU"),
-    "goodput": (0.0, False, 1.0, "goodput"),
-    "flops": (0.0, False, None, "training FLOP"),
-    "n_params": (0.0, False, None, "parameter count"),
-    "n_tokens": (0.0, False, None, "token count"),
-    "gpu_hours": (0.0, False, None, "GPU-hours"),
-    "tokens_per_second_per_gpu": (0.0, False, None, "tokens per second per GPU"),
-    "flops_per_second_per_gpu": (0.0, False, None, "FLOP/s per GPU"),
-    "peak_flops": (0.0, False, None, "peak FLOP/s"),
-    "cluster_b": (0.0, True, 0.999999, "cluster exponent b"),
-    "gpu_price": (0.0, True, None, "GPU price"),
-    "overhead": (0.0, True, None, "overhead"),
-    "depreciation": (0.0, True, None, "depreciation rate"),
-    "electricity": (0.0, True, None, "electricity price"),
-    "pue": (1.0, True, None, "PUE"),
-    "watts": (0.0, False, None, "power"),
-    "carbon": (0.0, True, None, "grid carbon intensity"),
-    "price_per_gpu_hour": (0.0, True, None, "price per GPU-hour"),
-    "dollars": (0.0, False, None, "budget in dollars"),
-    "days": (0.0, False, None, "number of days"),
-}
+#: Science name -> the declared parameter's name (``compute``, ``params``, ``tokens`` on every face).
+FACE_NAMES = {"flops": "compute", "n_params": "params", "n_tokens": "tokens"}
+DECLARED = {**BUDGET, **COST}
+
+
+def declared(name: str):
+    """The declaration of the input ``name`` (a science name such as ``n_params`` or a face name)."""
+    return DECLARED[FACE_NAMES.get(name, name)]
 
 
 def _check(name: str, value) -> None:
-    lo, inclusive, hi, what = _LIMITS[name]
+    option = declared(name)
     for v in value.bounds if isinstance(value, Distribution) else (value,):
-        below = v < lo if inclusive else v <= lo
-        if below or (hi is not None and v > hi):
-            if name == "gpus":
-                raise InputError(f"{what} must be at least 1, got {v:g}")
-            span = f"{'[' if inclusive else '('}{lo:g}, {hi:g}]" if hi is not None else \
-                (f">= {lo:g}" if inclusive else f"> {lo:g}")
-            raise InputError(f"{what} ({flag(name)}) must be {'in ' if hi is not None else ''}{span}, got {v:g}")
+        option.check_bounds(v)
 
 
 #: Inputs whose kind is not a plain count: (kind, unit a duration converts to). A value written in
@@ -81,13 +60,13 @@ def _check(name: str, value) -> None:
 _KINDS = {"dollars": ("money", None), "gpu_price": ("money", None), "price_per_gpu_hour": ("money", None),
           "electricity": ("rate", None), "days": ("duration", "day"), "gpu_hours": ("duration", "h"),
           "mfu": ("fraction", None), "hfu": ("fraction", None), "goodput": ("fraction", None),
-          "depreciation": ("fraction", None), "overhead": ("fraction", None), "cluster_b": ("fraction", None)}
-#: The command-line flag of each input, for messages.
-FLAGS = {"n_params": "--params", "n_tokens": "--tokens", "flops": "--compute"}
+          "depreciation": ("fraction", None), "overhead": ("fraction", None), "cluster_b": ("fraction", None),
+          "cloud_discount": ("fraction", None)}
 
 
 def flag(name: str) -> str:
-    return FLAGS.get(name, "--" + name.replace("_", "-"))
+    """The input ``name`` as the caller spells it (``--params``, ``params=``, ``params``)."""
+    return spelled(declared(name).name)
 
 
 def parse_inputs(raw: dict) -> dict:
@@ -112,22 +91,19 @@ def parse_inputs(raw: dict) -> dict:
     return out
 
 
-#: Most Monte Carlo draws of a cost or budget estimate: a few dozen arrays of this length stay well under 1 GB.
-MAX_SAMPLES = 1_000_000
-
-
 def draw(inputs: dict, samples: int, seed: int) -> tuple[dict, bool, list[str]]:
     """Replace ranges by ``samples`` seeded draws (in sorted-name order); cap MFU and goodput at 1."""
     ranged = sorted(k for k, v in inputs.items() if isinstance(v, Distribution))
     if not ranged:
         return dict(inputs), False, []
     if not 100 <= samples <= MAX_SAMPLES:
-        raise InputError(f"--samples must be from 100 (for a percentile table) to {MAX_SAMPLES:,}, got {samples:,}")
+        raise InputError(f"{spelled('samples')} must be from 100 (for a percentile table) to {MAX_SAMPLES:,}, "
+                         f"got {samples:,}")
     rng = np.random.default_rng(seed)
     out, notes = dict(inputs), []
     for name in ranged:
         values = inputs[name].sample(rng, samples)
-        lo, _, hi, _ = _LIMITS.get(name, (None, None, None, None))
+        lo, hi = declared(name).low, declared(name).high
         if hi is not None and np.any(values > hi):
             notes.append(f"{int(np.sum(values > hi))} of {samples} draws of {name} above {hi:g} were capped at {hi:g}")
             values = np.minimum(values, hi)
@@ -295,8 +271,8 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
                   peak_flops=None, mfu=None, tokens_per_second_per_gpu=None, flops_per_second_per_gpu=None,
                   cluster_model: bool | ClusterSizeModel = False, cluster_b=None, goodput=None, gpu_price=None,
                   overhead=None, depreciation=None, electricity=None, pue=None, watts=None, carbon=None,
-                  price_per_gpu_hour=None, hfu=None, recompute: str | None = None, cluster_family: str | None = None,
-                  samples: int = 10_000, seed: int = 0) -> CostEstimate:
+                  price_per_gpu_hour=None, cloud_discount=None, hfu=None, recompute: str | None = None,
+                  cluster_family: str | None = None, samples: int = 10_000, seed: int = 0) -> CostEstimate:
     """Estimate one training run. Numeric arguments take numbers, text (``"40%"``, ``"$2M"``) or ranges.
 
     ``hfu`` is a hardware-FLOP utilisation, converted to MFU for ``recompute`` ("full" by default: x 6/8);
@@ -308,7 +284,7 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
                peak_flops=peak_flops, mfu=mfu, hfu=hfu, tokens_per_second_per_gpu=tokens_per_second_per_gpu,
                flops_per_second_per_gpu=flops_per_second_per_gpu, cluster_b=cluster_b, goodput=goodput,
                gpu_price=gpu_price, overhead=overhead, depreciation=depreciation, electricity=electricity, pue=pue,
-               watts=watts, carbon=carbon, price_per_gpu_hour=price_per_gpu_hour)
+               watts=watts, carbon=carbon, price_per_gpu_hour=price_per_gpu_hour, cloud_discount=cloud_discount)
     given = parse_inputs(raw)
     acc = resolve_accelerator(accelerator, given.get("peak_flops"), precision)
     precision = normalise_precision(precision) if precision else acc.default_precision
@@ -324,20 +300,13 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
             default_cluster_model(anchor=cluster_family, accelerator=acc.name)
         assumptions["cluster_model"] = model.to_dict() | ({"b": str(given["cluster_b"]), "b_source": "given"}
                                                           if "cluster_b" in given else {})
-    elif "cluster_b" in given or cluster_family is not None:
-        raise InputError("--cluster-b and --cluster-family only apply with the cluster-size model (--cluster-model)")
-    if recompute is not None and "hfu" not in given:
-        raise InputError("--recompute says how to convert --hfu to MFU; give --hfu with it")
     if "hfu" in given:
-        if "mfu" in given or model is not None:
-            raise InputError(f"give {'--mfu' if 'mfu' in given else '--cluster-model'} or --hfu, not both "
-                             "(--hfu is converted to MFU)")
         from .shapes import resolve_config
 
         factor, how = hfu_to_mfu(recompute or "full", None if config is None else resolve_config(config))
         p["mfu"] = p["hfu"] * factor
-        assumptions["mfu"] = {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as --hfu", "note": how}
-        notes.append(f"--hfu {given['hfu']} is hardware FLOP with {recompute or 'full'} recomputation: "
+        assumptions["mfu"] = {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as hfu", "note": how}
+        notes.append(f"{spelled('hfu')} {given['hfu']} is hardware FLOP with {recompute or 'full'} recomputation: "
                      f"MFU = HFU x {factor:.4g} ({how})")
     utilisation = ("mfu", "hfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu", "gpu_hours")
     if model is None and not any(key in given for key in utilisation):
@@ -425,6 +394,8 @@ def default_assumptions(given: dict, acc: Accelerator, defaults: dict[str, Defau
             d = defaults[default]
             out[default] = {"value": d.value, "source": str(d.source), "note": d.note} | \
                 ({"range": list(d.range)} if d.range else {})
+    out["cloud_discount"] = {"value": str(given["cloud_discount"]), "source": "given"} if "cloud_discount" in given \
+        else {"value": 0.0, "source": "none assumed: the list price"}
     for key, field_name in (("gpu_price", "release_price_usd"), ("watts", "tdp_watts"),
                             ("price_per_gpu_hour", "cloud_usd_per_hour")):
         if key in given:
@@ -471,8 +442,14 @@ def _timing(p: dict, work: dict, peak, g, model, given: dict, notes: list) -> di
             "years": None if seconds is None else seconds / SECONDS_PER["year"], "gpu_hours": gpu_hours}
 
 
+def cloud_price(p: dict, acc: Accelerator):
+    """Dollars per accelerator-hour in the cloud: the given or catalogue list price x (1 - cloud discount)."""
+    price = p.get("price_per_gpu_hour", acc.cloud_usd_per_hour)
+    return None if price is None else price * (1.0 - p.get("cloud_discount", 0.0))
+
+
 def _money(p: dict, acc: Accelerator, g, seconds, gpu_hours, notes: list) -> dict:
-    price_hour = p.get("price_per_gpu_hour", acc.cloud_usd_per_hour)
+    price_hour = cloud_price(p, acc)
     gpu_price = p.get("gpu_price", acc.release_price_usd)
     watts = p.get("watts", acc.tdp_watts)
     if price_hour is None:

@@ -24,11 +24,10 @@ import numpy as np
 from .._table import rich_table
 from ..errors import InputError
 from ..units import format_quantity
+from .options import METHODS
 
 __all__ = ["TransformerConfig", "training_flops", "param_counts", "flops_per_token", "FlopsBreakdown",
            "flops_breakdown", "METHODS", "KNOWN_CONFIGS"]
-
-METHODS = ("6nd", "kaplan", "chinchilla")
 
 
 def training_flops(n_params, n_tokens, flops_per_param_token: float = 6.0):
@@ -106,7 +105,7 @@ class TransformerConfig:
         if self.norm not in ("layernorm", "rmsnorm"):
             raise InputError(f"norm must be 'layernorm' or 'rmsnorm', got {self.norm!r}")
         if not (isinstance(self.ffn_ratio, (int, float)) and math.isfinite(self.ffn_ratio) and self.ffn_ratio > 0):
-            raise InputError(f"ffn_ratio (--ffn-ratio) must be a positive number, got {self.ffn_ratio!r}")
+            raise InputError(f"transformer ffn_ratio must be a positive number, got {self.ffn_ratio!r}")
         if self.n_experts:
             if not 1 <= self.top_k <= self.n_experts:
                 raise InputError(f"top_k must be between 1 and n_experts {self.n_experts}, got {self.top_k}")

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from .._memory import format_bytes
 from .._table import rich_table
 from ..errors import InputError
+from ..options import spelled
 from ..units import format_money, format_quantity
 from .flops import TransformerConfig, param_counts
 from .hardware import Accelerator, get_accelerator, normalise_precision
-from .memory import check_bytes_per_value, check_counts
+from .options import INFERENCE_PLAN, ROOFLINE, check_each
 
 __all__ = ["InferenceEstimate", "inference_roofline", "InferenceCostPlan", "inference_aware_cost"]
 
@@ -108,13 +109,10 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
                        memory_fraction: float = 0.9, bandwidth_efficiency: float = 1.0, flops_efficiency: float = 1.0,
                        price_per_gpu_hour: float | None = None, model: str = "model") -> InferenceEstimate:
     """Serve ``batch`` sequences of ``input_tokens`` + ``output_tokens`` (see the module docstring)."""
-    check_counts(gpus=gpus, input=input_tokens, output=output_tokens, batch=batch)
-    for name, value in (("memory_fraction", memory_fraction), ("bandwidth_efficiency", bandwidth_efficiency),
-                        ("flops_efficiency", flops_efficiency)):
-        if not (0 < value <= 1):
-            raise InputError(f"--{name.replace('_', '-')} must be in (0, 1], got {value!r}")
-    check_bytes_per_value("--weight-bytes", weight_bytes)
-    check_bytes_per_value("--kv-bytes", kv_bytes)
+    check_each(ROOFLINE, gpus=gpus, batch=batch, input_tokens=input_tokens, output_tokens=output_tokens,
+               weight_bytes=weight_bytes, kv_bytes=kv_bytes, memory_fraction=memory_fraction,
+               bandwidth_efficiency=bandwidth_efficiency, flops_efficiency=flops_efficiency,
+               price_per_gpu_hour=price_per_gpu_hour)
     kv_bytes = weight_bytes if kv_bytes is None else kv_bytes
     acc = get_accelerator(accelerator)
     if acc.memory_bytes is None or acc.memory_bandwidth is None:
@@ -133,7 +131,7 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
     if free <= 0:
         raise InputError(f"{model} needs {weights / 1e9:,.1f} GB of weights at {weight_bytes:g} bytes each; "
                          f"{gpus} x {acc.name} hold {acc.memory_bytes * gpus / 1e9:,.1f} GB: "
-                         "add --gpus or use fewer --weight-bytes")
+                         f"add {spelled('gpus')} or use fewer {spelled('weight_bytes')}")
     room = free * memory_fraction
     live = input_tokens + output_tokens / 2.0  # mean tokens a live sequence holds under in-flight batching
     max_batch = int(room // (kv_token * live))
@@ -142,9 +140,9 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
             raise InputError(f"no room for the KV cache of one {seq_len:,}-token sequence beside the weights")
         batch = max_batch
     elif batch > max_batch:
-        raise InputError(f"--batch {batch:,} needs {format_bytes(batch * kv_token * live)} of KV cache but "
+        raise InputError(f"{spelled('batch')} {batch:,} needs {format_bytes(batch * kv_token * live)} of KV cache but "
                          f"{format_bytes(room)} remain beside the weights on {gpus} x {acc.name}: at most "
-                         f"{max_batch:,} sequences fit (lower --batch or add --gpus)")
+                         f"{max_batch:,} sequences fit (lower {spelled('batch')} or add {spelled('gpus')})")
     n_matmul = counts["active_matmul"]
     # prefill: the batch's prompts in one pass; causal attention over on average s/2 earlier tokens
     prefill_flops = batch * input_tokens * (2.0 * n_matmul + _attention_flops_per_token(config, input_tokens / 2))
@@ -157,12 +155,15 @@ def inference_roofline(config: TransformerConfig, *, accelerator: str | Accelera
     step_bytes = _weights_read(config, batch) * weight_bytes + batch * context * kv_token
     step = max(step_flops / peak, step_bytes / bandwidth)
     total = prefill + output_tokens * step
+    if not 0 < total < math.inf:
+        raise InputError(f"the roofline gives no finite serving time: {spelled('bandwidth_efficiency')} or "
+                         f"{spelled('flops_efficiency')} is too small, or {spelled('input_tokens')} and "
+                         f"{spelled('output_tokens')} too large for this model")
     tokens_per_second = batch * output_tokens / total
     price = acc.cloud_usd_per_hour if price_per_gpu_hour is None else float(price_per_gpu_hour)
-    if price is not None and not (math.isfinite(price) and price >= 0):
-        raise InputError(f"--price-per-gpu-hour must be zero or positive, got {price_per_gpu_hour!r}")
     if price is None:
-        notes.append(f"no cloud price for {acc.name} in the catalogue: pass --price-per-gpu-hour for dollars")
+        notes.append(f"no cloud price for {acc.name} in the catalogue: give {spelled('price_per_gpu_hour')} for "
+                     "dollars")
     per_million = None if price is None else gpus * price / 3600.0 / tokens_per_second * 1e6
     values = {
         "batch": int(batch), "max_batch": max_batch, "input_tokens": int(input_tokens), "output_tokens": int(output_tokens),
@@ -192,14 +193,15 @@ def _check_physics(values: dict, *, capacity: float) -> None:
     per GPU above its capacity, a utilisation above 1. Each names the inputs that set it."""
     for name, value in values.items():
         if isinstance(value, float) and not math.isfinite(value):
-            raise InputError(f"{name.replace('_', ' ')} is not a finite number; --input and --output "
-                             "are too large for this model")
+            raise InputError(f"{name.replace('_', ' ')} is not a finite number; {spelled('input_tokens')} and "
+                             f"{spelled('output_tokens')} are too large for this model")
     if values["memory_per_gpu_bytes"] > capacity:
         raise InputError(f"the weights and KV cache need {format_bytes(values['memory_per_gpu_bytes'])} per GPU, "
-                         f"more than its {format_bytes(capacity)}: lower --batch or --weight-bytes, or add --gpus")
+                         f"more than its {format_bytes(capacity)}: lower {spelled('batch')} or "
+                         f"{spelled('weight_bytes')}, or add {spelled('gpus')}")
     if not 0 < values["decode_mfu"] <= 1:
-        raise InputError(f"decode MFU {values['decode_mfu']:.3g} is outside (0, 1]: --precision is below the "
-                         "one the roofline used")
+        raise InputError(f"decode MFU {values['decode_mfu']:.3g} is outside (0, 1]: {spelled('precision')} is below "
+                         "the one the roofline used")
 
 
 @dataclass(frozen=True)
@@ -246,10 +248,13 @@ def inference_aware_cost(law, inference_tokens: float, *, compute_flops: float |
     from .cost import cost_defaults
     from .hardware import catalogue_data
 
-    for flag, value in (("--inference-tokens", inference_tokens), ("--compute", compute_flops),
-                        ("--target-loss", target_loss)):
-        if value is not None and not (math.isfinite(float(value)) and float(value) > 0):
-            raise InputError(f"{flag} must be a finite number above 0, got {format_quantity(float(value))}")
+    if inference_tokens is None:
+        raise InputError(f"give {spelled('inference_tokens')}: the tokens the model will serve, e.g. 2T")
+    if compute_flops is None and target_loss is None:
+        raise InputError(f"give {spelled('compute')} (its compute-optimal loss is the target) or "
+                         f"{spelled('target_loss')}")
+    check_each(INFERENCE_PLAN, inference_tokens=inference_tokens, compute=compute_flops, target_loss=target_loss,
+               training_mfu=training_mfu, inference_mfu=inference_mfu, price_per_gpu_hour=price_per_gpu_hour)
     acc = get_accelerator(accelerator)
     defaults = cost_defaults()
     data = catalogue_data()
@@ -259,21 +264,20 @@ def inference_aware_cost(law, inference_tokens: float, *, compute_flops: float |
         i_mfu, i_source = float(spec["value"]), spec["note"]
     else:
         i_mfu, i_source = float(inference_mfu), "given"
-    for name, value in (("training MFU", t_mfu), ("inference MFU", i_mfu)):
-        if not (0 < value <= 1):
-            raise InputError(f"{name} must be in (0, 1], got {value!r}")
     price = acc.cloud_usd_per_hour if price_per_gpu_hour is None else float(price_per_gpu_hour)
     if price is None:
-        raise InputError(f"no cloud price for {acc.name}: give price_per_gpu_hour")
-    if not (math.isfinite(price) and price > 0):
-        raise InputError(f"--price-per-gpu-hour must be positive, got {price_per_gpu_hour!r}")
+        raise InputError(f"no cloud price for {acc.name}: give {spelled('price_per_gpu_hour')}")
     usd_per_flop_train = price / 3600.0 / (acc.peak() * t_mfu)
     usd_per_flop_serve = price / 3600.0 / (acc.peak() * i_mfu)
     if not (usd_per_flop_train > 0 and usd_per_flop_serve > 0):  # a price so small a FLOP costs 0.0
-        raise InputError(f"--price-per-gpu-hour {price:g} is too small to price a FLOP; give dollars per GPU-hour")
+        raise InputError(f"{spelled('price_per_gpu_hour')} {price:g} is too small to price a FLOP; give dollars per "
+                         "GPU-hour")
+    if not (math.isfinite(usd_per_flop_train) and math.isfinite(usd_per_flop_serve)):  # a FLOP costs infinity
+        raise InputError(f"{spelled('training_mfu')} {t_mfu:g} or {spelled('inference_mfu')} {i_mfu:g} is too small "
+                         "to price a FLOP; give a utilisation such as 0.4")
     weight = usd_per_flop_serve / usd_per_flop_train
-    kwargs = {"compute_flops": compute_flops} if compute_flops is not None else {"target_loss": target_loss}
-    plan = inference_optimal(law, float(inference_tokens) * weight, **kwargs)
+    plan = inference_optimal(law, float(inference_tokens) * weight, compute_flops=compute_flops,
+                             target_loss=target_loss)
     n, d = float(plan.n_params), float(plan.n_tokens)
     ref_n, ref_d = plan.extra["chinchilla_n"], plan.extra["chinchilla_d"]
     k = float(plan.flops_per_param_token)
@@ -295,6 +299,10 @@ def inference_aware_cost(law, inference_tokens: float, *, compute_flops: float |
         "saving_fraction": 1.0 - (tr_usd + sv_usd) / (rtr_usd + rsv_usd),
         "usd_per_million_tokens_served": 1e6 * INFERENCE_FLOPS_PER_PARAM_TOKEN * n * usd_per_flop_serve,
     }
+    if not all(math.isfinite(value) for value in values.values()):
+        raise InputError(f"the costs are not finite numbers: {spelled('training_mfu')} {t_mfu:g} or "
+                         f"{spelled('inference_mfu')} {i_mfu:g} is too small, or {spelled('inference_tokens')} too "
+                         "large")
     assumptions = {"accelerator": acc.name, "price_per_gpu_hour": price, "peak_flops": acc.peak(),
                    "training_mfu": t_mfu, "inference_mfu": i_mfu, "inference_mfu_source": i_source,
                    "law": getattr(law, "family", str(law))}

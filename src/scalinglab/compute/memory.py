@@ -27,21 +27,18 @@ import itertools
 import math
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
-
 from .._table import rich_table
 from ..errors import InputError
+from ..options import spelled
 from .flops import TransformerConfig, param_counts
 from .hardware import Accelerator, get_accelerator
+from .options import MEMORY, RECOMPUTE, check_each
 from .steptime import estimate_step_time, interconnect, param_split, parallelism_data
 
-__all__ = ["Layout", "MemoryEstimate", "LayoutSearch", "memory_per_gpu", "search_layouts",
-           "activation_bytes_per_token", "RECOMPUTE", "parallelism_data", "check_counts", "check_bytes_per_value",
-           "BYTES_PER_VALUE"]
+__all__ = ["Layout", "MemoryEstimate", "LayoutSearch", "memory_per_gpu", "search_layouts", "estimate_memory",
+           "memory_layout", "default_global_batch", "activation_bytes_per_token", "RECOMPUTE", "parallelism_data"]
 
-RECOMPUTE = ("none", "selective", "full")
 GB = 1e9
-BYTES_PER_VALUE = (0.125, 8.0)  #: the domain of --weight-bytes and --kv-bytes
 
 
 @dataclass(frozen=True)
@@ -80,59 +77,48 @@ class Layout:
         return asdict(self) | {"gpus": self.gpus, "micro_batches": self.micro_batches}
 
 
-MAX_COUNT = 2**53  #: the largest count a float holds exactly; GPUs, tokens and sequences stay far below it
+#: The fields of a :class:`Layout` declared as options of ``memory`` (``dp`` is GPUs / (TP x PP)).
+_DECLARED_FIELDS = ("tp", "pp", "ep", "zero", "recompute", "micro_batch", "global_batch", "seq", "virtual_stages")
 
 
-def check_counts(**counts) -> None:
-    """Each given count (``tp=8``, ``gpus=None``: not given) is a positive integer up to ``MAX_COUNT``,
-    else an InputError naming its option."""
-    for name, value in counts.items():
-        if value is None:
-            continue
-        flag = f"--{name.replace('_', '-')}"
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise InputError(f"{flag} must be a positive integer, got {value!r}")
-        if value > MAX_COUNT:
-            raise InputError(f"{flag} must be at most 2^53 (about 9.0e15), got a {len(str(value))}-digit number")
-
-
-def check_bytes_per_value(flag: str, value: float | None) -> None:
-    """Bytes per stored number in [1/8, 8]: from 1-bit quantisation to float64; anything else is no format."""
-    if value is not None and not (BYTES_PER_VALUE[0] <= value <= BYTES_PER_VALUE[1]):
-        raise InputError(f"{flag} must be between {BYTES_PER_VALUE[0]:g} (1 bit) and {BYTES_PER_VALUE[1]:g} "
-                         f"(float64) bytes, got {value!r}")
+def _named(name: str, value) -> str:
+    """An option and its value as the caller wrote them: ``--tp 3``, ``tp= 3``, ``tp 3``."""
+    return f"{spelled(name)} {value}"
 
 
 def check_layout(config: TransformerConfig, layout: Layout, gpus: int | None = None, inference: bool = False) -> None:
-    """Every way a layout can be impossible for this model, as one InputError naming the option."""
-    check_counts(**{name: getattr(layout, name) for name in ("tp", "pp", "dp", "ep", "micro_batch", "global_batch",
-                                                              "seq", "virtual_stages")})
+    """Every way a layout can be impossible, as one InputError naming the option: a field outside its declared
+    domain (``MEMORY``), or a layout this model cannot take."""
+    check_each(MEMORY, gpus=layout.gpus, **{name: getattr(layout, name) for name in _DECLARED_FIELDS})
+    check_fit(config, layout, gpus, inference)
+
+
+def check_fit(config: TransformerConfig, layout: Layout, gpus: int | None = None, inference: bool = False) -> None:
+    """The ways a layout of valid sizes can be impossible for this model."""
+    tp, pp = _named("tp", layout.tp), _named("pp", layout.pp)
     if gpus is not None and layout.tp * layout.pp * layout.dp != gpus:
-        raise InputError(f"--gpus {gpus} is not --tp {layout.tp} x --pp {layout.pp} x a whole data-parallel size "
+        raise InputError(f"{_named('gpus', gpus)} is not {tp} x {pp} x a whole data-parallel size "
                          f"(tp x pp = {layout.tp * layout.pp})")
     if config.n_heads % layout.tp:
-        raise InputError(f"--tp {layout.tp} does not divide the model's {config.n_heads} attention heads")
+        raise InputError(f"{tp} does not divide the model's {config.n_heads} attention heads")
     if config.kv_heads % layout.tp and layout.tp % config.kv_heads:
-        raise InputError(f"--tp {layout.tp} and the model's {config.kv_heads} key/value heads do not divide each other")
+        raise InputError(f"{tp} and the model's {config.kv_heads} key/value heads do not divide each other")
     if layout.pp > config.n_layers:
-        raise InputError(f"--pp {layout.pp} is larger than the model's {config.n_layers} layers")
+        raise InputError(f"{pp} is larger than the model's {config.n_layers} layers")
     if layout.virtual_stages > 1 and layout.pp * layout.virtual_stages > config.n_layers:
-        raise InputError(f"--virtual-stages {layout.virtual_stages} x --pp {layout.pp} is more model chunks than the "
+        raise InputError(f"{_named('virtual_stages', layout.virtual_stages)} x {pp} is more model chunks than the "
                          f"model's {config.n_layers} layers")
-    if layout.zero not in (0, 1, 2, 3):
-        raise InputError(f"--zero must be 0, 1, 2 or 3, got {layout.zero!r}")
-    if layout.recompute not in RECOMPUTE:
-        raise InputError(f"--recompute must be one of {', '.join(RECOMPUTE)}, got {layout.recompute!r}")
     if layout.ep > 1:
+        ep = _named("ep", layout.ep)
         if not config.is_moe:
-            raise InputError(f"--ep {layout.ep} needs a mixture-of-experts model; this one is dense")
+            raise InputError(f"{ep} needs a mixture-of-experts model; this one is dense")
         if config.n_experts % layout.ep:
-            raise InputError(f"--ep {layout.ep} does not divide the model's {config.n_experts} experts")
+            raise InputError(f"{ep} does not divide the model's {config.n_experts} experts")
         if layout.dp % layout.ep:
-            raise InputError(f"--ep {layout.ep} does not divide the data-parallel size {layout.dp}")
+            raise InputError(f"{ep} does not divide the data-parallel size {layout.dp}")
     if not inference and layout.global_batch % (layout.dp * layout.micro_batch):
-        raise InputError(f"--global-batch {layout.global_batch} is not a multiple of data-parallel size {layout.dp} "
-                         f"x --micro-batch {layout.micro_batch}")
+        raise InputError(f"{_named('global_batch', layout.global_batch)} is not a multiple of data-parallel size "
+                         f"{layout.dp} x {_named('micro_batch', layout.micro_batch)}")
 
 
 def activation_bytes_per_token(config: TransformerConfig, *, tp: int = 1, sp: bool = True, recompute: str = "none",
@@ -231,8 +217,7 @@ def memory_per_gpu(config: TransformerConfig, layout: Layout, *, accelerator: st
                    weight_bytes: float | None = None, step_time: bool = True) -> MemoryEstimate:
     """Bytes per GPU by part for ``config`` under ``layout`` (see the module docstring)."""
     check_layout(config, layout, gpus, inference)
-    check_bytes_per_value("--weight-bytes", weight_bytes)
-    check_bytes_per_value("--kv-bytes", kv_bytes)
+    check_each(MEMORY, weight_bytes=weight_bytes, kv_bytes=kv_bytes)
     acc = get_accelerator(accelerator)
     if acc.memory_bytes is None:
         raise InputError(f"accelerator {acc.name!r} has no memory size in the catalogue")
@@ -330,16 +315,12 @@ def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | A
                    fixed: dict | None = None, top: int | None = None) -> LayoutSearch:
     """Every TP x PP x DP (x EP) layout, ZeRO stage, recomputation and micro-batch that fits, fastest first.
     ``fixed`` pins any of tp, pp, ep, zero, recompute, micro_batch, virtual_stages (searched: 1, 2, 4)."""
-    check_counts(gpus=gpus, seq=seq, global_batch=global_batch,
-                 **{k: v for k, v in (fixed or {}).items() if k in ("tp", "pp", "ep", "micro_batch", "virtual_stages")})
-    if top is not None and top < 1:
-        raise InputError(f"--top must be at least 1, got {top!r}")
     fixed = dict(fixed or {})
+    check_each(MEMORY, gpus=gpus, seq=seq, global_batch=global_batch, top=top, **fixed)
     acc = get_accelerator(accelerator)
     seq = config.n_ctx if seq is None else seq
     if global_batch is None:
-        tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
-        global_batch = max(1, round(tokens / seq))
+        global_batch = default_global_batch(seq)
     node = int(interconnect(acc)[0]["node_size"])
     tps = [fixed["tp"]] if "tp" in fixed else [t for t in _powers_of_two(min(gpus, 4 * node))
                                                if config.n_heads % t == 0 and (config.kv_heads % t == 0 or t % config.kv_heads == 0)]
@@ -357,8 +338,8 @@ def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | A
         d = gpus // (t * p)
         layout = Layout(tp=t, pp=p, dp=d, ep=e, zero=z, recompute=r, micro_batch=mb, global_batch=global_batch, seq=seq,
                         virtual_stages=v)
-        try:
-            check_layout(config, layout, gpus)
+        try:  # the sizes are valid by construction, the pinned ones checked above
+            check_fit(config, layout, gpus)
         except InputError:
             continue
         candidates += 1
@@ -376,3 +357,45 @@ def search_layouts(config: TransformerConfig, *, gpus: int, accelerator: str | A
     _, assumptions = estimate_step_time(config, Layout(seq=seq, global_batch=global_batch), acc)
     return LayoutSearch(model, acc.name, gpus, candidates, len(timed), tuple(timed if top is None else timed[:top]),
                         assumptions)
+
+
+def default_global_batch(seq: int, multiple: int = 1) -> int:
+    """Sequences per step for about the default tokens per step (``parallelism.yaml``: 4M), rounded to a
+    multiple of ``multiple`` (data-parallel size x micro-batch) and at least one of it."""
+    tokens = float(parallelism_data()["step_time"]["default_global_batch_tokens"]["value"])
+    return max(multiple, round(tokens / seq / multiple) * multiple)
+
+
+def memory_layout(config: TransformerConfig, *, gpus: int | None = None, tp: int | None = None,
+                  pp: int | None = None, ep: int | None = None, zero: int | None = None, recompute: str | None = None,
+                  micro_batch: int | None = None, global_batch: int | None = None, seq: int | None = None,
+                  sp: bool = True, virtual_stages: int | None = None) -> Layout:
+    """The layout the options describe, each one not given at its default: TP = PP = EP = 1, GPUs = TP x PP,
+    no ZeRO, no recomputation, micro-batch 1, one model chunk per stage, the model's context, and
+    :func:`default_global_batch` sequences per step."""
+    t, p = (1 if tp is None else tp), (1 if pp is None else pp)
+    total = t * p if gpus is None else gpus
+    if total % (t * p):
+        raise InputError(f"{_named('gpus', total)} is not a multiple of {_named('tp', t)} x {_named('pp', p)}")
+    dp, mb = total // (t * p), (1 if micro_batch is None else micro_batch)
+    seq = config.n_ctx if seq is None else seq
+    if global_batch is None:
+        global_batch = default_global_batch(seq, dp * mb)
+    return Layout(tp=t, pp=p, dp=dp, ep=1 if ep is None else ep, sp=sp, zero=zero or 0, recompute=recompute or "none",
+                  micro_batch=mb, global_batch=global_batch, seq=seq,
+                  virtual_stages=1 if virtual_stages is None else virtual_stages)
+
+
+def estimate_memory(config: TransformerConfig, *, accelerator: str | Accelerator = "h100-sxm", model: str = "model",
+                    gpus: int | None = None, inference: bool = False, weight_bytes: float | None = None,
+                    kv_bytes: float | None = None, search: bool = False, top: int = 10,
+                    **layout) -> MemoryEstimate | LayoutSearch:
+    """``memory``'s answer: bytes per GPU under the layout the options describe (:func:`memory_layout`), or with
+    ``search`` the layouts on ``gpus`` that fit, fastest first, pinned by the options given."""
+    if search:
+        fixed = {k: v for k, v in layout.items() if v is not None and k not in ("global_batch", "seq", "sp")}
+        return search_layouts(config, gpus=gpus, accelerator=accelerator, seq=layout.get("seq"),
+                              global_batch=layout.get("global_batch"), model=model, fixed=fixed, top=top)
+    plan = memory_layout(config, gpus=gpus, **layout)
+    return memory_per_gpu(config, plan, accelerator=accelerator, gpus=plan.gpus, inference=inference, model=model,
+                          weight_bytes=weight_bytes, kv_bytes=2.0 if kv_bytes is None else kv_bytes)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, UnknownNameError
+from ..options import spelled
 from ..provenance import Source
 from .flops import KNOWN_CONFIGS, TransformerConfig, model_table
 
@@ -59,15 +60,17 @@ def published_counts(name: str) -> PublishedCounts:
                            _source(entry["shape_source"], sources, entry.get("shape_locator", "")))
 
 
-def resolve_config(spec: str | TransformerConfig, *, n_ctx: int | None = None) -> TransformerConfig:
+def resolve_config(spec: str | TransformerConfig | None, *, n_ctx: int | None = None) -> TransformerConfig:
     """A known shape's name, a path to a ``config.json``, or a ``TransformerConfig``; ``n_ctx`` overrides the
     context (the sequence length FLOP and memory are counted at)."""
+    if spec is None:
+        raise InputError(f"give {spelled('config')}: a known model shape (e.g. llama3-70b) or a config.json path")
     if isinstance(spec, TransformerConfig):
         config = spec
     elif str(spec).lower() in KNOWN_CONFIGS:
         config = KNOWN_CONFIGS[str(spec).lower()]
     elif len(str(spec)) > _MAX_SPEC_CHARS:
-        raise InputError(f"--config is {len(str(spec)):,} characters long; give a known model name or a "
+        raise InputError(f"{spelled('config')} is {len(str(spec)):,} characters long; give a known model name or a "
                          "config.json path")
     elif str(spec).endswith(".json") or Path(str(spec)).is_file():
         config = load_hf_config(spec)

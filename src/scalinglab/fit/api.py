@@ -13,6 +13,7 @@ from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
 from ..laws.formula_law import formula_family
 from ..laws.ranges import extrapolation_warnings, range_of
+from ..options import spelled
 from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, calibration_skipped,
                        extrapolation_calibration, holdout_above as _holdout, leave_one_budget_out as _lobo)
 from .bootstrap import MAX_BOOTSTRAP, ProgressBar, check_bootstrap, percentile_interval, run_bootstrap  # noqa: F401 - MAX_BOOTSTRAP re-exported
@@ -24,7 +25,7 @@ from .formula_model import SPACES, FormulaModel
 from .models import FAMILIES_FITTABLE, FitModel, make_model
 from .objectives import make_objective
 from .optimize import single_threaded_blas
-from .options import check_family_options
+from .options import FIT, check_family_options
 from .result import FitResult
 from .runs import Runs, rows_text, load_runs
 
@@ -74,11 +75,9 @@ def _data_constrained_model(runs: Runs, base, objective, estimator: str) -> FitM
 
 
 def _check_settings(level: float, bootstrap: int, drop: int) -> None:
-    if not 0 < level < 1:
-        raise InputError(f"level must lie strictly between 0 and 1, got {level!r}")
+    FIT["level"].check(level)
     check_bootstrap(bootstrap)
-    if drop < 0:
-        raise InputError(f"--drop-highest-loss must be >= 0, got {drop}")
+    FIT["drop_highest_loss"].check(drop)
 
 
 def objective_space(objective: str) -> tuple[str | None, str]:
@@ -288,4 +287,4 @@ def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, lev
                          keep_outside=keep_outside, approach3=approach3)
     if approach == 1:
         return approach1(table, bootstrap=bootstrap, seed=seed, level=level)
-    raise InputError(f"--approach must be 1 or 2, got {approach}")
+    raise InputError(f"{spelled('approach')} must be 1 or 2, got {approach}")

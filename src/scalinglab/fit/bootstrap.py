@@ -21,12 +21,12 @@ import numpy as np
 
 from .._memory import check_memory
 from ..errors import InputError
+from ..options import spelled
 from .estimators import FAST_TOL, refine_many
 from .models import FitModel
 from .objectives import Objective
+from .options import MAX_BOOTSTRAP
 
-#: Most bootstrap refits: 100,000 take minutes on the bundled 245 runs (see benchmarks/bench_memory.py).
-MAX_BOOTSTRAP = 100_000
 
 
 def bootstrap_bytes(size: int, runs: int, columns: int) -> float:
@@ -38,18 +38,19 @@ def bootstrap_bytes(size: int, runs: int, columns: int) -> float:
 
 
 def check_bootstrap(size: int, *, runs: int | None = None, columns: int = 2, minimum: int = 0) -> None:
-    """Refuse, before any fitting, a ``--bootstrap`` outside [``minimum``, ``MAX_BOOTSTRAP``] or, once the
+    """Refuse, before any fitting, a bootstrap size outside [``minimum``, ``MAX_BOOTSTRAP``] or, once the
     number of runs is known, one whose replicates would not fit in the memory available."""
+    name = spelled("bootstrap")
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise InputError(f"--bootstrap must be a whole number of refits, got {size!r}")
+        raise InputError(f"{name} must be a whole number of refits, got {size!r}")
     if size < minimum:
-        raise InputError(f"--bootstrap must be at least {minimum}" + (" to give intervals" if minimum else "")
+        raise InputError(f"{name} must be at least {minimum}" + (" to give intervals" if minimum else "")
                          + f", got {size}")
     if size > MAX_BOOTSTRAP:
-        raise InputError(f"--bootstrap must be at most {MAX_BOOTSTRAP:,} refits, got {size:,}")
+        raise InputError(f"{name} must be at most {MAX_BOOTSTRAP:,} refits, got {size:,}")
     if runs is not None and size > 0:
-        check_memory(bootstrap_bytes(size, runs, columns), what=f"--bootstrap {size:,} on {runs:,} runs",
-                     advice="lower --bootstrap or fit fewer runs")
+        check_memory(bootstrap_bytes(size, runs, columns), what=f"{name} {size:,} on {runs:,} runs",
+                     advice=f"lower {name} or fit fewer runs")
 
 __all__ = ["Bootstrap", "ProgressBar", "run_bootstrap", "percentile_interval", "check_bootstrap", "bootstrap_bytes",
            "MAX_BOOTSTRAP"]

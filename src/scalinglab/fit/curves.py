@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..filters import Filter, as_filter
 from ..laws import BrokenPowerLaw
 from ..laws.base import ParamSpec
+from ..options import spelled
 from .estimators import estimate
 from .models import BrokenPowerModel, make_model
 from .objectives import Objective
@@ -216,18 +217,10 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     where = as_filter(where)
     frame, name, _ = read_frame(runs)
     have = ", ".join(repr(str(c)) for c in frame.columns)
-    for flag, col in (("--curve-col", curve_col), ("--x-col", x_col), ("--loss-col", loss_col),
-                      ("--holdout-col", holdout_col), ("--train-col", train_col)):
+    for option, col in (("curve_col", curve_col), ("x_col", x_col), ("loss_col", loss_col),
+                        ("holdout_col", holdout_col), ("train_col", train_col)):
         if col is not None and col not in frame.columns:
-            raise InputError(f"{name}: {flag} {col!r} is not a column (columns: {have})")
-    if sum(v is not None for v in (holdout_col, train_col, holdout_above)) > 1:
-        raise InputError("give one of --holdout-col, --train-col or --holdout-above")
-    for flag, value, col, col_flag in (("--holdout-value", holdout_value, holdout_col, "--holdout-col"),
-                                       ("--train-value", train_value, train_col, "--train-col")):
-        if value is not None and col is None:
-            raise InputError(f"{flag} needs {col_flag} (the column whose value it names)")
-    if duplicates not in ("keep", "mean", "min", "error"):
-        raise InputError(f"--duplicates must be keep, mean, min or error, got {duplicates!r}")
+            raise InputError(f"{name}: {spelled(option)} {col!r} is not a column (columns: {have})")
     frame = filter_frame(frame, name, where)
     if frame.empty:
         raise InputError(f"{name}: no rows to fit" + (f" (--where {where!r} kept none)" if where else ""))

@@ -18,6 +18,13 @@ from .runs import filter_frame, load_runs, read_frame
 __all__ = ["GroupFits", "fit_groups", "IsoFlopGroups", "isoflop_groups", "split_groups"]
 
 
+def _save_json(result, path):
+    """Write ``result.to_dict()`` as JSON, atomically (a comparison is saved as it prints with --json)."""
+    from .._io import atomic_write_json
+
+    return atomic_write_json(path, result.to_dict())
+
+
 @dataclass(frozen=True)
 class GroupFits:
     """The fits of each group, in the order the groups first appear in the table."""
@@ -28,6 +35,9 @@ class GroupFits:
     fits: list = field(repr=False)
     labels: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def save(self, path):
+        return _save_json(self, path)
 
     def rows(self) -> list[dict]:
         """One comparison row per group: its labels, runs, parameters with intervals, objective, warnings."""
@@ -136,6 +146,9 @@ class IsoFlopGroups:
     results: list = field(repr=False)
     labels: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def save(self, path):
+        return _save_json(self, path)
 
     def rows(self) -> list[dict]:
         out = []

@@ -1,23 +1,26 @@
-"""Forecasts of compute, cost and data: factors by era, Monte Carlo, milestones, scenarios and trends."""
+"""Forecasts of compute, cost and data: factors by era, Monte Carlo, milestones, scenarios and trends.
 
-from ..distributions import LogNormal, Mixture, Normal, Point, Uniform, parse_value
-from .montecarlo import compare_scenarios, run_forecast
-from .result import CompareResult, ForecastResult
-from .scenarios import get_scenario, list_scenarios, resolve_scenario
-from .schema import Scenario, ScenarioError
-from .validate import load_scenario_file, parse_scenario
+The names below are imported from their modules on first use, so that reading the declarations of the
+forecast commands (``scalinglab.forecast.options``) imports neither numpy nor pydantic.
+"""
 
-__all__ = [
-    "CompareResult", "ForecastResult", "LogNormal", "Mixture", "Normal", "Point", "Scenario", "ScenarioError",
-    "Trend", "Uniform", "compare_scenarios", "fit_trend", "get_scenario", "list_scenarios", "load_scenario_file",
-    "parse_scenario", "parse_value", "resolve_scenario", "run_forecast",
-]
+import importlib
+
+#: Public name -> the module of this package that defines it.
+_HOME = {
+    **dict.fromkeys(("LogNormal", "Mixture", "Normal", "Point", "Uniform", "parse_value"), "..distributions"),
+    **dict.fromkeys(("compare_scenarios", "run_forecast"), ".montecarlo"),
+    **dict.fromkeys(("CompareResult", "ForecastResult"), ".result"),
+    **dict.fromkeys(("get_scenario", "list_scenarios", "resolve_scenario"), ".scenarios"),
+    **dict.fromkeys(("Scenario", "ScenarioError"), ".schema"),
+    **dict.fromkeys(("load_scenario_file", "parse_scenario"), ".validate"),
+    **dict.fromkeys(("Trend", "fit_trend"), ".trends"),  # pandas: imported by a trend fit only
+}
+
+__all__ = sorted(_HOME)
 
 
 def __getattr__(name: str):
-    """``Trend`` and ``fit_trend`` (pandas) are imported on first use, not by every forecast."""
-    if name in ("Trend", "fit_trend"):
-        from . import trends
-
-        return getattr(trends, name)
+    if name in _HOME:
+        return getattr(importlib.import_module(_HOME[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..options import spelled
 
-__all__ = ["DEFAULT_LAW", "RunLaw", "run_law", "run_path", "binding_margins", "STAGES"]
+__all__ = ["DEFAULT_LAW", "RunLaw", "run_law", "caller_law", "run_path", "binding_margins", "STAGES"]
 
 #: The law a run's loss is predicted with when neither the caller nor the scenario's dataset rule names one.
 DEFAULT_LAW = "hoffmann2022"
@@ -54,8 +55,9 @@ class RunLaw:
         return base.optimal_d_exponent * (log_compute - _LOG10_6) - np.log10(base.allocation_constant)
 
 
-def run_law(name: str | None) -> RunLaw:
-    """The named law, made data-constrained with Muennighoff et al. 2023's R_D* and R_N* if it is not already."""
+def run_law(name: str | None, *, label: str = "law") -> RunLaw:
+    """The named law, made data-constrained with Muennighoff et al. 2023's R_D* and R_N* if it is not already
+    (``label``: what messages call it)."""
     from ..laws import ChinchillaLaw, DataConstrainedLaw, get_law
 
     name = name or DEFAULT_LAW
@@ -64,9 +66,22 @@ def run_law(name: str | None) -> RunLaw:
         repetition = get_law("muennighoff2023").law
         law = DataConstrainedLaw(base=law, R_D_star=repetition.R_D_star, R_N_star=repetition.R_N_star)
     elif not isinstance(law, DataConstrainedLaw):
-        raise InputError(f"law {name!r} ({law.family}) has no loss in N and D of the Chinchilla form; "
+        raise InputError(f"{label} {name!r} ({law.family}) has no loss in N and D of the Chinchilla form; "
                          "choose one such as hoffmann2022, besiroglu2024 or muennighoff2023")
     return RunLaw(name, law)
+
+
+def caller_law(name: str) -> RunLaw:
+    """:func:`run_law` of the law the caller chose, checked before any work (a scenario without a dataset
+    uses no law), with one-line errors naming the parameter as the caller spells it (``--law``, ``law=``)."""
+    from ..errors import UnknownNameError
+    from ..laws import get_law
+
+    try:
+        get_law(name)
+    except UnknownNameError as error:
+        raise InputError(f"{spelled('law')}: {error}") from None
+    return run_law(name, label=spelled("law"))
 
 
 def _discounted(log_x: np.ndarray, log_unique: np.ndarray, r_star: float) -> np.ndarray:

@@ -14,18 +14,18 @@ import numpy as np
 
 from .._memory import check_memory
 from ..errors import InputError
+from ..options import spelled
 from ..units import format_money
 from .growth import Draws, Grid
-from .constraints import binding_margins, binds_table
+from .constraints import binding_margins, binds_table, caller_law
 from .inputs import uncertain_inputs
 from .milestones import Milestones, binding_first, crossing_years
 from .model import epoch_multiplier, evaluate
+from .options import FORECAST, MAX_SAMPLES
 from .result import CompareResult, ForecastResult
 from .schema import FACTOR_KINDS, Scenario
 
 __all__ = ["run_forecast", "compare_scenarios", "MAX_SAMPLES"]
-
-MAX_SAMPLES = 2_000_000
 
 #: Memory of the interpreter and libraries, added to a forecast's own estimate.
 BASE_BYTES = 200e6
@@ -64,15 +64,16 @@ def _grid(scenario: Scenario) -> Grid:
     return Grid(min(starts), scenario.until, scenario.start_year)
 
 
-def _check_settings(scenario: Scenario, samples: int, until: int | None) -> Scenario:
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= MAX_SAMPLES:
-        raise InputError(f"samples must be a whole number from 1 to {MAX_SAMPLES:,}, got {samples!r}")
+def _check_settings(scenario: Scenario, samples, until) -> tuple[Scenario, int]:
+    """The scenario up to ``until`` and the number of samples, each checked against its declaration; the last
+    year also against the scenario (after its start year, at most 300 years on)."""
+    samples, until = FORECAST["samples"].check(samples), FORECAST["until"].check(until)
     if until is None:
-        return scenario
+        return scenario, samples
     if not scenario.start_year < until <= scenario.start_year + 300:
-        raise InputError(f"until must be after the scenario's start year {scenario.start_year} "
+        raise InputError(f"{spelled('until')} must be after the scenario's start year {scenario.start_year} "
                          f"and at most {scenario.start_year + 300}, got {until}")
-    return scenario.model_copy(update={"until": int(until)})
+    return scenario.model_copy(update={"until": until}), samples
 
 
 def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, until: int | None = None,
@@ -85,15 +86,17 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
     """
     from .questions import parse_milestone
 
-    scenario = _check_settings(scenario, samples, until)
-    asked = [parse_milestone(text) for text in ([milestones] if isinstance(milestones, str) else milestones)]
+    scenario, samples = _check_settings(scenario, samples, until)
+    if law is not None:
+        caller_law(law)
+    asked = [parse_milestone(text) for text in ([milestones] if isinstance(milestones, str) else milestones or ())]
     grid = _grid(scenario)
-    if int(samples) * len(grid.years) > _CHECKED_FROM:
-        check_memory(estimate_bytes(scenario, int(samples), law=law),
-                     what=f"a forecast of {int(samples):,} samples over {len(grid.years)} years",
-                     advice="lower --samples or --until")
+    if samples * len(grid.years) > _CHECKED_FROM:
+        check_memory(estimate_bytes(scenario, samples, law=law),
+                     what=f"a forecast of {samples:,} samples over {len(grid.years)} years",
+                     advice=f"lower {spelled('samples')} or {spelled('until')}")
     rng = np.random.default_rng(seed)
-    draws = Draws(scenario, rng, int(samples))
+    draws = Draws(scenario, rng, samples)
     _correlate(scenario, draws, rng)
     paths = evaluate(scenario, grid, draws, law)
     i0 = grid.index(grid.report_from)
@@ -130,9 +133,9 @@ def run_forecast(scenario: Scenario, *, samples: int = 10_000, seed: int = 0, un
     for question in asked:
         question.check(levels, scenario.name)
         milestones[question.label] = partial(question.years, levels, years, scenario.name)
-    binding = binding_first(first_binding, int(samples))
+    binding = binding_first(first_binding, samples)
     return ForecastResult(
-        scenario=scenario, samples=int(samples), seed=seed, years=years, levels=levels, milestones=Milestones(milestones),
+        scenario=scenario, samples=samples, seed=seed, years=years, levels=levels, milestones=Milestones(milestones),
         binding_first=binding, route=paths.route, derived=dict(paths.derived), growth_check=paths.growth_check,
         level_check=paths.level_check, uncapped=_uncapped(paths, i0), binding_epochs=paths.binding_epochs,
         law=paths.law_name, dataset_from=paths.dataset_from, binds=binds_table(scenario, paths, margins, i0, first_binding),

@@ -9,11 +9,12 @@ the largest run meets it, like the preset milestones.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import InputError, UnknownNameError
+from ..options import spelled
 from .milestones import crossing_years
 
 __all__ = ["Question", "MilestoneError", "parse_milestone"]
@@ -27,12 +28,14 @@ _PATTERN = re.compile(r"^\s*([A-Za-z_ ]+?)\s*(>=|<=|>|<)\s*(\S.*?)\s*$")
 
 @dataclass(frozen=True)
 class Question:
-    """When does ``series`` first reach (``rising``) or fall to a threshold?"""
+    """When does ``series`` first reach (``rising``) or fall to a threshold? ``parameter``: the one that asked
+    it (``milestones`` of a forecast, ``milestone`` of a sensitivity), named in messages as the caller spells it."""
 
     series: str
     op: str
     threshold: float
     label: str
+    parameter: str = field(default="milestones", compare=False)
 
     @property
     def rising(self) -> bool:
@@ -42,7 +45,8 @@ class Question:
         """Raise MilestoneError unless the forecast has the question's series."""
         if self.series not in levels:
             known = ", ".join(q for q in _quantities() if q in levels)
-            raise MilestoneError(f"milestone {self.label!r}: {scenario} has no series {self.series!r} (it has: {known})")
+            raise MilestoneError(f"{spelled(self.parameter)} {self.label!r}: {scenario} has no series {self.series!r} "
+                                 f"(it has: {known})")
 
     def years(self, levels: dict[str, np.ndarray], years: np.ndarray, scenario: str = "the scenario") -> np.ndarray:
         """First (fractional) year each sample meets the question; +inf if never."""
@@ -59,27 +63,29 @@ def _quantities() -> dict:
     return QUANTITIES
 
 
-def parse_milestone(text) -> Question:
-    """``"SERIES OP VALUE"`` -> Question; one-line errors for an unknown series, operator or value."""
+def parse_milestone(text, parameter: str = "milestones") -> Question:
+    """``"SERIES OP VALUE"`` -> Question; one-line errors for an unknown series, operator or value, naming
+    ``parameter`` (the one that asked it) as the caller spells it."""
     if isinstance(text, Question):
         return text
     from ..distributions import KINDS, format_value
 
+    asked = f"{spelled(parameter)} {text!r}"
     match = _PATTERN.match(str(text))
     if not match:
-        raise MilestoneError(f"milestone {text!r}: write SERIES OP VALUE, e.g. 'spending >= $10B' or 'loss <= 1.9'")
+        raise MilestoneError(f"{asked}: write SERIES OP VALUE, e.g. 'spending >= $10B' or 'loss <= 1.9'")
     name, op, raw = match.groups()
     name = name.strip().replace(" ", "_").lower()
     quantities = _quantities()
     if name not in quantities:
-        raise MilestoneError(f"milestone {text!r}: {UnknownNameError('series', name, quantities)}")
+        raise MilestoneError(f"{asked}: {UnknownNameError('series', name, quantities)}")
     unit, kind, _ = quantities[name]
     try:
         value = float(KINDS[kind][0](raw))
     except (InputError, ValueError) as error:
-        raise MilestoneError(f"milestone {text!r}: {error}") from None
+        raise MilestoneError(f"{asked}: {error}") from None
     if not (np.isfinite(value) and value > 0):
-        raise MilestoneError(f"milestone {text!r}: the threshold must be a positive number, got {raw!r}")
+        raise MilestoneError(f"{asked}: the threshold must be a positive number, got {raw!r}")
     number = f"{value:.3g}".replace("e+", "e") if kind == "quantity" and not 1e-3 <= value < 1e21 else format_value(value, kind)
     shown = number + (f" {unit}" if unit and kind != "money" else "")
-    return Question(name, op, value, f"{name} {op} {shown}")
+    return Question(name, op, value, f"{name} {op} {shown}", parameter)

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..options import spelled
+from .options import MIN_SENSITIVITY_SAMPLES as MIN_SAMPLES
+from .options import SENSITIVITY
 from .questions import MilestoneError, parse_milestone
 
 __all__ = ["SensitivityResult", "sensitivity", "MIN_SAMPLES"]
-
-#: fewer samples than this leave the first-order estimator with too few points per harmonic to mean anything
-MIN_SAMPLES = 500
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,13 @@ def _milestone_years(scenario, milestone: str, **settings):
     from .montecarlo import run_forecast
 
     try:
-        question = parse_milestone(milestone)
+        question = parse_milestone(milestone, "milestone")
     except MilestoneError:
         result = run_forecast(scenario, keep_inputs=True, **settings)
         if milestone in result.milestones:
             return result, milestone
-        raise MilestoneError(f"milestone {milestone!r}: neither a question such as 'spending >= $10B' nor one of "
-                             f"{scenario.name}'s milestones ({', '.join(result.milestones)})") from None
+        raise MilestoneError(f"{spelled('milestone')} {milestone!r}: neither a question such as 'spending >= $10B' "
+                             f"nor one of {scenario.name}'s milestones ({', '.join(result.milestones)})") from None
     result = run_forecast(scenario, keep_inputs=True, milestones=[question], **settings)
     return result, question.label
 
@@ -101,8 +101,7 @@ def sensitivity(scenario, milestone: str, *, samples: int = 10_000, seed: int = 
     from .inputs import input_fields
     from .milestones import year_percentiles
 
-    if isinstance(samples, (int, np.integer)) and not isinstance(samples, bool) and samples < MIN_SAMPLES:
-        raise InputError(f"sensitivity needs at least {MIN_SAMPLES} samples, got {samples}")
+    samples = SENSITIVITY["samples"].check(samples)
     result, label = _milestone_years(scenario, milestone, samples=samples, seed=seed, until=until, law=law)
     years = np.broadcast_to(np.asarray(result.milestones[label], dtype=float), (result.samples,))
     reached = np.isfinite(years)
@@ -111,7 +110,7 @@ def sensitivity(scenario, milestone: str, *, samples: int = 10_000, seed: int = 
         raise InputError(f"{scenario.name} has no uncertain inputs: every value is a point, so nothing varies")
     if not reached.any():
         raise InputError(f"milestone {label!r} is never reached by {result.until} in {scenario.name}: "
-                         "there is no variance to explain (ask an easier threshold or a later --until)")
+                         f"there is no variance to explain (ask an easier threshold or a later {spelled('until')})")
     if np.ptp(y) == 0:
         raise InputError(f"milestone {label!r} falls in the same year in every sample of {scenario.name}: "
                          "there is no variance to explain")

@@ -21,13 +21,15 @@ import pandas as pd
 
 from .._table import rich_table
 from ..errors import InputError, UnknownNameError
+from ..options import spelled
 from ..tablefile import read_table_file
+from .options import TREND
 
 __all__ = ["Trend", "fit_trend", "load_table", "decimal_year"]
 
 _DATE_COLUMNS = ("date", "publication date", "release date", "publication_date", "release_date", "year")
 _DOMAIN_COLUMNS = ("domain", "category")
-_COMPUTE_COLUMNS = ("training compute (flop)", "comp")  # what --top-n ranks by unless told otherwise
+_COMPUTE_COLUMNS = ("training compute (flop)", "comp")  # what top_n ranks by unless told otherwise
 
 
 def decimal_year(values: pd.Series) -> pd.Series:
@@ -41,7 +43,8 @@ def decimal_year(values: pd.Series) -> pd.Series:
     return dates.dt.year + (dates - start).dt.days / days
 
 
-def _parse_when(value, what: str) -> float | None:
+def _parse_when(value, parameter: str) -> float | None:
+    """A year or a date given as ``parameter`` (``since``, ``until``) -> a decimal year."""
     if value is None:
         return None
     text = str(value).strip()
@@ -51,7 +54,7 @@ def _parse_when(value, what: str) -> float | None:
         pass
     parsed = decimal_year(pd.Series([text])).iloc[0]
     if pd.isna(parsed):
-        raise InputError(f"cannot read {what} {value!r}: expected a year (2010) or a date (2010-06-01)")
+        raise InputError(f"cannot read {spelled(parameter)} {value!r}: expected a year (2010) or a date (2010-06-01)")
     return float(parsed)
 
 
@@ -82,7 +85,8 @@ def _find_column(frame: pd.DataFrame, wanted: str | None, candidates: tuple[str,
     for name in candidates:
         if name in columns:
             return columns[name]
-    raise InputError(f"{origin} has no {what} column (looked for {', '.join(candidates)}); name it with --{what}-column")
+    raise InputError(f"{origin} has no {what} column (looked for {', '.join(candidates)}); name it with "
+                     f"{spelled(what + '_column')}")
 
 
 @dataclass(frozen=True)
@@ -157,16 +161,13 @@ def fit_trend(data, y: str, *, date_column: str | None = None, since=None, until
         frame, origin, default_date = data, "table", None
     else:
         frame, origin, default_date = load_table(str(data))
-    if not isinstance(bootstrap, int) or not 10 <= bootstrap <= 100_000:
-        raise InputError(f"bootstrap must be a whole number from 10 to 100,000, got {bootstrap!r}")
-    if top_n is not None and top_n < 1:
-        raise InputError(f"top_n must be at least 1, got {top_n}")
+    bootstrap, top_n = TREND["bootstrap"].check(bootstrap), TREND["top_n"].check(top_n)
     y_col = _find_column(frame, y, (), "y", origin)
     d_col = _find_column(frame, date_column or default_date, _DATE_COLUMNS, "date", origin)
     t = decimal_year(frame[d_col])
     values = pd.to_numeric(frame[y_col], errors="coerce")
     keep = t.notna() & values.notna() & (values > 0)
-    lo, hi = _parse_when(since, "--since"), _parse_when(until, "--until")
+    lo, hi = _parse_when(since, "since"), _parse_when(until, "until")
     if lo is not None:
         keep &= t >= lo
     if hi is not None:

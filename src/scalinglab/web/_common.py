@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 from typing import Any
 
@@ -14,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from ..options import speaking
 from .service import clean
 from .settings import Settings
 
@@ -91,7 +91,11 @@ async def call(request: Request, function, /, **kwargs) -> Any:
     """Run a library call in a worker thread (at most ``compute_threads`` at once) under the per-request
     time limit, which counts the wait for a thread."""
     limit = settings_of(request).limits.request_seconds
-    run = functools.partial(function, **kwargs)
+
+    def run():
+        with speaking("web"):  # messages name the request's fields, not the command line's flags
+            return function(**kwargs)
+
     try:
         return await asyncio.wait_for(anyio.to_thread.run_sync(run, limiter=_compute_limiter(request)),
                                       timeout=limit)

@@ -1,4 +1,4 @@
-"""A fit job's own process: load the runs, fit, and send progress, the result and its charts back.
+"""A fit (or suggest) job's own process: load the runs, fit, and send progress, the result and its charts back.
 
 Running fits in a child process keeps a long bootstrap from holding the server's interpreter (other
 requests stay fast), and lets a cancel or the time limit stop it at once. The process caps its own
@@ -24,6 +24,8 @@ _COLUMNS = ("n_col", "d_col", "c_col", "loss_col", "u_col", "budget_col", "group
 
 
 def _charts(kind: str, result) -> dict:
+    if kind == "suggest":  # a ranked table, no chart
+        return {}
     import altair as alt
 
     from ..charts.fit import fit_chart, isoflop_chart, nopt_chart
@@ -32,7 +34,10 @@ def _charts(kind: str, result) -> dict:
     alt.data_transformers.disable_max_rows()  # an upload has at most Limits.upload_rows runs
 
     raw = getattr(result, "raw", result)
+    if hasattr(raw, "by"):  # one analysis per group: a fit's groups get one chart, IsoFLOP's a table only
+        from ..charts.fit import groups_chart
 
+        return {"fit": interactive_spec(groups_chart(raw))} if kind == "fit" else {}
     if kind == "isoflop":
         return {"isoflop": interactive_spec(isoflop_chart(raw)), "n_opt": interactive_spec(nopt_chart(raw))}
     return {"fit": interactive_spec(fit_chart(raw))}
@@ -63,7 +68,7 @@ def main(kind: str, source: str, name: str | None, options: dict, max_rows: int,
     """Run one job in ``folder`` (its private working folder) and put ``("progress", done, total, label)`` messages, then one final message on
     ``queue``: ``("result", to_dict, charts)``, ``("error", one_line)`` or ``("crash", text)``."""
     from ..errors import ScalingLabError
-    from .service import clean, run_fit
+    from .service import clean, run_job
 
     if folder is not None:
         os.chdir(folder)
@@ -79,28 +84,33 @@ def main(kind: str, source: str, name: str | None, options: dict, max_rows: int,
             last[0] = now
             queue.put(("progress", done, total, label))
 
+    from ..options import speaking
+
     try:
-        from ..errors import InputError
-        from ..fit import load_runs
+        with speaking("web"):  # messages name the request's fields, not the command line's flags
+            from ..errors import InputError
+            from ..fit import load_runs
 
-        options = dict(options)
-        columns = {key: options.pop(key) for key in _COLUMNS if key in options}
-        table = {key: options.pop(key) for key in ("where", "duplicates") if options.get(key) is not None}
-        k = options.get("flops_per_param_token")
-        own = {}
-        if options.get("formula") is not None:  # a formula's inputs are read from their own columns
-            from ..api import formula_options
+            options = dict(options)
+            columns = {key: options.pop(key) for key in _COLUMNS if key in options}
+            table = {key: options.pop(key) for key in ("where", "duplicates") if options.get(key) is not None}
+            k = options.get("flops_per_param_token")
+            own = {}
+            if options.get("formula") is not None:  # a formula's inputs are read from their own columns
+                from ..api import formula_options
 
-            variables = formula_options(options.get("law"), options["formula"], options.get("variables"), None)
-            own = {"inputs": variables["variables"], "response": "any"}
-        runs = load_runs(source, flops_per_param_token=k, name=name,
-                         **{c: v for c, v in columns.items() if v is not None}, **table, **own)
-        if len(runs) > max_rows:
-            raise InputError(f"{runs.source}: {len(runs):,} runs; the explorer fits at most {max_rows:,} "
-                             f"(use the command line for more)")
-        queue.put(("progress", 0, max(1, options.get("bootstrap") or 0), "fitting"))
-        result = run_fit(kind, runs, options, progress)
-        queue.put(("result", clean(result.to_dict()), _charts(kind, result)))
+                variables = formula_options(options.get("law"), options["formula"], options.get("variables"), None)
+                own = {"inputs": variables["variables"], "response": "any"}
+            runs = load_runs(source, flops_per_param_token=k, name=name,
+                             **{c: v for c, v in columns.items() if v is not None}, **table, **own)
+            if len(runs) > max_rows:
+                raise InputError(f"{runs.source}: {len(runs):,} runs; the explorer fits at most {max_rows:,} "
+                                 f"(use the command line for more)")
+            queue.put(("progress", 0, max(1, options.get("bootstrap") or 0), "fitting"))
+            if options.get("group_by") is not None:  # each group is split from the table itself, then loaded
+                runs, options = source, {**options, **columns, **table}
+            result = run_job(kind, runs, options, progress)
+            queue.put(("result", clean(result.to_dict()), _charts(kind, result)))
     except ScalingLabError as error:
         queue.put(("error", str(error)))
     except MemoryError:

@@ -21,14 +21,15 @@ from ._common import ApiError, JsonBody
 from .guard import Guard, allowed_hosts
 from .jobs import JobManager
 from .redact import redact
-from .routes import cost, fit, forecast, pages, plan, registry, sources
+from .routes import cost, fit, forecast, pages, plan, registry, sources, uploads
 from .settings import Settings
+from .uploads import UploadCache
 
 __all__ = ["create_app", "CSP"]
 
 #: Nothing from another origin: scripts, styles, images, fonts and requests come from this server only.
 _API = "/api/v1"
-_ROUTERS = (plan, cost, fit, forecast, sources, registry)
+_ROUTERS = (plan, cost, fit, uploads, forecast, sources, registry)
 
 #: Slack for the form fields and multipart framing around an uploaded file.
 _FORM_OVERHEAD = 64 * 1024
@@ -70,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "DELETE from another origin 403. Limits: GET /api/v1/meta.")
     app.state.settings = settings
     app.state.jobs = JobManager(settings.limits)
+    limits = settings.limits
+    app.state.uploads = UploadCache(limits.uploads_kept, max(limits.uploads_bytes, limits.upload_bytes))
     plain_schema = app.openapi
 
     def openapi() -> dict:

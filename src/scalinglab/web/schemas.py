@@ -12,13 +12,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+
+from ..compute.cost_options import BUDGET, COST
+from ..forecast.options import FORECAST
+from .declared import Quantity, request_model
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
-           "ScenarioText", "FitOptions", "IsoflopOptions", "ClusterCurveRequest"]
+           "ScenarioText", "FitOptions", "IsoflopOptions", "SuggestOptions", "ClusterCurveRequest"]
 
-#: A number, or text the CLI accepts for it: "70B", "5.76e23", "40%", "$2M", "0.3 to 0.5".
-Quantity = float | Annotated[str, Field(min_length=1, max_length=80)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 #: One quantity or a list of them, wherever the Python API takes either (``sl.plan(5.76e23)`` or ``[...]``).
 Quantities = Quantity | Annotated[list[Quantity], Field(max_length=200)]
@@ -39,7 +41,7 @@ def _names() -> dict[str, list[str]]:
     return {
         "law": laws,
         "forecast_law": [e.name for e in list_laws() if isinstance(e.law, (ChinchillaLaw, DataConstrainedLaw))],
-        "family": list(dict.fromkeys([*FAMILIES_FITTABLE, "accuracy", *laws])),
+        "family": list(dict.fromkeys([*FAMILIES_FITTABLE, "accuracy", *laws])), "fittable": list(FAMILIES_FITTABLE),
         "gpu": list(dict.fromkeys(n for a in list_accelerators() for n in (a.name, *a.aliases))),
         "model": list(KNOWN_CONFIGS), "flops_method": list(METHODS), "precision": list(PRECISIONS),
         "scenario": [s.name for s in list_scenarios()], "dataset": [d.name for d in list_datasets() if d.columns],
@@ -110,48 +112,17 @@ class PredictRequest(_Body):
     x: Quantities | None = None
 
 
-class _Money(_Body):
-    gpu: _enum("gpu", "Accelerator name or alias, e.g. h100-sxm (GET /api/v1/hardware).") | None = None
-    gpus: Quantity | None = None
-    precision: _enum("precision") | None = None
-    peak_flops: Quantity | None = None
-    mfu: Quantity | None = None
-    cluster_model: bool = False
-    cluster_b: Quantity | None = None
-    goodput: Quantity | None = None
-    gpu_price: Quantity | None = None
-    overhead: Quantity | None = None
-    depreciation: Quantity | None = None
-    electricity: Quantity | None = None
-    pue: Quantity | None = None
-    watts: Quantity | None = None
-    price_per_gpu_hour: Quantity | None = None
-    samples: int = Field(10_000, ge=1)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+def _cost_types() -> dict:
+    return {"gpu": _enum("gpu", "Accelerator name or alias, e.g. h100-sxm (GET /api/v1/hardware)."),
+            "precision": _enum("precision"),
+            "config": _enum("model", "A known transformer shape, e.g. gpt3-175b.") | Annotated[
+                dict[Name, Any], Field(max_length=200, description="Or the contents of a Hugging Face config.json.")],
+            "law": Law}
 
 
-class CostRequest(_Money):
-    flops: Quantity | None = None
-    params: Quantity | None = None
-    tokens: Quantity | None = None
-    model: _enum("model", "A known transformer shape, e.g. gpt3-175b.") | Annotated[
-        dict[Name, Any], Field(max_length=200, description="Or the contents of a Hugging Face config.json.")] | None = None
-    flops_method: _enum("flops_method") = "6nd"
-    gpu_hours: Quantity | None = None
-    tokens_per_second_per_gpu: Quantity | None = None
-    flops_per_second_per_gpu: Quantity | None = None
-    hfu: Quantity | None = None
-    recompute: Name | None = Field(None, description="What --hfu counts: full, selective or none.")
-    cluster_family: Annotated[str, Field(max_length=100)] | None = Field(
-        None, description="With cluster_model: the calibration run whose curve is used, e.g. 'MT-NLG 530B'.")
-    carbon: Quantity | None = None
-
-
-class BudgetRequest(_Money):
-    dollars: Quantity | None = None
-    days: Quantity | None = None
-    basis: Literal["cloud", "owned"] = "cloud"
-    law: Law = Field("besiroglu2024", description="A published law's name or a law object (a fit's 'law').")
+CostRequest = request_model("CostRequest", COST, base=_Body, types=_cost_types(),
+                            aliases={"compute": "flops", "config": "model"})
+BudgetRequest = request_model("BudgetRequest", BUDGET, base=_Body, types=_cost_types())
 
 
 class ClusterCurveRequest(_Body):
@@ -159,13 +130,17 @@ class ClusterCurveRequest(_Body):
         default_factory=lambda: [8, 64, 512, 2048, 8192, 16384, 32768, 65536, 100_000], min_length=1, max_length=200)
 
 
-class ForecastRequest(_Body):
-    scenario: _enum("scenario", "A preset name (GET /api/v1/scenarios).") | None = None
-    yaml: str | None = Field(None, min_length=1, max_length=200_000, description="Or a scenario file's YAML text.")
-    samples: int = Field(10_000, ge=1)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    until: int | None = Field(None, ge=1900, le=2300)
-    law: _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).") | None = None
+class _ForecastBody(_Body):
+    """What only the web takes: a scenario file's text instead of a preset's name."""
+
+    yaml: str | None = Field(None, min_length=1, max_length=200_000,
+                             description="Instead of scenario: a scenario file's YAML text.")
+
+
+ForecastRequest = request_model(
+    "ForecastRequest", FORECAST, base=_ForecastBody,
+    types={"scenario": _enum("scenario", "A preset name (GET /api/v1/scenarios)."),
+           "law": _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).")})
 
 
 class ScenarioText(_Body):
@@ -178,23 +153,31 @@ class _Form(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+#: A table uploaded before, by the content hash that ``POST /api/v1/uploads`` answered.
+UploadKey = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$", description=(
+    "A runs table uploaded before (POST /api/v1/uploads), by its content hash, instead of a file or dataset."))]
+
 #: Which runs of the table are used: a filter in the safe filter language and what to do with repeated settings.
 Where = Annotated[str, Field(min_length=1, max_length=500, description=(
     "Keep the rows matching this filter, e.g. \"loss < 3 and params >= 1e8\" (--where)."))]
 Duplicates = Literal["keep", "mean", "min", "error"]
+#: One analysis per group of rows sharing these columns' values, compared in one table (--group-by).
+GroupBy = Annotated[str, Field(min_length=1, max_length=200, description=(
+    "One analysis per group of rows sharing these columns' values, COL[,COL] (--group-by)."))]
 
 
 class FitOptions(_Form):
     """Options of ``scalinglab fit`` (the runs come as an uploaded file or a bundled dataset's name)."""
 
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    upload: UploadKey | None = None
     law: _enum("family", "The family to fit (a published law's name means its family).") = "chinchilla"
     estimator: _enum("estimator") = "fast"
     objective: _enum("objective") = "huber"
     delta: float = 1e-3
     weight: float = 4.0
-    drop_highest_loss: int = Field(0, ge=0)
-    bootstrap: int = Field(0, ge=0)
+    drop_highest_loss: int = 0  # its domain is checked by its declaration (fit.options.FIT), in the field's name
+    bootstrap: int = 0
     seed: int = Field(0, ge=0, le=2**32 - 1)
     level: float = 0.95
     holdout_above: Quantity | None = None
@@ -217,12 +200,14 @@ class FitOptions(_Form):
         None, description="The formula's inputs, NAME=COLUMN comma-separated, e.g. 'N=params, E=experts' (--var).")
     params: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
         None, description="Starts and bounds, NAME=START:LOWER:UPPER comma-separated, e.g. 'alpha=0.3:0:3' (--param).")
+    group_by: GroupBy | None = None
 
 
 class IsoflopOptions(_Form):
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    upload: UploadKey | None = None
     approach: int = Field(2, ge=1, le=2, description="IsoFLOP Approach 1 or 2 (Hoffmann et al. 2022).")
-    bootstrap: int = Field(500, ge=0)
+    bootstrap: int = 500
     seed: int = Field(0, ge=0, le=2**32 - 1)
     level: float = 0.95
     min_runs: int = 5
@@ -234,3 +219,43 @@ class IsoflopOptions(_Form):
     group_col: Name | None = None
     where: Where | None = None
     duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")
+    group_by: GroupBy | None = None
+
+
+def _fittable_family(name: str) -> str:
+    """A family the design can fit, by name only (``sl.suggest`` also reads a saved fit's file: not here)."""
+    from ..fit import FAMILIES_FITTABLE
+
+    key = name.strip().lower()
+    if key not in FAMILIES_FITTABLE:
+        raise ValueError(f"{name!r} is not a law family to fit; use one of {', '.join(FAMILIES_FITTABLE)}")
+    return key
+
+
+class SuggestOptions(_Form):
+    """Options of ``scalinglab suggest`` on a bundled or uploaded runs table, with candidates as a ``grid``."""
+
+    dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
+    upload: UploadKey | None = None
+    law: Annotated[_enum("fittable", "The law family fitted to the runs (--law)."), AfterValidator(_fittable_family)] = "chinchilla"
+    grid: Annotated[str, Field(max_length=500)] = Field(
+        description="Candidate runs as log-spaced ranges, every combination, e.g. 'N=10M..1B:12,D=1B..100B:12' (--grid).")
+    target: Annotated[str, Field(max_length=500)] = Field(
+        description="Where the law must be right, e.g. 'C=1e22..1e24' or 'N=70B,D=1.4T' (--target).")
+    budget: Annotated[str, Field(max_length=80)] = Field(
+        description="The most the suggested runs may cost together, e.g. 1e21 (FLOP unless cost says otherwise).")
+    k: int = Field(5, ge=1, le=100, description="The most runs to suggest.")
+    cost: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        None, description="Each candidate's cost as a formula of N, D, C, U, e.g. '6*N*D' (default C = k N D).")
+    bootstrap: int = Field(32, ge=0, description="Bootstrap refits the design is averaged over.")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    criterion: Literal["v", "d"] = "v"
+    n_col: Name | None = None
+    d_col: Name | None = None
+    c_col: Name | None = None
+    loss_col: Name | None = None
+    flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
+    formula: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
+        None, description="A law of your own instead of law (--formula); grid and target then name its inputs.")
+    variables: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
+        None, description="The formula's inputs, NAME=COLUMN comma-separated (--var).")

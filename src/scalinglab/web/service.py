@@ -19,7 +19,7 @@ __all__ = [
     "model_config", "hardware_list", "hardware_show", "cluster", "cluster_curve", "cluster_chart", "laws_list", "law_show",
     "datasets_list", "dataset_show", "sources", "scenarios_list", "scenario_show", "scenario_yaml",
     "scenario_from_text", "scenario_describe", "forecast", "forecast_spec", "registry_sweeps", "registry_sweep",
-    "run_fit",
+    "run_job",
 ]
 
 
@@ -183,12 +183,12 @@ def model_config(model):
     return KNOWN_CONFIGS[str(model).lower()]
 
 
-def cost(*, flops=None, model=None, **options):
-    """``scalinglab cost``: options are its flags (``gpu``, ``gpus``, ``flops``, ``mfu``, ...); ``model`` is
-    a known shape's name or a ``config.json``'s contents (see ``model_config``)."""
+def cost(*, config=None, **options):
+    """``scalinglab cost``: options are its declared parameters (``gpu``, ``gpus``, ``compute``, ``mfu``, ...);
+    ``config`` is a known shape's name or a ``config.json``'s contents (see ``model_config``)."""
     from .. import api
 
-    return api.cost(flops, config=model_config(model), **options)
+    return api.cost(config=model_config(config), **options)
 
 
 def budget(*, law=None, **options):
@@ -332,9 +332,9 @@ def scenario_describe(text: str) -> dict:
     return describe_scenario(scenario_from_text(text))
 
 
-def forecast(*, scenario: str | None = None, yaml_text: str | None = None, samples: int = 10_000, seed: int = 0,
-             until: int | None = None, law: str | None = None):
-    """``scalinglab forecast`` of a preset (by name only) or of a scenario's YAML text."""
+def forecast(*, scenario: str | None = None, yaml_text: str | None = None, **options):
+    """``scalinglab forecast`` of a preset (by name only) or of a scenario's YAML text; ``options`` are its
+    declared parameters (``samples``, ``seed``, ``until``, ``law``, ``milestones``)."""
     from .. import api
     from ..errors import InputError
     from ..forecast.scenarios import get_scenario
@@ -342,11 +342,7 @@ def forecast(*, scenario: str | None = None, yaml_text: str | None = None, sampl
     if (scenario is None) == (yaml_text is None):
         raise InputError("give either scenario (a preset name) or yaml (a scenario file's text)")
     chosen = get_scenario(scenario) if scenario is not None else scenario_from_text(yaml_text)
-    if law is not None:
-        from ..forecast.constraints import run_law
-
-        run_law(law)  # a registry name of the Chinchilla form, or a one-line error
-    return api.forecast(chosen, samples=samples, seed=seed, until=until, law=law)
+    return api.forecast(chosen, **options)
 
 
 def forecast_spec(result) -> dict:
@@ -387,11 +383,14 @@ def registry_sweep(path, name: str) -> dict:
             "spec": spec}
 
 
-# -- fit (run inside a worker process by ``jobs``) ---------------------------------------------------
-def run_fit(kind: str, runs, options: dict, progress=None):
-    """``sl.fit`` or ``sl.isoflop`` on ``runs`` (a loaded ``Runs``); ``progress(done, total, label)``."""
+# -- fit and suggest (run inside a worker process by ``jobs``) ---------------------------------------
+def run_job(kind: str, runs, options: dict, progress=None):
+    """``sl.fit``, ``sl.isoflop`` or ``sl.suggest`` on ``runs`` (a loaded ``Runs``); ``progress(done, total,
+    label)`` for a fit. The suggest options name candidates by a grid's text only, never a file."""
     from .. import api
 
     if kind == "isoflop":
         return api.isoflop(runs, **options)
+    if kind == "suggest":
+        return api.suggest(runs, **options)
     return api.fit(runs, progress=progress or False, **options)

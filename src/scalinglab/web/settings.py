@@ -25,6 +25,8 @@ class Limits:
     streams: int = 16                    #: progress streams open at once, all jobs together (429 beyond)
     streams_per_job: int = 4             #: progress streams open at once on one job (429 beyond)
     worker_memory_mb: int = 640          #: address-space cap of a fit job's process (RLIMIT_AS; docs/security.md)
+    uploads_kept: int = 32               #: uploaded tables kept in memory by content hash, for permalinks
+    uploads_bytes: int = 64_000_000      #: their bytes together (the least recently used go first)
 
     def __post_init__(self):
         import math

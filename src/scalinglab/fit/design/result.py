@@ -31,13 +31,25 @@ class Suggestion:
     seconds: float = field(default=0.0, compare=False)
 
     def to_dict(self) -> dict:
-        """JSON-safe: the picks, the target variance before and after, identifiability and settings."""
+        """JSON-safe: the picks, the target variance before and after, identifiability, settings, notes and
+        warnings (the parameters the runs done cannot identify)."""
         return {"family": self.family, "method": self.method, "picks": copy.deepcopy(list(self.picks)),
                 "budget": self.budget, "spent": self.spent, "n_runs": self.n_runs,
                 "n_candidates": self.n_candidates, "target": copy.deepcopy(self.target),
                 "variance_before": self.variance_before, "variance_after": self.variance_after,
                 "identifiability": copy.deepcopy(self.identifiability), "settings": copy.deepcopy(self.settings),
-                "notes": list(self.notes), "version": self.version}
+                "notes": list(self.notes), "warnings": self.warnings, "version": self.version}
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per parameter the runs done cannot identify, naming the candidates that move it most."""
+        lines = []
+        for name, info in self.identifiability.items():
+            if not info["identified"]:
+                moved = ", ".join(f"#{r}" for r in info["moved_by_picks"]) or "none of the picks"
+                lines.append(f"{name} is not identified by the runs done; the candidates that move it most per unit "
+                             f"cost: {info['best_candidates_text']} (in this batch: {moved})")
+        return lines
 
     @property
     def summary(self) -> str:
@@ -72,12 +84,8 @@ class Suggestion:
             parts.append(Text(f"integrated variance of the predicted log loss over the target: "
                               f"{self.variance_before:.3g} now, {self.variance_after:.3g} expected after these runs "
                               f"(sd {self.variance_before ** 0.5:.3g} -> {self.variance_after ** 0.5:.3g})"))
-        for name, info in self.identifiability.items():
-            if not info["identified"]:
-                moved = ", ".join(f"#{r}" for r in info["moved_by_picks"]) or "none of the picks"
-                parts.append(Text(f"{name} is not identified by the runs done; the candidates that move it most "
-                                  f"per unit cost: {info['best_candidates_text']} (in this batch: {moved})",
-                                  style="yellow"))
+        for line in self.warnings:
+            parts.append(Text(line, style="yellow"))
         for note in self.notes:
             parts.append(Text(f"note: {note}"))
         return Group(*parts)

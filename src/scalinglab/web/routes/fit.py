@@ -1,9 +1,12 @@
-"""``/api/v1/fit`` and ``/isoflop``: fit an uploaded (or bundled) runs table; jobs with streamed progress.
+"""``/api/v1/fit``, ``/isoflop`` and ``/suggest``: fit an uploaded (or bundled) runs table, or choose the runs to
+train next on it; jobs with streamed progress.
 
 ``POST /fit`` answers with the fit's ``to_dict()`` once done (as ``scalinglab fit --json``);
 ``POST /fit/jobs`` answers at once with a job whose progress streams from ``GET /fit/jobs/{id}/events``
-(server-sent events) and which ``DELETE /fit/jobs/{id}`` cancels; ``GET /fit/jobs`` lists the jobs. Uploads are written by the server into
-its own temporary folder under their (cleaned) file name, so errors name the file the user chose.
+(server-sent events) and which ``DELETE /fit/jobs/{id}`` cancels; ``GET /fit/jobs`` lists the jobs. The runs
+come as a file, as an ``upload`` kept before (by its content hash) or as a bundled dataset's name; the
+server writes an upload into its own temporary folder under its (cleaned) file name, so errors name the
+file the user chose.
 """
 
 from __future__ import annotations
@@ -21,51 +24,28 @@ from fastapi.responses import StreamingResponse
 from .._common import ApiError, DocumentedRoute, body, errors, settings_of
 from ..service import clean
 from ..jobs import Job, TooManyJobs, TooManyStreams
-from ..schemas import FitOptions, IsoflopOptions
+from ..schemas import FitOptions, IsoflopOptions, SuggestOptions
+from .uploads import keep_upload
 
 router = APIRouter(tags=["fit"], route_class=DocumentedRoute)
 
-_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
-_CHUNK = 1 << 16
 _POLL_SECONDS = 0.1  #: how often an open progress stream looks for news (10 times a second is smooth enough)
 
 
-def _clean_name(name: str | None) -> str:
-    base = Path(name or "runs.csv").name
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "runs.csv"
-    return base[-100:]
+def _clean_name(name: str) -> str:
+    """The user's file name as a plain file name in the job's folder, keeping its suffix (the table's type)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).stem).strip("._") or "runs"
+    return stem[-90:] + Path(name).suffix.lower()
 
 
-async def _save_upload(request: Request, upload: UploadFile) -> tuple[str, Path, str]:
-    """Copy the upload into a private folder, refusing it (413) past the size limit."""
-    limit = settings_of(request).limits.upload_bytes
-    name = _clean_name(upload.filename)
-    if Path(name).suffix.lower() not in _SUFFIXES:
-        raise ApiError(422, f"{name}: unknown runs file type {Path(name).suffix.lower() or '(none)'!r}; "
-                            f"use .csv, .tsv, .parquet or .jsonl")
-    folder = request.app.state.jobs.upload_dir()
-    path, size = folder / name, 0
-    try:
-        with path.open("wb") as out:
-            while chunk := await upload.read(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise ApiError(413, f"{name}: the upload is larger than the explorer's limit of "
-                                        f"{limit / 1e6:g} MB (use the command line for larger tables)")
-                out.write(chunk)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return str(path), folder, Path(upload.filename or name).name[:200]
-
-
-def _options(options, limit_bootstrap: int) -> dict:
+def _options(kind: str, options, limit_bootstrap: int) -> dict:
     values = options.model_dump()
     values.pop("dataset")
+    values.pop("upload")
     if values.get("bootstrap", 0) > limit_bootstrap:
         raise ApiError(422, f"bootstrap is {values['bootstrap']:,}; the explorer runs at most {limit_bootstrap:,} "
                             f"refits (use the command line for more)")
-    if "budget" in values:
+    if kind == "fit" and "budget" in values:
         values["compute"] = values.pop("budget")  # the fit command's --budget: N_opt, D_opt at these budgets
     return values
 
@@ -76,16 +56,20 @@ async def _start(request: Request, kind: str, options, file: UploadFile | None) 
     if unknown:
         raise ApiError(422, f"unknown option {unknown[0]!r}; the options are "
                             f"{', '.join(['file', *type(options).model_fields])}")
-    values = _options(options, limits.bootstrap)
-    if (file is None) == (options.dataset is None):
-        raise ApiError(422, "give either a file (an uploaded runs table) or dataset (a bundled dataset's name)")
+    values = _options(kind, options, limits.bootstrap)
+    if (file is not None) + (options.upload is not None) + (options.dataset is not None) != 1:
+        raise ApiError(422, "give one of file (a runs table), upload (a table uploaded before, by its hash) or "
+                            "dataset (a bundled dataset's name)")
     folder = display = None
-    if file is not None:
-        source, folder, display = await _save_upload(request, file)
-    else:
+    if options.dataset is not None:
         from ...datasets import get_dataset
 
         source = get_dataset(options.dataset).name  # a name only, never a path
+    else:
+        held = await keep_upload(request, file) if file is not None else request.app.state.uploads.get(options.upload)
+        folder, display = request.app.state.jobs.upload_dir(), held.name
+        source = str(folder / _clean_name(held.name))  # the server's own private folder
+        Path(source).write_bytes(held.data)
     try:
         return request.app.state.jobs.start(kind, source, values, name=display, folder=folder)
     except TooManyJobs as error:
@@ -115,6 +99,14 @@ async def fit(request: Request, options: Annotated[FitOptions, Form()], file: Up
 @router.post("/isoflop", responses=errors(429), summary="N_opt = G C^a from IsoFLOP runs (scalinglab isoflop --json)")
 async def isoflop(request: Request, options: Annotated[IsoflopOptions, Form()], file: Upload = None):
     return await _finished(request, await _start(request, "isoflop", options, file))
+
+
+@router.post("/suggest", responses=errors(429),
+             summary="Which runs to train next on a runs table (scalinglab suggest --grid ... --json)")
+async def suggest(request: Request, options: Annotated[SuggestOptions, Form()], file: Upload = None):
+    """The ranked runs (``picks``: cost, expected variance reduction, cumulative cost), with the notes and the
+    warnings for parameters the runs done cannot identify; candidates come from ``grid`` only."""
+    return await _finished(request, await _start(request, "suggest", options, file))
 
 
 @router.post("/fit/jobs", responses=errors(429), status_code=202,

@@ -43,8 +43,7 @@ def _check_yaml(request: Request, text: str | None) -> None:
 async def _forecast(request: Request, options: ForecastRequest):
     check_samples(request, options.samples)
     _check_yaml(request, options.yaml)
-    return await call(request, service.forecast, scenario=options.scenario, yaml_text=options.yaml,
-                      samples=options.samples, seed=options.seed, until=options.until, law=options.law)
+    return await call(request, service.forecast, yaml_text=options.yaml, **options.model_dump(exclude={"yaml"}))
 
 
 @router.post("/forecast", summary="Monte Carlo forecast of a preset or a scenario YAML (scalinglab forecast --json)")

@@ -14,12 +14,21 @@ router = APIRouter(include_in_schema=False)
 
 PAGES = ("plan", "cost", "fit", "forecast", "sweeps", "laws")
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-_ASSETS = ("app.js", "style.css")
+
+
+def _static():
+    return resources.files(__package__.rsplit(".", 1)[0]).joinpath("static")
+
+
+@cache
+def _assets() -> frozenset[str]:
+    """The page's script modules and style sheet: the names served, so that no other name reaches a file."""
+    return frozenset(item.name for item in _static().iterdir() if item.is_file() and item.name.endswith(tuple(_TYPES)))
 
 
 @cache
 def _asset(name: str) -> bytes:
-    return resources.files(__package__.rsplit(".", 1)[0]).joinpath("static", name).read_bytes()
+    return _static().joinpath(name).read_bytes()
 
 
 _bundle_lock = threading.Lock()
@@ -55,7 +64,7 @@ async def vega():
 
 @router.get("/static/{name}")
 async def asset(name: str):
-    if name not in _ASSETS:
+    if name not in _assets():
         return Response(b"not found", status_code=404, media_type="text/plain")
     data = _asset(name)
     return Response(data, media_type=_TYPES["." + name.rsplit(".", 1)[1]], headers={"Cache-Control": "no-cache"})

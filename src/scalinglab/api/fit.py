@@ -1,0 +1,331 @@
+"""``sl.fit``, ``sl.load_fit``, ``sl.isoflop``, ``sl.suggest`` and ``sl.bench``: laws fitted to runs, and which run next."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._results import Result
+from ..errors import InputError
+from ..fit.options import CURVES, FIT, ISOFLOP
+from ..options import spelled
+from ..units import parse_pairs, parse_quantity
+from .declared import declared
+from .inputs import parse_value, parse_values, unwrap
+
+
+def _fit_frame(result):
+    import pandas as pd
+
+    rows = []
+    for name, value in result.params.items():
+        interval = (result.intervals or {}).get(name)
+        rows.append({"parameter": name, "value": value, "stderr": (result.stderr or {}).get(name),
+                     "low": None if interval is None else interval[0],
+                     "high": None if interval is None else interval[1]})
+    return pd.DataFrame(rows)
+
+
+def _fit_result(result) -> Result:
+    params = ", ".join(f"{k} = {v:.4g}" for k, v in list(result.params.items())[:5])
+    return Result(result, kind="Fit", summary=f"{result.law.family}: {params}", frame=_fit_frame)
+
+
+def _table(where, duplicates, drop_missing, c_note) -> dict:
+    return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
+
+
+@declared(FIT, positional=("law",))
+def fit(runs, law, *, estimator, objective, delta, weight, drop_highest_loss, bootstrap, seed, level, holdout_above,
+        leave_one_budget_out, compute, at, target_loss, x, base, n_col, d_col, c_col, loss_col, u_col, budget_col,
+        group_col, flops_per_param_token, where, duplicates, drop_missing, c_note, progress, floor, ceiling,
+        accuracy_col, profile, formula, variables, group_by, params) -> Result:
+    """Fit a scaling law to training runs, with bootstrap intervals, diagnostics and a backtest.
+
+    With ``formula`` (e.g. ``"L + B / (N^alpha * E^beta)"``) a law of one's own is fitted instead of a
+    family: ``variables`` maps its input names to columns (``{"N": "dense_parameter_count"}``; a list of
+    ``"N=column"`` texts works too), every other name is a parameter, and ``params`` overrides a
+    parameter's start and bounds (``{"alpha": "0.3:0:3"}``, start:lower:upper).
+
+    With ``law="accuracy"`` (or ``"sigmoid"``) the accuracy S-curve is fitted to the column
+    ``accuracy_col`` against ``x`` (``c``, ``n``, ``d`` or ``loss``), with ``floor`` and ``ceiling``
+    fixed (numbers) or fitted (None or ``"fit"``), and ``at`` holds x values. An option that the
+    family cannot use (``target_loss`` for the accuracy law, ``floor`` for Chinchilla, ...) is
+    refused with an ``InputError``, never ignored.
+
+    Returns
+    -------
+    Result
+        Wrapping a ``FitResult``: ``params``, ``stderr``, ``intervals``, ``derived``, ``diagnostics``;
+        ``to_frame()`` gives one row per parameter; ``save(path)`` writes a fit usable as a law.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> result = sl.fit("chinchilla-runs", drop_highest_loss=5)
+    >>> round(result.params["alpha"], 3), round(result.params["beta"], 3)
+    (0.347, 0.367)
+    """
+    from ..fit import fit_law
+    from ..fit.models import FAMILIES_FITTABLE
+
+    if formula is None:  # a formula law given as the law (a published name, an object, a fit of one) fits its formula
+        given = getattr(unwrap(law), "law", unwrap(law))
+        if isinstance(given, str) and given.strip().lower() not in (*FAMILIES_FITTABLE, "accuracy", "formula"):
+            from ..laws import get_law, list_laws
+
+            given = get_law(given).law if given.strip().lower() in {e.name for e in list_laws()} else given
+        if getattr(given, "family", None) == "formula" and hasattr(given, "text"):
+            law, formula, variables = "formula", given.text, variables or dict(given.variables)
+    own = formula_options(law, formula, variables, params)
+    if own:
+        law = "formula"
+    family = law
+    law = unwrap(law)
+    if not isinstance(law, str):
+        family = getattr(getattr(law, "law", law), "family", None)
+        if family is None:
+            raise InputError(f"law must be a family name or a law object, got {type(law).__name__}")
+    columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col,
+               "budget_col": budget_col, "group_col": group_col}
+    table = _table(where, duplicates, drop_missing, c_note)
+    if group_by is not None:
+        from ..fit.groups import fit_groups
+
+        groups = fit_groups(unwrap(runs), group_by, family, flops_per_param_token=flops_per_param_token,
+                            columns=columns, table=table, estimator=estimator, objective=objective, delta=delta,
+                            weight=weight, drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed,
+                            level=level, x=x, **own)
+        return _groups_result(groups)
+    budgets = parse_values(compute, spelled("compute")) or None
+    targets = [] if target_loss is None else [float(t) for t in np.atleast_1d(target_loss)]
+    from ..fit.options import check_family_options
+
+    check_family_options(family, leave_one_budget_out=leave_one_budget_out, drop_highest_loss=drop_highest_loss > 0,
+                         target_loss=bool(targets), compute=budgets is not None, at=bool(at),
+                         objective=objective not in (None, "squares"), delta=delta != 1e-3, weight=weight != 4.0,
+                         estimator=str(estimator).strip().lower() != "fast", base=base is not None,
+                         u_col=u_col is not None, floor=floor is not None, ceiling=ceiling is not None,
+                         accuracy_col=accuracy_col is not None, x=str(x).strip().lower() != "c")
+    holdout = None if holdout_above is None else parse_quantity(holdout_above, what=spelled("holdout_above"))
+    if isinstance(family, str) and family.strip().lower() in ("accuracy", "sigmoid"):
+        from ..fit.accuracy import fit_accuracy, parse_bound
+
+        columns["accuracy_col"] = accuracy_col
+        return _fit_result(fit_accuracy(
+            unwrap(runs), x=x, floor=parse_bound(floor, spelled("floor")), ceiling=parse_bound(ceiling, spelled("ceiling")),
+            bootstrap=bootstrap, seed=seed, level=level, at=parse_values(at, spelled("at")) if at else (),
+            columns=columns, table=table, holdout_above=holdout, profile=profile))
+    result = fit_law(
+        unwrap(runs), family, estimator=estimator, objective=objective or "huber", delta=delta, weight=weight,
+        drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
+        holdout_above=holdout, leave_one_budget_out=leave_one_budget_out, budgets=budgets, points=parse_pairs(at),
+        targets=targets, x=x,
+        base=None if base is None else unwrap(base), columns=columns,
+        flops_per_param_token=flops_per_param_token, table=table, progress=progress, profile=profile, **own)
+    return _fit_result(result)
+
+
+def _groups_result(groups) -> Result:
+    import pandas as pd
+
+    shown = "; ".join(f"{'/'.join(map(str, label.values()))}" for label in groups.labels)
+    return Result(groups, kind="Fit groups", summary=f"{groups.law} by {', '.join(groups.by)}: {shown}",
+                  frame=lambda value: pd.json_normalize(value.rows()))
+
+
+def formula_options(law, formula, variables, params) -> dict:
+    """``fit_law``'s ``formula``, ``variables`` and ``params`` from the user's (empty without a formula)."""
+    if formula is None:
+        if variables or params:
+            raise InputError("--var and --param belong to --formula fits; give the formula with --formula")
+        return {}
+    if isinstance(law, str) and law.strip().lower() not in ("chinchilla", "formula"):
+        raise InputError(f"give --law {law} or --formula, not both")
+    from ..laws.formula_law import parse_named
+
+    return {"formula": formula, "variables": parse_named(variables, "var"), "params": parse_named(params, "param")}
+
+
+def load_fit(path) -> Result:
+    """A fit saved with ``save(path)`` or ``scalinglab fit ... --save path``.
+
+    Examples
+    --------
+    >>> import scalinglab as sl, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "fit.json")
+    >>> _ = sl.fit("chinchilla-runs", drop_highest_loss=5).save(path)
+    >>> round(sl.load_fit(path).params["alpha"], 3)
+    0.347
+    """
+    from ..fit import FitResult
+
+    return _fit_result(FitResult.load(path))
+
+
+def _suggest_frame(result):
+    import pandas as pd
+
+    return pd.DataFrame([{"rank": p["rank"], **p["inputs"], "cost": p["cost"],
+                          "variance_reduction": p["variance_reduction"], "cumulative_cost": p["cumulative_cost"],
+                          "reason": p["reason"]} for p in result.picks])
+
+
+def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None, target: str | None = None,
+            target_rows=None, budget, k: int = 5, cost=None, bootstrap: int = 32, seed: int = 0,
+            criterion: str = "v", x: str = "c", objective: str = "huber", n_col=None, d_col=None, c_col=None,
+            loss_col=None, u_col=None, flops_per_param_token: float | None = None, formula: str | None = None,
+            variables=None, params=None) -> Result:
+    """Which runs to train next: a ranked batch that most lowers the predicted-loss variance over a target.
+
+    Greedy V-optimal design per unit cost, linearised at the fit of ``runs`` and at ``bootstrap`` refits
+    on resampled runs (with fewer runs than parameters: a space-filling start).
+
+    Parameters
+    ----------
+    runs : str, path or DataFrame
+        The runs done (a table with N, D or C, and loss; or a bundled dataset name).
+    law : str, law object or path
+        A family (chinchilla, kaplan, power, ...), a published law's name or a saved fit: its family is fitted.
+    candidates : str, path or DataFrame, optional
+        Runs that could be trained next (columns N, D or C; an optional ``cost`` column).
+    grid : str, optional
+        Candidates as ranges, e.g. ``"N=10M..1B:12,D=1B..100B:12"`` (log-spaced, every combination).
+    target : str, optional
+        Where the law must be right, e.g. ``"C=1e22..1e24"`` (compute-optimal runs of the current fit).
+    target_rows : str, path or DataFrame, optional
+        Target points as a table.
+    budget : float or str
+        The most the batch may cost (same unit as the costs; by default FLOP, C = k N D).
+    k : int
+        The most runs to suggest.
+    formula, variables, params : optional
+        A law of one's own, as for ``fit``: candidates, grid and target then name its inputs.
+    cost : str, float or array, optional
+        Each candidate's cost: a formula of N, D, C and U such as ``"6*N*D"`` (parsed by our own grammar,
+        never evaluated as Python), or numbers; by default the candidates' cost column, else their compute.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> result = sl.suggest("chinchilla-runs", grid="N=50M..2B:8,D=1B..50B:8", target="C=1e22..1e24",
+    ...                     budget="1e20", k=3, bootstrap=8)
+    >>> [pick["rank"] for pick in result.picks]
+    [1, 2, 3]
+    """
+    from ..fit import as_runs
+    from ..fit.design import suggest_runs
+
+    columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "u_col": u_col}
+    own = formula_options(law, formula, variables, params)
+    options = {"inputs": own["variables"], "response": "any"} if own else None
+    table = as_runs(unwrap(runs), columns, flops_per_param_token, options)
+    result = suggest_runs(table, unwrap(law), **own, candidates=candidates, grid=grid, target=target,
+                          target_rows=target_rows, budget=parse_quantity(budget, what="--budget"), k=k,
+                          cost=cost if cost is None or isinstance(cost, str) else parse_value(cost, "--cost"),
+                          bootstrap=bootstrap, seed=seed,
+                          criterion=criterion, x=x, objective=objective)
+    return Result(result, kind="Suggestion", summary=result.summary, frame=_suggest_frame)
+
+
+def _isoflop_frame(result):
+    import pandas as pd
+
+    return pd.DataFrame(result.to_dict().get("budgets", []))
+
+
+@declared(ISOFLOP)
+def isoflop(runs, *, approach, bootstrap, seed, level, min_runs, n_col, d_col, c_col, loss_col, budget_col,
+            group_col, flops_per_param_token, where, duplicates, drop_missing, c_note, keep_outside,
+            group_by) -> Result:
+    """N_opt = G C^a from IsoFLOP runs (Hoffmann et al. 2022, Approaches 1 and 2), with an interval for a.
+
+    Returns
+    -------
+    Result
+        Wrapping an ``IsoFlopResult``: exponent ``a``, constant ``G``, per-budget minima; with
+        ``group_by``, an ``IsoFlopGroups`` (``groups``: one comparison row per group; ``results``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, scalinglab as sl
+    >>> law = sl.laws.get("hoffmann2022").law
+    >>> rows = [(c, n, law.loss(n, c / (6 * n))) for c in (1e18, 1e19, 1e20, 1e21)
+    ...         for n in np.geomspace(1e7, 1e10, 9) if c / (6 * n) > n]
+    >>> runs = pd.DataFrame(rows, columns=["flops", "params", "loss"])
+    >>> a = sl.isoflop(runs, bootstrap=0).a  # the law's own exponent is beta/(alpha+beta) = 0.452
+    >>> round(a, 2)
+    0.43
+    """
+    from ..fit import isoflop as _isoflop
+
+    columns = {"n_col": n_col, "d_col": d_col, "c_col": c_col, "loss_col": loss_col, "budget_col": budget_col,
+               "group_col": group_col}
+    options = {"approach": approach, "bootstrap": bootstrap, "seed": seed, "level": level, "min_runs": min_runs,
+               "keep_outside": keep_outside}
+    if group_by is not None:
+        import pandas as pd
+
+        from ..fit.groups import isoflop_groups
+
+        result = isoflop_groups(unwrap(runs), group_by, lambda part: _isoflop(part, **options), columns=columns,
+                                table=_table(where, duplicates, drop_missing, c_note),
+                                flops_per_param_token=flops_per_param_token)
+        shown = ", ".join(f"{'/'.join(r['group'].values())}: a = {r['a']:.3f}" for r in result.rows())
+        return Result(result, kind="IsoFLOP groups", summary=shown,
+                      frame=lambda value: pd.json_normalize(value.rows()))
+    result = _isoflop(unwrap(runs), columns=columns, flops_per_param_token=flops_per_param_token,
+                      table=_table(where, duplicates, drop_missing, c_note), **options)
+    return Result(result, kind="IsoFLOP", summary=f"approach {approach}: N_opt = {result.G:.4g} C^{result.a:.4f}",
+                  frame=_isoflop_frame)
+
+
+@declared(CURVES)
+def fit_curves(runs, *, curve_col, x_col, loss_col, holdout_col, holdout_value, train_col, train_value, holdout_above,
+               where, duplicates) -> Result:
+    """Fit each learning curve of a long table: power, saturating and 1-3-break power laws, the family of each
+    curve chosen on its training points only, scored on its held-out points.
+
+    Returns
+    -------
+    Result
+        Wrapping a ``CurveFits``: one row per curve with the chosen family, its parameters and held-out error.
+    """
+    import pandas as pd
+
+    from ..fit.curves import fit_curves as fit_each
+
+    result = fit_each(unwrap(runs), curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
+                      holdout_value=holdout_value, train_col=train_col, train_value=train_value,
+                      holdout_above=None if holdout_above is None else parse_quantity(holdout_above,
+                                                                                       what=spelled("holdout_above")),
+                      where=where, duplicates=duplicates)
+    rows = result.to_dict().get("curves", [])
+    return Result(result, kind="Curves", summary=f"{len(rows)} curves", frame=lambda value: pd.json_normalize(rows))
+
+
+def _bench_frame(result):
+    import pandas as pd
+
+    return pd.DataFrame([{"task": task.name, **law.to_dict()} for task in result.tasks for law in task.laws])
+
+
+def bench(task: str | None = None, *, tables=None, objective: str = "squares", on_task=None) -> Result:
+    """The extrapolation benchmark: each task's laws fitted on its train rows, scored on its test rows.
+
+    ``task``: one task (``sl.bench("chinchilla-runs")``), default all; ``tables``: the folder of the
+    SLDBench tables (tasks on bundled datasets need none); ``objective``: ``squares`` (default) or
+    ``huber``; ``on_task(name, index, count)`` is called before each task. R^2 is clipped to [-1, 1];
+    MAPE in percent; ``to_frame()`` has one row per task and law.
+
+    Examples
+    --------
+    >>> import scalinglab as sl
+    >>> task = sl.bench("chinchilla-runs").tasks[0]
+    >>> task.n_train, task.n_test, round(task.published.r2_clipped, 3)
+    (222, 23, 0.368)
+    """
+    from ..fit.bench import run_bench
+
+    result = run_bench(task, tables=tables, objective=objective, on_task=on_task)
+    return Result(result, kind="Bench", summary=f"{len(result.tasks)} tasks, mean R^2 of the published laws "
+                  f"{result.mean_r2:.3f}", frame=_bench_frame)
