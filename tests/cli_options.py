@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sqlite3
 import traceback
 import warnings
 from dataclasses import dataclass

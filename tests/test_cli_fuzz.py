@@ -27,24 +27,19 @@ draws many more examples with the same builder and checks and prints counts.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import os
 import re
 import sqlite3
-import traceback
-import warnings
 from pathlib import Path
 
 import pytest
-import typer
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from cli_options import CONTEXTUAL, OPTIONS, steady
-from scalinglab.cli.app import app, main
+from cli_options import CONTEXTUAL, OPTIONS, commands, steady
+from cli_options import invoke as _invoke
 from scalinglab.datasets import read_bundled
 
 #: Commands that train models, serve forever or write a whole report: covered by their own tests.
@@ -53,20 +48,7 @@ NOT_FUZZED = {("sweep", "run"), ("demo",), ("serve",)}
 
 MAX_EXAMPLES = int(os.environ.get("SCALINGLAB_FUZZ_EXAMPLES", "12"))
 
-
-def _commands():
-    def walk(command, path=()):
-        children = getattr(command, "commands", None)
-        if children:
-            for name, child in children.items():
-                yield from walk(child, (*path, name))
-        else:
-            yield path, command
-
-    return [(path, command) for path, command in walk(typer.main.get_command(app)) if path not in NOT_FUZZED]
-
-
-COMMANDS = _commands()
+COMMANDS = [(path, command) for path, command in commands() if path not in NOT_FUZZED]
 
 
 # -- the files the values point at ---------------------------------------------------------------------
@@ -270,23 +252,6 @@ def _argv_strategy(path, command):
     return build()
 
 
-# -- one call, in this process --------------------------------------------------------------------------
-def _invoke(argv: list[str]) -> tuple[object, str, str, list]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-            warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            main(argv)
-            code: object = 0
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        except BaseException:  # noqa: BLE001 - this is what the property forbids
-            code = "traceback"
-            err.write(traceback.format_exc())
-    return code, out.getvalue(), err.getvalue(), list(caught)
-
-
 _NOT_FINITE = re.compile(r"(?<![\w.])[-+]?(nan|inf)(?![\w])", re.IGNORECASE)
 #: JSON keys whose numbers are shares of a whole.
 _SHARES = ("mfu", "utilisation", "utilization", "goodput")
@@ -344,7 +309,7 @@ def _memory_of(accelerator: str) -> float | None:
     return get_accelerator(accelerator).memory_bytes
 
 
-def _unused_option(path, command, argv: list[str], out: str, workspace) -> str | None:
+def _unused_option(path, command, argv: list[str], out: str) -> str | None:
     """The first option in ARGV given with its working value (its case in ``tests/cli_options.py``) whose
     removal leaves the ``--json`` output unchanged, or None."""
     cases = OPTIONS.get(path, {})
@@ -429,7 +394,7 @@ def run_and_judge(path, command, argv, as_json, workspace) -> tuple[object, str 
                 return code, "--json printed something that is not JSON", shown
             os.chdir(workspace)
             try:
-                unused = _unused_option(path, command, argv, out, workspace)
+                unused = _unused_option(path, command, argv, out)
             finally:
                 os.chdir(before)
             if unused:
