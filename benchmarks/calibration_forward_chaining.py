@@ -5,11 +5,13 @@ not on budgets; ``backtest.forward_groups``) from the fifth to the second larges
 b`` fits the runs at or below b (its interval calibrated on those runs alone) and predicts every larger
 run. Pooled over splits: the coverage of the 95% interval, the median half-width (log space, as a
 fraction of the prediction) and the 95th percentile of the absolute errors; their ratio says how much
-wider than needed the intervals are. Run: ``python benchmarks/calibration_forward_chaining.py``.
+wider than needed the intervals are. Run: ``python benchmarks/calibration_forward_chaining.py``
+(``--only misfitting`` for the tables whose name contains that text; ``--bootstrap B``).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
@@ -44,11 +46,17 @@ def measure(name: str, options: dict, table: dict, bootstrap: int = 100, first: 
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="only the tables whose name contains this text")
+    parser.add_argument("--bootstrap", type=int, default=100, help="bootstrap refits per split")
+    args = parser.parse_args()
     print("| table | splits | predictions | coverage | median half-width | p95 abs error | ratio |")
     print("|---|---|---|---|---|---|---|")
     for name, options, table in TABLES:
+        if args.only not in name:
+            continue
         started = time.perf_counter()
-        m = measure(name, options, table)
+        m = measure(name, options, table, bootstrap=args.bootstrap)
         print(f"| {m['table']} | {m['splits']} | {m['predictions']} | {m['coverage']:.1%} | {m['median_half']:.2%} | "
               f"{m['p95_error']:.2%} | {m['ratio']:.2f} | ({time.perf_counter() - started:.0f} s)", flush=True)
 

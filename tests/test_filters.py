@@ -382,4 +382,4 @@ def test_predict_refuses_a_where_without_runs(cli):
     from conftest import assert_user_error
 
     assert_user_error(cli("predict", "--law", "hoffmann2022", "--params", "7B", "--tokens", "1T", "--where", "n > 1"),
-                      "--where filters the rows of a table: give it with --runs TABLE")
+                      "--where needs --runs")

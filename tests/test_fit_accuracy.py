@@ -92,3 +92,10 @@ def test_cli_accuracy_family_and_bad_input_is_one_line(tmp_path, capsys):
 def test_too_few_runs_for_the_free_parameters():
     with pytest.raises(InputError, match="4 runs for the 4 free parameters"):
         fit_accuracy(_runs().head(4), columns={"accuracy_col": "accuracy", "c_col": "flops"})
+
+
+def test_a_backtest_fit_that_sees_only_the_rise_says_its_ceiling_is_loose():
+    result = fit_accuracy(_runs(), columns={"accuracy_col": "accuracy", "c_col": "flops"}, holdout_above=1e20,
+                          bootstrap=30)
+    loose = [w for w in result.warnings if w.startswith("backtest fit on C <= 1e+20: ceiling is not identified")]
+    assert len(loose) == 1 and loose[0] in result.backtest["warnings"]

@@ -60,7 +60,7 @@ def test_holdout_by_column_threshold_or_default(by_column):
 
 
 def test_bad_curve_tables_are_one_line_errors(tmp_path, capsys):
-    with pytest.raises(InputError, match="curve_col= 'model' is not a column"):
+    with pytest.raises(InputError, match="curve_col='model' is not a column"):
         fit_curves(_table(), curve_col="model", x_col="tokens")
     short = _table().groupby("run").head(4)
     with pytest.raises(InputError, match="curve 'broken' has 3 distinct points to fit and 1 held out; each curve needs at least 4"):
@@ -105,7 +105,7 @@ def test_a_column_that_means_the_opposite_is_caught():
     table = _marked()
     table["train"] = (table["tokens"] <= 1e9).astype(int)  # 1 marks the 7 early (training) rows
     fits = fit_curves(table, curve_col="run", x_col="tokens", holdout_col="train")
-    assert fits.warnings and "use --train-col" in fits.warnings[0]
+    assert fits.warnings and "use train_col=" in fits.warnings[0]
 
 
 def test_repeated_rows_are_reported_and_reducible():

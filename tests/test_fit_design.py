@@ -24,12 +24,15 @@ def synthetic_runs(n_values, d_values, seed=0, noise=0.01) -> Runs:
 
 
 def _chinchilla_lin(seed=0, runs=6, candidates=30):
+    """A linearisation at perturbed true parameters; each candidate with its own noise variance (as the
+    model-robust design gives them)."""
     rng = np.random.default_rng(seed)
     model = make_model("chinchilla")
     theta = model.from_params(TRUE.params())
     data = lambda m: {"lN": np.log(10 ** rng.uniform(7, 10, m)), "lD": np.log(10 ** rng.uniform(9, 11, m))}
     thetas = theta + 0.02 * rng.standard_normal((4, 5))
-    lin = linearise(model, thetas, data(runs), data(candidates), data(9), 1e-4, np.full(5, 0.25))
+    lin = linearise(model, thetas, data(runs), data(candidates), data(9), 1e-4, np.full(5, 0.25),
+                    1e-4 * (1 + rng.uniform(0, 9, candidates)))
     return model, lin
 
 
@@ -43,7 +46,7 @@ def test_greedy_gains_are_the_exact_drop_of_the_target_variance(seed):
     assert len(picks) == 4 and len(set(picks)) == 4
     info = np.linalg.inv(lin.cov)
     for i in picks:
-        info = info + np.einsum("bp,bq->bpq", lin.cand[:, i], lin.cand[:, i]) / lin.noise
+        info = info + np.einsum("bp,bq->bpq", lin.cand[:, i], lin.cand[:, i]) / lin.cand_noise[i]
     after = np.einsum("bij,bji->b", lin.target, np.linalg.inv(info)).mean()
     assert np.isclose(lin.variance().mean() - sum(gains), after, rtol=1e-6, atol=1e-14)
     assert all(g >= 0 for g in gains)
@@ -58,7 +61,7 @@ def test_greedy_first_pick_is_the_best_single_run_per_unit_cost():
     for i in range(lin.cand.shape[1]):
         j = lin.cand[:, i]
         sj = np.einsum("bpq,bq->bp", lin.cov, j)
-        gain = np.einsum("bp,bpq,bq->b", sj, lin.target, sj) / (lin.noise + np.einsum("bp,bp->b", j, sj))
+        gain = np.einsum("bp,bpq,bq->b", sj, lin.target, sj) / (lin.cand_noise[i] + np.einsum("bp,bp->b", j, sj))
         single.append(gain.mean())
         relative.append(np.mean(gain / lin.variance()))
     assert picks[0] == int(np.argmax(np.array(relative) / cost))
@@ -84,6 +87,26 @@ def test_suggest_on_synthetic_runs_ranks_runs_within_budget_and_narrows_the_targ
     assert np.allclose(spend, np.cumsum([p["cost"] for p in result.picks])) and spend[-1] <= 3e19
     assert 0 <= result.variance_after < result.variance_before
     assert all(np.isclose(p["cost"], 6 * p["inputs"]["n"] * p["inputs"]["d"]) for p in result.picks)
+
+
+def test_the_robust_design_buys_runs_nearer_the_target_than_the_plain_v_optimal_one(monkeypatch):
+    """Runs far from the target count as noisier (``ROBUST_DECADES``); with that weighting off (an
+    infinite scale) the plain V-optimal batch reaches farther from the target for its leverage."""
+    import scalinglab.fit.design.suggest as module
+
+    runs = synthetic_runs(np.geomspace(2e7, 4e8, 4), np.geomspace(1e9, 8e9, 3))
+    target = np.log10([2e9, 4e10])
+
+    def distance(result) -> float:
+        return float(np.mean([np.hypot(*(np.log10([p["inputs"]["n"], p["inputs"]["d"]]) - target))
+                              for p in result.picks]))
+
+    options = {"grid": GRID, "target": "N=2e9,D=4e10", "budget": 3e19, "k": 4, "bootstrap": 8}
+    robust = suggest_runs(runs, "chinchilla", **options)
+    monkeypatch.setattr(module, "ROBUST_DECADES", np.inf)
+    plain = suggest_runs(runs, "chinchilla", **options)
+    print(f"mean distance to the target: robust {distance(robust):.2f}, plain {distance(plain):.2f} decades")
+    assert distance(robust) < distance(plain)
 
 
 def test_suggest_is_deterministic_for_a_seed():

@@ -55,9 +55,9 @@ def test_marin_datasets_are_three_groups():
 
 def test_small_groups_and_missing_columns_are_one_line_errors(tmp_path, capsys):
     frame = pd.concat([_mixed(), _mixed().head(3).assign(dataset="tiny")], ignore_index=True)
-    with pytest.raises(InputError, match=r"--group-by: group dataset=tiny \(3 runs\): .*3 runs for the 5 parameters"):
+    with pytest.raises(InputError, match=r"group_by=: group dataset=tiny \(3 runs\): .*3 runs for the 5 parameters"):
         fit_groups(frame, "dataset")
-    with pytest.raises(InputError, match="--group-by column 'corpus' not found"):
+    with pytest.raises(InputError, match="group_by= column 'corpus' not found"):
         fit_groups(frame, "corpus")
     path = tmp_path / "mixed.csv"
     frame.to_csv(path, index=False)

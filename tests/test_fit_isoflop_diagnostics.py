@@ -75,7 +75,7 @@ def test_keep_outside_keeps_extrapolated_minima_and_flags_them(capsys):
     assert sum(p["used"] for p in plain.points) == 4
     kept = isoflop(frame, columns={"budget_col": "budget"}, bootstrap=20, keep_outside=True)
     assert sum(p["used"] for p in kept.points) == 5
-    assert [p["extrapolated"] for p in kept.points][-1] and any("--keep-outside" in w for w in kept.warnings)
+    assert [p["extrapolated"] for p in kept.points][-1] and any("keep_outside=" in w for w in kept.warnings)
 
 
 def test_fewer_than_two_interior_budgets_suggests_keep_outside(tmp_path, capsys):
@@ -85,7 +85,7 @@ def test_fewer_than_two_interior_budgets_suggests_keep_outside(tmp_path, capsys)
     frame["loss"] = LAW.loss(frame["n"], frame["d"])
     path = tmp_path / "runs.csv"
     frame.to_csv(path, index=False)
-    with pytest.raises(InputError, match="--keep-outside keeps budgets"):
+    with pytest.raises(InputError, match="keep_outside= keeps budgets"):
         isoflop(frame, columns={"budget_col": "budget"})
     main(["isoflop", str(path), "--budget-col", "budget", "--keep-outside", "--bootstrap", "10", "--json"])
     assert '"extrapolated": true' in capsys.readouterr().out

@@ -62,7 +62,7 @@ def test_fit_predict_uses_the_bootstrap_of_the_fit(tmp_path, capsys):
     assert pred["summary"]["runs"] == len(frame[frame["Training FLOP"] > 1e21])
     assert "bootstrap of the fit (100 replicate laws)" in pred["interval_method"]
     assert all(r["beyond_fitted_compute"] for r in pred["rows"])
-    assert "widened" in pred["interval_method"] and pred["summary"]["coverage"] >= 0.8
+    assert "beyond the fitted compute: split-conformal" in pred["interval_method"] and pred["summary"]["coverage"] >= 0.8
 
 
 def test_published_and_saved_laws_carry_their_fitted_range():

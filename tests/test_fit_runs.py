@@ -81,7 +81,7 @@ def test_missing_columns_and_files():
         load_runs(_frame().drop(columns="loss"))
     with pytest.raises(InputError, match="does not exist"):
         load_runs("no-such-runs.csv")
-    with pytest.raises(InputError, match="needs D \\(tokens, --d-col\\) or C"):
+    with pytest.raises(InputError, match="needs D \\(tokens, d_col=\\) or C"):
         load_runs(_frame().drop(columns="d")).require(("n", "d"), "fitting")
 
 

@@ -60,8 +60,8 @@ def test_duplicates_mean_averages_and_error_refuses_with_advice():
     with pytest.raises(InputError) as info:
         load_runs(frame, duplicates="error")
     message = str(info.value)
-    assert message.startswith("DataFrame: 92 duplicate rows (rows 2, 3, 4") and "--duplicates keep, mean or" in message
-    with pytest.raises(InputError, match="--duplicates must be one of keep, error, mean, min"):
+    assert message.startswith("DataFrame: 92 duplicate rows (rows 2, 3, 4") and "duplicates=keep, mean or" in message
+    with pytest.raises(InputError, match="duplicates= must be one of keep, error, mean, min"):
         load_runs(frame, duplicates="first")
 
 
@@ -82,11 +82,11 @@ def test_where_selects_one_experiment_and_bad_queries_are_one_line():
 def test_drop_missing_drops_and_names_the_rows():
     frame = _lr_sweep().head(20).copy()
     frame.loc[[4, 7], "loss"] = np.nan
-    with pytest.raises(InputError, match=r"column 'loss' has 2 missing or NaN values \(rows 5, 8\).*--drop-missing"):
+    with pytest.raises(InputError, match=r"column 'loss' has 2 missing or NaN values \(rows 5, 8\).*drop_missing= drops"):
         load_runs(frame)
     runs = load_runs(frame, drop_missing=True)
     assert len(runs) == 18 and 5 not in runs.rows and 8 not in runs.rows
-    assert any("--drop-missing dropped 2 rows with a missing or unreadable value (rows 5, 8)" in n for n in runs.notes)
+    assert any("drop_missing= dropped 2 rows with a missing or unreadable value (rows 5, 8)" in n for n in runs.notes)
 
 
 @given(n=st.floats(1e6, 1e12), d=st.floats(1e8, 1e14))
@@ -113,7 +113,7 @@ def test_a_detailed_flops_column_is_used_as_given_unless_named():
     assert any("C taken from column 'flops' as given" in note for note in runs.notes)
     result = fit_law(_detailed_flops(), "power", x="n")  # one-variable fits pass too
     assert result.params["a"] > 0
-    with pytest.raises(InputError, match=r"'flops' \(--c-col\) disagrees with 6 N D.*--c-note"):
+    with pytest.raises(InputError, match=r"'flops' \(c_col=\) disagrees with 6 N D.*c_note="):
         load_runs(_detailed_flops(), c_col="flops")
     runs = load_runs(_detailed_flops(), c_col="flops", c_note="attention counted")
     assert any("(attention counted)" in note for note in runs.notes)
@@ -153,7 +153,7 @@ def test_marin_isoflop_holds_three_datasets_and_a_trainer_flop_count():
     # Marin "Scaling Ladders" runs (wandb.ai/marin-community/marin), 273 runs on comma, dclm, nemotron.
     sizes = {name: len(load_runs("marin-isoflop", where=f"dataset == '{name}'")) for name in ("comma", "dclm", "nemotron")}
     assert sizes == {"comma": 92, "dclm": 85, "nemotron": 96}
-    with pytest.raises(InputError, match=r"column 'gflops' \(--c-col\) disagrees with 6 N D .* median ratio 1.01e-09"):
+    with pytest.raises(InputError, match=r"column 'gflops' \(c_col=\) disagrees with 6 N D .* median ratio 1.01e-09"):
         load_runs("marin-isoflop", c_col="gflops")  # the column counts GFLOP, not FLOP
     runs = load_runs("marin-isoflop", c_col="gflops", c_note="trainer count in GFLOP")
     assert "(trainer count in GFLOP)" in runs.notes[0]

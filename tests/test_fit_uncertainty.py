@@ -64,7 +64,7 @@ def test_derived_quantities_carry_intervals_and_unreachable_targets_are_counted(
     assert budget["n_opt"] * budget["d_opt"] * 6 == pytest.approx(1e22)
     (reachable,) = result.derived["targets"]
     assert reachable["reachable_fraction"] == 1.0 and reachable["compute"] > 0
-    with pytest.raises(InputError, match=r"--target-loss 1 is at or below the fitted law's irreducible loss E = 1\.8"):
+    with pytest.raises(InputError, match=r"target_loss=1 is at or below the fitted law's irreducible loss E = 1\.8"):
         fit_law(simulate(2), "chinchilla", targets=[1.0])  # below E = 1.8: an error, not a NaN
 
 

@@ -101,7 +101,7 @@ def test_targets_of_any_sign_are_fitted_in_their_own_units_with_a_note():
     assert fit.params["k"] == pytest.approx(0.2, rel=0.05) and fit.params["c"] == pytest.approx(0.4, abs=0.01)
     with pytest.raises(InputError, match="non-positive values .*target-huber"):
         sl.fit(frame, formula="c - a * exp(-k * x)", variables=["x"], loss_col="score", objective="log-huber")
-    with pytest.raises(InputError, match="for --formula fits"):
+    with pytest.raises(InputError, match="for formula= fits"):
         sl.fit("chinchilla-runs", objective="target-huber")
 
 
@@ -141,9 +141,9 @@ def test_a_saved_formula_fit_loads_predicts_and_plans(tmp_path):
 @pytest.mark.parametrize("options, fragment", [
     ({"formula": "E + A / N^^alpha", "variables": ["N"]}, "position 11"),
     ({"formula": "E + gamma(N)", "variables": ["N"]}, "unknown function 'gamma'"),
-    ({"formula": CHINCHILLA, "variables": ["N", "D=tokens_seen"]}, "--var D=tokens_seen: no column 'tokens_seen'"),
+    ({"formula": CHINCHILLA, "variables": ["N", "D=tokens_seen"]}, "variables=D=tokens_seen: no column 'tokens_seen'"),
     ({"formula": "N + D", "variables": ["N", "D"]}, "no free parameter"),
-    ({"formula": CHINCHILLA, "variables": ["N", "Q"]}, "--var Q: the formula"),
+    ({"formula": CHINCHILLA, "variables": ["N", "Q"]}, "variables=Q: the formula"),
     ({"formula": CHINCHILLA, "variables": ["N", "D"], "params": ["alpha=2:0:1"]}, "outside [0, 1]"),
     ({"formula": CHINCHILLA, "variables": ["N", "D"], "params": ["N=1"]}, "is an input"),
     ({"formula": CHINCHILLA, "variables": ["N", "D"], "params": ["alpha"]}, "NAME=START:LOWER:UPPER"),

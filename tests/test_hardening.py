@@ -131,5 +131,5 @@ def test_a_sweep_centred_beyond_any_float_is_refused():
     for ratio in (1e-320, -1.0):  # 1e-320 was an OverflowError in math.ceil; -1 warned about sqrt
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            with pytest.raises(InputError, match="--tokens-per-param"):
+            with pytest.raises(InputError, match="tokens_per_param="):
                 plan_sweep([6e23], tokens_per_param=ratio)

@@ -129,3 +129,107 @@ def test_a_choice_is_one_of_its_choices_or_refused(value):
         assert str(error).startswith("basis=: unknown value")
         return
     assert checked in ("cloud", "owned", None)
+
+
+# -- science messages in the caller's voice ------------------------------------------------------------
+# The science modules spell every option they name with ``spelled``: one bad input, three wordings.
+
+_REPEATED = {"n": [1e8, 1e8, 2e8, 4e8], "d": [2e9, 2e9, 4e9, 8e9], "loss": [3.0, 3.1, 2.8, 2.6]}
+
+
+def _repeated_runs():
+    import pandas as pd
+
+    return pd.DataFrame(_REPEATED)
+
+
+def _fit_runs_refuse_duplicates():
+    from scalinglab.fit.runs import load_runs
+
+    load_runs(_repeated_runs(), duplicates="error")
+
+
+def _fit_runs_keep_duplicates():
+    from scalinglab.fit.runs import load_runs
+
+    raise InputError(load_runs(_repeated_runs()).notes[-1])  # a note, raised to be read like the errors
+
+
+def _groups_without_columns():
+    from scalinglab.fit.groups import split_groups
+
+    split_groups(_repeated_runs(), " ")
+
+
+def _formula_without_inputs():
+    from scalinglab.laws.formula_law import formula_family
+
+    formula_family("E + A / N^alpha")
+
+
+def _a_point_without_tokens():
+    from scalinglab.units import parse_pairs
+
+    parse_pairs(["70B"])
+
+
+def _a_filter_cut_short():
+    from scalinglab.filters import parse_filter
+
+    parse_filter("loss >")
+
+
+def _slurm_option_without_submitit():
+    from scalinglab.sweep.executors import check_options
+
+    check_options("local", slurm={"partition": "gpu"})
+
+
+@pytest.mark.parametrize("science, python, cli, web", [
+    (_fit_runs_refuse_duplicates, "Choose duplicates=keep, mean or min", "Choose --duplicates keep, mean or min",
+     "Choose duplicates=keep, mean or min"),
+    (_fit_runs_keep_duplicates, "all kept (duplicates=mean averages them", "all kept (--duplicates mean averages them",
+     "all kept (duplicates=mean averages them"),
+    (_groups_without_columns, "group_by= needs one or more column names, e.g. group_by=dataset,model",
+     "--group-by needs one or more column names, e.g. --group-by dataset,model",
+     "group_by needs one or more column names, e.g. group_by=dataset,model"),
+    (_formula_without_inputs, "bind the data with variables=NAME=COLUMN (e.g. variables=N=params)",
+     "bind the data with --var NAME=COLUMN (e.g. --var N=params)",
+     "bind the data with variables=NAME=COLUMN (e.g. variables=N=params)"),
+    (_a_point_without_tokens, "at= expects N:D", "--at expects N:D", "at expects N:D"),
+    (_a_filter_cut_short, "where='loss >': ends early", "--where 'loss >': ends early", "where='loss >': ends early"),
+    (_slurm_option_without_submitit, "slurm['partition'] needs executor=submitit",
+     "--slurm-partition needs --executor submitit", "slurm['partition'] needs executor=submitit"),
+])
+def test_science_messages_name_options_in_each_voice(science, python, cli, web):
+    for voice, expected in (("python", python), ("cli", cli), ("web", web)):
+        with speaking(voice), pytest.raises(InputError) as caught:
+            science()
+        assert expected in str(caught.value) and "\n" not in str(caught.value), (voice, str(caught.value))
+    with pytest.raises(InputError) as caught:  # no voice set: a Python caller
+        science()
+    assert python in str(caught.value)
+
+
+def test_spelled_with_a_value_in_each_voice():
+    assert spelled("duplicates", value="mean") == "duplicates=mean"
+    with speaking("cli"):
+        assert spelled("duplicates", value="mean") == "--duplicates mean"
+        assert spelled("variables", value="N=params") == "--var N=params"
+    with speaking("web"):
+        assert spelled("duplicates", value="mean") == "duplicates=mean"
+
+
+def test_a_fit_of_repeated_runs_names_duplicates_as_its_caller_does(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "runs.csv"
+    pd.DataFrame(_REPEATED).to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"Choose duplicates=keep, mean or min") as caught:
+        sl.fit(str(path), duplicates="error")
+    line = cli_error("fit", str(path), "--duplicates", "error")
+    assert line == str(caught.value).replace("duplicates=keep", "--duplicates keep")
+    with pytest.raises(InputError, match=r"^target_loss=1 is at or below the fitted law's irreducible loss"):
+        sl.fit("chinchilla-runs", target_loss=1.0)
+    assert cli_error("fit", "chinchilla-runs", "--target-loss", "1").startswith(
+        "--target-loss 1 is at or below the fitted law's irreducible loss")

@@ -180,3 +180,31 @@ def test_planner_input_errors():
         fixed_allocation(law, 1e23)
     with pytest.raises(LawError, match="data-constrained"):
         data_constrained_optimal(law, 1e23, 1e12)
+
+
+def test_plan_for_picks_the_planner_from_the_options_given():
+    from scalinglab.plan.dispatch import plan_for
+
+    law = get_law("hoffmann2022").law
+    optimal = plan_for(law, name="hoffmann2022", compute=[5.76e23])
+    assert float(optimal.n_params) == pytest.approx(float(compute_optimal(law, 5.76e23).n_params))
+    assert np.ndim(optimal.n_params) == 0 and np.ndim(plan_for(law, name="h", compute=[5.76e23], many=True).n_params) == 1
+    fixed = plan_for(law, name="hoffmann2022", compute=[5.76e23], params=2e10)
+    assert float(fixed.n_params) == 2e10 and fixed.extra["loss_penalty"] > 0
+    epochs = plan_for(get_law("muennighoff2023").law, name="m", unique_tokens=5e13)
+    assert np.round(epochs.extra["epochs"]).tolist() == [1, 4, 16, 60]  # the default epochs
+    with pytest.raises(InputError, match="fixes both N and D; drop params="):
+        plan_for(law, name="h", compute=[1e23], tokens_per_param=20, params=7e9)
+    with pytest.raises(InputError, match=r"^give compute= \(or target_loss=, unique_tokens=, tokens_per_param=\)$"):
+        plan_for(law, name="h")
+
+
+def test_predict_warns_beyond_the_fitted_range_counting_c_as_6nd():
+    from scalinglab.plan import predict
+
+    law = get_law("hoffmann2022").law
+    # 6 x 70B x 1.4T = 5.9e23 FLOP, over 100x the largest C of this made-up range (1e21); N and D stay inside it
+    beyond = predict(law, n_params=7e10, n_tokens=1.4e12, fitted_range={"n": [1e7, 1e11], "d": [1e9, 1e13],
+                                                                        "c": [1e17, 1e21]})
+    assert len(beyond.warnings) == 1 and beyond.warnings[0].startswith("C (FLOP) = 5.88e+23 is 588x beyond")
+    assert predict(law, n_params=7e10, n_tokens=1.4e12).warnings == ()

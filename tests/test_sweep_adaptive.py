@@ -186,3 +186,37 @@ def test_suggest_next_stays_in_budget_and_picks_only_runs_not_done_or_chosen(don
     assert not set(keys) & (set(finished) | set(exclude))
     assert sum(costs[k] for k in keys) <= budget * (1 + 1e-9)
     assert [p["cost"] for p in suggestion.picks] == [costs[k] for k in keys]
+
+
+def test_the_design_law_is_the_one_given_else_the_plans_centring_law_else_chinchilla():
+    from dataclasses import replace
+
+    from scalinglab.errors import InputError
+    from scalinglab.sweep.adaptive import design_law
+    from scalinglab.sweep.planner import SweepPlan, plan_sweep
+
+    plan = plan_sweep([2.5e9, 5e9, 1e10, 2e10], sizes=5, spread=2.0, steps=300, law="kaplan2020")
+    assert plan.law == "kaplan2020" and SweepPlan.from_dict(plan.to_dict()).law == "kaplan2020"
+    assert design_law(plan) == ("kaplan2020", "kaplan")
+    assert design_law(replace(plan, law=None)) == ("chinchilla", "chinchilla")
+    assert design_law(plan, "broken-power") == ("broken-power", "broken-power")
+    for law, fragment in (("muennighoff2023", "unique tokens"), ("sigmoid", "accuracy")):
+        with pytest.raises(InputError, match=fragment):
+            design_law(plan, law)
+
+
+@pytest.mark.parametrize("law", ["kaplan", "power", "saturating-power"])
+def test_rounds_design_and_fit_the_law_family_given(law):
+    from scalinglab.sweep.adaptive import suggest_next, target_interval
+    from scalinglab.sweep.planner import plan_sweep
+
+    plan = plan_sweep([2.5e9, 5e9, 1e10, 2e10], sizes=5, spread=2.0, steps=300)
+    done = [s.key for s in plan.runs[::2]]
+    rows = _law_rows(plan, done, seed=1)
+    suggestion, keys = suggest_next(plan, rows, budget=3e10, target=4e10, law=law, bootstrap=4)
+    assert suggestion.family == law and keys and not set(keys) & set(done)
+    found = target_interval(plan, rows, 4e10, law=law, bootstrap=40)
+    low, high = found["interval"]
+    assert found["note"] is None and low <= found["loss"] <= high
+    chinchilla = target_interval(plan, rows, 4e10, bootstrap=40)
+    assert chinchilla["loss"] != found["loss"]  # another family, another fit

@@ -133,5 +133,5 @@ def test_the_config_hash_ignores_key_order_and_sees_every_value(order, field):
 def test_custom_resources_parse_and_refuse_what_is_not_one():
     assert parse_resources(["accel=1", "big_memory=0.5", "tpu"]) == {"accel": 1.0, "big_memory": 0.5, "tpu": 1.0}
     for bad in ("accel=0", "accel=x", "=1", "GPU=1"):
-        with pytest.raises(InputError, match="--resource"):
+        with pytest.raises(InputError, match="resources="):
             parse_resources([bad])

@@ -16,7 +16,7 @@ from ._version import __version__
 
 _FACE = ("plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
          "load_fit", "laws", "datasets", "sweep", "Result", "memory", "inference", "inference_plan", "suggest", "bench",
-         "fit_curves")
+         "fit_curves", "predict_task")
 
 __all__ = ["__version__", *_FACE]
 

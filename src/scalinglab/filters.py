@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import InputError, UnitError
+from .options import spelled
 from .units import parse_quantity
 
 __all__ = ["Filter", "parse_filter", "as_filter", "MAX_LENGTH", "MAX_DEPTH"]
@@ -63,12 +64,15 @@ class Token:
         return "the end" if self.kind == "end" else repr(self.source)
 
 
-def _label(flag: str, text: str) -> str:
+def _label(flag: str | None, text: str) -> str:
+    """The filter as messages show it, after ``flag`` or, when None, ``where`` in the caller's voice."""
     shown = text if len(text) <= 80 else text[:77] + "..."
+    if flag is None:
+        return spelled("where", value=repr(shown))
     return f"{flag}{'' if flag.endswith('=') else ' '}{shown!r}"
 
 
-def _tokens(text: str, flag: str) -> list[Token]:
+def _tokens(text: str, flag: str | None) -> list[Token]:
     found, at = [], 0
     while at < len(text):
         match = _TOKEN.match(text, at)
@@ -110,7 +114,7 @@ def _hint(char: str) -> str:
     return ""
 
 
-def _number(piece: str, position: int, flag: str, text: str) -> Token:
+def _number(piece: str, position: int, flag: str | None, text: str) -> Token:
     try:
         return Token("number", parse_quantity(piece, what="number"), position, piece)
     except UnitError:
@@ -173,7 +177,7 @@ Node = Compare | Member | Truth | Not | AllOf | AnyOf
 class _Parser:
     """Recursive descent over the token list; ``depth`` counts open parentheses and ``not``s."""
 
-    def __init__(self, text: str, flag: str):
+    def __init__(self, text: str, flag: str | None):
         self.text, self.flag = text, flag
         self.tokens = _tokens(text, flag)
         self.at, self.depth = 0, 0
@@ -486,10 +490,11 @@ def _evaluate(tree: Node, frame, where: str):
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """A parsed filter: its text, the flag it came in (``--where``, ``where=``) and its tree."""
+    """A parsed filter: its text, the flag it came in (``--where``; None: ``where`` in the caller's voice) and
+    its tree."""
 
     text: str
-    flag: str
+    flag: str | None
     tree: Node
 
     @property
@@ -509,16 +514,17 @@ class Filter:
         return frame[mask]
 
 
-def parse_filter(text: str, *, flag: str = "where=") -> Filter:
-    """Parse ``text`` into a :class:`Filter`; errors are one line naming ``flag`` and the position."""
+def parse_filter(text: str, *, flag: str | None = None) -> Filter:
+    """Parse ``text`` into a :class:`Filter`; errors are one line naming ``flag`` (by default ``where`` in the
+    caller's voice: ``--where``, ``where=``) and the position."""
     if not isinstance(text, str):
-        raise InputError(f"{flag} must be text such as \"{EXAMPLE}\", got {type(text).__name__}")
+        raise InputError(f"{flag or spelled('where')} must be text such as \"{EXAMPLE}\", got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise InputError(f"{_label(flag, text)}: {len(text):,} characters; a filter holds at most {MAX_LENGTH:,}")
     return Filter(text, flag, _Parser(text, flag).parse())
 
 
-def as_filter(where, *, flag: str = "where=") -> Filter | None:
+def as_filter(where, *, flag: str | None = None) -> Filter | None:
     """``where`` as a Filter: None or blank text is no filter, text is parsed, a Filter passes through."""
     if where is None or isinstance(where, Filter):
         return where

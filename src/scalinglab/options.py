@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import InputError, did_you_mean
 
-__all__ = ["Option", "Options", "spelled", "speaking", "VOICES"]
+__all__ = ["Option", "Options", "spelled", "speaking", "voice", "VOICES"]
 
 #: Who is calling: a Python caller (``name=``), the command line (``--flag``) or the web (``name``).
 VOICES = ("python", "cli", "web")
@@ -36,13 +36,22 @@ _FLAGS: dict[str, str | None] = {}
 KINDS = ("text", "int", "float", "bool", "choice", "quantity", "uncertain", "object")
 
 
-def spelled(name: str, flag: str | None = None) -> str:
+def spelled(name: str, flag: str | None = None, *, value=None) -> str:
     """A parameter's name as the caller writes it: ``--flops-method``, ``flops_method=`` or ``flops_method``
-    (``flag``: its command-line spelling, when known better than by name)."""
+    (``flag``: its command-line spelling, when known better than by name); with ``value`` (text as shown), the
+    parameter given that value: ``--duplicates mean`` or ``duplicates=mean``."""
     voice = _VOICE.get()
     if voice == "cli":
-        return flag or _FLAGS.get(name) or "--" + name.replace("_", "-")
+        flag = flag or _FLAGS.get(name) or "--" + name.replace("_", "-")
+        return flag if value is None else f"{flag} {value}"
+    if value is not None:
+        return f"{name}={value}"
     return name if voice == "web" else f"{name}="
+
+
+def voice() -> str:
+    """Who is calling now (one of :data:`VOICES`), for a message whose form differs beyond a name."""
+    return _VOICE.get()
 
 
 @contextmanager

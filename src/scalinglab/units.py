@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import InputError, UnitError
+from .options import spelled
 
 __all__ = [
     "parse_quantity",
@@ -83,16 +84,16 @@ def parse_quantity(value: str | float | int, *, what: str = "quantity") -> float
 
 
 def parse_pairs(points) -> list[tuple[float, float]]:
-    """(N, D) pairs from tuples or ``"70B:1.4T"`` text (``--at``)."""
+    """(N, D) pairs from tuples or ``"70B:1.4T"`` text (``at``)."""
     pairs = []
     for point in points or ():
         if isinstance(point, str):
             parts = point.replace(",", ":").split(":")
             if len(parts) != 2:
-                raise InputError(f"--at expects N:D such as 70B:1.4T, got {point!r}")
+                raise InputError(f"{spelled('at')} expects N:D such as 70B:1.4T, got {point!r}")
             point = parts
         if len(point) != 2:
-            raise InputError(f"--at expects N:D such as 70B:1.4T, got {point!r}")
+            raise InputError(f"{spelled('at')} expects N:D such as 70B:1.4T, got {point!r}")
         pairs.append((parse_quantity(point[0], what="N"), parse_quantity(point[1], what="D")))
     return pairs
 

@@ -20,7 +20,7 @@ import importlib
 from .._results import Result
 from .catalogue import datasets, laws
 from .compute import budget, cost, flops, inference, inference_plan, memory
-from .fit import bench, fit, fit_curves, formula_options, isoflop, load_fit, suggest
+from .fit import bench, fit, fit_curves, formula_options, isoflop, load_fit, predict_task, suggest
 from .forecast import compare, forecast, sensitivity, trend
 from .plan import plan, predict
 from .sweep import sweep
@@ -28,7 +28,7 @@ from .sweep import sweep
 __all__ = [
     "plan", "predict", "fit", "isoflop", "flops", "cost", "budget", "forecast", "sensitivity", "compare", "trend",
     "laws", "datasets", "sweep", "load_fit", "Result", "memory", "inference", "inference_plan", "suggest", "bench",
-    "fit_curves",
+    "fit_curves", "predict_task",
 ]
 
 

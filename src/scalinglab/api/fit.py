@@ -6,7 +6,9 @@ import numpy as np
 
 from .._results import Result
 from ..errors import InputError
-from ..fit.options import CURVES, FIT, ISOFLOP
+from ..fit.design.options import SUGGEST
+from ..fit.options import CURVES, FIT, ISOFLOP, PREDICT_TASK
+from ..laws.formula_law import formula_option
 from ..options import spelled
 from ..units import parse_pairs, parse_quantity
 from .declared import declared
@@ -137,10 +139,11 @@ def formula_options(law, formula, variables, params) -> dict:
     """``fit_law``'s ``formula``, ``variables`` and ``params`` from the user's (empty without a formula)."""
     if formula is None:
         if variables or params:
-            raise InputError("--var and --param belong to --formula fits; give the formula with --formula")
+            raise InputError(f"{formula_option('variables')} and {formula_option('params')} belong to formula fits; "
+                             f"give the formula with {spelled('formula')}")
         return {}
     if isinstance(law, str) and law.strip().lower() not in ("chinchilla", "formula"):
-        raise InputError(f"give --law {law} or --formula, not both")
+        raise InputError(f"give {spelled('law', value=law)} or {spelled('formula')}, not both")
     from ..laws.formula_law import parse_named
 
     return {"formula": formula, "variables": parse_named(variables, "var"), "params": parse_named(params, "param")}
@@ -170,39 +173,14 @@ def _suggest_frame(result):
                           "reason": p["reason"]} for p in result.picks])
 
 
-def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None, target: str | None = None,
-            target_rows=None, budget, k: int = 5, cost=None, bootstrap: int = 32, seed: int = 0,
-            criterion: str = "v", x: str = "c", objective: str = "huber", n_col=None, d_col=None, c_col=None,
-            loss_col=None, u_col=None, flops_per_param_token: float | None = None, formula: str | None = None,
-            variables=None, params=None) -> Result:
+@declared(SUGGEST, positional=("runs", "law"))
+def suggest(runs, law, *, candidates, grid, target, target_rows, budget, k, cost, bootstrap, seed, criterion, x,
+            objective, n_col, d_col, c_col, loss_col, u_col, flops_per_param_token, formula, variables,
+            params) -> Result:
     """Which runs to train next: a ranked batch that most lowers the predicted-loss variance over a target.
 
     Greedy V-optimal design per unit cost, linearised at the fit of ``runs`` and at ``bootstrap`` refits
     on resampled runs (with fewer runs than parameters: a space-filling start).
-
-    Parameters
-    ----------
-    runs : str, path or DataFrame
-        The runs done (a table with N, D or C, and loss; or a bundled dataset name).
-    law : str, law object or path
-        A family (chinchilla, kaplan, power, ...), a published law's name or a saved fit: its family is fitted.
-    candidates : str, path or DataFrame, optional
-        Runs that could be trained next (columns N, D or C; an optional ``cost`` column).
-    grid : str, optional
-        Candidates as ranges, e.g. ``"N=10M..1B:12,D=1B..100B:12"`` (log-spaced, every combination).
-    target : str, optional
-        Where the law must be right, e.g. ``"C=1e22..1e24"`` (compute-optimal runs of the current fit).
-    target_rows : str, path or DataFrame, optional
-        Target points as a table.
-    budget : float or str
-        The most the batch may cost (same unit as the costs; by default FLOP, C = k N D).
-    k : int
-        The most runs to suggest.
-    formula, variables, params : optional
-        A law of one's own, as for ``fit``: candidates, grid and target then name its inputs.
-    cost : str, float or array, optional
-        Each candidate's cost: a formula of N, D, C and U such as ``"6*N*D"`` (parsed by our own grammar,
-        never evaluated as Python), or numbers; by default the candidates' cost column, else their compute.
 
     Examples
     --------
@@ -220,8 +198,8 @@ def suggest(runs, law="chinchilla", *, candidates=None, grid: str | None = None,
     options = {"inputs": own["variables"], "response": "any"} if own else None
     table = as_runs(unwrap(runs), columns, flops_per_param_token, options)
     result = suggest_runs(table, unwrap(law), **own, candidates=candidates, grid=grid, target=target,
-                          target_rows=target_rows, budget=parse_quantity(budget, what="--budget"), k=k,
-                          cost=cost if cost is None or isinstance(cost, str) else parse_value(cost, "--cost"),
+                          target_rows=target_rows, budget=parse_quantity(budget, what=spelled("budget")), k=k,
+                          cost=cost if cost is None or isinstance(cost, str) else parse_value(cost, spelled("cost")),
                           bootstrap=bootstrap, seed=seed,
                           criterion=criterion, x=x, objective=objective)
     return Result(result, kind="Suggestion", summary=result.summary, frame=_suggest_frame)
@@ -301,6 +279,33 @@ def fit_curves(runs, *, curve_col, x_col, loss_col, holdout_col, holdout_value, 
                       where=where, duplicates=duplicates)
     rows = result.to_dict().get("curves", [])
     return Result(result, kind="Curves", summary=f"{len(rows)} curves", frame=lambda value: pd.json_normalize(rows))
+
+
+@declared(PREDICT_TASK)
+def predict_task(runs, *, at, accuracy_col, loss_col, task_loss_col, floor, ceiling, bootstrap, seed, level, n_col,
+                 d_col, c_col, where, duplicates, drop_missing) -> Result:
+    """Task accuracy of target models in two steps: loss from (N, D), then accuracy from that loss (the OLMo
+    ladder, Bhagia et al. 2024), through the task's own loss when the table has it, else the general loss
+    whose chain best predicts the ladder's second-largest models.
+
+    Returns
+    -------
+    Result
+        Wrapping a ``TaskPrediction``: each target's predicted loss and accuracy with intervals, and every chain.
+    """
+    import pandas as pd
+
+    from ..fit.accuracy import parse_bound
+    from ..fit.task import predict_task as predict_each
+
+    result = predict_each(unwrap(runs), parse_pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
+                          task_loss_col=task_loss_col, floor=parse_bound(floor, spelled("floor")),
+                          ceiling=parse_bound(ceiling, spelled("ceiling")), bootstrap=bootstrap, seed=seed,
+                          level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
+                          table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
+    rows = result.to_dict().get("targets", [])
+    return Result(result, kind="Task prediction", summary=f"{len(rows)} targets",
+                  frame=lambda value: pd.json_normalize(rows))
 
 
 def _bench_frame(result):

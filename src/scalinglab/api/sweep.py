@@ -6,6 +6,7 @@ import numpy as np
 
 from .._results import Result
 from ..errors import InputError
+from ..options import spelled
 from .inputs import Namespace, parse_flop
 
 
@@ -39,12 +40,13 @@ class _Sweep(Namespace):
 
         if not suggest:
             if budget is not None or target is not None or db is not None or name is not None:
-                raise InputError("--budget, --target, --db and --name go with --suggest")
+                raise InputError(f"{', '.join(spelled(name) for name in ('budget', 'target', 'db'))} and "
+                                 f"{spelled('name')} go with {spelled('suggest')}")
             planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=estimate, **self._given(options))
             return Result(planned, kind="SweepPlan", summary=f"{len(planned.plan.runs)} runs on {planned.plan.device}")
         from ..sweep.adaptive import suggest_plan
 
-        flop, target_flop = parse_flop(budget, "--budget", required=True), parse_flop(target, "--target")
+        flop, target_flop = parse_flop(budget, spelled("budget"), required=True), parse_flop(target, spelled("target"))
         planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **self._given(options))
         found = suggest_plan(planned.plan, budget=flop, registry=db, name=name, target=target_flop)
         return Result(found, kind="SweepSuggestion", summary=f"{len(found.keys)} runs to train next")
@@ -73,11 +75,11 @@ class _Sweep(Namespace):
         from ..sweep.runner import run_sweep
 
         if not adaptive and (budget is not None or target is not None):
-            raise InputError("--budget and --target go with --adaptive")
+            raise InputError(f"{spelled('budget')} and {spelled('target')} go with {spelled('adaptive')}")
         if adaptive:
-            flop, target_flop = parse_flop(budget, "--budget", required=True), parse_flop(target, "--target")
+            flop, target_flop = parse_flop(budget, spelled("budget"), required=True), parse_flop(target, spelled("target"))
             if fit:
-                raise InputError("--fit goes with a full sweep; an adaptive sweep fits after every round")
+                raise InputError(f"{spelled('fit')} goes with a full sweep; an adaptive sweep fits after every round")
         check_options(executor, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries,
                       cpus_per_run=cpus_per_run, gpus_per_run=0.0 if gpus_per_run == -1.0 else gpus_per_run)
         RunsRegistry.check_intact(db or Path(out) / "runs.sqlite")  # before the corpus work, writing nothing

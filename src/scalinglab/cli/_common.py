@@ -13,8 +13,8 @@ import typer
 from .._results import plain
 from .._table import WIDTH, rich_table
 
-__all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help", "check_outputs", "where_filter",
-           "WHERE_HELP"]
+__all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help", "check_outputs", "where_filter"]
+
 
 class _Lazy:
     """A module-level object built on first use, so that ``scalinglab --help`` imports no science."""
@@ -89,10 +89,6 @@ def renamed(value, old_value, old: str, new: str):
 def old_option(flag: str, new: str):
     """A hidden option for the old spelling ``flag`` of ``new``."""
     return typer.Option(flag, hidden=True, help=f"Old spelling of {new}.")
-
-
-WHERE_HELP = ("Keep the rows that match a filter, e.g. \"dataset == 'c4' and lr <= 0.004\" (comparisons, and/or/not, "
-              "in [...], `odd names` in backticks, numbers such as 7B; see docs/where.md).")
 
 
 def where_filter(text: str | None):

@@ -1,4 +1,4 @@
-"""``scalinglab fit`` and ``scalinglab isoflop``: fit a law (or N_opt = G C^a) to a table of runs."""
+"""``scalinglab fit``, ``isoflop``, ``fit-curves`` and ``predict-task``: laws fitted to a table of runs."""
 
 from __future__ import annotations
 
@@ -8,27 +8,12 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ..fit.options import CURVES, FIT, ISOFLOP
+from ..fit.options import CURVES, FIT, ISOFLOP, PREDICT_TASK
+from ._common import JsonOption, api, check_outputs, emit, old_option, print_json, refuse_unused, renamed, where_filter
 from .declared import with_options
-from ._common import (WHERE_HELP, JsonOption, api, check_outputs, emit, old_option, print_json, refuse_unused, renamed,
-                      where_filter)
 
-RunsArgument = Annotated[str, typer.Argument(help="Runs table (.csv, .parquet, .jsonl) or a bundled dataset name, e.g. chinchilla.")]
-NCol = Annotated[str | None, typer.Option("--n-col", help="Column of parameter counts N.")]
-DCol = Annotated[str | None, typer.Option("--d-col", help="Column of training tokens D.")]
-CCol = Annotated[str | None, typer.Option("--c-col", help="Column of training compute C (FLOP); D = C/(6N) when no D column.")]
-LossCol = Annotated[str | None, typer.Option("--loss-col", help="Column of final losses (or the metric to fit).")]
-BudgetCol = Annotated[str | None, typer.Option("--budget-col", help="Column naming each run's IsoFLOP budget.")]
-GroupCol = Annotated[str | None, typer.Option("--group-col", help="Column naming the training run of each checkpoint.")]
-Seed = Annotated[int, typer.Option("--seed", min=0, help="Seed of the bootstrap's random generator.")]
-Level = Annotated[float, typer.Option("--level", help="Coverage of the percentile intervals, e.g. 0.95.")]
 Plot = Annotated[str | None, typer.Option("--plot", help="Write a chart (.png, .svg, .pdf or .html).")]
 Save = Annotated[str | None, typer.Option("--save", help="Write the result as JSON (usable as --law FILE by plan/predict).")]
-Where = Annotated[str | None, typer.Option("--where", help=WHERE_HELP)]
-Duplicates = Annotated[str, typer.Option("--duplicates", help="Runs repeating an (N, D) setting: keep (default, noted), mean, min (the best run of each, as for a hyper-parameter sweep) or error.")]
-DropMissing = Annotated[bool, typer.Option("--drop-missing", help="Drop rows with a missing or unreadable value in a column used (noted).")]
-CNote = Annotated[str | None, typer.Option("--c-note", help="Explain a --c-col that is not k N D (e.g. 'detailed count with attention'): a note instead of an error.")]
-FlopsK = Annotated[float | None, typer.Option("--flops-per-param-token", help="k in C = k N D (default 6).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -96,37 +81,18 @@ def register(app: typer.Typer) -> None:
         emit(api.fit_curves(**options), as_json)
 
     @app.command("predict-task")
+    @with_options(PREDICT_TASK)
     def predict_task_command(
-        runs: RunsArgument,
-        at: Annotated[list[str], typer.Option("--at", help="Target model N:D, e.g. 7B:140B (repeatable).")],
-        accuracy_col: Annotated[str, typer.Option("--accuracy-col", help="Column of task accuracies in [0, 1].")],
-        loss_col: LossCol = None,
-        task_loss_col: Annotated[str | None, typer.Option("--task-loss-col", help="Column of the task's own loss (bits per byte of the correct answer): the intermediate step when given; the chain through --loss-col is reported beside it.")] = None,
-        floor: Annotated[str | None, typer.Option("--floor", help="Chance accuracy, fixed (e.g. 0.25) or 'fit' (default).")] = None,
-        ceiling: Annotated[str | None, typer.Option("--ceiling", help="Best reachable accuracy, fixed (e.g. 1) or 'fit' (default).")] = None,
-        bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates of each step (at least 20).")] = 200,
-        seed: Seed = 0,
-        level: Level = 0.95,
-        n_col: NCol = None, d_col: DCol = None, c_col: CCol = None,
-        where: Where = None, duplicates: Duplicates = "keep", drop_missing: DropMissing = False,
         as_json: JsonOption = False,
         timings: Annotated[bool, typer.Option("--timings", help="With --json: include the wall-clock seconds (left out so that the same inputs print the same JSON).")] = False,
+        **options,
     ) -> None:
         """Task accuracy of target models in two steps: loss from (N, D), then accuracy from loss (OLMo ladder, Bhagia et al. 2024)."""
-        from ..fit.accuracy import parse_bound
-        from ..fit.task import predict_task
-        from ..units import parse_pairs
-
-        where = where_filter(where)
+        options["where"] = where_filter(options["where"])
         if timings and not as_json:
             raise InputError("--timings adds the seconds to --json; give --json too")
-        result = predict_task(runs, parse_pairs(at), accuracy_col=accuracy_col, loss_col=loss_col,
-                              task_loss_col=task_loss_col,
-                              floor=parse_bound(floor, "--floor"), ceiling=parse_bound(ceiling, "--ceiling"),
-                              bootstrap=bootstrap, seed=seed, level=level,
-                              columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
-                              table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
-        print_json(result.to_dict(timings=True)) if as_json and timings else emit(result, as_json)
+        result = api.predict_task(**options)
+        print_json(result.raw.to_dict(timings=True)) if as_json and timings else emit(result, as_json)
 
     @app.command("isoflop")
     @with_options(ISOFLOP)

@@ -26,9 +26,10 @@ from ..errors import InputError
 from ..laws import SigmoidAccuracy
 from ..laws.base import ParamSpec
 from ..laws.sigmoid import sigmoid_accuracy
+from ..options import spelled
 from .bootstrap import check_bootstrap, percentile_interval, run_bootstrap
 from .estimators import estimate
-from .identify import fit_diagnostics
+from .identify import fit_diagnostics, fit_warnings
 from .models import FitModel
 from .objectives import Objective
 from .runs import Runs, load_runs
@@ -49,7 +50,7 @@ class AccuracyModel(FitModel):
 
     def __init__(self, x: str = "c", floor: float | None = None, ceiling: float | None = None):
         if x not in ACCURACY_X:
-            raise InputError(f"--x must be one of {', '.join(ACCURACY_X)} for the accuracy law, got {x!r}")
+            raise InputError(f"{spelled('x')} must be one of {', '.join(ACCURACY_X)} for the accuracy law, got {x!r}")
         _check_bounds(floor, ceiling)
         self.x, self.fixed = x, {"floor": floor, "ceiling": ceiling}
         specs = [s for s in SigmoidAccuracy.PARAMS if self.fixed.get(s.name) is None]
@@ -63,8 +64,8 @@ class AccuracyModel(FitModel):
         """({"t": ...}, accuracy); ``x_values`` holds the losses when x is the loss."""
         if self.x == "loss":
             if x_values is None:
-                raise InputError("fitting accuracy against loss needs a loss column (--loss-col) beside the "
-                                 "accuracy column (--accuracy-col)")
+                raise InputError(f"fitting accuracy against loss needs a loss column ({spelled('loss_col')}) "
+                                 f"beside the accuracy column ({spelled('accuracy_col')})")
             return {"t": -np.asarray(x_values, dtype=float)}, runs.loss.astype(float)
         runs.require((self.x,), f"fitting accuracy against {_NAMES[self.x]}")
         return {"t": np.log10(getattr(runs, self.x))}, runs.loss.astype(float)
@@ -121,11 +122,12 @@ def parse_bound(value, flag: str) -> float | None:
 
 
 def _check_bounds(floor, ceiling) -> None:
-    for name, value in (("--floor", floor), ("--ceiling", ceiling)):
+    for name, value in (("floor", floor), ("ceiling", ceiling)):
         if value is not None and not (np.isfinite(value) and 0.0 <= value <= 1.0):
-            raise InputError(f"{name} must lie in [0, 1] (an accuracy), got {value!r}")
+            raise InputError(f"{spelled(name)} must lie in [0, 1] (an accuracy), got {value!r}")
     if floor is not None and ceiling is not None and not floor < ceiling:
-        raise InputError(f"--floor {floor:g} must lie below --ceiling {ceiling:g}")
+        raise InputError(f"{spelled('floor', value=f'{floor:g}')} must lie below "
+                         f"{spelled('ceiling', value=f'{ceiling:g}')}")
 
 
 def accuracy_draws(model: AccuracyModel, thetas: np.ndarray, residuals: np.ndarray, t: np.ndarray,
@@ -263,13 +265,14 @@ def _load_accuracy(runs, columns: dict | None, table: dict | None, x: str):
         names = {str(c).strip().lower(): str(c) for c in read_frame(runs)[0].columns}
         loss_col = next((names[k] for k in FIELDS["loss"] if k in names), None)
     if not loss_col or loss_col == acc_col:
-        raise InputError("fitting accuracy against loss needs a loss column (--loss-col) beside the accuracy "
-                         "column (--accuracy-col)")
+        raise InputError(f"fitting accuracy against loss needs a loss column ({spelled('loss_col')}) beside "
+                         f"the accuracy column ({spelled('accuracy_col')})")
     options["response"] = "loss"
     losses = load_runs(runs, loss_col=loss_col, **columns, **options)
     if not np.array_equal(losses.rows, acc.rows):
-        raise InputError(f"{acc.source}: the rows kept for --loss-col {loss_col!r} and --accuracy-col {acc_col!r} "
-                         f"differ; use --duplicates keep or error")
+        raise InputError(f"{acc.source}: the rows kept for {spelled('loss_col', value=repr(loss_col))} and "
+                         f"{spelled('accuracy_col', value=repr(acc_col))} differ; use "
+                         f"{spelled('duplicates', value='keep')} or error")
     return acc, losses.loss
 
 
@@ -286,7 +289,7 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
     """
     started = time.perf_counter()
     if not 0 < level < 1:
-        raise InputError(f"--level must lie strictly between 0 and 1, got {level!r}")
+        raise InputError(f"{spelled('level')} must lie strictly between 0 and 1, got {level!r}")
     check_bootstrap(bootstrap)
     model = AccuracyModel(x, floor, ceiling)
     data_runs, losses = _load_accuracy(runs, columns, table, x)
@@ -297,7 +300,8 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
     p = len(model.specs)
     if len(y) <= p:
         raise InputError(f"{data_runs.source}: {len(y)} runs for the {p} free parameters of the accuracy curve "
-                         f"({', '.join(model.names)}); need more than {p} (fix --floor or --ceiling to need fewer)")
+                         f"({', '.join(model.names)}); need more than {p} (fix {spelled('floor')} or "
+                         f"{spelled('ceiling')} to need fewer)")
     objective = Objective("squares")
     point = estimate(model, objective, data, y, "fast")
     params = model.params(point.theta)
@@ -333,6 +337,7 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
     backtest = None
     if holdout_above is not None:
         backtest = _holdout(model, data_runs, losses, float(holdout_above), bootstrap or 200, seed, level)
+        diagnostics["warnings"] += backtest["warnings"]
     return AccuracyFit(x=x, law_dict=model.to_law(point.theta).to_dict(), params=params, fixed=dict(model.fixed),
                        objective=point.objective, n_runs=len(y), data=info, diagnostics=diagnostics, level=level,
                        stderr=stderr, intervals=intervals, bootstrap=boot_info, predictions=predictions,
@@ -351,11 +356,12 @@ def _holdout(model: AccuracyModel, runs: Runs, losses, threshold: float, size: i
 
     above, notes = above_threshold(runs, threshold)
     if not above.any():
-        raise InputError(f"{runs.source}: no runs above --holdout-above {threshold:.3g} FLOP "
+        raise InputError(f"{runs.source}: no runs above {spelled('holdout_above', value=f'{threshold:.3g}')} FLOP "
                          f"(largest compute {runs.c.max():.3g})")
     p = len(model.specs)
     if (~above).sum() <= p:
-        raise InputError(f"{runs.source}: --holdout-above {threshold:.3g} leaves {int((~above).sum())} runs to fit the "
+        raise InputError(f"{runs.source}: {spelled('holdout_above', value=f'{threshold:.3g}')} leaves "
+                         f"{int((~above).sum())} runs to fit the "
                          f"{p} free parameters of the accuracy curve; need more than {p}")
     x_all = None if losses is None else np.asarray(losses, dtype=float)
     data, y = model.data(runs.take(~above), None if x_all is None else x_all[~above])
@@ -376,7 +382,8 @@ def _holdout(model: AccuracyModel, runs: Runs, losses, threshold: float, size: i
             "holdout_above": threshold, "train_runs": int((~above).sum()), "test_runs": int(above.sum()),
             "mae_points": float(100 * np.mean(np.abs(errors))), "bias_points": float(100 * np.mean(errors)),
             "coverage": float(np.mean(inside)), "bootstrap": size, "params": model.params(fit.theta), "rows": rows,
-            "notes": notes}
+            "notes": notes, "warnings": [f"backtest fit on C <= {threshold:.3g}: {w}"
+                                         for w in fit_warnings(model, objective, data, y, fit, boot.thetas, level)]}
 
 
 @dataclass(frozen=True)
@@ -424,7 +431,7 @@ def predict_accuracy_runs(fit: AccuracyFit, runs, *, columns: dict | None = None
     data_runs, losses = _load_accuracy(runs, columns, table, fit.x)
     data, observed = model.data(data_runs, losses)
     point = model.predict(fit.theta[None, :], data)[0]
-    interval, method = None, "none: fit with --bootstrap for intervals"
+    interval, method = None, f"none: fit with {spelled('bootstrap')} for intervals"
     if fit.replicates is not None:
         draws = accuracy_draws(model, fit.replicates, fit.replicate_residuals, data["t"],
                                np.random.default_rng([seed, 7]))

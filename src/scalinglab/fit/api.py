@@ -11,7 +11,7 @@ import numpy as np
 from .._version import __version__
 from ..errors import InputError, LawError
 from ..laws import ChinchillaLaw, DataConstrainedLaw, NDLaw, get_law, list_laws, resolve_law
-from ..laws.formula_law import formula_family
+from ..laws.formula_law import formula_family, formula_option
 from ..laws.ranges import extrapolation_warnings, range_of
 from ..options import spelled
 from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, calibration_skipped,
@@ -100,7 +100,8 @@ def _formula_model(table: Runs, family, space: str | None) -> tuple[FitModel, st
         if not positive:
             return FormulaModel(family, space), (
                 f"column {table.column('loss')!r} has zero or negative values: residuals are taken in its own units "
-                f"(predicted - observed), not in log space (--objective target-huber says so explicitly)")
+                f"(predicted - observed), not in log space ({spelled('objective', value='target-huber')} says so "
+                f"explicitly)")
     return FormulaModel(family, space), None
 
 
@@ -156,8 +157,9 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
         spec = formula_family(formula, variables, params)
         table = {**(table or {}), "inputs": spec.variables, "response": "any"}
     elif space is not None:
-        raise InputError(f"--objective {space}-{objective}: choosing the residuals' space is for --formula fits; "
-                         f"the {law} law is fitted in its own (use --objective {objective})")
+        raise InputError(f"{spelled('objective', value=f'{space}-{objective}')}: choosing the residuals' space is for "
+                         f"{spelled('formula')} fits; the {law} law is fitted in its own (use "
+                         f"{spelled('objective', value=objective)})")
     table = as_runs(runs, columns, flops_per_param_token, table)
     total = len(table)
     table, dropped = table.drop_highest_loss(drop_highest_loss)
@@ -211,6 +213,7 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
             diagnostics["warnings"].append(f"the fitted law gives no derived quantities: {error}")
         if calibration:
             derived["calibration"] = calibration
+            diagnostics["warnings"] += [f"interval calibration: {w}" for w in calibration["warnings"]]
     backtest = None
     backtest_size = bootstrap or DEFAULT_BACKTEST_BOOTSTRAP
     if holdout_above is not None:
@@ -218,6 +221,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
                             seed=seed, level=level)
     elif leave_one_budget_out:
         backtest = _lobo(model, obj, table, estimator=estimator, bootstrap=backtest_size, seed=seed, level=level)
+    if backtest is not None:
+        diagnostics["warnings"] += backtest["warnings"]
 
     data_info = table.describe()
     if space_note:
@@ -269,7 +274,7 @@ def _non_finite(model: FitModel, table: Runs, data: dict, theta) -> str:
     bad = ~np.isfinite(values)
     where = f" (e.g. {rows_text(table.rows[bad])})" if bad.any() else ""
     return (f"{table.source}: the formula {model.formula.text!r} gives NaN or infinity on the data at every start"
-            f"{where}; check its inputs there, or give starts and bounds with --param")
+            f"{where}; check its inputs there, or give starts and bounds with {formula_option('params')}")
 
 
 def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,

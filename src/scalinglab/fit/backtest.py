@@ -10,14 +10,17 @@ interval for a new run (bootstrap of the training fit plus resampled residual sc
 The bootstrap interval assumes large runs scatter around the law as small runs do; they do not
 (on the Chinchilla runs fitted below 1e21 FLOP it covers about two thirds of the larger runs).
 ``extrapolation_calibration`` measures how far off it is on the fitting runs alone, by forward
-chaining (split-conformal, Vovk et al. 2005; Angelopoulos and Bates 2021): for each IsoFLOP budget
-b from the fourth on, fit the runs at budgets <= b and predict the larger ones; each prediction's
-score is |log observed - log predicted| divided by the half-width of its bootstrap interval on the
-side of the error. Each split's conformal quantile of its n scores (the ceil((n + 1) level)-th
-smallest) says how much that split's intervals had to grow; the largest over splits, at least 1,
-is the factor by which intervals are widened *beyond the fitted compute range only* (the splits
-extrapolate by different distances, so the widest one is kept); inside it the bootstrap interval
-stands.
+chaining and split-conformal prediction (Vovk et al. 2005; Angelopoulos and Bates 2021): for each
+forward-chaining group b from the fourth on, fit the runs at groups <= b and predict the larger
+ones; each prediction's score is studentised, |log observed - log predicted| over the standard
+deviation of its bootstrap new-run draws. Those fits have fewer runs and extrapolate less far than
+the fit being calibrated, and both move the scores, so each score is divided by a difficulty
+a + b distance + c ln(runs fitted) (b >= 0) fitted by least squares to the scores (normalised
+nonconformity scores: Papadopoulos et al. 2008; Lei et al. 2018). The quantile q is the
+ceil((n + 1) level)-th smallest of the n normalised scores. Beyond the fitted compute range only, a
+new run's interval is prediction x exp(+-q difficulty sd), never narrower than the bootstrap
+interval; inside it the bootstrap interval stands. The warnings of every inner fit are kept, with
+the fits that gave them.
 """
 
 from __future__ import annotations
@@ -27,14 +30,15 @@ import numpy as np
 from ..errors import InputError
 from .bootstrap import percentile_interval, run_bootstrap
 from .estimators import estimate
+from .identify import normal_quantile, fit_warnings, merged_warnings
 from .isoflop import find_budgets
 from .models import FitModel
 from .objectives import Objective
 from .runs import Runs
 
 __all__ = ["holdout_above", "leave_one_budget_out", "extrapolation_calibration", "widen", "forward_groups",
-           "calibration_skipped", "calibration_factor", "above_threshold", "BUDGET_RTOL", "DEFAULT_BACKTEST_BOOTSTRAP",
-           "conformal_quantile"]
+           "calibration_skipped", "calibrated_interval", "studentised", "fit_difficulty", "difficulty_at",
+           "above_threshold", "BUDGET_RTOL", "DEFAULT_BACKTEST_BOOTSTRAP", "conformal_quantile"]
 
 DEFAULT_BACKTEST_BOOTSTRAP = 200
 """Bootstrap replicates for the prediction intervals of a backtest when none were asked for."""
@@ -70,25 +74,20 @@ def _response(model: FitModel, values: np.ndarray) -> np.ndarray:
 
 
 def _fit_predict(model: FitModel, objective: Objective, train: Runs, test: Runs, estimator: str, size: int,
-                 seed: int, level: float):
-    """(point, bootstrap prediction interval (n, 2), observed, fitted theta) of ``test`` from a fit of ``train``."""
+                 seed: int, level: float) -> dict:
+    """A fit of ``train`` predicting ``test``: ``point``, bootstrap prediction ``interval`` (n, 2), ``spread`` (the
+    new-run draws' standard deviation, log space for log responses), ``observed``, ``theta`` and the fit's
+    ``warnings``."""
     data, y = model.data(train)
     fit = estimate(model, objective, data, y, estimator)
     test_data, observed = model.data(test)
     point = _response(model, model.predict(fit.theta[None, :], test_data)[0])
     boot = run_bootstrap(model, objective, data, y, fit.theta, size, seed=seed, level=level)
-    mean = _response(model, model.predict(boot.thetas, test_data))
-    eps = boot.draw_residuals(len(test))
-    draws = mean * np.exp(-eps) if model.response == "log" else mean - eps
-    return point, percentile_interval(draws, level, axis=0), _response(model, observed), fit.theta
-
-
-def _score(point, interval, observed, log: bool) -> np.ndarray:
-    """|error| over the interval's half-width on the side of the error (in log space for log responses)."""
-    f = np.log if log else (lambda v: v)
-    p, lo, hi, o = f(point), f(interval[:, 0]), f(interval[:, 1]), f(observed)
-    half = np.where(o >= p, hi - p, p - lo)
-    return np.abs(o - p) / np.maximum(half, 1e-12)
+    mean = model.predict(boot.thetas, test_data)
+    draws = mean - boot.draw_residuals(len(test))  # in the model's space (log loss for log responses)
+    return {"point": point, "interval": percentile_interval(_response(model, draws), level, axis=0),
+            "spread": np.nanstd(draws, axis=0), "observed": _response(model, observed), "theta": fit.theta,
+            "warnings": fit_warnings(model, objective, data, y, fit, boot.thetas, level)}
 
 
 def widen(point, interval, factor, outside, log: bool = True) -> np.ndarray:
@@ -140,74 +139,101 @@ def calibration_skipped(runs: Runs) -> str:
 def extrapolation_calibration(model: FitModel, objective: Objective, runs: Runs, *, estimator: str = "fast",
                               bootstrap: int = DEFAULT_BACKTEST_BOOTSTRAP, seed: int = 0,
                               level: float = 0.95, min_budgets: int = 4) -> dict | None:
-    """The factor that widens prediction intervals beyond the fitted compute range (see the module doc).
+    """The quantile and difficulty model that set prediction intervals beyond the fitted compute (module doc).
 
     Returns None when the runs have no C or too few distinct computes to chain (``calibration_skipped``
-    says why).
+    says why). ``warnings``: those of the forward-chaining fits, each with the fits that gave it.
     """
     if runs.c is None:
         return None
     labels, budgets = forward_groups(runs, min_budgets)
     if len(budgets) <= min_budgets:
         return None
-    scores, folds, distances = [], [], []
+    scores, folds, distances, sizes, labelled = [], [], [], [], []
     p = len(model.specs)
     for i, b in enumerate(budgets[min_budgets - 1:-1]):
         below = labels <= b
         if below.sum() < p + 2 or (~below).sum() == 0:
             continue
-        point, interval, observed, _ = _fit_predict(model, objective, runs.take(below), runs.take(~below), estimator,
-                                                    bootstrap, seed + 1000 + i, level)
-        scores.append(_score(point, interval, observed, model.response == "log"))
-        folds.append(np.full(len(observed), len(folds)))
+        split = _fit_predict(model, objective, runs.take(below), runs.take(~below), estimator, bootstrap,
+                             seed + 1000 + i, level)
+        scores.append(studentised(split["point"], split["observed"], split["spread"], model.response == "log"))
+        folds.append(np.full(len(scores[-1]), len(folds)))
         distances.append(np.log10(runs.c[~below] / runs.c[below].max()))
+        sizes.append(np.full(len(scores[-1]), float(below.sum())))
+        labelled.append((f"fit on C <= {b:.3g}", split["warnings"]))
     if not scores:
         return None
-    s, fold, dist = np.concatenate(scores), np.concatenate(folds), np.concatenate(distances)
-    held = [s[fold == k] <= conformal_quantile(s[fold != k], level) for k in range(len(scores)) if len(scores) > 1]
-    return {"factor": conformal_quantile(s, level), "by_distance": _by_distance(s, dist, level),
-            "fold_quantiles": [conformal_quantile(f, level) for f in scores], "calibration_size": int(len(s)),
-            "scores": int(len(s)), "folds": len(scores), "level": level, "coverage_bootstrap": float(np.mean(s <= 1)),
+    s, fold, dist, size = (np.concatenate(v) for v in (scores, folds, distances, sizes))
+    difficulty = fit_difficulty(s, dist, size)
+    r = s / difficulty_at(difficulty, dist, size)
+    quantile = conformal_quantile(r, level)
+    z = normal_quantile(0.5 + level / 2)
+    held = [r[fold == k] <= conformal_quantile(r[fold != k], level) for k in range(len(scores)) if len(scores) > 1]
+    return {"quantile": quantile, "difficulty": difficulty, "runs": len(runs), "compute_max": float(runs.c.max()),
+            "factor": float(quantile * difficulty_at(difficulty, 0.0, len(runs)) / z),
+            "fold_quantiles": [conformal_quantile(r[fold == k], level) for k in range(len(scores))],
+            "calibration_size": int(len(s)), "scores": int(len(s)), "folds": len(scores), "level": level,
+            "by_distance": [[d, float(quantile * difficulty_at(difficulty, d, len(runs))), int(np.sum(dist >= d - 1e-9))]
+                            for d in np.arange(0.0, float(dist.max()) + 1e-9, DISTANCE_STEP).tolist()],
+            "coverage_bootstrap": float(np.mean(s <= z)),
             "coverage_cross_fold": float(np.mean(np.concatenate(held))) if held else None,
-            "compute_max": float(runs.c.max()),
+            "warnings": merged_warnings(labelled, "forward-chaining fits"),
             "method": (f"split-conformal over {len(s)} forward-chaining predictions ({len(scores)} splits of the "
-                       f"fitting runs): the ceil((n + 1) {level:g})-th smallest |log error| / bootstrap half-width "
-                       f"among those extrapolating at least as far")}
+                       f"fitting runs): |log error| / bootstrap sd, over a difficulty linear in the extrapolation "
+                       f"distance (dex) and the log number of runs fitted; interval = prediction x exp(+-q "
+                       f"difficulty sd) with q = {quantile:.2f}, the ceil((n + 1) {level:g})-th smallest, never "
+                       f"narrower than the bootstrap's")}
 
 
 DISTANCE_STEP = 0.25
-"""Extrapolation distances (dex of compute beyond the fitted runs) at which the calibration factor is tabled."""
+"""Extrapolation distances (dex beyond the fitted compute) at which ``by_distance`` tables the half-width in sds."""
 
 
-def _by_distance(scores: np.ndarray, distances: np.ndarray, level: float) -> list[list[float]]:
-    """[[d, factor, n], ...]: the conformal quantile of the n scores of predictions at least d dex beyond
-    their fit, for d = 0, 0.25, ... while n >= level / (1 - level) (enough for the quantile to be a score);
-    never decreasing with d, since farther extrapolation is not easier."""
-    need = int(np.ceil(level / (1 - level)))
-    rows, d, top = [], 0.0, 0.0
-    while np.sum(distances >= d - 1e-9) >= need:
-        far = scores[distances >= d - 1e-9]
-        top = max(top, conformal_quantile(far, level))
-        rows.append([d, top, int(far.size)])
-        d += DISTANCE_STEP
-    return rows
+def studentised(point, observed, spread, log: bool) -> np.ndarray:
+    """|observed - point| over the bootstrap new-run spread (log space for log responses)."""
+    f = np.log if log else (lambda v: v)
+    return np.abs(f(np.asarray(observed, dtype=float)) - f(np.asarray(point, dtype=float))) / np.maximum(spread, 1e-12)
 
 
-def calibration_factor(calibration: dict, compute) -> np.ndarray:
-    """The factor for predictions at ``compute`` FLOP: that of the farthest tabled distance they reach
-    (the pooled factor for calibrations saved without the table)."""
-    compute = np.atleast_1d(np.asarray(compute, dtype=float))
-    table = calibration.get("by_distance") or []
-    if not table:
-        return np.full(compute.shape, float(calibration["factor"]))
-    steps, factors = np.array([r[0] for r in table]), np.array([r[1] for r in table])
-    distance = np.log10(compute / float(calibration["compute_max"]))
-    return factors[np.clip(np.searchsorted(steps, distance, side="right") - 1, 0, len(steps) - 1)]
+def fit_difficulty(scores: np.ndarray, distance: np.ndarray, runs: np.ndarray) -> dict:
+    """Least squares of the scores on [1, distance (dex), ln runs fitted], the distance term kept >= 0
+    (refitted without it when negative: farther extrapolation is not easier); ``floor``: the smallest
+    difficulty of the calibration predictions, below which no prediction's difficulty falls."""
+    columns = np.column_stack([np.ones_like(scores), distance, np.log(runs)])
+    coef = np.linalg.lstsq(columns, scores, rcond=None)[0]
+    if coef[1] < 0:
+        coef = np.insert(np.linalg.lstsq(columns[:, [0, 2]], scores, rcond=None)[0], 1, 0.0)
+    fitted = columns @ coef
+    floor = float(max(np.min(fitted), 1e-3 * max(float(np.max(fitted)), 1e-12), 1e-12))
+    return {"intercept": float(coef[0]), "distance": float(coef[1]), "log_runs": float(coef[2]), "floor": floor}
+
+
+def difficulty_at(difficulty: dict, distance, runs) -> np.ndarray:
+    """The difficulty model of ``fit_difficulty`` at ``distance`` dex beyond a fit of ``runs`` runs."""
+    value = (difficulty["intercept"] + difficulty["distance"] * np.asarray(distance, dtype=float)
+             + difficulty["log_runs"] * np.log(np.asarray(runs, dtype=float)))
+    return np.maximum(value, difficulty["floor"])
+
+
+def calibrated_interval(calibration: dict, point, interval, spread, outside, compute, log: bool = True) -> np.ndarray:
+    """Beyond the fitted compute (``outside``): point -+ quantile x difficulty x ``spread`` (log space for log
+    responses), never narrower than the bootstrap ``interval``; inside it, ``interval`` itself. A
+    calibration saved before the difficulty model widens ``interval`` by its ``factor``."""
+    point, interval = np.asarray(point, dtype=float), np.asarray(interval, dtype=float)
+    if "difficulty" not in calibration:
+        return widen(point, interval, float(calibration["factor"]), outside, log)
+    f, g = (np.log, np.exp) if log else ((lambda v: v), (lambda v: v))
+    distance = np.log10(np.asarray(compute, dtype=float) / calibration["compute_max"])
+    half = (calibration["quantile"] * difficulty_at(calibration["difficulty"], distance, calibration["runs"])
+            * np.asarray(spread, dtype=float))
+    lo, hi = np.minimum(f(interval[..., 0]), f(point) - half), np.maximum(f(interval[..., 1]), f(point) + half)
+    return np.where(np.asarray(outside, dtype=bool)[..., None], g(np.stack([lo, hi], axis=-1)), interval)
 
 
 def conformal_quantile(scores: np.ndarray, level: float) -> float:
     """The ceil((n + 1) level)-th smallest of n scores (the largest when that exceeds n)."""
-    rank = min(len(scores), int(np.ceil((len(scores) + 1) * level)))
+    rank = min(len(scores), int(np.ceil((len(scores) + 1) * level - 1e-9)))
     return float(np.sort(scores)[rank - 1])
 
 
@@ -223,13 +249,14 @@ def _predict_split(model: FitModel, objective: Objective, train: Runs, test: Run
         runs = f"{len(train)} run" + ("" if len(train) == 1 else "s")
         raise InputError(f"{train.source}: the backtest leaves {runs} to fit {p} parameters; "
                          f"choose a split with at least {p} training runs")
-    point, boot_interval, obs, theta = _fit_predict(model, objective, train, test, estimator, size, seed, level)
+    split = _fit_predict(model, objective, train, test, estimator, size, seed, level)
+    point, boot_interval, obs, theta = split["point"], split["interval"], split["observed"], split["theta"]
     calibration = extrapolation_calibration(model, objective, train, estimator=estimator,
                                             bootstrap=min(size, CALIBRATION_BOOTSTRAP), seed=seed,
                                             level=level) if calibrate else None
     outside = (test.c > train.c.max()) if (calibration and test.c is not None) else np.zeros(len(test), dtype=bool)
-    interval = (widen(point, boot_interval, calibration_factor(calibration, test.c), outside,
-                      model.response == "log") if calibration else boot_interval)
+    interval = (calibrated_interval(calibration, point, boot_interval, split["spread"], outside, test.c,
+                                    model.response == "log") if calibration else boot_interval)
     inside = (obs >= interval[:, 0]) & (obs <= interval[:, 1])
     inside_boot = (obs >= boot_interval[:, 0]) & (obs <= boot_interval[:, 1])
     rows = [{"row": int(r), "compute": None if test.c is None else float(test.c[i]), "observed": float(obs[i]),
@@ -240,7 +267,9 @@ def _predict_split(model: FitModel, objective: Objective, train: Runs, test: Run
             for i, r in enumerate(test.rows)]
     return {"train_runs": len(train), "test_runs": len(test), "params": model.params(theta), "rows": rows,
             "calibration": calibration, "errors": (point - obs) / obs, "inside": inside, "inside_boot": inside_boot,
-            "notes": [calibration_skipped(train)] if calibrate and calibration is None else []}
+            "notes": [calibration_skipped(train)] if calibrate and calibration is None else [],
+            "warnings": split["warnings"],
+            "calibration_warnings": [] if calibration is None else calibration["warnings"]}
 
 
 def _scores(errors: np.ndarray, inside: np.ndarray, inside_boot: np.ndarray) -> dict:
@@ -257,8 +286,11 @@ def holdout_above(model: FitModel, objective: Objective, runs: Runs, threshold: 
         raise InputError(f"{runs.source}: no runs above --holdout-above {threshold:.3g} FLOP "
                          f"(largest compute {runs.c.max():.3g})")
     split = _predict_split(model, objective, runs.take(~above), runs.take(above), estimator, bootstrap, seed, level)
+    warnings = ([f"backtest fit on C <= {threshold:.3g}: {w}" for w in split.pop("warnings")]
+                + [f"backtest calibration: {w}" for w in split.pop("calibration_warnings")])
     out = {"method": f"fit on C <= {threshold:.3g} FLOP, predict the {int(above.sum())} runs above",
-           "holdout_above": threshold, "notes": notes + split.pop("notes"), "level": level, "bootstrap": bootstrap, "seed": seed}
+           "holdout_above": threshold, "notes": notes + split.pop("notes"), "warnings": warnings, "level": level,
+           "bootstrap": bootstrap, "seed": seed}
     out.update(_scores(split.pop("errors"), split.pop("inside"), split.pop("inside_boot")))
     out.update(split)
     return out
@@ -272,17 +304,19 @@ def leave_one_budget_out(model: FitModel, objective: Objective, runs: Runs, *, e
     if len(budgets) < 2:
         raise InputError(f"{runs.source}: leave-one-budget-out needs runs at two or more compute budgets; "
                          f"found {len(budgets)}")
-    folds, errors, inside = [], [], []
+    folds, errors, inside, labelled = [], [], [], []
     for i, budget in enumerate(budgets):
         held = labels == budget
         split = _predict_split(model, objective, runs.take(~held), runs.take(held), estimator, bootstrap, seed + i,
                                level, calibrate=False)
         e, ok, ok_boot = split.pop("errors"), split.pop("inside"), split.pop("inside_boot")
-        split.pop("notes")
+        split.pop("notes"), split.pop("calibration_warnings")
+        labelled.append((f"without budget {budget:.3g}", split.pop("warnings")))
         errors.append(e)
         inside.append(ok)
         folds.append({"budget": float(budget), **_scores(e, ok, ok_boot), **split})
     every = np.concatenate(inside)
     out = {"method": f"leave one of {len(budgets)} IsoFLOP budgets out", "level": level, "bootstrap": bootstrap,
-           "seed": seed, **_scores(np.concatenate(errors), every, every), "folds": folds}
+           "seed": seed, **_scores(np.concatenate(errors), every, every), "folds": folds,
+           "warnings": [f"backtest: {w}" for w in merged_warnings(labelled, "leave-one-budget-out fits")]}
     return out

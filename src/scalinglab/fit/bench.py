@@ -20,6 +20,7 @@ import numpy as np
 
 from .._io import read_bundled_yaml
 from ..errors import InputError, ScalingLabError, UnknownNameError
+from ..options import spelled
 
 __all__ = ["BenchResult", "LawScore", "TaskScore", "bench_tasks", "default_tables", "run_bench", "r2_score",
            "mape"]
@@ -282,7 +283,7 @@ def run_bench(task: str | None = None, *, tables: str | Path | None = None, obje
     names = [task.strip().lower()] if task is not None else list(tasks)
     folder = Path(tables) if tables is not None else default_tables()
     if tables is not None and not folder.is_dir():
-        raise InputError(f"--tables {str(tables)!r}: no such folder")
+        raise InputError(f"{spelled('tables', value=repr(str(tables)))}: no such folder")
     started, scored = time.perf_counter(), []
     for index, name in enumerate(names):
         if on_task is not None:
@@ -292,7 +293,7 @@ def run_bench(task: str | None = None, *, tables: str | Path | None = None, obje
         if frame is None:
             if task is not None:
                 raise InputError(f"task {name}: table {where!r} not found; give the folder of the SLDBench "
-                                 f"tables with --tables DIR")
+                                 f"tables with {spelled('tables', value='DIR')}")
             scored.append(TaskScore(name, spec["title"], spec["source"], where, 0, 0, spec.get("reported"),
                                     skipped=f"no table {spec['table']} in {folder}"))
             continue

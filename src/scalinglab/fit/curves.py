@@ -220,10 +220,10 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     for option, col in (("curve_col", curve_col), ("x_col", x_col), ("loss_col", loss_col),
                         ("holdout_col", holdout_col), ("train_col", train_col)):
         if col is not None and col not in frame.columns:
-            raise InputError(f"{name}: {spelled(option)} {col!r} is not a column (columns: {have})")
+            raise InputError(f"{name}: {spelled(option, value=repr(col))} is not a column (columns: {have})")
     frame = filter_frame(frame, name, where)
     if frame.empty:
-        raise InputError(f"{name}: no rows to fit" + (f" (--where {where!r} kept none)" if where else ""))
+        raise InputError(f"{name}: no rows to fit" + (f" ({where.label} kept none)" if where else ""))
     rows = frame.index.to_numpy()
     problems: list[str] = []
     for col in (x_col, loss_col):
@@ -288,6 +288,6 @@ def fit_curves(runs, *, curve_col: str, x_col: str, loss_col: str = "loss", hold
     warnings = []
     if backwards:
         warnings.append(f"the held-out points lie below the fitted ones on {len(backwards)} of {len(curves)} curves "
-                        f"({', '.join(backwards[:5])}): if the column marks training rows, use --train-col (or "
-                        f"--holdout-value with the value that means held out)")
+                        f"({', '.join(backwards[:5])}): if the column marks training rows, use {spelled('train_col')} "
+                        f"(or {spelled('holdout_value')} with the value that means held out)")
     return CurveFits(name, curve_col, x_col, holdout, curves, notes, warnings)

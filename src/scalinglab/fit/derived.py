@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import InputError, LawError
 from ..laws import NDLaw
+from ..options import spelled
 from ..plan import compute_for_loss, compute_optimal
 from .bootstrap import Bootstrap, percentile_interval
 from .models import FitModel
@@ -50,10 +51,10 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
     """Budgets, new-run predictions and compute-for-loss, each with intervals when ``boot`` is given.
 
     ``calibration`` (``backtest.extrapolation_calibration``): prediction intervals of points whose
-    compute k N D exceeds the fitted runs' largest are widened by its factor; ``bootstrap_interval``
-    keeps the plain one.
+    compute k N D exceeds the fitted runs' largest are set by its studentised quantile
+    (``backtest.calibrated_interval``); ``bootstrap_interval`` keeps the plain one.
     """
-    from .backtest import calibration_factor, widen
+    from .backtest import calibrated_interval
 
     law = model.to_law(theta)
     if not isinstance(law, NDLaw):
@@ -87,10 +88,11 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
                 outside = bool(calibration) and k * n * d > calibration["compute_max"]
                 row["beyond_fitted_compute"] = outside
                 if outside and row["prediction_interval"]:
-                    factor = float(calibration_factor(calibration, k * n * d)[0])
-                    row["calibration_factor"] = factor
-                    row["prediction_interval"] = [float(v) for v in widen(row["loss"], np.array(
-                        row["prediction_interval"]), factor, True)]
+                    spread = float(np.nanstd(np.log(mean) - eps))
+                    row["prediction_interval"] = [float(v) for v in calibrated_interval(
+                        calibration, row["loss"], np.array(row["prediction_interval"]), spread, True, k * n * d)]
+                    row["calibration_factor"] = float(np.log(row["prediction_interval"][1] / row["prediction_interval"][0])
+                                                      / np.log(row["bootstrap_interval"][1] / row["bootstrap_interval"][0]))
             else:
                 row["mean_interval"] = row["prediction_interval"] = None
             out["points"].append(row)
@@ -98,7 +100,8 @@ def derived_quantities(model: FitModel, theta: np.ndarray, boot: Bootstrap | Non
     for target in targets:
         c, n, d = _compute_for(law, float(target), k)
         if not np.isfinite(c):
-            raise InputError(f"--target-loss {float(target):g} is at or below the fitted law's irreducible loss "
+            raise InputError(f"{spelled('target_loss', value=f'{float(target):g}')} is at or below the fitted law's "
+                             f"irreducible loss "
                              f"E = {law.irreducible():.4g}: no compute reaches it")
         row = {"loss": float(target), "compute": c, "n_opt": n, "d_opt": d}
         if laws:

@@ -30,7 +30,8 @@ import numpy as np
 from ..errors import InputError
 from ..laws.formula import Expr, Program, call, derivative, hoist, names, number, power_as_exp, substitute, \
     to_text, variable
-from ..laws.formula_law import FormulaFamily, FormulaLaw
+from ..laws.formula_law import FormulaFamily, FormulaLaw, formula_option
+from ..options import spelled
 from .models import FitModel
 from .runs import Runs, rows_text
 
@@ -109,14 +110,15 @@ class FormulaModel(FitModel):
             if bad.any():
                 raise InputError(f"{runs.source}: column {runs.column('loss')!r} has {int(bad.sum())} non-positive "
                                  f"values ({rows_text(runs.rows[bad])}); a log-space fit needs positive targets "
-                                 f"(--objective target-huber fits in the target's own units)")
+                                 f"({spelled('objective', value='target-huber')} fits in the target's own units)")
             y = np.log(y)
         return self._data(runs), y
 
     def _data(self, runs: Runs) -> dict[str, np.ndarray]:
         missing = [n for n in self.formula.inputs if n not in runs.inputs]
         if missing:
-            raise InputError(f"{runs.source}: no values for the formula's input {', '.join(missing)} (--var)")
+            raise InputError(f"{runs.source}: no values for the formula's input {', '.join(missing)} "
+                             f"({formula_option('variables')})")
         data = {n: np.asarray(runs.inputs[n], dtype=float) for n in self.formula.inputs}
         parts = self._compiled[3]
         if parts:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..filters import as_filter
+from ..options import spelled
 from .runs import filter_frame, load_runs, read_frame
 
 __all__ = ["GroupFits", "fit_groups", "IsoFlopGroups", "isoflop_groups", "split_groups"]
@@ -83,14 +84,16 @@ def split_groups(runs, group_by, *, columns: dict | None = None, table: dict | N
     """
     by = [c.strip() for c in (group_by.split(",") if isinstance(group_by, str) else group_by) if c.strip()]
     if not by:
-        raise InputError("--group-by needs one or more column names, e.g. --group-by dataset,model")
+        raise InputError(f"{spelled('group_by')} needs one or more column names, e.g. "
+                         f"{spelled('group_by', value='dataset,model')}")
     options = dict(table or {})
     where = as_filter(options.pop("where", None))
     frame, name, defaults = read_frame(runs)
     missing = [c for c in by if c not in frame.columns]
     if missing:
         have = ", ".join(repr(str(c)) for c in frame.columns)
-        raise InputError(f"{name}: --group-by column {', '.join(repr(c) for c in missing)} not found (columns: {have})")
+        raise InputError(f"{name}: {spelled('group_by')} column {', '.join(repr(c) for c in missing)} not found "
+                         f"(columns: {have})")
     options.update(extra or {})
     frame = filter_frame(frame, name, where)
     cols = {**{f"{k}_col": v for k, v in defaults.items()}, **{k: v for k, v in (columns or {}).items() if v}}
@@ -112,7 +115,7 @@ def _each(parts, work):
         try:
             out.append(work(loaded))
         except InputError as error:
-            raise InputError(f"--group-by: group {_shown(label)} ({size} runs): {error}") from None
+            raise InputError(f"{spelled('group_by')}: group {_shown(label)} ({size} runs): {error}") from None
     return out
 
 

@@ -17,15 +17,19 @@ reported open on that side.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from .bootstrap import percentile_interval
 from .diagnostics import diagnose
 from .estimators import FAST_TOL, make_fg
 from .models import FitModel
 from .objectives import Objective
 from .optimize import minimize_many
 
-__all__ = ["identifiability", "profile_likelihood", "fit_diagnostics", "DECADE"]
+__all__ = ["identifiability", "profile_likelihood", "fit_diagnostics", "fit_warnings", "merged_warnings",
+           "normal_quantile", "DECADE"]
 
 DECADE = 10.0
 """An interval whose upper end is more than this times its lower end does not identify the parameter."""
@@ -38,7 +42,7 @@ _Z = {0.5: 0.6744897501960817, 0.68: 0.9944578832097535, 0.8: 1.2815515655446004
       0.95: 1.959963984540054, 0.99: 2.5758293035489004}
 
 
-def _normal_quantile(p: float) -> float:
+def normal_quantile(p: float) -> float:
     """The standard normal quantile at ``p``; tabled for two-sided levels in ``_Z``, else from SciPy."""
     for known, z in _Z.items():
         if 0.5 + known / 2 == p:
@@ -64,7 +68,7 @@ def identifiability(model: FitModel, data: dict, y: np.ndarray, theta: np.ndarra
     params = model.params(theta)
     out, warnings = {}, []
     se_coords = _marginal_stderr(model, data, y, theta)
-    z = _normal_quantile(0.5 + level / 2)
+    z = normal_quantile(0.5 + level / 2)
     for j, spec in enumerate(model.specs):
         name = spec.name
         if name not in params:
@@ -168,10 +172,11 @@ def profile_likelihood(model: FitModel, objective: Objective, data: dict, y: np.
     which it is unbounded ("open_above"/"open_below") rather than only the flat stretch around it.
     """
     from ..errors import InputError
+    from ..options import spelled
 
     names = list(model.names)
     if name not in names:
-        raise InputError(f"--profile {name!r}: not a free parameter of the {model.family} law; "
+        raise InputError(f"{spelled('profile', value=repr(name))}: not a free parameter of the {model.family} law; "
                          f"choose one of {', '.join(names)}")
     j = names.index(name)
     spec = model.specs[j]
@@ -238,5 +243,39 @@ def fit_diagnostics(model: FitModel, objective: Objective, data: dict, y: np.nda
     if profile:
         diagnostics["profile"] = profile_likelihood(model, objective, data, y, point.theta, profile, level=level)
     if not point.success:
-        diagnostics["warnings"].append(f"the optimiser did not report convergence ({point.message})")
+        diagnostics["warnings"].append(_not_converged(point))
     return diagnostics
+
+
+def _not_converged(point) -> str:
+    return f"the optimiser did not report convergence ({point.message})"
+
+
+def fit_warnings(model: FitModel, objective: Objective, data: dict, y: np.ndarray, point, boot_thetas,
+                 level: float) -> list[str]:
+    """The warnings ``fit_diagnostics`` gives an inner fit (identifiability, convergence), from its
+    bootstrap replicates ``boot_thetas`` (fitted coordinates) when it has them."""
+    intervals = None
+    if boot_thetas is not None and len(boot_thetas):
+        with np.errstate(over="ignore"):  # a runaway replicate's parameter is inf, said by the check below
+            params = np.array([list(model.params(t).values()) for t in boot_thetas])
+        intervals = {name: [float(v) for v in iv]
+                     for name, iv in zip(model.params(point.theta), percentile_interval(params, level))}
+    warnings = identifiability(model, data, y, point.theta, intervals, boot_thetas, level, objective)[1]
+    return warnings + ([] if point.success else [_not_converged(point)])
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?%?")
+
+
+def merged_warnings(labelled, what: str = "fits") -> list[str]:
+    """One warning per kind from ``labelled`` [(label, [warnings])]: warnings that differ only in their
+    numbers or in the reasons in parentheses count as one kind ("A is not identified by these runs"), shown
+    by its first text and the labels of every fit that gave it."""
+    kinds: dict[str, tuple[str, list[str]]] = {}
+    for label, warnings in labelled:
+        for text in warnings:
+            first, labels = kinds.setdefault(_NUMBER.sub("#", text.split("(", 1)[0]), (text, []))
+            if label not in labels:
+                labels.append(label)
+    return [f"{text} [{len(labels)} of {len(labelled)} {what}: {'; '.join(labels)}]" for text, labels in kinds.values()]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
+from ..options import spelled
 from .bootstrap import percentile_interval
 from .runs import Runs
 
@@ -275,9 +276,11 @@ def _sampling_warning(log_n: np.ndarray, x: float, budget: float) -> str:
             f"when sampling is off-centre or asymmetric and alpha != beta (compare Approach 3)")
 
 
-def _approach3(runs: Runs) -> dict | None:
-    """The Chinchilla surface fitted to the same runs (fast estimator: variable projection + L-BFGS-B)."""
+def _approach3(runs: Runs, level: float) -> dict | None:
+    """The Chinchilla surface fitted to the same runs (fast estimator: variable projection + L-BFGS-B), with
+    the fit's own warnings (identifiability from its curvature at ``level``, convergence)."""
     from .estimators import estimate
+    from .identify import fit_warnings
     from .models import make_model
     from .objectives import make_objective
 
@@ -285,13 +288,15 @@ def _approach3(runs: Runs) -> dict | None:
         return None
     model = make_model("chinchilla")
     data, y = model.data(runs)
-    fit = estimate(model, make_objective("huber"), data, y, "fast")
+    objective = make_objective("huber")
+    fit = estimate(model, objective, data, y, "fast")
     params = model.params(fit.theta)
     total = params["alpha"] + params["beta"]
     if not total > 0:
         return None
     return {"a": params["beta"] / total, "b": params["alpha"] / total, "params": params, "objective": fit.objective,
-            "runs": len(runs), "method": "Chinchilla law fitted to every run (log-Huber, fast estimator)"}
+            "runs": len(runs), "method": "Chinchilla law fitted to every run (log-Huber, fast estimator)",
+            "warnings": fit_warnings(model, objective, data, y, fit, None, level)}
 
 
 def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int = 0,
@@ -333,7 +338,7 @@ def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int 
     used = [i for i, p in enumerate(points) if p["used"]]
     if len(used) < 2:
         reasons = "; ".join(f"C = {p['compute']:.3g}: {p['note']}" for p in points if p["note"])
-        hint = "" if keep_outside else " (--keep-outside keeps budgets whose minimum is extrapolated)"
+        hint = "" if keep_outside else f" ({spelled('keep_outside')} keeps budgets whose minimum is extrapolated)"
         raise InputError(f"{runs.source}: IsoFLOP Approach 2 found fewer than two budgets with an interior "
                          f"minimum ({reasons}){hint}")
     log_c = np.log10([points[i]["compute"] for i in used])
@@ -350,9 +355,11 @@ def approach2(runs: Runs, *, min_runs: int = 5, bootstrap: int = 500, seed: int 
     notes.append(f"interval: {'bootstrap percentile over runs within budgets' if slopes.size else 'OLS t-interval'}")
     kept_out = [points[i]["compute"] for i in used if points[i]["extrapolated"]]
     if kept_out:
-        warnings.append(f"{len(kept_out)} budget(s) kept with a minimum outside the sampled sizes (--keep-outside): "
+        warnings.append(f"{len(kept_out)} budget(s) kept with a minimum outside the sampled sizes "
+                        f"({spelled('keep_outside')}): "
                         + ", ".join(f"{c:.3g}" for c in kept_out))
-    ap3 = _approach3(runs.take(np.isin(labels, [points[i]["compute"] for i in used]))) if approach3 else None
+    ap3 = _approach3(runs.take(np.isin(labels, [points[i]["compute"] for i in used])), level) if approach3 else None
+    warnings += [f"Approach 3 fit: {w}" for w in (ap3 or {}).get("warnings", [])]
     if ap3 and not interval[0] <= ap3["a"] <= interval[1]:
         warnings.append(f"Approaches 2 and 3 disagree: Approach 3's a = {ap3['a']:.3f} lies outside Approach 2's "
                         f"{level:.0%} interval {interval[0]:.3f}-{interval[1]:.3f}; the surface fit is pulled by a "

@@ -14,7 +14,8 @@ from ..errors import InputError
 from ..options import Option, Options, spelled
 
 __all__ = ["check_family_options", "ACCURACY", "ND_FAMILIES", "ONE_VARIABLE", "FIT", "ISOFLOP", "COLUMNS", "TABLE",
-           "BOOTSTRAP", "MAX_BOOTSTRAP", "FAMILY_RULES", "CURVES"]
+           "BOOTSTRAP", "MAX_BOOTSTRAP", "FAMILY_RULES", "CURVES",
+           "PREDICT_TASK"]
 
 #: Most bootstrap refits: 100,000 take minutes on the bundled 245 runs (see benchmarks/bench_memory.py).
 MAX_BOOTSTRAP = 100_000
@@ -121,6 +122,23 @@ CURVES = Options((
     TABLE["where"],
     Option("duplicates", "Rows repeating a (curve, x) pair: keep (default, noted), mean, min or error.",
            default="keep", kind="choice", choices=("keep", "mean", "min", "error")),
+))
+
+PREDICT_TASK = Options((
+    RUNS,
+    Option("at", "Target model N:D, e.g. 7B:140B (repeatable); in Python also (N, D) pairs.", many=True,
+           required=True),
+    Option("accuracy_col", "Column of task accuracies in [0, 1].", required=True),
+    Option("loss_col", "Column of a general loss (repeatable: without {task_loss_col}, the one whose chain best "
+                       "predicts the ladder's second-largest models is used).", many=True),
+    Option("task_loss_col", "Column of the task's own loss (bits per byte of the correct answer): the intermediate "
+                            "step when given; the chain through {loss_col} is reported beside it."),
+    Option("floor", "Chance accuracy, fixed (e.g. 0.25) or 'fit' (default)."),
+    Option("ceiling", "Best reachable accuracy, fixed (e.g. 1) or 'fit' (default)."),
+    Option("bootstrap", "Bootstrap replicates of each step.", default=200, kind="int", low=20, high=MAX_BOOTSTRAP),
+    *BOOTSTRAP.items,
+    *COLUMNS.items[:3],
+    TABLE["where"], TABLE["duplicates"], TABLE["drop_missing"],
 ))
 
 ISOFLOP = Options((

@@ -22,8 +22,9 @@ import numpy as np
 
 from ..errors import InputError
 from ..laws import DataConstrainedLaw, Law, NDLaw, resolve_law
-from ..laws.formula_law import FormulaLaw
+from ..laws.formula_law import FormulaLaw, formula_option
 from ..laws.ranges import extrapolation_warnings, fitted_range
+from ..options import spelled
 from .bootstrap import percentile_interval
 from .runs import Runs, rows_text
 
@@ -157,10 +158,12 @@ def _resolve(law, fit, variables: dict | None):
                 saved = None
     if variables:
         if not isinstance(the_law, FormulaLaw):
-            raise InputError(f"--var rebinds a formula law's inputs; the {the_law.family} law has none")
+            raise InputError(f"{formula_option('variables')} rebinds a formula law's inputs; the {the_law.family} law "
+                             f"has "
+                             f"none")
         unknown = [n for n in variables if n not in the_law.variables]
         if unknown:
-            raise InputError(f"--var {unknown[0]}: not an input of the law {the_law.text!r} "
+            raise InputError(f"{formula_option('variables', unknown[0])}: not an input of the law {the_law.text!r} "
                              f"(inputs: {', '.join(the_law.variables)})")
         from dataclasses import replace
 
@@ -184,10 +187,10 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
 
         return predict_accuracy_runs(fit, runs, columns={**(columns or {}), "accuracy_col": accuracy_col},
                                      table=table, level=level, seed=seed)
-    from .backtest import calibration_factor, widen
+    from .backtest import calibrated_interval
 
     if not 0 < level < 1:
-        raise InputError(f"--level must lie strictly between 0 and 1, got {level!r}")
+        raise InputError(f"{spelled('level')} must lie strictly between 0 and 1, got {level!r}")
     name, the_law, ranges, saved = _resolve(law, fit, variables)
     options = {**(table or {}), "require_loss": False}
     if isinstance(the_law, FormulaLaw):
@@ -203,7 +206,7 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
     beyond = (np.zeros(len(data), dtype=bool) if not ranges or "c" not in ranges or data.c is None
               else data.c > float(ranges["c"][1]))
     calibration = ((saved or {}).get("derived") or {}).get("calibration")
-    interval, method = None, "none: a published law carries no residual spread"
+    interval, spread, method = None, None, "none: a published law carries no residual spread"
     if fit is not None and fit.replicate_laws and fit.runs is not None:
         from ..laws import law_from_dict
 
@@ -211,7 +214,8 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
         own = to_space(_point(fit.law, fit.runs)) - to_space(fit.runs.loss)
         rng = np.random.default_rng([seed, 2])
         eps = own[rng.integers(0, own.size, size=reps.shape)]
-        interval = percentile_interval(from_space(to_space(reps) - eps), level, axis=0)
+        draws = to_space(reps) - eps
+        interval, spread = percentile_interval(from_space(draws), level, axis=0), np.nanstd(draws, axis=0)
         method = (f"bootstrap of the fit ({len(reps)} replicate laws) plus resampled "
                   f"{'log ' if log else ''}residuals")
     elif saved is not None:
@@ -221,19 +225,18 @@ def predict_runs(law, runs, *, columns: dict | None = None, table: dict | None =
             from scipy import stats
 
             t = stats.t.ppf(0.5 + level / 2, n_fit - p)
-            half = t * float(s) * np.sqrt(1 + p / n_fit)
+            spread = np.full(len(data), float(s) * np.sqrt(1 + p / n_fit))
+            half = t * spread
             interval = np.column_stack([from_space(to_space(point) - half), from_space(to_space(point) + half)])
             shown = "point x exp(+-t s sqrt(1 + p/n))" if log else "point +- t s sqrt(1 + p/n)"
             method = (f"saved fit: {shown}, residual sd s = {float(s):.4g} of {'log loss' if log else 'the target'} "
                       f"over {n_fit} runs (parameter spread not saved)")
     if interval is not None and calibration and beyond.any():
-        factors = calibration_factor(calibration, data.c)
-        interval = widen(point, interval, factors, beyond, log)
-        method += (f"; widened x{float(np.min(factors[beyond])):.2f}-{float(np.max(factors[beyond])):.2f} beyond the "
-                   f"fitted compute ({calibration['method']})")
+        interval = calibrated_interval(calibration, point, interval, spread, beyond, data.c, log)
+        method += f"; beyond the fitted compute: {calibration['method']}"
     elif interval is not None and beyond.any():
         notes.append(f"{int(beyond.sum())} runs lie beyond the fitted compute; their intervals are not calibrated "
-                     f"for extrapolation (fit with --bootstrap and --at to calibrate)")
+                     f"for extrapolation (fit with {spelled('bootstrap')} and {spelled('at')} to calibrate)")
     inputs = the_law.variables if isinstance(the_law, FormulaLaw) else {}
     rows = []
     for i, r in enumerate(data.rows):

@@ -199,11 +199,8 @@ class FitResult:
             if cal and any(p.get("beyond_fitted_compute") for p in self.derived["points"]):
                 from rich.text import Text
 
-                factors = [p["calibration_factor"] for p in self.derived["points"] if p.get("calibration_factor")]
-                shown = (f"x{min(factors):.2f}" if factors and min(factors) == max(factors) else
-                         f"x{min(factors):.2f}-{max(factors):.2f}" if factors else f"x{cal['factor']:.2f}")
                 tables.append(Text(f"note: beyond the fitted compute ({cal['compute_max']:.3g} FLOP) the new-run interval "
-                                   f"is the bootstrap one widened {shown} (at least 1), calibrated by {cal['method']}"))
+                                   f"is calibrated: {cal['method']}"))
         if self.derived.get("targets"):
             rows = [[f"{t['loss']:.4f}", format_cell(t["compute"]), iv(t["compute_interval"], lambda v: f"{v:.3g}"),
                      "-" if t["reachable_fraction"] is None else f"{t['reachable_fraction']:.1%}"]
@@ -221,10 +218,9 @@ class FitResult:
             cal = bt["calibration"]
             rows.append(["coverage of the bootstrap interval alone", f"{bt['coverage_bootstrap']:.1%}"])
             cross = cal.get("coverage_cross_fold")
-            rows.append(["beyond the fitted compute: interval scaled", f"x{cal['factor']:.2f} ({cal['method']}; "
-                                                                       f"bootstrap alone covered "
-                                                                       f"{cal['coverage_bootstrap']:.0%} there"
-                         + ("" if cross is None else f", calibrated {cross:.0%} with each split left out") + ")"])
+            rows.append(["beyond the fitted compute", cal["method"] + ("" if cross is None else
+                                                                       f"; {cross:.0%} covered with each split's "
+                                                                       f"quantile learnt on the others")])
         if "train_runs" in bt:
             rows.append(["runs (fit / predicted)", f"{bt['train_runs']} / {bt['test_runs']}"])
         rows += [["note", note] for note in bt.get("notes", [])]

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..filters import Filter, as_filter, numbers_of
+from ..options import spelled
 from ..tablefile import read_table_file
 
 __all__ = ["Runs", "load_runs", "read_frame", "filter_frame", "FIELDS", "DUPLICATES", "rows_text", "flag_column",
@@ -103,15 +104,15 @@ class Runs:
         """An InputError naming every field ``purpose`` needs that the table lacks."""
         missing = [f for f in fields if getattr(self, f) is None]
         if missing:
-            wanted = [f"{_LABELS[f]} (--{f}-col)" if f != "d" else "D (tokens, --d-col) or C (FLOP, --c-col)"
-                      for f in missing]
+            wanted = [f"{_LABELS[f]} ({spelled(f + '_col')})" if f != "d" else
+                      f"D (tokens, {spelled('d_col')}) or C (FLOP, {spelled('c_col')})" for f in missing]
             have = f" (columns: {', '.join(repr(c) for c in self.table_columns)})" if self.table_columns else ""
             raise InputError(f"{self.source}: {purpose} needs {' and '.join(wanted)}; the table has none{have}")
 
     def drop_highest_loss(self, count: int) -> tuple["Runs", list[int]]:
         """Drop the ``count`` runs with the highest loss; returns the rest and the dropped row numbers."""
         if count < 0:
-            raise InputError(f"--drop-highest-loss must be >= 0, got {count}")
+            raise InputError(f"{spelled('drop_highest_loss')} must be >= 0, got {count}")
         if count == 0:
             return self, []
         if count >= len(self):
@@ -179,10 +180,10 @@ def _pick_columns(frame: pd.DataFrame, name: str, explicit: dict[str, str | None
                 chosen[key] = lookup[candidate]
                 break
     if "loss" not in chosen and not explicit.get("loss") and require_loss:
-        problems.append("no loss column (name it with --loss-col)")
+        problems.append(f"no loss column (name it with {spelled('loss_col')})")
     roles: dict[str, list[str]] = {}
     for key, column in chosen.items():
-        roles.setdefault(column, []).append(f"{_LABELS[key]} (--{key}-col)")
+        roles.setdefault(column, []).append(f"{_LABELS[key]} ({spelled(key + '_col')})")
     problems += [f"column {column!r} cannot be both {' and '.join(used)}" for column, used in roles.items()
                  if len(used) > 1]
     if problems:
@@ -241,7 +242,8 @@ def filter_frame(frame: pd.DataFrame, name: str, where: str | Filter | None) -> 
     return frame if where is None else where.apply(frame, name)
 
 
-_KEPT = "{what}; all kept (--duplicates mean averages them, min keeps the best of each)"
+def _kept(what: str) -> str:
+    return f"{what}; all kept ({spelled('duplicates', value='mean')} averages them, min keeps the best of each)"
 
 
 def _shared_text(repeated: int, groups: int, exact: int, cols: str) -> str:
@@ -251,7 +253,7 @@ def _shared_text(repeated: int, groups: int, exact: int, cols: str) -> str:
 
 def reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str, mode: str,
                       notes: list[str]) -> pd.DataFrame:
-    """Apply ``--duplicates`` to runs that repeat the values of ``keys``."""
+    """Apply ``duplicates`` to runs that repeat the values of ``keys``."""
     repeated = frame.duplicated(subset=keys, keep=False).to_numpy()
     if not repeated.any():
         return frame
@@ -262,21 +264,23 @@ def reduce_duplicates(frame: pd.DataFrame, name: str, keys: list[str], loss: str
     what = _shared_text(int(repeated.sum()), groups, exact, cols)
     if mode == "error":
         raise InputError(f"{name}: {_count(int(later.sum()), 'duplicate row')} ({rows_text(frame.index[later])} "
-                         f"repeating earlier rows in columns {cols}); {what}. Choose --duplicates keep, mean or "
-                         f"min (min keeps the best run of each setting, as for a hyper-parameter sweep)")
+                         f"repeating earlier rows in columns {cols}); {what}. Choose "
+                         f"{spelled('duplicates', value='keep')}, mean or min (min keeps the best run of each "
+                         f"setting, as for a hyper-parameter sweep)")
     if mode == "keep":
-        notes.append(_KEPT.format(what=what))
+        notes.append(_kept(what))
         return frame
     pick = frame.groupby(keys, sort=False)[loss]
     if mode == "min":
         best = pick.idxmin()
         kept = frame.loc[np.sort(best.to_numpy())]
-        notes.append(f"{what}; kept the lowest-loss run of each (--duplicates min: the best run of a "
-                     f"hyper-parameter sweep), dropped {len(frame) - len(kept)}")
+        notes.append(f"{what}; kept the lowest-loss run of each ({spelled('duplicates', value='min')}: the best "
+                     f"run of a hyper-parameter sweep), dropped {len(frame) - len(kept)}")
         return kept
     first = frame[~later].copy()
     first[loss] = pick.transform("mean")[~later].to_numpy()
-    notes.append(f"{what}; loss averaged over each setting (--duplicates mean), {len(frame) - len(first)} rows "
+    notes.append(f"{what}; loss averaged over each setting ({spelled('duplicates', value='mean')}), "
+                 f"{len(frame) - len(first)} rows "
                  f"merged into the first of each")
     return first
 
@@ -291,9 +295,11 @@ def _compute_columns(name: str, chosen: dict, explicit: dict, values: dict, rows
         median = float(np.median(ratio))
         if off.any() and explicit.get("c") and not (k_given or c_note):
             raise InputError(
-                f"{name}: column {chosen['c']!r} (--c-col) disagrees with {k:g} N D by more than {c_tolerance:.0%} "
+                f"{name}: column {chosen['c']!r} ({spelled('c_col')}) disagrees with {k:g} N D by more than "
+                f"{c_tolerance:.0%} "
                 f"in {_count(int(off.sum()), 'row')} ({rows_text(rows[off])}; median ratio {median:.3g}); "
-                f"set --flops-per-param-token, explain the count with --c-note, or drop --c-col")
+                f"set {spelled('flops_per_param_token')}, explain the count with {spelled('c_note')}, or drop "
+                f"{spelled('c_col')}")
         if off.any():
             why = f" ({c_note})" if c_note else ""
             notes.append(f"C taken from column {chosen['c']!r} as given{why}: it differs from {k:g} N D by more than "
@@ -355,7 +361,7 @@ def _plain_dataset(source, explicit: dict, where, drop_missing: bool, mode: str,
                 return None
             exact = len(settings) - len(set(zip(settings, values["loss"])))
             cols = ", ".join(repr(str(chosen[key])) for key in keys)
-            notes.append(_KEPT.format(what=_shared_text(repeated, sum(c > 1 for c in counts.values()), exact, cols)))
+            notes.append(_kept(_shared_text(repeated, sum(c > 1 for c in counts.values()), exact, cols)))
     return info.name, chosen, tuple(header), values, notes
 
 
@@ -385,11 +391,11 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     k_given = flops_per_param_token is not None
     k = 6.0 if flops_per_param_token is None else float(flops_per_param_token)
     if not (np.isfinite(k) and 1.0 <= k <= 100.0):  # 6 for training (2 forward + 4 backward, Kaplan et al. 2020)
-        raise InputError(f"--flops-per-param-token must be between 1 and 100 (6 for training), got "
+        raise InputError(f"{spelled('flops_per_param_token')} must be between 1 and 100 (6 for training), got "
                          f"{flops_per_param_token!r}")
     mode = str(duplicates).strip().lower()
     if mode not in DUPLICATES:
-        raise InputError(f"--duplicates must be one of {', '.join(DUPLICATES)}, got {duplicates!r}")
+        raise InputError(f"{spelled('duplicates')} must be one of {', '.join(DUPLICATES)}, got {duplicates!r}")
     explicit = {"n": n_col, "d": d_col, "c": c_col, "loss": loss_col, "u": u_col, "budget": budget_col,
                 "group": group_col}
     inputs = dict(inputs or {})
@@ -426,9 +432,10 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         for column in set(sources.values()) - {None}:
             bad |= np.logical_or.reduce(list(bad_numbers(frame[column], positive=False)[1].values()))
         if bad.all():
-            raise InputError(f"{name}: --drop-missing would drop all {len(frame)} rows")
+            raise InputError(f"{name}: {spelled('drop_missing')} would drop all {len(frame)} rows")
         if bad.any():
-            notes.append(f"--drop-missing dropped {_count(int(bad.sum()), 'row')} with a missing or unreadable "
+            notes.append(f"{spelled('drop_missing')} dropped {_count(int(bad.sum()), 'row')} with a missing or "
+                         f"unreadable "
                          f"value ({rows_text(frame.index[bad])})")
             frame = frame[~bad]
     rows = frame.index.to_numpy()
@@ -449,7 +456,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     columns_read = {column: _numeric(frame, column, problems, rows, positive=False)
                     for column in dict.fromkeys(sources.values()) if column is not None}
     if problems:
-        hint = "" if drop_missing else " (--drop-missing drops such rows)"
+        hint = "" if drop_missing else f" ({spelled('drop_missing')} drops such rows)"
         raise InputError(f"{name}: " + "; ".join(problems) + hint)
 
     n, d, c = _compute_columns(name, chosen, explicit, values, rows, k, k_given, c_note, c_tolerance, notes)
@@ -459,7 +466,10 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         if column is None:
             field_name = formula_name.lower()
             if fields[field_name] is None:
-                raise InputError(f"{name}: --var {formula_name}: no column {formula_name!r} and no {_LABELS[field_name]} "
+                from ..laws.formula_law import formula_option
+
+                raise InputError(f"{name}: {formula_option('variables', formula_name)}: no column "
+                                 f"{formula_name!r} and no {_LABELS[field_name]} "
                                  f"in the table (columns: {', '.join(repr(c) for c in table_columns)})")
             read[formula_name] = fields[field_name]
         else:
@@ -496,7 +506,9 @@ def _input_columns(frame: pd.DataFrame, name: str, inputs: dict[str, str], chose
         elif column == formula_name and formula_name.lower() in ("n", "d", "c", "u"):
             out[formula_name] = None
         else:
-            missing.append(f"--var {formula_name}={column}: no column {column!r}")
+            from ..laws.formula_law import formula_option
+
+            missing.append(f"{formula_option('variables', f'{formula_name}={column}')}: no column {column!r}")
     if missing:
         have = ", ".join(repr(str(c)) for c in frame.columns)
         raise InputError(f"{name}: {'; '.join(missing)} (columns: {have})")

@@ -25,7 +25,7 @@ from ..units import format_quantity
 from .accuracy import AccuracyModel, accuracy_draws
 from .bootstrap import check_bootstrap, percentile_interval, run_bootstrap
 from .estimators import estimate
-from .identify import identifiability
+from .identify import fit_warnings
 from .models import make_model
 from .objectives import Objective, make_objective
 from .runs import load_runs
@@ -84,17 +84,21 @@ class TaskPrediction:
         parts.append(rich_table("Targets", ["N", "D", "loss", f"{self.level:.0%} interval", "accuracy",
                                             f"{self.level:.0%} interval (both steps)"], rows))
         if len(self.chains) > 1:
-            rows = [[c["intermediate"] + (" (used)" if c["chosen"] else ""),
-                     "-" if c["heldout_mae_points"] is None else f"{c['heldout_mae_points']:.2f}",
-                     ", ".join(f"{t['accuracy']:.4f}" for t in c["targets"])] for c in self.chains]
-            parts.append(rich_table("Intermediate losses compared", ["loss", "largest runs: error (points)",
+            def points(value):
+                return "-" if value is None else f"{value:.2f}"
+
+            rows = [[c["intermediate"] + (" (used)" if c["chosen"] else ""), points(c.get("selection_mae_points")),
+                     points(c["heldout_mae_points"]), ", ".join(f"{t['accuracy']:.4f}" for t in c["targets"])]
+                    for c in self.chains]
+            parts.append(rich_table("Intermediate losses compared", ["loss", "second-largest runs: error (points)",
+                                                                     "largest runs: error (points)",
                                                                      "accuracy at the targets"], rows))
         parts += [Text(f"note: {n}") for n in self.notes]
         parts += [Text(f"warning: {w}", style="yellow") for w in self.warnings]
         return Group(*parts)
 
 
-def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | None = None,
+def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col=None,
                  task_loss_col: str | None = None,
                  floor: float | None = None, ceiling: float | None = None, bootstrap: int = 200, seed: int = 0,
                  level: float = 0.95, columns: dict | None = None, table: dict | None = None,
@@ -104,8 +108,11 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
     ``calibrate`` widens the accuracy intervals by the ladder's own forward-chaining check (see
     ``_ladder_calibration``); without it they are the chained bootstrap's. ``task_loss_col``: the
     task's own loss (bits per byte of the correct answer), used as the intermediate when given, as
-    the OLMo ladder does; both chains are reported (``chains``) with their error on the ladder's
-    largest models predicted from the smaller ones.
+    the OLMo ladder does. Without it, ``loss_col`` may name several general losses (a list): the
+    intermediate is the one whose chain best predicts the ladder's second-largest models from the
+    smaller ones (``selection_mae_points``). Every chain is reported (``chains``) with its error on
+    the ladder's largest models predicted from the smaller ones (``heldout_mae_points``), runs the
+    choice never saw.
     """
     started = time.perf_counter()
     if not at:
@@ -118,8 +125,11 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
     columns = {k: v for k, v in (columns or {}).items() if k in ("n_col", "d_col", "c_col")}
     options = {**(table or {}), "duplicates": (table or {}).get("duplicates", "keep")}
     acc_runs = load_runs(runs, loss_col=accuracy_col, response="accuracy", **columns, **options)
+    general = list(dict.fromkeys([loss_col] if loss_col is None or isinstance(loss_col, str) else loss_col))
+    if not general:
+        general = [None]
     loaded = [load_runs(runs, loss_col=col, **columns, **options)
-              for col in [loss_col] + ([task_loss_col] if task_loss_col else [])]
+              for col in general + ([task_loss_col] if task_loss_col else [])]
     if options.get("drop_missing"):  # a row missing a value in any step's column is dropped from every step
         kept = acc_runs.rows
         for chain_runs in loaded:
@@ -143,11 +153,17 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
            if not (np.isfinite(n) and np.isfinite(d) and n > 0 and d > 0)]
     if bad:
         raise InputError(f"--at needs positive, finite N:D pairs such as 7B:140B, got {', '.join(bad)}")
-    loss_runs = chains[-1]  # the task's own loss when given (Bhagia et al. 2024, section 3), else the one loss
     rng = np.random.default_rng([seed, 4])
+    selection = [_heldout_error(c, acc_runs.loss, 2, floor, ceiling, seed, level) for c in chains]
+    if task_loss_col or len(chains) == 1:  # the task's own loss (Bhagia et al. 2024, section 3), else the one loss
+        chosen = len(chains) - 1
+    else:
+        chosen = int(np.argmin([np.inf if e is None else e for e in selection]))
+    loss_runs = chains[chosen]
     fitted = _two_step(loss_runs, acc_runs.loss, n_t, d_t, floor, ceiling, bootstrap, seed, level, rng)
-    compared = [_chain_summary(c, acc_runs.loss, n_t, d_t, floor, ceiling, seed, level,
-                               fitted if c is loss_runs else None) for c in chains]
+    compared = [{**_chain_summary(c, acc_runs.loss, n_t, d_t, floor, ceiling, seed, level,
+                                  fitted if i == chosen else None), "selection_mae_points": selection[i]}
+                for i, c in enumerate(chains)]
     calibration = (_ladder_calibration(loss_runs, acc_runs.loss, floor, ceiling, bootstrap, seed, level)
                    if calibrate else None)
     factor = 1.0 if calibration is None else calibration["factor"]
@@ -171,12 +187,16 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col: str | N
                          f"(N {top_n:.3g}, D {top_d:.3g}); the interval assumes the ladder's trends continue")
     if calibration is not None:
         notes.append(f"accuracy intervals widened x{factor:.2f}: {calibration['method']}")
-    compared[-1]["chosen"] = True
+    compared[chosen]["chosen"] = True
     warnings = _step_warnings(fitted, level)
-    if len(compared) > 1 and compared[0]["heldout_mae_points"] < compared[1]["heldout_mae_points"]:
-        warnings.append(f"through the general loss {compared[0]['intermediate']!r} the largest ladder runs were "
-                        f"predicted better ({compared[0]['heldout_mae_points']:.2f} against "
-                        f"{compared[1]['heldout_mae_points']:.2f} accuracy points) than through the task loss")
+    if len(compared) > 1 and not task_loss_col:
+        notes.append(_choice_note(compared, chosen))
+    mine = compared[chosen]["heldout_mae_points"]
+    for other in compared[:-1] if task_loss_col else ():
+        if other["heldout_mae_points"] is not None and mine is not None and other["heldout_mae_points"] < mine:
+            warnings.append(f"through the general loss {other['intermediate']!r} the largest ladder runs were "
+                            f"predicted better ({other['heldout_mae_points']:.2f} against {mine:.2f} accuracy "
+                            f"points) than through the task loss")
     return TaskPrediction(loss_runs.source, len(loss_runs), level, bootstrap, seed, model1.params(fit1.theta),
                           model2.params(fit2.theta), dict(model2.fixed), targets, notes, __version__,
                           time.perf_counter() - started, calibration, warnings, compared)
@@ -189,18 +209,38 @@ def _chain_summary(loss_runs, accuracy, n_t, d_t, floor, ceiling, seed: int, lev
     all its runs, when the caller has it: the point fits do not depend on the bootstrap)."""
     accuracy = np.asarray(accuracy, dtype=float)
     rng = np.random.default_rng([seed, 8])
-    out = {"intermediate": loss_runs.column("loss"), "heldout_mae_points": None, "chosen": False}
     top = loss_runs.n == loss_runs.n.max()
-    if (~top).sum() >= 8:
-        got = _two_step(loss_runs.take(~top), accuracy[~top], loss_runs.n[top], loss_runs.d[top], floor, ceiling,
-                        20, seed + 23, level, rng)
-        out["heldout_mae_points"] = float(100 * np.mean(np.abs(got["accuracy"] - accuracy[top])))
-        out["heldout_runs"] = int(top.sum())
+    out = {"intermediate": loss_runs.column("loss"), "chosen": False, "heldout_runs": int(top.sum()),
+           "heldout_mae_points": _heldout_error(loss_runs, accuracy, 1, floor, ceiling, seed, level)}
     if fitted is None:
         fitted = _two_step(loss_runs, accuracy, n_t, d_t, floor, ceiling, 20, seed + 29, level, rng)
     out["targets"] = [{"n": float(n), "d": float(d), "loss": float(lo), "accuracy": float(a)}
                       for n, d, lo, a in zip(n_t, d_t, fitted["loss"], fitted["accuracy"])]
     return out
+
+
+def _heldout_error(loss_runs, accuracy, rank: int, floor, ceiling, seed: int, level: float) -> float | None:
+    """Mean absolute error (accuracy points) of the runs at the ``rank``-th largest model size, predicted by
+    both steps fitted to the runs of smaller models; None when fewer than 8 runs are smaller."""
+    sizes = np.unique(loss_runs.n)
+    if len(sizes) < rank + 1:
+        return None
+    test, train = loss_runs.n == sizes[-rank], loss_runs.n < sizes[-rank]
+    if train.sum() < 8:
+        return None
+    accuracy = np.asarray(accuracy, dtype=float)
+    got = _two_step(loss_runs.take(train), accuracy[train], loss_runs.n[test], loss_runs.d[test], floor, ceiling,
+                    20, seed + 23, level, np.random.default_rng([seed, 8, rank]))
+    return float(100 * np.mean(np.abs(got["accuracy"] - accuracy[test])))
+
+
+def _choice_note(compared: list[dict], chosen: int) -> str:
+    """Which general loss was chosen as the intermediate, and on what."""
+    shown = ", ".join(f"{c['intermediate']!r} {c['selection_mae_points']:.2f}" if c["selection_mae_points"] is not None
+                      else f"{c['intermediate']!r} -" for c in compared)
+    return (f"intermediate loss {compared[chosen]['intermediate']!r} chosen by its error predicting the ladder's "
+            f"second-largest models from the smaller ones (accuracy points: {shown}); the largest models, which "
+            f"the choice never saw, give each chain's held-out error")
 
 
 def _step_warnings(fitted: dict, level: float) -> list[str]:
@@ -209,12 +249,7 @@ def _step_warnings(fitted: dict, level: float) -> list[str]:
     for step, model, fit, boot, (data, y), objective in zip(("step 1 (loss law)", "step 2 (accuracy from loss)"),
                                                             fitted["models"], fitted["fits"], fitted["boots"],
                                                             fitted["data"], fitted["objectives"]):
-        params = np.array([list(model.params(t).values()) for t in boot.thetas])
-        intervals = dict(zip(model.params(fit.theta), (list(iv) for iv in percentile_interval(params, level))))
-        warnings = identifiability(model, data, y, fit.theta, intervals, boot.thetas, level, objective)[1]
-        if not fit.success:
-            warnings.append(f"the optimiser did not report convergence ({fit.message})")
-        out += [f"{step}: {w}" for w in warnings]
+        out += [f"{step}: {w}" for w in fit_warnings(model, objective, data, y, fit, boot.thetas, level)]
     return out
 
 

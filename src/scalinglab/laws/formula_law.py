@@ -32,11 +32,24 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import InputError, LawError
+from ..options import spelled
 from .base import NDLaw, ParamSpec, jsonable
 from .formula import Expr, evaluate, names, number, parse, substitute
 
 __all__ = ["FormulaFamily", "FormulaLaw", "formula_family", "parse_param", "parse_variable", "parse_named",
-           "ROLES"]
+           "ROLES", "formula_option"]
+
+#: A formula's parameters (``variables`` and ``params`` of ``fit``, ``inputs`` of ``plan`` and ``predict``) and
+#: their command-line flags; ``parse_named`` reads the texts of each, by the flag's name.
+_FLAGS = {"variables": "--var", "params": "--param", "inputs": "--input"}
+_HELD_BY = {flag[2:]: name for name, flag in _FLAGS.items()}
+
+
+def formula_option(name: str, value=None) -> str:
+    """``variables``, ``params`` or ``inputs`` as the caller spells it, with ``value`` when given: ``--var
+    N=params`` on the command line, ``variables=N=params`` in Python."""
+    return spelled(name, _FLAGS[name], value=value)
+
 
 #: Inferred role -> (lower, upper, grid in fitted coordinates, log scale, description).
 ROLES = {
@@ -100,7 +113,7 @@ def _float(text: str, what: str) -> float:
 
 def parse_param(text: str) -> tuple[str, dict]:
     """``"alpha=0.3:0:3"`` -> ``("alpha", {"start": 0.3, "lower": 0.0, "upper": 3.0})`` (see the module doc)."""
-    what = f"--param {text!r}"
+    what = formula_option("params", repr(text))
     name, sep, rest = str(text).partition("=")
     name = name.strip()
     if not sep or not name:
@@ -125,7 +138,7 @@ def _spec_fields(fields, what: str) -> dict:
 
 def _override(name: str, value) -> dict:
     """A parameter override from text, a tuple (start, lower, upper) or a dict."""
-    what = f"--param {name}"
+    what = formula_option("params", name)
     if isinstance(value, str):
         return _spec_fields(value.split(":"), what)
     if isinstance(value, dict):
@@ -148,13 +161,14 @@ def parse_variable(text: str) -> tuple[str, str]:
     name, sep, column = str(text).partition("=")
     name, column = name.strip(), column.strip()
     if not name or (sep and not column):
-        raise InputError(f"--var {text!r}: write NAME=COLUMN, e.g. N=dense_parameter_count (or N for the runs' N)")
+        raise InputError(f"{formula_option('variables', repr(text))}: write NAME=COLUMN, e.g. "
+                         f"N=dense_parameter_count (or N for the runs' N)")
     return name, column or name
 
 
 def parse_named(values, flag: str) -> dict:
-    """{name: value} from a dict or from ``NAME=VALUE`` texts (``--var N=params``, ``--param alpha=0.3:0:3``,
-    ``--input E=8``)."""
+    """{name: value} from a dict or from ``NAME=VALUE`` texts of kind ``flag`` (``var``: ``N=params``,
+    ``param``: ``alpha=0.3:0:3``, ``input``: ``E=8``)."""
     if values is None:
         return {}
     if isinstance(values, dict):
@@ -166,12 +180,12 @@ def parse_named(values, flag: str) -> dict:
         if flag == "input":
             name, sep, value = str(text).partition("=")
             if not sep or not name.strip():
-                raise InputError(f"--input {text!r}: write NAME=VALUE, e.g. E=8")
+                raise InputError(f"{formula_option('inputs', repr(text))}: write NAME=VALUE, e.g. E=8")
             name, value = name.strip(), value.strip()
         else:
             name, value = (parse_variable(text) if flag == "var" else parse_param(text))
         if name in out:
-            raise InputError(f"--{flag} {name}: given twice")
+            raise InputError(f"{formula_option(_HELD_BY[flag], name)}: given twice")
         out[name] = value
     return out
 
@@ -179,9 +193,9 @@ def parse_named(values, flag: str) -> dict:
 def _spec(name: str, role: str, given: dict) -> ParamSpec | float:
     """The ParamSpec of a free parameter, or its value when ``given`` fixes it (lower = upper)."""
     lower, upper, grid, log_scale, description = ROLES[role]
-    what = f"--param {name}"
+    what = formula_option("params", name)
     if given:
-        description = "set by --param"
+        description = f"set by {formula_option('params')}"
     lower, upper = given.get("lower", lower), given.get("upper", upper)
     if math.isnan(lower) or math.isnan(upper) or lower > upper:
         raise InputError(f"{what}: lower {lower:g} must not exceed upper {upper:g}")
@@ -250,16 +264,21 @@ def formula_family(text: str, variables: dict[str, str] | None = None, params: d
     variables = {str(k).strip(): str(v).strip() for k, v in (variables or {}).items()}
     for name in variables:
         if name not in found:
-            raise InputError(f"--var {name}: the formula {text!r} has no name {name!r} (names: {', '.join(found)})")
+            raise InputError(f"{formula_option('variables', name)}: the formula {text!r} has no name {name!r} "
+                             f"(names: {', '.join(found)})")
     if not variables:
-        raise InputError(f"formula {text!r}: no inputs; bind the data with --var NAME=COLUMN (e.g. --var N=params)")
+        raise InputError(f"formula {text!r}: no inputs; bind the data with "
+                         f"{formula_option('variables', 'NAME=COLUMN')} (e.g. "
+                         f"{formula_option('variables', 'N=params')})")
     params = dict(params or {})
     for name in params:
         if name in variables:
-            raise InputError(f"--param {name}: {name!r} is an input (bound by --var), not a parameter")
+            raise InputError(f"{formula_option('params', name)}: {name!r} is an input (bound by "
+                             f"{formula_option('variables')}), not a parameter")
         if name not in found:
             free = [n for n in found if n not in variables]
-            raise InputError(f"--param {name}: not a parameter of the formula (parameters: {', '.join(free)})")
+            raise InputError(f"{formula_option('params', name)}: not a parameter of the formula (parameters: "
+                             f"{', '.join(free)})")
     roles = _roles(tree)
     specs, fixed = [], {}
     for name in found:
@@ -271,7 +290,8 @@ def formula_family(text: str, variables: dict[str, str] | None = None, params: d
         else:
             specs.append(spec)
     if not specs:
-        what = "every name is an input (--var)" if not fixed else "every parameter is fixed by --param"
+        what = (f"every name is an input ({formula_option('variables')})" if not fixed else
+                f"every parameter is fixed by {formula_option('params')}")
         raise InputError(f"formula {text!r}: no free parameter to fit ({what})")
     return FormulaFamily(text, variables, tuple(n for n in found if n in variables), tuple(specs), fixed)
 
@@ -342,7 +362,7 @@ class FormulaLaw(NDLaw):
                 raise LawError(f"the formula {self.text!r} has inputs {', '.join(self.inputs) or 'none'}; a loss "
                                f"of N and D needs inputs named N and D")
             raise LawError(f"the formula {self.text!r} has inputs {', '.join(others)} besides N and D; hold them "
-                           f"fixed first (--input {others[0]}=VALUE)")
+                           f"fixed first ({formula_option('inputs', f'{others[0]}=VALUE')})")
         return self.evaluate({"N": n_params, "D": n_tokens})
 
     def irreducible(self) -> float:

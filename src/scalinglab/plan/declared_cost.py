@@ -15,6 +15,7 @@ from ..errors import InputError, LawError
 from ..laws import Law, NDLaw
 from ..laws.base import as_positive_array
 from ..laws.formula import evaluate, names, parse
+from ..options import spelled
 from .optimal import minimise_over_log_n
 from .result import Plan
 
@@ -28,7 +29,7 @@ def _cost_function(text: str):
     found = set(names(tree))
     if "D" not in found or not found <= {"N", "D"}:
         extra = ", ".join(sorted(found - {"N", "D"}))
-        raise InputError(f"--cost {text!r}: the cost must be a formula of N and D" + (
+        raise InputError(f"{spelled('cost')} {text!r}: the cost must be a formula of N and D" + (
             f" only (it names {extra}; write fixed values as numbers)" if extra else " that depends on D"))
 
     def cost(n, d):
@@ -64,10 +65,10 @@ def optimal_under_cost(law: Law, compute_flops, cost: str, *, name: str = "") ->
     for i, budget in enumerate(flat):
         feasible = np.isfinite(_tokens(spend, grid, budget))
         if not feasible.any():
-            raise InputError(f"--cost {cost!r}: no N, D of at least 1 costs {budget:.3g} FLOP")
+            raise InputError(f"{spelled('cost')} {cost!r}: no N, D of at least 1 costs {budget:.3g} FLOP")
         n_max = float(grid[np.flatnonzero(feasible)[-1]])
         if n_max <= 1.0:
-            raise InputError(f"--cost {cost!r}: {budget:.3g} FLOP leaves no choice of N (only N = 1 fits)")
+            raise InputError(f"{spelled('cost')} {cost!r}: {budget:.3g} FLOP leaves no choice of N (only N = 1 fits)")
 
         def loss_of_n(n, budget=budget):
             flat = np.atleast_1d(np.asarray(n, dtype=float))

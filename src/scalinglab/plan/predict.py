@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..laws import DataConstrainedLaw, KaplanComputeLaw, Law, NDLaw
+from ..options import spelled
 
 __all__ = ["Prediction", "predict"]
 
@@ -52,12 +53,19 @@ def _value(value):
 
 
 def predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, compute_flops=None, x=None,
-            name: str = "", warnings=()) -> Prediction:
-    """L(N, D), L(N, D, U), L(C) or f(x), whichever the law's family takes (``warnings`` travel with it)."""
+            name: str = "", fitted_range: dict | None = None) -> Prediction:
+    """L(N, D), L(N, D, U), L(C) or f(x), whichever the law's family takes; with the law's ``fitted_range``
+    (when known), a warning where N, D or C lie far beyond it (C = 6ND when N and D are given, the
+    Kaplan et al. 2020 count, section 2.1)."""
     from dataclasses import replace
+
+    from ..laws.ranges import extrapolation_warnings
 
     result = _predict(law, n_params=n_params, n_tokens=n_tokens, unique_tokens=unique_tokens,
                       compute_flops=compute_flops, x=x, name=name)
+    if n_params is not None and n_tokens is not None and compute_flops is None:
+        compute_flops = 6.0 * np.asarray(n_params, dtype=float) * np.asarray(n_tokens, dtype=float)
+    warnings = extrapolation_warnings(fitted_range, name=result.law, n=n_params, d=n_tokens, c=compute_flops)
     return replace(result, warnings=tuple(warnings)) if warnings else result
 
 
@@ -66,7 +74,7 @@ def _predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, comp
     name = name or law.family
     if isinstance(law, NDLaw):
         if n_params is None or n_tokens is None:
-            raise InputError(f"law {name!r} needs both --params and --tokens")
+            raise InputError(f"law {name!r} needs both {spelled('params')} and {spelled('tokens')}")
         inputs = {"params": _value(n_params), "tokens": _value(n_tokens)}
         if isinstance(law, DataConstrainedLaw) and unique_tokens is not None:
             inputs["unique_tokens"] = _value(unique_tokens)
@@ -76,10 +84,10 @@ def _predict(law: Law, *, n_params=None, n_tokens=None, unique_tokens=None, comp
         return Prediction(name, inputs, _value(law.loss(n_params, n_tokens)))
     if isinstance(law, KaplanComputeLaw):
         if compute_flops is None:
-            raise InputError(f"law {name!r} needs --compute")
+            raise InputError(f"law {name!r} needs {spelled('compute')}")
         return Prediction(name, {"compute": _value(compute_flops)}, _value(law(compute_flops)))
     if callable(law):
         if x is None:
-            raise InputError(f"law {name!r} is a function of one variable; give --x")
+            raise InputError(f"law {name!r} is a function of one variable; give {spelled('x')}")
         return Prediction(name, {"x": _value(x)}, _value(law(x)))
     raise InputError(f"law {name!r} ({law.family}) predicts no loss; it is an allocation rule (use `scalinglab plan`)")

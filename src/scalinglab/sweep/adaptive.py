@@ -8,6 +8,13 @@ target among the runs not chosen yet, within 1 / (K + 1 - r) of the budget left 
 loss at the target's compute-optimal point, with its 95% percentile interval, is stored with the round
 (registry table ``rounds``). A round's picks are recorded before they train, so a killed sweep
 resumes that round: its finished runs are skipped, and no recorded round is chosen again.
+
+The law designed and fitted for is ``law`` (a fittable family, a published law or a saved fit, as
+``suggest`` takes them), else the law the plan centres its sizes on (``sweep --law``), else Chinchilla.
+A law of C alone (power, saturating-power, broken-power) is fitted to every run at its compute, and its
+loss at the target is the law's value at the target compute. Laws that need inputs a sweep does not
+record (data-constrained: unique tokens) or that describe accuracy (sigmoid) are refused before any
+run trains. The rounds run on any executor ``run_sweep`` takes (local, ray, submitit).
 """
 
 from __future__ import annotations
@@ -21,19 +28,36 @@ from ..errors import InputError, ScalingLabError
 from ..store import RunsRegistry
 from .planner import SweepPlan
 
-__all__ = ["AdaptiveResult", "PlanSuggestion", "suggest_next", "suggest_plan", "target_interval", "run_adaptive",
-           "seed_runs", "FIT_BOOTSTRAP"]
+__all__ = ["AdaptiveResult", "PlanSuggestion", "design_law", "suggest_next", "suggest_plan", "target_interval",
+           "run_adaptive", "seed_runs", "FIT_BOOTSTRAP"]
 
 FIT_BOOTSTRAP = 200
 """Bootstrap refits behind each round's interval at the target."""
 _LEVEL = 0.95
 
 
+_NOT_FOR_SWEEPS = {"data-constrained": "needs each run's unique tokens, which a sweep does not record",
+                   "sigmoid": "describes accuracy, and a sweep records losses"}
+
+
+def design_law(plan: SweepPlan, law=None) -> tuple[str, str]:
+    """(the law as ``suggest`` takes it, its family): ``law``, else the plan's centring law, else chinchilla."""
+    from ..fit.design import resolve_family
+
+    chosen = law if law is not None else plan.law if plan.law is not None else "chinchilla"
+    family, _ = resolve_family(chosen)
+    if family in _NOT_FOR_SWEEPS:
+        raise InputError(f"--law {chosen}: the {family} family {_NOT_FOR_SWEEPS[family]}; an adaptive sweep "
+                         f"designs for chinchilla, kaplan, power, saturating-power or broken-power")
+    return str(chosen), family
+
+
 def seed_runs(law: str) -> int:
-    """Runs of the space-filling start: one more than the law family has parameters."""
+    """Runs of the space-filling start: one more than the law's family has parameters."""
+    from ..fit.design import resolve_family
     from ..fit.models import make_model
 
-    return len(make_model(law).specs) + 1
+    return len(make_model(resolve_family(law)[0]).specs) + 1
 
 
 def _runs(specs, losses=None):
@@ -60,13 +84,14 @@ def _free(plan: SweepPlan, finished, exclude) -> list:
     return [s for s in plan.runs if (s.n_params, s.n_tokens) not in done and s.key not in set(exclude)]
 
 
-def suggest_next(plan: SweepPlan, rows: list[dict], *, budget: float, target: float, law: str = "chinchilla",
+def suggest_next(plan: SweepPlan, rows: list[dict], *, budget: float, target: float, law=None,
                  exclude=(), k: int | None = None, bootstrap: int = 32, seed: int = 0):
     """(``Suggestion``, the chosen runs' keys): the planned runs that most narrow the prediction at
     compute ``target`` within ``budget``, given the finished ``rows`` (``export_rows``); runs with the
-    N and D of a finished run or named in ``exclude`` are not candidates."""
+    N and D of a finished run or named in ``exclude`` are not candidates. ``law``: see ``design_law``."""
     from ..fit.design import suggest_runs
 
+    law, _ = design_law(plan, law)
     specs, losses = _finished(plan, rows)
     free = _free(plan, specs, exclude)
     if not free:
@@ -80,15 +105,24 @@ def suggest_next(plan: SweepPlan, rows: list[dict], *, budget: float, target: fl
     return suggestion, [free[p["candidate_row"] - 1].key for p in suggestion.picks]
 
 
-def target_interval(plan: SweepPlan, rows: list[dict], target: float, *, law: str = "chinchilla",
+def target_interval(plan: SweepPlan, rows: list[dict], target: float, *, law=None,
                     bootstrap: int = FIT_BOOTSTRAP, seed: int = 0) -> dict:
     """The fitted law's loss at the compute-optimal point of ``target`` FLOP with its 95% bootstrap
-    interval (``fit_law(..., budgets=[target])``); ``note`` says why not when the runs cannot be fitted."""
-    from ..fit import fit_law
+    interval (``fit_law(..., budgets=[target])``; a law of C alone: its value at ``target`` and the
+    refits' percentiles there); ``note`` says why not when the runs cannot be fitted."""
+    from ..fit import fit_law, make_model, percentile_interval
+    from ..laws import law_from_dict
 
+    law, family = design_law(plan, law)
     specs, losses = _finished(plan, rows)
+    by_compute = make_model(family).inputs == ("c",)
     try:
-        fitted = fit_law(_runs(specs, losses), law, bootstrap=bootstrap, seed=seed, level=_LEVEL, budgets=[target])
+        fitted = fit_law(_runs(specs, losses), family, bootstrap=bootstrap, seed=seed, level=_LEVEL,
+                         budgets=None if by_compute else [target])
+        if by_compute:
+            refits = np.array([float(law_from_dict(rep)(target)) for rep in fitted.replicate_laws])
+            interval = percentile_interval(refits[np.isfinite(refits)], _LEVEL).tolist() if len(refits) else None
+            return {"loss": float(fitted.law(target)), "interval": interval, "note": None}
         at = fitted.derived["budgets"][0]
     except ScalingLabError as error:
         return {"loss": None, "interval": None, "note": str(error)}
@@ -138,11 +172,13 @@ def _check_settings(name: str, recorded: list[dict], budget: float, rounds: int,
 
 
 def run_adaptive(plan: SweepPlan, corpus, *, name: str, registry: str | Path, budget: float, rounds: int,
-                 target: float | None = None, law: str = "chinchilla", bootstrap: int = 32, seed: int = 0,
+                 target: float | None = None, law=None, bootstrap: int = 32, seed: int = 0,
                  force: bool = False, **run_options) -> AdaptiveResult:
     """Train ``rounds`` + 1 rounds of ``plan``'s runs chosen by ``suggest_next`` (see the module docstring);
     ``run_options`` go to :func:`~scalinglab.sweep.runner.run_sweep` (executor, out_dir, device, ...)."""
     from .runner import run_sweep
+
+    law, _ = design_law(plan, law)
 
     if not (np.isfinite(budget) and budget > 0):
         raise InputError(f"--budget must be a positive FLOP count, got {budget!r}")
@@ -216,7 +252,7 @@ class PlanSuggestion:
 
 
 def suggest_plan(plan: SweepPlan, *, budget: float, registry=None, name: str | None = None,
-                 target: float | None = None, law: str = "chinchilla", bootstrap: int = 32,
+                 target: float | None = None, law=None, bootstrap: int = 32,
                  seed: int = 0) -> PlanSuggestion:
     """The runs of ``plan`` that ``suggest_next`` picks within ``budget``, given the finished runs of
     sweep ``name`` in ``registry`` (none when no registry is given); trains nothing."""
@@ -231,6 +267,7 @@ def suggest_plan(plan: SweepPlan, *, budget: float, registry=None, name: str | N
             rows = db.export_rows(name)
     planned = {s.key for s in plan.runs}
     rows = [r for r in rows if r["key"] in planned]
+    law, _ = design_law(plan, law)
     k = None if rows else seed_runs(law)
     suggestion, keys = suggest_next(plan, rows, budget=budget, target=float(max(plan.budgets) if target is None
                                                                            else target),

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._io import atomic_write_csv
 from ..errors import InputError
+from ..options import spelled
 from ..units import parse_quantity
 from .config import HyperparameterRule, TrainSettings
 from .corpus import TokenizedCorpus, check_corpus, prepare_corpus
@@ -73,7 +74,7 @@ def parse_budgets(text) -> list[float]:
         else:
             values = [parse_quantity(part) for part in str(text).split(",") if part.strip()]
     if not values or any(not (math.isfinite(v) and v > 0) for v in values):
-        raise InputError(f"--budgets must be positive FLOP counts, got {text!r}")
+        raise InputError(f"{spelled('compute')} must be positive FLOP counts, got {text!r}")
     return [float(v) for v in values]
 
 
@@ -129,7 +130,7 @@ def prepare_plan(*, preset: str | None = None, cache_dir=None, estimate: bool = 
     if not 1 <= int(o["threads"]) <= MAX_THREADS:  # a million torch threads crashed the process
         raise InputError(f"--threads must be between 1 and {MAX_THREADS} (torch threads per run), got {o['threads']}")
     if o["max_epochs"] is None or not o["max_epochs"] > 0:
-        raise InputError(f"--max-epochs must be positive, got {o['max_epochs']!r}")
+        raise InputError(f"{spelled('max_epochs')} must be positive, got {o['max_epochs']!r}")
     corpus = prepare_corpus(o["corpus"], tokenizer=o["tokenizer"], cache_dir=cache_dir, val_fraction=o["val_fraction"],
                             text_field=o["text_field"])
     rule = HyperparameterRule(batch_tokens=o["batch_tokens"], lr=o["lr"])

@@ -33,7 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError, ScalingLabError
-from .ray_local import LOOPBACK, home_for_ray, is_loopback_address, ray_environment
+from ..options import spelled, voice
+from .ray_local import LOOPBACK, home_for_ray, is_loopback_address, ray_environment, token_for_local_instance
 
 __all__ = ["Job", "LocalExecutor", "RayExecutor", "make_executor", "check_options", "EXECUTORS", "parse_resources"]
 
@@ -68,6 +69,17 @@ def _ignore(*_args) -> None:
     pass
 
 
+def _resources(value=None) -> str:
+    """``resources`` of ``sweep.run`` (custom Ray resources per run) as the caller spells it, with ``value`` when
+    given: ``--resource accel=1`` on the command line, ``resources={'accel': 1}`` in Python."""
+    return spelled("resources", "--resource", value=value)
+
+
+def _resource(name: str, amount: float) -> str:
+    """One custom resource as the caller gives it."""
+    return _resources(f"{name}={amount:g}" if voice() == "cli" else f"{{{name!r}: {amount:g}}}")
+
+
 def parse_resources(items) -> dict[str, float]:
     """``["accel=1", "big_memory=0.5"]`` -> ``{"accel": 1.0, "big_memory": 0.5}`` (``--resource``)."""
     out: dict[str, float] = {}
@@ -78,8 +90,9 @@ def parse_resources(items) -> dict[str, float]:
         except ValueError:
             value = -1.0
         if not name.strip() or not value > 0 or name.strip() in ("CPU", "GPU"):
-            raise InputError(f"--resource {item!r}: give NAME=AMOUNT with a custom resource name and an amount > 0 "
-                             "(CPUs and GPUs have --cpus-per-run and --gpus-per-run)")
+            raise InputError(f"{_resources(repr(item))}: give NAME=AMOUNT with a custom resource name and "
+                             f"an amount > 0 (CPUs and GPUs have {spelled('cpus_per_run')} and "
+                             f"{spelled('gpus_per_run')})")
         out[name.strip()] = value
     return out
 
@@ -137,9 +150,10 @@ class RayExecutor:
         except ImportError:
             raise InputError("the ray executor needs Ray: pip install 'scalinglab[ray]'") from None
         if num_gpus < 0 or num_cpus <= 0:
-            raise InputError(f"--gpus-per-run must be >= 0 and --cpus-per-run > 0, got {num_gpus} and {num_cpus}")
+            raise InputError(f"{spelled('gpus_per_run')} must be >= 0 and {spelled('cpus_per_run')} > 0, got "
+                             f"{num_gpus} and {num_cpus}")
         if retries < 0:
-            raise InputError(f"--retries must be >= 0, got {retries}")
+            raise InputError(f"{spelled('retries')} must be >= 0, got {retries}")
         self._ray = ray
         self._started = False
         self._home = None
@@ -163,6 +177,7 @@ class RayExecutor:
                         ray.init(address=address, **({"_node_ip_address": LOOPBACK} if loopback and "://" not in address
                                                      else {}), **kwargs)
                     else:
+                        token_for_local_instance()
                         ray.init(num_cpus=local_cpus, _node_ip_address=LOOPBACK, **kwargs)
             except (ConnectionError, ValueError, RuntimeError) as error:
                 where = f"at {address}" if address else "locally"
@@ -173,7 +188,7 @@ class RayExecutor:
         short = {k: v for k, v in wanted.items() if v > 0 and total.get(k, 0) < v}
         if short:
             name, amount = next(iter(short.items()))
-            flag = "--gpus-per-run" if name == "GPU" else f"--resource {name}={amount:g}"
+            flag = spelled("gpus_per_run") if name == "GPU" else _resource(name, amount)
             raise InputError(f"{flag}: the Ray cluster has {total.get(name, 0):g} {name}; no run could be scheduled")
         self._remote = ray.remote(num_gpus=num_gpus, num_cpus=num_cpus, resources=resources or None,
                                   max_retries=0, retry_exceptions=False, scheduling_strategy="SPREAD")(_run_on_node)
@@ -219,7 +234,7 @@ class RayExecutor:
                     text = self._lost_text(error)
                     lost[job.key] += 1
                     if lost[job.key] > self.retries:
-                        on_error(job, f"{text} (after {self.retries} retries; --retries)")
+                        on_error(job, f"{text} (after {self.retries} retries; {spelled('retries')})")
                         continue
                     on_retry(job, text)
                     pending[self._remote.remote(*job.args())] = job
@@ -244,21 +259,20 @@ def check_options(name: str, *, ray_address: str | None = None, resources: dict 
     if name not in EXECUTORS:
         raise InputError(f"unknown executor {name!r}; choose from {', '.join(EXECUTORS)}")
     if not (math.isfinite(cpus_per_run) and cpus_per_run > 0):
-        raise InputError(f"--cpus-per-run must be a finite number above 0, got {cpus_per_run:g}")
+        raise InputError(f"{spelled('cpus_per_run')} must be a finite number above 0, got {cpus_per_run:g}")
     if not (math.isfinite(gpus_per_run) and gpus_per_run >= 0):
-        raise InputError(f"--gpus-per-run must be a finite number from 0, got {gpus_per_run:g}")
+        raise InputError(f"{spelled('gpus_per_run')} must be a finite number from 0, got {gpus_per_run:g}")
     if ray_address and name != "ray":
-        raise InputError("--ray-address needs --executor ray")
+        raise InputError(f"{spelled('ray_address')} needs {spelled('executor', value='ray')}")
     if resources and name != "ray":
-        raise InputError("--resource needs --executor ray")
+        raise InputError(f"{_resources()} needs {spelled('executor', value='ray')}")
     if retries < 0:
-        raise InputError(f"--retries must be >= 0, got {retries}")
+        raise InputError(f"{spelled('retries')} must be >= 0, got {retries}")
     if slurm:
-        from .submitit_executor import SLURM_FLAGS, check_slurm
+        from .submitit_executor import check_slurm, slurm_option
 
         if name != "submitit":
-            first = next(iter(slurm))
-            raise InputError(f"{SLURM_FLAGS.get(first, first)} needs --executor submitit")
+            raise InputError(f"{slurm_option(next(iter(slurm)))} needs {spelled('executor', value='submitit')}")
         check_slurm(slurm)
 
 

@@ -18,12 +18,14 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import numpy as np
 
 from .._table import rich_table
 from ..compute import METHODS, TransformerConfig, flops_per_token, param_counts
 from ..errors import InputError
+from ..options import spelled
 from ..units import format_duration, format_quantity
 from .config import DEFAULT_RULE, HyperparameterRule, RunSpec, TrainSettings
 
@@ -114,6 +116,7 @@ class SweepPlan:
     notes: tuple[str, ...] = ()
     seconds: tuple[float, ...] | None = None  # estimated wall time per run on ``device``
     device: str = ""
+    law: str | None = None  # the law (name or saved fit) the sizes are centred on, when one was given
 
     @property
     def total_flops(self) -> float:
@@ -130,7 +133,7 @@ class SweepPlan:
             "centre_params": list(self.centre_params), "flops_method": self.flops_method, "spread": self.spread,
             "sizes": self.sizes, "aspect_ratio": self.aspect_ratio, "n_ctx": self.n_ctx, "vocab_size": self.vocab_size,
             "positions": self.positions, "rule": self.rule.to_dict(), "settings": self.settings.to_dict(),
-            "notes": list(self.notes), "device": self.device, "fingerprint": self.fingerprint(),
+            "notes": list(self.notes), "device": self.device, "law": self.law, "fingerprint": self.fingerprint(),
             "total_flops": self.total_flops,
             "estimated_seconds": None if self.seconds is None else float(sum(self.seconds)),
             "runs": [dict(r.to_dict(), estimated_seconds=None if self.seconds is None else self.seconds[i])
@@ -147,7 +150,7 @@ class SweepPlan:
             positions=data["positions"], rule=HyperparameterRule(**data["rule"]),
             settings=TrainSettings(**data["settings"]), notes=tuple(data.get("notes", ())),
             seconds=None if data.get("estimated_seconds") is None else tuple(r["estimated_seconds"] for r in data["runs"]),
-            device=data.get("device", ""))
+            device=data.get("device", ""), law=data.get("law"))
 
     def report(self):
         rows = []
@@ -168,7 +171,7 @@ def _centres(budgets: np.ndarray, law, tokens_per_param: float) -> tuple[np.ndar
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             centres = np.sqrt(budgets / (6.0 * tokens_per_param))
         if not (math.isfinite(tokens_per_param) and tokens_per_param > 0 and np.isfinite(centres).all()):
-            raise InputError(f"--tokens-per-param must be a positive number that gives a finite model size, "
+            raise InputError(f"{spelled('tokens_per_param')} must be a positive number that gives a finite model size, "
                              f"got {tokens_per_param:g}")
         return centres, f"{tokens_per_param:g} tokens/param"
     from ..laws import resolve_law
@@ -176,6 +179,13 @@ def _centres(budgets: np.ndarray, law, tokens_per_param: float) -> tuple[np.ndar
 
     name, resolved = (law if isinstance(law, tuple) else resolve_law(law))
     return np.atleast_1d(compute_optimal(resolved, budgets).n_params).astype(float), f"law {name}"
+
+
+def _law_name(law) -> str | None:
+    """The law as a name or file that ``resolve_law`` reads again (a law object has none)."""
+    if isinstance(law, tuple):
+        return str(law[0])
+    return str(law) if isinstance(law, (str, PurePath)) else None
 
 
 def plan_sweep(budgets, *, sizes: int = 3, spread: float = 3.0, law=None, tokens_per_param: float = 20.0,
@@ -192,7 +202,7 @@ def plan_sweep(budgets, *, sizes: int = 3, spread: float = 3.0, law=None, tokens
     if sizes < 1:
         raise InputError(f"sizes per budget must be at least 1, got {sizes}")
     if steps is not None and not (isinstance(steps, (int, np.integer)) and steps >= 1):
-        raise InputError(f"--steps must be a whole number of at least 1, got {steps!r}")
+        raise InputError(f"{spelled('steps')} must be a whole number of at least 1, got {steps!r}")
     if not spread > 1.0:
         raise InputError(f"spread (ratio of neighbouring sizes) must be above 1, got {spread!r}")
     seeds = tuple(int(s) for s in seeds) or (0,)
@@ -238,4 +248,5 @@ def plan_sweep(budgets, *, sizes: int = 3, spread: float = 3.0, law=None, tokens
     return SweepPlan(runs=tuple(runs), budgets=tuple(float(x) for x in c), seeds=seeds, centre=centre_name,
                      centre_params=tuple(float(x) for x in centres), flops_method=flops_method, spread=float(spread),
                      sizes=sizes, aspect_ratio=float(aspect_ratio), n_ctx=n_ctx, vocab_size=vocab_size,
-                     positions=positions, rule=rule, settings=settings, notes=tuple(notes))
+                     positions=positions, rule=rule, settings=settings, notes=tuple(notes),
+                     law=_law_name(law))

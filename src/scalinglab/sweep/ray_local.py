@@ -19,12 +19,14 @@ and serves no port). ``tests/test_sweep_network.py`` checks all of this under ``
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-__all__ = ["LOOPBACK", "is_loopback_address", "ray_environment", "private_home", "home_for_ray"]
+__all__ = ["LOOPBACK", "is_loopback_address", "ray_environment", "private_home", "home_for_ray",
+           "token_for_local_instance"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -45,6 +47,17 @@ def ray_environment(*, loopback: bool = True) -> dict[str, str]:
     if loopback:
         env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     return env
+
+
+def token_for_local_instance() -> None:
+    """Give the local Ray instances this process starts one authentication token (``RAY_AUTH_TOKEN``).
+
+    Ray (2.60 on) authenticates its processes with a token: by default one it writes to
+    ``~/.ray/auth_token`` at the first start and then keeps in memory. With a private ``HOME`` per start,
+    a second instance in the same process (an adaptive sweep's next round) started its services in a
+    ``HOME`` without the token, and they stopped. The variable, which Ray's processes inherit, serves
+    every start; a token already set is kept."""
+    os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
 
 
 def private_home() -> str:

@@ -30,17 +30,26 @@ from pathlib import Path
 
 from .._io import atomic_write_text
 from ..errors import InputError
+from ..options import spelled, voice
 
 try:
     import submitit
 except ImportError:  # the executor says so when asked for
     submitit = None
 
-__all__ = ["SubmititExecutor", "SLURM_FLAGS", "check_slurm"]
+__all__ = ["SubmititExecutor", "SLURM_FLAGS", "check_slurm", "slurm_option"]
 
 #: The executor's options and the ``sweep run`` flags that set them.
 SLURM_FLAGS = {"folder": "--submitit-folder", "cluster": "--submitit-cluster", "partition": "--slurm-partition",
                "array_parallelism": "--slurm-array-parallelism", "timeout_min": "--slurm-time"}
+
+
+
+def slurm_option(key: str) -> str:
+    """A submitit option as the caller gives it: ``--submitit-cluster`` on the command line, ``slurm["cluster"]``
+    in Python."""
+    return SLURM_FLAGS.get(key, key) if voice() == "cli" else f"slurm[{key!r}]"
+
 
 _Checkpointable = submitit.helpers.Checkpointable if submitit is not None else object
 _REQUEUED = "Requeued job"  # what submitit logs when it requeues a task
@@ -52,16 +61,17 @@ def check_slurm(slurm: dict) -> None:
     if unknown:
         raise InputError(f"unknown submitit option(s): {', '.join(sorted(unknown))}")
     if slurm.get("cluster") not in (None, "auto", "slurm", "local"):
-        raise InputError(f"--submitit-cluster must be slurm, local or auto, got {slurm['cluster']!r}")
+        raise InputError(f"{slurm_option('cluster')} must be slurm, local or auto, got {slurm['cluster']!r}")
     if slurm.get("array_parallelism", 1) < 1:
-        raise InputError(f"--slurm-array-parallelism must be >= 1, got {slurm['array_parallelism']}")
+        raise InputError(f"{slurm_option('array_parallelism')} must be >= 1, got {slurm['array_parallelism']}")
     minutes = slurm.get("timeout_min", 1)
     if not (math.isfinite(minutes) and 0 < minutes <= _MAX_MINUTES):
-        raise InputError(f"--slurm-time must be above 0 and at most a year ({_MAX_MINUTES:,} minutes), got {minutes:g}")
+        raise InputError(f"{slurm_option('timeout_min')} must be above 0 and at most a year ({_MAX_MINUTES:,} "
+                         f"minutes), got {minutes:g}")
     if slurm.get("folder") is not None:
         from .._io import check_output_dir
 
-        check_output_dir(slurm["folder"], flag="--submitit-folder")
+        check_output_dir(slurm["folder"], flag=slurm_option("folder"))
 
 
 _MAX_MINUTES = 525_600  #: a year; Slurm has no longer finite limit worth asking for
@@ -97,7 +107,7 @@ class SubmititExecutor:
                                                local_max_num_timeout=self.retries)
         self.cluster = self._executor.cluster
         if self.cluster not in ("slurm", "local"):
-            raise InputError(f"--submitit-cluster: submitit chose {self.cluster!r}; give slurm or local")
+            raise InputError(f"{slurm_option('cluster')}: submitit chose {self.cluster!r}; give slurm or local")
         params = {"name": "scalinglab-sweep", "timeout_min": int(math.ceil(timeout_min)),
                   "cpus_per_task": int(math.ceil(cpus_per_run)), "slurm_array_parallelism": self.parallelism}
         if gpus_per_run > 0:
@@ -161,7 +171,7 @@ class SubmititExecutor:
                     lost[job.key] += 1
                     text = f"job {sjob.job_id} ended without a result: {str(error).strip().splitlines()[0]}"
                     if lost[job.key] > self.retries:
-                        on_error(job, f"{text} (after {self.retries} retries; --retries)")
+                        on_error(job, f"{text} (after {self.retries} retries; {spelled('retries')})")
                     else:
                         if on_retry:
                             on_retry(job, text)

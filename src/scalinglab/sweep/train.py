@@ -23,6 +23,7 @@ import torch
 
 from .._io import atomic_write_bytes, atomic_write_text
 from ..errors import InputError
+from ..options import spelled
 from .config import RunSpec
 from .corpus import TokenizedCorpus
 from .model import GPT
@@ -38,11 +39,11 @@ def resolve_device(device: str = "auto") -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise InputError(f"--device {device}: no CUDA device is available to torch {torch.__version__} on this "
-                             "machine; use --device cpu")
+            raise InputError(f"{spelled('device', value=device)}: no CUDA device is available to torch "
+                             f"{torch.__version__} on this machine; use {spelled('device', value='cpu')}")
         return device
     if device != "cpu":
-        raise InputError(f"--device must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}")
+        raise InputError(f"{spelled('device')} must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}")
     return device
 
 

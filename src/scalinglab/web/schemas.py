@@ -16,14 +16,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 
 from ..compute.cost_options import BUDGET, COST
 from ..forecast.options import FORECAST
+from ..plan.options import PLAN, PREDICT_POINT
 from .declared import Quantity, request_model
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
            "ScenarioText", "FitOptions", "IsoflopOptions", "SuggestOptions", "ClusterCurveRequest"]
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
-#: One quantity or a list of them, wherever the Python API takes either (``sl.plan(5.76e23)`` or ``[...]``).
-Quantities = Quantity | Annotated[list[Quantity], Field(max_length=200)]
 
 
 @cache
@@ -76,40 +75,23 @@ LawName = _enum("law", "A published law's name or alias (GET /api/v1/laws).")
 Law = LawName | LawObject
 
 
-class PlanRequest(_Body):
-    compute: Quantities = Field(default_factory=list,
-                                description="Training budget(s) in FLOP: one number or a list (--compute).")
-    law: Law | None = Field(None, description="A published law's name or a law object (default besiroglu2024).")
-    unique_tokens: Quantity | None = None
-    epochs: Name | None = Field(None, description="With unique_tokens and no compute, e.g. '1,4,16,60'.")
-    saturation: bool = False
-    target_loss: float | Annotated[list[float], Field(max_length=200)] | None = None
-    params: Quantity | None = None
-    tokens: Quantity | None = None
-    tokens_per_param: float | None = None
-    inference_tokens: Quantity | None = None
-    flops_per_param_token: float = 6.0
+PlanRequest = request_model("PlanRequest", PLAN, base=_Body, types={"law": Law})
 
 
 class PlanChartRequest(_Body):
     laws: list[Law] = Field(default_factory=lambda: ["besiroglu2024", "hoffmann2022"], min_length=1, max_length=8)
-    compute: Quantity = 5.76e23
+    compute: Quantity = Field(5.76e23, description="The budget marked on the curves, in FLOP.")
     variant: Literal["optimal", "data-constrained", "inference"] = "optimal"
-    unique_tokens: Quantity | None = None
-    inference_tokens: Quantity | None = None
+    unique_tokens: Quantity | None = Field(None, description=PLAN["unique_tokens"].describe())
+    inference_tokens: Quantity | None = Field(None, description=PLAN["inference_tokens"].describe())
     bands: dict[Name, Annotated[list[Annotated[list[float], Field(min_length=9, max_length=9)]],
                                 Field(max_length=200)]] = Field(default_factory=dict, max_length=8,
                                                  description="Per law name: rows of [C, N lo, N hi, D lo, D hi, "
                                                              "D/N lo, D/N hi, loss lo, loss hi] (a fit's intervals).")
 
 
-class PredictRequest(_Body):
-    law: Law | None = None
-    params: Quantities | None = None
-    tokens: Quantities | None = None
-    unique_tokens: Quantities | None = None
-    compute: Quantities | None = None
-    x: Quantities | None = None
+#: ``predict`` at given N, D, C or x; a request names no runs table on the server.
+PredictRequest = request_model("PredictRequest", PREDICT_POINT, base=_Body, types={"law": Law})
 
 
 def _cost_types() -> dict:

@@ -11,6 +11,6 @@
 
 from .criterion import CRITERIA, greedy_batch, linearise
 from .result import Suggestion
-from .suggest import suggest_runs
+from .suggest import resolve_family, suggest_runs
 
-__all__ = ["CRITERIA", "Suggestion", "greedy_batch", "linearise", "suggest_runs"]
+__all__ = ["CRITERIA", "Suggestion", "greedy_batch", "linearise", "resolve_family", "suggest_runs"]

@@ -1,15 +1,16 @@
 """Greedy batch design from the Fisher information: V-optimal (target variance) and D-optimal (log det).
 
-Linearised at parameters theta (fitted coordinates), a run at x adds j j^T / s^2 to the information
+Linearised at parameters theta (fitted coordinates), a run at x adds j j^T / s_x^2 to the information
 M = J^T J / s^2 + P (J: the Jacobian of the predicted response at the runs done; P: a weak prior
 precision that keeps M invertible while runs cannot identify every parameter). With S = M^-1 and
 G = mean over target points t of g_t g_t^T, the integrated prediction variance over the target is
 V = tr(G S), and by Sherman and Morrison adding x lowers it by
 
-    dV(x) = j^T S G S j / (s^2 + j^T S j)                       (V-optimality; Atkinson and Donev 1992, ch. 10)
+    dV(x) = j^T S G S j / (s_x^2 + j^T S j)                     (V-optimality; Atkinson and Donev 1992, ch. 10)
 
-while log det M rises by log(1 + j^T S j / s^2) (D-optimality). Both gains are averaged over several
-parameter vectors (the bootstrap refits: a poor current fit does not steer the design alone); the
+while log det M rises by log(1 + j^T S j / s_x^2) (D-optimality); s_x^2 is the noise variance the
+candidate is designed with (s^2, or more for a run the caller trusts less, as the model-robust design
+does). Both gains are averaged over several parameter vectors (the bootstrap refits: a poor current fit does not steer the design alone); the
 V gains of each vector are taken relative to its own starting variance tr(G S_b), so that a few wild
 refits of a small table, whose variances are orders of magnitude larger, do not outvote the rest.
 The batch is built greedily: each step takes the affordable candidate with the largest mean gain per
@@ -37,6 +38,7 @@ class Linearisation:
     cand: np.ndarray
     target: np.ndarray
     noise: float
+    cand_noise: np.ndarray  # (m,) the noise variance each candidate is designed with
 
     def variance(self) -> np.ndarray:
         """The integrated target variance tr(G_b S_b) of each parameter vector (B,)."""
@@ -58,14 +60,16 @@ def _inverse(matrix: np.ndarray) -> np.ndarray:
 
 
 def linearise(model, thetas: np.ndarray, runs: dict, candidates: dict, targets: dict, noise: float,
-              prior_precision: np.ndarray) -> Linearisation:
+              prior_precision: np.ndarray, candidate_noise: np.ndarray | None = None) -> Linearisation:
     """The Fisher information of the runs done at each parameter vector, inverted, with the other Jacobians."""
     thetas = np.atleast_2d(thetas)
     j_runs = _jacobian(model, thetas, runs)
     info = np.einsum("bnp,bnq->bpq", j_runs, j_runs) / noise + np.diag(prior_precision)[None]
     j_target = _jacobian(model, thetas, targets)
     gram = np.einsum("btp,btq->bpq", j_target, j_target) / j_target.shape[1]
-    return Linearisation(_inverse(info), _jacobian(model, thetas, candidates), gram, noise)
+    cand = _jacobian(model, thetas, candidates)
+    cand_noise = np.full(cand.shape[1], noise) if candidate_noise is None else np.asarray(candidate_noise, float)
+    return Linearisation(_inverse(info), cand, gram, noise, cand_noise)
 
 
 def _gains(lin: Linearisation, cov: np.ndarray, criterion: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -73,9 +77,9 @@ def _gains(lin: Linearisation, cov: np.ndarray, criterion: str) -> tuple[np.ndar
     sj = np.einsum("bpq,bmq->bmp", cov, lin.cand)
     spread = np.einsum("bmp,bmp->bm", lin.cand, sj)
     if criterion == "d":
-        gain = np.log1p(np.maximum(spread, 0.0) / lin.noise)
+        gain = np.log1p(np.maximum(spread, 0.0) / lin.cand_noise)
         return gain.mean(axis=0), gain.mean(axis=0), sj
-    gain = np.einsum("bmp,bpq,bmq->bm", sj, lin.target, sj) / (lin.noise + spread)
+    gain = np.einsum("bmp,bpq,bmq->bm", sj, lin.target, sj) / (lin.cand_noise + spread)
     start = np.maximum(lin.variance(), 1e-300)[:, None]
     return gain.mean(axis=0), (gain / start).mean(axis=0), sj
 
@@ -111,7 +115,7 @@ def _greedy(lin: Linearisation, cost: np.ndarray, price: np.ndarray, budget: flo
         free[best] = False
         left -= float(cost[best])
         col = sj[:, best, :]  # S_b j for the pick: the rank-one update of every S_b
-        denom = lin.noise + np.einsum("bp,bp->b", lin.cand[:, best, :], col)
+        denom = lin.cand_noise[best] + np.einsum("bp,bp->b", lin.cand[:, best, :], col)
         cov -= np.einsum("bp,bq->bpq", col, col) / denom[:, None, None]
     return picks, gains
 
@@ -120,4 +124,4 @@ def parameter_gains(lin: Linearisation, index: int) -> np.ndarray:
     """Mean reduction of the variance of fitted coordinate ``index`` from each candidate alone (m,)."""
     sj = np.einsum("bpq,bmq->bmp", lin.cov, lin.cand)
     spread = np.einsum("bmp,bmp->bm", lin.cand, sj)
-    return (sj[:, :, index] ** 2 / (lin.noise + spread)).mean(axis=0)
+    return (sj[:, :, index] ** 2 / (lin.cand_noise + spread)).mean(axis=0)

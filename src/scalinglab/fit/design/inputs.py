@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from ...errors import InputError
+from ...options import spelled
 from ...units import parse_quantity
 from ..runs import Runs, rows_text, load_runs, read_frame
 
@@ -102,7 +103,7 @@ def _as_runs(values: dict[str, np.ndarray], source: str, k: float, names: tuple[
 
 def grid_runs(text: str, k: float, names: tuple[str, ...] | None = None) -> Runs:
     """The candidate runs of a ``--grid`` text (``names``: a formula law's inputs)."""
-    return _as_runs(_product(parse_ranges(text, "--grid", 12, names), "--grid"), "--grid", k, names)
+    return _as_runs(_product(parse_ranges(text, spelled("grid"), 12, names), spelled("grid")), spelled("grid"), k, names)
 
 
 def table_runs(source, k: float, flag: str, variables: dict | None = None) -> tuple[Runs, np.ndarray | None]:
@@ -135,7 +136,7 @@ def formula_costs(text: str, runs: Runs) -> np.ndarray:
     env.update(runs.inputs)
     missing = [name for name in names(expr) if name not in env]
     if missing:
-        raise InputError(f"--cost {text!r}: the candidates have no {', '.join(missing)} (they have "
+        raise InputError(f"{spelled('cost')} {text!r}: the candidates have no {', '.join(missing)} (they have "
                          f"{', '.join(env) or 'no inputs'})")
     with np.errstate(all="ignore"):
         return np.broadcast_to(evaluate(expr, env), (len(runs),)).astype(float)
@@ -145,19 +146,19 @@ def target_runs(text: str, inputs: tuple[str, ...], k: float, law=None, names: t
                 ) -> Runs:
     """Target points of a ``--target`` text for a law of ``inputs`` (fields; or a formula's ``names``);
     C alone, for a built-in law of N and D, means the compute-optimal runs of ``law``."""
-    axes = parse_ranges(text, "--target", TARGET_POINTS, names)
+    axes = parse_ranges(text, spelled("target"), TARGET_POINTS, names)
     if names is not None:
         missing = [name for name in names if name not in axes]
         if missing:
-            raise InputError(f"--target {text!r} leaves out {', '.join(missing)}; the formula's inputs are "
+            raise InputError(f"{spelled('target')} {text!r} leaves out {', '.join(missing)}; the formula's inputs are "
                              f"{', '.join(names)}")
-        return _as_runs(_product(axes, "--target"), "--target", k, names)
+        return _as_runs(_product(axes, spelled("target")), spelled("target"), k, names)
     outside = [key for key in axes if key not in inputs and not (key == "c" and set(inputs) >= {"n", "d"})]
     if outside:
         shown = ", ".join(key.upper() for key in outside)
-        raise InputError(f"--target {text!r}: {shown} is not an input of this law (its inputs: "
+        raise InputError(f"{spelled('target')} {text!r}: {shown} is not an input of this law (its inputs: "
                          f"{', '.join(i.upper() for i in inputs)})")
-    values = _product(axes, "--target")
+    values = _product(axes, spelled("target"))
     if "c" in values and set(inputs) >= {"n", "d"} and not {"n", "d"} & set(values):
         from ...plan import compute_optimal
 
@@ -165,6 +166,6 @@ def target_runs(text: str, inputs: tuple[str, ...], k: float, law=None, names: t
         values.update(n=np.asarray(plan.n_params, dtype=float), d=np.asarray(plan.n_tokens, dtype=float))
     missing = [key for key in inputs if key not in values and not (key == "d" and "c" in values)]
     if missing:
-        raise InputError(f"--target {text!r} leaves out {', '.join(_LABELS[m] for m in missing)}; "
+        raise InputError(f"{spelled('target')} {text!r} leaves out {', '.join(_LABELS[m] for m in missing)}; "
                          f"the law needs {', '.join(i.upper() for i in inputs)}")
-    return _as_runs(values, "--target", k)
+    return _as_runs(values, spelled("target"), k)
