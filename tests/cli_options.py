@@ -152,8 +152,8 @@ def make_files(root: Path) -> Path:
         bucket=runs.budget, flops=runs.flops * np.exp(rng.normal(0, 0.05, len(runs)))).to_csv(
         root / "nobudget.csv", index=False)
     for name, rows in (("candidates", runs.iloc[::3]), ("candidates2", runs.iloc[1::3])):
-        rows[["params", "tokens", "params2"]].mul(1.2).assign(cost=lambda f: 6 * f.params * f.tokens).to_csv(
-            root / f"{name}.csv", index=False)
+        rows[["params", "tokens", "params2", "unique"]].mul(1.2).rename(columns={"unique": "unique_tokens"}).assign(
+            cost=lambda f: 6 * f.params * f.tokens).to_csv(root / f"{name}.csv", index=False)
     pd.DataFrame({"params": [7e10], "tokens": [1.4e12]}).to_csv(root / "targets.csv", index=False)
     curve = curves_frame().query("run == 'r1'").iloc[::2].reset_index(drop=True)
     curve = curve.assign(heldout=(curve.index >= 9).astype(int), mark=np.where(curve.index >= 8, "h", "t"),
@@ -622,6 +622,9 @@ OPTIONS: dict[tuple[str, ...], dict[str, Case]] = {
         "--c-col": changes("flops2", "--runs", f"{W}/nobudget.csv", "--budget", "1e18", "--candidates",
                            f"{W}/candidates.csv", "--target", "C=1e22", "--bootstrap", "4"),
         "--loss-col": changes("loss2"),
+        "--u-col": changes("unique", "--runs", RUNS, "--budget", "1e18", "--candidates", f"{W}/candidates.csv",
+                           "--target", "N=70B,D=1.4T,U=1T", "--bootstrap", "4", "--law", "data-constrained"),
+        "--objective": changes("squares"),
         "--flops-per-param-token": changes("8"),
     },
     ("bench",): {
