@@ -135,6 +135,7 @@ def test_option_changes_the_output_or_is_refused(path, flag, run, workspace):
     (["flops", "--config", "gpt3-175b", "--tokens", "300B", "--context", "8192"], "--context"),
     (["flops", "--params", "70B", "--tokens", "1.4T", "--flops-method", "kaplan"], "--flops-method"),
     (["flops", "--params", "70B", "--tokens", "1.4T", "--no-lm-head"], "--lm-head"),
+    (["flops", "--params", "70B", "--tokens", "1.4T", "--no-embeddings"], "--embeddings"),  # found by the fuzz
     (["flops", "--params", "70B", "--tokens", "1.4T", "--ffn-ratio", "8"], "--ffn-ratio"),
     (["predict", "--params", "70B", "--tokens", "1.4T", "--d-col", "tokens2"], "--d-col"),  # found by the fuzz
     (["predict", "--params", "70B", "--tokens", "1.4T", "--level", "0.8"], "--level"),
