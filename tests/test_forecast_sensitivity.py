@@ -55,7 +55,7 @@ def test_nothing_to_explain_is_an_error():
     points = two_inputs(spending="$1B", fpd=2e17)
     with pytest.raises(InputError, match="no uncertain inputs"):
         sensitivity(points, "compute >= 1e30", samples=1000)
-    with pytest.raises(InputError, match=r"samples= must be in \[500, 2e\+06\], got 100"):
+    with pytest.raises(InputError, match=r"samples= must be in \[500, 2,000,000\], got 100"):
         sensitivity(two_inputs(), "compute >= 1e30", samples=100)
 
 
