@@ -1,8 +1,9 @@
 """A long fuzzing run of the whole command line, with counts.
 
 The same command-line builder and the same checks as ``tests/test_cli_fuzz.py`` (values derived from
-each option's declaration; exit 0 or 2, one error line, no traceback, no leaked warning or temporary
-file, finite numbers within their physical bounds), but many more examples, drawn with a seeded
+each option's declaration and its working value in ``tests/cli_options.py``; exit 0 or 2, one error
+line, no traceback, no leaked warning or temporary file, finite numbers within their physical bounds,
+every option given with its working value used), but many more examples, drawn with a seeded
 ``random.Random`` and run until the time is up. It prints, per command, how many calls exited 0 and 2
 and how many broke a property (a call past ``--call-seconds`` counts as broken), then one example of each
 kind of failure. Usage:

@@ -9,9 +9,14 @@ deeply nested or null YAML, foreign SQLite files. Whatever comes in:
   exits 1 when it finds problems in a registry);
 * nothing prints a traceback, and a failure is one ``error: ...`` line on stderr;
 * no temporary file is left behind and no warning leaks;
-* an exit-0 result is finite (no ``nan``/``inf`` printed) and inside physical bounds (utilisation at
-  most 1, sizes, costs and durations not negative, memory per GPU within its capacity when it "fits", a
-  batch within the most that fit).
+* an exit-0 result is finite (no ``nan``/``inf`` printed) and inside physical bounds (utilisation and
+  MFU at most 1, accuracies in [0, 1], losses above 0, sizes, costs and durations not negative, bytes
+  per weight in [1/8, 8], memory per GPU within the GPU's memory, or within its capacity when it
+  "fits", a batch within the most that fit);
+* every option given was used: an option given with the value its case in ``tests/cli_options.py``
+  shows working changes the ``--json`` output against the same call without it (the call exited 0;
+  refusing it would have been exit 2). Options whose effect depends on the data (``CONTEXTUAL``) or that
+  write files are left to their cases.
 
 The values of an option are derived from its declaration: its type (int, float, text, flag, list), its
 declared range (the bounds and one step past them) and what its name says it measures (a share of a
@@ -22,23 +27,19 @@ draws many more examples with the same builder and checks and prints counts.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import os
 import re
 import sqlite3
-import traceback
-import warnings
 from pathlib import Path
 
 import pytest
-import typer
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from scalinglab.cli.app import app, main
+from cli_options import CONTEXTUAL, OPTIONS, commands, steady
+from cli_options import invoke as _invoke
 from scalinglab.datasets import read_bundled
 
 #: Commands that train models, serve forever or write a whole report: covered by their own tests.
@@ -47,20 +48,7 @@ NOT_FUZZED = {("sweep", "run"), ("demo",), ("serve",)}
 
 MAX_EXAMPLES = int(os.environ.get("SCALINGLAB_FUZZ_EXAMPLES", "12"))
 
-
-def _commands():
-    def walk(command, path=()):
-        children = getattr(command, "commands", None)
-        if children:
-            for name, child in children.items():
-                yield from walk(child, (*path, name))
-        else:
-            yield path, command
-
-    return [(path, command) for path, command in walk(typer.main.get_command(app)) if path not in NOT_FUZZED]
-
-
-COMMANDS = _commands()
+COMMANDS = [(path, command) for path, command in commands() if path not in NOT_FUZZED]
 
 
 # -- the files the values point at ---------------------------------------------------------------------
@@ -187,17 +175,21 @@ def _declared_values(param, leaf) -> list[str]:
     return values
 
 
-def _pool(param) -> list[str]:
-    """The values to try for ``param``, derived from its declaration (see the module docstring)."""
+def _pool(param, path=()) -> list[str]:
+    """The values to try for ``param``, derived from its declaration (see the module docstring), and the
+    value its case in ``tests/cli_options.py`` shows working."""
     key = param.opts[0] if param.param_type_name == "option" else param.name.upper()
+    case = OPTIONS.get(path, {}).get(key)
+    working = [case.value] if case is not None and case.expect == "changes" and case.value and "{" not in case.value \
+        else []
     if key in KNOWN:
-        return KNOWN[key]
+        return KNOWN[key] + working
     annotation = param.type_descriptor.annotation
     leaf = next((t for t in (int, float) if annotation is t or t.__name__ in str(annotation)), None)
     if leaf is None:
         return QUANTITIES
     named = [v for words, values in NAMED_DOMAINS.items() if any(w in param.name for w in words) for v in values]
-    return list(dict.fromkeys(_declared_values(param, leaf) + named + (INTS if leaf is int else FLOATS)))
+    return list(dict.fromkeys(_declared_values(param, leaf) + named + (INTS if leaf is int else FLOATS) + working))
 
 
 #: A valid call of each command that needs more than its required options: half the fuzzed calls start
@@ -247,7 +239,7 @@ def build_argv(path, command, choose, count) -> list[str]:
         if option.is_flag:
             argv.append(choose([option.opts[0], *option.secondary_opts]))
         else:
-            argv += [option.opts[0], choose(_pool(option))]
+            argv += [option.opts[0], choose(_pool(option, path))]
     return argv + forced
 
 
@@ -258,23 +250,6 @@ def _argv_strategy(path, command):
                           lambda lo, hi: draw(st.integers(lo, hi)))
 
     return build()
-
-
-# -- one call, in this process --------------------------------------------------------------------------
-def _invoke(argv: list[str]) -> tuple[object, str, str, list]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-            warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            main(argv)
-            code: object = 0
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        except BaseException:  # noqa: BLE001 - this is what the property forbids
-            code = "traceback"
-            err.write(traceback.format_exc())
-    return code, out.getvalue(), err.getvalue(), list(caught)
 
 
 _NOT_FINITE = re.compile(r"(?<![\w.])[-+]?(nan|inf)(?![\w])", re.IGNORECASE)
@@ -296,6 +271,12 @@ def _check_numbers(value, key: str = "") -> None:
         assert isinstance(value, int) or math.isfinite(value), (key, value)  # an int is exact (a seed may be huge)
         if any(s in key for s in _SHARES) and "%" not in key:
             assert 0 <= value <= 1, (key, value)
+        if key in ("accuracy", "predicted_accuracy"):
+            assert 0 <= value <= 1, (key, value)
+        if key in ("loss", "loss_min", "predicted_loss", "final_loss", "target_loss"):
+            assert value > 0, (key, value)
+        if key in ("weight_bytes", "kv_bytes"):
+            assert 1 / 8 <= value <= 8, (key, value)
         if any(key == s or key.endswith("_" + s) or key.startswith(s + "_") for s in _SIZES) and "log" not in key \
                 and "change" not in key and "residual" not in key:
             assert value >= 0, (key, value)
@@ -311,11 +292,40 @@ def _check_physics(value) -> None:
         capacity = (value.get("assumptions") or {}).get("memory_per_gpu") if isinstance(value.get("assumptions"), dict) else None
         if capacity is not None and "memory_per_gpu_bytes" in value:
             assert value["memory_per_gpu_bytes"] <= capacity, (value["memory_per_gpu_bytes"], capacity)
+        if isinstance(value.get("accelerator"), str) and "memory_per_gpu_bytes" in value:
+            hbm = _memory_of(value["accelerator"])
+            assert hbm is None or value["memory_per_gpu_bytes"] <= hbm, (value["memory_per_gpu_bytes"], hbm)
         for item in value.values():
             _check_physics(item)
     elif isinstance(value, list):
         for item in value:
             _check_physics(item)
+
+
+def _memory_of(accelerator: str) -> float | None:
+    """The catalogue's memory per GPU, in bytes."""
+    from scalinglab.compute.hardware import get_accelerator
+
+    return get_accelerator(accelerator).memory_bytes
+
+
+def _unused_option(path, command, argv: list[str], out: str) -> str | None:
+    """The first option in ARGV given with its working value (its case in ``tests/cli_options.py``) whose
+    removal leaves the ``--json`` output unchanged, or None."""
+    cases = OPTIONS.get(path, {})
+    flags = {flag: p for p in command.params if p.param_type_name == "option" for flag in (*p.opts, *p.secondary_opts)}
+    i = len(path)
+    while i < len(argv):
+        param = flags.get(argv[i])
+        width = 0 if param is None else 1 if param.is_flag else 2
+        case = cases.get(param.opts[0]) if param is not None else None
+        if case is not None and case.expect == "changes" and not case.base_varies and param.opts[0] not in CONTEXTUAL and \
+                (argv[i + 1] if width == 2 else argv[i] if case.value else None) == case.value:
+            code, again, _, _ = _invoke(argv[:i] + argv[i + width:])
+            if code == 0 and steady(again) == steady(out):
+                return " ".join(argv[i:i + width])
+        i += max(width, 1)
+    return None
 
 
 def _temporary_files(root: Path) -> list[Path]:
@@ -382,6 +392,13 @@ def run_and_judge(path, command, argv, as_json, workspace) -> tuple[object, str 
                 return code, f"number out of bounds {error}", shown
             except ValueError:
                 return code, "--json printed something that is not JSON", shown
+            os.chdir(workspace)
+            try:
+                unused = _unused_option(path, command, argv, out)
+            finally:
+                os.chdir(before)
+            if unused:
+                return code, f"option {unused} changed nothing", shown
         elif _NOT_FINITE.search(out):
             return code, "non-finite number printed", shown
     return code, None, shown

@@ -105,6 +105,23 @@ def test_submitit_options_are_checked_before_any_work(cli, tmp_path, args, fragm
     assert not (tmp_path / "out").exists()
 
 
+def test_a_million_torch_threads_is_refused_before_the_timing_run(cli, tmp_path):
+    """``sweep plan --threads 1000000`` ended the process with SIGSEGV in the step-time estimate."""
+    pytest.importorskip("torch")
+    result = cli("sweep", "plan", "--preset", "tiny", "--threads", "1000000", "--cache-dir", str(tmp_path))
+    assert_user_error(result, "--threads", "1024", "1000000")
+
+
+def test_a_400_digit_step_count_plans_one_sequence_a_step():
+    """``--steps`` with 400 digits overflowed a float (a traceback); like any step count beyond what a budget
+    buys, it gives each run one sequence a step, and the plan shows the steps each run then takes."""
+    from scalinglab.sweep.planner import plan_sweep
+
+    plan = plan_sweep([1e10], steps=10**400, vocab_size=257, n_ctx=64, seeds=(0,), sizes=1)
+    assert [r.batch_size for r in plan.runs] == [1]
+    assert plan.runs[0].steps == int(plan.runs[0].n_tokens // 64)
+
+
 def test_a_sweep_centred_beyond_any_float_is_refused():
     from scalinglab.errors import InputError
     from scalinglab.sweep.planner import plan_sweep

@@ -4,6 +4,7 @@ pending in the SQLite registry."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 
@@ -143,3 +145,28 @@ def test_interrupted_corpus_cache_build_leaves_no_temporary_file(tmp_path):
         assert lines == ["error: interrupted"]
     else:
         assert returncode == 0
+
+
+def _holds_open(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` has ``path`` open (it is reading it)."""
+    try:
+        return any(Path(f"/proc/{pid}/fd/{fd}").resolve() == path for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
+
+
+def test_sigterm_while_reading_a_large_table_exits_143_with_one_line_and_writes_nothing(tmp_path):
+    """SIGTERM arrives while ``fit`` reads a 30 MB CSV (900,000 runs, under the row cap): exit 143, one
+    line, no traceback, and neither the --save file nor a temporary file is left."""
+    table = (tmp_path / "big.csv").resolve()
+    block = "".join(f"{n:.6g},{20 * n:.6g},{1.7 + 400 / n ** 0.34 + 410 / (20 * n) ** 0.28:.6f}\n"
+                    for n in np.logspace(7, 10, 1000))
+    table.write_text("params,tokens,loss\n" + block * 900)
+    saved = tmp_path / "fit.json"
+    proc = _start(["fit", str(table), "--save", str(saved), "--json"])
+    _wait_for(lambda: _handles_sigterm(proc.pid) and _holds_open(proc.pid, table), proc, "the table being read",
+              timeout=60)
+    returncode, lines = _stop(proc, signal.SIGTERM)
+    assert returncode == 143, lines
+    assert lines == ["error: interrupted"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]

@@ -153,8 +153,8 @@ class Option:
         """Whether ``value`` was chosen by the caller: present, and not the declared default."""
         if value is None or (self.many and hasattr(value, "__len__") and len(value) == 0):
             return False
-        if self.kind == "bool":
-            return bool(value) != bool(self.default)
+        if self.kind == "bool":  # with no default (None: "the method's convention"), either spelling is a choice
+            return self.default is None or bool(value) != bool(self.default)
         return not (isinstance(value, (str, int, float)) and value == self.default)
 
     def check(self, value):

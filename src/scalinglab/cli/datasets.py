@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
     @group.command("show")
     def show_command(
         name: Annotated[str, typer.Argument(help="Dataset name, e.g. chinchilla.")],
-        head: Annotated[int, typer.Option("--head", help="Rows to preview.")] = 5,
+        head: Annotated[int | None, typer.Option("--head", help="Rows to preview (default 5; the table, not --json).")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Show a dataset's provenance, checksum, columns and first rows."""
@@ -37,11 +37,15 @@ def register(app: typer.Typer) -> None:
         info = get_dataset(name)
         frame = read_bundled(info.name)
         if as_json:
+            if head is not None:
+                from ..errors import InputError
+
+                raise InputError("--head previews rows in the table; --json gives the columns, not rows")
             print_json({**info.to_dict(), "column_names": list(frame.columns)})
             return
         console.print(f"[bold]{info.name}[/bold]: {info.description}")
         console.print(f"Source: {info.source}", markup=False)
         console.print(f"Licence: {info.licence}   SHA-256: {info.sha256}", markup=False)
         console.print(f"{len(frame)} rows; columns: {', '.join(map(str, frame.columns))}", markup=False)
-        preview = frame.head(head)
+        preview = frame.head(5 if head is None else head)
         console.print(table(None, [str(c) for c in preview.columns][:8], preview.iloc[:, :8].astype(str).values.tolist()))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import JsonOption, emit, law_option_help, old_option, renamed
+from ._common import JsonOption, emit, law_option_help, old_option, refuse_unused, renamed
 
 Preset = Annotated[str | None, typer.Option("--preset", help="Named option set: tiny (the CPU sweep of the demo and tests, under a minute) or small (21k-305k parameters, about 7 minutes on 2 CPU cores).")]
 Budgets = Annotated[str | None, typer.Option("--compute", help="Compute budgets in FLOP: 1e15,3e15,1e16 or 1e15..1e17 or 1e15..1e17:5.")]
@@ -106,10 +106,10 @@ def register(app: typer.Typer) -> None:
         db: Db = None, out: Out = Path("out/sweeps"),
         executor: Annotated[str, typer.Option("--executor", help="local (one run after another, default), ray (one task per run, local or a cluster) or submitit (one Slurm array task per run).")] = "local",
         ray_address: Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join (auto, HEAD_IP:6379, ray://host:10001); default: a local instance.")] = None,
-        gpus_per_run: Annotated[float, typer.Option("--gpus-per-run", help="Ray/submitit: GPUs per run, fractions share a GPU under Ray (default 1 on CUDA, else 0).")] = -1.0,
-        cpus_per_run: Annotated[float, typer.Option("--cpus-per-run", help="Ray/submitit: CPUs per run.")] = 1.0,
+        gpus_per_run: Annotated[float | None, typer.Option("--gpus-per-run", help="Ray/submitit: GPUs per run, fractions share a GPU under Ray (default 1 on CUDA, else 0).")] = None,
+        cpus_per_run: Annotated[float | None, typer.Option("--cpus-per-run", help="Ray/submitit: CPUs per run (default 1).")] = None,
         resource: Annotated[list[str] | None, typer.Option("--resource", help="Ray: a custom resource each run needs, NAME=AMOUNT (repeat for several).")] = None,
-        retries: Annotated[int, typer.Option("--retries", help="Ray/submitit: times a run lost with its node or job is submitted again.")] = 2,
+        retries: Annotated[int | None, typer.Option("--retries", help="Ray/submitit: times a run lost with its node or job is submitted again (default 2).")] = None,
         slurm_partition: Annotated[str | None, typer.Option("--slurm-partition", help="submitit: Slurm partition.")] = None,
         slurm_array_parallelism: Annotated[int | None, typer.Option("--slurm-array-parallelism", help="submitit: most array tasks running at once (default 64).")] = None,
         slurm_time: Annotated[float | None, typer.Option("--slurm-time", help="submitit: time limit per run in minutes (default 60); a run cut by it is requeued.")] = None,
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option("--force", help="Take the sweep over from a process the registry names as its owner (only when that process no longer runs the sweep).")] = False,
         adaptive: Annotated[bool, typer.Option("--adaptive", help="Train only the runs suggest chooses: a seed round, then --rounds rounds of fit, suggest, train within --budget.")] = False,
         budget: Budget = None,
-        rounds: Annotated[int, typer.Option("--rounds", min=1, help="With --adaptive: rounds after the seed round.")] = 3,
+        rounds: Annotated[int | None, typer.Option("--rounds", min=1, help="With --adaptive: rounds after the seed round (default 3).")] = None,
         target: Target = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -130,6 +130,11 @@ def register(app: typer.Typer) -> None:
         from .._io import check_output_dir, check_output_path
         from ..sweep.executors import parse_resources
 
+        if executor == "local":
+            refuse_unused("needs --executor ray or submitit (the local executor runs one run at a time here)",
+                          {"--gpus-per-run": gpus_per_run, "--cpus-per-run": cpus_per_run, "--retries": retries})
+        if not adaptive:
+            refuse_unused("goes with --adaptive", {"--rounds": rounds})
         check_output_dir(out, flag="--out")
         if db is not None:
             check_output_path(db, flag="--db")
@@ -138,10 +143,12 @@ def register(app: typer.Typer) -> None:
                                    "folder": None if submitit_folder is None else str(submitit_folder)}.items()
                  if v is not None}
         result = api.sweep.run(preset=preset, cache_dir=cache_dir, name=name, db=db, out=out, executor=executor,
-                               ray_address=ray_address, gpus_per_run=gpus_per_run, cpus_per_run=cpus_per_run,
+                               ray_address=ray_address, gpus_per_run=-1.0 if gpus_per_run is None else gpus_per_run,
+                               cpus_per_run=1.0 if cpus_per_run is None else cpus_per_run,
                                fit=fit, save_models=save_models, peak_flops=peak_flops, progress=not as_json,
-                               retries=retries, resources=parse_resources(resource), slurm=slurm or None,
-                               force=force, adaptive=adaptive, budget=budget, rounds=rounds, target=target,
+                               retries=2 if retries is None else retries, resources=parse_resources(resource),
+                               slurm=slurm or None, force=force, adaptive=adaptive, budget=budget,
+                               rounds=3 if rounds is None else rounds, target=target,
                                **_given(locals()))
         emit(result, as_json)
 

@@ -46,7 +46,7 @@ _SHAPE = ("layers", "d_model", "heads")
 
 FLOPS = Options((
     Option("params", "N, e.g. 175B (6ND count; in Python also a list or an array).", kind="quantity", low=0,
-           low_open=True, excludes=("config", *_SHAPE)),
+           low_open=True, excludes=("config", *_SHAPE, "flops_method", "embeddings", "lm_head")),
     Option("tokens", "Training tokens D, e.g. 300B (required).", kind="quantity", low=0, low_open=True),
     Option("config", "A known shape (gpt3-175b, llama3-70b, mixtral-8x7b, deepseek-v3, ...: see docs/flops.md) or a "
                      "local Hugging Face config.json.", excludes=_SHAPE),

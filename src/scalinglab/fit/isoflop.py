@@ -40,10 +40,13 @@ _MERGE_DEX = 0.1
 
 
 def find_budgets(runs: Runs, *, min_runs: int = 5) -> np.ndarray:
-    """A budget (FLOP) per run from the budget column or by clustering log10 C; NaN for runs in none."""
+    """A budget (FLOP) per run from the budget column or by clustering log10 C; NaN for runs in none
+    (a budget of fewer than ``min_runs`` runs is none)."""
     runs.require(("c",), "finding IsoFLOP budgets")
     if runs.budget is not None:
-        return runs.budget.astype(float)
+        labels = runs.budget.astype(float)
+        values, counts = np.unique(labels, return_counts=True)
+        return np.where(np.isin(labels, values[counts >= min_runs]), labels, np.nan)
     lc = np.log10(runs.c)
     grid = np.arange(lc.min() - 0.2, lc.max() + 0.2, 0.0025)
     density = np.exp(-0.5 * ((grid[:, None] - lc[None, :]) / _BANDWIDTH_DEX) ** 2).sum(axis=1)

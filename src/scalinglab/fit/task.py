@@ -128,9 +128,16 @@ def predict_task(runs, at, *, accuracy_col: str | None = None, loss_col=None,
     general = list(dict.fromkeys([loss_col] if loss_col is None or isinstance(loss_col, str) else loss_col))
     if not general:
         general = [None]
+    loaded = [load_runs(runs, loss_col=col, **columns, **options)
+              for col in general + ([task_loss_col] if task_loss_col else [])]
+    if options.get("drop_missing"):  # a row missing a value in any step's column is dropped from every step
+        kept = acc_runs.rows
+        for chain_runs in loaded:
+            kept = np.intersect1d(kept, chain_runs.rows)
+        acc_runs = acc_runs.take(np.isin(acc_runs.rows, kept))
+        loaded = [chain_runs.take(np.isin(chain_runs.rows, kept)) for chain_runs in loaded]
     chains = []
-    for col in general + ([task_loss_col] if task_loss_col else []):
-        chain_runs = load_runs(runs, loss_col=col, **columns, **options)
+    for chain_runs in loaded:
         if not np.array_equal(chain_runs.rows, acc_runs.rows):
             raise InputError(f"{chain_runs.source}: the rows kept for the loss and the accuracy columns differ; "
                              f"use --duplicates keep or error")

@@ -61,6 +61,7 @@ PREDICT_POINT = Options((
     Option("unique_tokens", "Unique tokens (data-constrained laws).", kind="quantity", many=True, unit="tokens"),
     Option("compute", "Compute (laws of compute, e.g. kaplan2020-compute).", kind="quantity", many=True,
            unit="FLOP"),
-    Option("x", "The variable of a one-variable law.", kind="quantity", many=True),
+    Option("x", "The variable of a one-variable law.", kind="quantity", many=True,
+           excludes=("params", "tokens", "unique_tokens", "compute")),
     _INPUTS,
 ))

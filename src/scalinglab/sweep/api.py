@@ -30,6 +30,9 @@ DEFAULTS = {
     "threads": 1, "eval_tokens": 65_536, "device": "auto", "max_epochs": 1.0, "compile": True,
 }
 
+#: Most torch threads a run may ask for (``torch.set_num_threads(10**6)`` ended the process with SIGSEGV).
+MAX_THREADS = 1024
+
 #: Named option sets. ``tiny``: the CPU sweep of the tests and the demo: 3 budgets x 3 sizes of
 #: byte-level models (3k-50k parameters, three of them at two budgets or more) on the demo corpus, every run
 #: about 300 steps long; under a minute on one core. ``small``: 3 budgets x 3 sizes of 21k-305k parameters
@@ -124,6 +127,8 @@ def prepare_plan(*, preset: str | None = None, cache_dir=None, estimate: bool = 
 
     device = resolve_device(o["device"])
     budgets = parse_budgets(o["budgets"])
+    if not 1 <= int(o["threads"]) <= MAX_THREADS:  # a million torch threads crashed the process
+        raise InputError(f"--threads must be between 1 and {MAX_THREADS} (torch threads per run), got {o['threads']}")
     if o["max_epochs"] is None or not o["max_epochs"] > 0:
         raise InputError(f"{spelled('max_epochs')} must be positive, got {o['max_epochs']!r}")
     corpus = prepare_corpus(o["corpus"], tokenizer=o["tokenizer"], cache_dir=cache_dir, val_fraction=o["val_fraction"],

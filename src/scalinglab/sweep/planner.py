@@ -224,7 +224,10 @@ def plan_sweep(budgets, *, sizes: int = 3, spread: float = 3.0, law=None, tokens
             n = count_params(shape, flops_method)
             fpt = _flops_per_token(shape, flops_method)
             tokens = budget / fpt
-            batch = rule.batch_size(n, n_ctx) if steps is None else max(1, int(tokens // (steps * n_ctx)))
+            # fixed steps: batch D / (steps x n_ctx), at least one sequence (compared as Python numbers: a
+            # 400-digit --steps overflowed a float)
+            batch = (rule.batch_size(n, n_ctx) if steps is None
+                     else 1 if int(steps) * n_ctx > float(tokens) else int(tokens // (steps * n_ctx)))
             run_steps = int(tokens // (batch * n_ctx))
             if run_steps < min_steps:
                 need = fpt * batch * n_ctx * min_steps
