@@ -95,3 +95,13 @@ def test_budget_takes_hfu_converted_as_cost_does():
     assert cost["mfu"] == pytest.approx(0.375)
     with pytest.raises(InputError, match="^give hfu= or mfu=, not both$"):
         sl.budget(1e9, gpu="h100", hfu=0.5, mfu=0.4)
+
+
+def test_a_range_that_does_not_move_the_flop_bought_keeps_the_plan_a_point():
+    """The owned-cost overhead does not change what a cloud budget buys: a range of it leaves the FLOP and the
+    plan single values (it used to fail looking up the FLOP's percentiles)."""
+    import scalinglab as sl
+
+    plan = sl.budget("$10M", gpu="h100-sxm", overhead="0.3 to 0.5", cluster_model=True, gpus=1024).to_dict()
+    fixed = sl.budget("$10M", gpu="h100-sxm", cluster_model=True, gpus=1024).to_dict()
+    assert plan["flops"] == fixed["flops"] and "flops" not in (plan.get("percentiles") or {})

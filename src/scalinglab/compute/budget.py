@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..laws import DEFAULT_LAW
+from ..options import spelled
 from ..units import SECONDS_PER
 from .cluster import achieved_flops_per_gpu, default_cluster_model, hfu_to_mfu
 from .cost import (DEFAULT_KEYS, PERCENTILES, EstimateResult, cloud_price, cost_defaults, default_assumptions, draw, parse_inputs,
@@ -110,12 +111,12 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
         span = [values["flops"] * lo / goodput, values["flops"] * hi / goodput]
         assumed["goodput"]["flops_range"] = span
         notes.append(f"goodput not given: {100 * goodput:.0f}% assumed; its sourced range {100 * lo:.0f}-{100 * hi:.0f}% "
-                     f"buys {span[0]:.3g} to {span[1]:.3g} FLOP (--goodput sets it)")
+                     f"buys {span[0]:.3g} to {span[1]:.3g} FLOP ({spelled('goodput')} sets it)")
     plan = compute_optimal(law_object, values["flops"], flops_per_param_token=flops_per_param_token, name=law_name)
     values.update({"n_opt": float(plan.n_params), "d_opt": float(plan.n_tokens),
                    "tokens_per_param": float(plan.tokens_per_param),
                    "loss": None if plan.loss is None else float(plan.loss)})
-    if sampled:
+    if "flops" in table:  # the FLOP bought vary when a range moves them (the owned overhead does not, on cloud)
         table.update(_plan_percentiles(law_object, table["flops"], flops_per_param_token, law_name))
     assumptions = {"law": law_name, "flops_per_param_token": flops_per_param_token, "plan_method": plan.method,
                    "peak_flops_per_gpu": peak if np.ndim(peak) == 0 else str(given["peak_flops"]), **assumed}
