@@ -25,7 +25,7 @@ def test_cloud_dollars_buy_gpu_hours_then_flops_then_a_plan():
     assert plan.flops == pytest.approx(flops)
     # the FLOP its sourced goodput range (0.65-0.97) would buy, printed and in the assumptions
     assert plan.assumptions["goodput"]["flops_range"] == pytest.approx([flops * 0.65 / 0.79, flops * 0.97 / 0.79])
-    assert any("buys" in note and "--goodput" in note for note in plan.notes)
+    assert any("buys" in note and "goodput=" in note for note in plan.notes)
     expected = compute_optimal(get_law(DEFAULT_LAW).law, flops)
     assert plan.n_opt == pytest.approx(float(expected.n_params))
     assert plan.d_opt == pytest.approx(float(expected.n_tokens))
