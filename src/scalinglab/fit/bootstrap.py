@@ -46,6 +46,8 @@ def check_bootstrap(size: int, *, runs: int | None = None, columns: int = 2, min
     if size < minimum:
         raise InputError(f"{name} must be at least {minimum}" + (" to give intervals" if minimum else "")
                          + f", got {size}")
+    if size == 1:
+        raise InputError(f"{name} must be 0 (no bootstrap) or at least 2 refits (one refit has no spread), got 1")
     if size > MAX_BOOTSTRAP:
         raise InputError(f"{name} must be at most {MAX_BOOTSTRAP:,} refits, got {size:,}")
     if runs is not None and size > 0:

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import InputError, LawError
 from ..laws import AllocationRule, ChinchillaLaw, Law, NDLaw
 from ..laws.base import as_positive_array
+from ..options import spelled
 from .result import Plan
 
 __all__ = ["compute_optimal", "optimal_loss", "compute_for_loss", "minimise_over_log_n"]
@@ -115,14 +116,18 @@ def fixed_ratio(tokens_per_param: float, *, compute_flops=None, n_tokens=None, n
     given = [x is not None for x in (compute_flops, n_tokens, n_params)]
     if sum(given) != 1:
         raise InputError("give exactly one of compute, tokens or params with a fixed tokens-per-parameter ratio")
-    if compute_flops is not None:
-        c = as_positive_array(compute_flops, "compute_flops")
-        n = np.sqrt(c / (k * r))
-    elif n_tokens is not None:
-        n = as_positive_array(n_tokens, "n_tokens") / r
-    else:
-        n = as_positive_array(n_params, "n_params")
-    d = r * n
+    with np.errstate(over="ignore", divide="ignore"):
+        if compute_flops is not None:
+            c = as_positive_array(compute_flops, "compute_flops")
+            n = np.sqrt(c / (k * r))
+        elif n_tokens is not None:
+            n = as_positive_array(n_tokens, "n_tokens") / r
+        else:
+            n = as_positive_array(n_params, "n_params")
+        d = r * n
+    if not (np.all(np.isfinite(n)) and np.all(np.isfinite(d)) and np.all(n > 0) and np.all(d > 0)):
+        raise InputError(f"{spelled('tokens_per_param')} {r:g} puts N or D beyond what a number can hold "
+                         f"(N = {np.ravel(n)[0]:.3g}, D = {np.ravel(d)[0]:.3g}); give a ratio such as 20")
     loss = law.loss(n, d) if isinstance(law, NDLaw) else None
     return Plan(name or (law.family if law is not None else f"{r:g} tokens/param"), k * n * d, n, d, loss, k,
                 f"fixed ratio D/N = {r:g}")
