@@ -182,7 +182,11 @@ def test_user_errors_raise_the_package_error():
 def test_to_dict_is_what_the_cli_prints(cli, call, args):
     result = cli(*args, "--json")
     assert result.code == 0, result.stderr
-    expected, got = result.json(), json.loads(json.dumps(call().to_dict()))
+    from scalinglab.options import speaking
+
+    with speaking("cli"):  # the same words: notes name options as the command line spells them
+        got = json.loads(json.dumps(call().to_dict()))
+    expected = result.json()
     for volatile in ("seconds", "version"):  # a fit's wall-clock time and version stamp
         expected.pop(volatile, None), got.pop(volatile, None)
     assert got == expected

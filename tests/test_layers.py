@@ -27,7 +27,7 @@ LAYERS = {"ground": 0, "data": 1, "science": 2, "charts": 3, "face": 4, "faces":
 UNITS = {
     ROOT: "face", "_version": "ground", "errors": "ground", "units": "ground", "provenance": "ground", "_io": "ground",
     "_results": "ground", "_table": "ground", "_defaults": "ground", "_memory": "ground", "filters": "ground",
-    "tablefile": "ground", "options": "ground",
+    "tablefile": "ground", "options": "ground", "_lazy": "ground",
     "laws": "data", "datasets": "data", "distributions": "data", "store": "data",
     "fit": "science", "plan": "science", "compute": "science", "forecast": "science", "sweep": "science",
     "charts": "charts",
@@ -37,7 +37,7 @@ UNITS = {
 
 #: Within one layer, which other units a unit may use (DESIGN.md, "Layout").
 _GROUND = {"_version", "errors", "units", "provenance", "_io", "_results", "_table", "_memory", "filters", "tablefile",
-           "options"}
+           "options", "_lazy"}
 SAME_LAYER = {
     **{unit: _GROUND - {unit} for unit in _GROUND},
     "laws": set(), "datasets": set(), "distributions": set(), "store": set(),

@@ -9,8 +9,17 @@
     (3, True)
 """
 
-from .criterion import CRITERIA, greedy_batch, linearise
-from .result import Suggestion
-from .suggest import resolve_family, suggest_runs
+from ..._lazy import lazy_package
+
+#: Public name -> the module of this package that defines it (imported on first use: a command that only
+#: declares its options, or lists the commands, does not load the estimators).
+_HOME = {
+    **dict.fromkeys(("CRITERIA", "greedy_batch", "linearise"), "criterion"),
+    **dict.fromkeys(("Suggestion",), "result"),
+    **dict.fromkeys(("resolve_family", "suggest_runs"), "suggest"),
+}
 
 __all__ = ["CRITERIA", "Suggestion", "greedy_batch", "linearise", "resolve_family", "suggest_runs"]
+
+
+lazy_package(__name__, _HOME)
