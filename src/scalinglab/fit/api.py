@@ -278,7 +278,7 @@ def _non_finite(model: FitModel, table: Runs, data: dict, theta) -> str:
 
 
 def isoflop(runs, *, approach: int = 2, bootstrap: int = 500, seed: int = 0, level: float = 0.95,
-            min_runs: int = 5, columns: dict | None = None, flops_per_param_token: float | None = None,
+            min_runs: int | None = None, columns: dict | None = None, flops_per_param_token: float | None = None,
             table: dict | None = None, keep_outside: bool = False, approach3: bool = True) -> IsoFlopResult:
     """IsoFLOP Approach 2 (parabola per budget) or 1 (lower envelope of runs with checkpoints).
 

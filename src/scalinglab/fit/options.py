@@ -148,7 +148,8 @@ ISOFLOP = Options((
     Option("bootstrap", "Bootstrap replicates for the interval of a.", default=500, kind="int", low=0,
            high=MAX_BOOTSTRAP),
     *BOOTSTRAP.items,
-    Option("min_runs", "Approach 2: fewest runs that make a budget.", default=5, kind="int", low=3),
+    Option("min_runs", "Approach 2: fewest runs that make a budget (default 5 when budgets are found by clustering "
+                       "compute, 3 when {budget_col} names them).", kind="int", low=3),
     *COLUMNS.items,
     *TABLE.items,
     Option("keep_outside", "Approach 2: keep budgets whose minimum lies outside the sampled sizes (flagged as "

@@ -199,7 +199,7 @@ class IsoflopOptions(_Form):
     bootstrap: int = 500
     seed: int = Field(0, ge=0, le=2**32 - 1)
     level: float = 0.95
-    min_runs: int = 5
+    min_runs: int | None = None
     n_col: Name | None = None
     d_col: Name | None = None
     c_col: Name | None = None
