@@ -94,6 +94,8 @@ BUDGET = Options((
     Option("recompute", "Recomputation the {hfu} figure counts: full (MFU = HFU x 6/8, default) or none.",
            kind="choice", choices=("full", "none"), requires=("hfu",)),
     *MONEY.items,
-    Option("flops_per_param_token", "k in C = k N D.", default=6.0, kind="float", low=0, low_open=True),
+    Option("flops_per_param_token", "k in C = k N D, FLOP per parameter and token (2 is a forward pass, 6 "
+                                    "training; no transformer's lies outside [0.1, 100]).", default=6.0, kind="float",
+           low=0.1, high=100),
     *SAMPLING.items,
 ))

@@ -33,8 +33,9 @@ COLUMNS = Options((
 ))
 
 TABLE = Options((
-    Option("flops_per_param_token", "k in C = k N D (default: the table's, else 6).", kind="float", low=0,
-           low_open=True),
+    Option("flops_per_param_token", "k in C = k N D, FLOP per parameter and token (default: the table's, else 6; "
+                                    "2 is a forward pass, 6 training; no transformer's lies outside [0.1, 100]).",
+           kind="float", low=0.1, high=100),
     Option("where", "Keep the rows that match a filter, e.g. \"dataset == 'c4' and lr <= 0.004\" (comparisons, "
                     "and/or/not, in [...], `odd names` in backticks, numbers such as 7B; see docs/where.md)."),
     Option("duplicates", "Runs repeating an (N, D) setting: keep (default, noted), mean, min (the best run of each, "

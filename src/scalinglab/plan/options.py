@@ -42,7 +42,9 @@ PLAN = Options((
            excludes=("unique_tokens",)),
     Option("inference_tokens", "Tokens to be served: inference-aware N and D (Sardana & Frankle 2023).",
            kind="quantity", unit="tokens", excludes=("params", "tokens", "tokens_per_param", "unique_tokens")),
-    Option("flops_per_param_token", "k in C = k N D.", default=6.0, kind="float", low=0, low_open=True,
+    Option("flops_per_param_token", "k in C = k N D, FLOP per parameter and token (2 is a forward pass, 6 "
+                                    "training; no transformer's lies outside [0.1, 100]).", default=6.0, kind="float",
+           low=0.1, high=100,
            default_source="Kaplan et al. 2020, section 2.1: 6 FLOP per parameter and token"),
     Option("cost", "With {compute}: the training cost as a formula of N and D, e.g. \"6*N*D + 2e9*D\", instead of "
                    "k N D (numeric optimum).", requires=("compute",),
