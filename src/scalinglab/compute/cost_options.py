@@ -21,6 +21,10 @@ def _uncertain(name: str, help: str, **domain) -> Option:
     return Option(name, help, kind="uncertain", **domain)
 
 
+#: Hardware FLOP utilisation (cost and budget): converted to MFU for the recomputation it counts.
+HFU = _uncertain("hfu", "Hardware FLOP utilisation (counting recomputation), converted to MFU with {recompute}.",
+                 low=0, low_open=True, high=1, excludes=("mfu", "cluster_model"))
+
 HARDWARE = Options((
     Option("gpu", "Accelerator of the catalogue (see `scalinglab hardware list`), e.g. h100-sxm."),
     _uncertain("gpus", "Number of accelerators G.", low=1),
@@ -67,8 +71,7 @@ COST = Options((
            choices=("6nd", "kaplan", "chinchilla")),
     _uncertain("gpu_hours", "Measured GPU-hours instead of a utilisation.", low=0, low_open=True),
     *HARDWARE.items,
-    _uncertain("hfu", "Hardware FLOP utilisation (counting recomputation), converted to MFU with {recompute}.",
-               low=0, low_open=True, high=1, excludes=("mfu", "cluster_model")),
+    HFU,
     Option("recompute", "Recomputation the {hfu} figure counts: full (MFU = HFU x 6/8, default), selective (needs "
                         "{config}) or none.", kind="choice", choices=("full", "selective", "none"), requires=("hfu",)),
     Option("cluster_family", "With {cluster_model}: the calibration run whose curve to use, e.g. "
@@ -89,8 +92,7 @@ BUDGET = Options((
     Option("law", "The law that turns FLOP into N, D and loss: a published law's name, a fit.json or a law "
                   "object.", default=DEFAULT_LAW),
     *HARDWARE.without("gpus").items,
-    _uncertain("hfu", "Hardware FLOP utilisation (counting recomputation), converted to MFU with {recompute}.",
-               low=0, low_open=True, high=1, excludes=("mfu", "cluster_model")),
+    HFU,
     Option("recompute", "Recomputation the {hfu} figure counts: full (MFU = HFU x 6/8, default) or none.",
            kind="choice", choices=("full", "none"), requires=("hfu",)),
     *MONEY.items,

@@ -19,15 +19,18 @@ from .runs import filter_frame, load_runs, read_frame
 __all__ = ["GroupFits", "fit_groups", "IsoFlopGroups", "isoflop_groups", "split_groups"]
 
 
-def _save_json(result, path):
-    """Write ``result.to_dict()`` as JSON, atomically (a comparison is saved as it prints with --json)."""
-    from .._io import atomic_write_json
+class _Comparison:
+    """One analysis per group, saved as it prints with ``--json``."""
 
-    return atomic_write_json(path, result.to_dict())
+    def save(self, path):
+        """Write ``to_dict()`` as JSON, atomically."""
+        from .._io import atomic_write_json
+
+        return atomic_write_json(path, self.to_dict())
 
 
 @dataclass(frozen=True)
-class GroupFits:
+class GroupFits(_Comparison):
     """The fits of each group, in the order the groups first appear in the table."""
 
     source: str
@@ -36,9 +39,6 @@ class GroupFits:
     fits: list = field(repr=False)
     labels: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-    def save(self, path):
-        return _save_json(self, path)
 
     def rows(self) -> list[dict]:
         """One comparison row per group: its labels, runs, parameters with intervals, objective, warnings."""
@@ -141,7 +141,7 @@ def fit_groups(runs, group_by, law: str = "chinchilla", *, columns: dict | None 
 
 
 @dataclass(frozen=True)
-class IsoFlopGroups:
+class IsoFlopGroups(_Comparison):
     """One IsoFLOP analysis per group, compared in one table (exponent a, its interval, Approach 3, D/N)."""
 
     source: str
@@ -149,9 +149,6 @@ class IsoFlopGroups:
     results: list = field(repr=False)
     labels: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-    def save(self, path):
-        return _save_json(self, path)
 
     def rows(self) -> list[dict]:
         out = []
