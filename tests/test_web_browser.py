@@ -117,6 +117,7 @@ def test_each_page_loads_with_no_error_and_no_external_request(watched, name, ch
         _rendered(page, chart)
         assert page.locator(f"{chart} svg").count() >= 1
     assert page.locator("#stamp").inner_text().startswith("scalinglab ")
+    page.locator(".copy pre").nth(1).wait_for(timeout=30_000)  # the Cost page's copy boxes arrive from the server
     assert page.locator(".copy pre").count() == 2
     watched.shot(name)
     if name in ("plan", "cost", "forecast", "laws"):  # the copied command and Python run as shown
