@@ -62,11 +62,14 @@ def plan(**values) -> Result:
 
 
 def _read(option, value):
-    """A declared number read from a number or text (``"70B"``, ``"1e21,1e23"``): a list where it repeats."""
+    """A declared number read from a number or text (``"70B"``, ``"1e21,1e23"``): a list where it repeats;
+    each in the option's domain."""
     if value is None or option.kind not in ("quantity", "float"):
         return value
-    what = option.name.replace("_", " ")
-    return parse_values(value, what) if option.many else parse_value(value, what)
+    numbers = parse_values(value, option.spelled)
+    for number in numbers:
+        option.check_bounds(number)
+    return numbers if option.many else parse_value(value, option.spelled)
 
 
 def _with_inputs(law, inputs):
