@@ -65,7 +65,7 @@ def test_json_shape_does_not_depend_on_the_number_of_budgets(cli):
         (("predict", "--params", "nan", "--tokens", "1T"), ("nan",)),
         (("plan", "--compute", "1e23", "--law", "hofman2022"), ("unknown law", "did you mean", "hoffmann2022")),
         (("plan", "--target-loss", "1.5", "--law", "hoffmann2022"), ("irreducible", "1.69")),
-        (("plan", "--compute", "5.76e2x"), ("cannot read compute",)),
+        (("plan", "--compute", "5.76e2x"), ("cannot read --compute",)),
         (("flops", "--params", "175Q", "--tokens", "3OOB"), ("cannot read tokens",)),
         (("plan", "--compute", "1e23", "--unique-tokens", "1T"), ("data-constrained",)),
         (("plan", "--bogus-option"), ("no such option",)),

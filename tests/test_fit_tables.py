@@ -61,7 +61,7 @@ def test_duplicates_mean_averages_and_error_refuses_with_advice():
         load_runs(frame, duplicates="error")
     message = str(info.value)
     assert message.startswith("DataFrame: 92 duplicate rows (rows 2, 3, 4") and "duplicates=keep, mean or" in message
-    with pytest.raises(InputError, match="duplicates= must be one of keep, error, mean, min"):
+    with pytest.raises(InputError, match="duplicates=: unknown value .first.; choose from keep, mean, min, error"):
         load_runs(frame, duplicates="first")
 
 

@@ -32,12 +32,10 @@ from ..errors import InputError
 from ..filters import Filter, as_filter, numbers_of
 from ..options import spelled
 from ..tablefile import read_table_file
+from .options import TABLE
 
-__all__ = ["Runs", "load_runs", "read_frame", "filter_frame", "FIELDS", "DUPLICATES", "rows_text", "flag_column",
+__all__ = ["Runs", "load_runs", "read_frame", "filter_frame", "FIELDS", "rows_text", "flag_column",
            "bad_numbers", "reduce_duplicates"]
-
-#: What to do with runs that repeat an (N, D) pair (and U, group when present).
-DUPLICATES = ("keep", "error", "mean", "min")
 
 #: Field -> column names tried (case-insensitively) when no column is named explicitly.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -377,7 +375,7 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     Columns are found by the names in ``FIELDS`` (or the dataset's own mapping) unless named
     explicitly. All problems are collected and raised as one InputError naming columns and rows.
     ``where`` narrows the table first (a filter, :mod:`scalinglab.filters`); ``drop_missing`` drops rows with a missing
-    or unreadable value in a column used (noted); ``duplicates`` (``DUPLICATES``) says what to do
+    or unreadable value in a column used (noted); ``duplicates`` (keep, error, mean or min) says what to do
     with runs repeating an (N, D) setting. When the user names the C column (``c_col``) and N and D
     are given too, C must equal k N D within ``c_tolerance``; an explicit ``flops_per_param_token``
     or a ``c_note`` explaining the count turns a disagreement into a note. A C column found by
@@ -389,13 +387,8 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
     """
     where = as_filter(where)
     k_given = flops_per_param_token is not None
-    k = 6.0 if flops_per_param_token is None else float(flops_per_param_token)
-    if not (np.isfinite(k) and 1.0 <= k <= 100.0):  # 6 for training (2 forward + 4 backward, Kaplan et al. 2020)
-        raise InputError(f"{spelled('flops_per_param_token')} must be between 1 and 100 (6 for training), got "
-                         f"{flops_per_param_token!r}")
-    mode = str(duplicates).strip().lower()
-    if mode not in DUPLICATES:
-        raise InputError(f"{spelled('duplicates')} must be one of {', '.join(DUPLICATES)}, got {duplicates!r}")
+    k = float(TABLE["flops_per_param_token"].check(flops_per_param_token)) if k_given else 6.0
+    mode = TABLE["duplicates"].check(duplicates)
     explicit = {"n": n_col, "d": d_col, "c": c_col, "loss": loss_col, "u": u_col, "budget": budget_col,
                 "group": group_col}
     inputs = dict(inputs or {})
