@@ -1,0 +1,78 @@
+"""sweep, bench, laws, datasets, hardware, scenarios, serve and demo take their parameters from one declaration
+each: the command-line flags and the Python signature are the declared ones, and a bad value is named as each
+caller spells it (``--flag`` on the command line, ``name=`` in Python, ``name`` on the web)."""
+
+from __future__ import annotations
+
+import inspect
+import io
+from contextlib import redirect_stderr, redirect_stdout
+
+import pytest
+import typer
+
+import scalinglab as sl
+from scalinglab.cli import app as cli_app
+from scalinglab.errors import InputError
+from scalinglab.options import speaking
+from scalinglab.sweep.options import EXPORT, PLAN, RUN, RUN_FLAGS, STATUS
+
+
+def cli_error(*args: str) -> str:
+    """The one line ``scalinglab ARGS`` prints for a user error (exit 2), without its 'error: ' prefix."""
+    err = io.StringIO()
+    with redirect_stderr(err), redirect_stdout(io.StringIO()), pytest.raises(SystemExit) as exit_info:
+        cli_app.main(list(args))
+    assert exit_info.value.code == 2
+    line = err.getvalue().strip()
+    assert line.startswith("error: ") and "\n" not in line, line
+    return line[len("error: "):]
+
+
+def python_error(call, voice: str = "python") -> str:
+    with speaking(voice), pytest.raises(InputError) as error:
+        call()
+    return str(error.value)
+
+
+def _flags(path: list[str]) -> dict[str, str]:
+    command = typer.main.get_command(cli_app.tree_for(path))
+    for name in path:
+        command = command.commands[name]
+    return {p.name: p.opts[0] for p in command.params if p.param_type_name == "option" and not p.hidden}
+
+
+@pytest.mark.parametrize("path, flags, function, python", [
+    (["sweep", "plan"], PLAN, sl.sweep.plan, PLAN),
+    (["sweep", "run"], RUN_FLAGS, sl.sweep.run, RUN),
+    (["sweep", "status"], STATUS, sl.sweep.status, STATUS),
+    (["sweep", "export"], EXPORT, sl.sweep.export, EXPORT),
+])
+def test_the_cli_and_python_take_exactly_the_declared_parameters(path, flags, function, python):
+    shown = _flags(path)
+    assert {name: flag for name, flag in shown.items() if name != "as_json"} == \
+        {o.name: o.cli_flag.split("/")[0] for o in flags.items if not o.argument}
+    assert list(inspect.signature(function).parameters) == list(python)
+    for option in python.items:  # the docstring's Parameters section is the declaration's
+        assert f"    {option.name} : " in function.__doc__
+
+
+@pytest.mark.parametrize("cli_args, call, words", [
+    (["sweep", "plan", "--preset", "tiny", "--threads", "5000"], lambda: sl.sweep.plan(preset="tiny", threads=5000),
+     "{} must be in [1, 1,024], got 5,000"),
+    (["sweep", "plan", "--preset", "tiny", "--max-epochs", "0"], lambda: sl.sweep.plan(preset="tiny", max_epochs=0),
+     "{} must be greater than 0, got 0"),
+    (["sweep", "plan", "--preset", "tiny", "--budget", "1e10"], lambda: sl.sweep.plan(preset="tiny", budget=1e10),
+     "{} needs "),
+    (["sweep", "run", "--preset", "tiny", "--retries", "3"], lambda: sl.sweep.run(preset="tiny", retries=3),
+     "{} needs "),
+    (["sweep", "export", "--db", "x.sqlite", "--out", "x.csv"], lambda: sl.sweep.export("x.sqlite", out="x.csv"),
+     "give {} (the sweep to export)"),
+])
+def test_a_bad_value_is_named_as_each_caller_spells_it(cli_args, call, words):
+    flag = next(a for a in cli_args if a.startswith("--") and a not in ("--preset", "--db", "--out")) \
+        if "give" not in words else "--name"
+    name = flag[2:].replace("-", "_")
+    assert words.format(flag) in cli_error(*cli_args)
+    assert words.format(f"{name}=") in python_error(call)
+    assert words.format(name) in python_error(call, "web")
