@@ -14,6 +14,7 @@ import typer
 import scalinglab as sl
 from scalinglab.cli import app as cli_app
 from scalinglab.errors import InputError
+from scalinglab.fit.bench_options import BENCH
 from scalinglab.options import speaking
 from scalinglab.sweep.options import EXPORT, PLAN, RUN, RUN_FLAGS, STATUS
 
@@ -47,6 +48,7 @@ def _flags(path: list[str]) -> dict[str, str]:
     (["sweep", "run"], RUN_FLAGS, sl.sweep.run, RUN),
     (["sweep", "status"], STATUS, sl.sweep.status, STATUS),
     (["sweep", "export"], EXPORT, sl.sweep.export, EXPORT),
+    (["bench"], BENCH.without("on_task"), sl.bench, BENCH),
 ])
 def test_the_cli_and_python_take_exactly_the_declared_parameters(path, flags, function, python):
     shown = _flags(path)
@@ -57,22 +59,28 @@ def test_the_cli_and_python_take_exactly_the_declared_parameters(path, flags, fu
         assert f"    {option.name} : " in function.__doc__
 
 
+def _three(flag: str, name: str, rest: str) -> tuple[str, str, str]:
+    """A message's words as the command line, Python and the web spell the parameter."""
+    return flag + rest, f"{name}=" + rest, name + rest
+
+
 @pytest.mark.parametrize("cli_args, call, words", [
     (["sweep", "plan", "--preset", "tiny", "--threads", "5000"], lambda: sl.sweep.plan(preset="tiny", threads=5000),
-     "{} must be in [1, 1,024], got 5,000"),
+     _three("--threads", "threads", " must be in [1, 1,024], got 5,000")),
     (["sweep", "plan", "--preset", "tiny", "--max-epochs", "0"], lambda: sl.sweep.plan(preset="tiny", max_epochs=0),
-     "{} must be greater than 0, got 0"),
+     _three("--max-epochs", "max_epochs", " must be greater than 0, got 0")),
     (["sweep", "plan", "--preset", "tiny", "--budget", "1e10"], lambda: sl.sweep.plan(preset="tiny", budget=1e10),
-     "{} needs "),
+     ("--budget needs --suggest", "budget= needs suggest=", "budget needs suggest")),
     (["sweep", "run", "--preset", "tiny", "--retries", "3"], lambda: sl.sweep.run(preset="tiny", retries=3),
-     "{} needs "),
+     ("--retries needs --executor ray", "retries= needs executor=ray", "retries needs executor=ray")),
     (["sweep", "export", "--db", "x.sqlite", "--out", "x.csv"], lambda: sl.sweep.export("x.sqlite", out="x.csv"),
-     "give {} (the sweep to export)"),
+     ("give --name (the sweep to export)", "give name= (the sweep to export)", "give name (the sweep to export)")),
+    (["bench", "--tables", "/no/such/folder"], lambda: sl.bench(tables="/no/such/folder"),
+     ("--tables '/no/such/folder': no such folder", "tables='/no/such/folder': no such folder",
+      "tables='/no/such/folder': no such folder")),
 ])
 def test_a_bad_value_is_named_as_each_caller_spells_it(cli_args, call, words):
-    flag = next(a for a in cli_args if a.startswith("--") and a not in ("--preset", "--db", "--out")) \
-        if "give" not in words else "--name"
-    name = flag[2:].replace("-", "_")
-    assert words.format(flag) in cli_error(*cli_args)
-    assert words.format(f"{name}=") in python_error(call)
-    assert words.format(name) in python_error(call, "web")
+    cli_words, python_words, web_words = words
+    assert cli_words in cli_error(*cli_args)
+    assert python_words in python_error(call)
+    assert web_words in python_error(call, "web")
