@@ -13,9 +13,15 @@ import typer
 
 import scalinglab as sl
 from scalinglab.cli import app as cli_app
+from scalinglab.cli.serve import SERVE
+from scalinglab.compute.options import ACCELERATOR
+from scalinglab.datasets.options import DATASET, SHOW
 from scalinglab.errors import InputError
 from scalinglab.fit.bench_options import BENCH
+from scalinglab.forecast.options import SHOW_SCENARIO
+from scalinglab.laws.options import LAW
 from scalinglab.options import speaking
+from scalinglab.report.demo import DEMO
 from scalinglab.sweep.options import EXPORT, PLAN, RUN, RUN_FLAGS, STATUS
 
 
@@ -36,11 +42,11 @@ def python_error(call, voice: str = "python") -> str:
     return str(error.value)
 
 
-def _flags(path: list[str]) -> dict[str, str]:
+def _command(path: list[str]):
     command = typer.main.get_command(cli_app.tree_for(path))
     for name in path:
         command = command.commands[name]
-    return {p.name: p.opts[0] for p in command.params if p.param_type_name == "option" and not p.hidden}
+    return command
 
 
 @pytest.mark.parametrize("path, flags, function, python", [
@@ -49,11 +55,22 @@ def _flags(path: list[str]) -> dict[str, str]:
     (["sweep", "status"], STATUS, sl.sweep.status, STATUS),
     (["sweep", "export"], EXPORT, sl.sweep.export, EXPORT),
     (["bench"], BENCH.without("on_task"), sl.bench, BENCH),
+    (["laws", "show"], LAW, sl.laws.get, LAW),
+    (["datasets", "show"], SHOW, sl.datasets.get, DATASET),
+    (["hardware", "show"], ACCELERATOR, None, None),
+    (["scenarios", "show"], SHOW_SCENARIO, None, None),
+    (["serve"], SERVE, None, None),
+    (["demo"], DEMO, None, None),
 ])
 def test_the_cli_and_python_take_exactly_the_declared_parameters(path, flags, function, python):
-    shown = _flags(path)
+    command = _command(path)
+    shown = {p.name: p.opts[0] for p in command.params if p.param_type_name == "option" and not p.hidden}
     assert {name: flag for name, flag in shown.items() if name != "as_json"} == \
         {o.name: o.cli_flag.split("/")[0] for o in flags.items if not o.argument}
+    assert [p.name for p in command.params if p.param_type_name == "argument"] == \
+        [o.name for o in flags.items if o.argument]
+    if function is None:  # a command without a Python face
+        return
     assert list(inspect.signature(function).parameters) == list(python)
     for option in python.items:  # the docstring's Parameters section is the declaration's
         assert f"    {option.name} : " in function.__doc__
@@ -78,6 +95,10 @@ def _three(flag: str, name: str, rest: str) -> tuple[str, str, str]:
     (["bench", "--tables", "/no/such/folder"], lambda: sl.bench(tables="/no/such/folder"),
      ("--tables '/no/such/folder': no such folder", "tables='/no/such/folder': no such folder",
       "tables='/no/such/folder': no such folder")),
+    (["serve", "--port", "70000"], lambda: SERVE.check({"port": 70000}),
+     _three("--port", "port", " must be in [0, 65,535], got 70,000")),
+    (["datasets", "show", "chinchilla-runs", "--head", "-1"], lambda: SHOW.check({"name": "x", "head": -1}),
+     _three("--head", "head", " must be at least 0, got -1")),
 ])
 def test_a_bad_value_is_named_as_each_caller_spells_it(cli_args, call, words):
     cli_words, python_words, web_words = words

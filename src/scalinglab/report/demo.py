@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from ..options import Option, Options
 from .html import Section, write_report
 
-__all__ = ["DEMO_SECTIONS", "run_demo"]
+__all__ = ["DEMO", "DEMO_SECTIONS", "run_demo"]
 
 DEMO_SECTIONS = (
     "scalinglab.report.plan:section",
@@ -20,6 +21,12 @@ DEMO_SECTIONS = (
     "scalinglab.report.forecast:section",
     "scalinglab.report.sweep:section",
 )
+
+
+#: What ``scalinglab demo`` takes.
+DEMO = Options((
+    Option("out", "Folder for report.html and charts.", default="out"),
+))
 
 
 def run_demo(out_dir: str | Path, on_section=None) -> tuple[Path, list[Section]]:
