@@ -5,13 +5,12 @@ caller spells it (``--flag`` on the command line, ``name=`` in Python, ``name`` 
 from __future__ import annotations
 
 import inspect
-import io
-from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 import typer
 
 import scalinglab as sl
+from cli_options import invoke
 from scalinglab.cli import app as cli_app
 from scalinglab.cli.serve import SERVE
 from scalinglab.compute.options import ACCELERATOR
@@ -26,14 +25,11 @@ from scalinglab.sweep.options import EXPORT, PLAN, RUN, RUN_FLAGS, STATUS
 
 
 def cli_error(*args: str) -> str:
-    """The one line ``scalinglab ARGS`` prints for a user error (exit 2), without its 'error: ' prefix."""
-    err = io.StringIO()
-    with redirect_stderr(err), redirect_stdout(io.StringIO()), pytest.raises(SystemExit) as exit_info:
-        cli_app.main(list(args))
-    assert exit_info.value.code == 2
-    line = err.getvalue().strip()
-    assert line.startswith("error: ") and "\n" not in line, line
-    return line[len("error: "):]
+    """The one line ``scalinglab ARGS`` prints for a user error (exit 2)."""
+    code, out, err, _ = invoke(list(args))
+    lines = err.strip().splitlines()
+    assert code == 2 and out == "" and len(lines) == 1 and lines[0].startswith("error: "), (code, err)
+    return lines[0]
 
 
 def python_error(call, voice: str = "python") -> str:
