@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..options import Option, Options
-from .html import Section, write_report
+
+if TYPE_CHECKING:
+    from .html import Section
 
 __all__ = ["DEMO", "DEMO_SECTIONS", "run_demo"]
 
@@ -40,4 +43,6 @@ def run_demo(out_dir: str | Path, on_section=None) -> tuple[Path, list[Section]]
         sections.append(section)
         if on_section is not None:
             on_section(section)
+    from .html import write_report
+
     return write_report(sections, out_dir / "report.html"), sections
