@@ -21,7 +21,7 @@ from scalinglab.forecast.options import SHOW_SCENARIO
 from scalinglab.laws.options import LAW
 from scalinglab.options import speaking
 from scalinglab.report.demo import DEMO
-from scalinglab.sweep.options import EXPORT, PLAN, RUN, RUN_FLAGS, STATUS
+from scalinglab.sweep.options import EXPORT, GIVEN, PLAN, PLANNING, PRESETS, RUN, RUN_FLAGS, STATUS
 
 
 def cli_error(*args: str) -> str:
@@ -101,3 +101,22 @@ def test_a_bad_value_is_named_as_each_caller_spells_it(cli_args, call, words):
     assert cli_words in cli_error(*cli_args)
     assert python_words in python_error(call)
     assert web_words in python_error(call, "web")
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_a_preset_sets_only_declared_options_to_values_they_accept(preset):
+    assert set(PRESETS[preset]) <= set(PLANNING)
+    assert PLANNING.check(PRESETS[preset]) == {**PLANNING.defaults(), **PRESETS[preset]}
+
+
+def test_a_value_given_overrides_the_preset_even_when_it_is_the_declared_default(tmp_path):
+    """The tiny preset's context is 64 tokens; ``n_ctx=128`` (the declared default) given by the caller wins."""
+    pytest.importorskip("torch")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(f'{{"text": "line {i}: the quick brown fox jumps over the lazy dog"}}\n'
+                              for i in range(2000)))
+    common = {"preset": "tiny", "estimate": False, "cache_dir": str(tmp_path), "corpus": str(corpus),
+              "max_epochs": 1000}
+    assert sl.sweep.plan(**common).plan.n_ctx == 64
+    assert sl.sweep.plan(**common, n_ctx=128).plan.n_ctx == 128
+    assert GIVEN["n_ctx"].default is None and PLANNING["n_ctx"].default == 128

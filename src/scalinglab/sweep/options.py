@@ -63,7 +63,6 @@ PRESETS = {
              "eval_tokens": 32_768, "device": "cpu"},
     "small": {"compute": [3e11, 1e12, 3e12], "sizes": 3, "spread": 2.5, "steps": 500, "device": "cpu"},
 }
-assert all(set(values) <= set(PLANNING) for values in PRESETS.values())
 
 
 def _unset(option: Option) -> Option:
