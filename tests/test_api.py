@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -128,6 +129,36 @@ def test_tables_become_frames(saved_fit):
     assert {"quantity", "value", "p5", "p95"} <= set(cost.columns)
     with pytest.raises(TypeError):
         sl.predict("hoffmann2022", params=1e9, tokens=2e10).to_frame()
+
+
+@pytest.mark.parametrize("make, shown", [
+    (lambda: sl.plan(compute=[1e21, 1e23], law="hoffmann2022"),
+     "<Plan hoffmann2022: C = 1e+21..1e+23 FLOP -> N = 1.82B..14.6B, D = 91.4B..1.14T, loss 2.33..2.01>"),
+    (lambda: sl.flops(params=[1e9, 7e10], tokens="300B"), "<Flops 6ND = 1.8e+21..1.26e+23 FLOP>"),
+    (lambda: sl.cost(compute=3.14e23, gpu="v100", gpus=1024, mfu=0.3, goodput=0.8), "<Cost v100: 118.3 days, cloud $8.9M>"),
+    (lambda: sl.memory("llama3-70b", gpus=1024, tp=8, pp=8, zero=1, recompute="full", seq=8192),
+     "<Memory 7.0 GB per GPU, fits>"),
+    (lambda: sl.inference_plan("2T", compute=7.7355e22, law="hoffmann2022"),
+     "<InferencePlan N = 8.21B, D = 1.69T, $239K (9.1% saved)>"),
+])
+def test_the_headline_is_the_science_results_own(make, shown):
+    result = make()
+    assert repr(result) == shown == f"<{shown[1:].split(' ')[0]} {result.raw.headline()}>"
+    assert result.summary == result.raw.headline()
+
+
+def test_an_isoflop_result_tables_its_budgets_and_survives_pickling():
+    import pickle
+
+    law = sl.laws.get("hoffmann2022").law
+    budgets = (1e18, 1e19, 1e20, 1e21)
+    runs = [{"flops": c, "params": n, "loss": law.loss(n, c / (6 * n))} for c in budgets
+            for n in np.geomspace(1e7, 1e10, 9) if c / (6 * n) > n]
+    result = sl.isoflop(pd.DataFrame(runs), bootstrap=0)
+    frame = result.to_frame()
+    assert list(frame["compute"]) == list(budgets) and {"n_opt", "d_opt", "loss_min"} <= set(frame.columns)
+    again = pickle.loads(pickle.dumps(result))
+    assert repr(again) == repr(result) and again.to_frame().equals(frame)
 
 
 def test_one_value_gives_floats_and_a_list_gives_lists():

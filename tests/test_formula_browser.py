@@ -16,7 +16,8 @@ def test_a_formula_typed_on_the_fit_page_fits_with_its_inputs(watched):
     page.fill("#formula", "E + A/N^alpha + B/D^beta")
     page.fill("#variables", "N, D")
     page.dispatch_event("#variables", "change")
-    assert "--formula 'E + A/N^alpha + B/D^beta' --var N --var D" in page.locator(".copy pre").nth(0).inner_text()
+    page.wait_for_function("document.querySelector('.copy pre')?.innerText.includes(\"--formula 'E + A/N^alpha + "
+                           "B/D^beta' --var N --var D\")", timeout=30_000)  # the server writes it from the form
     page.click("#fit-button")
     page.wait_for_function("document.querySelector('#fit-result').innerText.includes('formula law fitted to 240 runs')",
                            timeout=60_000)

@@ -170,8 +170,9 @@ def test_a_bad_upload_is_a_422_with_the_cli_line(client, tmp_path):
 ])
 def test_user_errors_are_the_cli_line(client, path, body, args):
     response = client.post(path, json=body)
-    assert response.status_code == 422
-    assert response.json() == {"error": cli_error(*args)}
+    assert response.status_code == 422  # the CLI's line, naming each option as the body's field
+    field = lambda match: match.group(1).replace("-", "_")  # noqa: E731
+    assert response.json() == {"error": re.sub(r"--([a-z][a-z-]*)", field, cli_error(*args))}
 
 
 def test_no_law_is_ever_read_from_a_path(client, tmp_path):
@@ -575,7 +576,7 @@ def test_bad_suggest_input_is_a_422_with_the_cli_line(client, changes, args):
     ({"law": "fit.json"}, "is not a law family to fit"),          # a saved fit's file is never read
     ({"law": "/etc/passwd"}, "is not a law family to fit"),
     ({"candidates": "/etc/passwd"}, "unknown option 'candidates'"),  # candidates come from a grid only
-    ({"k": "0"}, "k: "),
+    ({"k": "0"}, "k must be in [1, 10,000], got 0"),            # the declaration names the field
 ])
 def test_suggest_refuses_what_the_explorer_does_not_take_in_one_line(client, changes, words):
     response = client.post("/api/v1/suggest", data=_suggest_form(**changes))
@@ -649,3 +650,68 @@ def test_snippets_are_written_from_the_declarations_and_run(client):
     assert namespace["answer"].to_dict() == ok(client.post("/api/v1/cost", json=request))
     other = ok(client.post("/api/v1/snippets/cost", json={"flops": 1e24, "gpu": "h100", "gpus": 8, "cluster_model": True}))
     assert other["cli"] == "scalinglab cost --compute 1e+24 --gpu h100 --gpus 8 --cluster-model"  # a flag, no value
+
+
+def test_every_pages_snippets_come_from_the_declarations(client):
+    """Plan (one line per law, a fit as fit.json), Forecast, Fit, IsoFLOP and Suggest: the server writes the
+    command and the Python from the declarations, and the command prints what the page's request answers."""
+    import shlex
+
+    fit_law = ok(client.post("/api/v1/fit", data={"dataset": "chinchilla-runs", "drop_highest_loss": "5"}))["law"]
+    plans = [{"compute": "1e24", "law": "hoffmann2022"}, {"compute": "1e24", "law": fit_law}]
+    snippets = ok(client.post("/api/v1/snippets/plan", json=plans))
+    assert snippets["cli"] == ("scalinglab plan --compute 1e24 --law hoffmann2022\n"
+                               "scalinglab plan --compute 1e24 --law fit.json")
+    assert snippets["python"] == ("import scalinglab as sl\n\nsl.plan(compute='1e24', law='hoffmann2022')\n"
+                                  "sl.plan(compute='1e24', law='fit.json')")
+    as_list = {**plans[0], "compute": ["1e24"]}  # the CLI's JSON holds lists, as the web's for a list of budgets
+    assert cli_json(*shlex.split(snippets["cli"].splitlines()[0])[1:]) == ok(client.post("/api/v1/plan", json=as_list))
+
+    forecast = {"scenario": "epoch-trends", "samples": 2000, "seed": 3, "until": 2030}
+    snippets = ok(client.post("/api/v1/snippets/forecast", json=forecast))
+    assert snippets["cli"] == "scalinglab forecast --scenario epoch-trends --samples 2000 --seed 3 --until 2030"
+    assert cli_json(*shlex.split(snippets["cli"])[1:]) == ok(client.post("/api/v1/forecast", json=forecast))
+    edited = ok(client.post("/api/v1/snippets/forecast", json={"yaml": "name: mine\n", "samples": 100}))
+    assert edited["cli"] == "scalinglab forecast --scenario scenario.yaml --samples 100"
+
+    form = {"dataset": "chinchilla-runs", "drop_highest_loss": "5", "compute": "1e22, 1e23", "where": "loss < 3",
+            "duplicates": "min"}
+    snippets = ok(client.post("/api/v1/snippets/fit", data=form))
+    assert snippets["cli"] == ("scalinglab fit chinchilla-runs --drop-highest-loss 5 --compute 1e22 --compute 1e23 "
+                               "--where 'loss < 3' --duplicates min --save fit.json")
+    assert snippets["python"].endswith("result = sl.fit('chinchilla-runs', drop_highest_loss=5, compute=['1e22', "
+                                       "'1e23'], where='loss < 3', duplicates='min')\nresult.save('fit.json')")
+    line = shlex.split(snippets["cli"])[1:-2]
+    assert cli_json(*line)["law"] == ok(client.post("/api/v1/fit", data=form))["law"]
+
+    snippets = ok(client.post("/api/v1/snippets/isoflop", data={"dataset": "chinchilla-runs", "bootstrap": "50"}))
+    assert snippets["cli"] == "scalinglab isoflop chinchilla-runs --bootstrap 50"
+
+    snippets = ok(client.post("/api/v1/snippets/suggest", data=_suggest_form()))
+    assert snippets["cli"] == "scalinglab suggest --runs chinchilla-runs " + " ".join(SUGGEST_ARGS)
+    assert cli_json(*shlex.split(snippets["cli"])[1:]) == ok(client.post("/api/v1/suggest", data=_suggest_form()))
+
+
+@pytest.mark.parametrize("path, body, message", [
+    ("fit", {"data": {"dataset": "chinchilla-runs", "bootstrap": "-1"}}, "bootstrap must be in [0, 100,000], got -1"),
+    ("fit", {"data": {"upload": "0123456789abcdef"}},
+     "the uploaded table 0123456789abcdef is no longer on this server; upload it again"),
+    ("fit", {"data": {"dataset": "chinchilla-runs", "variables": "N=params"}}, "variables needs formula"),
+    ("suggest", {"data": _suggest_form(k="0")}, "k must be in [1, 10,000], got 0"),
+    ("plan", {"json": [{"compute": "-1", "law": "hoffmann2022"}]}, "compute"),
+    ("plan", {"json": [{"compute": "1e24", "law": "/etc/passwd"}]}, "/etc/passwd"),
+    ("forecast", {"json": {"scenario": "no-such-preset"}}, "no-such-preset"),
+])
+def test_snippets_check_the_request_as_its_command_does(client, path, body, message):
+    response = client.post(f"/api/v1/snippets/{path}", **body)
+    assert response.status_code == 422, response.text
+    assert message in response.json()["error"] and "\n" not in response.json()["error"]
+
+
+def test_the_fit_form_takes_every_option_the_cli_takes_for_a_table(client):
+    """Fields come from the fit's declaration: a loss predicted at N:D, a target loss, rows with gaps dropped."""
+    form = {"dataset": "chinchilla-runs", "drop_highest_loss": "5", "at": "70B:1.4T", "target_loss": "2.0",
+            "drop_missing": "true"}
+    expected = cli_json("fit", "chinchilla-runs", "--drop-highest-loss", "5", "--at", "70B:1.4T", "--target-loss", "2.0",
+                        "--drop-missing")
+    assert without_seconds(ok(client.post("/api/v1/fit", data=form))) == without_seconds(expected)

@@ -368,7 +368,7 @@ def test_the_fit_page_filters_rows_and_shows_the_clis_notes_and_a_complete_copy(
     assert "warning: " in text and "rows kept" in text
     cli, python = (page.locator(".copy pre").nth(i).inner_text() for i in (0, 1))
     for words in (("--where", "--duplicates min", "--objective squares", "--holdout-above 1e21"),
-                  ("where=", "duplicates='min'".replace("'", '"'), 'objective="squares"', 'holdout_above="1e21"')):
+                  ("where=", "duplicates='min'", "objective='squares'", "holdout_above='1e21'")):
         assert all(w in (cli if words[0] == "--where" else python) for w in words), (cli, python)
     monkeypatch.chdir(tmp_path)  # both save fit.json
     _runs(cli.replace(" --save fit.json", ""), python)
@@ -402,7 +402,7 @@ def test_what_to_train_next_ranks_the_runs_the_cli_ranks_and_its_permalink_asks_
     assert "note: D = C / (6 N): no token column, tokens derived from 'Training FLOP'" in text
     page.wait_for_function("location.search.includes('suggest=1')")
     cli, python = (page.locator("#suggest .copy pre").nth(i).inner_text() for i in (0, 1))
-    assert "--budget 1e20 --k 3" in cli and "budget=\"1e20\", k=3" in python
+    assert "--budget 1e20 --k 3" in cli and "budget='1e20', k=3" in python
     _runs(cli, python)
     watched.shot("fit-suggest")
     again = watched.open(page.url[len(watched.base):])  # the permalink runs the same suggestion on load

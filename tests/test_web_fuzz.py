@@ -31,7 +31,7 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP, headers={"H
 CROSS_FIELD_RULES = {"/api/v1/plan", "/api/v1/predict", "/api/v1/charts/plan", "/api/v1/cost", "/api/v1/budget",
                      "/api/v1/fit", "/api/v1/isoflop", "/api/v1/fit/jobs", "/api/v1/isoflop/jobs",
                      "/api/v1/suggest", "/api/v1/uploads", "/api/v1/forecast", "/api/v1/charts/forecast", "/api/v1/scenarios/describe",
-                     "/api/v1/snippets/cost"}
+                     *(f"/api/v1/snippets/{page}" for page in ("cost", "plan", "forecast", "fit", "isoflop", "suggest"))}
 
 
 @pytest.mark.slow

@@ -86,6 +86,8 @@ BASES = {
     "/api/v1/budget": {"dollars": "100M", "gpu": "h100"},
     "/api/v1/forecast": {"scenario": "scaling-picture", "samples": 200},
     "/api/v1/charts/forecast": {"scenario": "scaling-picture", "samples": 200},
+    "/api/v1/snippets/forecast": {"scenario": "scaling-picture", "samples": 200},
+    "/api/v1/snippets/plan": {"compute": ["1e23"]},  # one of the list of plans the body is
     "/api/v1/scenarios/describe": {"yaml": "name: x\n"},
     "/api/v1/cluster/curve": {}, "/api/v1/charts/cluster": {},
 }
@@ -167,9 +169,11 @@ def test_no_request_reads_a_file_named_in_any_string_field(sentinels, tmp_path, 
                 content = operation.get("requestBody", {}).get("content", {})
                 if "application/json" in content:
                     body_schema = content["application/json"]["schema"]
-                    for where, kind in string_fields(schema, body_schema):
+                    listed = body_schema.get("type") == "array"  # a list of requests: one of them
+                    for where, kind in string_fields(schema, body_schema["items"] if listed else body_schema):
                         for value in path_likes(sentinels, ".json") + path_likes(sentinels, ".yaml"):
                             body = with_value(BASES[template], where, kind, value)
+                            body = [body] if listed else body
                             check_answer(client.request(method.upper(), template, json=body), package=package)
                             sent["json"] += 1
                 elif "multipart/form-data" in content and not template.endswith("/jobs"):

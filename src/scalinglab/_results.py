@@ -1,7 +1,8 @@
 """How a result shows itself: a short repr, plain-JSON ``to_dict()``, text, HTML for notebooks, frames.
 
-``Result`` wraps any object that has ``report()`` (a string or a Rich renderable) and ``to_dict()``; it
-forwards attribute access to it (``result.n_opt``, ``result.params``) and is frozen. ``plain`` turns
+``Result`` wraps any object that has ``report()`` (a string or a Rich renderable), ``to_dict()`` and
+``headline()`` (one line with its headline numbers), and ``to_frame()`` where it is a table; it forwards
+attribute access to it (``result.n_opt``, ``result.params``) and is frozen. ``plain`` turns
 numpy scalars and arrays into floats and lists and non-finite floats into ``None``: what ``--json`` prints.
 """
 
@@ -57,21 +58,25 @@ class Result:
     Parameters
     ----------
     value : object
-        The science result (it has ``report()`` and ``to_dict()``); its attributes read through.
+        The science result (it has ``report()``, ``to_dict()`` and ``headline()``; ``to_frame()`` where it
+        is a table); its attributes read through.
     kind : str
         What it is, e.g. ``"Plan"``: the first word of the repr.
-    summary : str
-        One line with the headline numbers, shown by ``repr()`` and at the top of the HTML.
+    summary : str, optional
+        One line with the headline numbers, shown by ``repr()`` and at the top of the HTML; by default the
+        value's ``headline()``.
     frame : callable, optional
-        ``frame(value) -> pandas.DataFrame`` for tabular results.
+        ``frame(value) -> pandas.DataFrame``, for a value without ``to_frame()`` of its own.
     report : callable, optional
         ``report(value)``, when the value has no ``report()`` of its own.
     """
 
     __slots__ = ("_value", "_kind", "_summary", "_frame", "_report")
 
-    def __init__(self, value, *, kind: str, summary: str, frame: Callable | None = None,
+    def __init__(self, value, *, kind: str, summary: str | None = None, frame: Callable | None = None,
                  report: Callable | None = None):
+        if summary is None:
+            summary = value.headline()
         for name, item in (("_value", value), ("_kind", kind), ("_summary", summary), ("_frame", frame),
                            ("_report", report)):
             object.__setattr__(self, name, item)
@@ -123,9 +128,11 @@ class Result:
 
     def to_frame(self):
         """The result's table as a pandas DataFrame."""
-        if self._frame is None:
-            raise TypeError(f"a {self._kind} result has no table; use to_dict()")
-        return self._frame(self._value)
+        if self._frame is not None:
+            return self._frame(self._value)
+        if hasattr(self._value, "to_frame"):
+            return self._value.to_frame()
+        raise TypeError(f"a {self._kind} result has no table; use to_dict()")
 
     def __str__(self) -> str:
         return self.to_text()

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import InputError, did_you_mean
@@ -243,14 +243,31 @@ class Options(Mapping):
         return Options((*self.items, *other.items))
 
     def without(self, *names: str) -> Options:
-        return Options(tuple(o for o in self.items if o.name not in names))
+        """These options less ``names`` (and the rules that name them)."""
+        def rest(others: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(other for other in others if other not in names)
+
+        return Options(tuple(replace(o, requires=rest(o.requires), excludes=rest(o.excludes))
+                             for o in self.items if o.name not in names))
 
     def defaults(self) -> dict:
         return {o.name: o.default for o in self.items}
 
-    def snippets(self, command: str, function: str, values: Mapping) -> dict[str, str]:
+    def snippets(self, command: str, function: str, values: Mapping, *more: Mapping,
+                 save: str | None = None) -> dict[str, str]:
         """The same request as a command line and as Python: ``{"cli": "scalinglab cost --gpus 8 ...",
-        "python": "import scalinglab as sl\n\nsl.cost(gpus=8, ...)"}``, with the values given (not the defaults)."""
+        "python": "import scalinglab as sl\n\nsl.cost(gpus=8, ...)"}``, with the values given (not the
+        defaults); one line each for ``more`` requests, and ``--save FILE`` / ``result.save(FILE)`` after each."""
+        import shlex
+
+        cli, python = [], []
+        for request in (values, *more):
+            words, call = self._spelled_call(command, function, request)
+            cli.append(" ".join(words + (["--save", shlex.quote(save)] if save else [])))
+            python.append(f"result = {call}\nresult.save({save!r})" if save else call)
+        return {"cli": "\n".join(cli), "python": "import scalinglab as sl\n\n" + "\n".join(python)}
+
+    def _spelled_call(self, command: str, function: str, values: Mapping) -> tuple[list[str], str]:
         import shlex
 
         def shown(value):  # 1024.0 from a JSON number reads as the user typed it: 1024
@@ -268,7 +285,7 @@ class Options(Mapping):
             for item in items:
                 words += [option.cli_flag] if option.kind == "bool" else [option.cli_flag, shlex.quote(str(item))]
             kwargs.append(f"{option.name}={value!r}")
-        return {"cli": " ".join(words), "python": f"import scalinglab as sl\n\nsl.{function}({', '.join(args + kwargs)})"}
+        return words, f"sl.{function}({', '.join(args + kwargs)})"
 
     def check(self, values: Mapping) -> dict:
         """Every declared parameter's value (the default where not given), each checked, and the

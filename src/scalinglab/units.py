@@ -21,6 +21,7 @@ __all__ = [
     "parse_quantity",
     "parse_pairs",
     "format_quantity",
+    "format_span",
     "parse_money",
     "format_money",
     "parse_duration",
@@ -109,6 +110,16 @@ def format_quantity(value: float, digits: int = 3) -> str:
         if magnitude >= scale:
             return f"{value / scale:.{digits}g}{suffix}"
     return f"{value:.{digits}g}"
+
+
+def format_span(value) -> str:
+    """One quantity as ``format_quantity`` writes it, or an array's first and last: ``'1.82B..14.6B'``."""
+    import numpy as np
+
+    array = np.atleast_1d(np.asarray(value, dtype=float))
+    if array.size == 1:
+        return format_quantity(float(array[0]))
+    return f"{format_quantity(float(array[0]))}..{format_quantity(float(array[-1]))}"
 
 
 def parse_money(value: str | float | int, *, what: str = "amount") -> float:

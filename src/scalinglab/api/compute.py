@@ -9,27 +9,8 @@ from ..compute.cost_options import BUDGET, COST
 from ..compute.options import FLOPS, INFERENCE_PLAN, MEMORY, ROOFLINE, check_each
 from ..errors import InputError
 from ..options import spelled
-from ..units import format_quantity
 from .declared import declared
-from .inputs import parse_value, resolve, short, unwrap
-
-
-class _SixND:
-    """C = k N D: training FLOP from parameters and tokens."""
-
-    __slots__ = ("params", "tokens", "flops", "flops_per_param_token")
-
-    def __init__(self, params, tokens, flops, k):
-        self.params, self.tokens, self.flops, self.flops_per_param_token = params, tokens, flops, k
-
-    def to_dict(self) -> dict:
-        return {"flops": self.flops, "params": self.params, "tokens": self.tokens, "method": "6nd"}
-
-    def report(self) -> str:
-        if np.ndim(self.flops) == 0:
-            return (f"C = 6 N D = 6 x {format_quantity(float(self.params))} x {format_quantity(float(self.tokens))}"
-                    f" = {float(self.flops):.4g} FLOP")
-        return "C = 6 N D: " + ", ".join(f"{v:.4g}" for v in np.ravel(self.flops)) + " FLOP"
+from .inputs import parse_value, resolve, unwrap
 
 
 @declared(FLOPS, positional=("params", "tokens"))
@@ -50,6 +31,7 @@ def flops(**values) -> Result:
     '3.15e+23'
     """
     from ..compute import TransformerConfig, flops_breakdown, training_flops
+    from ..compute.flops import SixND
 
     if values["tokens"] is None:
         raise InputError(f"give {spelled('tokens')} (training tokens D, e.g. 300B)")
@@ -60,7 +42,7 @@ def flops(**values) -> Result:
         check_each(FLOPS, params=n_params)
         total = training_flops(n_params, n_tokens)
         total = float(total) if np.ndim(total) == 0 else np.asarray(total)
-        return Result(_SixND(n_params, n_tokens, total, 6.0), kind="Flops", summary=f"6ND = {short(total)} FLOP")
+        return Result(SixND(n_params, n_tokens, total, 6.0), kind="Flops")
     if values["config"] is not None:
         from ..compute.shapes import resolve_config
 
@@ -74,18 +56,7 @@ def flops(**values) -> Result:
     method = values["flops_method"]
     breakdown = flops_breakdown(shape, n_tokens, method=method, include_embeddings=values["embeddings"],
                                 include_lm_head=values["lm_head"])
-    return Result(breakdown, kind="Flops", summary=f"{method}: {breakdown.total:.4g} FLOP")
-
-
-def _estimate_frame(estimate):
-    import pandas as pd
-
-    rows = []
-    for key, value in estimate.values.items():
-        row = {"quantity": key, "value": value}
-        row.update(estimate.percentiles.get(key, {}))
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return Result(breakdown, kind="Flops")
 
 
 @declared(COST, positional=("compute",))
@@ -112,12 +83,7 @@ def cost(**values) -> Result:
 
     result = estimate_cost(accelerator=values.pop("gpu"), flops=values.pop("compute"), n_params=values.pop("params"),
                            n_tokens=values.pop("tokens"), **values)
-    days = result.values.get("days")
-    shown = "" if days is None else f"{days:.4g} days"
-    dollars = result.values.get("cloud_cost_usd")
-    if dollars is not None:
-        shown += f", cloud ${format_quantity(dollars)}"
-    return Result(result, kind="Cost", summary=f"{result.accelerator}: {shown.strip(', ')}", frame=_estimate_frame)
+    return Result(result, kind="Cost")
 
 
 @declared(BUDGET, positional=("dollars",))
@@ -139,10 +105,7 @@ def budget(**values) -> Result:
     from ..compute.budget import plan_budget
 
     result = plan_budget(accelerator=values.pop("gpu"), law=unwrap(values.pop("law")), **values)
-    v = result.values
-    summary = (f"{result.accelerator} under {result.law}: {v['flops']:.3g} FLOP -> N = {format_quantity(v['n_opt'])}, "
-               f"D = {format_quantity(v['d_opt'])}")
-    return Result(result, kind="Budget", summary=summary, frame=_estimate_frame)
+    return Result(result, kind="Budget")
 
 
 def _model(config) -> tuple:
@@ -174,13 +137,7 @@ def memory(**values) -> Result:
 
     shape, name = _model(values.pop("config"))
     result = estimate_memory(shape, accelerator=values.pop("gpu"), model=name, **values)
-    if isinstance(result, LayoutSearch):
-        best = result.ranked[0] if result.ranked else None
-        summary = (f"{result.fits:,} of {result.candidates:,} layouts fit; fastest {best.layout.label()}" if best
-                   else "no layout fits")
-        return Result(result, kind="LayoutSearch", summary=summary)
-    verdict = "fits" if result.fits else "does not fit"
-    return Result(result, kind="Memory", summary=f"{result.total / 1e9:,.1f} GB per GPU, {verdict}")
+    return Result(result, kind="LayoutSearch" if isinstance(result, LayoutSearch) else "Memory")
 
 
 @declared(ROOFLINE, positional=("config",))
@@ -202,10 +159,7 @@ def inference(**values) -> Result:
 
     shape, name = _model(values.pop("config"))
     result = inference_roofline(shape, accelerator=values.pop("gpu"), model=name, **values)
-    price = result.values["usd_per_million_output_tokens"]
-    summary = f"{result.values['output_tokens_per_second']:,.0f} output tokens/s" + (
-        "" if price is None else f", ${price:.4g} per million")
-    return Result(result, kind="Inference", summary=summary)
+    return Result(result, kind="Inference")
 
 
 @declared(INFERENCE_PLAN, positional=("inference_tokens",))
@@ -230,7 +184,4 @@ def inference_plan(**values) -> Result:
     result = inference_aware_cost(
         the_law, parse_value(values.pop("inference_tokens"), spelled("inference_tokens")),
         compute_flops=parse_value(values.pop("compute"), spelled("compute")), accelerator=values.pop("gpu"), **values)
-    v = result.values
-    return Result(result, kind="InferencePlan",
-                  summary=f"N = {format_quantity(v['n_params'])}, D = {format_quantity(v['n_tokens'])}, "
-                          f"${format_quantity(v['total_usd'])} ({100 * v['saving_fraction']:.1f}% saved)")
+    return Result(result, kind="InferencePlan")

@@ -16,23 +16,6 @@ from .declared import declared
 from .inputs import parse_value, parse_values, unwrap
 
 
-def _fit_frame(result):
-    import pandas as pd
-
-    rows = []
-    for name, value in result.params.items():
-        interval = (result.intervals or {}).get(name)
-        rows.append({"parameter": name, "value": value, "stderr": (result.stderr or {}).get(name),
-                     "low": None if interval is None else interval[0],
-                     "high": None if interval is None else interval[1]})
-    return pd.DataFrame(rows)
-
-
-def _fit_result(result) -> Result:
-    params = ", ".join(f"{k} = {v:.4g}" for k, v in list(result.params.items())[:5])
-    return Result(result, kind="Fit", summary=f"{result.law.family}: {params}", frame=_fit_frame)
-
-
 def _table(where, duplicates, drop_missing, c_note) -> dict:
     return {"where": where, "duplicates": duplicates, "drop_missing": drop_missing, "c_note": c_note}
 
@@ -98,7 +81,7 @@ def fit(runs, law, *, estimator, objective, delta, weight, drop_highest_loss, bo
                             columns=columns, table=table, estimator=estimator, objective=objective, delta=delta,
                             weight=weight, drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed,
                             level=level, x=x, **own)
-        return _groups_result(groups)
+        return Result(groups, kind="Fit groups")
     budgets = parse_values(compute, spelled("compute")) or None
     targets = [] if target_loss is None else [float(t) for t in np.atleast_1d(target_loss)]
     from ..fit.options import check_family_options
@@ -114,10 +97,10 @@ def fit(runs, law, *, estimator, objective, delta, weight, drop_highest_loss, bo
         from ..fit.accuracy import fit_accuracy, parse_bound
 
         columns["accuracy_col"] = accuracy_col
-        return _fit_result(fit_accuracy(
+        return Result(fit_accuracy(
             unwrap(runs), x=x, floor=parse_bound(floor, spelled("floor")), ceiling=parse_bound(ceiling, spelled("ceiling")),
             bootstrap=bootstrap, seed=seed, level=level, at=parse_values(at, spelled("at")) if at else (),
-            columns=columns, table=table, holdout_above=holdout, profile=profile))
+            columns=columns, table=table, holdout_above=holdout, profile=profile), kind="Fit")
     result = fit_law(
         unwrap(runs), family, estimator=estimator, objective=objective or "huber", delta=delta, weight=weight,
         drop_highest_loss=drop_highest_loss, bootstrap=bootstrap, seed=seed, level=level,
@@ -125,15 +108,7 @@ def fit(runs, law, *, estimator, objective, delta, weight, drop_highest_loss, bo
         targets=targets, x=x,
         base=None if base is None else unwrap(base), columns=columns,
         flops_per_param_token=flops_per_param_token, table=table, progress=progress, profile=profile, **own)
-    return _fit_result(result)
-
-
-def _groups_result(groups) -> Result:
-    import pandas as pd
-
-    shown = "; ".join(f"{'/'.join(map(str, label.values()))}" for label in groups.labels)
-    return Result(groups, kind="Fit groups", summary=f"{groups.law} by {', '.join(groups.by)}: {shown}",
-                  frame=lambda value: pd.json_normalize(value.rows()))
+    return Result(result, kind="Fit")
 
 
 def formula_options(law, formula, variables, params) -> dict:
@@ -163,15 +138,7 @@ def load_fit(path) -> Result:
     """
     from ..fit import FitResult
 
-    return _fit_result(FitResult.load(path))
-
-
-def _suggest_frame(result):
-    import pandas as pd
-
-    return pd.DataFrame([{"rank": p["rank"], **p["inputs"], "cost": p["cost"],
-                          "variance_reduction": p["variance_reduction"], "cumulative_cost": p["cumulative_cost"],
-                          "reason": p["reason"]} for p in result.picks])
+    return Result(FitResult.load(path), kind="Fit")
 
 
 @declared(SUGGEST, positional=("runs", "law"))
@@ -203,13 +170,7 @@ def suggest(runs, law, *, candidates, grid, target, target_rows, budget, k, cost
                           cost=cost if cost is None or isinstance(cost, str) else parse_value(cost, spelled("cost")),
                           bootstrap=bootstrap, seed=seed,
                           criterion=criterion, x=x, objective=objective)
-    return Result(result, kind="Suggestion", summary=result.summary, frame=_suggest_frame)
-
-
-def _isoflop_frame(result):
-    import pandas as pd
-
-    return pd.DataFrame(result.to_dict().get("budgets", []))
+    return Result(result, kind="Suggestion")
 
 
 @declared(ISOFLOP)
@@ -242,20 +203,15 @@ def isoflop(runs, *, approach, bootstrap, seed, level, min_runs, n_col, d_col, c
     options = {"approach": approach, "bootstrap": bootstrap, "seed": seed, "level": level, "min_runs": min_runs,
                "keep_outside": keep_outside}
     if group_by is not None:
-        import pandas as pd
-
         from ..fit.groups import isoflop_groups
 
         result = isoflop_groups(unwrap(runs), group_by, lambda part: _isoflop(part, **options), columns=columns,
                                 table=_table(where, duplicates, drop_missing, c_note),
                                 flops_per_param_token=flops_per_param_token)
-        shown = ", ".join(f"{'/'.join(r['group'].values())}: a = {r['a']:.3f}" for r in result.rows())
-        return Result(result, kind="IsoFLOP groups", summary=shown,
-                      frame=lambda value: pd.json_normalize(value.rows()))
+        return Result(result, kind="IsoFLOP groups")
     result = _isoflop(unwrap(runs), columns=columns, flops_per_param_token=flops_per_param_token,
                       table=_table(where, duplicates, drop_missing, c_note), **options)
-    return Result(result, kind="IsoFLOP", summary=f"approach {approach}: N_opt = {result.G:.4g} C^{result.a:.4f}",
-                  frame=_isoflop_frame)
+    return Result(result, kind="IsoFLOP")
 
 
 @declared(CURVES)
@@ -269,8 +225,6 @@ def fit_curves(runs, *, curve_col, x_col, loss_col, holdout_col, holdout_value, 
     Result
         Wrapping a ``CurveFits``: one row per curve with the chosen family, its parameters and held-out error.
     """
-    import pandas as pd
-
     from ..fit.curves import fit_curves as fit_each
 
     result = fit_each(unwrap(runs), curve_col=curve_col, x_col=x_col, loss_col=loss_col, holdout_col=holdout_col,
@@ -278,8 +232,7 @@ def fit_curves(runs, *, curve_col, x_col, loss_col, holdout_col, holdout_value, 
                       holdout_above=None if holdout_above is None else parse_quantity(holdout_above,
                                                                                        what=spelled("holdout_above")),
                       where=where, duplicates=duplicates)
-    rows = result.to_dict().get("curves", [])
-    return Result(result, kind="Curves", summary=f"{len(rows)} curves", frame=lambda value: pd.json_normalize(rows))
+    return Result(result, kind="Curves")
 
 
 @declared(PREDICT_TASK)
@@ -294,8 +247,6 @@ def predict_task(runs, *, at, accuracy_col, loss_col, task_loss_col, floor, ceil
     Result
         Wrapping a ``TaskPrediction``: each target's predicted loss and accuracy with intervals, and every chain.
     """
-    import pandas as pd
-
     from ..fit.accuracy import parse_bound
     from ..fit.task import predict_task as predict_each
 
@@ -304,9 +255,7 @@ def predict_task(runs, *, at, accuracy_col, loss_col, task_loss_col, floor, ceil
                           ceiling=parse_bound(ceiling, spelled("ceiling")), bootstrap=bootstrap, seed=seed,
                           level=level, columns={"n_col": n_col, "d_col": d_col, "c_col": c_col},
                           table={"where": where, "duplicates": duplicates, "drop_missing": drop_missing})
-    rows = result.to_dict().get("targets", [])
-    return Result(result, kind="Task prediction", summary=f"{len(rows)} targets",
-                  frame=lambda value: pd.json_normalize(rows))
+    return Result(result, kind="Task prediction")
 
 
 def _bench_frame(result):

@@ -22,17 +22,6 @@ def _scenario(scenario):
         else scenario
 
 
-def _forecast_frame(result):
-    import pandas as pd
-
-    frames = []
-    for quantity in result.quantities:
-        frame = result.percentile_frame(quantity).reset_index()
-        frame.insert(0, "quantity", quantity)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
-
-
 @declared(FORECAST, positional=("scenario",))
 def forecast(**values) -> Result:
     """Monte Carlo forecast of a scenario: percentiles per year, milestone years, binding constraints.
@@ -56,9 +45,7 @@ def forecast(**values) -> Result:
 
     needs("forecast", values, "scenario")
     result = run_forecast(_scenario(values.pop("scenario")), **values)
-    return Result(result, kind="Forecast",
-                  summary=f"{result.scenario.name}: {result.samples:,} samples, {int(result.years[0])}-{result.until}",
-                  frame=_forecast_frame)
+    return Result(result, kind="Forecast")
 
 
 @declared(SENSITIVITY, positional=("scenario", "milestone"))
@@ -81,8 +68,7 @@ def sensitivity(**values) -> Result:
 
     needs("sensitivity", values, "scenario", "milestone")
     result = _sensitivity(_scenario(values.pop("scenario")), values.pop("milestone"), **values)
-    return Result(result, kind="Sensitivity", summary=f"{result.milestone} in {result.scenario}: "
-                  f"{result.rows[0]['input']} explains {result.rows[0]['first_order']:.0%}")
+    return Result(result, kind="Sensitivity")
 
 
 def _one_by_one(face):
@@ -123,7 +109,7 @@ def compare(**values) -> Result:
 
     scenarios = [_scenario(s) for s in values.pop("scenarios")]
     result = compare_scenarios(scenarios, **values)
-    return Result(result, kind="Comparison", summary=", ".join(result.names))
+    return Result(result, kind="Comparison")
 
 
 @declared(TREND, positional=("y",))
@@ -146,5 +132,4 @@ def trend(**values) -> Result:
 
     needs("trend", values, "y")
     result = fit_trend(unwrap(values.pop("data")), **values)
-    return Result(result, kind="Trend", summary=f"{values['y']}: x{result.growth_per_year:.3g} per year "
-                                                f"(doubling {result.doubling_months:.3g} months)")
+    return Result(result, kind="Trend")

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._results import Result
 from ..errors import InputError
-from ..units import format_quantity, parse_quantity
+from ..units import parse_quantity
 
 
 def unwrap(value):
@@ -50,13 +50,6 @@ def parse_values(value, what: str) -> list[float]:
         else:
             out.append(parse_quantity(item.item() if hasattr(item, "item") else item, what=what))
     return out
-
-
-def short(value) -> str:
-    array = np.atleast_1d(np.asarray(value, dtype=float))
-    if array.size == 1:
-        return format_quantity(float(array[0]))
-    return f"{format_quantity(float(array[0]))}..{format_quantity(float(array[-1]))}"
 
 
 def parse_flop(value, flag: str, *, required: bool = False) -> float | None:

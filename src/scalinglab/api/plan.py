@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._results import Result
 from ..errors import InputError
 from ..options import spelled
@@ -11,22 +9,7 @@ from ..fit.predict_options import PREDICT
 from ..plan.options import PLAN
 from ..units import parse_quantity
 from .declared import declared
-from .inputs import is_many, parse_value, parse_values, resolve, short, unwrap
-
-
-def _plan_frame(the_plan):
-    import pandas as pd
-
-    data = {k: np.atleast_1d(v) for k, v in the_plan.to_dict().items() if isinstance(v, (int, float, list))
-            and k not in ("flops_per_param_token", "warnings")}
-    return pd.DataFrame(data)
-
-
-def _plan_result(the_plan) -> Result:
-    loss = "" if the_plan.loss is None else f", loss {short(the_plan.loss) if np.size(the_plan.loss) > 1 else f'{float(np.asarray(the_plan.loss).ravel()[0]):.4f}'}"
-    summary = (f"{the_plan.law}: C = {short(the_plan.compute_flops)} FLOP -> N = {short(the_plan.n_params)}, "
-               f"D = {short(the_plan.n_tokens)}{loss}")
-    return Result(the_plan, kind="Plan", summary=summary, frame=_plan_frame)
+from .inputs import is_many, parse_value, parse_values, resolve, unwrap
 
 
 @declared(PLAN, positional=("compute",))
@@ -57,16 +40,19 @@ def plan(**values) -> Result:
     many = any(is_many(v) or (isinstance(v, str) and "," in v) for v in (values["compute"], values["target_loss"],
                                                                           values["epochs"]))
     name, the_law = resolve(law)
-    return _plan_result(plan_for(_with_inputs(the_law, inputs), name=name, many=many, fitted_range=fitted_range(law),
-                                 **{key: _read(PLAN[key], value) for key, value in values.items()}))
+    return Result(plan_for(_with_inputs(the_law, inputs), name=name, many=many, fitted_range=fitted_range(law),
+                                 **{key: _read(PLAN[key], value) for key, value in values.items()}), kind="Plan")
 
 
 def _read(option, value):
-    """A declared number read from a number or text (``"70B"``, ``"1e21,1e23"``): a list where it repeats."""
+    """A declared number read from a number or text (``"70B"``, ``"1e21,1e23"``): a list where it repeats;
+    each in the option's domain."""
     if value is None or option.kind not in ("quantity", "float"):
         return value
-    what = option.name.replace("_", " ")
-    return parse_values(value, what) if option.many else parse_value(value, what)
+    numbers = parse_values(value, option.spelled)
+    for number in numbers:
+        option.check_bounds(number)
+    return numbers if option.many else parse_value(value, option.spelled)
 
 
 def _with_inputs(law, inputs):
@@ -114,9 +100,7 @@ def predict(**values) -> Result:
                       unique_tokens=parse_value(values["unique_tokens"], "unique tokens"),
                       compute_flops=parse_value(values["compute"], "compute"), x=parse_value(values["x"], "x"),
                       name=name, fitted_range=fitted_range(values["law"]))
-    loss = result.loss
-    shown = f"{loss:.4f}" if np.ndim(loss) == 0 else f"{np.size(loss)} values"
-    return Result(result, kind="Prediction", summary=f"{name}: loss {shown}")
+    return Result(result, kind="Prediction")
 
 
 def _predict_runs(values: dict) -> Result:
@@ -131,6 +115,4 @@ def _predict_runs(values: dict) -> Result:
                           table={"where": where, "duplicates": values["duplicates"],
                                  "drop_missing": values["drop_missing"]},
                           variables=parse_named(values["variables"], "var"))
-    runs = result.summary["runs"]
-    return Result(result, kind="Predictions", summary=f"{result.law}: {runs} runs of {result.source}",
-                  frame=lambda predictions: predictions.frame())
+    return Result(result, kind="Predictions")

@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import InputError
 from ..laws import DEFAULT_LAW
 from ..options import spelled
-from ..units import SECONDS_PER
+from ..units import SECONDS_PER, format_quantity
 from .cluster import achieved_flops_per_gpu, default_cluster_model, hfu_to_mfu
 from .cost import (DEFAULT_KEYS, PERCENTILES, EstimateResult, cloud_price, cost_defaults, default_assumptions, draw, parse_inputs,
                    resolve_accelerator, summarise)
@@ -45,6 +45,11 @@ class BudgetPlan(EstimateResult):
 
     def to_dict(self) -> dict:
         return self._dict(basis=self.basis, law=self.law, warnings=list(self.warnings))
+
+    def headline(self) -> str:
+        v = self.values
+        return (f"{self.accelerator} under {self.law}: {v['flops']:.3g} FLOP -> N = {format_quantity(v['n_opt'])}, "
+                f"D = {format_quantity(v['d_opt'])}")
 
     def report(self):
         return self._table(f"Budget on {self.accelerator} ({self.precision}, {self.basis}) -> "

@@ -211,6 +211,13 @@ class EstimateResult:
                 "assumptions": dict(self.assumptions), "percentiles": dict(self.percentiles),
                 "samples": self.samples if self.percentiles else 0, "seed": self.seed, "notes": list(self.notes)}
 
+    def to_frame(self):
+        """One row per quantity: its value and, for ranges, its percentiles."""
+        import pandas as pd
+
+        return pd.DataFrame([{"quantity": key, "value": value, **self.percentiles.get(key, {})}
+                             for key, value in self.values.items()])
+
     def _table(self, title: str):
         columns = ["quantity"] + ([f"p{p}" for p in PERCENTILES] if self.percentiles else ["value"])
         if self.percentiles:
@@ -230,6 +237,14 @@ class CostEstimate(EstimateResult):
 
     def to_dict(self) -> dict:
         return self._dict() | {"inputs": dict(self.inputs)}
+
+    def headline(self) -> str:
+        """``accelerator: days, cloud $``."""
+        days, dollars = self.values.get("days"), self.values.get("cloud_cost_usd")
+        shown = "" if days is None else f"{days:.4g} days"
+        if dollars is not None:
+            shown += f", cloud ${format_quantity(dollars)}"
+        return f"{self.accelerator}: {shown.strip(', ')}"
 
     def report(self):
         return self._table(f"Training cost on {self.accelerator} ({self.precision})")

@@ -23,10 +23,10 @@ import numpy as np
 
 from .._table import rich_table
 from ..errors import InputError
-from ..units import format_quantity
+from ..units import format_quantity, format_span
 from .options import METHODS
 
-__all__ = ["TransformerConfig", "training_flops", "param_counts", "flops_per_token", "FlopsBreakdown",
+__all__ = ["TransformerConfig", "training_flops", "SixND", "param_counts", "flops_per_token", "FlopsBreakdown",
            "flops_breakdown", "METHODS", "KNOWN_CONFIGS"]
 
 
@@ -38,6 +38,27 @@ def training_flops(n_params, n_tokens, flops_per_param_token: float = 6.0):
         if np.any(~np.isfinite(value) | (value <= 0)):
             raise InputError(f"{name} must be positive and finite, got {value.flat[0]!r}")
     return flops_per_param_token * n * d
+
+
+class SixND:
+    """C = k N D: training FLOP from parameters and tokens (a float, or an array for arrays)."""
+
+    __slots__ = ("params", "tokens", "flops", "flops_per_param_token")
+
+    def __init__(self, params, tokens, flops, k):
+        self.params, self.tokens, self.flops, self.flops_per_param_token = params, tokens, flops, k
+
+    def to_dict(self) -> dict:
+        return {"flops": self.flops, "params": self.params, "tokens": self.tokens, "method": "6nd"}
+
+    def headline(self) -> str:
+        return f"6ND = {format_span(self.flops)} FLOP"
+
+    def report(self) -> str:
+        if np.ndim(self.flops) == 0:
+            return (f"C = 6 N D = 6 x {format_quantity(float(self.params))} x {format_quantity(float(self.tokens))}"
+                    f" = {float(self.flops):.4g} FLOP")
+        return "C = 6 N D: " + ", ".join(f"{v:.4g}" for v in np.ravel(self.flops)) + " FLOP"
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +347,9 @@ class FlopsBreakdown:
             "flops_6nd_total": 6.0 * self.params["total"] * self.n_tokens,
             "flops_6nd_active": 6.0 * self.params["active"] * self.n_tokens,
         }
+
+    def headline(self) -> str:
+        return f"{self.method}: {self.total:.4g} FLOP"
 
     def report(self):
         rows = [[k, f"{v:.4g}", f"{100 * self.shares[k]:.2f}%"] for k, v in self.components.items()]

@@ -62,6 +62,11 @@ class InferenceEstimate(_Values):
         return {"model": self.model, "accelerator": self.accelerator, "precision": self.precision, "gpus": self.gpus,
                 **self.values, "assumptions": dict(self.assumptions), "notes": list(self.notes)}
 
+    def headline(self) -> str:
+        price = self.values["usd_per_million_output_tokens"]
+        return f"{self.values['output_tokens_per_second']:,.0f} output tokens/s" + (
+            "" if price is None else f", ${price:.4g} per million")
+
     def report(self):
         v = self.values
         rows = [
@@ -213,6 +218,11 @@ class InferenceCostPlan(_Values):
 
     def to_dict(self) -> dict:
         return {**self.values, "assumptions": dict(self.assumptions)}
+
+    def headline(self) -> str:
+        v = self.values
+        return (f"N = {format_quantity(v['n_params'])}, D = {format_quantity(v['n_tokens'])}, "
+                f"${format_quantity(v['total_usd'])} ({100 * v['saving_fraction']:.1f}% saved)")
 
     def report(self):
         v = self.values

@@ -190,6 +190,9 @@ class MemoryEstimate:
                 "capacity_bytes": self.capacity, "fits": self.fits, "step_time": dict(self.step),
                 "assumptions": dict(self.assumptions), "notes": list(self.notes)}
 
+    def headline(self) -> str:
+        return f"{self.total / GB:,.1f} GB per GPU, {'fits' if self.fits else 'does not fit'}"
+
     def report(self):
         rows = [[k, f"{v / GB:,.2f}", f"{100 * v / self.capacity:.1f}%"] for k, v in self.parts.items()]
         rows.append(["total", f"{self.total / GB:,.2f}", f"{100 * self.total / self.capacity:.1f}%"])
@@ -288,6 +291,11 @@ class LayoutSearch:
                             "mfu": r.step["mfu"], "bytes": dict(r.parts), "step_time": dict(r.step)}
                            for r in self.ranked],
                 "assumptions": dict(self.assumptions)}
+
+    def headline(self) -> str:
+        if not self.ranked:
+            return "no layout fits"
+        return f"{self.fits:,} of {self.candidates:,} layouts fit; fastest {self.ranked[0].layout.label()}"
 
     def report(self):
         rows = [[str(i + 1), r.layout.label(), f"{r.total / GB:,.1f}", f"{r.step['seconds']:.2f}",

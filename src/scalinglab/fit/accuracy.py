@@ -32,6 +32,7 @@ from .estimators import estimate
 from .identify import fit_diagnostics, fit_warnings
 from .models import FitModel
 from .objectives import Objective
+from .result import FittedParams
 from .runs import Runs, load_runs
 
 __all__ = ["AccuracyModel", "AccuracyFit", "fit_accuracy", "ACCURACY_X", "accuracy_draws", "AccuracyPredictions",
@@ -146,7 +147,7 @@ def accuracy_draws(model: AccuracyModel, thetas: np.ndarray, residuals: np.ndarr
 
 
 @dataclass(frozen=True)
-class AccuracyFit:
+class AccuracyFit(FittedParams):
     """A fitted accuracy curve: parameters, uncertainty, diagnostics and predictions (keys say accuracy)."""
 
     x: str

@@ -101,6 +101,13 @@ class CurveFits:
                 "holdout": self.holdout, "candidates": list(CANDIDATES), "curves": [dict(c) for c in self.curves],
                 "notes": list(self.notes), "warnings": list(self.warnings)}
 
+    def headline(self) -> str:
+        return f"{len(self.curves)} curves"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per curve, nested keys flattened (``params.E``)."""
+        return pd.json_normalize([dict(c) for c in self.curves])
+
     def report(self):
         from rich.console import Group
         from rich.text import Text

@@ -20,7 +20,13 @@ __all__ = ["GroupFits", "fit_groups", "IsoFlopGroups", "isoflop_groups", "split_
 
 
 class _Comparison:
-    """One analysis per group, saved as it prints with ``--json``."""
+    """One analysis per group, saved as it prints with ``--json``, and tabled one row per group."""
+
+    def to_frame(self):
+        """``rows()`` as a DataFrame, nested keys flattened (``group.dataset``, ``params.alpha``)."""
+        import pandas as pd
+
+        return pd.json_normalize(self.rows())
 
     def save(self, path):
         """Write ``to_dict()`` as JSON, atomically."""
@@ -49,6 +55,11 @@ class GroupFits(_Comparison):
                    "warnings": list(fit.warnings)}
             out.append(row)
         return out
+
+    def headline(self) -> str:
+        """The law, the grouping columns and each group's label."""
+        shown = "; ".join(f"{'/'.join(map(str, label.values()))}" for label in self.labels)
+        return f"{self.law} by {', '.join(self.by)}: {shown}"
 
     def to_dict(self) -> dict:
         return {"source": self.source, "group_by": list(self.by), "law": self.law, "groups": self.rows(),
@@ -160,6 +171,10 @@ class IsoFlopGroups(_Comparison):
                         "budgets_used": sum(1 for p in d["points"] if p.get("used", True)),
                         "warnings": list(d["warnings"])})
         return out
+
+    def headline(self) -> str:
+        """Each group's label and exponent a."""
+        return ", ".join(f"{'/'.join(r['group'].values())}: a = {r['a']:.3f}" for r in self.rows())
 
     def to_dict(self) -> dict:
         return {"source": self.source, "group_by": list(self.by), "groups": self.rows(),

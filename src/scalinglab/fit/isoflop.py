@@ -178,6 +178,15 @@ class IsoFlopResult:
     def G(self) -> float:
         return 10.0 ** self.log10_G
 
+    def headline(self) -> str:
+        return f"approach {self.approach}: N_opt = {self.G:.4g} C^{self.a:.4f}"
+
+    def to_frame(self):
+        """One row per budget (Approach 2) or envelope point (Approach 1): the minimum found and how."""
+        import pandas as pd
+
+        return pd.DataFrame([dict(point) for point in self.points])
+
     def n_opt(self, compute_flops):
         return self.G * np.asarray(compute_flops, dtype=float) ** self.a
 

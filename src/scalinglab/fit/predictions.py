@@ -54,7 +54,10 @@ class RunPredictions:
                 "summary": dict(self.summary), "rows": [dict(r) for r in self.rows], "notes": list(self.notes),
                 "warnings": list(self.warnings)}
 
-    def frame(self):
+    def headline(self) -> str:
+        return f"{self.law}: {self.summary['runs']} runs of {self.source}"
+
+    def to_frame(self):
         """The rows as a DataFrame (interval split into lower and upper columns)."""
         import pandas as pd
 
@@ -74,7 +77,7 @@ class RunPredictions:
         if suffix == ".json":
             return atomic_write_json(path, self.to_dict())
         if suffix in (".csv", ".txt"):
-            return atomic_write_csv(path, self.frame())
+            return atomic_write_csv(path, self.to_frame())
         raise InputError(f"--out {str(path)!r}: write predictions to a .csv or .json file")
 
     def report(self):

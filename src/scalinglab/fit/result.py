@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..laws import Law, law_from_dict
 from .runs import Runs
 
-__all__ = ["FitResult", "format_cell"]
+__all__ = ["FitResult", "FittedParams", "format_cell"]
 
 
 def format_cell(value) -> str:
@@ -29,8 +29,29 @@ def format_cell(value) -> str:
     return f"{value:.5g}"
 
 
+class FittedParams:
+    """The headline and the parameter table of a fit with ``law``, ``params``, ``stderr`` and ``intervals``."""
+
+    def headline(self) -> str:
+        """The law's family and its first five parameters."""
+        shown = ", ".join(f"{k} = {v:.4g}" for k, v in list(self.params.items())[:5])
+        return f"{self.law.family}: {shown}"
+
+    def to_frame(self):
+        """One row per parameter: value, standard error and interval (None where not estimated)."""
+        import pandas as pd
+
+        rows = []
+        for name, value in self.params.items():
+            interval = (self.intervals or {}).get(name)
+            rows.append({"parameter": name, "value": value, "stderr": (self.stderr or {}).get(name),
+                         "low": None if interval is None else interval[0],
+                         "high": None if interval is None else interval[1]})
+        return pd.DataFrame(rows)
+
+
 @dataclass(frozen=True)
-class FitResult:
+class FitResult(FittedParams):
     """A fitted law: parameters, uncertainty, diagnostics, derived quantities and backtest."""
 
     family: str

@@ -65,6 +65,15 @@ class TaskPrediction:
                 "notes": list(self.notes), "warnings": list(self.warnings), "version": self.version,
                 **({"seconds": self.seconds} if timings else {})}
 
+    def headline(self) -> str:
+        return f"{len(self.targets)} targets"
+
+    def to_frame(self):
+        """One row per target model, nested keys flattened."""
+        import pandas as pd
+
+        return pd.json_normalize([dict(t) for t in self.targets])
+
     def report(self):
         from rich.console import Group
         from rich.text import Text

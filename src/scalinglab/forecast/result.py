@@ -124,6 +124,20 @@ class ForecastResult:
                 tables = list(pool.map(lambda q: percentile_rows(self.levels[q], years=len(self.years)), todo))
             self._cache.update(zip(todo, tables))
 
+    def headline(self) -> str:
+        return f"{self.scenario.name}: {self.samples:,} samples, {int(self.years[0])}-{self.until}"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Percentiles of every quantity by year, one row per quantity and year."""
+        import pandas as pd
+
+        frames = []
+        for quantity in self.quantities:
+            frame = self.percentile_frame(quantity).reset_index()
+            frame.insert(0, "quantity", quantity)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
     def percentile_frame(self, quantity: str) -> pd.DataFrame:
         import pandas as pd
 
@@ -310,6 +324,9 @@ class CompareResult:
     @property
     def names(self) -> list[str]:
         return [r.scenario.name for r in self.results]
+
+    def headline(self) -> str:
+        return ", ".join(self.names)
 
     def to_dict(self) -> dict:
         first = self.results[0]

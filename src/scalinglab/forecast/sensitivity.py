@@ -55,6 +55,10 @@ class SensitivityResult:
                 "first_order_sum": float(sum(r["first_order"] for r in self.rows)),
                 "inputs": [dict(r) for r in self.rows]}
 
+    def headline(self) -> str:
+        top = self.rows[0]
+        return f"{self.milestone} in {self.scenario}: {top['input']} explains {top['first_order']:.0%}"
+
     def report(self):
         from rich.console import Group
         from rich.text import Text

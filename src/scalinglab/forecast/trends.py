@@ -116,6 +116,9 @@ class Trend:
     def doubling_months(self) -> float:
         return 12.0 * math.log10(2.0) / self.slope if self.slope != 0 else math.inf
 
+    def headline(self) -> str:
+        return f"{self.y}: x{self.growth_per_year:.3g} per year (doubling {self.doubling_months:.3g} months)"
+
     def predict(self, year) -> np.ndarray:
         return 10.0 ** (self.intercept + self.slope * np.asarray(year, dtype=float))
 

@@ -33,6 +33,10 @@ class Prediction:
             out["warnings"] = list(self.warnings)
         return out
 
+    def headline(self) -> str:
+        shown = f"{self.loss:.4f}" if np.ndim(self.loss) == 0 else f"{np.size(self.loss)} values"
+        return f"{self.law}: loss {shown}"
+
     def report(self) -> str:
         if np.ndim(self.loss) == 0:
             shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in self.inputs.items())

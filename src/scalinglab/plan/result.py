@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._table import rich_table
-from ..units import format_quantity
+from ..units import format_quantity, format_span
 
 __all__ = ["Plan"]
 
@@ -55,6 +55,22 @@ class Plan:
     @property
     def warnings(self) -> list[str]:
         return list(self.extra.get("warnings", []))
+
+    def headline(self) -> str:
+        """``law: C = ... FLOP -> N = ..., D = ..., loss ...``; first..last where there are several budgets."""
+        loss = ""
+        if self.loss is not None:
+            loss = ", loss " + (format_span(self.loss) if np.size(self.loss) > 1
+                                else f"{float(np.asarray(self.loss).ravel()[0]):.4f}")
+        return (f"{self.law}: C = {format_span(self.compute_flops)} FLOP -> N = {format_span(self.n_params)}, "
+                f"D = {format_span(self.n_tokens)}{loss}")
+
+    def to_frame(self):
+        """One row per budget: the numbers of ``to_dict()``."""
+        import pandas as pd
+
+        return pd.DataFrame({k: np.atleast_1d(v) for k, v in self.to_dict().items()
+                             if isinstance(v, (int, float, list)) and k not in ("flops_per_param_token", "warnings")})
 
     def with_warnings(self, warnings: list[str]) -> "Plan":
         """This plan with ``warnings`` (e.g. extrapolation beyond the law's fitted range) added to its output."""

@@ -109,3 +109,16 @@ def check_samples(request: Request, samples: int, what: str = "samples") -> None
     if samples > limit:
         raise ApiError(422, f"{what} is {samples:,}; the explorer draws at most {limit:,} (use the command line "
                             f"for more)")
+
+
+def check_bootstrap(request: Request, bootstrap: int) -> None:
+    limit = settings_of(request).limits.bootstrap
+    if bootstrap > limit:
+        raise ApiError(422, f"bootstrap is {bootstrap:,}; the explorer runs at most {limit:,} refits (use the "
+                            f"command line for more)")
+
+
+def check_yaml(request: Request, text: str | None) -> None:
+    limit = settings_of(request).limits.yaml_chars
+    if text is not None and len(text) > limit:
+        raise ApiError(413, f"the scenario YAML has {len(text):,} characters; the limit is {limit:,}")

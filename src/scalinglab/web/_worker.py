@@ -20,7 +20,6 @@ __all__ = ["main"]
 #: space at its first allocation (the charts' data frames); ``ARROW_DEFAULT_MEMORY_POOL=system`` does not.
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _M_ARENA_MAX = -8  #: glibc's mallopt parameter number (malloc.h)
-_COLUMNS = ("n_col", "d_col", "c_col", "loss_col", "u_col", "budget_col", "group_col")
 
 
 def _charts(kind: str, result) -> dict:
@@ -90,10 +89,12 @@ def main(kind: str, source: str, name: str | None, options: dict, max_rows: int,
         with speaking("web"):  # messages name the request's fields, not the command line's flags
             from ..errors import InputError
             from ..fit import load_runs
+            from ..fit.options import COLUMNS, TABLE
 
             options = dict(options)
-            columns = {key: options.pop(key) for key in _COLUMNS if key in options}
-            table = {key: options.pop(key) for key in ("where", "duplicates") if options.get(key) is not None}
+            columns = {key: options.pop(key) for key in (*COLUMNS, "u_col") if key in options}
+            table = {key: options.pop(key) for key in TABLE if key != "flops_per_param_token"
+                     and options.get(key) is not None}
             k = options.get("flops_per_param_token")
             own = {}
             if options.get("formula") is not None:  # a formula's inputs are read from their own columns

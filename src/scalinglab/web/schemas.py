@@ -15,9 +15,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..compute.cost_options import BUDGET, COST
+from ..fit.design.options import SUGGEST
+from ..fit.options import FIT, ISOFLOP
 from ..forecast.options import FORECAST
 from ..plan.options import PLAN, PREDICT_POINT
-from .declared import Quantity, request_model
+from .declared import Quantity, form_model, request_model
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
            "ScenarioText", "FitOptions", "IsoflopOptions", "SuggestOptions", "ClusterCurveRequest"]
@@ -146,69 +148,12 @@ class _Form(BaseModel):
 UploadKey = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$", description=(
     "A runs table uploaded before (POST /api/v1/uploads), by its content hash, instead of a file or dataset."))]
 
-#: Which runs of the table are used: a filter in the safe filter language and what to do with repeated settings.
-Where = Annotated[str, Field(min_length=1, max_length=500, description=(
-    "Keep the rows matching this filter, e.g. \"loss < 3 and params >= 1e8\" (--where)."))]
-Duplicates = Literal["keep", "mean", "min", "error"]
-#: One analysis per group of rows sharing these columns' values, compared in one table (--group-by).
-GroupBy = Annotated[str, Field(min_length=1, max_length=200, description=(
-    "One analysis per group of rows sharing these columns' values, COL[,COL] (--group-by)."))]
 
-
-class FitOptions(_Form):
-    """Options of ``scalinglab fit`` (the runs come as an uploaded file or a bundled dataset's name)."""
+class _RunsForm(_Form):
+    """Where the runs come from: a file sent with the form, an upload kept before, or a bundled dataset."""
 
     dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
     upload: UploadKey | None = None
-    law: _enum("family", "The family to fit (a published law's name means its family).") = "chinchilla"
-    estimator: _enum("estimator") = "fast"
-    objective: _enum("objective") = "huber"
-    delta: float = 1e-3
-    weight: float = 4.0
-    drop_highest_loss: int = 0  # its domain is checked by its declaration (fit.options.FIT), in the field's name
-    bootstrap: int = 0
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    level: float = 0.95
-    holdout_above: Quantity | None = None
-    leave_one_budget_out: bool = False
-    budget: Name | None = Field(None, description="Comma-separated compute budgets for N_opt, D_opt.")
-    x: Literal["c", "n", "d", "loss"] = "c"
-    n_col: Name | None = None
-    d_col: Name | None = None
-    c_col: Name | None = None
-    loss_col: Name | None = None
-    u_col: Name | None = None
-    budget_col: Name | None = None
-    group_col: Name | None = None
-    where: Where | None = None
-    duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")
-    flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
-    formula: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
-        None, description="A law of your own instead of law, e.g. 'L + B / (N^alpha * E^beta)' (--formula).")
-    variables: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
-        None, description="The formula's inputs, NAME=COLUMN comma-separated, e.g. 'N=params, E=experts' (--var).")
-    params: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
-        None, description="Starts and bounds, NAME=START:LOWER:UPPER comma-separated, e.g. 'alpha=0.3:0:3' (--param).")
-    group_by: GroupBy | None = None
-
-
-class IsoflopOptions(_Form):
-    dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
-    upload: UploadKey | None = None
-    approach: int = Field(2, ge=1, le=2, description="IsoFLOP Approach 1 or 2 (Hoffmann et al. 2022).")
-    bootstrap: int = 500
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    level: float = 0.95
-    min_runs: int | None = None
-    n_col: Name | None = None
-    d_col: Name | None = None
-    c_col: Name | None = None
-    loss_col: Name | None = None
-    budget_col: Name | None = None
-    group_col: Name | None = None
-    where: Where | None = None
-    duplicates: Duplicates = Field("keep", description="Runs repeating an (N, D) setting: keep (noted), mean, min or error.")
-    group_by: GroupBy | None = None
 
 
 def _fittable_family(name: str) -> str:
@@ -221,30 +166,16 @@ def _fittable_family(name: str) -> str:
     return key
 
 
-class SuggestOptions(_Form):
-    """Options of ``scalinglab suggest`` on a bundled or uploaded runs table, with candidates as a ``grid``."""
+#: ``scalinglab fit`` on the runs sent (a law file as ``base`` would name a server path: not on the web).
+FitOptions = form_model("FitOptions", FIT.without("runs", "progress", "base"), base=_RunsForm,
+                        types={"law": _enum("family", "The family to fit (a published law's name means its family)."),
+                               "objective": _enum("objective")},
+                        aliases={"compute": "budget"})
 
-    dataset: _enum("dataset", "A bundled runs table instead of an upload.") | None = None
-    upload: UploadKey | None = None
-    law: Annotated[_enum("fittable", "The law family fitted to the runs (--law)."), AfterValidator(_fittable_family)] = "chinchilla"
-    grid: Annotated[str, Field(max_length=500)] = Field(
-        description="Candidate runs as log-spaced ranges, every combination, e.g. 'N=10M..1B:12,D=1B..100B:12' (--grid).")
-    target: Annotated[str, Field(max_length=500)] = Field(
-        description="Where the law must be right, e.g. 'C=1e22..1e24' or 'N=70B,D=1.4T' (--target).")
-    budget: Annotated[str, Field(max_length=80)] = Field(
-        description="The most the suggested runs may cost together, e.g. 1e21 (FLOP unless cost says otherwise).")
-    k: int = Field(5, ge=1, le=100, description="The most runs to suggest.")
-    cost: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
-        None, description="Each candidate's cost as a formula of N, D, C, U, e.g. '6*N*D' (default C = k N D).")
-    bootstrap: int = Field(32, ge=0, description="Bootstrap refits the design is averaged over.")
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    criterion: Literal["v", "d"] = "v"
-    n_col: Name | None = None
-    d_col: Name | None = None
-    c_col: Name | None = None
-    loss_col: Name | None = None
-    flops_per_param_token: float | None = Field(None, description="k in C = k N D (default: the table's or 6).")
-    formula: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
-        None, description="A law of your own instead of law (--formula); grid and target then name its inputs.")
-    variables: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
-        None, description="The formula's inputs, NAME=COLUMN comma-separated (--var).")
+IsoflopOptions = form_model("IsoflopOptions", ISOFLOP.without("runs"), base=_RunsForm)
+
+#: ``scalinglab suggest`` with candidates as a ``grid`` and the target as text (files would name server paths).
+SuggestOptions = form_model(
+    "SuggestOptions", SUGGEST.without("runs", "candidates", "target_rows"), base=_RunsForm,
+    types={"law": Annotated[_enum("fittable", "The law family fitted to the runs."), AfterValidator(_fittable_family)]},
+    required=("grid", "target"))

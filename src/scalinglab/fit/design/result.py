@@ -51,12 +51,19 @@ class Suggestion:
                              f"cost: {info['best_candidates_text']} (in this batch: {moved})")
         return lines
 
-    @property
-    def summary(self) -> str:
+    def headline(self) -> str:
         shown = f"{len(self.picks)} runs for {self.spent:.3g} of {self.budget:.3g}"
         if self.variance_before and self.variance_after is not None:
             shown += f"; target sd {self.variance_before ** 0.5:.3g} -> {self.variance_after ** 0.5:.3g} (log loss)"
         return f"{self.family}: {shown}"
+
+    def to_frame(self):
+        """One row per pick: rank, its inputs, cost, variance reduction, cumulative cost and reason."""
+        import pandas as pd
+
+        return pd.DataFrame([{"rank": p["rank"], **p["inputs"], "cost": p["cost"],
+                              "variance_reduction": p["variance_reduction"], "cumulative_cost": p["cumulative_cost"],
+                              "reason": p["reason"]} for p in self.picks])
 
     def report(self):
         """A heading, the ranked runs, the parameters the runs done cannot identify, and notes."""

@@ -21,7 +21,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from .._common import ApiError, DocumentedRoute, body, errors, settings_of
+from .._common import ApiError, DocumentedRoute, body, check_bootstrap, errors
+from ..declared import accepted_names
 from ..service import clean
 from ..jobs import Job, TooManyJobs, TooManyStreams
 from ..schemas import FitOptions, IsoflopOptions, SuggestOptions
@@ -38,25 +39,13 @@ def _clean_name(name: str) -> str:
     return stem[-90:] + Path(name).suffix.lower()
 
 
-def _options(kind: str, options, limit_bootstrap: int) -> dict:
-    values = options.model_dump()
-    values.pop("dataset")
-    values.pop("upload")
-    if values.get("bootstrap", 0) > limit_bootstrap:
-        raise ApiError(422, f"bootstrap is {values['bootstrap']:,}; the explorer runs at most {limit_bootstrap:,} "
-                            f"refits (use the command line for more)")
-    if kind == "fit" and "budget" in values:
-        values["compute"] = values.pop("budget")  # the fit command's --budget: N_opt, D_opt at these budgets
-    return values
-
-
 async def _start(request: Request, kind: str, options, file: UploadFile | None) -> Job:
-    limits = settings_of(request).limits
-    unknown = sorted(set((await request.form()).keys()) - set(type(options).model_fields) - {"file"})
+    unknown = sorted(set((await request.form()).keys()) - accepted_names(type(options)) - {"file"})
     if unknown:
         raise ApiError(422, f"unknown option {unknown[0]!r}; the options are "
                             f"{', '.join(['file', *type(options).model_fields])}")
-    values = _options(kind, options, limits.bootstrap)
+    values = options.model_dump(exclude={"dataset", "upload"})
+    check_bootstrap(request, values.get("bootstrap", 0))
     if (file is not None) + (options.upload is not None) + (options.dataset is not None) != 1:
         raise ApiError(422, "give one of file (a runs table), upload (a table uploaded before, by its hash) or "
                             "dataset (a bundled dataset's name)")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from .. import service
-from .._common import DocumentedRoute, ApiError, body, call, check_samples, settings_of
+from .._common import DocumentedRoute, body, call, check_samples, check_yaml
 from ..schemas import ForecastRequest, ScenarioText
 
 router = APIRouter(tags=["forecast"], route_class=DocumentedRoute)
@@ -30,19 +30,13 @@ async def scenario_yaml(name: str):
 
 @router.post("/scenarios/describe", summary="Validate scenario YAML and list its inputs with their sources")
 async def describe(request: Request, options: ScenarioText):
-    _check_yaml(request, options.yaml)
+    check_yaml(request, options.yaml)
     return body(await call(request, service.scenario_describe, text=options.yaml))
-
-
-def _check_yaml(request: Request, text: str | None) -> None:
-    limit = settings_of(request).limits.yaml_chars
-    if text is not None and len(text) > limit:
-        raise ApiError(413, f"the scenario YAML has {len(text):,} characters; the limit is {limit:,}")
 
 
 async def _forecast(request: Request, options: ForecastRequest):
     check_samples(request, options.samples)
-    _check_yaml(request, options.yaml)
+    check_yaml(request, options.yaml)
     return await call(request, service.forecast, yaml_text=options.yaml, **options.model_dump(exclude={"yaml"}))
 
 

@@ -1,5 +1,5 @@
 // Fit: a law fitted to bundled or uploaded runs as a job with streamed progress; IsoFLOP Approach 2.
-import { API, el, params, saveState, b64encode, api, si, sig, notesList, sci, pct, table, copyBox, stamp, shellQuote, pyRepr, storeFit, field } from "./core.js";
+import { API, el, params, saveState, b64encode, api, si, sig, notesList, sci, pct, table, copyBox, stamp, storeFit, field } from "./core.js";
 import { chart } from "./chart.js";
 import { suggestSection } from "./suggest.js";
 
@@ -66,7 +66,8 @@ export default async function pageFit(main) {
   const uploadStatus = el("span", { id: "upload-status", class: "muted" });
   const useUpload = (found) => { uploaded = found; uploadKey = found.upload; uploadStatus.textContent = `${found.name} (${found.upload})`; };
   if (uploadKey) {
-    uploading = api(`/uploads/${encodeURIComponent(uploadKey)}`).then(useUpload, (e) => { error.textContent = e.message; });
+    uploading = api(`/uploads/${encodeURIComponent(uploadKey)}`).then((found) => { useUpload(found); update(); },
+      (e) => { error.textContent = e.message; });
   }
   file.addEventListener("change", async () => {
     if (!file.files.length) return;
@@ -83,7 +84,7 @@ export default async function pageFit(main) {
   const runsArg = () => dataset.value || (uploaded ? uploaded.name : "runs.csv");
   // the table and law above, for the "what to train next" section
   const chosenTable = () => ({
-    dataset: dataset.value, upload: uploaded ? uploaded.upload : "", ready: Boolean(dataset.value || uploaded), runs: runsArg(),
+    dataset: dataset.value, upload: uploaded ? uploaded.upload : "", ready: Boolean(dataset.value || uploaded),
     columns: Object.fromEntries(Object.entries(columns).map(([key, input]) => [key, input.value.trim()]).filter(([, value]) => value)),
     law: law.value, formula: own.formula.value.trim(), variables: own.variables.value.trim(),
   });
@@ -120,10 +121,11 @@ export default async function pageFit(main) {
     if (kind === "fit") {
       if (own.formula.value.trim()) { form.append("formula", own.formula.value.trim()); form.append("variables", own.variables.value.trim()); }
       else form.append("law", law.value);
-      form.append("estimator", estimator.value); form.append("objective", objective.value);
+      if (estimator.value !== "fast") form.append("estimator", estimator.value);
+      if (objective.value !== "huber") form.append("objective", objective.value);  // a default is left out (the accuracy law takes no objective)
       form.append("drop_highest_loss", opts.drop_highest_loss.value);
       if (opts.holdout_above.value.trim() && !grouped) form.append("holdout_above", opts.holdout_above.value.trim());
-      if (!grouped && !own.formula.value.trim() && (law.value === "chinchilla" || law.value === "kaplan")) form.append("budget", FIT_GRID);
+      if (!grouped && !own.formula.value.trim() && (law.value === "chinchilla" || law.value === "kaplan")) form.append("compute", FIT_GRID);
     }
     return form;
   };
@@ -137,65 +139,27 @@ export default async function pageFit(main) {
     for (const [key, input] of Object.entries(own)) state[key] = input.value;
     state.where = rows.where.value; state.duplicates = rows.duplicates.value === "keep" ? "" : rows.duplicates.value;
     state.group_by = rows.group_by.value;
-    const grouped = rows.group_by.value.trim();
     Object.assign(state, suggest.state());
     if (!dataset.value && !upload) state.suggest = "";
     saveState(state);
-    const formula = own.formula.value.trim();
-    const flags = formula ? [`--formula ${shellQuote(formula)}`, ...own.variables.value.split(",").filter((v) => v.trim()).map((v) => `--var ${shellQuote(v.trim())}`)]
-      : [`--law ${law.value}`];
-    if (estimator.value !== "fast") flags.push(`--estimator ${estimator.value}`);
-    if (objective.value !== "huber") flags.push(`--objective ${objective.value}`);
-    if (Number(opts.bootstrap.value)) flags.push(`--bootstrap ${opts.bootstrap.value}`);
-    if (Number(opts.seed.value)) flags.push(`--seed ${opts.seed.value}`);
-    if (Number(opts.drop_highest_loss.value)) flags.push(`--drop-highest-loss ${opts.drop_highest_loss.value}`);
-    if (opts.holdout_above.value.trim() && !grouped) flags.push(`--holdout-above ${shellQuote(opts.holdout_above.value.trim())}`);
-    flags.push(...tableFlags());
-    const grid = !grouped && !formula && (law.value === "chinchilla" || law.value === "kaplan");
-    if (grid) flags.push(`--compute ${FIT_GRID}`);
-    const pyArgs = formula ? [`formula=${pyRepr(formula)}`, `variables=${pyRepr(own.variables.value)}`] : [`law=${pyRepr(law.value)}`];
-    if (estimator.value !== "fast") pyArgs.push(`estimator=${pyRepr(estimator.value)}`);
-    if (objective.value !== "huber") pyArgs.push(`objective=${pyRepr(objective.value)}`);
-    if (Number(opts.bootstrap.value)) pyArgs.push(`bootstrap=${Number(opts.bootstrap.value)}`);
-    if (Number(opts.seed.value)) pyArgs.push(`seed=${Number(opts.seed.value)}`);
-    if (Number(opts.drop_highest_loss.value)) pyArgs.push(`drop_highest_loss=${Number(opts.drop_highest_loss.value)}`);
-    if (opts.holdout_above.value.trim() && !grouped) pyArgs.push(`holdout_above=${pyRepr(opts.holdout_above.value.trim())}`);
-    pyArgs.push(...tableArgs());
-    if (grid) pyArgs.push(`compute=${pyRepr(FIT_GRID)}`);
-    copy.replaceChildren(copyBox(`scalinglab fit ${shellQuote(runsArg())} ${flags.join(" ")} --save fit.json`,
-      `import scalinglab as sl\n\nresult = sl.fit(${pyRepr(runsArg())}, ${pyArgs.join(", ")})\nresult.save("fit.json")`));
+    showCopy("fit");
   };
-  // the runs' columns, filter and duplicates policy, as flags and as keyword arguments (fit and isoflop alike)
-  function tableFlags() {
-    const flags = [];
-    for (const [key, input] of Object.entries(columns)) if (input.value.trim()) flags.push(`--${key.replace("_", "-")} ${shellQuote(input.value.trim())}`);
-    if (rows.where.value.trim()) flags.push(`--where ${shellQuote(rows.where.value.trim())}`);
-    if (rows.duplicates.value !== "keep") flags.push(`--duplicates ${rows.duplicates.value}`);
-    if (rows.group_by.value.trim()) flags.push(`--group-by ${shellQuote(rows.group_by.value.trim())}`);
-    return flags;
-  }
-  function tableArgs() {
-    const args = [];
-    for (const [key, input] of Object.entries(columns)) if (input.value.trim()) args.push(`${key}=${pyRepr(input.value.trim())}`);
-    if (rows.where.value.trim()) args.push(`where=${pyRepr(rows.where.value.trim())}`);
-    if (rows.duplicates.value !== "keep") args.push(`duplicates=${pyRepr(rows.duplicates.value)}`);
-    if (rows.group_by.value.trim()) args.push(`group_by=${pyRepr(rows.group_by.value.trim())}`);
-    return args;
-  }
+  // the command and the Python are written by the server from the options' declarations, for the form sent
+  let copied = 0;
+  const showCopy = (kind) => {
+    const mine = ++copied;
+    if (!dataset.value && !uploaded) { copy.replaceChildren(); return; }
+    api(`/snippets/${kind}`, { form: formOf(kind) })
+      .then((s) => { if (mine === copied) copy.replaceChildren(copyBox(s.cli, s.python)); })
+      .catch(() => { if (mine === copied) copy.replaceChildren(); });
+  };
   for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns), ...Object.values(own), ...Object.values(rows)]) input.addEventListener("change", update);
   update();
 
-  const isoflopCopy = () => {
-    const flags = [`--bootstrap ${opts.bootstrap.value}`];
-    if (Number(opts.seed.value)) flags.push(`--seed ${opts.seed.value}`);
-    flags.push(...tableFlags());
-    copy.replaceChildren(copyBox(`scalinglab isoflop ${shellQuote(runsArg())} ${flags.join(" ")}`,
-      `import scalinglab as sl\n\nresult = sl.isoflop(${[pyRepr(runsArg()), `bootstrap=${Number(opts.bootstrap.value)}`, `seed=${Number(opts.seed.value)}`, ...tableArgs()].join(", ")})`));
-  };
   const start = async (kind) => {
     await uploading;
     if (!dataset.value && !uploaded) { if (!error.textContent) error.textContent = "choose a bundled runs table or upload one"; return; }
-    if (kind === "isoflop") isoflopCopy(); else update();
+    if (kind === "isoflop") showCopy("isoflop"); else update();
     error.textContent = ""; out.replaceChildren();
     go.disabled = isoButton.disabled = true; cancel.disabled = false; bar.value = 0; status.textContent = "starting";
     const done = () => { go.disabled = isoButton.disabled = false; cancel.disabled = true; if (source) source.close(); source = null; refreshJobs(); };
@@ -209,7 +173,7 @@ export default async function pageFit(main) {
     });
     source.addEventListener("result", (event) => {
       const p = JSON.parse(event.data); bar.max = 1; bar.value = 1; status.textContent = `done in ${p.seconds.toFixed(1)} s`;
-      ran = kind; if (kind === "isoflop") isoflopCopy(); else update();
+      ran = kind; if (kind === "isoflop") showCopy("isoflop"); else update();
       done(); showFit(out, kind, p.result, p.charts, runsArg());
     });
     source.addEventListener("error", (event) => {

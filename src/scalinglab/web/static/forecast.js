@@ -1,5 +1,5 @@
 // Forecast: a preset or edited scenario's Monte Carlo forecast, its milestones and binding constraints.
-import { API, el, params, saveState, b64encode, b64decode, api, pct, year, table, copyBox, stamp, shellQuote, pyRepr, field } from "./core.js";
+import { API, el, params, saveState, b64encode, b64decode, api, pct, year, table, copyBox, stamp, field } from "./core.js";
 import { chart } from "./chart.js";
 
 export default async function pageForecast(main) {
@@ -44,11 +44,9 @@ export default async function pageForecast(main) {
     if (edited) request.yaml = text.value; else request.scenario = preset.value;
     saveState({ scenario: preset.value, samples: samples.value, seed: seed.value, until: until.value, law: law.value,
       yaml: edited ? b64encode(text.value) : "" });
-    const scenarioArg = edited ? "scenario.yaml" : preset.value;
-    copy.replaceChildren(copyBox(`scalinglab forecast --scenario ${shellQuote(scenarioArg)} --samples ${request.samples} --seed ${request.seed}` +
-        (request.until ? ` --until ${request.until}` : "") + (request.law ? ` --law ${request.law}` : ""),
-      `import scalinglab as sl\n\nsl.forecast(${pyRepr(scenarioArg)}, samples=${request.samples}, seed=${request.seed}` +
-        (request.until ? `, until=${request.until}` : "") + (request.law ? `, law=${pyRepr(request.law)}` : "") + ")"));
+    // the command and the Python are written by the server from the options' declarations (an edit as scenario.yaml)
+    api("/snippets/forecast", { json: request }).then((s) => copy.replaceChildren(copyBox(s.cli, s.python)))
+      .catch(() => copy.replaceChildren());
     run.disabled = true;
     try {
       const described = await api("/scenarios/describe", { json: { yaml: text.value } });

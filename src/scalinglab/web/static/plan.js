@@ -1,5 +1,5 @@
 // Plan: the compute-optimal N and D of each chosen law (and of fits carried over from the Fit page) over budgets.
-import { el, params, saveState, b64encode, b64decode, api, si, sig, notesList, sci, table, copyBox, stamp, shellQuote, pyRepr, debounce, loadFits, lawOfFit, field, check } from "./core.js";
+import { el, params, saveState, b64encode, b64decode, api, si, sig, notesList, sci, table, copyBox, stamp, debounce, loadFits, lawOfFit, field, check } from "./core.js";
 import { chart } from "./chart.js";
 
 const PLAN_FAMILIES = new Set(["chinchilla", "kaplan", "data-constrained", "allocation"]);
@@ -59,8 +59,14 @@ export default async function pagePlan(main) {
     };
     if (variant.value === "data-constrained") request.unique_tokens = unique.value;
     if (variant.value === "inference") request.inference_tokens = inference.value;
-    copy.replaceChildren(copyBox(planCli(request, selected, selectedFits), planPython(request, selected, selectedFits)));
-    if (!request.laws.length) { error.textContent = "choose at least one law"; return; }
+    if (!request.laws.length) { copy.replaceChildren(); error.textContent = "choose at least one law"; return; }
+    // one plan per law, written by the server from the options' declarations (a fit is shown as fit.json)
+    const one = { compute: request.compute };
+    if (request.unique_tokens) one.unique_tokens = request.unique_tokens;
+    if (request.inference_tokens) one.inference_tokens = request.inference_tokens;
+    api("/snippets/plan", { json: request.laws.map((law) => ({ ...one, law })) })
+      .then((s) => { if (mine === sequence) copy.replaceChildren(copyBox(s.cli, s.python)); })
+      .catch(() => { if (mine === sequence) copy.replaceChildren(); });
     try {
       const data = await api("/charts/plan", { json: request });
       if (mine !== sequence) return;
@@ -75,21 +81,4 @@ export default async function pagePlan(main) {
     } catch (e) { if (mine === sequence) error.textContent = e.message; }
   }, 120);
   redraw();
-}
-
-function planCli(request, published, fits) {
-  const extra = request.variant === "data-constrained" ? ` --unique-tokens ${shellQuote(request.unique_tokens)}`
-    : request.variant === "inference" ? ` --inference-tokens ${shellQuote(request.inference_tokens)}` : "";
-  const lines = published.map((name) => `scalinglab plan --compute ${shellQuote(request.compute)} --law ${name}${extra}`);
-  for (const fit of fits) lines.push(`scalinglab plan --compute ${shellQuote(request.compute)} --law ${shellQuote(fit.file || "fit.json")}${extra}`);
-  return lines.join("\n");
-}
-
-function planPython(request, published, fits) {
-  const extra = request.variant === "data-constrained" ? `, unique_tokens=${pyRepr(request.unique_tokens)}`
-    : request.variant === "inference" ? `, inference_tokens=${pyRepr(request.inference_tokens)}` : "";
-  const lines = ["import scalinglab as sl", ""];
-  for (const name of published) lines.push(`sl.plan(compute=${pyRepr(request.compute)}, law=${pyRepr(name)}${extra})`);
-  for (const fit of fits) lines.push(`sl.plan(compute=${pyRepr(request.compute)}, law=${pyRepr(fit.file || "fit.json")}${extra})`);
-  return lines.join("\n");
 }

@@ -1,11 +1,10 @@
 // "What to train next" on the Fit page: the runs from a candidate grid that most narrow the predicted loss at
 // the target per unit cost, for the table and law chosen above (POST /api/v1/suggest, as scalinglab suggest).
-import { el, api, si, sci, notesList, table, copyBox, shellQuote, pyRepr, field } from "./core.js";
+import { el, api, si, sci, notesList, table, copyBox, field } from "./core.js";
 
 const LABELS = { n: "N", d: "D", c: "C (FLOP)", u: "U" };
 
-// `source.current()` gives the table in use: { dataset, upload (its hash on the server), runs (its name in the
-// copied commands), columns ({ n_col: "..." }), law, formula, variables, ready (false when there is no table) };
+// `source.current()` gives the table in use: { dataset, upload (its hash on the server), columns ({ n_col: "..." }), law, formula, variables, ready (false when there is no table) };
 // `source.settled()` waits for an upload under way.
 export function suggestSection(q, source, onChange) {
   const defaults = { grid: "N=10M..1B:12,D=1B..100B:12", target: "C=1e22..1e24", budget: "1e21", k: "5", cost: "" };
@@ -25,7 +24,7 @@ export function suggestSection(q, source, onChange) {
   const copy = el("div");
   let ran = q.get("suggest") === "1";
   // the commands to copy appear with the first suggestion and follow the inputs from then on
-  for (const box of Object.values(inputs)) box.addEventListener("change", () => { onChange(); if (copy.firstChild) copy.replaceChildren(copyBox(...commands())); });
+  for (const box of Object.values(inputs)) box.addEventListener("change", () => { onChange(); if (copy.firstChild) showCopy(); });
 
   const options = () => {
     const chosen = source.current();
@@ -34,36 +33,34 @@ export function suggestSection(q, source, onChange) {
     return { chosen, values };
   };
 
-  // the same request as `scalinglab suggest` and `sl.suggest`, to copy
-  const commands = () => {
+  // the request as POST /api/v1/suggest takes it
+  const formOf = () => {
     const { chosen, values } = options();
-    const law = chosen.formula ? [`--formula ${shellQuote(chosen.formula)}`, ...chosen.variables.split(",").filter((v) => v.trim()).map((v) => `--var ${shellQuote(v.trim())}`)]
-      : [`--law ${chosen.law}`];
-    const flags = [`--runs ${shellQuote(chosen.runs)}`, ...law, `--grid ${shellQuote(values.grid)}`, `--target ${shellQuote(values.target)}`,
-      `--budget ${shellQuote(values.budget)}`, `--k ${Number(values.k)}`];
-    const args = [pyRepr(chosen.runs), chosen.formula ? `formula=${pyRepr(chosen.formula)}, variables=${pyRepr(chosen.variables)}` : pyRepr(chosen.law),
-      `grid=${pyRepr(values.grid)}`, `target=${pyRepr(values.target)}`, `budget=${pyRepr(values.budget)}`, `k=${Number(values.k)}`];
-    if (values.cost) { flags.push(`--cost ${shellQuote(values.cost)}`); args.push(`cost=${pyRepr(values.cost)}`); }
-    for (const [key, value] of Object.entries(chosen.columns)) {
-      flags.push(`--${key.replace("_", "-")} ${shellQuote(value)}`); args.push(`${key}=${pyRepr(value)}`);
-    }
-    return [`scalinglab suggest ${flags.join(" ")}`, `import scalinglab as sl\n\nresult = sl.suggest(${args.join(", ")})\nprint(result)`];
-  };
-
-  const run = async () => {
-    await source.settled();
-    const { chosen, values } = options();
-    copy.replaceChildren(copyBox(...commands()));
-    error.textContent = ""; out.replaceChildren();
-    if (!chosen.ready) { error.textContent = "choose a bundled runs table or upload one above"; return; }
     const form = new FormData();
     if (chosen.dataset) form.append("dataset", chosen.dataset); else form.append("upload", chosen.upload);
     if (chosen.formula) { form.append("formula", chosen.formula); form.append("variables", chosen.variables); }
     else form.append("law", chosen.law);
     for (const [key, value] of Object.entries({ ...chosen.columns, ...values })) form.append(key, value);
+    return form;
+  };
+  // the same request as `scalinglab suggest` and `sl.suggest`, written by the server from the declarations
+  let copied = 0;
+  const showCopy = () => {
+    const mine = ++copied;
+    if (!source.current().ready) { copy.replaceChildren(); return; }
+    api("/snippets/suggest", { form: formOf() })
+      .then((s) => { if (mine === copied) copy.replaceChildren(copyBox(s.cli, s.python)); })
+      .catch(() => { if (mine === copied) copy.replaceChildren(); });
+  };
+
+  const run = async () => {
+    await source.settled();
+    error.textContent = ""; out.replaceChildren();
+    if (!source.current().ready) { copy.replaceChildren(); error.textContent = "choose a bundled runs table or upload one above"; return; }
+    showCopy();
     button.disabled = true;
     try {
-      show(await api("/suggest", { form }));
+      show(await api("/suggest", { form: formOf() }));
       ran = true; onChange();
     } catch (e) { error.textContent = e.message; } finally { button.disabled = false; }
   };
