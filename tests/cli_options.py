@@ -326,12 +326,13 @@ _SUGGEST_FORMULA = ("--runs", RUNS, "--budget", "1e18", "--candidates", f"{W}/ca
                     "--var", "D")
 _PLAN_SUGGEST = ("--preset", "tiny", "--no-estimate", "--cache-dir", f"{W}/cache", "--suggest", "--budget", "2e10")
 
-#: The same planning options in sweep plan and sweep run (one ``_given``, one ``prepare_plan``).
+#: The same planning options in sweep plan and sweep run (one declaration, ``sweep.options.GIVEN``).
 SWEEP_PLANNING = {
     "--preset": changes("small"),
     "--compute": changes("5e9,1e10", "--no-estimate", "--cache-dir", f"{W}/cache"),
     "--budgets": changes("5e9,1e10", "--no-estimate", "--cache-dir", f"{W}/cache"),
     "--corpus": changes(f"{W}/corpus.jsonl"),
+    "--val-fraction": changes("0.1"),
     "--text-field": changes("body", "--preset", "tiny", "--no-estimate", "--cache-dir", f"{W}/cache", "--corpus",
                             f"{W}/corpus.jsonl"),
     "--tokenizer": changes("bpe:300", "--preset", "tiny", "--no-estimate", "--cache-dir", f"{W}/cache", "--corpus",
@@ -699,7 +700,8 @@ OPTIONS: dict[tuple[str, ...], dict[str, Case]] = {
     },
     ("sweep", "plan"): {
         **SWEEP_PLANNING,
-        "--no-estimate": Case(None, ("--preset", "tiny", "--cache-dir", f"{W}/cache"), "changes", base_varies=True),
+        "--estimate": Case("--no-estimate", ("--preset", "tiny", "--cache-dir", f"{W}/cache"), "changes",
+                           base_varies=True),
         "--suggest": changes(None, "--preset", "tiny", "--no-estimate", "--cache-dir", f"{W}/cache", "--budget", "2e10"),
         "--budget": changes("4e10", *_PLAN_SUGGEST),
         "--target": changes("1e10", *_PLAN_SUGGEST),

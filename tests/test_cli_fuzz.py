@@ -219,7 +219,7 @@ def build_argv(path, command, choose, count) -> list[str]:
     forced: list[str] = []
     if path == ("sweep", "plan"):  # never time steps; one shared corpus cache
         forced = ["--no-estimate"]
-        options = [p for p in options if p.name not in ("cache_dir", "no_estimate")]
+        options = [p for p in options if p.name not in ("cache_dir", "estimate")]
     argv = list(path)
     valid = VALID.get(path) if count(0, 1) else None
     if valid:

@@ -109,7 +109,7 @@ def test_a_million_torch_threads_is_refused_before_the_timing_run(cli, tmp_path)
     """``sweep plan --threads 1000000`` ended the process with SIGSEGV in the step-time estimate."""
     pytest.importorskip("torch")
     result = cli("sweep", "plan", "--preset", "tiny", "--threads", "1000000", "--cache-dir", str(tmp_path))
-    assert_user_error(result, "--threads", "1024", "1000000")
+    assert_user_error(result, "--threads", "1,024", "1,000,000")
 
 
 def test_a_400_digit_step_count_plans_one_sequence_a_step():

@@ -12,7 +12,7 @@ from scalinglab.errors import InputError
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (["--port", "70000"], ["--port", "65535", "70000"]),  # was: listening on 70000 mod 65536 = 4464
+    (["--port", "70000"], ["--port", "65,535", "70,000"]),  # was: listening on 70000 mod 65536 = 4464
     (["--port", "-1"], ["--port", "-1"]),
     (["--request-seconds", "nan"], ["--request-seconds", "nan"]),
     (["--fit-seconds", "inf"], ["--fit-seconds", "inf"]),

@@ -132,7 +132,7 @@ def test_a_killed_driver_resumes_and_recognises_results_its_jobs_left(tmp_path, 
     (("--resource", "accel=1"), "--resource needs --executor ray"),
     (("--slurm-partition", "gpu"), "--slurm-partition needs --executor submitit"),
     (("--executor", "submitit", "--submitit-cluster", "pbs"), "--submitit-cluster must be slurm, local or auto"),
-    (("--executor", "ray", "--retries", "-1"), "--retries must be >= 0"),
+    (("--executor", "ray", "--retries", "-1"), "--retries must be at least 0"),
 ])
 def test_executor_options_that_do_not_fit_are_one_line_errors_before_any_write(cli, tmp_path, tmp_path_factory,
                                                                                options, message):

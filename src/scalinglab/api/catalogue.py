@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from .._results import Result
+from ..datasets.options import DATASET
+from ..laws.options import LAW
 from ..units import format_quantity
+from .declared import declared
 from .inputs import Namespace
 
 
@@ -84,9 +87,11 @@ class _Laws(Namespace):
 
         return [_law_result(entry) for entry in list_laws()] + [_catalogue_result(e) for e in catalogue().values()]
 
-    def get(self, name: str) -> Result:
-        """One law: a published law (aliases such as ``chinchilla`` and ``epoch`` accepted; ``.law`` is the
-        object) or a formula law of the catalogue (``.formula``, ``.inputs``, ``.constants``)."""
+    @staticmethod
+    @declared(LAW)
+    def get(name: str) -> Result:
+        """One law: a published law (``.law`` is the object) or a formula law of the catalogue (``.formula``,
+        ``.inputs``, ``.constants``)."""
         from ..errors import UnknownNameError
         from ..laws import get_law
         from ..laws.catalogue import catalogue
@@ -126,7 +131,9 @@ class _Datasets(Namespace):
         return [Result(i, kind="Dataset", summary=f"{i.name} ({i.rows} rows)", report=_dataset_report)
                 for i in list_datasets()]
 
-    def get(self, name: str) -> Result:
+    @staticmethod
+    @declared(DATASET)
+    def get(name: str) -> Result:
         """A dataset's provenance: source, licence, checksum."""
         from ..datasets import get_dataset
 

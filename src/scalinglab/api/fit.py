@@ -6,6 +6,7 @@ import numpy as np
 
 from .._results import Result
 from ..errors import InputError
+from ..fit.bench_options import BENCH
 from ..fit.design.options import SUGGEST
 from ..fit.options import CURVES, FIT, ISOFLOP, PREDICT_TASK
 from ..laws.formula_law import formula_option
@@ -263,13 +264,17 @@ def _bench_frame(result):
     return pd.DataFrame([{"task": task.name, **law.to_dict()} for task in result.tasks for law in task.laws])
 
 
-def bench(task: str | None = None, *, tables=None, objective: str = "squares", on_task=None) -> Result:
+@declared(BENCH, positional=("task",))
+def bench(**values) -> Result:
     """The extrapolation benchmark: each task's laws fitted on its train rows, scored on its test rows.
 
-    ``task``: one task (``sl.bench("chinchilla-runs")``), default all; ``tables``: the folder of the
-    SLDBench tables (tasks on bundled datasets need none); ``objective``: ``squares`` (default) or
-    ``huber``; ``on_task(name, index, count)`` is called before each task. R^2 is clipped to [-1, 1];
-    MAPE in percent; ``to_frame()`` has one row per task and law.
+    ``sl.bench("chinchilla-runs")`` runs one task. R^2 is clipped to [-1, 1]; MAPE in percent; ``to_frame()`` has
+    one row per task and law.
+
+    Returns
+    -------
+    Result
+        ``tasks``: each task's split sizes, the source's figure and every law's scores.
 
     Examples
     --------
@@ -278,6 +283,7 @@ def bench(task: str | None = None, *, tables=None, objective: str = "squares", o
     >>> task.n_train, task.n_test, round(task.published.r2_clipped, 3)
     (222, 23, 0.368)
     """
+    task, tables, objective, on_task = (values[name] for name in BENCH)
     from ..fit.bench import run_bench
 
     result = run_bench(task, tables=tables, objective=objective, on_task=on_task)

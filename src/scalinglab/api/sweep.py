@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._results import Result
 from ..errors import InputError
 from ..options import spelled
+from ..sweep.options import EXPORT, GIVEN, PLAN, RUN, SLURM, STATUS
+from .declared import declared
 from .inputs import Namespace, parse_flop
 
 
@@ -21,107 +21,101 @@ class _Sweep(Namespace):
     _package = "scalinglab.sweep"
 
     @staticmethod
-    def _given(options: dict) -> dict:
-        given = dict(options)
-        if "compute" in given:
-            given["budgets"] = given.pop("compute")
-        if "flops_method" in given:
-            given["flops"] = given.pop("flops_method")
-        if given.get("seeds") is not None:
-            given["seeds"] = tuple(np.atleast_1d(given["seeds"]).tolist())
-        return given
-
-    def plan(self, *, preset: str | None = None, cache_dir=None, estimate: bool = True, suggest: bool = False,
-             budget=None, db=None, name: str | None = None, target=None, **options) -> Result:
+    @declared(PLAN)
+    def plan(**values) -> Result:
         """Plan a sweep and time a few steps per shape (trains nothing); with ``suggest``, the planned runs
         ``suggest`` would train next within ``budget`` FLOP, given the finished runs of sweep ``name`` in
         ``db`` (or none), for the loss at ``target`` FLOP (default: the largest budget)."""
         from ..sweep.api import prepare_plan
 
-        if not suggest:
-            if budget is not None or target is not None or db is not None or name is not None:
-                raise InputError(f"{', '.join(spelled(name) for name in ('budget', 'target', 'db'))} and "
-                                 f"{spelled('name')} go with {spelled('suggest')}")
-            planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=estimate, **self._given(options))
+        planning = {name: values[name] for name in GIVEN}
+        if not values["suggest"]:
+            planned = prepare_plan(estimate=values["estimate"], **planning)
             return Result(planned, kind="SweepPlan", summary=f"{len(planned.plan.runs)} runs on {planned.plan.device}")
         from ..sweep.adaptive import suggest_plan
 
-        flop, target_flop = parse_flop(budget, spelled("budget"), required=True), parse_flop(target, spelled("target"))
-        planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **self._given(options))
-        found = suggest_plan(planned.plan, budget=flop, registry=db, name=name, target=target_flop)
+        flop = parse_flop(values["budget"], spelled("budget"), required=True)
+        target = parse_flop(values["target"], spelled("target"))
+        planned = prepare_plan(estimate=False, **planning)
+        found = suggest_plan(planned.plan, budget=flop, registry=values["db"], name=values["name"], target=target)
         return Result(found, kind="SweepSuggestion", summary=f"{len(found.keys)} runs to train next")
 
-    def run(self, *, preset: str | None = None, cache_dir=None, name: str | None = None, db=None,
-            out="out/sweeps", executor: str = "local", ray_address: str | None = None, gpus_per_run: float = -1.0,
-            cpus_per_run: float = 1.0, fit: bool = False, save_models: bool = False, peak_flops=None,
-            progress: bool = False, retries: int = 2, resources: dict | None = None, slurm: dict | None = None,
-            force: bool = False, adaptive: bool = False, budget=None, rounds: int = 3, target=None,
-            **options) -> Result:
+    @staticmethod
+    @declared(RUN)
+    def run(**values) -> Result:
         """Train every unfinished run of the sweep and record it (the same ``name`` resumes).
 
         ``adaptive``: train only the runs ``suggest`` chooses, ``rounds`` rounds after a seed round, within
         ``budget`` FLOP, for the loss at ``target`` FLOP (default: the largest budget); every round is
-        recorded in the registry (``scalinglab.sweep.adaptive``).
-
-        ``executor``: local, ray or submitit; ``retries``: resubmissions of a run lost with its node or
-        job; ``resources``: custom Ray resources per run (``{"accel": 1}``); ``slurm``: submitit options
-        (``folder``, ``cluster``, ``partition``, ``array_parallelism``, ``timeout_min``); ``force``: take
-        the sweep over from a registered owner that no longer runs it."""
+        recorded in the registry (``scalinglab.sweep.adaptive``)."""
         from pathlib import Path
 
         from ..store import RunsRegistry
         from ..sweep.api import prepare_plan
-        from ..sweep.executors import check_options
+        from ..sweep.executors import check_options, parse_resources
         from ..sweep.runner import run_sweep
 
-        if not adaptive and (budget is not None or target is not None):
-            raise InputError(f"{spelled('budget')} and {spelled('target')} go with {spelled('adaptive')}")
-        if adaptive:
-            flop, target_flop = parse_flop(budget, spelled("budget"), required=True), parse_flop(target, spelled("target"))
-            if fit:
-                raise InputError(f"{spelled('fit')} goes with a full sweep; an adaptive sweep fits after every round")
-        check_options(executor, ray_address=ray_address, resources=resources, slurm=slurm, retries=retries,
-                      cpus_per_run=cpus_per_run, gpus_per_run=0.0 if gpus_per_run == -1.0 else gpus_per_run)
-        RunsRegistry.check_intact(db or Path(out) / "runs.sqlite")  # before the corpus work, writing nothing
-        planned = prepare_plan(preset=preset, cache_dir=cache_dir, estimate=False, **self._given(options))
+        v = values
+        if v["executor"] == "local":
+            for name in ("gpus_per_run", "cpus_per_run", "retries"):
+                if RUN[name].given(v[name]):
+                    raise InputError(f"{spelled(name)} needs {spelled('executor', value='ray')} or submitit (the "
+                                     f"local executor runs one run at a time here)")
+        if v["adaptive"]:
+            flop = parse_flop(v["budget"], spelled("budget"), required=True)
+            target_flop = parse_flop(v["target"], spelled("target"))
+        resources = v["resources"] if v["resources"] is not None else parse_resources(v["resource"])
+        slurm = v["slurm"] if v["slurm"] is not None else {
+            key: str(v[name]) if key == "folder" else v[name] for key, name in SLURM.items() if v[name] is not None}
+        gpus_per_run = v["gpus_per_run"]
+        check_options(v["executor"], ray_address=v["ray_address"], resources=resources, slurm=slurm or None,
+                      retries=v["retries"], cpus_per_run=v["cpus_per_run"], gpus_per_run=gpus_per_run or 0.0)
+        out = Path(v["out"])
+        registry = v["db"] or out / "runs.sqlite"
+        RunsRegistry.check_intact(registry)  # before the corpus work, writing nothing
+        planned = prepare_plan(estimate=False, **{name: v[name] for name in GIVEN})
         the_plan = planned.plan
-        out = Path(out)
-        gpus = gpus_per_run if gpus_per_run >= 0 else (1.0 if the_plan.device.startswith("cuda") else 0.0)
-        if adaptive:
+        if gpus_per_run is None:
+            gpus_per_run = 1.0 if the_plan.device.startswith("cuda") else 0.0
+        common = dict(registry=registry, out_dir=out, executor=v["executor"], device=the_plan.device,
+                      ray_address=v["ray_address"], gpus_per_run=gpus_per_run, cpus_per_run=v["cpus_per_run"],
+                      max_epochs=float(planned.options["max_epochs"]), save_models=v["save_models"],
+                      peak_flops=v["peak_flops"], progress=v["progress"], retries=v["retries"],
+                      resources=resources, slurm=slurm or None, force=v["force"])
+        if v["adaptive"]:
             from ..sweep.adaptive import run_adaptive
 
-            found = run_adaptive(the_plan, planned.corpus, name=name or f"adaptive-{the_plan.fingerprint()[:8]}",
-                                 registry=db or out / "runs.sqlite", budget=flop, rounds=rounds, target=target_flop,
-                                 out_dir=out, executor=executor,
-                                 device=the_plan.device, ray_address=ray_address, gpus_per_run=gpus,
-                                 cpus_per_run=cpus_per_run, max_epochs=float(planned.options["max_epochs"]),
-                                 save_models=save_models, peak_flops=peak_flops, progress=progress, retries=retries,
-                                 resources=resources, slurm=slurm, force=force)
+            found = run_adaptive(the_plan, planned.corpus, name=v["name"] or f"adaptive-{the_plan.fingerprint()[:8]}",
+                                 budget=flop, rounds=v["rounds"], target=target_flop, **common)
             return Result(found, kind="AdaptiveSweep", summary=found.name)
-        result = run_sweep(the_plan, planned.corpus, name=name or f"sweep-{the_plan.fingerprint()[:8]}",
-                           registry=db or out / "runs.sqlite", out_dir=out, executor=executor,
-                           device=the_plan.device, ray_address=ray_address, gpus_per_run=gpus,
-                           cpus_per_run=cpus_per_run, max_epochs=float(planned.options["max_epochs"]), fit=fit,
-                           save_models=save_models, peak_flops=peak_flops, progress=progress, retries=retries,
-                           resources=resources, slurm=slurm, force=force)
-        if fit:
+        result = run_sweep(the_plan, planned.corpus, name=v["name"] or f"sweep-{the_plan.fingerprint()[:8]}",
+                           fit=v["fit"], **common)
+        if v["fit"]:
             from ..charts import save_chart
             from ..charts.sweep import isoflop_chart
 
             result.charts.append(str(save_chart(isoflop_chart(result.rows, result.fit), Path(result.out_dir) / "isoflop.png")))
         return Result(result, kind="Sweep", summary=f"{getattr(result, 'name', '')}".strip() or "sweep")
 
-    def status(self, db="out/sweeps/runs.sqlite", name: str | None = None) -> Result:
+    @staticmethod
+    @declared(STATUS, positional=("db", "name"))
+    def status(**values) -> Result:
         """Sweeps in a registry, one sweep's runs, and a consistency check."""
         from ..sweep.api import sweep_status
 
-        return Result(sweep_status(db, name), kind="SweepStatus", summary=str(db))
+        return Result(sweep_status(values["db"], values["name"]), kind="SweepStatus", summary=str(values["db"]))
 
-    def export(self, db, name: str, out, *, checkpoints: bool = False) -> Result:
+    @staticmethod
+    @declared(EXPORT, positional=("db", "name", "out"))
+    def export(**values) -> Result:
         """Write a sweep's finished runs as CSV with the columns ``fit`` and ``isoflop`` read."""
         from ..sweep.api import export_sweep
 
-        return Result(export_sweep(db, name, out, checkpoints=checkpoints), kind="SweepExport", summary=str(out))
+        for name, what in (("name", "the sweep to export"), ("out", "the CSV file to write")):
+            if values[name] is None:
+                raise InputError(f"give {spelled(name)} ({what})")
+        return Result(export_sweep(values["db"], values["name"], values["out"], checkpoints=values["checkpoints"]),
+                      kind="SweepExport", summary=str(values["out"]))
 
 
 sweep = _Sweep()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from ._common import JsonOption, console, print_json, table
+from ..datasets.options import SHOW
+from ._common import JsonOption, api, console, print_json, table
+from .declared import with_options
 
 
 def register(app: typer.Typer) -> None:
@@ -26,15 +26,13 @@ def register(app: typer.Typer) -> None:
         console.print(table("Bundled datasets", ["name", "rows", "file", "source"], rows))
 
     @group.command("show")
-    def show_command(
-        name: Annotated[str, typer.Argument(help="Dataset name, e.g. chinchilla.")],
-        head: Annotated[int | None, typer.Option("--head", help="Rows to preview (default 5; the table, not --json).")] = None,
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(SHOW)
+    def show_command(as_json: JsonOption = False, **options) -> None:
         """Show a dataset's provenance, checksum, columns and first rows."""
-        from ..datasets import get_dataset, read_bundled
+        from ..datasets import read_bundled
 
-        info = get_dataset(name)
+        options = SHOW.check(options)
+        info, head = api.datasets.get(options["name"]).raw, options["head"]
         frame = read_bundled(info.name)
         if as_json:
             if head is not None:

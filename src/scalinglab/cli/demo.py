@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
+from ..report.demo import DEMO, run_demo
 from ._common import console, table
+from .declared import with_options
 
 
 def _print_section(section) -> None:
@@ -21,14 +20,11 @@ def _print_section(section) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
-    def demo_command(
-        out: Annotated[Path, typer.Option("--out", help="Folder for report.html and charts.")] = Path("out"),
-    ) -> None:
+    @with_options(DEMO)
+    def demo_command(**options) -> None:
         """Run the whole scaling picture on bundled data and write an HTML report."""
         from .._io import check_output_dir
 
-        check_output_dir(out, flag="--out")
-        from ..report.demo import run_demo
-
-        path, _ = run_demo(out, on_section=_print_section)
+        check_output_dir(options["out"], flag="--out")
+        path, _ = run_demo(options["out"], on_section=_print_section)
         console.print(f"\nReport written to {path}", markup=False)

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..forecast.options import COMPARE, FORECAST, SENSITIVITY, TREND
+from ..forecast.options import COMPARE, FORECAST, SENSITIVITY, SHOW_SCENARIO, TREND
 from ._common import JsonOption, api, check_outputs, console, emit, print_json, table
 from .declared import with_options
 
@@ -65,14 +65,12 @@ def register(app: typer.Typer) -> None:
                             ["name", "essay", "years", "title"], rows))
 
     @group.command("show")
-    def show_command(
-        name: Annotated[str, typer.Argument(help="A preset name or a scenario YAML file.")],
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(SHOW_SCENARIO)
+    def show_command(as_json: JsonOption = False, **options) -> None:
         """Show a scenario: every input with its distribution and source."""
         from ..forecast.scenarios import describe_scenario, resolve_scenario
 
-        scenario = resolve_scenario(name)
+        scenario = resolve_scenario(options["name"])
         info = describe_scenario(scenario)
         if as_json:
             print_json(info)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
+from ..compute.options import ACCELERATOR
 from ._common import JsonOption, console, print_json, table
+from .declared import with_options
 
 
 def _tflops(acc, precision: str) -> str:
@@ -42,14 +42,12 @@ def register(app: typer.Typer) -> None:
                              "cloud $/h (date)"], rows))
 
     @group.command("show")
-    def show_command(
-        name: Annotated[str, typer.Argument(help="Accelerator name or alias, e.g. h100, A100, tpu-v5p.")],
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(ACCELERATOR)
+    def show_command(as_json: JsonOption = False, **options) -> None:
         """Show one accelerator: every field with its note and source."""
         from ..compute.hardware import get_accelerator
 
-        acc = get_accelerator(name)
+        acc = get_accelerator(options["name"])
         if as_json:
             print_json(acc.to_dict())
             return

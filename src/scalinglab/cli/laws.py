@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
+from ..laws.options import LAW
 from ._common import JsonOption, api, console, emit, print_json, table
+from .declared import with_options
 
 
 def _format_params(params: dict) -> str:
@@ -46,10 +46,8 @@ def register(app: typer.Typer) -> None:
                             ["group", "name", "inputs", "constants"], rows))
 
     @group.command("show")
-    def show_command(
-        name: Annotated[str, typer.Argument(help="Law name, e.g. hoffmann2022 or parallel-chen2025.")],
-        as_json: JsonOption = False,
-    ) -> None:
+    @with_options(LAW)
+    def show_command(as_json: JsonOption = False, **options) -> None:
         """Show one law: formula, inputs and units, parameters (with published values and standard errors),
         data and source."""
-        emit(api.laws.get(name), as_json)
+        emit(api.laws.get(**options), as_json)

@@ -4,25 +4,37 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
 
 import typer
 
 from ..errors import InputError
+from ..options import Option, Options
+from ..web.settings import Limits
+from .declared import with_options
+
+#: What ``serve`` takes: where it listens, the registry it shows, and the limits of a request (``Limits``).
+SERVE = Options((
+    Option("port", "Port to listen on (0: any free port).", default=8000, kind="int", low=0, high=65535),
+    Option("host", "Address to bind: 127.0.0.1 (the default) serves this machine only; anything else exposes the "
+                   "explorer to the network.", default="127.0.0.1"),
+    Option("registry", "A runs registry (SQLite) to show, read-only, on the Sweeps page."),
+    Option("max_upload_mb", "Largest runs table accepted, in MB.", default=Limits.upload_bytes / 1e6, kind="float",
+           low=0, low_open=True),
+    Option("max_bootstrap", "Most bootstrap refits of a fit.", default=Limits.bootstrap, kind="int", low=1),
+    Option("max_samples", "Most Monte Carlo samples of a request.", default=Limits.samples, kind="int", low=1),
+    Option("request_seconds", "Time limit of a request; fit jobs get {fit_seconds}.", default=Limits.request_seconds,
+           kind="float", low=0, low_open=True),
+    Option("fit_seconds", "Time limit of a fit job.", default=Limits.fit_seconds, kind="float", low=0, low_open=True),
+    Option("compute_threads", "Requests computing at once; the others wait their turn, in order.",
+           default=Limits.compute_threads, kind="int", low=1),
+))
 
 
-def _check_start(*, port: int, host: str, positive: dict) -> None:
-    """Everything ``serve`` is given, checked before the server starts: a port in 0-65535 (0: any free
-    one), limits that are finite and positive, and a host this machine can listen on at that port (a
-    trial bind, so that a wrong address or a port in use is one line rather than uvicorn's)."""
-    import math
+def _check_host(host: str, port: int) -> None:
+    """A host this machine can listen on at ``port`` (a trial bind, so that a wrong address or a port in use
+    is one line rather than uvicorn's), checked before the server starts."""
     import socket
 
-    if not 0 <= port <= 65535:
-        raise InputError(f"--port must be between 1 and 65535 (or 0 for any free port), got {port}")
-    for flag, value in positive.items():
-        if not (math.isfinite(value) and value > 0):
-            raise InputError(f"{flag} must be a finite number above 0, got {value:g}")
     if not host.strip() or any(c.isspace() for c in host):
         raise InputError(f"--host must be an address or a host name, got {host!r}")
     try:
@@ -40,26 +52,16 @@ def _check_start(*, port: int, host: str, positive: dict) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("serve")
-    def serve_command(
-        port: Annotated[int, typer.Option("--port", help="Port to listen on (0: any free port).")] = 8000,
-        host: Annotated[str, typer.Option("--host", help="Address to bind. The default serves this machine only; "
-                                                         "anything else exposes the explorer to the network.")] = "127.0.0.1",
-        registry: Annotated[Optional[Path], typer.Option("--registry", help="A runs registry (SQLite) to show, read-only, on the Sweeps page.")] = None,
-        max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", help="Largest runs table accepted, in MB.")] = 5.0,
-        max_bootstrap: Annotated[int, typer.Option("--max-bootstrap", help="Most bootstrap refits of a fit.")] = 2000,
-        max_samples: Annotated[int, typer.Option("--max-samples", help="Most Monte Carlo samples of a request.")] = 100_000,
-        request_seconds: Annotated[float, typer.Option("--request-seconds", help="Time limit of a request; fit jobs get --fit-seconds.")] = 30.0,
-        fit_seconds: Annotated[float, typer.Option("--fit-seconds", help="Time limit of a fit job.")] = 300.0,
-        compute_threads: Annotated[int, typer.Option("--compute-threads", help="Requests computing at once; the others wait their turn, in order.")] = 4,
-    ) -> None:
+    @with_options(SERVE)
+    def serve_command(**options) -> None:
         """Serve the explorer on http://127.0.0.1:PORT (JSON API under /api/v1, the same numbers as --json)."""
-        _check_start(port=port, host=host, positive={"--max-upload-mb": max_upload_mb, "--max-bootstrap": max_bootstrap,
-                                                      "--max-samples": max_samples, "--request-seconds": request_seconds,
-                                                      "--fit-seconds": fit_seconds, "--compute-threads": compute_threads})
+        o = SERVE.check(options)
+        host, port, registry = o["host"], o["port"], o["registry"]
+        _check_host(host, port)
         try:
             import uvicorn
 
-            from ..web import Limits, Settings, create_app
+            from ..web import Settings, create_app
             from ..web.guard import LOOPBACK
         except ImportError as error:
             raise InputError(f"the explorer needs the web extra ({error.name} is missing): "
@@ -67,12 +69,14 @@ def register(app: typer.Typer) -> None:
         if registry is not None:
             from ..store import RunsRegistry
 
+            registry = Path(registry)
             RunsRegistry(registry, read_only=True).close()  # a clear error now rather than on the page
         if host not in LOOPBACK:
             sys.stderr.write(f"warning: --host {host} exposes the explorer to every machine that can reach this "
                              f"address; it has no login\n")
-        limits = Limits(upload_bytes=int(max_upload_mb * 1e6), bootstrap=max_bootstrap, samples=max_samples,
-                        request_seconds=request_seconds, fit_seconds=fit_seconds, compute_threads=compute_threads)
+        limits = Limits(upload_bytes=int(o["max_upload_mb"] * 1e6), bootstrap=o["max_bootstrap"],
+                        samples=o["max_samples"], request_seconds=o["request_seconds"], fit_seconds=o["fit_seconds"],
+                        compute_threads=o["compute_threads"])
         settings = Settings(limits=limits, registry=registry.resolve() if registry else None, host=host)
         shown = f"[{host}]" if ":" in host else host
         sys.stderr.write(f"scalinglab explorer on http://{shown}:{port}/ (Ctrl-C to stop)\n")

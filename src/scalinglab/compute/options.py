@@ -14,7 +14,7 @@ from .._defaults import DEFAULT_LAW
 from ..errors import InputError
 from ..options import Option, Options, spelled
 
-__all__ = ["FLOPS", "MEMORY", "ROOFLINE", "INFERENCE_PLAN", "METHODS", "RECOMPUTE", "BYTES_PER_VALUE", "check_each"]
+__all__ = ["ACCELERATOR", "FLOPS", "MEMORY", "ROOFLINE", "INFERENCE_PLAN", "METHODS", "RECOMPUTE", "BYTES_PER_VALUE", "check_each"]
 
 #: FLOP counting methods: 6 N D, Kaplan et al. 2020 Table 1, Hoffmann et al. 2022 Appendix F.
 METHODS = ("6nd", "kaplan", "chinchilla")
@@ -22,6 +22,12 @@ METHODS = ("6nd", "kaplan", "chinchilla")
 RECOMPUTE = ("none", "selective", "full")
 #: Bytes per stored number: from 1-bit quantisation to float64; anything outside is no number format.
 BYTES_PER_VALUE = (0.125, 8.0)
+
+
+#: ``hardware show``: one accelerator of the catalogue (``accelerators.yaml``).
+ACCELERATOR = Options((
+    Option("name", "Accelerator name or alias, e.g. h100, A100, tpu-v5p.", argument=True),
+))
 
 
 def _count(name: str, help: str, default: int | None = None, **rules) -> Option:

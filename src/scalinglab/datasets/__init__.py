@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -94,6 +93,8 @@ def dataset_path(name: str) -> Path:
 def _verified(name: str) -> Path:
     info = get_dataset(name)
     path = dataset_path(name)
+    import hashlib
+
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != info.sha256:
         raise InputError(f"bundled dataset {name!r} ({path}) fails its checksum: got {digest[:12]}..., "

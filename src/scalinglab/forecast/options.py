@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from ..errors import InputError
 from ..options import Option, Options, spelled
 
-__all__ = ["FORECAST", "SENSITIVITY", "COMPARE", "TREND", "MAX_SAMPLES", "MIN_SENSITIVITY_SAMPLES", "needs"]
+__all__ = ["FORECAST", "SENSITIVITY", "COMPARE", "TREND", "SHOW_SCENARIO", "MAX_SAMPLES", "MIN_SENSITIVITY_SAMPLES", "needs"]
 
 #: Most joint draws of one forecast.
 MAX_SAMPLES = 2_000_000
@@ -30,6 +30,11 @@ UNTIL = Option("until", "Last year of the forecast (default: the scenario's).", 
 LAW = Option("law", "Law of the largest run's N, D and loss (e.g. hoffmann2022, besiroglu2024, muennighoff2023); "
                     "the run then wants that law's compute-optimal dataset. Default: the scenario's dataset rule, "
                     "else hoffmann2022.")
+
+#: ``scenarios show``: one scenario, with every input's distribution and source.
+SHOW_SCENARIO = Options((
+    Option("name", "A preset name or a scenario YAML file.", argument=True),
+))
 
 FORECAST = Options((
     SCENARIO, SAMPLES, SEED, UNTIL, LAW,

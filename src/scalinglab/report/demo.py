@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .html import Section, write_report
+from ..options import Option, Options
 
-__all__ = ["DEMO_SECTIONS", "run_demo"]
+if TYPE_CHECKING:
+    from .html import Section
+
+__all__ = ["DEMO", "DEMO_SECTIONS", "run_demo"]
 
 DEMO_SECTIONS = (
     "scalinglab.report.plan:section",
@@ -20,6 +24,12 @@ DEMO_SECTIONS = (
     "scalinglab.report.forecast:section",
     "scalinglab.report.sweep:section",
 )
+
+
+#: What ``scalinglab demo`` takes.
+DEMO = Options((
+    Option("out", "Folder for report.html and charts.", default="out"),
+))
 
 
 def run_demo(out_dir: str | Path, on_section=None) -> tuple[Path, list[Section]]:
@@ -33,4 +43,6 @@ def run_demo(out_dir: str | Path, on_section=None) -> tuple[Path, list[Section]]
         sections.append(section)
         if on_section is not None:
             on_section(section)
+    from .html import write_report
+
     return write_report(sections, out_dir / "report.html"), sections

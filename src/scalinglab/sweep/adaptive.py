@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, ScalingLabError
+from ..options import spelled
 from ..store import RunsRegistry
 from .planner import SweepPlan
 
@@ -47,7 +48,7 @@ def design_law(plan: SweepPlan, law=None) -> tuple[str, str]:
     chosen = law if law is not None else plan.law if plan.law is not None else "chinchilla"
     family, _ = resolve_family(chosen)
     if family in _NOT_FOR_SWEEPS:
-        raise InputError(f"--law {chosen}: the {family} family {_NOT_FOR_SWEEPS[family]}; an adaptive sweep "
+        raise InputError(f"{spelled('law', value=chosen)}: the {family} family {_NOT_FOR_SWEEPS[family]}; an adaptive sweep "
                          f"designs for chinchilla, kaplan, power, saturating-power or broken-power")
     return str(chosen), family
 
@@ -95,7 +96,8 @@ def suggest_next(plan: SweepPlan, rows: list[dict], *, budget: float, target: fl
     specs, losses = _finished(plan, rows)
     free = _free(plan, specs, exclude)
     if not free:
-        raise InputError("every planned run is already trained or chosen; plan more runs (--sizes, --compute)")
+        raise InputError(f"every planned run is already trained or chosen; plan more runs ({spelled('sizes')}, "
+                         f"{spelled('compute')})")
     import pandas as pd
 
     candidates = pd.DataFrame({"params": [s.n_params for s in free], "tokens": [s.n_tokens for s in free]})
@@ -166,9 +168,10 @@ def _check_settings(name: str, recorded: list[dict], budget: float, rounds: int,
         return
     first = recorded[0]
     if (first["budget"], first["rounds"], first["target_flops"]) != (float(budget), int(rounds), float(target)):
-        raise InputError(f"adaptive sweep {name!r} was started with --budget {first['budget']:.6g} --rounds "
-                         f"{first['rounds']} --target {first['target_flops']:.6g}; run it again with those, or give "
-                         f"another --name")
+        started = ", ".join(spelled(key, value=f"{first[column]:.6g}") for key, column in
+                            (("budget", "budget"), ("rounds", "rounds"), ("target", "target_flops")))
+        raise InputError(f"adaptive sweep {name!r} was started with {started}; run it again with those, or give "
+                         f"another {spelled('name')}")
 
 
 def run_adaptive(plan: SweepPlan, corpus, *, name: str, registry: str | Path, budget: float, rounds: int,
@@ -181,15 +184,16 @@ def run_adaptive(plan: SweepPlan, corpus, *, name: str, registry: str | Path, bu
     law, _ = design_law(plan, law)
 
     if not (np.isfinite(budget) and budget > 0):
-        raise InputError(f"--budget must be a positive FLOP count, got {budget!r}")
+        raise InputError(f"{spelled('budget')} must be a positive FLOP count, got {budget!r}")
     if not (isinstance(rounds, (int, np.integer)) and rounds >= 1):
-        raise InputError(f"--rounds must be a whole number of at least 1, got {rounds!r}")
+        raise InputError(f"{spelled('rounds')} must be a whole number of at least 1, got {rounds!r}")
     target = float(max(plan.budgets) if target is None else target)
     if not (np.isfinite(target) and target > 0):
-        raise InputError(f"--target must be a positive FLOP count, got {target!r}")
+        raise InputError(f"{spelled('target')} must be a positive FLOP count, got {target!r}")
     cheapest = min(s.flops for s in plan.runs)
     if budget < cheapest:
-        raise InputError(f"--budget {budget:.3g} is below the cheapest planned run's {cheapest:.3g} FLOP")
+        raise InputError(f"{spelled('budget', value=f'{budget:.3g}')} is below the cheapest planned run's "
+                         f"{cheapest:.3g} FLOP")
     with RunsRegistry(registry) as db:
         db.open_sweep(name, plan.to_dict(), corpus.to_dict(), force=force)
         db.release(name)
@@ -259,7 +263,8 @@ def suggest_plan(plan: SweepPlan, *, budget: float, registry=None, name: str | N
     rows = []
     if registry is not None:
         if name is None:
-            raise InputError("--db needs --name: the sweep whose finished runs the suggestion builds on")
+            raise InputError(f"{spelled('db')} needs {spelled('name')}: the sweep whose finished runs the suggestion "
+                             f"builds on")
         from .api import reading
 
         with reading(registry) as db:

@@ -16,32 +16,12 @@ from ..options import spelled
 from ..units import parse_quantity
 from .config import HyperparameterRule, TrainSettings
 from .corpus import TokenizedCorpus, check_corpus, prepare_corpus
+from .options import GIVEN, PLANNING, PRESETS
 from .planner import SweepPlan, plan_sweep
 
-__all__ = ["PRESETS", "DEFAULTS", "parse_budgets", "PlannedSweep", "prepare_plan", "SweepStatus", "sweep_status",
+__all__ = ["PRESETS", "parse_budgets", "PlannedSweep", "prepare_plan", "SweepStatus", "sweep_status",
            "ExportResult", "export_sweep", "require_torch",
            "reading"]
-
-#: Defaults of every planning option (the CLI's ``None`` means "not given").
-DEFAULTS = {
-    "budgets": None, "corpus": "demo", "text_field": "text", "tokenizer": "byte", "val_fraction": 0.05,
-    "sizes": 3, "spread": 3.0, "law": None, "tokens_per_param": 20.0, "flops": "6nd", "n_ctx": 128,
-    "positions": "rotary", "aspect_ratio": 32.0, "seeds": (0,), "steps": None, "batch_tokens": None, "lr": None,
-    "threads": 1, "eval_tokens": 65_536, "device": "auto", "max_epochs": 1.0, "compile": True,
-}
-
-#: Most torch threads a run may ask for (``torch.set_num_threads(10**6)`` ended the process with SIGSEGV).
-MAX_THREADS = 1024
-
-#: Named option sets. ``tiny``: the CPU sweep of the tests and the demo: 3 budgets x 3 sizes of
-#: byte-level models (3k-50k parameters, three of them at two budgets or more) on the demo corpus, every run
-#: about 300 steps long; under a minute on one core. ``small``: 3 budgets x 3 sizes of 21k-305k parameters
-#: at 3e11-3e12 FLOP, every run 500 steps; 6.6 minutes on 2 CPU cores.
-PRESETS = {
-    "tiny": {"budgets": [5e9, 1e10, 2e10], "sizes": 3, "spread": 3.0, "n_ctx": 64, "steps": 300,
-             "eval_tokens": 32_768, "device": "cpu"},
-    "small": {"budgets": [3e11, 1e12, 3e12], "sizes": 3, "spread": 2.5, "steps": 500, "device": "cpu"},
-}
 
 
 def require_torch():
@@ -58,7 +38,8 @@ _RANGE = re.compile(r"^\s*(.+?)\s*\.\.\s*([^:]+?)\s*(?::\s*(\d+))?\s*$")
 def parse_budgets(text) -> list[float]:
     """``"1e15,3e15,1e16"``, or ``"1e15..1e17"`` (two per decade, log-spaced) or ``"1e15..1e17:5"``."""
     if text is None:
-        raise InputError("give --budgets (e.g. 1e15,3e15,1e16 or 1e15..1e17:5) or --preset tiny")
+        raise InputError(f"give {spelled('compute')} (e.g. 1e15,3e15,1e16 or 1e15..1e17:5) or "
+                         f"{spelled('preset', value='tiny')}")
     if isinstance(text, (list, tuple)):
         values = [float(v) for v in text]
     else:
@@ -104,43 +85,27 @@ class PlannedSweep:
         return Group(self.plan.report(), *lines)
 
 
-def _options(preset: str | None, given: dict) -> dict:
-    if preset is not None and preset not in PRESETS:
-        from ..errors import UnknownNameError
-
-        raise UnknownNameError("preset", preset, PRESETS)
-    unknown = set(given) - set(DEFAULTS)
-    if unknown:
-        raise InputError(f"unknown sweep option(s): {', '.join(sorted(unknown))}")
-    options = dict(DEFAULTS)
-    options.update(PRESETS.get(preset, {}))
-    options.update({k: v for k, v in given.items() if v is not None})
-    return options
-
-
-def prepare_plan(*, preset: str | None = None, cache_dir=None, estimate: bool = True, **given) -> PlannedSweep:
-    """Prepare the corpus and plan the sweep (options: ``DEFAULTS``, a ``PRESETS`` entry, then ``given``)."""
-    o = _options(preset, given)
+def prepare_plan(*, estimate: bool = True, **given) -> PlannedSweep:
+    """Prepare the corpus and plan the sweep (``given``: the options of :data:`~scalinglab.sweep.options.GIVEN`):
+    the declared defaults, then the preset's values, then those given."""
+    given = GIVEN.check(given)
+    preset, cache_dir = given.pop("preset"), given.pop("cache_dir")
+    o = {**PLANNING.defaults(), **PRESETS.get(preset, {}), **{k: v for k, v in given.items() if v is not None}}
     check_corpus(o["corpus"])  # a device or a pipe is refused before torch is imported
     require_torch()
     from .train import estimate_seconds, resolve_device
 
     device = resolve_device(o["device"])
-    budgets = parse_budgets(o["budgets"])
-    if not 1 <= int(o["threads"]) <= MAX_THREADS:  # a million torch threads crashed the process
-        raise InputError(f"--threads must be between 1 and {MAX_THREADS} (torch threads per run), got {o['threads']}")
-    if o["max_epochs"] is None or not o["max_epochs"] > 0:
-        raise InputError(f"{spelled('max_epochs')} must be positive, got {o['max_epochs']!r}")
+    budgets = parse_budgets(o["compute"])
     corpus = prepare_corpus(o["corpus"], tokenizer=o["tokenizer"], cache_dir=cache_dir, val_fraction=o["val_fraction"],
                             text_field=o["text_field"])
     rule = HyperparameterRule(batch_tokens=o["batch_tokens"], lr=o["lr"])
-    settings = TrainSettings(threads=int(o["threads"]), eval_tokens=int(o["eval_tokens"]), compile=bool(o["compile"]))
-    law = o["law"]
-    plan = plan_sweep(budgets, sizes=int(o["sizes"]), spread=float(o["spread"]), law=law,
-                      tokens_per_param=float(o["tokens_per_param"]), flops_method=o["flops"],
-                      vocab_size=corpus.vocab_size, n_ctx=int(o["n_ctx"]), aspect_ratio=float(o["aspect_ratio"]),
-                      positions=o["positions"], seeds=tuple(o["seeds"]), rule=rule, settings=settings,
-                      steps=None if o["steps"] is None else int(o["steps"]))
+    settings = TrainSettings(threads=o["threads"], eval_tokens=o["eval_tokens"], compile=o["compile"])
+    seeds = tuple(o["seeds"]) if isinstance(o["seeds"], (list, tuple)) else (o["seeds"],)
+    plan = plan_sweep(budgets, sizes=o["sizes"], spread=float(o["spread"]), law=o["law"],
+                      tokens_per_param=float(o["tokens_per_param"]), flops_method=o["flops_method"],
+                      vocab_size=corpus.vocab_size, n_ctx=o["n_ctx"], aspect_ratio=float(o["aspect_ratio"]),
+                      positions=o["positions"], seeds=seeds, rule=rule, settings=settings, steps=o["steps"])
     plan = replace(plan, device=device)
     biggest = max(plan.runs, key=lambda r: r.n_tokens)
     corpus.check_tokens(biggest.n_tokens, max_epochs=float(o["max_epochs"]), what=f"run {biggest.key}")

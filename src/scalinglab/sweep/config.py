@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from ..compute import TransformerConfig
 from ..errors import InputError
+from ..options import spelled
 
 __all__ = ["HyperparameterRule", "TrainSettings", "RunSpec", "DEFAULT_RULE"]
 
@@ -41,7 +42,7 @@ class HyperparameterRule:
         for name in ("batch_tokens", "lr"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
-                raise InputError(f"--{name.replace('_', '-')} must be positive, got {value!r}")
+                raise InputError(f"{spelled(name)} must be positive, got {value!r}")
 
     def batch_size(self, n_params: float, n_ctx: int) -> int:
         """Sequences per step: round(batch_tokens(N) / n_ctx), at least 1."""

@@ -31,24 +31,20 @@ from pathlib import Path
 from .._io import atomic_write_text
 from ..errors import InputError
 from ..options import spelled, voice
+from .options import SLURM
 
 try:
     import submitit
 except ImportError:  # the executor says so when asked for
     submitit = None
 
-__all__ = ["SubmititExecutor", "SLURM_FLAGS", "check_slurm", "slurm_option"]
-
-#: The executor's options and the ``sweep run`` flags that set them.
-SLURM_FLAGS = {"folder": "--submitit-folder", "cluster": "--submitit-cluster", "partition": "--slurm-partition",
-               "array_parallelism": "--slurm-array-parallelism", "timeout_min": "--slurm-time"}
-
+__all__ = ["SubmititExecutor", "check_slurm", "slurm_option"]
 
 
 def slurm_option(key: str) -> str:
     """A submitit option as the caller gives it: ``--submitit-cluster`` on the command line, ``slurm["cluster"]``
     in Python."""
-    return SLURM_FLAGS.get(key, key) if voice() == "cli" else f"slurm[{key!r}]"
+    return spelled(SLURM[key]) if voice() == "cli" and key in SLURM else f"slurm[{key!r}]"
 
 
 _Checkpointable = submitit.helpers.Checkpointable if submitit is not None else object
@@ -56,8 +52,8 @@ _REQUEUED = "Requeued job"  # what submitit logs when it requeues a task
 
 
 def check_slurm(slurm: dict) -> None:
-    """The submitit executor's options (``SLURM_FLAGS``), each checked against what it may be."""
-    unknown = set(slurm) - set(SLURM_FLAGS)
+    """The submitit executor's options (the keys of ``SLURM``), each checked against what it may be."""
+    unknown = set(slurm) - set(SLURM)
     if unknown:
         raise InputError(f"unknown submitit option(s): {', '.join(sorted(unknown))}")
     if slurm.get("cluster") not in (None, "auto", "slurm", "local"):
