@@ -12,7 +12,7 @@ import typer
 import scalinglab as sl
 from cli_options import invoke
 from scalinglab.cli import app as cli_app
-from scalinglab.cli.serve import SERVE
+from scalinglab.web.settings import SERVE
 from scalinglab.compute.options import ACCELERATOR
 from scalinglab.datasets.options import DATASET, SHOW
 from scalinglab.errors import InputError

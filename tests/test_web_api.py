@@ -308,6 +308,11 @@ def test_registry_is_shown_read_only(tmp_path):
         assert [p["loss"] for p in data["curves"]] == pytest.approx([3.0, 2.85, 2.6])
         assert data["curves"][0]["key"] == run["key"]
         assert client.get("/api/v1/registry/other").status_code == 404  # an unknown name in the URL
+        snippets = ok(client.post("/api/v1/snippets/sweep-status", json={"name": "tiny <b>sweep</b>"}))
+        assert snippets["cli"] == "scalinglab sweep status --db runs.db --name 'tiny <b>sweep</b>'"  # no server folder
+        import shlex
+
+        assert cli_json(*shlex.split(snippets["cli"].replace("runs.db", str(path)))[1:])["detail"]["finished"] == data["status"]["finished"] == 1
     assert path.read_bytes() == before
     from scalinglab.store import RunsRegistry
 
@@ -318,6 +323,7 @@ def test_registry_is_shown_read_only(tmp_path):
 def test_without_a_registry_the_sweeps_view_says_so(client):
     assert ok(client.get("/api/v1/registry")) == {"registry": None, "sweeps": []}
     assert client.get("/api/v1/registry/any").status_code == 404
+    assert client.post("/api/v1/snippets/sweep-status", json={"name": "any"}).status_code == 404
 
 
 # -- pages, assets, security headers ----------------------------------------------------------------

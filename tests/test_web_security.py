@@ -88,6 +88,7 @@ BASES = {
     "/api/v1/charts/forecast": {"scenario": "scaling-picture", "samples": 200},
     "/api/v1/snippets/forecast": {"scenario": "scaling-picture", "samples": 200},
     "/api/v1/snippets/plan": {"compute": ["1e23"]},  # one of the list of plans the body is
+    "/api/v1/snippets/sweep-status": {"name": "tiny <b>sweep</b>"},
     "/api/v1/scenarios/describe": {"yaml": "name: x\n"},
     "/api/v1/cluster/curve": {}, "/api/v1/charts/cluster": {},
 }

@@ -19,10 +19,12 @@ from ..fit.design.options import SUGGEST
 from ..fit.options import FIT, ISOFLOP
 from ..forecast.options import FORECAST
 from ..plan.options import PLAN, PREDICT_POINT
+from ..sweep.options import STATUS
 from .declared import Quantity, form_model, request_model
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
-           "ScenarioText", "FitOptions", "IsoflopOptions", "SuggestOptions", "ClusterCurveRequest"]
+           "ScenarioText", "FitOptions", "IsoflopOptions", "SuggestOptions", "ClusterCurveRequest",
+           "SweepStatusRequest"]
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 
@@ -125,6 +127,10 @@ ForecastRequest = request_model(
     "ForecastRequest", FORECAST, base=_ForecastBody,
     types={"scenario": _enum("scenario", "A preset name (GET /api/v1/scenarios)."),
            "law": _enum("forecast_law", "The law of each year's loss (a published Chinchilla-form law).")})
+
+
+#: A sweep of the server's registry, by name (the registry is the one ``serve --registry`` gave).
+SweepStatusRequest = request_model("SweepStatusRequest", STATUS.without("db"), base=_Body, required=("name",))
 
 
 class Snippets(BaseModel):

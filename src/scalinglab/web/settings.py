@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["Limits", "Settings"]
+from ..options import Option, Options
+
+__all__ = ["Limits", "Settings", "SERVE"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,31 @@ class Limits:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def served(cls, options: dict) -> Limits:
+        """The limits ``serve``'s checked options set (``SERVE``); the others keep their defaults."""
+        return cls(upload_bytes=int(options["max_upload_mb"] * 1e6), bootstrap=options["max_bootstrap"],
+                   samples=options["max_samples"], request_seconds=options["request_seconds"],
+                   fit_seconds=options["fit_seconds"], compute_threads=options["compute_threads"])
+
+
+#: What ``serve`` takes: where it listens, the registry it shows, and the limits of a request (``Limits``).
+SERVE = Options((
+    Option("port", "Port to listen on (0: any free port).", default=8000, kind="int", low=0, high=65535),
+    Option("host", "Address to bind: 127.0.0.1 (the default) serves this machine only; anything else exposes the "
+                   "explorer to the network.", default="127.0.0.1"),
+    Option("registry", "A runs registry (SQLite) to show, read-only, on the Sweeps page."),
+    Option("max_upload_mb", "Largest runs table accepted, in MB.", default=Limits.upload_bytes / 1e6, kind="float",
+           low=0, low_open=True),
+    Option("max_bootstrap", "Most bootstrap refits of a fit.", default=Limits.bootstrap, kind="int", low=1),
+    Option("max_samples", "Most Monte Carlo samples of a request.", default=Limits.samples, kind="int", low=1),
+    Option("request_seconds", "Time limit of a request; fit jobs get {fit_seconds}.", default=Limits.request_seconds,
+           kind="float", low=0, low_open=True),
+    Option("fit_seconds", "Time limit of a fit job.", default=Limits.fit_seconds, kind="float", low=0, low_open=True),
+    Option("compute_threads", "Requests computing at once; the others wait their turn, in order.",
+           default=Limits.compute_threads, kind="int", low=1),
+))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Each body is the command's own request (the same fields and checks; names looked up in their registries,
 forms as ``/fit`` takes them); the answer is ``{"cli": ..., "python": ...}`` written by
 :meth:`scalinglab.options.Options.snippets`, so a page shows what the declarations say, not a copy of the
-flags kept in JavaScript. What has no command-line spelling is shown as the file a user would save it to:
+flags kept in JavaScript (the Sweeps page's ``sweep status`` too). What has no command-line spelling is shown as the file a user would save it to:
 an uploaded table by its own name, a fit's law as ``fit.json``, an edited scenario as ``scenario.yaml``.
 """
 
@@ -20,9 +20,11 @@ from ...fit.options import FIT, ISOFLOP
 from ...forecast.options import FORECAST
 from ...options import Options, speaking
 from ...plan.options import PLAN
+from ...sweep.options import STATUS
 from .. import service
-from .._common import ApiError, DocumentedRoute, check_bootstrap, check_samples, check_yaml
-from ..schemas import CostRequest, FitOptions, ForecastRequest, IsoflopOptions, PlanRequest, Snippets, SuggestOptions
+from .._common import ApiError, DocumentedRoute, check_bootstrap, check_samples, check_yaml, errors, settings_of
+from ..schemas import (CostRequest, FitOptions, ForecastRequest, IsoflopOptions, PlanRequest, Snippets, SuggestOptions,
+                       SweepStatusRequest)
 
 router = APIRouter(tags=["snippets"], route_class=DocumentedRoute)
 
@@ -116,3 +118,12 @@ async def isoflop(request: Request, options: Annotated[IsoflopOptions, Form()]) 
 @router.post("/snippets/suggest", summary="A suggestion (the Fit page's form) as a command line and as Python")
 async def suggest(request: Request, options: Annotated[SuggestOptions, Form()]) -> Snippets:
     return _form_snippets(request, options, SUGGEST, "suggest")
+
+
+@router.post("/snippets/sweep-status", responses=errors(404), summary="A sweep of the registry as `scalinglab sweep status` and as Python")
+async def sweep_status(request: Request, options: SweepStatusRequest) -> Snippets:
+    """The registry is named by its file name only (the server's folder is not shown)."""
+    registry = settings_of(request).registry
+    if registry is None:
+        raise ApiError(404, "no runs registry: start the server with `scalinglab serve --registry runs.db`")
+    return STATUS.snippets("sweep status", "sweep.status", {"db": registry.name, "name": options.name})

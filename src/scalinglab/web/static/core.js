@@ -145,9 +145,6 @@ export function stamp(seed) {
   return el("p", { class: "stamp" }, parts.join(" · "));
 }
 
-export function shellQuote(text) { return /^[A-Za-z0-9._:,+\-\/=]+$/.test(text) ? text : "'" + String(text).replace(/'/g, "'\\''") + "'"; }
-export function pyRepr(value) { return typeof value === "number" ? String(value) : JSON.stringify(String(value)); }
-
 export function debounce(fn, ms) { let t; return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); }; }
 
 export function loadFits() { try { return JSON.parse(localStorage.getItem(FIT_STORE) || "[]"); } catch (e) { return []; } }

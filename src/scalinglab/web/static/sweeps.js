@@ -1,5 +1,5 @@
 // Sweeps: the runs registry given to scalinglab serve --registry, read-only.
-import { el, params, saveState, api, si, sci, table, copyBox, stamp, shellQuote, pyRepr, field } from "./core.js";
+import { el, params, saveState, api, si, sci, table, copyBox, stamp, field } from "./core.js";
 import { chart } from "./chart.js";
 
 export default async function pageSweeps(main) {
@@ -18,8 +18,8 @@ export default async function pageSweeps(main) {
   let timer = null;
   const show = async () => {
     saveState({ sweep: pick.value });
-    copy.replaceChildren(copyBox(`scalinglab sweep status --db ${shellQuote(listing.registry)} --name ${shellQuote(pick.value)}`,
-      `import scalinglab as sl\n\nsl.sweep.status(${pyRepr(listing.registry)}, name=${pyRepr(pick.value)})`));
+    api("/snippets/sweep-status", { json: { name: pick.value } }).then((s) => copy.replaceChildren(copyBox(s.cli, s.python)))
+      .catch(() => copy.replaceChildren());
     clearTimeout(timer);
     try {
       const data = await api(`/registry/${encodeURIComponent(pick.value)}`);
