@@ -89,7 +89,6 @@ def _check_parquet(handle, name: str, max_rows: int, max_bytes: int) -> None:
     uncompressed bytes from the footer; fixed-width columns from the schema (rows times width); text columns
     read as dictionaries (each distinct value once) and counted as the plain copies they would become.
     Nested columns (lists, structs) and prefix-encoded text, whose decoded size is unknown, are refused."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     parquet = pq.ParquetFile(handle)

@@ -68,7 +68,7 @@ COST = Options((
     Option("config", "A model shape (e.g. gpt3-175b, llama3-70b, or a config.json) instead of {params}; "
                      "needs {tokens}."),
     Option("flops_method", "FLOP count for {config}: 6nd, kaplan or chinchilla.", default="6nd", kind="choice",
-           choices=("6nd", "kaplan", "chinchilla")),
+           choices=("6nd", "kaplan", "chinchilla"), requires=("config",)),
     _uncertain("gpu_hours", "Measured GPU-hours instead of a utilisation.", low=0, low_open=True),
     *HARDWARE.items,
     HFU,

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 
 from ...errors import InputError
-from .._common import ApiError, DocumentedRoute, body, errors, settings_of
+from .._common import ApiError, DocumentedRoute, body, settings_of
 from ..uploads import Upload
 
 router = APIRouter(tags=["uploads"], route_class=DocumentedRoute)
