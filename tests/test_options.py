@@ -73,6 +73,11 @@ def test_requires_and_excludes_come_from_the_declaration():
         "give --hfu or --mfu, not both"
     with pytest.raises(InputError, match="^variables= needs formula=$"):
         sl.fit("chinchilla-runs", variables=["N=params"])
+    # a FLOP count method counts a shape's FLOP; with the FLOP or N given it would change nothing
+    assert cli_error("cost", "--compute", "1e23", "--gpus", "1024", "--flops-method", "chinchilla") == \
+        "--flops-method needs --config"
+    with pytest.raises(InputError, match="^flops_method= needs config=$"):
+        sl.cost(params="70B", tokens="1.4T", gpus=1024, flops_method="kaplan")
 
 
 def test_every_declared_option_is_a_cli_option_and_a_python_parameter():
