@@ -258,12 +258,6 @@ def predict_task(runs, *, at, accuracy_col, loss_col, task_loss_col, floor, ceil
     return Result(result, kind="Task prediction")
 
 
-def _bench_frame(result):
-    import pandas as pd
-
-    return pd.DataFrame([{"task": task.name, **law.to_dict()} for task in result.tasks for law in task.laws])
-
-
 @declared(BENCH, positional=("task",))
 def bench(**values) -> Result:
     """The extrapolation benchmark: each task's laws fitted on its train rows, scored on its test rows.
@@ -287,5 +281,4 @@ def bench(**values) -> Result:
     from ..fit.bench import run_bench
 
     result = run_bench(task, tables=tables, objective=objective, on_task=on_task)
-    return Result(result, kind="Bench", summary=f"{len(result.tasks)} tasks, mean R^2 of the published laws "
-                  f"{result.mean_r2:.3f}", frame=_bench_frame)
+    return Result(result, kind="Bench")

@@ -38,6 +38,13 @@ class DatasetInfo:
             "columns": dict(self.columns), "date_column": self.date_column,
         }
 
+    def headline(self) -> str:
+        return f"{self.name} ({self.rows} rows)"
+
+    def report(self) -> str:
+        """What the table holds, its source, licence and checksum."""
+        return f"{self.name}: {self.description}\nSource: {self.source}\nLicence: {self.licence}   SHA-256: {self.sha256}"
+
 
 #: The installed package's folder (the bundled files are plain files beside this module).
 _HERE = Path(__file__).parent

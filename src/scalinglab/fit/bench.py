@@ -126,6 +126,15 @@ class BenchResult:
                 "mean_r2_where_reported": ours, "mean_reported_r2": theirs, "tasks_with_reported_r2": count,
                 "objective": self.objective, "tables": self.tables, "seconds": self.seconds}
 
+    def headline(self) -> str:
+        return f"{len(self.tasks)} tasks, mean R^2 of the published laws {self.mean_r2:.3f}"
+
+    def to_frame(self):
+        """One row per task and law: the law's scores (``LawScore.to_dict()``) after the task's name."""
+        import pandas as pd
+
+        return pd.DataFrame([{"task": task.name, **law.to_dict()} for task in self.tasks for law in task.laws])
+
     def rows(self) -> list[list[str]]:
         """The report's table: one row per task and law."""
         out = []

@@ -74,6 +74,34 @@ class CatalogueEntry:
             "notes": self.checked,
         }
 
+    def headline(self) -> str:
+        """Name, group and the source's first author and year."""
+        return f"{self.name} (formula, {self.group}; {self.source.citation.split(',')[0]})"
+
+    def report(self):
+        """The formula, its target, inputs and parameters, the constants' source, how to fit it, and its source."""
+        from rich.console import Group
+        from rich.text import Text
+
+        from .._table import rich_table
+
+        target = self.target
+        inputs = [[name, spec.unit, spec.meaning] for name, spec in self.inputs.items()]
+        params = [[name, f"{spec.start:g}", f"[{spec.bounds[0]:g}, {spec.bounds[1]:g}]",
+                   f"{self.constants[name]:.6g}" if name in self.constants else ""]
+                  for name, spec in self.params.items()]
+        lines = [Text(f"{self.name}  ({self.group}: {self.title})", style="bold"),
+                 Text(f"{target['name']} = {self.formula}"),
+                 Text(f"{target['name']}: {target['meaning']} ({target['unit']})"),
+                 rich_table(None, ["input", "unit", "meaning"], inputs),
+                 rich_table(None, ["parameter", "start", "bounds", "published"], params),
+                 Text("Constants: " + (self.constants_source if self.constants else
+                                       "none checked; fittable only (fit it to your runs with scalinglab fit --formula)")),
+                 Text(f"Fit: scalinglab fit RUNS --formula '{self.formula}' "
+                      + " ".join(f"--var {name}=COLUMN" for name in self.inputs)),
+                 Text(f"Source: {self.source}"), Text(f"Checked against: {self.checked}")]
+        return Group(*lines)
+
 
 def _family(name: str, entry: dict) -> CatalogueEntry:
     return CatalogueEntry(

@@ -50,6 +50,33 @@ class PublishedLaw:
             "fitted_range": dict(self.fitted_range),
         }
 
+    def headline(self) -> str:
+        """Name, family and the source's first author and year."""
+        return f"{self.name} ({self.family}; {self.source.citation.split(',')[0]})"
+
+    def report(self):
+        """The law's formula, its parameters with their standard errors, N convention, data and source."""
+        from rich.console import Group
+        from rich.text import Text
+
+        from .._table import rich_table
+        from ..units import format_quantity
+
+        rows = []
+        for key, value in self.law.params().items():
+            if isinstance(value, dict):
+                rows += [[f"{key}.{k}", f"{v:.6g}", ""] for k, v in value.items()]
+            else:
+                shown = f"{value:.6g}" if isinstance(value, float) else str(value)
+                stderr = self.stderr.get(key)
+                rows.append([key, shown, "" if stderr is None else f"± {format_quantity(stderr)}"])
+        lines = [Text(f"{self.name}  ({self.family})", style="bold"), Text(self.law.formula()),
+                 rich_table(None, ["parameter", "value", "stderr"], rows),
+                 Text(f"N convention: {self.n_convention}"), Text(f"Data: {self.data}"), Text(f"Source: {self.source}")]
+        if self.notes:
+            lines.append(Text(f"Notes: {self.notes}"))
+        return Group(*lines)
+
 
 @cache
 def _registry() -> dict[str, PublishedLaw]:
