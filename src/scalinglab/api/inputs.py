@@ -7,7 +7,6 @@ import importlib
 import numpy as np
 
 from .._results import Result
-from ..errors import InputError
 from ..units import parse_quantity
 
 
@@ -50,15 +49,6 @@ def parse_values(value, what: str) -> list[float]:
         else:
             out.append(parse_quantity(item.item() if hasattr(item, "item") else item, what=what))
     return out
-
-
-def parse_flop(value, flag: str, *, required: bool = False) -> float | None:
-    """A FLOP count given as a number or text such as ``1e21``; None when not given (an error if ``required``)."""
-    if value is None:
-        if required:
-            raise InputError(f"give {flag} in FLOP, e.g. {flag} 1e11")
-        return None
-    return parse_quantity(value, what=flag)
 
 
 class Namespace:

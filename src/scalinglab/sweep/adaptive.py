@@ -28,9 +28,10 @@ from ..errors import InputError, ScalingLabError
 from ..options import spelled
 from ..store import RunsRegistry
 from .planner import SweepPlan
+from .reading import reading
 
 __all__ = ["AdaptiveResult", "PlanSuggestion", "design_law", "suggest_next", "suggest_plan", "target_interval",
-           "run_adaptive", "seed_runs", "FIT_BOOTSTRAP"]
+           "run_adaptive", "rounds_table", "seed_runs", "FIT_BOOTSTRAP"]
 
 FIT_BOOTSTRAP = 200
 """Bootstrap refits behind each round's interval at the target."""
@@ -152,10 +153,11 @@ class AdaptiveResult:
                 "target_flops": self.target, "rounds": self.rounds, "stopped": self.stopped,
                 "sweep": self.sweep.to_dict()}
 
+    def headline(self) -> str:
+        return self.name
+
     def report(self):
         from rich.console import Group
-
-        from .api import rounds_table
 
         return Group(self.sweep.report(), rounds_table(self.name, self.rounds),
                      f"{len(self.rounds)} rounds, {self.spent:.3g} of {self.budget:.3g} FLOP spent"
@@ -247,6 +249,9 @@ class PlanSuggestion:
     def to_dict(self) -> dict:
         return {"keys": list(self.keys), "finished_runs": self.finished, **self.suggestion.to_dict()}
 
+    def headline(self) -> str:
+        return f"{len(self.keys)} runs to train next"
+
     def report(self):
         from rich.console import Group
 
@@ -265,8 +270,6 @@ def suggest_plan(plan: SweepPlan, *, budget: float, registry=None, name: str | N
         if name is None:
             raise InputError(f"{spelled('db')} needs {spelled('name')}: the sweep whose finished runs the suggestion "
                              f"builds on")
-        from .api import reading
-
         with reading(registry) as db:
             db.require_sweep(name)
             rows = db.export_rows(name)
@@ -278,3 +281,16 @@ def suggest_plan(plan: SweepPlan, *, budget: float, registry=None, name: str | N
                                                                            else target),
                                     law=law, k=k, bootstrap=bootstrap, seed=seed)
     return PlanSuggestion(suggestion, tuple(keys), len(rows))
+
+
+def rounds_table(name: str, rounds: list[dict]):
+    """An adaptive sweep's recorded rounds: the runs each chose, their FLOP, the loss at the target after it."""
+    from .._table import rich_table
+
+    rows = [[str(r["round"]), r["method"], ", ".join(p["key"] for p in r["picks"]) or "-", f"{r['cost']:.3g}",
+             "-" if r["loss"] is None else f"{r['loss']:.4f}",
+             "-" if r["loss_low"] is None else f"{r['loss_low']:.4f} .. {r['loss_high']:.4f}",
+             r["note"] or ("" if r["finished_at"] else "training")] for r in rounds]
+    target = rounds[0]["target_flops"] if rounds else float("nan")
+    return rich_table(f"Rounds of {name}: the loss at the compute-optimal point of {target:.3g} FLOP after each",
+                      ["round", "method", "runs", "FLOP", "loss", "95% interval", "note"], rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,12 +15,12 @@ from ..options import spelled
 from ..units import parse_quantity
 from .config import HyperparameterRule, TrainSettings
 from .corpus import TokenizedCorpus, check_corpus, prepare_corpus
-from .options import GIVEN, PLANNING, PRESETS
+from .options import GIVEN, PLANNING, PRESETS, RUN, SLURM
 from .planner import SweepPlan, plan_sweep
+from .reading import reading
 
-__all__ = ["PRESETS", "parse_budgets", "PlannedSweep", "prepare_plan", "SweepStatus", "sweep_status",
-           "ExportResult", "export_sweep", "require_torch",
-           "reading"]
+__all__ = ["PRESETS", "parse_budgets", "parse_flop", "PlannedSweep", "prepare_plan", "run_planned", "SweepStatus",
+           "sweep_status", "ExportResult", "export_sweep", "require_torch", "reading"]
 
 
 def require_torch():
@@ -59,6 +58,15 @@ def parse_budgets(text) -> list[float]:
     return [float(v) for v in values]
 
 
+def parse_flop(value, flag: str, *, required: bool = False) -> float | None:
+    """A FLOP count given as a number or text such as ``1e21``; None when not given (an error if ``required``)."""
+    if value is None:
+        if required:
+            raise InputError(f"give {flag} in FLOP, e.g. {flag} 1e11")
+        return None
+    return parse_quantity(value, what=flag)
+
+
 @dataclass(frozen=True)
 class PlannedSweep:
     """A plan with the corpus it will train on (and how many epochs its largest run takes)."""
@@ -73,6 +81,9 @@ class PlannedSweep:
 
     def to_dict(self) -> dict:
         return {"plan": self.plan.to_dict(), "corpus": self.corpus.to_dict(), "max_epochs_used": self.epochs}
+
+    def headline(self) -> str:
+        return f"{len(self.plan.runs)} runs on {self.plan.device}"
 
     def report(self):
         from rich.console import Group
@@ -114,6 +125,53 @@ def prepare_plan(*, estimate: bool = True, **given) -> PlannedSweep:
     return PlannedSweep(plan, corpus, o)
 
 
+def run_planned(**values):
+    """Train every unfinished run of the sweep the options of :data:`~scalinglab.sweep.options.RUN` describe and
+    record it; with ``adaptive``, only the runs ``suggest`` chooses, round by round within ``budget`` FLOP.
+
+    Returns a :class:`~scalinglab.sweep.runner.SweepResult` (an
+    :class:`~scalinglab.sweep.adaptive.AdaptiveResult` with ``adaptive``)."""
+    from ..store import RunsRegistry
+    from .executors import check_options, parse_resources
+
+    v = RUN.check(values)
+    if v["executor"] == "local":
+        for name in ("gpus_per_run", "cpus_per_run", "retries"):
+            if RUN[name].given(v[name]):
+                raise InputError(f"{spelled(name)} needs {spelled('executor', value='ray')} or submitit (the "
+                                 f"local executor runs one run at a time here)")
+    if v["adaptive"]:
+        flop = parse_flop(v["budget"], spelled("budget"), required=True)
+        target_flop = parse_flop(v["target"], spelled("target"))
+    resources = v["resources"] if v["resources"] is not None else parse_resources(v["resource"])
+    slurm = v["slurm"] if v["slurm"] is not None else {
+        key: str(v[name]) if key == "folder" else v[name] for key, name in SLURM.items() if v[name] is not None}
+    gpus_per_run = v["gpus_per_run"]
+    check_options(v["executor"], ray_address=v["ray_address"], resources=resources, slurm=slurm or None,
+                  retries=v["retries"], cpus_per_run=v["cpus_per_run"], gpus_per_run=gpus_per_run or 0.0)
+    out = Path(v["out"])
+    registry = v["db"] or out / "runs.sqlite"
+    RunsRegistry.check_intact(registry)  # before the corpus work, writing nothing
+    planned = prepare_plan(estimate=False, **{name: v[name] for name in GIVEN})
+    plan = planned.plan
+    if gpus_per_run is None:
+        gpus_per_run = 1.0 if plan.device.startswith("cuda") else 0.0
+    common = dict(registry=registry, out_dir=out, executor=v["executor"], device=plan.device,
+                  ray_address=v["ray_address"], gpus_per_run=gpus_per_run, cpus_per_run=v["cpus_per_run"],
+                  max_epochs=float(planned.options["max_epochs"]), save_models=v["save_models"],
+                  peak_flops=v["peak_flops"], progress=v["progress"], retries=v["retries"],
+                  resources=resources, slurm=slurm or None, force=v["force"])
+    if v["adaptive"]:
+        from .adaptive import run_adaptive
+
+        return run_adaptive(plan, planned.corpus, name=v["name"] or f"adaptive-{plan.fingerprint()[:8]}",
+                            budget=flop, rounds=v["rounds"], target=target_flop, **common)
+    from .runner import run_sweep
+
+    return run_sweep(plan, planned.corpus, name=v["name"] or f"sweep-{plan.fingerprint()[:8]}", fit=v["fit"],
+                     **common)
+
+
 @dataclass(frozen=True)
 class SweepStatus:
     registry: str
@@ -123,6 +181,9 @@ class SweepStatus:
 
     def to_dict(self) -> dict:
         return {"registry": self.registry, "sweeps": self.sweeps, "detail": self.detail, "problems": self.problems}
+
+    def headline(self) -> str:
+        return self.registry
 
     def report(self):
         from rich.console import Group
@@ -149,6 +210,8 @@ class SweepStatus:
             parts.append(rich_table(f"Runs of {self.detail['sweep']}", [columns[i] for i in keep],
                                     [[row[i] for i in keep] for row in rows]))
             if self.detail.get("rounds"):
+                from .adaptive import rounds_table
+
                 parts.append(rounds_table(self.detail["sweep"], self.detail["rounds"]))
             nodes = self.detail["nodes"]
             if nodes:
@@ -158,36 +221,6 @@ class SweepStatus:
                                          for n in nodes]))
         parts.append("registry consistent" if not self.problems else "problems: " + "; ".join(self.problems))
         return Group(*parts)
-
-
-def rounds_table(name: str, rounds: list[dict]):
-    """An adaptive sweep's recorded rounds: the runs each chose, their FLOP, the loss at the target after it."""
-    from .._table import rich_table
-
-    rows = [[str(r["round"]), r["method"], ", ".join(p["key"] for p in r["picks"]) or "-", f"{r['cost']:.3g}",
-             "-" if r["loss"] is None else f"{r['loss']:.4f}",
-             "-" if r["loss_low"] is None else f"{r['loss_low']:.4f} .. {r['loss_high']:.4f}",
-             r["note"] or ("" if r["finished_at"] else "training")] for r in rounds]
-    target = rounds[0]["target_flops"] if rounds else float("nan")
-    return rich_table(f"Rounds of {name}: the loss at the compute-optimal point of {target:.3g} FLOP after each",
-                      ["round", "method", "runs", "FLOP", "loss", "95% interval", "note"], rows)
-
-
-@contextmanager
-def reading(registry: str | Path):
-    """The registry opened read-only (SQLite ``mode=ro``: nothing is ever written, not even to an empty
-    file or another program's database); damaged pages found while reading are one-line errors."""
-    import sqlite3
-
-    from ..store import RunsRegistry
-
-    if not Path(registry).is_file():
-        raise InputError(f"registry {str(registry)!r} does not exist")
-    try:
-        with RunsRegistry(registry, read_only=True) as db:
-            yield db
-    except sqlite3.DatabaseError as error:
-        raise InputError(f"registry {str(registry)!r} cannot be read ({error}); it may be damaged") from None
 
 
 def sweep_status(registry: str | Path, name: str | None = None) -> SweepStatus:

@@ -49,6 +49,9 @@ class SweepResult:
                 "fit_error": self.fit_error,
                 "charts": self.charts}
 
+    def headline(self) -> str:
+        return self.name.strip() or "sweep"
+
     def report(self):
         from rich.console import Group
 
