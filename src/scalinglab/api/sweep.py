@@ -74,7 +74,7 @@ class _Sweep(Namespace):
             if values[name] is None:
                 raise InputError(f"give {spelled(name)} ({what})")
         return Result(export_sweep(values["db"], values["name"], values["out"], checkpoints=values["checkpoints"]),
-                      kind="SweepExport", summary=str(values["out"]))
+                      kind="SweepExport")
 
 
 def _chart_isoflop(result) -> None:

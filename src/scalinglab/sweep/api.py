@@ -240,6 +240,9 @@ class ExportResult:
     def to_dict(self) -> dict:
         return {"path": self.path, "rows": self.rows, "columns": self.columns}
 
+    def headline(self) -> str:
+        return self.path
+
     def report(self) -> str:
         return f"wrote {self.rows} rows to {self.path} (columns: {', '.join(self.columns)})"
 
