@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Callable
 from typing import Any
 
 __all__ = ["Result", "plain", "render_text"]
@@ -61,24 +60,13 @@ class Result:
         The science result (it has ``report()``, ``to_dict()`` and ``headline()``; ``to_frame()`` where it
         is a table); its attributes read through.
     kind : str
-        What it is, e.g. ``"Plan"``: the first word of the repr.
-    summary : str, optional
-        One line with the headline numbers, shown by ``repr()`` and at the top of the HTML; by default the
-        value's ``headline()``.
-    frame : callable, optional
-        ``frame(value) -> pandas.DataFrame``, for a value without ``to_frame()`` of its own.
-    report : callable, optional
-        ``report(value)``, when the value has no ``report()`` of its own.
+        What it is, e.g. ``"Plan"``: the first word of the repr, whose rest is the value's ``headline()``.
     """
 
-    __slots__ = ("_value", "_kind", "_summary", "_frame", "_report")
+    __slots__ = ("_value", "_kind", "_summary")
 
-    def __init__(self, value, *, kind: str, summary: str | None = None, frame: Callable | None = None,
-                 report: Callable | None = None):
-        if summary is None:
-            summary = value.headline()
-        for name, item in (("_value", value), ("_kind", kind), ("_summary", summary), ("_frame", frame),
-                           ("_report", report)):
+    def __init__(self, value, *, kind: str):
+        for name, item in (("_value", value), ("_kind", kind), ("_summary", value.headline())):
             object.__setattr__(self, name, item)
 
     def __getattr__(self, name: str):
@@ -93,7 +81,7 @@ class Result:
         raise AttributeError(f"{self._kind} results are frozen: cannot delete {name!r}")
 
     def __reduce__(self):
-        return (_rebuild, (self._value, self._kind, self._summary, self._frame, self._report))
+        return (_rebuild, (self._value, self._kind))
 
     def __dir__(self):
         return sorted(set(object.__dir__(self)) | set(dir(self._value)))
@@ -118,8 +106,6 @@ class Result:
 
     def report(self):
         """The report the CLI prints: a string or a Rich renderable (``str(result)`` gives it as text)."""
-        if self._report is not None:
-            return self._report(self._value)
         return self._value.report()
 
     def to_text(self, width: int = TEXT_WIDTH) -> str:
@@ -128,8 +114,6 @@ class Result:
 
     def to_frame(self):
         """The result's table as a pandas DataFrame."""
-        if self._frame is not None:
-            return self._frame(self._value)
         if hasattr(self._value, "to_frame"):
             return self._value.to_frame()
         raise TypeError(f"a {self._kind} result has no table; use to_dict()")
@@ -153,5 +137,5 @@ class Result:
                 + f"<details><summary>report</summary><pre>{html.escape(self.to_text())}</pre></details></div>")
 
 
-def _rebuild(value, kind, summary, frame, report) -> Result:
-    return Result(value, kind=kind, summary=summary, frame=frame, report=report)
+def _rebuild(value, kind) -> Result:
+    return Result(value, kind=kind)
