@@ -277,8 +277,6 @@ def bench(**values) -> Result:
     >>> task.n_train, task.n_test, round(task.published.r2_clipped, 3)
     (222, 23, 0.368)
     """
-    task, tables, objective, on_task = (values[name] for name in BENCH)
     from ..fit.bench import run_bench
 
-    result = run_bench(task, tables=tables, objective=objective, on_task=on_task)
-    return Result(result, kind="Bench")
+    return Result(run_bench(**values), kind="Bench")
