@@ -109,7 +109,7 @@ def _predict_runs(values: dict) -> Result:
     from ..fit.predictions import predict_runs
     from ..laws.formula_law import parse_named
 
-    where = as_filter(values["where"], flag=spelled("where"))
+    where = as_filter(values["where"])
     result = predict_runs(unwrap(values["law"]), values["runs"], level=values["level"],
                           columns={key: values[key] for key in ("n_col", "d_col", "c_col", "loss_col", "u_col")},
                           table={"where": where, "duplicates": values["duplicates"],
