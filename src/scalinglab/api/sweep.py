@@ -26,18 +26,12 @@ class _Sweep(Namespace):
         """Plan a sweep and time a few steps per shape (trains nothing); with ``suggest``, the planned runs
         ``suggest`` would train next within ``budget`` FLOP, given the finished runs of sweep ``name`` in
         ``db`` (or none), for the loss at ``target`` FLOP (default: the largest budget)."""
-        from ..sweep.api import parse_flop, prepare_plan
+        from ..sweep.api import prepare_plan, suggest_planned
 
-        planning = {name: values[name] for name in GIVEN}
-        if not values["suggest"]:
-            return Result(prepare_plan(estimate=values["estimate"], **planning), kind="SweepPlan")
-        from ..sweep.adaptive import suggest_plan
-
-        flop = parse_flop(values["budget"], spelled("budget"), required=True)
-        target = parse_flop(values["target"], spelled("target"))
-        planned = prepare_plan(estimate=False, **planning)
-        found = suggest_plan(planned.plan, budget=flop, registry=values["db"], name=values["name"], target=target)
-        return Result(found, kind="SweepSuggestion")
+        if values["suggest"]:
+            return Result(suggest_planned(**values), kind="SweepSuggestion")
+        return Result(prepare_plan(estimate=values["estimate"], **{name: values[name] for name in GIVEN}),
+                      kind="SweepPlan")
 
     @staticmethod
     @declared(RUN)

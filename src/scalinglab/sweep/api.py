@@ -125,6 +125,18 @@ def prepare_plan(*, estimate: bool = True, **given) -> PlannedSweep:
     return PlannedSweep(plan, corpus, o)
 
 
+def suggest_planned(**values):
+    """The planned runs ``suggest`` would train next within ``budget`` FLOP, given the finished runs of sweep
+    ``name`` in ``db`` (or none), for the loss at ``target`` FLOP (default: the largest budget); the options
+    are those of :data:`~scalinglab.sweep.options.PLAN`."""
+    from .adaptive import suggest_plan
+
+    flop = parse_flop(values["budget"], spelled("budget"), required=True)
+    target = parse_flop(values["target"], spelled("target"))
+    planned = prepare_plan(estimate=False, **{name: values[name] for name in GIVEN})
+    return suggest_plan(planned.plan, budget=flop, registry=values["db"], name=values["name"], target=target)
+
+
 def run_planned(**values):
     """Train every unfinished run of the sweep the options of :data:`~scalinglab.sweep.options.RUN` describe and
     record it; with ``adaptive``, only the runs ``suggest`` chooses, round by round within ``budget`` FLOP.
