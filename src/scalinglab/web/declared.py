@@ -40,30 +40,13 @@ def _field_type(option: Option, override: Any = None, *, form: bool = False):
 
 
 def request_model(name: str, options: Options, *, base: type[BaseModel], types: dict[str, Any] | None = None,
-                  aliases: dict[str, str] | None = None, required: tuple[str, ...] = ()) -> type[BaseModel]:
+                  aliases: dict[str, str] | None = None, required: tuple[str, ...] = (),
+                  form: bool = False) -> type[BaseModel]:
     """A request body with one field per declared option; ``types`` gives a field a richer JSON type (an
     enum of registry names), ``aliases`` an older field name that is still accepted, ``required`` the
-    fields this request must name although the function has a default (or another way) for them."""
-    return _model(name, options, base, types or {}, aliases or {}, required, form=False)
-
-
-def form_model(name: str, options: Options, *, base: type[BaseModel], types: dict[str, Any] | None = None,
-               aliases: dict[str, str] | None = None, required: tuple[str, ...] = ()) -> type[BaseModel]:
-    """As :func:`request_model`, for form fields sent beside an uploaded file: a repeatable option is one
-    field of comma-separated values."""
-    return _model(name, options, base, types or {}, aliases or {}, required, form=True)
-
-
-def accepted_names(model: type[BaseModel]) -> set[str]:
-    """Every field name a request may use: the fields' own and their older aliases."""
-    names = set(model.model_fields)
-    for field in model.model_fields.values():
-        if isinstance(field.validation_alias, AliasChoices):
-            names.update(c for c in field.validation_alias.choices if isinstance(c, str))
-    return names
-
-
-def _model(name, options, base, types, aliases, required, *, form):
+    fields this request must name although the function has a default (or another way) for them; on a
+    ``form`` a repeatable option is one field of comma-separated values."""
+    types, aliases = types or {}, aliases or {}
     fields = {}
     for option in options.items:
         extra = {"validation_alias": AliasChoices(option.name, aliases[option.name])} if option.name in aliases else {}
@@ -76,3 +59,17 @@ def _model(name, options, base, types, aliases, required, *, form):
         fields[option.name] = (Optional[kind] if option.default is None else kind,
                                Field(option.default, description=description, **extra))
     return create_model(name, __base__=base, __doc__=f"Options of ``{name}``, from their one declaration.", **fields)
+
+
+def form_model(name: str, options: Options, **keywords) -> type[BaseModel]:
+    """As :func:`request_model`, for form fields sent beside an uploaded file."""
+    return request_model(name, options, form=True, **keywords)
+
+
+def accepted_names(model: type[BaseModel]) -> set[str]:
+    """Every field name a request may use: the fields' own and their older aliases."""
+    names = set(model.model_fields)
+    for field in model.model_fields.values():
+        if isinstance(field.validation_alias, AliasChoices):
+            names.update(c for c in field.validation_alias.choices if isinstance(c, str))
+    return names

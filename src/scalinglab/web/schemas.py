@@ -21,6 +21,7 @@ from ..forecast.options import FORECAST
 from ..plan.options import PLAN, PREDICT_POINT
 from ..sweep.options import STATUS
 from .declared import Quantity, form_model, request_model
+from .uploads import KEY_DIGITS
 
 __all__ = ["LawObject", "PlanRequest", "PredictRequest", "CostRequest", "BudgetRequest", "ForecastRequest",
            "ScenarioText", "FitOptions", "IsoflopOptions", "SuggestOptions", "ClusterCurveRequest",
@@ -151,7 +152,7 @@ class _Form(BaseModel):
 
 
 #: A table uploaded before, by the content hash that ``POST /api/v1/uploads`` answered.
-UploadKey = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$", description=(
+UploadKey = Annotated[str, Field(pattern=rf"^[0-9a-f]{{{KEY_DIGITS}}}$", description=(
     "A runs table uploaded before (POST /api/v1/uploads), by its content hash, instead of a file or dataset."))]
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-__all__ = ["Upload", "UploadCache", "KEY_DIGITS", "upload_key"]
+__all__ = ["Upload", "UploadCache", "KEY_DIGITS"]
 
 KEY_DIGITS = 16
 """Hex digits of the SHA-256 that name an upload (64 bits: no collision among a cache's few tables)."""
@@ -73,10 +73,3 @@ class UploadCache:
         if upload is None:
             raise InputError(f"the uploaded table {key} is no longer on this server; upload it again")
         return upload
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @property
-    def bytes(self) -> int:
-        return self._bytes

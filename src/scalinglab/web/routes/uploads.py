@@ -13,12 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 
 from ...errors import InputError
+from ...tablefile import SUFFIXES
 from .._common import ApiError, DocumentedRoute, body, settings_of
 from ..uploads import Upload
 
 router = APIRouter(tags=["uploads"], route_class=DocumentedRoute)
 
-SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 _CHUNK = 1 << 16
 
 

@@ -139,6 +139,18 @@ export function copyBox(cli, python) {
   return el("div", { class: "copy" }, block("Copy as CLI command", cli), block("Copy as Python", python));
 }
 
+// A request's command line and Python, written by the server from the options' declarations
+// (POST /api/v1/snippets/{command}), shown in `target`; the latest call wins, and an error or no request
+// (options null) leaves it empty.
+const snippetRequests = new WeakMap();
+export function showSnippets(target, command, options) {
+  const mine = {};
+  snippetRequests.set(target, mine);
+  const show = (...nodes) => { if (snippetRequests.get(target) === mine) target.replaceChildren(...nodes); };
+  if (!options) { show(); return; }
+  api(`/snippets/${command}`, options).then((s) => show(copyBox(s.cli, s.python)), () => show());
+}
+
 export function stamp(seed) {
   const parts = [`scalinglab ${META.version}`, `data ${META.data_version}`];
   if (seed !== undefined) parts.push(`seed ${seed}`);

@@ -1,5 +1,5 @@
 // Cost: time, dollars, energy and CO2 of a run, what a budget buys, and the accelerator catalogue.
-import { META, el, params, saveState, b64encode, b64decode, api, si, sig, notesList, sci, money, pct, table, copyBox, stamp, debounce, loadFits, lawOfFit, field, check } from "./core.js";
+import { META, el, params, saveState, b64encode, b64decode, api, si, sig, notesList, sci, money, pct, table, showSnippets, stamp, debounce, loadFits, lawOfFit, field, check } from "./core.js";
 import { chart } from "./chart.js";
 
 const COST_ROWS = [
@@ -74,8 +74,7 @@ export default async function pageCost(main) {
     saveState({ ...request, dollars: dollars.value, basis: basis.value === "cloud" ? "" : basis.value, law: law.value,
       fit: chosenFit ? b64encode(JSON.stringify(chosenFit)) : "" });
     // the command and the Python are written by the server from the options' declarations
-    api("/snippets/cost", { json: request }).then((s) => copy.replaceChildren(copyBox(s.cli, s.python)))
-      .catch(() => copy.replaceChildren());
+    showSnippets(copy, "cost", { json: request });
     try {
       const data = await api("/cost", { json: request });
       error.textContent = "";

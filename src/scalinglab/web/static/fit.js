@@ -1,5 +1,5 @@
 // Fit: a law fitted to bundled or uploaded runs as a job with streamed progress; IsoFLOP Approach 2.
-import { API, el, params, saveState, b64encode, api, si, sig, notesList, sci, pct, table, copyBox, stamp, storeFit, field } from "./core.js";
+import { API, el, params, saveState, b64encode, api, si, sig, notesList, sci, pct, table, showSnippets, stamp, storeFit, field } from "./core.js";
 import { chart } from "./chart.js";
 import { suggestSection } from "./suggest.js";
 
@@ -145,14 +145,7 @@ export default async function pageFit(main) {
     showCopy("fit");
   };
   // the command and the Python are written by the server from the options' declarations, for the form sent
-  let copied = 0;
-  const showCopy = (kind) => {
-    const mine = ++copied;
-    if (!dataset.value && !uploaded) { copy.replaceChildren(); return; }
-    api(`/snippets/${kind}`, { form: formOf(kind) })
-      .then((s) => { if (mine === copied) copy.replaceChildren(copyBox(s.cli, s.python)); })
-      .catch(() => { if (mine === copied) copy.replaceChildren(); });
-  };
+  const showCopy = (kind) => showSnippets(copy, kind, dataset.value || uploaded ? { form: formOf(kind) } : null);
   for (const input of [dataset, law, estimator, objective, ...Object.values(opts), ...Object.values(columns), ...Object.values(own), ...Object.values(rows)]) input.addEventListener("change", update);
   update();
 

@@ -1,5 +1,5 @@
 // Forecast: a preset or edited scenario's Monte Carlo forecast, its milestones and binding constraints.
-import { API, el, params, saveState, b64encode, b64decode, api, pct, year, table, copyBox, stamp, field } from "./core.js";
+import { API, el, params, saveState, b64encode, b64decode, api, pct, year, table, showSnippets, stamp, field } from "./core.js";
 import { chart } from "./chart.js";
 
 export default async function pageForecast(main) {
@@ -45,8 +45,7 @@ export default async function pageForecast(main) {
     saveState({ scenario: preset.value, samples: samples.value, seed: seed.value, until: until.value, law: law.value,
       yaml: edited ? b64encode(text.value) : "" });
     // the command and the Python are written by the server from the options' declarations (an edit as scenario.yaml)
-    api("/snippets/forecast", { json: request }).then((s) => copy.replaceChildren(copyBox(s.cli, s.python)))
-      .catch(() => copy.replaceChildren());
+    showSnippets(copy, "forecast", { json: request });
     run.disabled = true;
     try {
       const described = await api("/scenarios/describe", { json: { yaml: text.value } });

@@ -1,5 +1,5 @@
 // Plan: the compute-optimal N and D of each chosen law (and of fits carried over from the Fit page) over budgets.
-import { el, params, saveState, b64encode, b64decode, api, si, sig, notesList, sci, table, copyBox, stamp, debounce, loadFits, lawOfFit, field, check } from "./core.js";
+import { el, params, saveState, b64encode, b64decode, api, si, sig, notesList, sci, table, showSnippets, stamp, debounce, loadFits, lawOfFit, field, check } from "./core.js";
 import { chart } from "./chart.js";
 
 const PLAN_FAMILIES = new Set(["chinchilla", "kaplan", "data-constrained", "allocation"]);
@@ -64,9 +64,7 @@ export default async function pagePlan(main) {
     const one = { compute: request.compute };
     if (request.unique_tokens) one.unique_tokens = request.unique_tokens;
     if (request.inference_tokens) one.inference_tokens = request.inference_tokens;
-    api("/snippets/plan", { json: request.laws.map((law) => ({ ...one, law })) })
-      .then((s) => { if (mine === sequence) copy.replaceChildren(copyBox(s.cli, s.python)); })
-      .catch(() => { if (mine === sequence) copy.replaceChildren(); });
+    showSnippets(copy, "plan", { json: request.laws.map((law) => ({ ...one, law })) });
     try {
       const data = await api("/charts/plan", { json: request });
       if (mine !== sequence) return;

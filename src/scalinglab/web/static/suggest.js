@@ -1,6 +1,6 @@
 // "What to train next" on the Fit page: the runs from a candidate grid that most narrow the predicted loss at
 // the target per unit cost, for the table and law chosen above (POST /api/v1/suggest, as scalinglab suggest).
-import { el, api, si, sci, notesList, table, copyBox, field } from "./core.js";
+import { el, api, si, sci, notesList, table, showSnippets, field } from "./core.js";
 
 const LABELS = { n: "N", d: "D", c: "C (FLOP)", u: "U" };
 
@@ -44,14 +44,7 @@ export function suggestSection(q, source, onChange) {
     return form;
   };
   // the same request as `scalinglab suggest` and `sl.suggest`, written by the server from the declarations
-  let copied = 0;
-  const showCopy = () => {
-    const mine = ++copied;
-    if (!source.current().ready) { copy.replaceChildren(); return; }
-    api("/snippets/suggest", { form: formOf() })
-      .then((s) => { if (mine === copied) copy.replaceChildren(copyBox(s.cli, s.python)); })
-      .catch(() => { if (mine === copied) copy.replaceChildren(); });
-  };
+  const showCopy = () => showSnippets(copy, "suggest", source.current().ready ? { form: formOf() } : null);
 
   const run = async () => {
     await source.settled();

@@ -1,5 +1,5 @@
 // Sweeps: the runs registry given to scalinglab serve --registry, read-only.
-import { el, params, saveState, api, si, sci, table, copyBox, stamp, field } from "./core.js";
+import { el, params, saveState, api, si, sci, table, showSnippets, stamp, field } from "./core.js";
 import { chart } from "./chart.js";
 
 export default async function pageSweeps(main) {
@@ -18,8 +18,7 @@ export default async function pageSweeps(main) {
   let timer = null;
   const show = async () => {
     saveState({ sweep: pick.value });
-    api("/snippets/sweep-status", { json: { name: pick.value } }).then((s) => copy.replaceChildren(copyBox(s.cli, s.python)))
-      .catch(() => copy.replaceChildren());
+    showSnippets(copy, "sweep-status", { json: { name: pick.value } });
     clearTimeout(timer);
     try {
       const data = await api(`/registry/${encodeURIComponent(pick.value)}`);
