@@ -63,11 +63,11 @@ class Result:
         What it is, e.g. ``"Plan"``: the first word of the repr, whose rest is the value's ``headline()``.
     """
 
-    __slots__ = ("_value", "_kind", "_summary")
+    __slots__ = ("_value", "_kind")
 
     def __init__(self, value, *, kind: str):
-        for name, item in (("_value", value), ("_kind", kind), ("_summary", value.headline())):
-            object.__setattr__(self, name, item)
+        object.__setattr__(self, "_value", value)
+        object.__setattr__(self, "_kind", kind)
 
     def __getattr__(self, name: str):
         if name.startswith("__"):
@@ -93,8 +93,8 @@ class Result:
 
     @property
     def summary(self) -> str:
-        """The headline numbers in one line."""
-        return self._summary
+        """The headline numbers in one line (the value's ``headline()``)."""
+        return self._value.headline()
 
     def to_dict(self) -> dict:
         """Plain JSON types only (floats, lists, strings, None): exactly what the CLI's ``--json`` prints."""
@@ -122,7 +122,7 @@ class Result:
         return self.to_text()
 
     def __repr__(self) -> str:
-        return f"<{self._kind} {self._summary}>"
+        return f"<{self._kind} {self.summary}>"
 
     def _repr_html_(self) -> str:
         import html  # for notebooks only: not imported by every command
@@ -132,7 +132,7 @@ class Result:
         rows = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
                        f"<td style='text-align:left'>{html.escape(_cell(v))}</td></tr>" for k, v in head[:16])
         return (f"<div class='scalinglab-result'><p><strong>{html.escape(self._kind)}</strong> "
-                f"{html.escape(self._summary)}</p>"
+                f"{html.escape(self.summary)}</p>"
                 + (f"<table>{rows}</table>" if rows else "")
                 + f"<details><summary>report</summary><pre>{html.escape(self.to_text())}</pre></details></div>")
 

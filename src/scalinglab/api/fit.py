@@ -202,15 +202,15 @@ def isoflop(runs, *, approach, bootstrap, seed, level, min_runs, n_col, d_col, c
                "group_col": group_col}
     options = {"approach": approach, "bootstrap": bootstrap, "seed": seed, "level": level, "min_runs": min_runs,
                "keep_outside": keep_outside}
+    table = _table(where, duplicates, drop_missing, c_note)
     if group_by is not None:
         from ..fit.groups import isoflop_groups
 
         result = isoflop_groups(unwrap(runs), group_by, lambda part: _isoflop(part, **options), columns=columns,
-                                table=_table(where, duplicates, drop_missing, c_note),
-                                flops_per_param_token=flops_per_param_token)
+                                table=table, flops_per_param_token=flops_per_param_token)
         return Result(result, kind="IsoFLOP groups")
-    result = _isoflop(unwrap(runs), columns=columns, flops_per_param_token=flops_per_param_token,
-                      table=_table(where, duplicates, drop_missing, c_note), **options)
+    result = _isoflop(unwrap(runs), columns=columns, flops_per_param_token=flops_per_param_token, table=table,
+                      **options)
     return Result(result, kind="IsoFLOP")
 
 
@@ -277,8 +277,6 @@ def bench(**values) -> Result:
     >>> task.n_train, task.n_test, round(task.published.r2_clipped, 3)
     (222, 23, 0.368)
     """
-    task, tables, objective, on_task = (values[name] for name in BENCH)
     from ..fit.bench import run_bench
 
-    result = run_bench(task, tables=tables, objective=objective, on_task=on_task)
-    return Result(result, kind="Bench")
+    return Result(run_bench(**values), kind="Bench")

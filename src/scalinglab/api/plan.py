@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .._results import Result
 from ..errors import InputError
-from ..options import spelled
 from ..fit.predict_options import PREDICT
+from ..options import spelled
 from ..plan.options import PLAN
 from ..units import parse_quantity
 from .declared import declared
@@ -41,7 +41,7 @@ def plan(**values) -> Result:
                                                                           values["epochs"]))
     name, the_law = resolve(law)
     return Result(plan_for(_with_inputs(the_law, inputs), name=name, many=many, fitted_range=fitted_range(law),
-                                 **{key: _read(PLAN[key], value) for key, value in values.items()}), kind="Plan")
+                           **{key: _read(PLAN[key], value) for key, value in values.items()}), kind="Plan")
 
 
 def _read(option, value):
@@ -109,7 +109,7 @@ def _predict_runs(values: dict) -> Result:
     from ..fit.predictions import predict_runs
     from ..laws.formula_law import parse_named
 
-    where = as_filter(values["where"], flag=spelled("where"))
+    where = as_filter(values["where"])
     result = predict_runs(unwrap(values["law"]), values["runs"], level=values["level"],
                           columns={key: values[key] for key in ("n_col", "d_col", "c_col", "loss_col", "u_col")},
                           table={"where": where, "duplicates": values["duplicates"],

@@ -13,7 +13,7 @@ import typer
 from .._results import plain
 from .._table import WIDTH, rich_table
 
-__all__ = ["JsonOption", "console", "print_json", "emit", "table", "law_option_help", "check_outputs", "where_filter"]
+__all__ = ["JsonOption", "console", "print_json", "emit", "table", "check_outputs", "where_filter"]
 
 
 class _Lazy:
@@ -47,8 +47,6 @@ api = _Lazy(_api)
 """``scalinglab.api``, imported when a command runs (not when ``--help`` lists the commands)."""
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of a table.")]
-
-law_option_help = "A published law (see `scalinglab laws list`) or a saved fit (.json)."
 
 
 def print_json(data: Any) -> None:

@@ -41,9 +41,7 @@ def register(app: typer.Typer) -> None:
                 raise InputError("--head previews rows in the table; --json gives the columns, not rows")
             print_json({**info.to_dict(), "column_names": list(frame.columns)})
             return
-        console.print(f"[bold]{info.name}[/bold]: {info.description}")
-        console.print(f"Source: {info.source}", markup=False)
-        console.print(f"Licence: {info.licence}   SHA-256: {info.sha256}", markup=False)
+        console.print(info.report(), markup=False)
         console.print(f"{len(frame)} rows; columns: {', '.join(map(str, frame.columns))}", markup=False)
         preview = frame.head(5 if head is None else head)
         console.print(table(None, [str(c) for c in preview.columns][:8], preview.iloc[:, :8].astype(str).values.tolist()))

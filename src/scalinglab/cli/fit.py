@@ -16,6 +16,19 @@ Plot = Annotated[str | None, typer.Option("--plot", help="Write a chart (.png, .
 Save = Annotated[str | None, typer.Option("--save", help="Write the result as JSON (usable as --law FILE by plan/predict).")]
 
 
+def _check_timings(timings: bool, as_json: bool) -> None:
+    if timings and not as_json:
+        raise InputError("--timings adds the seconds to --json; give --json too")
+
+
+def _emit_timed(result, as_json: bool, timings: bool) -> None:
+    """Print the result; with ``--json --timings``, its JSON with the wall-clock seconds."""
+    if as_json and timings:
+        print_json(result.raw.to_dict(timings=True))
+    else:
+        emit(result, as_json)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("fit")
     @with_options(FIT.without("progress"))
@@ -37,8 +50,7 @@ def register(app: typer.Typer) -> None:
 
             check_output_path(predictions_out, flag="--predictions-out", inputs=(runs, predict),
                               suffixes=(".csv", ".json"))
-        if timings and not as_json:
-            raise InputError("--timings adds the seconds to --json; give --json too")
+        _check_timings(timings, as_json)
         if predictions_out is not None and predict is None:
             raise InputError("--predictions-out writes the predictions of --predict; give --predict too")
         o["compute"] = renamed(o["compute"], budget, "--budget", "--compute")
@@ -54,10 +66,7 @@ def register(app: typer.Typer) -> None:
         if save:
             result.save(save)
         if predict is None:
-            if as_json and timings:
-                print_json(result.raw.to_dict(timings=True))
-            else:
-                emit(result, as_json)
+            _emit_timed(result, as_json, timings)
             return
         from ..fit.predictions import predict_runs
 
@@ -89,10 +98,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Task accuracy of target models in two steps: loss from (N, D), then accuracy from loss (OLMo ladder, Bhagia et al. 2024)."""
         options["where"] = where_filter(options["where"])
-        if timings and not as_json:
-            raise InputError("--timings adds the seconds to --json; give --json too")
-        result = api.predict_task(**options)
-        print_json(result.raw.to_dict(timings=True)) if as_json and timings else emit(result, as_json)
+        _check_timings(timings, as_json)
+        _emit_timed(api.predict_task(**options), as_json, timings)
 
     @app.command("isoflop")
     @with_options(ISOFLOP)

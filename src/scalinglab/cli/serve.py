@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..web.settings import SERVE, Limits
 from .declared import with_options
 
+
 def _check_host(host: str, port: int) -> None:
     """A host this machine can listen on at ``port`` (a trial bind, so that a wrong address or a port in use
     is one line rather than uvicorn's), checked before the server starts."""

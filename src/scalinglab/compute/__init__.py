@@ -4,7 +4,7 @@ The names below are imported from their modules on first use, so that ``scalingl
 catalogue alone) imports neither numpy nor the cost and budget models.
 """
 
-import importlib
+from .._lazy import lazy_package
 
 #: Public name -> the module of this package that defines it.
 _HOME = {
@@ -25,11 +25,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    if name in _HOME:
-        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+lazy_package(__name__, _HOME)

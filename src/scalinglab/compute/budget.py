@@ -25,9 +25,9 @@ from ..errors import InputError
 from ..laws import DEFAULT_LAW
 from ..options import spelled
 from ..units import SECONDS_PER, format_quantity
-from .cluster import achieved_flops_per_gpu, default_cluster_model, hfu_to_mfu
-from .cost import (DEFAULT_KEYS, PERCENTILES, EstimateResult, cloud_price, cost_defaults, default_assumptions, draw, parse_inputs,
-                   resolve_accelerator, summarise)
+from .cluster import achieved_flops_per_gpu, default_cluster_model
+from .cost import (DEFAULT_KEYS, PERCENTILES, EstimateResult, cloud_price, cost_defaults, default_assumptions, draw,
+                   mfu_from_hfu, parse_inputs, resolve_accelerator, summarise)
 from .hardware import normalise_precision
 
 __all__ = ["BudgetPlan", "plan_budget"]
@@ -82,9 +82,7 @@ def plan_budget(*, accelerator=None, dollars=None, gpus=None, days=None, basis: 
         p.setdefault(key, defaults[default].value)
     assumed = default_assumptions(given, acc, defaults)
     if "hfu" in given:
-        factor, how = hfu_to_mfu(recompute or "full")
-        p["mfu"] = p["hfu"] * factor
-        assumed["mfu"] = {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as hfu", "note": how}
+        assumed["mfu"], _ = mfu_from_hfu(p, given, recompute)
     elif "mfu" not in given and not cluster_model:
         mfu = defaults["budget_mfu"]  # the same MFU ``cost`` assumes
         p["mfu"] = mfu.value

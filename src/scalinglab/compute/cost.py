@@ -318,11 +318,8 @@ def estimate_cost(*, accelerator: str | Accelerator | None = None, gpus=None, fl
     if "hfu" in given:
         from .shapes import resolve_config
 
-        factor, how = hfu_to_mfu(recompute or "full", None if config is None else resolve_config(config))
-        p["mfu"] = p["hfu"] * factor
-        assumptions["mfu"] = {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as hfu", "note": how}
-        notes.append(f"{spelled('hfu')} {given['hfu']} is hardware FLOP with {recompute or 'full'} recomputation: "
-                     f"MFU = HFU x {factor:.4g} ({how})")
+        assumptions["mfu"], note = mfu_from_hfu(p, given, recompute, None if config is None else resolve_config(config))
+        notes.append(note)
     utilisation = ("mfu", "hfu", "tokens_per_second_per_gpu", "flops_per_second_per_gpu", "gpu_hours")
     if model is None and not any(key in given for key in utilisation):
         assumed = defaults["budget_mfu"]  # the same MFU ``budget`` assumes, so the two commands agree
@@ -455,6 +452,16 @@ def _timing(p: dict, work: dict, peak, g, model, given: dict, notes: list) -> di
             "average_utilisation": None if mfu is None else mfu * goodput, "seconds": seconds,
             "days": None if seconds is None else seconds / SECONDS_PER["day"],
             "years": None if seconds is None else seconds / SECONDS_PER["year"], "gpu_hours": gpu_hours}
+
+
+def mfu_from_hfu(p: dict, given: dict, recompute: str | None, config=None) -> tuple[dict, str]:
+    """Set ``p["mfu"]`` = HFU x the factor of ``recompute`` ("full" by default: :func:`~.cluster.hfu_to_mfu`);
+    returns the MFU's assumption and a note saying how it was converted."""
+    factor, how = hfu_to_mfu(recompute or "full", config)
+    p["mfu"] = p["hfu"] * factor
+    note = (f"{spelled('hfu')} {given['hfu']} is hardware FLOP with {recompute or 'full'} recomputation: "
+            f"MFU = HFU x {factor:.4g} ({how})")
+    return {"value": f"{given['hfu']} HFU x {factor:.4g}", "source": "given as hfu", "note": how}, note
 
 
 def cloud_price(p: dict, acc: Accelerator):

@@ -43,9 +43,9 @@ def _share(name: str, help: str, default: float | None = None, **rules) -> Optio
     return Option(name, help, default=default, kind="float", low=0, low_open=True, high=1, **rules)
 
 
-def _model_config() -> Option:
-    return Option("config", "The model: a known shape (e.g. llama3-70b; see docs/flops.md) or a local Hugging Face "
-                            "config.json.", required=True)
+#: The model of ``memory`` and ``inference roofline``.
+_MODEL_CONFIG = Option("config", "The model: a known shape (e.g. llama3-70b; see docs/flops.md) or a local Hugging "
+                                 "Face config.json.", required=True)
 
 
 _SHAPE = ("layers", "d_model", "heads")
@@ -71,7 +71,7 @@ FLOPS = Options((
 ))
 
 MEMORY = Options((
-    _model_config(),
+    _MODEL_CONFIG,
     Option("gpu", "Accelerator from the catalogue (its memory is the capacity).", default="h100-sxm"),
     _count("gpus", "Total GPUs (tp x pp x dp; default tp x pp); needed by {search}."),
     _count("tp", "Tensor-parallel size (divides the heads)."),
@@ -99,7 +99,7 @@ MEMORY = Options((
 ))
 
 ROOFLINE = Options((
-    _model_config(),
+    _MODEL_CONFIG,
     Option("gpu", "Accelerator from the catalogue.", default="h100-sxm"),
     _count("gpus", "GPUs holding the model (tensor parallelism).", default=1),
     _count("batch", "Concurrent sequences (default: the most whose KV cache fits)."),

@@ -75,13 +75,11 @@ def caller_law(name: str) -> RunLaw:
     """:func:`run_law` of the law the caller chose, checked before any work (a scenario without a dataset
     uses no law), with one-line errors naming the parameter as the caller spells it (``--law``, ``law=``)."""
     from ..errors import UnknownNameError
-    from ..laws import get_law
 
     try:
-        get_law(name)
+        return run_law(name, label=spelled("law"))
     except UnknownNameError as error:
         raise InputError(f"{spelled('law')}: {error}") from None
-    return run_law(name, label=spelled("law"))
 
 
 def _discounted(log_x: np.ndarray, log_unique: np.ndarray, r_star: float) -> np.ndarray:

@@ -21,11 +21,11 @@ from .constraints import binding_margins, binds_table, caller_law
 from .inputs import uncertain_inputs
 from .milestones import Milestones, binding_first, crossing_years
 from .model import epoch_multiplier, evaluate
-from .options import FORECAST, MAX_SAMPLES
+from .options import FORECAST
 from .result import CompareResult, ForecastResult
 from .schema import FACTOR_KINDS, Scenario
 
-__all__ = ["run_forecast", "compare_scenarios", "MAX_SAMPLES"]
+__all__ = ["run_forecast", "compare_scenarios"]
 
 #: Memory of the interpreter and libraries, added to a forecast's own estimate.
 BASE_BYTES = 200e6

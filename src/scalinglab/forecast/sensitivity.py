@@ -26,11 +26,10 @@ import numpy as np
 
 from ..errors import InputError
 from ..options import spelled
-from .options import MIN_SENSITIVITY_SAMPLES as MIN_SAMPLES
 from .options import SENSITIVITY
 from .questions import MilestoneError, parse_milestone
 
-__all__ = ["SensitivityResult", "sensitivity", "MIN_SAMPLES"]
+__all__ = ["SensitivityResult", "sensitivity"]
 
 
 @dataclass(frozen=True)
