@@ -17,7 +17,7 @@ _HOME = {
     **dict.fromkeys(("IsoFlopResult", "approach1", "approach2", "find_budgets"), "isoflop"),
     **dict.fromkeys(("FAMILIES_FITTABLE", "FitModel", "make_model"), "models"),
     **dict.fromkeys(("OBJECTIVES", "Objective", "make_objective"), "objectives"),
-    **dict.fromkeys(("FitResult",), "result"),
+    "FitResult": "result",
     **dict.fromkeys(("Runs", "load_runs"), "runs"),
 }
 

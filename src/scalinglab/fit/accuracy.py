@@ -27,7 +27,7 @@ from ..laws import SigmoidAccuracy
 from ..laws.base import ParamSpec
 from ..laws.sigmoid import sigmoid_accuracy
 from ..options import spelled
-from .bootstrap import check_bootstrap, percentile_interval, run_bootstrap
+from .bootstrap import check_bootstrap, parameter_draws, percentile_interval, run_bootstrap
 from .estimators import estimate
 from .identify import fit_diagnostics, fit_warnings
 from .models import FitModel
@@ -309,10 +309,8 @@ def fit_accuracy(runs, *, x: str = "c", floor: float | None = None, ceiling: flo
     stderr = intervals = boot_info = boot_params = boot = None
     if bootstrap > 0:
         boot = run_bootstrap(model, objective, data, y, point.theta, bootstrap, seed=seed, level=level)
-        boot_params = np.array([list(model.params(t).values()) for t in boot.thetas])
-        names = list(params)
-        stderr = dict(zip(names, boot_params.std(axis=0, ddof=1).tolist()))
-        intervals = {n: [float(v) for v in iv] for n, iv in zip(names, percentile_interval(boot_params, level))}
+        boot_params, intervals = parameter_draws(model, point.theta, boot.thetas, level)
+        stderr = dict(zip(intervals, boot_params.std(axis=0, ddof=1).tolist()))
         boot_info = {"size": bootstrap, "seed": seed, "level": level,
                      "method": "runs resampled with replacement; percentile intervals; new-run draws clipped to "
                                "each replicate's [floor, ceiling]"}

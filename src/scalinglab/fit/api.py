@@ -16,7 +16,7 @@ from ..laws.ranges import extrapolation_warnings, range_of
 from ..options import spelled
 from .backtest import (CALIBRATION_BOOTSTRAP, DEFAULT_BACKTEST_BOOTSTRAP, calibration_skipped,
                        extrapolation_calibration, holdout_above as _holdout, leave_one_budget_out as _lobo)
-from .bootstrap import MAX_BOOTSTRAP, ProgressBar, check_bootstrap, percentile_interval, run_bootstrap  # noqa: F401 - MAX_BOOTSTRAP re-exported
+from .bootstrap import MAX_BOOTSTRAP, ProgressBar, check_bootstrap, parameter_draws, run_bootstrap  # noqa: F401 - MAX_BOOTSTRAP re-exported
 from .derived import derived_quantities
 from .identify import fit_diagnostics
 from .estimators import estimate
@@ -187,10 +187,8 @@ def fit_law(runs, law: str = "chinchilla", *, estimator: str = "fast", objective
     boot, stderr, intervals, boot_info, boot_params = None, None, None, None, None
     if bootstrap > 0:
         boot = run_bootstrap(model, obj, data, y, point.theta, bootstrap, seed=seed, level=level, progress=progress)
-        boot_params = np.array([list(model.params(t).values()) for t in boot.thetas])
-        names = list(params)
-        stderr = dict(zip(names, boot_params.std(axis=0, ddof=1).tolist()))
-        intervals = {n: [float(v) for v in iv] for n, iv in zip(names, percentile_interval(boot_params, level))}
+        boot_params, intervals = parameter_draws(model, point.theta, boot.thetas, level)
+        stderr = dict(zip(intervals, boot_params.std(axis=0, ddof=1).tolist()))
         boot_info = {"size": bootstrap, "seed": seed, "level": level,
                      "converged_fraction": float(np.mean(boot.converged)),
                      "method": "runs resampled with replacement; percentile intervals"}

@@ -54,8 +54,8 @@ def check_bootstrap(size: int, *, runs: int | None = None, columns: int = 2, min
         check_memory(bootstrap_bytes(size, runs, columns), what=f"{name} {size:,} on {runs:,} runs",
                      advice=f"lower {name} or fit fewer runs")
 
-__all__ = ["Bootstrap", "ProgressBar", "run_bootstrap", "percentile_interval", "check_bootstrap", "bootstrap_bytes",
-           "MAX_BOOTSTRAP"]
+__all__ = ["Bootstrap", "ProgressBar", "run_bootstrap", "percentile_interval", "parameter_draws", "check_bootstrap",
+           "bootstrap_bytes", "MAX_BOOTSTRAP"]
 
 
 def percentile_interval(samples: np.ndarray, level: float, axis: int = 0) -> np.ndarray:
@@ -63,6 +63,15 @@ def percentile_interval(samples: np.ndarray, level: float, axis: int = 0) -> np.
     lo, hi = 50 * (1 - level), 100 - 50 * (1 - level)
     with np.errstate(all="ignore"):
         return np.stack([np.nanpercentile(samples, lo, axis=axis), np.nanpercentile(samples, hi, axis=axis)], axis=-1)
+
+
+def parameter_draws(model, theta: np.ndarray, thetas: np.ndarray, level: float) -> tuple[np.ndarray, dict]:
+    """The law's parameters at each replicate ``thetas`` (B, p; fitted coordinates), and each parameter's
+    percentile interval at ``level``, named as ``model.params(theta)`` names them."""
+    with np.errstate(over="ignore"):  # a runaway replicate's parameter is inf: identifiability says so
+        draws = np.array([list(model.params(t).values()) for t in thetas])
+    names = list(model.params(theta))
+    return draws, {n: [float(v) for v in iv] for n, iv in zip(names, percentile_interval(draws, level))}
 
 
 @dataclass(frozen=True)

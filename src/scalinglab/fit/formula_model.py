@@ -114,12 +114,16 @@ class FormulaModel(FitModel):
             y = np.log(y)
         return self._data(runs), y
 
-    def _data(self, runs: Runs) -> dict[str, np.ndarray]:
+    def input_values(self, runs: Runs) -> dict[str, np.ndarray]:
+        """The formula's inputs of ``runs`` by name, or an InputError naming those the runs lack."""
         missing = [n for n in self.formula.inputs if n not in runs.inputs]
         if missing:
             raise InputError(f"{runs.source}: no values for the formula's input {', '.join(missing)} "
                              f"({formula_option('variables')})")
-        data = {n: np.asarray(runs.inputs[n], dtype=float) for n in self.formula.inputs}
+        return {n: np.asarray(runs.inputs[n], dtype=float) for n in self.formula.inputs}
+
+    def _data(self, runs: Runs) -> dict[str, np.ndarray]:
+        data = self.input_values(runs)
         parts = self._compiled[3]
         if parts:
             values = Program(list(parts.values()))(data)

@@ -58,7 +58,7 @@ class GroupFits(_Comparison):
 
     def headline(self) -> str:
         """The law, the grouping columns and each group's label."""
-        shown = "; ".join(f"{'/'.join(map(str, label.values()))}" for label in self.labels)
+        shown = "; ".join("/".join(label.values()) for label in self.labels)
         return f"{self.law} by {', '.join(self.by)}: {shown}"
 
     def to_dict(self) -> dict:
@@ -174,7 +174,8 @@ class IsoFlopGroups(_Comparison):
 
     def headline(self) -> str:
         """Each group's label and exponent a."""
-        return ", ".join(f"{'/'.join(r['group'].values())}: a = {r['a']:.3f}" for r in self.rows())
+        return ", ".join(f"{'/'.join(label.values())}: a = {result.a:.3f}"
+                         for label, result in zip(self.labels, self.results))
 
     def to_dict(self) -> dict:
         return {"source": self.source, "group_by": list(self.by), "groups": self.rows(),

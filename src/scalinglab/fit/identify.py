@@ -21,7 +21,7 @@ import re
 
 import numpy as np
 
-from .bootstrap import percentile_interval
+from .bootstrap import parameter_draws
 from .diagnostics import diagnose
 from .estimators import FAST_TOL, make_fg
 from .models import FitModel
@@ -257,10 +257,7 @@ def fit_warnings(model: FitModel, objective: Objective, data: dict, y: np.ndarra
     bootstrap replicates ``boot_thetas`` (fitted coordinates) when it has them."""
     intervals = None
     if boot_thetas is not None and len(boot_thetas):
-        with np.errstate(over="ignore"):  # a runaway replicate's parameter is inf, said by the check below
-            params = np.array([list(model.params(t).values()) for t in boot_thetas])
-        intervals = {name: [float(v) for v in iv]
-                     for name, iv in zip(model.params(point.theta), percentile_interval(params, level))}
+        intervals = parameter_draws(model, point.theta, boot_thetas, level)[1]
     warnings = identifiability(model, data, y, point.theta, intervals, boot_thetas, level, objective)[1]
     return warnings + ([] if point.success else [_not_converged(point)])
 

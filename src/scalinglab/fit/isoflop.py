@@ -44,16 +44,22 @@ _MERGE_DEX = 0.1
 MIN_RUNS_CLUSTERED, MIN_RUNS_NAMED = 5, 3
 
 
+def _fewest_runs(runs: Runs, min_runs: int | None) -> int:
+    """``min_runs``, or by default ``MIN_RUNS_NAMED`` when the table names its budgets, else ``MIN_RUNS_CLUSTERED``."""
+    if min_runs is not None:
+        return min_runs
+    return MIN_RUNS_NAMED if runs.budget is not None else MIN_RUNS_CLUSTERED
+
+
 def find_budgets(runs: Runs, *, min_runs: int | None = None) -> np.ndarray:
     """A budget (FLOP) per run from the budget column or by clustering log10 C; NaN for runs in none
     (a budget of fewer than ``min_runs`` runs is none; by default ``MIN_RUNS_NAMED`` or ``MIN_RUNS_CLUSTERED``)."""
     runs.require(("c",), "finding IsoFLOP budgets")
+    min_runs = _fewest_runs(runs, min_runs)
     if runs.budget is not None:
-        min_runs = MIN_RUNS_NAMED if min_runs is None else min_runs
         labels = runs.budget.astype(float)
         values, counts = np.unique(labels, return_counts=True)
         return np.where(np.isin(labels, values[counts >= min_runs]), labels, np.nan)
-    min_runs = MIN_RUNS_CLUSTERED if min_runs is None else min_runs
     lc = np.log10(runs.c)
     grid = np.arange(lc.min() - 0.2, lc.max() + 0.2, 0.0025)
     density = np.exp(-0.5 * ((grid[:, None] - lc[None, :]) / _BANDWIDTH_DEX) ** 2).sum(axis=1)
@@ -324,13 +330,12 @@ def approach2(runs: Runs, *, min_runs: int | None = None, bootstrap: int = 500, 
     """
     runs.require(("n", "c", "loss"), "IsoFLOP Approach 2")
     labels = find_budgets(runs, min_runs=min_runs)
-    fewest = min_runs or (MIN_RUNS_NAMED if runs.budget is not None else MIN_RUNS_CLUSTERED)
     budgets = np.unique(labels[np.isfinite(labels)])
     if len(budgets) < 2:
         found = ("none" if len(budgets) == 0
                  else f"1 (C = {budgets[0]:.3g} FLOP, {int(np.sum(labels == budgets[0]))} runs)")
         raise InputError(f"{runs.source}: IsoFLOP Approach 2 needs runs at two or more compute budgets "
-                         f"(at least {fewest} runs each); found {found}")
+                         f"(at least {_fewest_runs(runs, min_runs)} runs each); found {found}")
     log_n, points, members, warnings = np.log10(runs.n), [], [], []
     log_d = np.log10(runs.d) if runs.d is not None else None
     for budget in budgets:

@@ -138,7 +138,7 @@ PREDICT_TASK = Options((
     Option("ceiling", "Best reachable accuracy, fixed (e.g. 1) or 'fit' (default)."),
     Option("bootstrap", "Bootstrap replicates of each step.", default=200, kind="int", low=20, high=MAX_BOOTSTRAP),
     *BOOTSTRAP.items,
-    *COLUMNS.items[:3],
+    *(COLUMNS[key] for key in ("n_col", "d_col", "c_col")),
     TABLE["where"], TABLE["duplicates"], TABLE["drop_missing"],
 ))
 

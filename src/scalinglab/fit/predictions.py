@@ -162,8 +162,7 @@ def _resolve(law, fit, variables: dict | None):
     if variables:
         if not isinstance(the_law, FormulaLaw):
             raise InputError(f"{formula_option('variables')} rebinds a formula law's inputs; the {the_law.family} law "
-                             f"has "
-                             f"none")
+                             f"has none")
         unknown = [n for n in variables if n not in the_law.variables]
         if unknown:
             raise InputError(f"{formula_option('variables', unknown[0])}: not an input of the law {the_law.text!r} "

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..filters import Filter, as_filter, numbers_of
+from ..laws.formula_law import formula_option
 from ..options import spelled
 from ..tablefile import read_table_file
 from .options import TABLE
@@ -459,8 +460,6 @@ def load_runs(source, *, n_col: str | None = None, d_col: str | None = None, c_c
         if column is None:
             field_name = formula_name.lower()
             if fields[field_name] is None:
-                from ..laws.formula_law import formula_option
-
                 raise InputError(f"{name}: {formula_option('variables', formula_name)}: no column "
                                  f"{formula_name!r} and no {_LABELS[field_name]} "
                                  f"in the table (columns: {', '.join(repr(c) for c in table_columns)})")
@@ -499,8 +498,6 @@ def _input_columns(frame: pd.DataFrame, name: str, inputs: dict[str, str], chose
         elif column == formula_name and formula_name.lower() in ("n", "d", "c", "u"):
             out[formula_name] = None
         else:
-            from ..laws.formula_law import formula_option
-
             missing.append(f"{formula_option('variables', f'{formula_name}={column}')}: no column {column!r}")
     if missing:
         have = ", ".join(repr(str(c)) for c in frame.columns)

@@ -8,9 +8,9 @@ _HOME = {
     **dict.fromkeys(("asymptotic_loss", "compute_for_epochs", "data_constrained_optimal", "saturation_compute"), "data_constrained"),
     **dict.fromkeys(("inference_optimal", "tokens_for_loss"), "inference"),
     **dict.fromkeys(("compute_for_loss", "compute_optimal", "fixed_ratio", "minimise_over_log_n", "optimal_loss"), "optimal"),
-    **dict.fromkeys(("fixed_allocation",), "overtrain"),
+    "fixed_allocation": "overtrain",
     **dict.fromkeys(("Prediction", "predict"), "predict"),
-    **dict.fromkeys(("Plan",), "result"),
+    "Plan": "result",
 }
 
 __all__ = [

@@ -21,7 +21,7 @@ from .options import DEFAULT_EPOCHS
 from .overtrain import fixed_allocation
 from .result import Plan
 
-__all__ = ["plan_for", "stack", "squeeze"]
+__all__ = ["plan_for"]
 
 
 def plan_for(law: Law, *, name: str, compute=None, target_loss=None, epochs=None, params=None, tokens=None,
@@ -69,13 +69,13 @@ def plan_for(law: Law, *, name: str, compute=None, target_loss=None, epochs=None
         plans = [optimal_under_cost(law, np.array(budgets), cost, name=name)]
     else:
         plans = [compute_optimal(law, np.array(budgets), flops_per_param_token=k, name=name)]
-    stacked = stack(plans)
-    final = stacked if many or np.size(stacked.compute_flops) > 1 else squeeze(stacked)
+    stacked = _stack(plans)
+    final = stacked if many or np.size(stacked.compute_flops) > 1 else _squeeze(stacked)
     return final.with_warnings(extrapolation_warnings(fitted_range, name=name, n=final.n_params, d=final.n_tokens,
                                                       c=final.compute_flops))
 
 
-def stack(plans: list[Plan]) -> Plan:
+def _stack(plans: list[Plan]) -> Plan:
     """One Plan holding arrays from several single-budget plans (same law and method)."""
     if len(plans) == 1 and np.ndim(plans[0].compute_flops) > 0:
         return plans[0]
@@ -94,7 +94,7 @@ def stack(plans: list[Plan]) -> Plan:
                 first.method, extra)
 
 
-def squeeze(plan: Plan) -> Plan:
+def _squeeze(plan: Plan) -> Plan:
     """A single-budget plan with floats instead of one-element arrays."""
 
     def one(value):

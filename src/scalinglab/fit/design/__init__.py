@@ -15,7 +15,7 @@ from ..._lazy import lazy_package
 #: declares its options, or lists the commands, does not load the estimators).
 _HOME = {
     **dict.fromkeys(("CRITERIA", "greedy_batch", "linearise"), "criterion"),
-    **dict.fromkeys(("Suggestion",), "result"),
+    "Suggestion": "result",
     **dict.fromkeys(("resolve_family", "suggest_runs"), "suggest"),
 }
 

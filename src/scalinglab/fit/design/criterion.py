@@ -37,7 +37,6 @@ class Linearisation:
     cov: np.ndarray
     cand: np.ndarray
     target: np.ndarray
-    noise: float
     cand_noise: np.ndarray  # (m,) the noise variance each candidate is designed with
 
     def variance(self) -> np.ndarray:
@@ -69,7 +68,7 @@ def linearise(model, thetas: np.ndarray, runs: dict, candidates: dict, targets: 
     gram = np.einsum("btp,btq->bpq", j_target, j_target) / j_target.shape[1]
     cand = _jacobian(model, thetas, candidates)
     cand_noise = np.full(cand.shape[1], noise) if candidate_noise is None else np.asarray(candidate_noise, float)
-    return Linearisation(_inverse(info), cand, gram, noise, cand_noise)
+    return Linearisation(_inverse(info), cand, gram, cand_noise)
 
 
 def _gains(lin: Linearisation, cov: np.ndarray, criterion: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -110,13 +110,9 @@ def _costs(candidates: Runs, cost, column_cost) -> np.ndarray:
 
 def _input_values(model: FitModel, runs: Runs) -> dict[str, np.ndarray]:
     """The law's inputs of ``runs`` by name: a formula's own names, else N, D, C, U as the law reads them."""
-    formula = getattr(model, "formula", None)
-    if formula is None:
-        return {key.upper(): getattr(runs, key).astype(float) for key in model.inputs}
-    missing = [name for name in formula.inputs if name not in runs.inputs]
-    if missing:
-        raise InputError(f"{runs.source}: no values for the formula's input {', '.join(missing)} ({spelled('variables')})")
-    return {name: np.asarray(runs.inputs[name], dtype=float) for name in formula.inputs}
+    if getattr(model, "formula", None) is not None:
+        return model.input_values(runs)
+    return {key.upper(): getattr(runs, key).astype(float) for key in model.inputs}
 
 
 def _inputs(model: FitModel, runs: Runs) -> np.ndarray:
