@@ -19,6 +19,11 @@ class Source:
     identifier: str = ""
     notes: str = ""
 
+    @property
+    def short(self) -> str:
+        """The citation up to its first comma: authors and year, e.g. "Hoffmann et al. 2022"."""
+        return self.citation.split(",")[0]
+
     def __str__(self) -> str:
         parts = [self.citation]
         if self.locator:

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([entry.to_dict() for entry in laws] + [entry.to_dict() for entry in formulas])
             return
-        rows = [[e.name, e.family, e.n_convention, _format_params(e.law.params()), e.source.citation.split(",")[0]]
+        rows = [[e.name, e.family, e.n_convention, _format_params(e.law.params()), e.source.short]
                 for e in laws]
         console.print(table("Published laws (details: scalinglab laws show NAME)",
                             ["name", "family", "N", "parameters", "source"], rows))

@@ -183,7 +183,7 @@ class Calibration:
 
 def _short(source: Source) -> str:
     """'Smith et al. 2022, Table 1' from a source (the full locator is in to_dict())."""
-    return f"{source.citation.split(',')[0].split(' 20')[0]} {source.identifier}, {source.locator.split(' (')[0].split(',')[0]}"
+    return f"{source.short.split(' 20')[0]} {source.identifier}, {source.locator.split(' (')[0].split(',')[0]}"
 
 
 #: ``scipy.stats.t.ppf(0.975, dof)`` for 1 to 30 degrees of freedom, bit for bit (a test checks): importing

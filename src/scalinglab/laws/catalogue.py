@@ -76,7 +76,7 @@ class CatalogueEntry:
 
     def headline(self) -> str:
         """Name, group and the source's first author and year."""
-        return f"{self.name} (formula, {self.group}; {self.source.citation.split(',')[0]})"
+        return f"{self.name} (formula, {self.group}; {self.source.short})"
 
     def report(self):
         """The formula, its target, inputs and parameters, the constants' source, how to fit it, and its source."""

@@ -52,7 +52,7 @@ class PublishedLaw:
 
     def headline(self) -> str:
         """Name, family and the source's first author and year."""
-        return f"{self.name} ({self.family}; {self.source.citation.split(',')[0]})"
+        return f"{self.name} ({self.family}; {self.source.short})"
 
     def report(self):
         """The law's formula, its parameters with their standard errors, N convention, data and source."""

@@ -47,7 +47,7 @@ def _reference_runs() -> pd.DataFrame:
             "energy MWh": "-" if est.energy_mwh is None else f"{est.energy_mwh:,.0f}",
             "tCO2e": "-" if est.co2_t is None else f"{est.co2_t:,.0f}",
             "cloud cost": "-" if est.cloud_cost_usd is None else format_money(est.cloud_cost_usd),
-            "source": f"{source.citation.split(',')[0]}, {run['locator']}",
+            "source": f"{source.short}, {run['locator']}",
         })
     return pd.DataFrame(rows)
 
